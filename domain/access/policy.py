@@ -1,0 +1,157 @@
+"""The access policy: one pure function decides every action.
+
+Rules (DOMAIN.md §1, issue 2 §5):
+- a school-scoped grant reaches its school only; a trust-scoped grant reaches the trust's schools;
+- nobody reaches a record whose subject they are, whatever their role;
+- a staff reporter reaches nothing but their own reports (later issues) and the school's name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from uuid import UUID
+
+from domain.shared.errors import NotAuthorised
+
+
+class Role(StrEnum):
+    STAFF_REPORTER = "staff_reporter"
+    DSL = "dsl"
+    DEPUTY_DSL = "deputy_dsl"
+    HEADTEACHER = "headteacher"
+    TRUST_SAFEGUARDING_LEAD = "trust_safeguarding_lead"
+    CHAIR_OF_GOVERNORS = "chair_of_governors"
+    DATA_LEAD = "data_lead"
+    DPO = "dpo"
+
+
+class Scope(StrEnum):
+    SCHOOL = "school"
+    TRUST = "trust"
+
+
+ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
+    Role.STAFF_REPORTER: frozenset({Scope.SCHOOL}),
+    Role.DSL: frozenset({Scope.SCHOOL}),
+    Role.DEPUTY_DSL: frozenset({Scope.SCHOOL}),
+    Role.HEADTEACHER: frozenset({Scope.SCHOOL}),
+    Role.DATA_LEAD: frozenset({Scope.SCHOOL}),
+    Role.TRUST_SAFEGUARDING_LEAD: frozenset({Scope.TRUST}),
+    Role.CHAIR_OF_GOVERNORS: frozenset({Scope.SCHOOL, Scope.TRUST}),
+    Role.DPO: frozenset({Scope.SCHOOL, Scope.TRUST}),
+}
+
+
+class Action(StrEnum):
+    VIEW_SCHOOL = "view_school"
+    REGISTER_SCHOOL = "register_school"
+    VIEW_PUPIL = "view_pupil"
+    MANAGE_PUPIL = "manage_pupil"
+    VIEW_STAFF = "view_staff"
+    MANAGE_STAFF = "manage_staff"
+    GRANT_SCHOOL_ROLE = "grant_school_role"
+    GRANT_TRUST_ROLE = "grant_trust_role"
+    VIEW_ROLES = "view_roles"
+    VIEW_ACCESS_LOG = "view_access_log"
+
+
+_ALL = frozenset(Role)
+_PASTORAL = frozenset({Role.DSL, Role.DEPUTY_DSL, Role.HEADTEACHER, Role.DATA_LEAD})
+
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    Action.VIEW_SCHOOL: _ALL,
+    Action.REGISTER_SCHOOL: frozenset({Role.TRUST_SAFEGUARDING_LEAD, Role.CHAIR_OF_GOVERNORS}),
+    Action.VIEW_PUPIL: _PASTORAL | {Role.DPO, Role.TRUST_SAFEGUARDING_LEAD},
+    Action.MANAGE_PUPIL: _PASTORAL,
+    Action.VIEW_STAFF: _PASTORAL
+    | {Role.DPO, Role.TRUST_SAFEGUARDING_LEAD, Role.CHAIR_OF_GOVERNORS},
+    Action.MANAGE_STAFF: frozenset({Role.HEADTEACHER, Role.DATA_LEAD}),
+    Action.GRANT_SCHOOL_ROLE: frozenset({Role.HEADTEACHER, Role.TRUST_SAFEGUARDING_LEAD}),
+    Action.GRANT_TRUST_ROLE: frozenset({Role.TRUST_SAFEGUARDING_LEAD}),
+    Action.VIEW_ROLES: frozenset({Role.HEADTEACHER, Role.TRUST_SAFEGUARDING_LEAD, Role.DPO}),
+    Action.VIEW_ACCESS_LOG: frozenset({Role.DPO}),
+}
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A role held in a trust (``school_id`` None: trust-wide) or in one of its schools."""
+
+    role: Role
+    trust_id: UUID
+    school_id: UUID | None = None
+
+    @property
+    def scope(self) -> Scope:
+        return Scope.TRUST if self.school_id is None else Scope.SCHOOL
+
+    def reaches(self, target: Target) -> bool:
+        if self.trust_id != target.trust_id:
+            return False
+        return self.school_id is None or self.school_id == target.school_id
+
+
+@dataclass(frozen=True)
+class Target:
+    """What an action touches: its tenancy, and the people the record is about."""
+
+    trust_id: UUID
+    school_id: UUID | None = None
+    subject_ids: frozenset[UUID] = frozenset()
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated user: their grants, and the records of which they are the subject."""
+
+    user_id: str
+    grants: frozenset[Grant] = frozenset()
+    subject_of: frozenset[UUID] = frozenset()
+    is_operator: bool = False
+
+    @classmethod
+    def operator(cls, name: str = "operator") -> Principal:
+        """The command-line operator, who provisions trusts and first grants."""
+        return cls(user_id=f"operator:{name}", is_operator=True)
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Where a principal may perform an action: whole trusts, single schools, minus own records."""
+
+    trust_ids: frozenset[UUID] = field(default_factory=frozenset)
+    school_ids: frozenset[UUID] = field(default_factory=frozenset)
+    excluded_subjects: frozenset[UUID] = field(default_factory=frozenset)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.trust_ids and not self.school_ids
+
+
+def permits(principal: Principal, action: Action, target: Target) -> bool:
+    if target.subject_ids & principal.subject_of:
+        return False
+    if principal.is_operator:
+        return True
+    allowed = PERMISSIONS[action]
+    return any(g.role in allowed and g.reaches(target) for g in principal.grants)
+
+
+def authorise(principal: Principal, action: Action, target: Target) -> None:
+    """Raise :class:`NotAuthorised` unless ``principal`` may perform ``action`` on ``target``."""
+    if target.subject_ids & principal.subject_of:
+        raise NotAuthorised("You cannot act on or view a record of which you are the subject")
+    if not permits(principal, action, target):
+        raise NotAuthorised(f"You are not authorised to {action.value.replace('_', ' ')} here")
+
+
+def reach(principal: Principal, action: Action) -> Reach:
+    """The schools and trusts where ``principal`` may perform ``action`` (for list queries)."""
+    allowed = PERMISSIONS[action]
+    grants = [g for g in principal.grants if g.role in allowed]
+    return Reach(
+        trust_ids=frozenset(g.trust_id for g in grants if g.school_id is None),
+        school_ids=frozenset(g.school_id for g in grants if g.school_id is not None),
+        excluded_subjects=principal.subject_of,
+    )

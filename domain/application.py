@@ -1,0 +1,14 @@
+"""The write side: one event-sourced application, one event store with a single global order.
+
+Command handlers live in per-feature mixins (``domain/<feature>/commands.py``) over
+:class:`CaseworkBase`; this class joins them.
+"""
+
+from __future__ import annotations
+
+from domain.access.commands import AccessCommands
+from domain.directory.commands import DirectoryCommands
+
+
+class CaseworkApplication(DirectoryCommands, AccessCommands):
+    """All casework commands over one event store."""

@@ -1,0 +1,185 @@
+"""Directory aggregates: trusts, schools and the people in them (issue 2 §4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import event
+
+from domain.shared.aggregate import CaseworkAggregate
+from domain.shared.errors import ValidationFailed
+from domain.shared.sealing import Sealed
+
+
+class StaffRole(StrEnum):
+    TEACHER = "teacher"
+    SUPPORT = "support"
+    SUPPLY = "supply"
+    VOLUNTEER = "volunteer"
+    CONTRACTOR = "contractor"
+    GOVERNOR = "governor"
+    HEADTEACHER = "headteacher"
+    OTHER = "other"
+
+
+class Trust(CaseworkAggregate):
+    """A trust; a maintained school or a single-academy trust is a trust of one."""
+
+    class Created(CaseworkAggregate.Created):
+        name: str
+
+    @event(Created)
+    def __init__(self, id: UUID, name: str, trust_id: UUID, school_id: None = None) -> None:
+        self.name = name
+        self.trust_id = trust_id
+        self.school_id = None
+
+
+def school_id_for_urn(urn: str) -> UUID:
+    """A school's id derives from its URN, so the event store itself refuses a duplicate."""
+    return uuid5(NAMESPACE_URL, f"casework:school:{urn}")
+
+
+class School(CaseworkAggregate):
+    class Registered(CaseworkAggregate.Created):
+        name: str
+        urn: str
+
+    @event(Registered)
+    def __init__(self, id: UUID, name: str, urn: str, trust_id: UUID, school_id: UUID) -> None:
+        self.name = name
+        self.urn = urn
+        self.trust_id = trust_id
+        self.school_id = school_id
+
+
+class Person(CaseworkAggregate):
+    """Common shape of people in a school's directory; each is the subject of their record."""
+
+    full_name: Sealed
+    left_on: date | None = None
+
+    @property
+    def has_left(self) -> bool:
+        return self.left_on is not None
+
+
+class Pupil(Person):
+    class Registered(CaseworkAggregate.Created):
+        full_name: Sealed
+        date_of_birth: Sealed
+        year_group: int
+
+    class Left(CaseworkAggregate.Event):
+        left_on: date
+        destination: str | None
+
+    @event(Registered)
+    def __init__(
+        self, id: UUID,
+        full_name: Sealed,
+        date_of_birth: Sealed,
+        year_group: int,
+        trust_id: UUID,
+        school_id: UUID,
+    ) -> None:
+        self.full_name = full_name
+        self.date_of_birth = date_of_birth
+        self.year_group = year_group
+        self.trust_id = trust_id
+        self.school_id = school_id
+        self.left_on = None
+
+    def record_left(self, left_on: date, destination: str | None) -> None:
+        if self.left_on is not None:
+            raise ValidationFailed("pupilId", f"this pupil already left on {self.left_on}")
+        self._left(left_on=left_on, destination=destination)
+
+    @event(Left)
+    def _left(self, left_on: date, destination: str | None) -> None:
+        self.left_on = left_on
+
+
+class StaffMember(Person):
+    class Registered(CaseworkAggregate.Created):
+        full_name: Sealed
+        staff_role: str
+        user_id: str | None
+        started_on: date | None
+
+    class Left(CaseworkAggregate.Event):
+        left_on: date
+        reason: str | None
+
+    @event(Registered)
+    def __init__(
+        self, id: UUID,
+        full_name: Sealed,
+        staff_role: str,
+        user_id: str | None,
+        started_on: date | None,
+        trust_id: UUID,
+        school_id: UUID,
+    ) -> None:
+        self.full_name = full_name
+        self.staff_role = StaffRole(staff_role)
+        self.user_id = user_id
+        self.started_on = started_on
+        self.trust_id = trust_id
+        self.school_id = school_id
+        self.left_on = None
+
+    def record_left(self, left_on: date, reason: str | None) -> None:
+        if self.left_on is not None:
+            raise ValidationFailed("staffMemberId", f"this member of staff left on {self.left_on}")
+        if self.started_on is not None and left_on < self.started_on:
+            raise ValidationFailed("leftOn", "cannot be before the day they started")
+        self._left(left_on=left_on, reason=reason)
+
+    @event(Left)
+    def _left(self, left_on: date, reason: str | None) -> None:
+        self.left_on = left_on
+
+
+@dataclass(frozen=True)
+class PupilLink:
+    relationship: str
+    parental_responsibility: bool
+
+
+class ParentCarer(Person):
+    class Registered(CaseworkAggregate.Created):
+        full_name: Sealed
+
+    class LinkedToPupil(CaseworkAggregate.Event):
+        pupil_id: UUID
+        relationship: str
+        parental_responsibility: bool
+
+    @event(Registered)
+    def __init__(self, id: UUID, full_name: Sealed, trust_id: UUID, school_id: UUID) -> None:
+        self.full_name = full_name
+        self.trust_id = trust_id
+        self.school_id = school_id
+        self.left_on = None
+        self.links: dict[UUID, PupilLink] = {}
+
+    def link_to(self, pupil_id: UUID, relationship: str, parental_responsibility: bool) -> None:
+        if self.links.get(pupil_id) == PupilLink(relationship, parental_responsibility):
+            raise ValidationFailed("pupilId", "this parent or carer is already linked so")
+        self._linked(
+            pupil_id=pupil_id,
+            relationship=relationship,
+            parental_responsibility=parental_responsibility,
+        )
+
+    @event(LinkedToPupil)
+    def _linked(self, pupil_id: UUID, relationship: str, parental_responsibility: bool) -> None:
+        self.links[pupil_id] = PupilLink(relationship, parental_responsibility)
+
+    def has_parental_responsibility_for(self, pupil_id: UUID) -> bool:
+        link = self.links.get(pupil_id)
+        return link is not None and link.parental_responsibility

@@ -1,0 +1,36 @@
+"""The base of every casework aggregate: each event names its actor and its tenancy."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from domain.shared.actor import current_principal
+
+
+class CaseworkAggregate(Aggregate):
+    """Every event records who acted (``actor``) and which trust and school it belongs to."""
+
+    trust_id: UUID
+    school_id: UUID | None
+
+    class Event(Aggregate.Event):
+        actor: str
+        trust_id: UUID
+        school_id: UUID | None
+
+    class Created(Event, Aggregate.Created):
+        pass
+
+    @classmethod
+    def _create(cls, event_class: Any, *, id: Any = None, **kwargs: Any) -> Any:
+        kwargs.setdefault("actor", current_principal().user_id)
+        return super()._create(event_class, id=id, **kwargs)
+
+    def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("actor", current_principal().user_id)
+        kwargs.setdefault("trust_id", self.trust_id)
+        kwargs.setdefault("school_id", self.school_id)
+        super().trigger_event(event_class, **kwargs)

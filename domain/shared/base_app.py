@@ -1,0 +1,78 @@
+"""What every command mixin shares: repository access, sealing and atomic saving."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+
+from domain.access.aggregates import UserAccess, access_id_for
+from domain.shared.aggregate import CaseworkAggregate
+from domain.shared.errors import NotFound, VersionConflict
+from domain.shared.sealing import Keyring
+from domain.shared.transcodings import register_casework_transcodings
+
+A = TypeVar("A", bound=CaseworkAggregate)
+
+
+class ConcurrentWrite(VersionConflict):
+    """Another writer recorded an event for the same record first."""
+
+    def __init__(self) -> None:
+        Exception.__init__(self, "another change to this record was saved first; reload and retry")
+        self.message = str(self)
+        self.expected = -1
+        self.actual = None
+
+
+class CaseworkBase(Application[UUID]):
+    name = "Casework"
+
+    def __init__(self, keyring: Keyring, env: Mapping[str, str] | None = None) -> None:
+        self.keyring = keyring
+        super().__init__(env=env)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_casework_transcodings(transcoder)
+
+    def get(
+        self, cls: type[A], record_id: UUID, kind: str, expected_version: int | None = None
+    ) -> A:
+        """Load an aggregate of ``cls`` or raise :class:`NotFound`; check an expected version."""
+        try:
+            aggregate = self.repository.get(record_id)
+        except AggregateNotFoundError:
+            raise NotFound(kind, record_id) from None
+        if not isinstance(aggregate, cls):
+            raise NotFound(kind, record_id)
+        if expected_version is not None and aggregate.version != expected_version:
+            raise VersionConflict(kind, record_id, expected_version, aggregate.version)
+        return aggregate
+
+    def record(
+        self, *aggregates: CaseworkAggregate, new_keys: Mapping[UUID, bytes] | None = None
+    ) -> int:
+        """Save the aggregates' pending events atomically; return the last position written.
+
+        New data keys are written in the same transaction as the events that first use them.
+        """
+        keys = dict(new_keys or {})
+        try:
+            recordings = self.save(*aggregates, data_keys=keys)
+        except IntegrityError:
+            raise ConcurrentWrite() from None
+        if keys:
+            self.keyring.saved(keys)
+        return max((r.notification.id or 0 for r in recordings), default=0)
+
+    def user_access(
+        self, user_id: str, trust_id: UUID, school_id: UUID | None
+    ) -> UserAccess:
+        access_id = access_id_for(user_id)
+        if access_id in self.repository:
+            return self.get(UserAccess, access_id, "User")
+        return UserAccess(id=access_id, user_id=user_id, trust_id=trust_id, school_id=school_id)

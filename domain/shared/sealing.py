@@ -1,0 +1,198 @@
+"""Envelope encryption of personal data, with crypto-shredding.
+
+Every personal field (a name, a date of birth, a narrative) is sealed with the data key of its
+*subject* (a person, later an incident) before it enters an event. Data keys are random AES-256
+keys, stored only wrapped by the master key. Destroying a subject's data key erases every sealed
+field of that subject everywhere at once — events, projections, backups — while the events stay
+readable: opening such a field yields :data:`ERASED`, never an exception.
+
+New data keys travel with the events that first use them and are written in the same
+transaction (see ``CaseworkApplication.save``), so a rejected command leaves no key behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+from uuid import UUID
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+_NONCE = 12
+_log = logging.getLogger(__name__)
+_FORMAT = b"\x01"
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """An encrypted value bound to the data key of ``subject_id``."""
+
+    subject_id: UUID
+    token: bytes  # nonce + AES-GCM ciphertext
+
+    def to_bytes(self) -> bytes:
+        return _FORMAT + self.subject_id.bytes + self.token
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Sealed:
+        if data[:1] != _FORMAT:
+            raise ValueError("not a sealed value")
+        return cls(UUID(bytes=bytes(data[1:17])), bytes(data[17:]))
+
+
+class Erased:
+    """The marker read in place of a sealed field whose data key has been destroyed."""
+
+    _instance: Erased | None = None
+
+    def __new__(cls) -> Erased:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "ERASED"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+ERASED = Erased()
+
+
+class WrappedKeyStore(Protocol):
+    """Where wrapped data keys live. ``None`` in a fetch result means the key was destroyed."""
+
+    def fetch(self, subject_ids: Iterable[UUID]) -> Mapping[UUID, bytes | None]: ...
+
+    def destroy(self, subject_id: UUID) -> None: ...
+
+    def saved(self, new_keys: Mapping[UUID, bytes]) -> None:
+        """Called after events carrying ``new_keys`` were recorded."""
+        ...
+
+
+class InMemoryKeyStore:
+    """A key store for domain tests that run without a database."""
+
+    def __init__(self) -> None:
+        self._keys: dict[UUID, bytes | None] = {}
+
+    def fetch(self, subject_ids: Iterable[UUID]) -> Mapping[UUID, bytes | None]:
+        return {s: self._keys[s] for s in subject_ids if s in self._keys}
+
+    def destroy(self, subject_id: UUID) -> None:
+        self._keys[subject_id] = None
+
+    def saved(self, new_keys: Mapping[UUID, bytes]) -> None:
+        for subject_id, wrapped in new_keys.items():
+            self._keys.setdefault(subject_id, wrapped)
+
+
+@dataclass
+class SealingSession:
+    """Seals values for one command; collects the wrapped keys it had to create."""
+
+    keyring: Keyring
+    new_keys: dict[UUID, bytes] = field(default_factory=dict)
+    _fresh: dict[UUID, bytes] = field(default_factory=dict)
+
+    def seal(self, subject_id: UUID, plaintext: str) -> Sealed:
+        key = self._fresh.get(subject_id) or self.keyring.key_for(subject_id)
+        if key is None:
+            key = AESGCM.generate_key(bit_length=256)
+            self._fresh[subject_id] = key
+            self.new_keys[subject_id] = self.keyring.wrap(subject_id, key)
+        nonce = os.urandom(_NONCE)
+        return Sealed(subject_id, nonce + AESGCM(key).encrypt(nonce, plaintext.encode(), None))
+
+
+class Keyring:
+    """Wraps and unwraps data keys with the master key; caches unwrapped keys briefly.
+
+    The cache lifetime bounds how long another process may still open a field after its key was
+    destroyed; the process that destroys a key forgets it at once.
+    """
+
+    def __init__(self, master_key: bytes, store: WrappedKeyStore, cache_seconds: float = 5.0):
+        if len(master_key) != 32:
+            raise ValueError("the master key must be 32 bytes (AES-256)")
+        self._master = AESGCM(master_key)
+        self._store = store
+        self._cache_seconds = cache_seconds
+        self._cache: dict[UUID, tuple[float, bytes | None]] = {}
+        self._lock = threading.Lock()
+
+    def session(self) -> SealingSession:
+        return SealingSession(self)
+
+    def wrap(self, subject_id: UUID, key: bytes) -> bytes:
+        nonce = os.urandom(_NONCE)
+        return nonce + self._master.encrypt(nonce, key, subject_id.bytes)
+
+    def _unwrap(self, subject_id: UUID, wrapped: bytes) -> bytes:
+        return self._master.decrypt(wrapped[:_NONCE], wrapped[_NONCE:], subject_id.bytes)
+
+    def key_for(self, subject_id: UUID) -> bytes | None:
+        return self._keys_for([subject_id]).get(subject_id)
+
+    def _keys_for(self, subject_ids: Iterable[UUID]) -> dict[UUID, bytes | None]:
+        now = time.monotonic()
+        found: dict[UUID, bytes | None] = {}
+        missing: list[UUID] = []
+        with self._lock:
+            for subject_id in set(subject_ids):
+                cached = self._cache.get(subject_id)
+                if cached is not None and cached[0] > now:
+                    found[subject_id] = cached[1]
+                else:
+                    missing.append(subject_id)
+        if missing:
+            fetched = self._store.fetch(missing)
+            with self._lock:
+                if len(self._cache) > 50_000:
+                    self._cache.clear()
+                for subject_id in missing:
+                    wrapped = fetched.get(subject_id)
+                    key = None if wrapped is None else self._unwrap(subject_id, wrapped)
+                    if subject_id in fetched:
+                        self._cache[subject_id] = (now + self._cache_seconds, key)
+                    found[subject_id] = key
+        return found
+
+    def saved(self, new_keys: Mapping[UUID, bytes]) -> None:
+        self._store.saved(new_keys)
+
+    def destroy(self, subject_id: UUID) -> None:
+        """Crypto-shred: every field sealed for ``subject_id`` reads as ERASED from now on."""
+        self._store.destroy(subject_id)
+        with self._lock:
+            self._cache[subject_id] = (time.monotonic() + self._cache_seconds, None)
+
+    def open(self, sealed: Sealed) -> str | Erased:
+        return self.open_many([sealed])[0]
+
+    def open_many(self, values: Iterable[Sealed]) -> list[str | Erased]:
+        """Opens values with one key look-up for all their subjects."""
+        values = list(values)
+        keys = self._keys_for(v.subject_id for v in values)
+        opened: list[str | Erased] = []
+        for value in values:
+            key = keys.get(value.subject_id)
+            if key is None:
+                opened.append(ERASED)
+                continue
+            try:
+                plain = AESGCM(key).decrypt(value.token[:_NONCE], value.token[_NONCE:], None)
+            except InvalidTag:
+                _log.error("sealed value for subject %s failed authentication", value.subject_id)
+                opened.append(ERASED)
+            else:
+                opened.append(plain.decode())
+        return opened

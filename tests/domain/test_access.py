@@ -1,0 +1,114 @@
+"""Role grants are events; the policy decides every action."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+import pytest
+
+from domain.access.aggregates import UserAccess, access_id_for
+from domain.access.policy import Action, Grant, Principal, Role, Target, authorise, reach
+from domain.shared.actor import acting_as
+from domain.shared.errors import NotAuthorised, ValidationFailed
+from tests.domain.conftest import OPERATOR, as_user
+
+TRUST, OTHER_TRUST, SCHOOL, OTHER_SCHOOL = uuid4(), uuid4(), uuid4(), uuid4()
+
+
+def test_a_school_grant_reaches_its_own_school_only():
+    dsl = Principal("dsl", frozenset({Grant(Role.DSL, TRUST, SCHOOL)}))
+    authorise(dsl, Action.VIEW_PUPIL, Target(TRUST, SCHOOL))
+    with pytest.raises(NotAuthorised):
+        authorise(dsl, Action.VIEW_PUPIL, Target(TRUST, OTHER_SCHOOL))
+
+
+def test_a_trust_grant_reaches_every_school_of_its_trust_and_no_other_trust():
+    lead = Principal("tsl", frozenset({Grant(Role.TRUST_SAFEGUARDING_LEAD, TRUST)}))
+    authorise(lead, Action.VIEW_PUPIL, Target(TRUST, OTHER_SCHOOL))
+    with pytest.raises(NotAuthorised):
+        authorise(lead, Action.VIEW_PUPIL, Target(OTHER_TRUST, uuid4()))
+
+
+def test_nobody_sees_a_record_of_which_they_are_the_subject_whatever_their_role():
+    me = uuid4()
+    head = Principal("head", frozenset({Grant(Role.HEADTEACHER, TRUST, SCHOOL)}), frozenset({me}))
+    with pytest.raises(NotAuthorised):
+        authorise(head, Action.VIEW_STAFF, Target(TRUST, SCHOOL, frozenset({me})))
+
+
+def test_not_even_the_operator_reaches_a_record_about_themselves():
+    me = uuid4()
+    operator = Principal("operator:x", subject_of=frozenset({me}), is_operator=True)
+    with pytest.raises(NotAuthorised):
+        authorise(operator, Action.VIEW_STAFF, Target(TRUST, SCHOOL, frozenset({me})))
+
+
+def test_a_staff_reporter_sees_no_pupil_records():
+    reporter = Principal("r", frozenset({Grant(Role.STAFF_REPORTER, TRUST, SCHOOL)}))
+    with pytest.raises(NotAuthorised):
+        authorise(reporter, Action.VIEW_PUPIL, Target(TRUST, SCHOOL))
+
+
+def test_reach_lists_trusts_and_schools_separately():
+    p = Principal("p", frozenset({Grant(Role.DPO, TRUST), Grant(Role.DSL, TRUST, SCHOOL)}))
+    r = reach(p, Action.VIEW_PUPIL)
+    assert r.trust_ids == {TRUST}
+    assert r.school_ids == {SCHOOL}
+
+
+def test_granting_a_role_records_an_event(app, trust_id, school_id):
+    with acting_as(OPERATOR):
+        app.grant_role("dsl@oak", Role.DSL, trust_id, school_id)
+    event = list(app.events.get(access_id_for("dsl@oak")))[-1]
+    assert isinstance(event, UserAccess.RoleGranted)
+    assert (event.role, event.school_id, event.actor) == ("dsl", school_id, OPERATOR.user_id)
+
+
+def test_revoking_a_role_removes_it_from_the_principal(app, trust_id, school_id):
+    with acting_as(OPERATOR):
+        app.grant_role("dsl@oak", Role.DSL, trust_id, school_id)
+        app.revoke_role("dsl@oak", Role.DSL, trust_id, school_id)
+    assert app.principal_for("dsl@oak").grants == frozenset()
+
+
+def test_who_held_access_when_is_on_the_record(app, trust_id, school_id):
+    with acting_as(OPERATOR):
+        app.grant_role("dsl@oak", Role.DSL, trust_id, school_id)
+        app.revoke_role("dsl@oak", Role.DSL, trust_id, school_id)
+    then = app.repository.get(access_id_for("dsl@oak"), version=2)
+    assert Grant(Role.DSL, trust_id, school_id) in then.grants
+
+
+def test_a_trust_only_role_cannot_be_granted_in_a_school(app, trust_id, school_id):
+    with acting_as(OPERATOR), pytest.raises(ValidationFailed) as error:
+        app.grant_role("x", Role.TRUST_SAFEGUARDING_LEAD, trust_id, school_id)
+    assert error.value.field == "schoolId"
+
+
+def test_an_unknown_role_is_refused(app, trust_id, school_id):
+    with acting_as(OPERATOR), pytest.raises(ValidationFailed) as error:
+        app.grant_role("x", "superuser", trust_id, school_id)
+    assert error.value.field == "role"
+
+
+def test_granting_a_role_twice_is_refused(app, trust_id, school_id):
+    with acting_as(OPERATOR):
+        app.grant_role("dsl@oak", Role.DSL, trust_id, school_id)
+        with pytest.raises(ValidationFailed):
+            app.grant_role("dsl@oak", Role.DSL, trust_id, school_id)
+
+
+def test_nobody_grants_themselves_a_role(app, trust_id, school_id):
+    with acting_as(OPERATOR):
+        app.grant_role("head@oak", Role.HEADTEACHER, trust_id, school_id)
+    with as_user(app, "head@oak"), pytest.raises(NotAuthorised):
+        app.grant_role("head@oak", Role.DSL, trust_id, school_id)
+
+
+def test_a_headteacher_grants_school_roles_but_not_trust_roles(app, trust_id, school_id):
+    with acting_as(OPERATOR):
+        app.grant_role("head@oak", Role.HEADTEACHER, trust_id, school_id)
+    with as_user(app, "head@oak"):
+        app.grant_role("dsl@oak", Role.DSL, trust_id, school_id)
+        with pytest.raises(NotAuthorised):
+            app.grant_role("dpo@oak", Role.DPO, trust_id)

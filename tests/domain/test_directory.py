@@ -1,0 +1,196 @@
+"""Directory: given events, when a command, then events or a named error."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from uuid import UUID, uuid4
+
+import pytest
+
+from domain.access.policy import Role
+from domain.application import CaseworkApplication
+from domain.directory.aggregates import ParentCarer, Pupil, School, StaffMember
+from domain.shared.actor import NoActingPrincipal, acting_as
+from domain.shared.errors import NotAuthorised, NotFound, ValidationFailed, VersionConflict
+from domain.shared.sealing import ERASED
+from tests.domain.conftest import OPERATOR, as_user
+
+DOB = date(2014, 5, 17)
+
+
+@pytest.fixture
+def data_lead(app: CaseworkApplication, trust_id: UUID, school_id: UUID) -> str:
+    with acting_as(OPERATOR):
+        app.grant_role("data.lead@oak", Role.DATA_LEAD, trust_id, school_id)
+    return "data.lead@oak"
+
+
+def register_pupil(app: CaseworkApplication, school_id: UUID, user: str, **overrides) -> UUID:
+    fields = {"full_name": "Amira Khan", "date_of_birth": DOB, "year_group": 6} | overrides
+    with as_user(app, user):
+        pupil_id, _ = app.register_pupil(school_id, **fields)
+    return pupil_id
+
+
+def test_registering_a_pupil_records_sealed_personal_data(app, school_id, data_lead):
+    pupil_id = register_pupil(app, school_id, data_lead)
+
+    pupil = app.repository.get(pupil_id)
+    assert isinstance(pupil, Pupil)
+    assert app.keyring.open(pupil.full_name) == "Amira Khan"
+    assert app.keyring.open(pupil.date_of_birth) == DOB.isoformat()
+    assert b"Amira" not in pupil.full_name.token
+
+
+def test_every_event_records_the_actor_and_the_school(app, school_id, data_lead):
+    pupil_id = register_pupil(app, school_id, data_lead)
+
+    (registered,) = app.events.get(pupil_id)
+    assert registered.actor == data_lead
+    assert registered.school_id == school_id
+
+
+def test_a_command_with_nobody_acting_is_refused(app, school_id):
+    with pytest.raises(NoActingPrincipal):
+        app.register_pupil(school_id, "Amira Khan", DOB, 6)
+
+
+def test_a_pupil_cannot_be_registered_with_a_future_date_of_birth(app, school_id, data_lead):
+    with pytest.raises(ValidationFailed) as error:
+        register_pupil(app, school_id, data_lead, date_of_birth=date.today() + timedelta(days=1))
+    assert error.value.field == "dateOfBirth"
+
+
+def test_a_blank_name_is_refused_naming_the_field(app, school_id, data_lead):
+    with pytest.raises(ValidationFailed) as error:
+        register_pupil(app, school_id, data_lead, full_name="   ")
+    assert error.value.field == "fullName"
+
+
+def test_a_year_group_out_of_range_is_refused(app, school_id, data_lead):
+    with pytest.raises(ValidationFailed) as error:
+        register_pupil(app, school_id, data_lead, year_group=14)
+    assert error.value.field == "yearGroup"
+
+
+def test_a_rejected_command_appends_no_event(app, school_id, data_lead):
+    before = app.recorder.max_notification_id()
+    with pytest.raises(ValidationFailed):
+        register_pupil(app, school_id, data_lead, full_name="")
+    assert app.recorder.max_notification_id() == before
+
+
+def test_registering_a_pupil_in_an_unknown_school_is_not_found(app, data_lead):
+    with pytest.raises(NotFound):
+        register_pupil(app, uuid4(), data_lead)
+
+
+def test_a_role_in_another_school_does_not_reach_this_one(app, trust_id, school_id):
+    with acting_as(OPERATOR):
+        other, _ = app.register_school(trust_id, "Oak Secondary", "654321")
+        app.grant_role("lead@secondary", Role.DATA_LEAD, trust_id, other)
+    with pytest.raises(NotAuthorised):
+        register_pupil(app, school_id, "lead@secondary")
+
+
+def test_a_staff_reporter_cannot_register_pupils(app, trust_id, school_id):
+    with acting_as(OPERATOR):
+        app.grant_role("teacher@oak", Role.STAFF_REPORTER, trust_id, school_id)
+    with pytest.raises(NotAuthorised):
+        register_pupil(app, school_id, "teacher@oak")
+
+
+def test_a_duplicate_urn_is_refused(app, trust_id, school_id):
+    with acting_as(OPERATOR), pytest.raises(ValidationFailed) as error:
+        app.register_school(trust_id, "Another", "123456")
+    assert error.value.field == "urn"
+
+
+def test_registering_a_school_needs_a_trust_role(app, trust_id, school_id, data_lead):
+    with as_user(app, data_lead), pytest.raises(NotAuthorised):
+        app.register_school(trust_id, "Elm Primary", "222222")
+
+
+def test_a_trust_safeguarding_lead_registers_schools_in_their_trust(app, trust_id):
+    with acting_as(OPERATOR):
+        app.grant_role("tsl@oak", Role.TRUST_SAFEGUARDING_LEAD, trust_id)
+    with as_user(app, "tsl@oak"):
+        school_id, _ = app.register_school(trust_id, "Elm Primary", "222222")
+    school = app.repository.get(school_id)
+    assert isinstance(school, School)
+    assert school.trust_id == trust_id
+
+
+def test_staff_member_with_a_login_becomes_subject_of_their_record(app, trust_id, school_id):
+    with acting_as(OPERATOR):
+        app.grant_role("head@oak", Role.HEADTEACHER, trust_id, school_id)
+    with as_user(app, "head@oak"):
+        staff_id, _ = app.register_staff_member(school_id, "Sam Jones", "teacher", "sam@oak")
+    assert staff_id in app.principal_for("sam@oak").subject_of
+
+
+def test_an_unknown_staff_role_is_refused(app, trust_id, school_id):
+    with acting_as(OPERATOR):
+        app.grant_role("head@oak", Role.HEADTEACHER, trust_id, school_id)
+    with as_user(app, "head@oak"), pytest.raises(ValidationFailed) as error:
+        app.register_staff_member(school_id, "Sam Jones", "janitor")
+    assert error.value.field == "role"
+
+
+def test_nobody_acts_on_a_record_of_which_they_are_the_subject(app, trust_id, school_id):
+    with acting_as(OPERATOR):
+        app.grant_role("head@oak", Role.HEADTEACHER, trust_id, school_id)
+    with as_user(app, "head@oak"):
+        staff_id, _ = app.register_staff_member(school_id, "Pat Head", "headteacher", "head@oak")
+    with as_user(app, "head@oak"), pytest.raises(NotAuthorised):
+        app.record_staff_left(staff_id, date.today())
+
+
+def test_a_staff_member_leaving_is_an_event(app, trust_id, school_id):
+    with acting_as(OPERATOR):
+        app.grant_role("head@oak", Role.HEADTEACHER, trust_id, school_id)
+    with as_user(app, "head@oak"):
+        staff_id, _ = app.register_staff_member(school_id, "Sam Jones", "supply")
+        app.record_staff_left(staff_id, date.today(), "contract ended")
+    staff = app.repository.get(staff_id)
+    assert isinstance(staff, StaffMember)
+    assert staff.has_left
+    assert isinstance(list(app.events.get(staff_id))[-1], StaffMember.Left)
+
+
+def test_a_pupil_cannot_leave_twice(app, school_id, data_lead):
+    pupil_id = register_pupil(app, school_id, data_lead)
+    with as_user(app, data_lead):
+        app.record_pupil_left(pupil_id, date.today())
+        with pytest.raises(ValidationFailed):
+            app.record_pupil_left(pupil_id, date.today())
+
+
+def test_a_stale_expected_version_is_a_conflict(app, school_id, data_lead):
+    pupil_id = register_pupil(app, school_id, data_lead)
+    with as_user(app, data_lead), pytest.raises(VersionConflict):
+        app.record_pupil_left(pupil_id, date.today(), expected_version=7)
+
+
+def test_linking_a_new_parent_with_parental_responsibility(app, school_id, data_lead):
+    pupil_id = register_pupil(app, school_id, data_lead)
+    with as_user(app, data_lead):
+        parent_id, _ = app.link_parent(pupil_id, "mother", True, full_name="Leila Khan")
+    parent = app.repository.get(parent_id)
+    assert isinstance(parent, ParentCarer)
+    assert parent.has_parental_responsibility_for(pupil_id)
+
+
+def test_linking_needs_a_parent_or_a_name(app, school_id, data_lead):
+    pupil_id = register_pupil(app, school_id, data_lead)
+    with as_user(app, data_lead), pytest.raises(ValidationFailed) as error:
+        app.link_parent(pupil_id, "mother", True)
+    assert error.value.field == "fullName"
+
+
+def test_a_destroyed_data_key_reads_as_erased(app, school_id, data_lead):
+    pupil_id = register_pupil(app, school_id, data_lead)
+    app.keyring.destroy(pupil_id)
+
+    pupil = app.repository.get(pupil_id)
+    assert app.keyring.open(pupil.full_name) is ERASED
