@@ -11,4 +11,6 @@ from domain.directory.commands import DirectoryCommands
 
 
 class CaseworkApplication(DirectoryCommands, AccessCommands):
-    """All casework commands over one event store."""
+    """All casework commands over one event store (table ``casework_events``)."""
+
+    name = "Casework"

@@ -26,9 +26,11 @@ class UserAccess(CaseworkAggregate):
         user_id: str
 
     class RoleGranted(CaseworkAggregate.Event):
+        user_id: str
         role: str
 
     class RoleRevoked(CaseworkAggregate.Event):
+        user_id: str
         role: str
 
     class RecordLinked(CaseworkAggregate.Event):
@@ -45,19 +47,29 @@ class UserAccess(CaseworkAggregate):
     def grant(self, grant: Grant) -> None:
         if grant in self.grants:
             raise ValidationFailed("role", f"{self.user_id} already holds {grant.role.value} here")
-        self._granted(role=grant.role.value, trust_id=grant.trust_id, school_id=grant.school_id)
+        self._granted(
+            user_id=self.user_id,
+            role=grant.role.value,
+            trust_id=grant.trust_id,
+            school_id=grant.school_id,
+        )
 
     @event(RoleGranted)
-    def _granted(self, role: str, trust_id: UUID, school_id: UUID | None) -> None:
+    def _granted(self, user_id: str, role: str, trust_id: UUID, school_id: UUID | None) -> None:
         self.grants.add(Grant(Role(role), trust_id, school_id))
 
     def revoke(self, grant: Grant) -> None:
         if grant not in self.grants:
             raise ValidationFailed("role", f"{self.user_id} does not hold {grant.role.value} here")
-        self._revoked(role=grant.role.value, trust_id=grant.trust_id, school_id=grant.school_id)
+        self._revoked(
+            user_id=self.user_id,
+            role=grant.role.value,
+            trust_id=grant.trust_id,
+            school_id=grant.school_id,
+        )
 
     @event(RoleRevoked)
-    def _revoked(self, role: str, trust_id: UUID, school_id: UUID | None) -> None:
+    def _revoked(self, user_id: str, role: str, trust_id: UUID, school_id: UUID | None) -> None:
         self.grants.discard(Grant(Role(role), trust_id, school_id))
 
     def link_record(self, person_id: UUID, trust_id: UUID, school_id: UUID | None) -> None:

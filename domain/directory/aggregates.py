@@ -75,11 +75,12 @@ class Pupil(Person):
 
     class Left(CaseworkAggregate.Event):
         left_on: date
-        destination: str | None
+        destination: Sealed | None
 
     @event(Registered)
     def __init__(
-        self, id: UUID,
+        self,
+        id: UUID,
         full_name: Sealed,
         date_of_birth: Sealed,
         year_group: int,
@@ -93,13 +94,13 @@ class Pupil(Person):
         self.school_id = school_id
         self.left_on = None
 
-    def record_left(self, left_on: date, destination: str | None) -> None:
+    def record_left(self, left_on: date, destination: Sealed | None) -> None:
         if self.left_on is not None:
             raise ValidationFailed("pupilId", f"this pupil already left on {self.left_on}")
         self._left(left_on=left_on, destination=destination)
 
     @event(Left)
-    def _left(self, left_on: date, destination: str | None) -> None:
+    def _left(self, left_on: date, destination: Sealed | None) -> None:
         self.left_on = left_on
 
 
@@ -112,11 +113,12 @@ class StaffMember(Person):
 
     class Left(CaseworkAggregate.Event):
         left_on: date
-        reason: str | None
+        reason: Sealed | None
 
     @event(Registered)
     def __init__(
-        self, id: UUID,
+        self,
+        id: UUID,
         full_name: Sealed,
         staff_role: str,
         user_id: str | None,
@@ -132,7 +134,7 @@ class StaffMember(Person):
         self.school_id = school_id
         self.left_on = None
 
-    def record_left(self, left_on: date, reason: str | None) -> None:
+    def record_left(self, left_on: date, reason: Sealed | None) -> None:
         if self.left_on is not None:
             raise ValidationFailed("staffMemberId", f"this member of staff left on {self.left_on}")
         if self.started_on is not None and left_on < self.started_on:
@@ -140,7 +142,7 @@ class StaffMember(Person):
         self._left(left_on=left_on, reason=reason)
 
     @event(Left)
-    def _left(self, left_on: date, reason: str | None) -> None:
+    def _left(self, left_on: date, reason: Sealed | None) -> None:
         self.left_on = left_on
 
 

@@ -28,8 +28,17 @@ from domain.shared.validation import (
 )
 
 YEAR_GROUPS = range(-2, 14)  # N1 = -2, N2 = -1, Reception = 0, Years 1 to 13
-RELATIONSHIPS = ("mother", "father", "parent", "step-parent", "grandparent", "carer",
-                 "foster carer", "guardian", "other")
+RELATIONSHIPS = (
+    "mother",
+    "father",
+    "parent",
+    "step-parent",
+    "grandparent",
+    "carer",
+    "foster carer",
+    "guardian",
+    "other",
+)
 
 
 class DirectoryCommands(CaseworkBase):
@@ -163,8 +172,10 @@ class DirectoryCommands(CaseworkBase):
         target = Target(pupil.trust_id, pupil.school_id, frozenset({pupil.id}))
         authorise(current_principal(), Action.MANAGE_PUPIL, target)
         not_in_future("leftOn", left_on)
-        pupil.record_left(left_on, optional_text("destination", destination))
-        return pupil.id, self.record(pupil)
+        destination = optional_text("destination", destination)
+        seal = self.keyring.session()
+        pupil.record_left(left_on, seal.seal(pupil.id, destination) if destination else None)
+        return pupil.id, self.record(pupil, new_keys=seal.new_keys)
 
     def record_staff_left(
         self,
@@ -177,5 +188,7 @@ class DirectoryCommands(CaseworkBase):
         target = Target(staff.trust_id, staff.school_id, frozenset({staff.id}))
         authorise(current_principal(), Action.MANAGE_STAFF, target)
         not_in_future("leftOn", left_on)
-        staff.record_left(left_on, optional_text("reason", reason, 2000))
-        return staff.id, self.record(staff)
+        reason = optional_text("reason", reason, 2000)
+        seal = self.keyring.session()
+        staff.record_left(left_on, seal.seal(staff.id, reason) if reason else None)
+        return staff.id, self.record(staff, new_keys=seal.new_keys)

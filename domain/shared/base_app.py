@@ -69,9 +69,7 @@ class CaseworkBase(Application[UUID]):
             self.keyring.saved(keys)
         return max((r.notification.id or 0 for r in recordings), default=0)
 
-    def user_access(
-        self, user_id: str, trust_id: UUID, school_id: UUID | None
-    ) -> UserAccess:
+    def user_access(self, user_id: str, trust_id: UUID, school_id: UUID | None) -> UserAccess:
         access_id = access_id_for(user_id)
         if access_id in self.repository:
             return self.get(UserAccess, access_id, "User")

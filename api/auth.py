@@ -1,0 +1,115 @@
+"""Authentication: bearer JWTs verified against the issuer's public keys (PyJWT).
+
+Production configures the issuer's JSON Web Key Set (``CASEWORK_JWT_JWKS_FILE``). Development
+generates a local Ed25519 key in the data directory; ``casework token issue`` signs with it and
+the service trusts it only while ``CASEWORK_ENVIRONMENT`` is not production.
+
+A token says who the user is (``sub``). What they may do comes from role grants on the record.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from api.settings import Settings
+
+ALGORITHMS = ["EdDSA", "RS256", "ES256"]
+DEV_KEY_ID = "casework-dev"
+
+
+class InvalidToken(Exception):
+    """The bearer token is missing, malformed, expired, or not from a trusted issuer."""
+
+
+def _dev_key_path(settings: Settings) -> Path:
+    return settings.data_dir / "dev-jwt-key.pem"
+
+
+def dev_signing_key(settings: Settings) -> Ed25519PrivateKey:
+    """The local development signing key, created on first use (mode 0600)."""
+    path = _dev_key_path(settings)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pem = Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(pem)
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    assert isinstance(key, Ed25519PrivateKey)
+    return key
+
+
+def issue_dev_token(
+    settings: Settings, user_id: str, name: str | None = None, hours: float = 12
+) -> str:
+    if not settings.is_development:
+        raise InvalidToken("development tokens are not available in production")
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "sub": user_id,
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": now,
+        "exp": now + int(hours * 3600),
+    }
+    if name:
+        claims["name"] = name
+    return jwt.encode(
+        claims, dev_signing_key(settings), algorithm="EdDSA", headers={"kid": DEV_KEY_ID}
+    )
+
+
+@dataclass(frozen=True)
+class Identity:
+    user_id: str
+    name: str | None
+
+
+class TokenVerifier:
+    def __init__(self, settings: Settings) -> None:
+        self._issuer = settings.jwt_issuer
+        self._audience = settings.jwt_audience
+        self._keys: dict[str | None, Any] = {}
+        if settings.jwt_jwks_file is not None:
+            jwks = jwt.PyJWKSet.from_dict(json.loads(settings.jwt_jwks_file.read_text()))
+            self._keys = {k.key_id: k.key for k in jwks.keys}
+        elif settings.is_development:
+            self._keys = {DEV_KEY_ID: dev_signing_key(settings).public_key()}
+
+    def verify(self, authorization: str | None) -> Identity:
+        if not authorization:
+            raise InvalidToken("a bearer token is required")
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise InvalidToken("the Authorization header must be 'Bearer <token>'")
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+            key = self._keys.get(kid) or (
+                next(iter(self._keys.values())) if len(self._keys) == 1 else None
+            )
+            if key is None:
+                raise InvalidToken("the token's signing key is not trusted")
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=ALGORITHMS,
+                audience=self._audience,
+                issuer=self._issuer,
+                options={"require": ["exp", "sub", "iss", "aud"]},
+            )
+        except jwt.PyJWTError as error:
+            raise InvalidToken(f"invalid token: {error}") from None
+        return Identity(user_id=str(claims["sub"]), name=claims.get("name"))

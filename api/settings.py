@@ -1,0 +1,69 @@
+"""Settings from the environment (prefix ``CASEWORK_``), validated once at start-up."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class InsecureConfiguration(RuntimeError):
+    """Raised when a non-development deployment lacks a secret it must be given."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CASEWORK_", env_file=None, extra="ignore")
+
+    environment: Environment = Environment.DEVELOPMENT
+    database_url: str | None = Field(
+        default=None, description="PostgreSQL URL; unset: a private embedded server in data_dir"
+    )
+    data_dir: Path = Field(default=Path(".casework"), description="embedded database and dev keys")
+
+    key_file: Path | None = Field(
+        default=None, description="JSON file holding event_key and master_key (base64, 32 bytes)"
+    )
+    event_key: str | None = Field(default=None, description="base64 AES key for all event state")
+    master_key: str | None = Field(default=None, description="base64 AES key wrapping data keys")
+
+    jwt_issuer: str = "casework-dev"
+    jwt_audience: str = "casework"
+    jwt_jwks_file: Path | None = Field(
+        default=None, description="JSON Web Key Set of the issuer's public keys"
+    )
+
+    lock_timeout_seconds: int = 5
+    pool_size: int = 8
+    read_your_writes_timeout_seconds: float = 5.0
+    ready_max_lag_events: int = 10_000
+
+    max_query_depth: int = 10
+    max_query_tokens: int = 2_000
+    max_query_aliases: int = 20
+    max_request_bytes: int = 256_000
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment is not Environment.PRODUCTION
+
+    @model_validator(mode="after")
+    def _production_needs_real_secrets(self) -> Settings:
+        if self.environment is Environment.PRODUCTION:
+            if self.key_file is None and not (self.event_key and self.master_key):
+                raise InsecureConfiguration(
+                    "outside development the service needs CASEWORK_KEY_FILE or both "
+                    "CASEWORK_EVENT_KEY and CASEWORK_MASTER_KEY"
+                )
+            if self.jwt_jwks_file is None:
+                raise InsecureConfiguration(
+                    "outside development the service needs CASEWORK_JWT_JWKS_FILE"
+                )
+        return self

@@ -1,0 +1,129 @@
+"""The composition root: builds every part from settings, once, with no import-time effects."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from eventsourcing.postgres import PostgresDatastore
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from api.auth import TokenVerifier
+from api.database import Database, resolve_database
+from api.event_store import PostgresKeyStore
+from api.keys import load_keys
+from api.migrate import migrate
+from api.settings import Settings
+from domain.application import CaseworkApplication
+from domain.shared.sealing import Keyring
+from projections.access.projection import AccessView
+from projections.common import positions
+from projections.directory.projection import DirectoryView
+from projections.runner import ProjectionWorker, View
+
+VIEW_CLASSES: tuple[type[View], ...] = (DirectoryView, AccessView)
+
+
+class PositionNotReached(Exception):
+    """The read models did not reach the requested position within the bound."""
+
+
+@dataclass
+class Container:
+    settings: Settings
+    database: Database
+    app: CaseworkApplication
+    keyring: Keyring
+    pool: ConnectionPool
+    view_datastore: PostgresDatastore
+    verifier: TokenVerifier
+    views: dict[str, View] = field(default_factory=dict)
+
+    def workers(
+        self, names: list[str] | None = None, batch_size: int = 2000
+    ) -> list[ProjectionWorker]:
+        chosen = [v for n, v in self.views.items() if names is None or n in names]
+        return [ProjectionWorker(v, self.app.recorder, self.app.mapper, batch_size) for v in chosen]  # type: ignore[arg-type]
+
+    def head(self) -> int:
+        return self.app.recorder.max_notification_id() or 0
+
+    def wait_for(self, view_names: list[str], position: int, timeout: float | None = None) -> None:
+        """Block until every named view has applied ``position`` (read-your-writes)."""
+        deadline = time.monotonic() + (timeout or self.settings.read_your_writes_timeout_seconds)
+        delay = 0.002
+        while True:
+            with self.pool.connection() as conn:
+                reached = positions(conn, view_names)
+            if all(reached.get(name, 0) >= position for name in view_names):
+                return
+            if time.monotonic() >= deadline:
+                raise PositionNotReached(
+                    f"views {', '.join(view_names)} have not reached position {position} yet"
+                )
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
+
+    def close(self) -> None:
+        self.app.close()
+        self.pool.close()
+        self.view_datastore.close()
+
+
+def eventsourcing_env(settings: Settings, database: Database, event_key: str) -> dict[str, str]:
+    return database.eventsourcing_env() | {
+        "CREATE_TABLE": "no",
+        # With database functions on, subscribers skip events when writers commit concurrently.
+        "POSTGRES_ENABLE_DB_FUNCTIONS": "no",
+        "POSTGRES_LOCK_TIMEOUT": str(settings.lock_timeout_seconds),
+        "POSTGRES_POOL_SIZE": str(settings.pool_size),
+        "POSTGRES_MAX_OVERFLOW": str(settings.pool_size),
+        "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
+        "CIPHER_KEY": event_key,
+        "APPLICATION_RECORDER_TOPIC": "api.event_store:CaseworkRecorder",
+        "AGGREGATE_CACHE_MAXSIZE": "20000",
+        "AGGREGATE_CACHE_FASTFORWARD": "y",
+    }
+
+
+def build(
+    settings: Settings, *, apply_migrations: bool = True, database: Database | None = None
+) -> Container:
+    database = database or resolve_database(settings)
+    if apply_migrations:
+        migrate(database.conninfo)
+    keys = load_keys(settings)
+    pool: ConnectionPool = ConnectionPool(
+        database.conninfo,
+        min_size=1,
+        max_size=settings.pool_size * 2,
+        kwargs={"row_factory": dict_row, "autocommit": True},
+        open=True,
+    )
+    keyring = Keyring(keys.master_key, PostgresKeyStore(pool))
+    app = CaseworkApplication(keyring, env=eventsourcing_env(settings, database, keys.event_key))
+    params: dict[str, Any] = conninfo_to_dict(database.conninfo)
+    view_datastore = PostgresDatastore(
+        dbname=str(params.get("dbname") or "postgres"),
+        host=str(params.get("host") or "localhost"),
+        port=str(params.get("port") or "5432"),
+        user=str(params.get("user") or "postgres"),
+        password=str(params.get("password") or ""),
+        pool_size=2,
+        max_overflow=len(VIEW_CLASSES) * 2,
+        lock_timeout=settings.lock_timeout_seconds,
+    )
+    container = Container(
+        settings=settings,
+        database=database,
+        app=app,
+        keyring=keyring,
+        pool=pool,
+        view_datastore=view_datastore,
+        verifier=TokenVerifier(settings),
+    )
+    container.views = {cls.name: cls(view_datastore) for cls in VIEW_CLASSES}
+    return container

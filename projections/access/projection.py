@@ -1,0 +1,32 @@
+"""Access view: every role grant, when and by whom it was made and revoked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg import Cursor
+
+from domain.access.aggregates import UserAccess
+from projections.runner import View, handles
+
+
+class AccessView(View):
+    name = "access"
+    tables = ("access_grants",)
+
+    @handles(UserAccess.RoleGranted)
+    def granted(self, curs: Cursor[Any], e: UserAccess.RoleGranted, position: int) -> None:
+        curs.execute(
+            "INSERT INTO access_grants (grant_seq, user_id, role, trust_id, school_id, granted_at, "
+            "granted_by) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            (position, e.user_id, e.role, e.trust_id, e.school_id, e.timestamp, e.actor),
+        )
+
+    @handles(UserAccess.RoleRevoked)
+    def revoked(self, curs: Cursor[Any], e: UserAccess.RoleRevoked, position: int) -> None:
+        curs.execute(
+            "UPDATE access_grants SET revoked_at = %s, revoked_by = %s "
+            "WHERE user_id = %s AND role = %s AND trust_id = %s "
+            "AND school_id IS NOT DISTINCT FROM %s AND revoked_at IS NULL",
+            (e.timestamp, e.actor, e.user_id, e.role, e.trust_id, e.school_id),
+        )

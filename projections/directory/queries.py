@@ -1,0 +1,194 @@
+"""Directory queries: the only way ``api/`` reads the directory view.
+
+Rows carry sealed fields as :class:`Sealed`; opening them is the reader's job, so that a
+destroyed data key shows as erased wherever the row is used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from psycopg import Connection
+
+from domain.shared.sealing import Sealed
+from projections.common import Page, Visibility, fetch_page
+
+
+def _sealed(value: Any) -> Sealed | None:
+    return None if value is None else Sealed.from_bytes(bytes(value))
+
+
+@dataclass(frozen=True)
+class TrustRow:
+    trust_id: UUID
+    name: str
+
+
+@dataclass(frozen=True)
+class SchoolRow:
+    school_id: UUID
+    trust_id: UUID
+    name: str
+    urn: str
+    registered_at: datetime
+
+    @classmethod
+    def of(cls, r: Any) -> SchoolRow:
+        return cls(r["school_id"], r["trust_id"], r["name"], r["urn"], r["registered_at"])
+
+
+@dataclass(frozen=True)
+class PupilRow:
+    pupil_id: UUID
+    trust_id: UUID
+    school_id: UUID
+    full_name: Sealed
+    date_of_birth: Sealed
+    year_group: int
+    left_on: date | None
+    destination: Sealed | None
+    version: int
+
+    @classmethod
+    def of(cls, r: Any) -> PupilRow:
+        return cls(
+            r["pupil_id"],
+            r["trust_id"],
+            r["school_id"],
+            Sealed.from_bytes(bytes(r["full_name"])),
+            Sealed.from_bytes(bytes(r["date_of_birth"])),
+            r["year_group"],
+            r["left_on"],
+            _sealed(r["destination"]),
+            r["version"],
+        )
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    staff_id: UUID
+    trust_id: UUID
+    school_id: UUID
+    full_name: Sealed
+    staff_role: str
+    user_id: str | None
+    started_on: date | None
+    left_on: date | None
+    leaving_reason: Sealed | None
+    version: int
+
+    @classmethod
+    def of(cls, r: Any) -> StaffRow:
+        return cls(
+            r["staff_id"],
+            r["trust_id"],
+            r["school_id"],
+            Sealed.from_bytes(bytes(r["full_name"])),
+            r["staff_role"],
+            r["user_id"],
+            r["started_on"],
+            r["left_on"],
+            _sealed(r["leaving_reason"]),
+            r["version"],
+        )
+
+
+@dataclass(frozen=True)
+class ParentLinkRow:
+    parent_id: UUID
+    pupil_id: UUID
+    full_name: Sealed
+    relationship: str
+    parental_responsibility: bool
+
+
+_SCHOOLS = "SELECT school_id, trust_id, name, urn, registered_at, seq FROM dir_schools"
+_PUPILS = "SELECT * FROM dir_pupils"
+_STAFF = "SELECT * FROM dir_staff"
+
+
+def trust(conn: Connection[Any], trust_id: UUID) -> TrustRow | None:
+    r = conn.execute(
+        "SELECT trust_id, name FROM dir_trusts WHERE trust_id = %s", (trust_id,)
+    ).fetchone()
+    return None if r is None else TrustRow(r["trust_id"], r["name"])
+
+
+def school(conn: Connection[Any], school_id: UUID) -> SchoolRow | None:
+    r = conn.execute(_SCHOOLS + " WHERE school_id = %s", (school_id,)).fetchone()
+    return None if r is None else SchoolRow.of(r)
+
+
+def schools(
+    conn: Connection[Any], visible: Visibility, first: int, after: int | None
+) -> Page[SchoolRow]:
+    clause, params = visible.clause()
+    return fetch_page(conn, _SCHOOLS, [clause], params, SchoolRow.of, first, after)
+
+
+def pupil(conn: Connection[Any], pupil_id: UUID) -> PupilRow | None:
+    r = conn.execute(_PUPILS + " WHERE pupil_id = %s", (pupil_id,)).fetchone()
+    return None if r is None else PupilRow.of(r)
+
+
+def pupils(
+    conn: Connection[Any],
+    visible: Visibility,
+    school_id: UUID | None,
+    include_left: bool,
+    first: int,
+    after: int | None,
+) -> Page[PupilRow]:
+    clause, params = visible.clause("pupil_id")
+    where = [clause]
+    if school_id is not None:
+        where.append("school_id = %s")
+        params.append(school_id)
+    if not include_left:
+        where.append("left_on IS NULL")
+    return fetch_page(conn, _PUPILS, where, params, PupilRow.of, first, after)
+
+
+def staff_member(conn: Connection[Any], staff_id: UUID) -> StaffRow | None:
+    r = conn.execute(_STAFF + " WHERE staff_id = %s", (staff_id,)).fetchone()
+    return None if r is None else StaffRow.of(r)
+
+
+def staff_members(
+    conn: Connection[Any],
+    visible: Visibility,
+    school_id: UUID | None,
+    include_left: bool,
+    first: int,
+    after: int | None,
+) -> Page[StaffRow]:
+    clause, params = visible.clause("staff_id")
+    where = [clause]
+    if school_id is not None:
+        where.append("school_id = %s")
+        params.append(school_id)
+    if not include_left:
+        where.append("left_on IS NULL")
+    return fetch_page(conn, _STAFF, where, params, StaffRow.of, first, after)
+
+
+def parents_of(conn: Connection[Any], pupil_id: UUID) -> list[ParentLinkRow]:
+    rows = conn.execute(
+        "SELECT l.parent_id, l.pupil_id, p.full_name, l.relationship, l.parental_responsibility "
+        "FROM dir_parent_links l JOIN dir_parents p USING (parent_id) WHERE l.pupil_id = %s "
+        "ORDER BY p.seq",
+        (pupil_id,),
+    ).fetchall()
+    return [
+        ParentLinkRow(
+            r["parent_id"],
+            r["pupil_id"],
+            Sealed.from_bytes(bytes(r["full_name"])),
+            r["relationship"],
+            r["parental_responsibility"],
+        )
+        for r in rows
+    ]

@@ -1,0 +1,302 @@
+"""Running read models: batched, restart-safe, never applied twice, never skipped.
+
+Built on the eventsourcing library's machinery: a view *is* a ``PostgresTrackingRecorder`` (its
+tracking row is written in the same transaction as the view's rows), events come from the
+application recorder's notification log and, once caught up, from its LISTEN/NOTIFY subscription.
+
+What this adds to the library's ``ProjectionRunner``:
+- many events per transaction (catch-up, rebuild and live bursts), in pipeline mode;
+- a guard row lock on the tracking row, so two workers (or a worker and a rebuild) never apply the
+  same events twice: the loser sees the position move and resynchronises;
+- a failing event stops its view loudly: the event's position and error go to
+  ``projection_status``; the supervisor retries with back-off, and a restart resumes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+from eventsourcing.persistence import Mapper, Notification, Tracking
+from eventsourcing.postgres import (
+    PostgresApplicationRecorder,
+    PostgresDatastore,
+    PostgresSubscription,
+    PostgresTrackingRecorder,
+)
+from eventsourcing.utils import get_topic
+from psycopg import Cursor
+
+log = logging.getLogger(__name__)
+
+TRACKING_TABLE = "projection_tracking"
+Handler = Callable[[Any, Cursor[Any], Any, int], None]
+
+
+def handles(*event_classes: type) -> Callable[[Handler], Handler]:
+    """Mark a view method as the handler of the given event classes."""
+
+    def mark(method: Handler) -> Handler:
+        method._handles = event_classes  # type: ignore[attr-defined]
+        return method
+
+    return mark
+
+
+class View(PostgresTrackingRecorder):
+    """A read model: its tables, and one handler per event class it reads."""
+
+    name: ClassVar[str]
+    tables: ClassVar[tuple[str, ...]]
+    _handlers: ClassVar[dict[str, str]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._handlers = {
+            get_topic(event_class): attr
+            for attr, member in vars(cls).items()
+            for event_class in getattr(member, "_handles", ())
+        }
+
+    def __init__(self, datastore: PostgresDatastore) -> None:
+        super().__init__(datastore, tracking_table_name=TRACKING_TABLE)
+
+    @classmethod
+    def topics(cls) -> frozenset[str]:
+        return frozenset(cls._handlers)
+
+    def apply(self, curs: Cursor[Any], event: Any, position: int) -> None:
+        getattr(self, self._handlers[get_topic(type(event))])(curs, event, position)
+
+    def insert_tracking_in(self, curs: Cursor[Any], position: int) -> None:
+        self._insert_tracking(curs, Tracking(self.name, position))  # type: ignore[arg-type]
+
+
+class PositionMoved(RuntimeError):
+    """Another worker or a rebuild moved this view's position; re-read it and carry on."""
+
+
+class ProjectionFailed(RuntimeError):
+    def __init__(self, view: str, position: int, error: BaseException) -> None:
+        super().__init__(f"view {view} failed at event {position}: {error!r}")
+        self.view = view
+        self.position = position
+
+
+class BufferedSubscription(PostgresSubscription):
+    """The library's subscription, able to tell whether more notifications are already pulled."""
+
+    def buffered(self) -> bool:
+        return self._notifications_index < len(self._notifications) or (
+            not self._notifications_queue.empty()
+        )
+
+
+class ProjectionWorker:
+    def __init__(
+        self,
+        view: View,
+        recorder: PostgresApplicationRecorder,
+        mapper: Mapper[Any],
+        batch_size: int = 2000,
+    ) -> None:
+        self.view = view
+        self.recorder = recorder
+        self.mapper = mapper
+        self.batch_size = batch_size
+        self._topics = view.topics()
+        self._subscription: BufferedSubscription | None = None
+        self.position = self._read_position()
+
+    @property
+    def name(self) -> str:
+        return self.view.name
+
+    def _read_position(self) -> int:
+        with self.view.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                f"INSERT INTO {TRACKING_TABLE} (application_name, notification_id) "
+                "VALUES (%s, 0) ON CONFLICT DO NOTHING",
+                (self.name,),
+            )
+            curs.execute(
+                f"SELECT notification_id FROM {TRACKING_TABLE} WHERE application_name = %s",
+                (self.name,),
+            )
+            row = curs.fetchone()
+        assert row is not None
+        return int(row["notification_id"])
+
+    def resync(self) -> None:
+        self.position = self._read_position()
+
+    def process(self, notifications: Sequence[Notification]) -> None:
+        """Apply a batch in one transaction; on failure, find and report the failing event."""
+        if not notifications:
+            return
+        try:
+            self._apply(notifications)
+        except PositionMoved:
+            raise
+        except Exception:
+            if len(notifications) == 1:
+                error = self._last_error
+                self._record_failure(notifications[0].id, error)
+                raise ProjectionFailed(self.name, notifications[0].id, error) from error
+            for notification in notifications:  # find the culprit; apply those before it
+                self.process([notification])
+        else:
+            self._record_running()
+
+    _last_error: BaseException = RuntimeError("unknown")
+
+    def _apply(self, notifications: Sequence[Notification]) -> None:
+        try:
+            with self.view.datastore.transaction(commit=True) as curs:
+                curs.execute(
+                    f"SELECT notification_id FROM {TRACKING_TABLE} "
+                    "WHERE application_name = %s FOR UPDATE",
+                    (self.name,),
+                )
+                row = curs.fetchone()
+                if row is None or row["notification_id"] != self.position:
+                    raise PositionMoved(self.name)
+                with curs.connection.pipeline():
+                    for notification in notifications:
+                        if notification.topic in self._topics:
+                            event = self.mapper.to_domain_event(notification)
+                            self.view.apply(curs, event, notification.id)
+                    self.view.insert_tracking_in(curs, notifications[-1].id)
+        except PositionMoved:
+            raise
+        except Exception as error:
+            self._last_error = error
+            raise
+        self.position = notifications[-1].id
+
+    def _record_failure(self, position: int, error: BaseException) -> None:
+        log.error("projection %s failed at event %s: %r", self.name, position, error)
+        with self.view.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                "INSERT INTO projection_status (name, state, failed_position, error, updated_at) "
+                "VALUES (%s, 'failed', %s, %s, now()) ON CONFLICT (name) DO UPDATE SET "
+                "state = 'failed', failed_position = EXCLUDED.failed_position, "
+                "error = EXCLUDED.error, updated_at = now()",
+                (self.name, position, repr(error)[:2000]),
+            )
+
+    _running_recorded = False
+
+    def _record_running(self) -> None:
+        if self._running_recorded:
+            return
+        with self.view.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                "INSERT INTO projection_status (name, state, updated_at) VALUES (%s, 'running', now()) "
+                "ON CONFLICT (name) DO UPDATE SET state = 'running', failed_position = NULL, "
+                "error = NULL, updated_at = now()",
+                (self.name,),
+            )
+        self._running_recorded = True
+
+    def catch_up(self, on_batch: Callable[[int], None] | None = None) -> int:
+        """Apply everything recorded so far, a batch per transaction; return how many."""
+        count = 0
+        while True:
+            notifications = self.recorder.select_notifications(
+                start=self.position, limit=self.batch_size, inclusive_of_start=False
+            )
+            if not notifications:
+                return count
+            self.process(notifications)
+            count += len(notifications)
+            if on_batch is not None:
+                on_batch(len(notifications))
+            if len(notifications) < self.batch_size:
+                return count
+
+    def run(self, stopping: threading.Event) -> None:
+        """Catch up, then follow new events until ``stopping`` is set."""
+        self._running_recorded = False
+        self.catch_up()
+        subscription = BufferedSubscription(self.recorder, gt=self.position)
+        self._subscription = subscription
+        with subscription:
+            if stopping.is_set():
+                return
+            for first in subscription:
+                batch = [first]
+                while len(batch) < self.batch_size and subscription.buffered():
+                    batch.append(next(subscription))
+                self.process(batch)
+                if stopping.is_set():
+                    return
+
+    def interrupt(self) -> None:
+        if self._subscription is not None:
+            self._subscription.stop()
+
+
+class Supervisor:
+    """Runs each worker in its own thread; restarts a failed one with back-off."""
+
+    def __init__(self, workers: Sequence[ProjectionWorker], max_backoff: float = 60.0) -> None:
+        self.workers = list(workers)
+        self.max_backoff = max_backoff
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        for worker in self.workers:
+            thread = threading.Thread(
+                target=self._supervise,
+                args=(worker,),
+                name=f"projection-{worker.name}",
+                daemon=True,
+            )
+            thread.start()
+            self._threads.append(thread)
+
+    def _supervise(self, worker: ProjectionWorker) -> None:
+        backoff = 0.5
+        while not self._stopping.is_set():
+            try:
+                worker.run(self._stopping)
+                backoff = 0.5
+            except PositionMoved:
+                worker.resync()
+            except Exception:
+                if self._stopping.is_set():
+                    return
+                log.exception("projection %s stopped; retrying in %.1fs", worker.name, backoff)
+                self._stopping.wait(backoff)
+                backoff = min(backoff * 2, self.max_backoff)
+                try:
+                    worker.resync()
+                except Exception:
+                    log.exception("projection %s could not re-read its position", worker.name)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        for worker in self.workers:
+            worker.interrupt()
+        for thread in self._threads:
+            thread.join(timeout=10)
+
+
+def reset(view: View) -> None:
+    """Empty a view and set its position to zero, in one transaction, for a rebuild."""
+    with view.datastore.transaction(commit=True) as curs:
+        curs.execute(
+            f"SELECT notification_id FROM {TRACKING_TABLE} WHERE application_name = %s FOR UPDATE",
+            (view.name,),
+        )
+        curs.execute("TRUNCATE " + ", ".join(view.tables))
+        curs.execute(
+            f"INSERT INTO {TRACKING_TABLE} (application_name, notification_id) VALUES (%s, 0) "
+            "ON CONFLICT (application_name) DO UPDATE SET notification_id = 0",
+            (view.name,),
+        )
+        curs.execute("DELETE FROM projection_status WHERE name = %s", (view.name,))

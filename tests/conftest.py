@@ -1,0 +1,67 @@
+"""Shared fixtures. Integration tests run on real PostgreSQL: the embedded server by default, or
+the server at CASEWORK_TEST_DATABASE_URL when set. Each run gets its own fresh database."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from uuid import uuid4
+
+import psycopg
+import pytest
+
+from api.database import Database, ensure_database, start_embedded
+from api.migrate import migrate
+from api.settings import Environment, Settings
+from api.wiring import Container, build
+
+KEEP = ("schema_migrations",)
+
+
+@pytest.fixture(scope="session")
+def server_database() -> Iterator[Database]:
+    url = os.environ.get("CASEWORK_TEST_DATABASE_URL")
+    if url:
+        server = Database(url)
+    else:
+        data_dir = Path(tempfile.mkdtemp(prefix="casework-test-"))
+        server = start_embedded(data_dir)
+    name = f"casework_test_{uuid4().hex[:8]}"
+    ensure_database(server, name)
+    database = server.with_dbname(name)
+    migrate(database.conninfo)
+    yield database
+    with psycopg.connect(server.conninfo, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="session")
+def test_data_dir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="casework-keys-"))
+
+
+@pytest.fixture
+def settings(test_data_dir: Path) -> Settings:
+    return Settings(environment=Environment.TEST, data_dir=test_data_dir)
+
+
+def truncate_all(database: Database) -> None:
+    with psycopg.connect(database.conninfo, autocommit=True) as conn:
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+            ).fetchall()
+            if r[0] not in KEEP
+        ]
+        conn.execute("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY")
+
+
+@pytest.fixture
+def container(server_database: Database, settings: Settings) -> Iterator[Container]:
+    truncate_all(server_database)
+    built = build(settings, database=server_database, apply_migrations=False)
+    yield built
+    built.close()

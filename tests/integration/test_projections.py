@@ -1,0 +1,147 @@
+"""Projections: restart-safe, never applied twice, never skipped; failures stop a view loudly."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from api.wiring import Container
+from domain.access.policy import Principal, Role
+from domain.shared.actor import acting_as
+from projections.common import positions
+from projections.directory.projection import DirectoryView
+from projections.runner import PositionMoved, ProjectionFailed, Supervisor, reset
+
+OPERATOR = Principal.operator("tests")
+
+
+def seed_school(container: Container) -> tuple[UUID, UUID]:
+    with acting_as(OPERATOR):
+        trust_id, _ = container.app.create_trust("Oak Trust")
+        school_id, _ = container.app.register_school(trust_id, "Oak Primary", "100001")
+        container.app.grant_role("lead@oak", Role.DATA_LEAD, trust_id, school_id)
+    return trust_id, school_id
+
+
+def register_pupils(container: Container, school_id: UUID, count: int) -> int:
+    position = 0
+    with acting_as(container.app.principal_for("lead@oak")):
+        for i in range(count):
+            _, position = container.app.register_pupil(school_id, f"Pupil {i}", date(2015, 1, 1), 4)
+    return position
+
+
+def count(container: Container, table: str) -> int:
+    with container.pool.connection() as conn:
+        return int(conn.execute(f"SELECT count(*) AS n FROM {table}").fetchone()["n"])
+
+
+def test_catch_up_applies_every_event_once(container):
+    _, school_id = seed_school(container)
+    register_pupils(container, school_id, 25)
+    (worker,) = container.workers(["directory"], batch_size=7)
+
+    worker.catch_up()
+
+    assert count(container, "dir_pupils") == 25
+    assert worker.position == container.head()
+
+
+def test_a_killed_worker_resumes_where_it_stopped_without_doubling(container):
+    _, school_id = seed_school(container)
+    register_pupils(container, school_id, 10)
+    (first,) = container.workers(["directory"], batch_size=4)
+    batch = container.app.recorder.select_notifications(start=0, limit=4)
+    first.process(batch)  # then the process dies
+
+    register_pupils(container, school_id, 5)
+    (restarted,) = container.workers(["directory"], batch_size=4)
+    restarted.catch_up()
+
+    assert count(container, "dir_pupils") == 15
+
+
+def test_a_second_worker_cannot_apply_the_same_events_twice(container):
+    _, school_id = seed_school(container)
+    register_pupils(container, school_id, 3)
+    a, b = container.workers(["directory"]) + container.workers(["directory"])
+    a.catch_up()
+
+    with pytest.raises(PositionMoved):
+        b.catch_up()
+    assert count(container, "dir_pupils") == 3
+
+
+def test_live_events_reach_the_view_through_the_subscription(container):
+    _, school_id = seed_school(container)
+    supervisor = Supervisor(container.workers())
+    supervisor.start()
+    try:
+        position = register_pupils(container, school_id, 3)
+        container.wait_for(["directory", "access"], position, timeout=10)
+    finally:
+        supervisor.stop()
+    assert count(container, "dir_pupils") == 3
+
+
+def test_concurrent_writers_lose_no_event_in_the_live_view(container):
+    _, school_id = seed_school(container)
+    supervisor = Supervisor(container.workers(["directory"]))
+    supervisor.start()
+    try:
+        threads = [
+            threading.Thread(target=register_pupils, args=(container, school_id, 15))
+            for _ in range(4)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        container.wait_for(["directory"], container.head(), timeout=20)
+    finally:
+        supervisor.stop()
+    assert count(container, "dir_pupils") == 60
+
+
+def test_a_failing_event_stops_the_view_and_shows_in_status(container, monkeypatch):
+    _, school_id = seed_school(container)
+    register_pupils(container, school_id, 3)
+    failing_at = register_pupils(container, school_id, 1)
+    register_pupils(container, school_id, 2)
+
+    original = DirectoryView.pupil_registered
+
+    def explode(self: Any, curs: Any, e: Any, position: int) -> None:
+        if position == failing_at:
+            raise RuntimeError("bad event")
+        original(self, curs, e, position)
+
+    monkeypatch.setattr(DirectoryView, "pupil_registered", explode)
+    (worker,) = container.workers(["directory"])
+    with pytest.raises(ProjectionFailed):
+        worker.catch_up()
+
+    assert worker.position == failing_at - 1
+    assert count(container, "dir_pupils") == 3
+    with container.pool.connection() as conn:
+        status = conn.execute("SELECT * FROM projection_status WHERE name = 'directory'").fetchone()
+    assert (status["state"], status["failed_position"]) == ("failed", failing_at)
+
+
+def test_rebuild_replays_from_zero_to_the_same_rows(container):
+    _, school_id = seed_school(container)
+    register_pupils(container, school_id, 12)
+    (worker,) = container.workers(["directory"])
+    worker.catch_up()
+    reset(container.views["directory"])
+
+    (rebuilt,) = container.workers(["directory"], batch_size=5)
+    rebuilt.catch_up()
+
+    assert count(container, "dir_pupils") == 12
+    with container.pool.connection() as conn:
+        assert positions(conn, ["directory"])["directory"] == container.head()
