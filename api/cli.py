@@ -1,0 +1,222 @@
+"""The `casework` command line."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Optional
+from uuid import UUID
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from api.settings import Settings
+
+cli = typer.Typer(
+    help="Safeguarding casework: event-sourced case management for schools.", no_args_is_help=True
+)
+projections_cli = typer.Typer(help="Read models: status and rebuild.", no_args_is_help=True)
+trust_cli = typer.Typer(help="Trusts (operator only).", no_args_is_help=True)
+token_cli = typer.Typer(help="Development tokens.", no_args_is_help=True)
+seed_cli = typer.Typer(help="Demo data.", no_args_is_help=True)
+cli.add_typer(projections_cli, name="projections")
+cli.add_typer(trust_cli, name="trust")
+cli.add_typer(token_cli, name="token")
+cli.add_typer(seed_cli, name="seed")
+console = Console()
+
+
+def _container(migrate: bool = True):
+    from api.wiring import build
+
+    return build(Settings(), apply_migrations=migrate)
+
+
+@cli.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    api_only: Annotated[
+        bool, typer.Option("--api-only", help="Run no projection workers here.")
+    ] = False,
+) -> None:
+    """Run the API and (unless --api-only) the projection workers."""
+    import uvicorn
+
+    from api.http import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    container = _container()
+    try:
+        app = create_app(container, run_projections=not api_only)
+        console.print(f"casework serving GraphQL on http://{host}:{port}/graphql")
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    finally:
+        container.close()
+
+
+@cli.command()
+def project() -> None:
+    """Run only the projection workers (for deployments with several API replicas)."""
+    import signal
+    import threading
+
+    from projections.runner import Supervisor
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    container = _container()
+    supervisor = Supervisor(container.workers())
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    supervisor.start()
+    console.print("projection workers running; Ctrl-C to stop")
+    try:
+        while not stopping.wait(1):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        supervisor.stop()
+        container.close()
+
+
+@cli.command()
+def migrate() -> None:
+    """Apply pending database migrations (also done at start-up). Re-running is a no-op."""
+    from api.database import resolve_database
+    from api.migrate import migrate as run
+
+    applied = run(resolve_database(Settings()).conninfo)
+    console.print(f"applied: {', '.join(applied)}" if applied else "up to date")
+
+
+@cli.command()
+def schema() -> None:
+    """Print the GraphQL SDL (committed as api/schema.graphql)."""
+    from api.graphql.schema import sdl
+
+    typer.echo(sdl(), nl=False)
+
+
+@projections_cli.command("status")
+def projections_status() -> None:
+    """Each view's position, lag and state."""
+    from api.metrics import view_statuses
+
+    container = _container()
+    try:
+        head = container.head()
+        table = Table("view", "position", "head", "lag", "state", "error")
+        for s in view_statuses(container, head):
+            error = f"at event {s.failed_position}: {s.error}" if s.error else ""
+            table.add_row(s.name, str(s.position), str(head), str(s.lag), s.state, error)
+        console.print(table)
+    finally:
+        container.close()
+
+
+@projections_cli.command("rebuild")
+def projections_rebuild(name: Annotated[Optional[str], typer.Argument()] = None) -> None:  # noqa: UP045
+    """Empty a view (or all) and replay every event into it, with a progress bar."""
+    from projections.runner import reset
+
+    container = _container()
+    try:
+        names = [name] if name else list(container.views)
+        unknown = [n for n in names if n not in container.views]
+        if unknown:
+            raise typer.BadParameter(
+                f"unknown view {unknown[0]}; views: {', '.join(container.views)}"
+            )
+        head = container.head()
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+        )
+        with Progress(*columns, console=console) as progress:
+            for view_name in names:
+                reset(container.views[view_name])
+                (worker,) = container.workers([view_name])
+                task = progress.add_task(view_name, total=head)
+                worker.catch_up(on_batch=lambda n, t=task: progress.advance(t, n))
+                progress.update(task, completed=head)
+    finally:
+        container.close()
+
+
+@trust_cli.command("create")
+def trust_create(name: str) -> None:
+    """Provision a trust (a maintained school is a trust of one)."""
+    from domain.access.policy import Principal
+    from domain.shared.actor import acting_as
+
+    container = _container()
+    try:
+        with acting_as(Principal.operator("cli")):
+            trust_id, _ = container.app.create_trust(name)
+        typer.echo(str(trust_id))
+    finally:
+        container.close()
+
+
+@token_cli.command("issue")
+def token_issue(
+    user: Annotated[str, typer.Option(help="The user id (token subject).")],
+    role: Annotated[
+        Optional[str], typer.Option(help="Also grant this role (recorded as an operator event).")
+    ] = None,  # noqa: UP045
+    school: Annotated[Optional[UUID], typer.Option(help="The school the role is held in.")] = None,  # noqa: UP045
+    trust: Annotated[
+        Optional[UUID], typer.Option(help="The trust (for a trust-wide role).")
+    ] = None,  # noqa: UP045
+    name: Annotated[Optional[str], typer.Option(help="Display name.")] = None,  # noqa: UP045
+    hours: float = 12.0,
+) -> None:
+    """Mint a development token; with --role, first record the grant if it is not held."""
+    from api.auth import issue_dev_token
+    from api.seed import grant_if_missing
+    from domain.directory.aggregates import School
+
+    settings = Settings()
+    if role:
+        if (school is None) == (trust is None) and not (school and trust):
+            raise typer.BadParameter("with --role give --school or --trust")
+        container = _container()
+        try:
+            trust_id = trust
+            if school is not None:
+                trust_id = container.app.get(School, school, "School").trust_id
+            assert trust_id is not None
+            grant_if_missing(container, user, role, trust_id, school)
+        finally:
+            container.close()
+    typer.echo(issue_dev_token(settings, user, name, hours))
+
+
+@seed_cli.command("demo")
+def seed_demo_command() -> None:
+    """Create the demo trust (once) and print a token for each demo user."""
+    from api.auth import issue_dev_token
+    from api.seed import demo_users, seed_demo
+
+    settings = Settings()
+    container = _container()
+    try:
+        trust_id, schools, _, created = seed_demo(container)
+    finally:
+        container.close()
+    console.print(("Created" if created else "Found") + f" Demo Learning Trust {trust_id}")
+    for key, school_id in schools.items():
+        console.print(f"  school {key}: {school_id}")
+    console.print("\nTokens (valid 12 hours; send as 'Authorization: Bearer <token>'):")
+    for user in demo_users():
+        where = user.school or "trust"
+        console.print(f"[bold]{user.user_id}[/bold] ({user.role.value}, {where})", highlight=False)
+        typer.echo(f"  {issue_dev_token(settings, user.user_id, user.name)}")
+
+
+def main() -> None:
+    cli()

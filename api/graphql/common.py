@@ -1,0 +1,239 @@
+"""Shared GraphQL building blocks: typed errors, result unions, connections, sealed text,
+positions and the read-your-writes argument."""
+
+import base64
+from collections.abc import Callable
+from typing import Annotated, Any, Generic, NewType, TypeVar, Union
+from uuid import UUID
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.annotation import StrawberryAnnotation
+from strawberry.extensions import FieldExtension
+from strawberry.types import Info
+from strawberry.types.arguments import StrawberryArgument
+from strawberry.types.field import StrawberryField
+
+from api.graphql.context import Context
+from api.wiring import PositionNotReached
+from domain.shared.actor import acting_as
+from domain.shared.errors import (
+    DomainError,
+    NotAuthorised,
+    NotFound,
+    ValidationFailed,
+    VersionConflict,
+)
+from domain.shared.sealing import Erased
+from projections.common import MAX_PAGE, Page
+
+T = TypeVar("T")
+
+Position = strawberry.scalar(
+    NewType("Position", int),
+    serialize=str,
+    parse_value=lambda v: int(v),
+    description=(
+        "A position in the event store's global order, as a decimal string. Every mutation "
+        "returns the position it wrote; pass it as `minPosition` to a query to read your writes."
+    ),
+)
+
+
+# --- typed errors --------------------------------------------------------------------------
+
+
+@strawberry.interface(description="Why a mutation was refused. Nothing was recorded.")
+class Error:
+    message: str = strawberry.field(description="A sentence for a person.")
+    code: str = strawberry.field(description="A stable machine-readable code.")
+
+
+@strawberry.type(description="The input is invalid; `field` names the offending input field.")
+class ValidationError(Error):
+    field: str = strawberry.field(description="The input field at fault, e.g. `dateOfBirth`.")
+
+
+@strawberry.type(description="A record named in the input does not exist or is not visible to you.")
+class NotFoundError(Error):
+    record_id: str = strawberry.field(description="The id that was not found.")
+
+
+@strawberry.type(description="You are not authorised to do this.")
+class NotAuthorisedError(Error):
+    pass
+
+
+@strawberry.type(description="The record changed since you read it; reload and retry.")
+class VersionConflictError(Error):
+    expected_version: int | None = strawberry.field(description="The version you sent.")
+    actual_version: int | None = strawberry.field(description="The record's current version.")
+
+
+ERROR_TYPES = (ValidationError, NotFoundError, NotAuthorisedError, VersionConflictError)
+
+
+def result_union(name: str, success: type) -> Any:
+    """``<success> | ValidationError | NotFoundError | NotAuthorisedError | VersionConflictError``."""
+    return Annotated[
+        Union[success, *ERROR_TYPES],
+        strawberry.union(name, description=f"The outcome of {name.removesuffix('Result')}."),
+    ]
+
+
+def error_result(error: DomainError) -> Error:
+    if isinstance(error, ValidationFailed):
+        return ValidationError(message=error.message, code=error.code, field=error.field)
+    if isinstance(error, NotFound):
+        return NotFoundError(message=error.message, code=error.code, record_id=error.record_id)
+    if isinstance(error, VersionConflict):
+        return VersionConflictError(
+            message=error.message,
+            code=error.code,
+            expected_version=error.expected if error.expected >= 0 else None,
+            actual_version=error.actual,
+        )
+    return NotAuthorisedError(message=error.message, code=NotAuthorised.code)
+
+
+def run_command(info: Info[Context, None], command: Callable[[], T]) -> T | Error:
+    """Run a domain command as the caller; a refusal becomes a typed error member."""
+    try:
+        with acting_as(info.context.principal):
+            return command()
+    except DomainError as error:
+        return error_result(error)
+
+
+def query_error(error: DomainError) -> GraphQLError:
+    """A refusal in a query: null data plus an error with ``extensions.code``."""
+    if isinstance(error, NotAuthorised | NotFound):
+        return GraphQLError("Not found, or not visible to you", extensions={"code": NotFound.code})
+    extensions: dict[str, Any] = {"code": error.code}
+    if isinstance(error, ValidationFailed):
+        extensions["field"] = error.field
+    return GraphQLError(error.message, extensions=extensions)
+
+
+# --- values ---------------------------------------------------------------------------------
+
+
+@strawberry.type(
+    description=(
+        "A personal field, sealed with its subject's data key. When that key has been destroyed "
+        "(erasure), `value` is null and `erased` is true."
+    )
+)
+class SealedText:
+    value: str | None
+    erased: bool
+
+    @classmethod
+    def of(cls, opened: "str | Erased | None") -> "SealedText | None":
+        if opened is None:
+            return None
+        if isinstance(opened, Erased):
+            return cls(value=None, erased=True)
+        return cls(value=opened, erased=False)
+
+
+# --- connections ----------------------------------------------------------------------------
+
+
+@strawberry.type(description="Where a page ends, and whether there is more.")
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type(description="A page of results, in a stable order, with keyset cursors.")
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+
+
+def encode_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"seq:{seq}".encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    try:
+        prefix, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        if prefix != "seq":
+            raise ValueError(prefix)
+        return int(value)
+    except ValueError:
+        raise ValidationFailed("after", "is not a cursor this API gave out") from None
+
+
+def check_first(first: int) -> int:
+    if not 1 <= first <= MAX_PAGE:
+        raise ValidationFailed("first", f"must be from 1 to {MAX_PAGE}")
+    return first
+
+
+def connection(page: Page[Any], nodes: list[T]) -> Connection[T]:
+    edges = [
+        Edge(cursor=encode_cursor(c), node=n) for c, n in zip(page.cursors, nodes, strict=True)
+    ]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
+        ),
+    )
+
+
+def parse_id(field: str, value: strawberry.ID | str) -> UUID:
+    try:
+        return UUID(str(value))
+    except ValueError:
+        raise ValidationFailed(field, "is not a valid id") from None
+
+
+# --- read your writes -----------------------------------------------------------------------
+
+
+class ReadYourWrites(FieldExtension):
+    """Adds ``minPosition`` to a query field: wait (bounded) until its views reach it."""
+
+    def __init__(self, *views: str) -> None:
+        self.views = list(views)
+
+    def apply(self, field: StrawberryField) -> None:
+        field.arguments = [
+            *field.arguments,
+            StrawberryArgument(
+                python_name="min_position",
+                graphql_name=None,
+                type_annotation=StrawberryAnnotation(Position | None),
+                description=(
+                    "Wait until the views this field reads include the event at this position "
+                    "(the `position` a mutation returned); fails with POSITION_NOT_REACHED if "
+                    "they have not within a few seconds."
+                ),
+                default=None,
+            ),
+        ]
+
+    def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
+        min_position = kwargs.pop("min_position", None)
+        if min_position is not None:
+            try:
+                info.context.container.wait_for(self.views, int(min_position))
+            except PositionNotReached as error:
+                raise GraphQLError(
+                    str(error), extensions={"code": "POSITION_NOT_REACHED"}
+                ) from None
+        try:
+            return next_(source, info, **kwargs)
+        except DomainError as error:
+            raise query_error(error) from None

@@ -1,0 +1,73 @@
+"""Per-request context: who is asking, one database connection, and the reads to log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Any
+from uuid import UUID
+
+from psycopg import Connection
+
+from api.access_log import Read, append
+from api.auth import Identity
+from api.wiring import Container
+from domain.access.policy import Action, Principal, Target, authorise, reach
+from domain.shared.sealing import Erased, Sealed
+from projections.common import Visibility
+
+
+class Context:
+    def __init__(self, container: Container, identity: Identity) -> None:
+        self.container = container
+        self.identity = identity
+        self._principal: Principal | None = None
+        self._conn: Connection[Any] | None = None
+        self._stack = ExitStack()
+        self.reads: list[Read] = []
+
+    @property
+    def principal(self) -> Principal:
+        """Loaded on first use from the record of grants (authoritative, not a cache)."""
+        if self._principal is None:
+            self._principal = self.container.app.principal_for(self.identity.user_id)
+        return self._principal
+
+    @property
+    def conn(self) -> Connection[Any]:
+        if self._conn is None:
+            self._conn = self._stack.enter_context(self.container.pool.connection())
+        return self._conn
+
+    def authorise(self, action: Action, target: Target) -> None:
+        authorise(self.principal, action, target)
+
+    def visibility(self, action: Action) -> Visibility:
+        r = reach(self.principal, action)
+        return Visibility(r.trust_ids, r.school_ids, r.excluded_subjects)
+
+    def log_read(self, action: str, record_type: str, record_id: UUID, target: Target) -> None:
+        self.reads.append(Read(action, record_type, record_id, target.trust_id, target.school_id))
+
+    def open_all(self, values: list[Sealed | None]) -> list[str | Erased | None]:
+        present = [v for v in values if v is not None]
+        opened = iter(self.container.keyring.open_many(present))
+        return [None if v is None else next(opened) for v in values]
+
+    def finish(self) -> None:
+        """Write the access log for this request, then release the connection."""
+        try:
+            if self.reads:
+                append(self.conn, self.identity.user_id, self.reads)
+        finally:
+            self._stack.close()
+            self._conn = None
+
+
+@contextmanager
+def request_context(container: Container, identity: Identity) -> Iterator[Context]:
+    context = Context(container, identity)
+    try:
+        yield context
+    finally:
+        context.finish()

@@ -1,0 +1,51 @@
+"""One schema merged from the per-feature types, with its protective extensions."""
+
+from __future__ import annotations
+
+import logging
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
+from strawberry.extensions.disable_introspection import DisableIntrospection
+from strawberry.tools import merge_types
+
+from api.graphql.access import AccessMutation, AccessQuery
+from api.graphql.directory import DirectoryMutation, DirectoryQuery
+from api.settings import Settings
+
+log = logging.getLogger("casework.graphql")
+
+Query = merge_types("Query", (AccessQuery, DirectoryQuery))
+Mutation = merge_types("Mutation", (DirectoryMutation, AccessMutation))
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    """Errors we raise on purpose carry a code; anything else is unexpected: log and mask."""
+    if error.original_error is None:
+        return False  # parse and validation errors describe the request, not our internals
+    if error.extensions and "code" in error.extensions:
+        return False
+    log.error("unexpected error in %s", error.path, exc_info=error.original_error)
+    return True
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    extensions: list = [
+        QueryDepthLimiter(max_depth=settings.max_query_depth),
+        MaxTokensLimiter(max_token_count=settings.max_query_tokens),
+        MaxAliasesLimiter(max_alias_count=settings.max_query_aliases),
+        MaskErrors(should_mask_error=_should_mask, error_message="Unexpected error."),
+    ]
+    if not settings.is_development:
+        extensions.append(DisableIntrospection())
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+
+
+def sdl() -> str:
+    return strawberry.Schema(query=Query, mutation=Mutation).as_str() + "\n"

@@ -1,0 +1,166 @@
+"""The HTTP doors: GraphQL at /graphql, health, readiness and metrics."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from anyio import to_thread
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from strawberry.http.ides import get_graphql_ide_html
+
+from api.auth import InvalidToken
+from api.graphql.context import request_context
+from api.graphql.schema import build_schema
+from api.metrics import Metrics, view_statuses
+from api.wiring import Container
+from projections.runner import Supervisor
+
+log = logging.getLogger("casework.http")
+
+
+def _problem(status: int, message: str, code: str) -> JSONResponse:
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status
+    )
+
+
+def create_app(container: Container, *, run_projections: bool = True) -> FastAPI:
+    settings = container.settings
+    schema = build_schema(settings)
+    metrics = Metrics()
+    metrics.watch_projections(container)
+    supervisor = Supervisor(container.workers()) if run_projections else None
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if supervisor is not None:
+            supervisor.start()
+        try:
+            yield
+        finally:
+            if supervisor is not None:
+                await to_thread.run_sync(supervisor.stop)
+
+    app = FastAPI(
+        title="safeguarding-casework",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.is_development else None,
+    )
+    app.state.container = container
+
+    @app.post("/graphql")
+    async def graphql(request: Request) -> Response:
+        started = time.perf_counter()
+        response = await _graphql(request)
+        metrics.latency.observe(time.perf_counter() - started)
+        metrics.requests.labels(outcome=str(response.status_code)).inc()
+        return response
+
+    async def _graphql(request: Request) -> Response:
+        declared = request.headers.get("content-length")
+        if (
+            declared is not None
+            and declared.isdigit()
+            and int(declared) > settings.max_request_bytes
+        ):
+            return _problem(413, "The request body is too large", "REQUEST_TOO_LARGE")
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > settings.max_request_bytes:
+                return _problem(413, "The request body is too large", "REQUEST_TOO_LARGE")
+        try:
+            payload = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return _problem(400, "The request body is not valid JSON", "BAD_REQUEST")
+        if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+            return _problem(400, "Send a JSON object with a `query` string", "BAD_REQUEST")
+        variables = payload.get("variables")
+        operation = payload.get("operationName")
+        if variables is not None and not isinstance(variables, dict):
+            return _problem(400, "`variables` must be an object", "BAD_REQUEST")
+        if operation is not None and not isinstance(operation, str):
+            return _problem(400, "`operationName` must be a string", "BAD_REQUEST")
+        try:
+            identity = container.verifier.verify(request.headers.get("authorization"))
+        except InvalidToken as error:
+            return _problem(401, str(error), "UNAUTHENTICATED")
+
+        def execute() -> tuple[int, dict[str, Any]]:
+            with request_context(container, identity) as context:
+                result = schema.execute_sync(
+                    payload["query"],
+                    variable_values=variables,
+                    context_value=context,
+                    operation_name=operation,
+                )
+            body: dict[str, Any] = {"data": result.data}
+            if result.errors:
+                body["errors"] = [e.formatted for e in result.errors]
+            # A request that could not run at all (syntax, validation, limits) is the client's error.
+            not_run = (
+                result.data is None
+                and bool(result.errors)
+                and all(e.path is None for e in result.errors or [])
+            )
+            return (400 if not_run else 200), body
+
+        try:
+            status, body_out = await to_thread.run_sync(execute)
+        except Exception:
+            log.exception("GraphQL request failed")
+            return _problem(500, "Unexpected error.", "INTERNAL")
+        return JSONResponse(body_out, status_code=status)
+
+    @app.get("/graphql", response_class=HTMLResponse)
+    async def graphiql() -> Response:
+        if not settings.is_development:
+            return PlainTextResponse("Not found", status_code=404)
+        return HTMLResponse(get_graphql_ide_html())
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz() -> Response:
+        def check() -> tuple[bool, dict[str, Any]]:
+            head = container.head()
+            views = view_statuses(container, head)
+            problems = [
+                v.name
+                for v in views
+                if v.state == "failed" or v.lag > settings.ready_max_lag_events
+            ]
+            return not problems, {
+                "head": head,
+                "views": {
+                    v.name: {"position": v.position, "lag": v.lag, "state": v.state} for v in views
+                },
+                "problems": problems,
+            }
+
+        try:
+            ready, detail = await to_thread.run_sync(check)
+        except Exception:
+            log.exception("readiness check failed")
+            return JSONResponse(
+                {"ready": False, "problems": ["database unreachable"]}, status_code=503
+            )
+        return JSONResponse({"ready": ready, **detail}, status_code=200 if ready else 503)
+
+    @app.get("/metrics")
+    async def metrics_endpoint() -> Response:
+        output = await to_thread.run_sync(generate_latest, metrics.registry)
+        return Response(output, media_type=CONTENT_TYPE_LATEST)
+
+    return app

@@ -1,0 +1,94 @@
+"""Prometheus metrics: request counts and latency, events written, and each view's position and
+lag read from the database at scrape time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:
+    from api.wiring import Container
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "casework_graphql_requests_total",
+            "GraphQL requests by outcome",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "casework_graphql_request_seconds",
+            "GraphQL request latency",
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+        )
+
+    def watch_projections(self, container: Container) -> None:
+        self.registry.register(ProjectionCollector(container))
+
+
+class ProjectionCollector(Collector):
+    def __init__(self, container: Container) -> None:
+        self.container = container
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        head = self.container.head()
+        position = GaugeMetricFamily(
+            "casework_view_position", "Last event applied", labels=["view"]
+        )
+        lag = GaugeMetricFamily(
+            "casework_view_lag_events", "Events not yet applied", labels=["view"]
+        )
+        failed = GaugeMetricFamily(
+            "casework_view_failed", "1 when the view has stopped", labels=["view"]
+        )
+        for status in view_statuses(self.container, head):
+            position.add_metric([status.name], status.position)
+            lag.add_metric([status.name], status.lag)
+            failed.add_metric([status.name], 1.0 if status.state == "failed" else 0.0)
+        head_metric = GaugeMetricFamily("casework_event_store_head", "Last event position")
+        head_metric.add_metric([], head)
+        yield from (head_metric, position, lag, failed)
+
+
+class ViewStatus:
+    def __init__(
+        self,
+        name: str,
+        position: int,
+        head: int,
+        state: str,
+        error: str | None,
+        failed_position: int | None,
+    ) -> None:
+        self.name = name
+        self.position = position
+        self.lag = max(0, head - position)
+        self.state = state
+        self.error = error
+        self.failed_position = failed_position
+
+
+def view_statuses(container: Container, head: int) -> list[ViewStatus]:
+    with container.pool.connection() as conn:
+        rows = conn.execute(
+            "SELECT v.name, COALESCE(t.notification_id, 0) AS position, "
+            "COALESCE(s.state, 'not started') AS state, s.error, s.failed_position "
+            "FROM unnest(%s::text[]) AS v(name) "
+            "LEFT JOIN projection_tracking t ON t.application_name = v.name "
+            "LEFT JOIN projection_status s ON s.name = v.name ORDER BY v.name",
+            (list(container.views),),
+        ).fetchall()
+    return [
+        ViewStatus(
+            r["name"], int(r["position"]), head, r["state"], r["error"], r["failed_position"]
+        )
+        for r in rows
+    ]

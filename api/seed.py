@@ -1,0 +1,90 @@
+"""`casework seed demo`: a demo trust with two schools, staff, pupils, parents and role grants."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from api.wiring import Container
+from domain.access.policy import Principal, Role
+from domain.directory.aggregates import School, school_id_for_urn
+from domain.shared.actor import acting_as
+from domain.shared.errors import ValidationFailed
+
+OPERATOR = Principal.operator("seed")
+SCHOOLS = (("900001", "Demo Primary School", "primary"), ("900002", "Demo Academy", "academy"))
+PUPILS = (
+    ("Amira Khan", date(2015, 3, 14), 5),
+    ("Oliver Smith", date(2016, 7, 2), 4),
+    ("Grace Okafor", date(2014, 11, 23), 6),
+    ("Leo Nowak", date(2017, 1, 9), 3),
+)
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    user_id: str
+    role: Role
+    school: str | None  # school key, or None for a trust-wide role
+    name: str
+
+
+def demo_users() -> list[DemoUser]:
+    users = [
+        DemoUser("tsl@demo.trust", Role.TRUST_SAFEGUARDING_LEAD, None, "Morgan Reid"),
+        DemoUser("dpo@demo.trust", Role.DPO, None, "Priya Shah"),
+    ]
+    for _, _, key in SCHOOLS:
+        users += [
+            DemoUser(f"head@{key}.demo", Role.HEADTEACHER, key, f"Head of {key}"),
+            DemoUser(f"dsl@{key}.demo", Role.DSL, key, f"DSL of {key}"),
+            DemoUser(f"datalead@{key}.demo", Role.DATA_LEAD, key, f"Data lead of {key}"),
+            DemoUser(f"teacher@{key}.demo", Role.STAFF_REPORTER, key, f"Teacher at {key}"),
+        ]
+    return users
+
+
+def seed_demo(container: Container) -> tuple[UUID, dict[str, UUID], int, bool]:
+    """Create the demo once; return (trust id, school ids by key, last position, created?)."""
+    app = container.app
+    first_school = school_id_for_urn(SCHOOLS[0][0])
+    if first_school in app.repository:
+        school = app.get(School, first_school, "School")
+        ids = {key: school_id_for_urn(urn) for urn, _, key in SCHOOLS}
+        return school.trust_id, ids, container.head(), False
+    position = 0
+    with acting_as(OPERATOR):
+        trust_id, _ = app.create_trust("Demo Learning Trust")
+        ids: dict[str, UUID] = {}
+        for urn, name, key in SCHOOLS:
+            ids[key], _ = app.register_school(trust_id, name, urn)
+        for user in demo_users():
+            school_id = ids[user.school] if user.school else None
+            _, position = app.grant_role(user.user_id, user.role, trust_id, school_id)
+        for urn, _, key in SCHOOLS:
+            school_id = ids[key]
+            for user in demo_users():
+                if user.school == key and user.role is not Role.STAFF_REPORTER:
+                    role = "headteacher" if user.role is Role.HEADTEACHER else "teacher"
+                    app.register_staff_member(school_id, user.name, role, user.user_id)
+            app.register_staff_member(
+                school_id, f"Sam Jones ({key})", "teacher", f"teacher@{key}.demo"
+            )
+            app.register_staff_member(school_id, "Chris Volunteer", "volunteer")
+            for full_name, dob, year in PUPILS:
+                pupil_id, _ = app.register_pupil(school_id, full_name, dob, year)
+                surname = full_name.split()[-1]
+                _, position = app.link_parent(pupil_id, "parent", True, full_name=f"Alex {surname}")
+    return trust_id, ids, position, True
+
+
+def grant_if_missing(
+    container: Container, user_id: str, role: str, trust_id: UUID, school_id: UUID | None
+) -> None:
+    with acting_as(Principal.operator("cli")):
+        try:
+            container.app.grant_role(user_id, role, trust_id, school_id)
+        except ValidationFailed as error:
+            if "already holds" not in error.message:
+                raise
