@@ -166,12 +166,10 @@ def trust_create(name: str) -> None:
 def token_issue(
     user: Annotated[str, typer.Option(help="The user id (token subject).")],
     role: Annotated[
-        Optional[str], typer.Option(help="Also grant this role (recorded as an operator event).")
-    ] = None,  # noqa: UP045
+        str | None, typer.Option(help="Also grant this role (recorded as an operator event).")
+    ] = None,
     school: Annotated[Optional[UUID], typer.Option(help="The school the role is held in.")] = None,  # noqa: UP045
-    trust: Annotated[
-        Optional[UUID], typer.Option(help="The trust (for a trust-wide role).")
-    ] = None,  # noqa: UP045
+    trust: Annotated[UUID | None, typer.Option(help="The trust (for a trust-wide role).")] = None,
     name: Annotated[Optional[str], typer.Option(help="Display name.")] = None,  # noqa: UP045
     hours: float = 12.0,
 ) -> None:

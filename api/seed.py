@@ -62,8 +62,7 @@ def seed_demo(container: Container) -> tuple[UUID, dict[str, UUID], int, bool]:
         for user in demo_users():
             school_id = ids[user.school] if user.school else None
             _, position = app.grant_role(user.user_id, user.role, trust_id, school_id)
-        for urn, _, key in SCHOOLS:
-            school_id = ids[key]
+        for key, school_id in ids.items():
             for user in demo_users():
                 if user.school == key and user.role is not Role.STAFF_REPORTER:
                     role = "headteacher" if user.role is Role.HEADTEACHER else "teacher"

@@ -30,4 +30,4 @@ BEGIN
 END $$;
 CREATE TRIGGER casework_events_append_only
     BEFORE UPDATE OR DELETE ON casework_events
-    FOR EACH ROW EXECUTE FUNCTION casework_refuse_change();
+    FOR EACH STATEMENT EXECUTE FUNCTION casework_refuse_change();

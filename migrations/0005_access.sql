@@ -29,4 +29,4 @@ CREATE INDEX access_log_scope ON access_log (trust_id, school_id, entry_id);
 CREATE INDEX access_log_record ON access_log (record_id, entry_id);
 CREATE TRIGGER access_log_append_only
     BEFORE UPDATE OR DELETE ON access_log
-    FOR EACH ROW EXECUTE FUNCTION casework_refuse_change();
+    FOR EACH STATEMENT EXECUTE FUNCTION casework_refuse_change();

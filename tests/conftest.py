@@ -65,3 +65,48 @@ def container(server_database: Database, settings: Settings) -> Iterator[Contain
     built = build(settings, database=server_database, apply_migrations=False)
     yield built
     built.close()
+
+
+class LiveServer:
+    """The real service on a loopback port, with its projection workers."""
+
+    def __init__(self, container: Container) -> None:
+        import socket
+        import threading
+
+        import uvicorn
+
+        from api.http import create_app
+
+        self.container = container
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(container), host="127.0.0.1", port=self.port, log_level="warning"
+            )
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        import time
+
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=20)
+
+
+@pytest.fixture
+def live(container: Container) -> Iterator[LiveServer]:
+    with LiveServer(container) as server:
+        yield server

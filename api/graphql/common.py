@@ -29,10 +29,11 @@ from projections.common import MAX_PAGE, Page
 
 T = TypeVar("T")
 
-Position = strawberry.scalar(
-    NewType("Position", int),
+Position = NewType("Position", int)
+POSITION_SCALAR = strawberry.scalar(
+    name="Position",
     serialize=str,
-    parse_value=lambda v: int(v),
+    parse_value=int,
     description=(
         "A position in the event store's global order, as a decimal string. Every mutation "
         "returns the position it wrote; pass it as `minPosition` to a query to read your writes."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import strawberry
 from graphql import GraphQLError
@@ -11,11 +12,14 @@ from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
+    SchemaExtension,
 )
 from strawberry.extensions.disable_introspection import DisableIntrospection
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from api.graphql.access import AccessMutation, AccessQuery
+from api.graphql.common import POSITION_SCALAR, Position
 from api.graphql.directory import DirectoryMutation, DirectoryQuery
 from api.settings import Settings
 
@@ -23,6 +27,7 @@ log = logging.getLogger("casework.graphql")
 
 Query = merge_types("Query", (AccessQuery, DirectoryQuery))
 Mutation = merge_types("Mutation", (DirectoryMutation, AccessMutation))
+CONFIG = StrawberryConfig(scalar_map={Position: POSITION_SCALAR})
 
 
 def _should_mask(error: GraphQLError) -> bool:
@@ -36,16 +41,16 @@ def _should_mask(error: GraphQLError) -> bool:
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    extensions: list = [
-        QueryDepthLimiter(max_depth=settings.max_query_depth),
-        MaxTokensLimiter(max_token_count=settings.max_query_tokens),
-        MaxAliasesLimiter(max_alias_count=settings.max_query_aliases),
-        MaskErrors(should_mask_error=_should_mask, error_message="Unexpected error."),
+    extensions: list[Callable[[], SchemaExtension]] = [
+        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_query_aliases),
+        lambda: MaskErrors(should_mask_error=_should_mask, error_message="Unexpected error."),
     ]
     if not settings.is_development:
-        extensions.append(DisableIntrospection())
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+        extensions.append(DisableIntrospection)
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions, config=CONFIG)
 
 
 def sdl() -> str:
-    return strawberry.Schema(query=Query, mutation=Mutation).as_str() + "\n"
+    return strawberry.Schema(query=Query, mutation=Mutation, config=CONFIG).as_str() + "\n"

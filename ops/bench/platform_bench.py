@@ -1,0 +1,655 @@
+"""Platform benchmark: what the write path, the GraphQL door and the read models cost.
+
+Everything is measured in one run, on one machine, against one PostgreSQL server, in a fresh
+database (``casework_bench_<random>``) that is created at the start and dropped at the end:
+
+(a)  raw psycopg single-row commits/s: ``INSERT INTO bench_raw`` + commit, one row at a time,
+     autocommit, one connection. The floor every durable write stands on: the baseline.
+(b0) ``{ __typename }`` GraphQL queries/s over real HTTP (uvicorn in this process, keep-alive
+     clients, the same bearer token as (b)), and their p95 latency: the cost of the door alone.
+(b)  ``registerPupil`` GraphQL mutations/s over real HTTP, the same clients, and p95 latency.
+     Every response must be ``RegisterPupilSuccess``; any failure aborts the benchmark.
+(c)  raw event read + decode rate: page through the notification log 2,000 at a time and turn
+     each notification into a domain event (decrypt + deserialise); events/s.
+(d)  projection rebuild rate: for each view, reset it and catch it up from event 1; events/s
+     (events in the store / elapsed). The directory view is the headline figure; every view's
+     rate and the combined rate (events x views / total elapsed) are printed too.
+
+(b0) and (b) alternate (b0, b, b0, b, ...), one raw (a) run before each pair, and the median
+of the rounds is reported, to damp the noise of a small shared machine. Before (c) and (d) the
+HTTP server is stopped (and with it its projection workers) and pupils are registered directly
+through the application until the store holds at least ``--events`` events.
+
+Targets (a target that is not met is printed as NOT MET; the exit status stays 0):
+    (b) / (b0)        >= 0.50   a mutation costs at most twice an empty request
+    mutation p95      <= 100 ms
+    (d) / (c)         >= 0.25   rebuilding costs at most 4x reading the events
+    (b) / (a)         informational: event-sourced mutations vs bare commits
+
+By default the load generator (8 threads, one ``httpx.Client`` each) runs in a separate
+process, so that its Python work does not compete for the server's GIL; ``--clients-in-process``
+runs the threads inside the server's process instead.
+
+Run it from the repository root:
+
+    python ops/bench/platform_bench.py
+    python ops/bench/platform_bench.py --database-url postgresql://postgres@127.0.0.1:5432/postgres
+    python ops/bench/platform_bench.py --requests 200 --events 10000
+
+Without ``--database-url`` (or ``CASEWORK_BENCH_DATABASE_URL``) it starts the embedded PostgreSQL
+in a temporary directory. The last line printed is one JSON object with every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import json
+import logging
+import multiprocessing
+import os
+import shutil
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import httpx
+import psycopg
+import uvicorn
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+
+if __package__ in (None, ""):  # run as a script: make the project importable from a checkout
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from api.auth import issue_dev_token
+from api.database import Database, ensure_database, start_embedded
+from api.http import create_app
+from api.seed import seed_demo
+from api.settings import Environment, Settings
+from api.wiring import Container, build
+from domain.directory.aggregates import Pupil
+from domain.shared.actor import acting_as
+from projections.runner import reset
+
+DATA_LEAD = "datalead@primary.demo"
+PAGE = 2000
+TYPENAME_QUERY = "{ __typename }"
+REGISTER_PUPIL = (
+    "mutation($i: RegisterPupilInput!) { registerPupil(input: $i) { __typename "
+    "... on RegisterPupilSuccess { pupilId position } ... on Error { message } } }"
+)
+TARGETS = {
+    "b_over_b0": (">=", 0.5),
+    "mutation_p95_ms": ("<=", 100.0),
+    "d_over_c": (">=", 0.25),
+}
+
+log = logging.getLogger("platform_bench")
+
+
+# --- small helpers ------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile (no interpolation): the value ``pct`` % of samples do not exceed."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(pct / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def timed(function: Callable[[], int]) -> tuple[int, float]:
+    started = time.perf_counter()
+    count = function()
+    return count, time.perf_counter() - started
+
+
+def count_events(container: Container, topic: str | None = None) -> int:
+    with container.pool.connection() as conn:
+        if topic is None:
+            row = conn.execute("SELECT count(*) AS n FROM casework_events").fetchone()
+        else:
+            row = conn.execute(
+                "SELECT count(*) AS n FROM casework_events WHERE topic = %s", (topic,)
+            ).fetchone()
+    assert row is not None
+    return int(row["n"])
+
+
+# --- (b0) / (b): the HTTP load generator (picklable: it may run in a child process) ------------
+
+
+@dataclass(frozen=True)
+class LoadSpec:
+    url: str
+    token: str
+    kind: str  # "typename" (b0) or "register" (b)
+    clients: int
+    requests: int  # per client, measured
+    warmup: int  # per client, before the clock starts
+    max_seconds: float  # time bound of the measured part
+    school_id: str
+    name_offset: int  # pupils are named "Pupil N", N unique over the whole run
+
+
+@dataclass
+class LoadResult:
+    kind: str
+    completed: int
+    failures: int
+    first_failure: str | None
+    wall_seconds: float
+    latencies_ms: list[float] = field(repr=False)
+
+    @property
+    def rate(self) -> float:
+        return self.completed / self.wall_seconds if self.wall_seconds else 0.0
+
+    @property
+    def p50(self) -> float:
+        return percentile(self.latencies_ms, 50)
+
+    @property
+    def p95(self) -> float:
+        return percentile(self.latencies_ms, 95)
+
+
+def _request_body(spec: LoadSpec, number: int) -> dict[str, Any]:
+    if spec.kind == "typename":
+        return {"query": TYPENAME_QUERY}
+    variables = {
+        "schoolId": spec.school_id,
+        "fullName": f"Pupil {number}",
+        "dateOfBirth": "2015-03-14",
+        "yearGroup": 4,
+    }
+    return {"query": REGISTER_PUPIL, "variables": {"i": variables}}
+
+
+def _check(spec: LoadSpec, response: httpx.Response) -> str | None:
+    """None if the response is what the phase expects, else a description of what came back."""
+    if response.status_code != 200:
+        return f"HTTP {response.status_code}: {response.text[:300]}"
+    body = response.json()
+    data = body.get("data") or {}
+    if body.get("errors"):
+        return f"errors: {json.dumps(body['errors'])[:300]}"
+    if spec.kind == "typename":
+        return None if isinstance(data.get("__typename"), str) else f"unexpected: {body}"
+    result = data.get("registerPupil") or {}
+    if result.get("__typename") != "RegisterPupilSuccess":
+        return f"not RegisterPupilSuccess: {json.dumps(result)[:300]}"
+    return None
+
+
+@dataclass
+class _ClientOutcome:
+    latencies_ms: list[float] = field(default_factory=list)
+    failures: int = 0
+    first_failure: str | None = None
+
+    def failed(self, what: str) -> None:
+        self.failures += 1
+        self.first_failure = self.first_failure or what
+
+
+def _client(spec: LoadSpec, index: int, start: threading.Barrier, out: _ClientOutcome) -> None:
+    per_client = spec.warmup + spec.requests
+    headers = {"Authorization": f"Bearer {spec.token}"}
+    with httpx.Client(base_url=spec.url, headers=headers, timeout=60.0) as client:
+
+        def send(number: int) -> float:
+            body = _request_body(spec, spec.name_offset + index * per_client + number)
+            began = time.perf_counter()
+            try:
+                response = client.post("/graphql", json=body)
+                elapsed = time.perf_counter() - began
+                problem = _check(spec, response)
+            except (httpx.HTTPError, ValueError) as error:
+                elapsed, problem = time.perf_counter() - began, repr(error)
+            if problem is not None:
+                out.failed(problem)
+            return elapsed
+
+        for number in range(spec.warmup):
+            send(number)
+        start.wait(timeout=300)
+        deadline = time.perf_counter() + spec.max_seconds
+        for number in range(spec.warmup, per_client):
+            out.latencies_ms.append(send(number) * 1000)
+            if time.perf_counter() >= deadline:
+                break
+
+
+def run_load(spec: LoadSpec) -> LoadResult:
+    """``spec.clients`` threads, each with its own keep-alive client, started together."""
+    start = threading.Barrier(spec.clients + 1)
+    outcomes = [_ClientOutcome() for _ in range(spec.clients)]
+    threads = [
+        threading.Thread(target=_client, args=(spec, i, start, outcomes[i]), daemon=True)
+        for i in range(spec.clients)
+    ]
+    for thread in threads:
+        thread.start()
+    start.wait(timeout=300)  # every client has warmed up
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - began
+    latencies = [ms for o in outcomes for ms in o.latencies_ms]
+    failures = sum(o.failures for o in outcomes)
+    first = next((o.first_failure for o in outcomes if o.first_failure), None)
+    return LoadResult(spec.kind, len(latencies), failures, first, wall, latencies)
+
+
+# --- the pieces under test -----------------------------------------------------------------------
+
+
+@contextmanager
+def http_server(container: Container) -> Iterator[str]:
+    """The real ASGI app (with its projection workers) served by uvicorn on a free local port."""
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(container),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the HTTP server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+def raw_commits(conninfo: str, rows: int, payload_size: int) -> float:
+    """(a): rows/s of one-row INSERT + commit on one autocommit connection."""
+    payload = os.urandom(payload_size)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS bench_raw (id bigserial, payload bytea)")
+        insert = "INSERT INTO bench_raw (payload) VALUES (%s)"
+        for _ in range(min(100, rows)):  # warm up (and let psycopg prepare the statement)
+            conn.execute(insert, (payload,))
+        started = time.perf_counter()
+        for _ in range(rows):
+            conn.execute(insert, (payload,))
+        return rows / (time.perf_counter() - started)
+
+
+def fill_store(container: Container, school_id: Any, target: int, threads: int = 4) -> float:
+    """Register pupils directly (no HTTP) until the store holds ``target`` events; pupils/s."""
+    missing = target - count_events(container)
+    if missing <= 0:
+        return 0.0
+    principal = container.app.principal_for(DATA_LEAD)
+    lock = threading.Lock()
+    claimed = 0
+    errors: list[BaseException] = []
+
+    def claim() -> int | None:
+        nonlocal claimed
+        with lock:
+            if claimed >= missing or errors:
+                return None
+            claimed += 1
+            return claimed
+
+    def work() -> None:
+        try:
+            with acting_as(principal):
+                while (number := claim()) is not None:
+                    container.app.register_pupil(
+                        school_id, f"Filler {number}", date(2015, 3, 14), 4
+                    )
+        except BaseException as error:
+            errors.append(error)
+
+    workers = [threading.Thread(target=work, name=f"fill-{i}") for i in range(threads)]
+    started = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    elapsed = time.perf_counter() - started
+    if errors:
+        raise RuntimeError("filling the event store failed") from errors[0]
+    return missing / elapsed
+
+
+def read_and_decode(container: Container) -> int:
+    """(c): read every notification in pages and decode each into a domain event."""
+    recorder, mapper = container.app.recorder, container.app.mapper
+    position, count = 0, 0
+    while True:
+        page = recorder.select_notifications(start=position, limit=PAGE, inclusive_of_start=False)
+        for notification in page:
+            mapper.to_domain_event(notification)
+        count += len(page)
+        if len(page) < PAGE:
+            return count
+        position = page[-1].id
+
+
+def rebuild(container: Container, name: str) -> int:
+    """(d): empty one view and replay every event into it."""
+    reset(container.views[name])
+    (worker,) = container.workers([name])
+    return worker.catch_up()
+
+
+# --- the run -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    raw: list[float] = field(default_factory=list)
+    typename: list[LoadResult] = field(default_factory=list)
+    register: list[LoadResult] = field(default_factory=list)
+    fill_rate: float = 0.0
+    events: int = 0
+    decode: list[tuple[int, float]] = field(default_factory=list)
+    rebuilds: dict[str, tuple[int, float]] = field(default_factory=dict)
+
+
+class LoadFailed(RuntimeError):
+    pass
+
+
+def run_http_phase(args: argparse.Namespace, container: Container, figures: Figures) -> Any:
+    settings = container.settings
+    _, schools, _, _ = seed_demo(container)
+    school_id = schools["primary"]
+    token = issue_dev_token(settings, DATA_LEAD)
+    with container.pool.connection() as conn:
+        row = conn.execute("SELECT avg(octet_length(state))::int AS n FROM casework_events")
+        payload_size = int((row.fetchone() or {}).get("n") or 256)
+    print(f"raw payload: {payload_size} bytes (the average event state so far)")
+
+    context = multiprocessing.get_context("spawn")
+    pool = None if args.clients_in_process else ProcessPoolExecutor(1, mp_context=context)
+
+    warmup = max(5, args.requests // 20)
+
+    def load(kind: str, offset: int) -> LoadResult:
+        spec = LoadSpec(
+            url=url,
+            token=token,
+            kind=kind,
+            clients=args.clients,
+            requests=args.requests,
+            warmup=warmup,
+            max_seconds=args.max_seconds,
+            school_id=str(school_id),
+            name_offset=offset,
+        )
+        result = run_load(spec) if pool is None else pool.submit(run_load, spec).result()
+        if result.failures:
+            raise LoadFailed(
+                f"{result.failures} {kind} requests failed; first: {result.first_failure}"
+            )
+        return result
+
+    try:
+        with http_server(container) as url:
+            offset = 0
+            for round_number in range(1, args.rounds + 1):
+                figures.raw.append(
+                    raw_commits(container.database.conninfo, args.raw_rows, payload_size)
+                )
+                b0 = load("typename", 0)
+                figures.typename.append(b0)
+                b = load("register", offset)
+                offset += args.clients * (warmup + args.requests)
+                figures.register.append(b)
+                print(
+                    f"round {round_number}/{args.rounds}: "
+                    f"(a) {figures.raw[-1]:8.1f} commits/s | "
+                    f"(b0) {b0.rate:7.1f} req/s p95 {b0.p95:6.1f} ms | "
+                    f"(b) {b.rate:7.1f} mut/s p95 {b.p95:6.1f} ms",
+                    flush=True,
+                )
+            # let the live projection workers finish before the server (and they) stop
+            container.wait_for(list(container.views), container.head(), timeout=120)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return school_id
+
+
+def run_store_phase(
+    args: argparse.Namespace, container: Container, figures: Figures, school_id: Any
+) -> None:
+    before = count_events(container)
+    figures.fill_rate = fill_store(container, school_id, args.events)
+    figures.events = count_events(container)
+    if figures.fill_rate:
+        print(
+            f"filled the store from {before} to {figures.events} events "
+            f"({figures.fill_rate:.1f} direct register_pupil commands/s, 4 threads)"
+        )
+    for _ in range(args.decode_runs):
+        figures.decode.append(timed(lambda: read_and_decode(container)))
+    for name in container.views:
+        figures.rebuilds[name] = timed(lambda name=name: rebuild(container, name))
+    with container.pool.connection() as conn:
+        row = conn.execute("SELECT count(*) AS n FROM dir_pupils").fetchone()
+    pupils = int(row["n"]) if row else -1
+    expected = count_events(
+        container, Pupil.Registered.__module__ + ":" + Pupil.Registered.__qualname__
+    )
+    if pupils != expected:
+        raise RuntimeError(f"the rebuilt directory holds {pupils} pupils, the store {expected}")
+
+
+def summarise(args: argparse.Namespace, figures: Figures) -> dict[str, Any]:
+    median = statistics.median
+    decode_rates = [n / s for n, s in figures.decode]
+    view_rates = {name: n / s for name, (n, s) in figures.rebuilds.items()}
+    total_events = sum(n for n, _ in figures.rebuilds.values())
+    total_seconds = sum(s for _, s in figures.rebuilds.values())
+    a = median(figures.raw)
+    b0 = median(r.rate for r in figures.typename)
+    b = median(r.rate for r in figures.register)
+    c = median(decode_rates)
+    d = view_rates.get("directory", total_events / total_seconds)
+    return {
+        "a_raw_commits_per_s": round(a, 1),
+        "b0_typename_per_s": round(b0, 1),
+        "b0_p50_ms": round(median(r.p50 for r in figures.typename), 2),
+        "b0_p95_ms": round(median(r.p95 for r in figures.typename), 2),
+        "b_mutations_per_s": round(b, 1),
+        "b_p50_ms": round(median(r.p50 for r in figures.register), 2),
+        "mutation_p95_ms": round(median(r.p95 for r in figures.register), 2),
+        "c_decode_events_per_s": round(c, 1),
+        "d_rebuild_events_per_s": round(d, 1),
+        "d_rebuild_by_view_events_per_s": {k: round(v, 1) for k, v in view_rates.items()},
+        "d_rebuild_all_views_events_per_s": round(total_events / total_seconds, 1),
+        "b_over_b0": round(b / b0, 3),
+        "d_over_c": round(d / c, 3),
+        "b_over_a": round(b / a, 3),
+        "events_in_store": figures.events,
+        "direct_commands_per_s": round(figures.fill_rate, 1),
+        "runs": {
+            "a": [round(x, 1) for x in figures.raw],
+            "b0": [[round(r.rate, 1), round(r.p95, 2), r.completed] for r in figures.typename],
+            "b": [[round(r.rate, 1), round(r.p95, 2), r.completed] for r in figures.register],
+            "c": [round(x, 1) for x in decode_rates],
+        },
+        "config": {
+            "clients": args.clients,
+            "requests_per_client": args.requests,
+            "rounds": args.rounds,
+            "raw_rows": args.raw_rows,
+            "clients_in_process": args.clients_in_process,
+            "cpus": os.cpu_count(),
+        },
+    }
+
+
+def verdict(name: str, value: float) -> str:
+    op, limit = TARGETS[name]
+    met = value >= limit if op == ">=" else value <= limit
+    return f"{op} {limit:g}  {'met' if met else 'NOT MET'}"
+
+
+def report(summary: dict[str, Any]) -> None:
+    s = summary
+    rows = [
+        ("(a)  raw psycopg commit, 1 row", f"{s['a_raw_commits_per_s']:.1f} rows/s", ""),
+        (
+            "(b0) { __typename } over HTTP",
+            f"{s['b0_typename_per_s']:.1f} req/s",
+            f"p50 {s['b0_p50_ms']:.1f} ms, p95 {s['b0_p95_ms']:.1f} ms",
+        ),
+        (
+            "(b)  registerPupil over HTTP",
+            f"{s['b_mutations_per_s']:.1f} mut/s",
+            f"p50 {s['b_p50_ms']:.1f} ms, p95 {s['mutation_p95_ms']:.1f} ms",
+        ),
+        ("(c)  event read + decode", f"{s['c_decode_events_per_s']:.1f} events/s", ""),
+        ("(d)  rebuild directory (headline)", f"{s['d_rebuild_events_per_s']:.1f} events/s", ""),
+    ]
+    for name, rate in s["d_rebuild_by_view_events_per_s"].items():
+        rows.append((f"     rebuild {name}", f"{rate:.1f} events/s", ""))
+    rows.append(
+        (
+            "     rebuild all views, combined",
+            f"{s['d_rebuild_all_views_events_per_s']:.1f} events/s",
+            "events x views / total time",
+        )
+    )
+    rows.append(
+        (
+            "     direct register_pupil (fill)",
+            f"{s['direct_commands_per_s']:.1f} cmd/s",
+            "4 threads, no HTTP",
+        )
+    )
+    config = s["config"]
+    print()
+    print(
+        f"Figures (median of {config['rounds']} rounds; {config['clients']} clients x "
+        f"{config['requests_per_client']} requests; {s['events_in_store']} events in the store)"
+    )
+    for label, value, note in rows:
+        print(f"  {label:<36} {value:>20}   {note}")
+    print()
+    print("Targets")
+    checks = [
+        ("(b) / (b0)", s["b_over_b0"], verdict("b_over_b0", s["b_over_b0"])),
+        (
+            "mutation p95 (ms)",
+            s["mutation_p95_ms"],
+            verdict("mutation_p95_ms", s["mutation_p95_ms"]),
+        ),
+        ("(d) / (c)", s["d_over_c"], verdict("d_over_c", s["d_over_c"])),
+        ("(b) / (a)", s["b_over_a"], "informational"),
+    ]
+    for label, value, outcome in checks:
+        print(f"  {label:<20} {value:>10.3f}   {outcome}")
+    s["targets"] = {
+        "b_over_b0": "met" if "NOT" not in checks[0][2] else "NOT MET",
+        "mutation_p95_ms": "met" if "NOT" not in checks[1][2] else "NOT MET",
+        "d_over_c": "met" if "NOT" not in checks[2][2] else "NOT MET",
+    }
+    print()
+    print(json.dumps(s, sort_keys=True))
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("CASEWORK_BENCH_DATABASE_URL"),
+        help="a PostgreSQL server (a fresh database is created on it and dropped); "
+        "default: $CASEWORK_BENCH_DATABASE_URL, else an embedded server in a temp dir",
+    )
+    parser.add_argument(
+        "--requests", type=int, default=400, help="measured requests per client per run"
+    )
+    parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients")
+    parser.add_argument(
+        "--events", type=int, default=20_000, help="events in the store for (c), (d)"
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="alternating (a), (b0), (b) rounds")
+    parser.add_argument("--raw-rows", type=int, default=2000, help="rows per raw (a) run")
+    parser.add_argument("--decode-runs", type=int, default=3, help="(c) repetitions")
+    parser.add_argument(
+        "--max-seconds", type=float, default=120.0, help="time bound of each measured HTTP run"
+    )
+    parser.add_argument(
+        "--clients-in-process",
+        action="store_true",
+        help="run the client threads in the server's process (default: a separate process)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
+    work_dir = Path(tempfile.mkdtemp(prefix="casework-bench-"))
+    # registered first, so it runs last: after an embedded server has been stopped
+    atexit.register(shutil.rmtree, work_dir, ignore_errors=True)
+    if args.database_url:
+        server = Database(make_conninfo(args.database_url))
+    else:
+        print("no --database-url: starting the embedded PostgreSQL in a temporary directory")
+        server = start_embedded(work_dir / "embedded")
+    name = f"casework_bench_{uuid4().hex[:10]}"
+    ensure_database(server, name)
+    database = server.with_dbname(name)
+    print(f"benchmark database: {name}")
+    settings = Settings(environment=Environment.TEST, data_dir=work_dir / "data")
+    container: Container | None = None
+    figures = Figures()
+    try:
+        container = build(settings, database=database)
+        school_id = run_http_phase(args, container, figures)
+        run_store_phase(args, container, figures, school_id)
+        report(summarise(args, figures))
+        return 0
+    except LoadFailed as error:
+        print(f"BENCHMARK FAILED: {error}", file=sys.stderr)
+        return 1
+    finally:
+        if container is not None:
+            container.close()
+        with psycopg.connect(server.conninfo, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+        print(f"dropped {name}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""A small GraphQL-over-HTTP client for the end-to-end tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from api.auth import issue_dev_token
+from api.settings import Settings
+
+
+class Client:
+    def __init__(self, base_url: str, settings: Settings, user_id: str) -> None:
+        self.http = httpx.Client(base_url=base_url, timeout=30)
+        self.user_id = user_id
+        self.headers = {"authorization": f"Bearer {issue_dev_token(settings, user_id)}"}
+
+    def post(self, query: str, variables: dict[str, Any] | None = None) -> httpx.Response:
+        return self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=self.headers
+        )
+
+    def gql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = self.post(query, variables)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def data(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        body = self.gql(query, variables)
+        assert "errors" not in body, body
+        return body["data"]
+
+    def mutate(
+        self, field: str, input_type: str, input: dict[str, Any], select: str = ""
+    ) -> dict[str, Any]:
+        query = (
+            f"mutation($i: {input_type}!) {{ {field}(input: $i) {{ __typename "
+            f"... on Error {{ message code }} ... on ValidationError {{ field }} {select} }} }}"
+        )
+        return self.data(query, {"i": input})[field]

@@ -1,0 +1,294 @@
+"""End to end over HTTP, from `casework seed demo`: the service as integrators use it."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from api.seed import seed_demo
+from tests.api_client import Client
+
+PUPILS = "query($s: ID, $p: Position) { pupils(schoolId: $s, minPosition: $p) { edges { node { id fullName { value erased } yearGroup } } } }"
+
+
+@pytest.fixture
+def demo(live, container):
+    trust_id, schools, position, _ = seed_demo(container)
+    container.wait_for(list(container.views), position, timeout=20)
+    return {"trust": str(trust_id), **{k: str(v) for k, v in schools.items()}}
+
+
+def client(live, settings, user: str) -> Client:
+    return Client(live.url, settings, user)
+
+
+def register_pupil_input(school: str, **overrides) -> dict:
+    return {
+        "schoolId": school,
+        "fullName": "Zara Ahmed",
+        "dateOfBirth": "2016-02-03",
+        "yearGroup": 3,
+    } | overrides
+
+
+def test_a_dsl_lists_the_pupils_of_their_school_by_name(live, settings, demo):
+    dsl = client(live, settings, "dsl@primary.demo")
+    edges = dsl.data(PUPILS)["pupils"]["edges"]
+    names = {e["node"]["fullName"]["value"] for e in edges}
+    assert names == {"Amira Khan", "Oliver Smith", "Grace Okafor", "Leo Nowak"}
+
+
+def test_a_registered_pupil_is_readable_at_the_returned_position(live, settings, demo):
+    lead = client(live, settings, "datalead@primary.demo")
+    result = lead.mutate(
+        "registerPupil",
+        "RegisterPupilInput",
+        register_pupil_input(demo["primary"]),
+        "... on RegisterPupilSuccess { pupilId position }",
+    )
+    assert result["__typename"] == "RegisterPupilSuccess"
+    pupil = lead.data(
+        "query($id: ID!, $p: Position) { pupil(id: $id, minPosition: $p) { fullName { value } dateOfBirth { value } } }",
+        {"id": result["pupilId"], "p": result["position"]},
+    )["pupil"]
+    assert pupil == {"fullName": {"value": "Zara Ahmed"}, "dateOfBirth": {"value": "2016-02-03"}}
+
+
+def test_reading_a_pupil_is_written_to_the_access_log_for_the_dpo(live, settings, demo):
+    dsl = client(live, settings, "dsl@primary.demo")
+    pupil_id = dsl.data(PUPILS)["pupils"]["edges"][0]["node"]["id"]
+    dsl.data("query($id: ID!) { pupil(id: $id) { id } }", {"id": pupil_id})
+
+    dpo = client(live, settings, "dpo@demo.trust")
+    entries = dpo.data(
+        "query($r: ID) { accessLog(recordId: $r) { edges { node { userId action recordType } } } }",
+        {"r": pupil_id},
+    )["accessLog"]["edges"]
+    assert {"userId": "dsl@primary.demo", "action": "view", "recordType": "pupil"} in [
+        e["node"] for e in entries
+    ]
+
+
+def test_the_access_log_is_for_the_dpo_only(live, settings, demo):
+    head = client(live, settings, "head@primary.demo")
+    edges = head.data("{ accessLog { edges { node { id } } } }")["accessLog"]["edges"]
+    assert edges == []
+
+
+def test_a_staff_reporter_sees_no_pupils(live, settings, demo):
+    teacher = client(live, settings, "teacher@primary.demo")
+    assert teacher.data("{ pupils { edges { node { id } } } }")["pupils"]["edges"] == []
+
+
+def test_a_headteacher_does_not_see_their_own_staff_record(live, settings, demo):
+    head = client(live, settings, "head@primary.demo")
+    edges = head.data("{ staffMembers { edges { node { userId } } } }")["staffMembers"]["edges"]
+    assert edges and "head@primary.demo" not in {e["node"]["userId"] for e in edges}
+
+
+def test_me_lists_the_roles_held(live, settings, demo):
+    tsl = client(live, settings, "tsl@demo.trust")
+    me = tsl.data("{ me { userId roles { role trustId schoolId } } }")["me"]
+    assert me == {
+        "userId": "tsl@demo.trust",
+        "roles": [{"role": "TRUST_SAFEGUARDING_LEAD", "trustId": demo["trust"], "schoolId": None}],
+    }
+
+
+def test_an_invalid_date_of_birth_is_a_validation_error_naming_the_field(
+    live, settings, demo, container
+):
+    lead = client(live, settings, "datalead@primary.demo")
+    before = container.head()
+    result = lead.mutate(
+        "registerPupil",
+        "RegisterPupilInput",
+        register_pupil_input(demo["primary"], dateOfBirth="2099-01-01"),
+    )
+    assert (result["__typename"], result["field"]) == ("ValidationError", "dateOfBirth")
+    assert container.head() == before
+
+
+def test_an_unknown_school_is_not_found(live, settings, demo):
+    lead = client(live, settings, "datalead@primary.demo")
+    result = lead.mutate(
+        "registerPupil",
+        "RegisterPupilInput",
+        register_pupil_input("00000000-0000-4000-8000-000000000000"),
+    )
+    assert result["__typename"] == "NotFoundError"
+
+
+def test_a_malformed_id_is_a_validation_error(live, settings, demo):
+    lead = client(live, settings, "datalead@primary.demo")
+    result = lead.mutate("registerPupil", "RegisterPupilInput", register_pupil_input("not-an-id"))
+    assert (result["__typename"], result["field"]) == ("ValidationError", "schoolId")
+
+
+def test_a_stale_expected_version_is_a_version_conflict(live, settings, demo):
+    lead = client(live, settings, "datalead@primary.demo")
+    pupil_id = lead.data(PUPILS)["pupils"]["edges"][0]["node"]["id"]
+    result = lead.mutate(
+        "recordPupilLeft",
+        "RecordPupilLeftInput",
+        {"pupilId": pupil_id, "leftOn": "2025-07-18", "expectedVersion": 5},
+        "... on VersionConflictError { expectedVersion actualVersion }",
+    )
+    assert (result["__typename"], result["expectedVersion"], result["actualVersion"]) == (
+        "VersionConflictError",
+        5,
+        1,
+    )
+
+
+def test_a_pupil_who_left_drops_out_of_the_current_list(live, settings, demo):
+    lead = client(live, settings, "datalead@primary.demo")
+    pupil_id = lead.data(PUPILS)["pupils"]["edges"][0]["node"]["id"]
+    result = lead.mutate(
+        "recordPupilLeft",
+        "RecordPupilLeftInput",
+        {"pupilId": pupil_id, "leftOn": "2025-07-18"},
+        "... on RecordPupilLeftSuccess { position }",
+    )
+    ids = [e["node"]["id"] for e in lead.data(PUPILS, {"p": result["position"]})["pupils"]["edges"]]
+    assert pupil_id not in ids
+
+
+def test_a_headteacher_grants_a_role_and_the_grant_is_on_the_record(live, settings, demo):
+    head = client(live, settings, "head@primary.demo")
+    result = head.mutate(
+        "grantRole",
+        "RoleGrantInput",
+        {
+            "userId": "deputy@primary.demo",
+            "role": "DEPUTY_DSL",
+            "trustId": demo["trust"],
+            "schoolId": demo["primary"],
+        },
+        "... on GrantRoleSuccess { position }",
+    )
+    grants = head.data(
+        "query($p: Position) { roleGrants(minPosition: $p, first: 100) { edges { node { userId role grantedBy } } } }",
+        {"p": result["position"]},
+    )["roleGrants"]["edges"]
+    assert {
+        "userId": "deputy@primary.demo",
+        "role": "DEPUTY_DSL",
+        "grantedBy": "head@primary.demo",
+    } in [g["node"] for g in grants]
+
+
+def test_keyset_pagination_walks_every_pupil_once(live, settings, demo):
+    dsl = client(live, settings, "dsl@primary.demo")
+    seen, after = [], None
+    while True:
+        page = dsl.data(
+            "query($a: String) { pupils(first: 3, after: $a) { edges { node { id } } pageInfo { hasNextPage endCursor } } }",
+            {"a": after},
+        )["pupils"]
+        seen += [e["node"]["id"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert len(seen) == len(set(seen)) == 4
+
+
+def test_a_page_size_over_the_limit_is_refused(live, settings, demo):
+    dsl = client(live, settings, "dsl@primary.demo")
+    body = dsl.gql("{ pupils(first: 1000) { edges { node { id } } } }")
+    assert body["errors"][0]["extensions"]["field"] == "first"
+
+
+def test_a_destroyed_data_key_reads_as_erased(live, settings, demo, container):
+    dsl = client(live, settings, "dsl@primary.demo")
+    pupil_id = dsl.data(PUPILS)["pupils"]["edges"][0]["node"]["id"]
+    from uuid import UUID
+
+    container.keyring.destroy(UUID(pupil_id))
+    pupil = dsl.data(
+        "query($id: ID!) { pupil(id: $id) { fullName { value erased } } }", {"id": pupil_id}
+    )["pupil"]
+    assert pupil["fullName"] == {"value": None, "erased": True}
+
+
+# --- bad requests are the client's errors, never 5xx -----------------------------------------
+
+
+def raw(live, settings, content: bytes) -> httpx.Response:
+    c = client(live, settings, "dsl@primary.demo")
+    return c.http.post(
+        "/graphql", content=content, headers=c.headers | {"content-type": "application/json"}
+    )
+
+
+def test_malformed_json_is_400(live, settings, demo):
+    assert raw(live, settings, b"{not json").status_code == 400
+
+
+def test_a_body_without_a_query_is_400(live, settings, demo):
+    assert raw(live, settings, b'{"variables": {}}').status_code == 400
+
+
+def test_an_oversized_request_is_413(live, settings, demo):
+    padding = "x" * (settings.max_request_bytes + 10)
+    assert (
+        raw(
+            live, settings, json.dumps({"query": "{ me { userId } }", "pad": padding}).encode()
+        ).status_code
+        == 413
+    )
+
+
+def test_an_over_deep_query_is_400(live, settings, demo):
+    deep = "{ me " + "{ roles " * 12 + "{ role }" + " }" * 12 + " }"
+    assert client(live, settings, "dsl@primary.demo").post(deep).status_code == 400
+
+
+def test_too_many_aliases_is_400(live, settings, demo):
+    query = (
+        "{ "
+        + " ".join(f"a{i}: me {{ userId }}" for i in range(settings.max_query_aliases + 5))
+        + " }"
+    )
+    assert client(live, settings, "dsl@primary.demo").post(query).status_code == 400
+
+
+def test_a_request_without_a_token_is_401(live, settings, demo):
+    response = httpx.post(f"{live.url}/graphql", json={"query": "{ me { userId } }"})
+    assert response.status_code == 401
+
+
+def test_a_token_signed_by_another_key_is_401(live, settings, demo, tmp_path):
+    from api.auth import issue_dev_token
+    from api.settings import Settings
+
+    forged = issue_dev_token(Settings(environment="test", data_dir=tmp_path), "tsl@demo.trust")
+    response = httpx.post(
+        f"{live.url}/graphql",
+        json={"query": "{ me { userId } }"},
+        headers={"authorization": f"Bearer {forged}"},
+    )
+    assert response.status_code == 401
+
+
+def test_an_unexpected_error_is_masked_and_logged(live, settings, demo, monkeypatch, caplog):
+    from projections.directory import queries
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr(queries, "pupils", broken)
+    body = client(live, settings, "dsl@primary.demo").gql("{ pupils { edges { node { id } } } }")
+    assert body["errors"][0]["message"] == "Unexpected error."
+    assert "secret internal detail" not in json.dumps(body)
+    assert "secret internal detail" in caplog.text
+
+
+def test_health_readiness_and_metrics(live, settings, demo):
+    assert httpx.get(f"{live.url}/healthz").json() == {"status": "ok"}
+    ready = httpx.get(f"{live.url}/readyz")
+    assert ready.status_code == 200 and ready.json()["ready"] is True
+    metrics = httpx.get(f"{live.url}/metrics").text
+    assert 'casework_view_lag_events{view="directory"}' in metrics

@@ -1,0 +1,311 @@
+"""Walks every query and mutation in the schema and proves that cross-school, cross-trust and
+subject-of-record access is refused. A field without a case here fails the walk, so a new field
+cannot slip past."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from api.graphql.schema import Mutation, Query
+from domain.access.policy import Principal, Role
+from domain.shared.actor import acting_as
+from tests.api_client import Client
+
+OPERATOR = Principal.operator("tests")
+MARKER = "Quentin Marker-Subject"
+
+
+@dataclass(frozen=True)
+class World:
+    trust_a: UUID
+    school_a1: UUID
+    school_a2: UUID
+    trust_b: UUID
+    school_b1: UUID
+    pupil: UUID
+    parent: UUID
+    staff: UUID  # the staff record whose subject is SUBJECT
+
+
+SUBJECT = "subject@a1"  # headteacher of A1, and the subject of staff record `staff`
+CROSS_SCHOOL = "all@a2"  # every school role in A2 (same trust)
+CROSS_TRUST = "all@b"  # every trust role in trust B, and every school role in B1
+
+SCHOOL_ROLES = (
+    Role.HEADTEACHER,
+    Role.DSL,
+    Role.DEPUTY_DSL,
+    Role.DATA_LEAD,
+    Role.DPO,
+    Role.CHAIR_OF_GOVERNORS,
+    Role.STAFF_REPORTER,
+)
+TRUST_ROLES = (Role.TRUST_SAFEGUARDING_LEAD, Role.DPO, Role.CHAIR_OF_GOVERNORS)
+
+
+@pytest.fixture
+def world(container) -> World:
+    app = container.app
+    with acting_as(OPERATOR):
+        trust_a, _ = app.create_trust("Trust A")
+        a1, _ = app.register_school(trust_a, "A1", "310001")
+        a2, _ = app.register_school(trust_a, "A2", "310002")
+        trust_b, _ = app.create_trust("Trust B")
+        b1, _ = app.register_school(trust_b, "B1", "320001")
+        for role in SCHOOL_ROLES:
+            app.grant_role(CROSS_SCHOOL, role, trust_a, a2)
+            app.grant_role(CROSS_TRUST, role, trust_b, b1)
+        for role in TRUST_ROLES:
+            app.grant_role(CROSS_TRUST, role, trust_b)
+        app.grant_role(SUBJECT, Role.HEADTEACHER, trust_a, a1)
+        app.grant_role(SUBJECT, Role.DPO, trust_a, a1)
+        app.grant_role("lead@a1", Role.DATA_LEAD, trust_a, a1)
+    with acting_as(app.principal_for("lead@a1")):
+        pupil, _ = app.register_pupil(a1, MARKER, date(2014, 1, 1), 6)
+        parent, _ = app.link_parent(pupil, "mother", True, full_name=MARKER)
+    with acting_as(app.principal_for(SUBJECT)):
+        staff, position = app.register_staff_member(a1, MARKER, "headteacher", SUBJECT)
+    with acting_as(app.principal_for(CROSS_SCHOOL)), pytest.raises(Exception):
+        app.register_pupil(a1, "x", date(2014, 1, 1), 6)
+    container.wait_for(list(container.views), position, timeout=20)
+    return World(trust_a, a1, a2, trust_b, b1, pupil, parent, staff)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One way to reach for a record of A1; ``refused`` tells whether the response gave it away."""
+
+    query: str
+    variables: Any  # World -> dict
+    subject_applies: bool = False
+
+
+def no_edges(field: str):
+    def check(body: dict) -> bool:
+        data = body.get("data") or {}
+        return data.get(field) is None or data[field]["edges"] == []
+
+    return check
+
+
+def null_with_error(field: str):
+    def check(body: dict) -> bool:
+        return (body.get("data") or {}).get(field) is None and bool(body.get("errors"))
+
+    return check
+
+
+def refused_result(field: str):
+    def check(body: dict) -> bool:
+        return body["data"][field]["__typename"] in ("NotAuthorisedError", "NotFoundError")
+
+    return check
+
+
+def only_self(field: str):
+    def check(body: dict) -> bool:
+        return body["data"][field]["roles"] is not None and MARKER not in str(body)
+
+    return check
+
+
+def mutation(field: str, input_type: str) -> str:
+    return f"mutation($i: {input_type}!) {{ {field}(input: $i) {{ __typename }} }}"
+
+
+CASES: dict[str, tuple[Case, Any]] = {
+    # queries
+    "me": (Case("{ me { userId roles { role schoolId } } }", lambda w: {}), only_self("me")),
+    "schools": (
+        Case("{ schools { edges { node { id name } } } }", lambda w: {}),
+        lambda body: "A1" not in {e["node"]["name"] for e in body["data"]["schools"]["edges"]},
+    ),
+    "school": (
+        Case("query($id: ID!) { school(id: $id) { name } }", lambda w: {"id": str(w.school_a1)}),
+        null_with_error("school"),
+    ),
+    "pupils": (
+        Case(
+            "query($s: ID) { pupils(schoolId: $s) { edges { node { id } } } }",
+            lambda w: {"s": str(w.school_a1)},
+        ),
+        no_edges("pupils"),
+    ),
+    "pupil": (
+        Case(
+            "query($id: ID!) { pupil(id: $id) { fullName { value } } }",
+            lambda w: {"id": str(w.pupil)},
+        ),
+        null_with_error("pupil"),
+    ),
+    "staffMembers": (
+        Case(
+            "query($s: ID) { staffMembers(schoolId: $s) { edges { node { id fullName { value } } } } }",
+            lambda w: {"s": str(w.school_a1)},
+            subject_applies=True,
+        ),
+        no_edges("staffMembers"),
+    ),
+    "staffMember": (
+        Case(
+            "query($id: ID!) { staffMember(id: $id) { fullName { value } } }",
+            lambda w: {"id": str(w.staff)},
+            subject_applies=True,
+        ),
+        null_with_error("staffMember"),
+    ),
+    "roleGrants": (
+        Case("{ roleGrants(first: 100) { edges { node { userId } } } }", lambda w: {}),
+        lambda body: "lead@a1" not in str(body),
+    ),
+    "accessLog": (
+        Case(
+            "{ accessLog(first: 100) { edges { node { recordId } } } }",
+            lambda w: {},
+            subject_applies=True,
+        ),
+        no_edges("accessLog"),
+    ),
+    # mutations
+    "registerSchool": (
+        Case(
+            mutation("registerSchool", "RegisterSchoolInput"),
+            lambda w: {"i": {"trustId": str(w.trust_a), "name": "Z", "urn": "399999"}},
+        ),
+        refused_result("registerSchool"),
+    ),
+    "registerPupil": (
+        Case(
+            mutation("registerPupil", "RegisterPupilInput"),
+            lambda w: {
+                "i": {
+                    "schoolId": str(w.school_a1),
+                    "fullName": "Z",
+                    "dateOfBirth": "2015-01-01",
+                    "yearGroup": 4,
+                }
+            },
+        ),
+        refused_result("registerPupil"),
+    ),
+    "registerStaffMember": (
+        Case(
+            mutation("registerStaffMember", "RegisterStaffMemberInput"),
+            lambda w: {"i": {"schoolId": str(w.school_a1), "fullName": "Z", "role": "TEACHER"}},
+        ),
+        refused_result("registerStaffMember"),
+    ),
+    "linkParent": (
+        Case(
+            mutation("linkParent", "LinkParentInput"),
+            lambda w: {
+                "i": {
+                    "pupilId": str(w.pupil),
+                    "relationship": "carer",
+                    "parentalResponsibility": False,
+                    "fullName": "Z",
+                }
+            },
+        ),
+        refused_result("linkParent"),
+    ),
+    "recordPupilLeft": (
+        Case(
+            mutation("recordPupilLeft", "RecordPupilLeftInput"),
+            lambda w: {"i": {"pupilId": str(w.pupil), "leftOn": "2025-01-01"}},
+        ),
+        refused_result("recordPupilLeft"),
+    ),
+    "recordStaffLeft": (
+        Case(
+            mutation("recordStaffLeft", "RecordStaffLeftInput"),
+            lambda w: {"i": {"staffMemberId": str(w.staff), "leftOn": "2025-01-01"}},
+            subject_applies=True,
+        ),
+        refused_result("recordStaffLeft"),
+    ),
+    "grantRole": (
+        Case(
+            mutation("grantRole", "RoleGrantInput"),
+            lambda w: {
+                "i": {
+                    "userId": "new@a1",
+                    "role": "DSL",
+                    "trustId": str(w.trust_a),
+                    "schoolId": str(w.school_a1),
+                }
+            },
+        ),
+        refused_result("grantRole"),
+    ),
+    "revokeRole": (
+        Case(
+            mutation("revokeRole", "RoleGrantInput"),
+            lambda w: {
+                "i": {
+                    "userId": "lead@a1",
+                    "role": "DATA_LEAD",
+                    "trustId": str(w.trust_a),
+                    "schoolId": str(w.school_a1),
+                }
+            },
+        ),
+        refused_result("revokeRole"),
+    ),
+}
+
+
+def schema_fields() -> set[str]:
+    from api.graphql.schema import build_schema
+    from api.settings import Settings
+
+    schema = build_schema(Settings(environment="test"))
+    graphql_schema = schema._schema
+    return set(graphql_schema.query_type.fields) | set(graphql_schema.mutation_type.fields)
+
+
+def test_every_query_and_mutation_has_an_access_case():
+    assert schema_fields() == set(CASES), "add a case to CASES for each new field"
+    assert Query and Mutation
+
+
+@pytest.mark.parametrize("outsider", [CROSS_SCHOOL, CROSS_TRUST])
+def test_no_field_reaches_another_schools_or_trusts_records(
+    live, settings, world, container, outsider
+):
+    client = Client(live.url, settings, outsider)
+    before = container.head()
+    leaks = []
+    for field, (case, refused) in sorted(CASES.items()):
+        body = client.gql(case.query, case.variables(world))
+        if not refused(body) or MARKER in str(body):
+            leaks.append((field, body))
+    assert leaks == []
+    assert container.head() == before, "a refused command appended an event"
+
+
+def test_no_field_shows_a_user_the_record_of_which_they_are_the_subject(
+    live, settings, world, container
+):
+    insider = Client(live.url, settings, "lead@a1")
+    insider.data("query($id: ID!) { staffMember(id: $id) { id } }", {"id": str(world.staff)})
+    client = Client(live.url, settings, SUBJECT)
+    leaks = []
+    for field, (case, refused) in sorted(CASES.items()):
+        if case.subject_applies:
+            body = client.gql(case.query, case.variables(world))
+            if not refused(body) or MARKER in str(body):
+                leaks.append((field, body))
+    assert leaks == []
+
+
+def test_the_walk_would_notice_an_insider(live, settings, world):
+    """Guards the walk itself: the same cases do reach A1's records for A1's data lead."""
+    client = Client(live.url, settings, "lead@a1")
+    case, refused = CASES["pupil"]
+    assert not refused(client.gql(case.query, case.variables(world)))

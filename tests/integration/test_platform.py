@@ -1,0 +1,76 @@
+"""Migrations, the committed SDL, settings that refuse insecure production starts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from api.graphql.schema import sdl
+from api.migrate import MigrationChanged, migrate
+from api.settings import InsecureConfiguration, Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_committed_sdl_matches_the_code():
+    committed = (ROOT / "api" / "schema.graphql").read_text()
+    assert committed == sdl(), "run `casework schema > api/schema.graphql` and commit it"
+
+
+def test_rerunning_migrations_is_a_no_op(server_database):
+    assert migrate(server_database.conninfo) == []
+
+
+def test_a_migration_changed_after_it_was_applied_is_refused(server_database, monkeypatch):
+    import api.migrate as m
+
+    original = m.available
+
+    def tampered():
+        migrations = original()
+        first = migrations[0]
+        return [m.Migration(first.version, first.sql + "\n-- edited"), *migrations[1:]]
+
+    monkeypatch.setattr(m, "available", tampered)
+    with pytest.raises(MigrationChanged):
+        migrate(server_database.conninfo)
+
+
+def test_events_cannot_be_updated_or_deleted(container):
+    import psycopg
+
+    with (
+        psycopg.connect(container.database.conninfo) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        conn.execute("DELETE FROM casework_events")
+
+
+def test_the_access_log_cannot_be_altered(container):
+    import psycopg
+
+    with (
+        psycopg.connect(container.database.conninfo) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        conn.execute("UPDATE access_log SET user_id = 'someone else'")
+
+
+def test_production_refuses_to_start_without_configured_keys(tmp_path):
+    with pytest.raises(InsecureConfiguration):
+        Settings(environment="production", data_dir=tmp_path, jwt_jwks_file=tmp_path / "jwks.json")
+
+
+def test_production_refuses_to_start_without_an_issuer_key_set(tmp_path):
+    with pytest.raises(InsecureConfiguration):
+        Settings(environment="production", key_file=tmp_path / "keys.json")
+
+
+def test_development_generates_keys_on_first_run(tmp_path):
+    from api.keys import load_keys
+
+    settings = Settings(environment="development", data_dir=tmp_path)
+    first = load_keys(settings)
+    assert load_keys(settings) == first
+    assert (tmp_path / "keys.json").stat().st_mode & 0o077 == 0
