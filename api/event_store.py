@@ -9,7 +9,8 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
-from psycopg import Cursor
+from psycopg import Connection, Cursor
+from psycopg.rows import DictRow
 from psycopg_pool import ConnectionPool
 
 
@@ -29,7 +30,7 @@ class CaseworkRecorder(PostgresApplicationRecorder):
 
 
 class PostgresKeyStore:
-    def __init__(self, pool: ConnectionPool) -> None:
+    def __init__(self, pool: ConnectionPool[Connection[DictRow]]) -> None:
         self._pool = pool
 
     def fetch(self, subject_ids: Iterable[UUID]) -> Mapping[UUID, bytes | None]:

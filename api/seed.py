@@ -51,8 +51,8 @@ def seed_demo(container: Container) -> tuple[UUID, dict[str, UUID], int, bool]:
     first_school = school_id_for_urn(SCHOOLS[0][0])
     if first_school in app.repository:
         school = app.get(School, first_school, "School")
-        ids = {key: school_id_for_urn(urn) for urn, _, key in SCHOOLS}
-        return school.trust_id, ids, container.head(), False
+        found = {key: school_id_for_urn(urn) for urn, _, key in SCHOOLS}
+        return school.trust_id, found, container.head(), False
     position = 0
     with acting_as(OPERATOR):
         trust_id, _ = app.create_trust("Demo Learning Trust")

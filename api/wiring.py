@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eventsourcing.postgres import PostgresDatastore
+from psycopg import Connection
 from psycopg.conninfo import conninfo_to_dict
-from psycopg.rows import dict_row
+from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool
 
 from api.auth import TokenVerifier
@@ -37,7 +38,7 @@ class Container:
     database: Database
     app: CaseworkApplication
     keyring: Keyring
-    pool: ConnectionPool
+    pool: ConnectionPool[Connection[DictRow]]
     view_datastore: PostgresDatastore
     verifier: TokenVerifier
     views: dict[str, View] = field(default_factory=dict)
@@ -96,8 +97,9 @@ def build(
     if apply_migrations:
         migrate(database.conninfo)
     keys = load_keys(settings)
-    pool: ConnectionPool = ConnectionPool(
+    pool: ConnectionPool[Connection[DictRow]] = ConnectionPool(
         database.conninfo,
+        connection_class=Connection[DictRow],
         min_size=1,
         max_size=settings.pool_size * 2,
         kwargs={"row_factory": dict_row, "autocommit": True},

@@ -1,7 +1,7 @@
 """GraphQL for identity and access: `me`, role grants, and the DPO's access log."""
 
 import datetime
-from enum import Enum
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -9,30 +9,29 @@ from strawberry.types import Info
 from api import access_log
 from api.graphql.common import (
     Connection,
+    NotAuthorisedError,
+    NotFoundError,
     Position,
     ReadYourWrites,
+    ValidationError,
+    VersionConflictError,
     check_first,
     connection,
     decode_cursor,
     parse_id,
-    result_union,
     run_command,
 )
 from api.graphql.context import Context
-from domain.access.policy import Action
-from domain.access.policy import Role as DomainRole
+from domain.access.policy import Action, Role
 from projections.access import queries
 from projections.access.queries import GrantRow
 
-Role = strawberry.enum(
-    Enum("Role", {r.name: r.value for r in DomainRole}),  # type: ignore[misc]
-    description="A role held in a school, or across a trust.",
-)
+strawberry.enum(Role, name="Role", description="A role held in a school, or across a trust.")
 
 
 @strawberry.type(description="A role held in a school (`schoolId` set) or across a trust.")
 class RoleHeld:
-    role: Role  # type: ignore[valid-type]
+    role: Role
     trust_id: strawberry.ID
     school_id: strawberry.ID | None
 
@@ -47,7 +46,7 @@ class Me:
 @strawberry.type(description="A grant as recorded: when and by whom it was made and revoked.")
 class RoleGrant:
     user_id: str
-    role: Role  # type: ignore[valid-type]
+    role: Role
     trust_id: strawberry.ID
     school_id: strawberry.ID | None
     granted_at: datetime.datetime
@@ -93,7 +92,7 @@ class AccessQuery:
             name=ctx.identity.name,
             roles=[
                 RoleHeld(
-                    role=Role(g.role.value),
+                    role=g.role,
                     trust_id=strawberry.ID(str(g.trust_id)),
                     school_id=strawberry.ID(str(g.school_id)) if g.school_id else None,
                 )
@@ -163,7 +162,7 @@ class AccessQuery:
 @strawberry.input(description="A role for a user, in a school (`schoolId`) or across the trust.")
 class RoleGrantInput:
     user_id: str
-    role: Role  # type: ignore[valid-type]
+    role: Role
     trust_id: strawberry.ID
     school_id: strawberry.ID | None = None
 
@@ -171,17 +170,23 @@ class RoleGrantInput:
 @strawberry.type
 class GrantRoleSuccess:
     user_id: str
-    position: Position  # type: ignore[valid-type]
+    position: Position
 
 
 @strawberry.type
 class RevokeRoleSuccess:
     user_id: str
-    position: Position  # type: ignore[valid-type]
+    position: Position
 
 
-GrantRoleResult = result_union("GrantRoleResult", GrantRoleSuccess)
-RevokeRoleResult = result_union("RevokeRoleResult", RevokeRoleSuccess)
+GrantRoleResult = Annotated[
+    GrantRoleSuccess | ValidationError | NotFoundError | NotAuthorisedError | VersionConflictError,
+    strawberry.union("GrantRoleResult"),
+]
+RevokeRoleResult = Annotated[
+    RevokeRoleSuccess | ValidationError | NotFoundError | NotAuthorisedError | VersionConflictError,
+    strawberry.union("RevokeRoleResult"),
+]
 
 
 def _scope(input: RoleGrantInput) -> tuple[str, str, object, object]:
@@ -197,7 +202,7 @@ class AccessMutation:
     def grant_role(self, info: Info[Context, None], input: RoleGrantInput) -> GrantRoleResult:
         def command() -> GrantRoleSuccess:
             _, position = info.context.container.app.grant_role(*_scope(input))  # type: ignore[arg-type]
-            return GrantRoleSuccess(user_id=input.user_id, position=position)
+            return GrantRoleSuccess(user_id=input.user_id, position=Position(position))
 
         return run_command(info, command)
 
@@ -205,6 +210,6 @@ class AccessMutation:
     def revoke_role(self, info: Info[Context, None], input: RoleGrantInput) -> RevokeRoleResult:
         def command() -> RevokeRoleSuccess:
             _, position = info.context.container.app.revoke_role(*_scope(input))  # type: ignore[arg-type]
-            return RevokeRoleSuccess(user_id=input.user_id, position=position)
+            return RevokeRoleSuccess(user_id=input.user_id, position=Position(position))
 
         return run_command(info, command)

@@ -3,7 +3,7 @@ positions and the read-your-writes argument."""
 
 import base64
 from collections.abc import Callable
-from typing import Annotated, Any, Generic, NewType, TypeVar, Union
+from typing import Any, Generic, NewType, TypeVar
 from uuid import UUID
 
 import strawberry
@@ -71,18 +71,10 @@ class VersionConflictError(Error):
     actual_version: int | None = strawberry.field(description="The record's current version.")
 
 
-ERROR_TYPES = (ValidationError, NotFoundError, NotAuthorisedError, VersionConflictError)
+AnyError = ValidationError | NotFoundError | NotAuthorisedError | VersionConflictError
 
 
-def result_union(name: str, success: type) -> Any:
-    """``<success> | ValidationError | NotFoundError | NotAuthorisedError | VersionConflictError``."""
-    return Annotated[
-        Union[success, *ERROR_TYPES],
-        strawberry.union(name, description=f"The outcome of {name.removesuffix('Result')}."),
-    ]
-
-
-def error_result(error: DomainError) -> Error:
+def error_result(error: DomainError) -> AnyError:
     if isinstance(error, ValidationFailed):
         return ValidationError(message=error.message, code=error.code, field=error.field)
     if isinstance(error, NotFound):
@@ -97,7 +89,7 @@ def error_result(error: DomainError) -> Error:
     return NotAuthorisedError(message=error.message, code=NotAuthorised.code)
 
 
-def run_command(info: Info[Context, None], command: Callable[[], T]) -> T | Error:
+def run_command(info: Info[Context, None], command: Callable[[], T]) -> T | AnyError:
     """Run a domain command as the caller; a refusal becomes a typed error member."""
     try:
         with acting_as(info.context.principal):

@@ -1,32 +1,36 @@
 """GraphQL for the directory: schools and the people in them."""
 
 import datetime
-from enum import Enum
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from api.graphql.common import (
     Connection,
+    NotAuthorisedError,
+    NotFoundError,
     Position,
     ReadYourWrites,
     SealedText,
+    ValidationError,
+    VersionConflictError,
     check_first,
     connection,
     decode_cursor,
     parse_id,
-    result_union,
     run_command,
 )
 from api.graphql.context import Context
 from domain.access.policy import Action, Target
-from domain.directory.aggregates import StaffRole as DomainStaffRole
+from domain.directory.aggregates import StaffRole
 from domain.shared.errors import NotFound
 from projections.directory import queries
 from projections.directory.queries import PupilRow, SchoolRow, StaffRow
 
-StaffRole = strawberry.enum(
-    Enum("StaffRole", {r.name: r.value for r in DomainStaffRole}),  # type: ignore[misc]
+strawberry.enum(
+    StaffRole,
+    name="StaffRole",
     description="The kind of adult working in or for the school (KCSIE Part four scope).",
 )
 DIRECTORY = "directory"
@@ -102,7 +106,7 @@ class StaffMember:
     id: strawberry.ID
     school_id: strawberry.ID
     full_name: SealedText
-    role: StaffRole  # type: ignore[valid-type]
+    role: StaffRole
     user_id: str | None = strawberry.field(description="The login this person signs in with.")
     started_on: datetime.date | None
     left_on: datetime.date | None
@@ -277,7 +281,7 @@ class RegisterSchoolInput:
 @strawberry.type
 class RegisterSchoolSuccess:
     school_id: strawberry.ID
-    position: Position  # type: ignore[valid-type]
+    position: Position
 
 
 @strawberry.input
@@ -291,14 +295,14 @@ class RegisterPupilInput:
 @strawberry.type
 class RegisterPupilSuccess:
     pupil_id: strawberry.ID
-    position: Position  # type: ignore[valid-type]
+    position: Position
 
 
 @strawberry.input
 class RegisterStaffMemberInput:
     school_id: strawberry.ID
     full_name: str
-    role: StaffRole  # type: ignore[valid-type]
+    role: StaffRole
     user_id: str | None = strawberry.field(
         default=None, description="Their login; they will never see records about themselves."
     )
@@ -308,7 +312,7 @@ class RegisterStaffMemberInput:
 @strawberry.type
 class RegisterStaffMemberSuccess:
     staff_member_id: strawberry.ID
-    position: Position  # type: ignore[valid-type]
+    position: Position
 
 
 @strawberry.input(
@@ -327,7 +331,7 @@ class LinkParentInput:
 @strawberry.type
 class LinkParentSuccess:
     parent_id: strawberry.ID
-    position: Position  # type: ignore[valid-type]
+    position: Position
 
 
 @strawberry.input
@@ -341,7 +345,7 @@ class RecordPupilLeftInput:
 @strawberry.type
 class RecordPupilLeftSuccess:
     pupil_id: strawberry.ID
-    position: Position  # type: ignore[valid-type]
+    position: Position
 
 
 @strawberry.input
@@ -355,15 +359,53 @@ class RecordStaffLeftInput:
 @strawberry.type
 class RecordStaffLeftSuccess:
     staff_member_id: strawberry.ID
-    position: Position  # type: ignore[valid-type]
+    position: Position
 
 
-RegisterSchoolResult = result_union("RegisterSchoolResult", RegisterSchoolSuccess)
-RegisterPupilResult = result_union("RegisterPupilResult", RegisterPupilSuccess)
-RegisterStaffMemberResult = result_union("RegisterStaffMemberResult", RegisterStaffMemberSuccess)
-LinkParentResult = result_union("LinkParentResult", LinkParentSuccess)
-RecordPupilLeftResult = result_union("RecordPupilLeftResult", RecordPupilLeftSuccess)
-RecordStaffLeftResult = result_union("RecordStaffLeftResult", RecordStaffLeftSuccess)
+RegisterSchoolResult = Annotated[
+    RegisterSchoolSuccess
+    | ValidationError
+    | NotFoundError
+    | NotAuthorisedError
+    | VersionConflictError,
+    strawberry.union("RegisterSchoolResult"),
+]
+RegisterPupilResult = Annotated[
+    RegisterPupilSuccess
+    | ValidationError
+    | NotFoundError
+    | NotAuthorisedError
+    | VersionConflictError,
+    strawberry.union("RegisterPupilResult"),
+]
+RegisterStaffMemberResult = Annotated[
+    RegisterStaffMemberSuccess
+    | ValidationError
+    | NotFoundError
+    | NotAuthorisedError
+    | VersionConflictError,
+    strawberry.union("RegisterStaffMemberResult"),
+]
+LinkParentResult = Annotated[
+    LinkParentSuccess | ValidationError | NotFoundError | NotAuthorisedError | VersionConflictError,
+    strawberry.union("LinkParentResult"),
+]
+RecordPupilLeftResult = Annotated[
+    RecordPupilLeftSuccess
+    | ValidationError
+    | NotFoundError
+    | NotAuthorisedError
+    | VersionConflictError,
+    strawberry.union("RecordPupilLeftResult"),
+]
+RecordStaffLeftResult = Annotated[
+    RecordStaffLeftSuccess
+    | ValidationError
+    | NotFoundError
+    | NotAuthorisedError
+    | VersionConflictError,
+    strawberry.union("RecordStaffLeftResult"),
+]
 
 
 def _id(value: object) -> strawberry.ID:
@@ -380,7 +422,7 @@ class DirectoryMutation:
             school_id, position = info.context.container.app.register_school(
                 parse_id("trustId", input.trust_id), input.name, input.urn
             )
-            return RegisterSchoolSuccess(school_id=_id(school_id), position=position)
+            return RegisterSchoolSuccess(school_id=_id(school_id), position=Position(position))
 
         return run_command(info, command)
 
@@ -395,7 +437,7 @@ class DirectoryMutation:
                 input.date_of_birth,
                 input.year_group,
             )
-            return RegisterPupilSuccess(pupil_id=_id(pupil_id), position=position)
+            return RegisterPupilSuccess(pupil_id=_id(pupil_id), position=Position(position))
 
         return run_command(info, command)
 
@@ -411,7 +453,9 @@ class DirectoryMutation:
                 input.user_id,
                 input.started_on,
             )
-            return RegisterStaffMemberSuccess(staff_member_id=_id(staff_id), position=position)
+            return RegisterStaffMemberSuccess(
+                staff_member_id=_id(staff_id), position=Position(position)
+            )
 
         return run_command(info, command)
 
@@ -427,7 +471,7 @@ class DirectoryMutation:
                 parse_id("parentId", input.parent_id) if input.parent_id is not None else None,
                 input.full_name,
             )
-            return LinkParentSuccess(parent_id=_id(parent_id), position=position)
+            return LinkParentSuccess(parent_id=_id(parent_id), position=Position(position))
 
         return run_command(info, command)
 
@@ -442,7 +486,7 @@ class DirectoryMutation:
                 input.destination,
                 input.expected_version,
             )
-            return RecordPupilLeftSuccess(pupil_id=_id(pupil_id), position=position)
+            return RecordPupilLeftSuccess(pupil_id=_id(pupil_id), position=Position(position))
 
         return run_command(info, command)
 
@@ -457,6 +501,8 @@ class DirectoryMutation:
                 input.reason,
                 input.expected_version,
             )
-            return RecordStaffLeftSuccess(staff_member_id=_id(staff_id), position=position)
+            return RecordStaffLeftSuccess(
+                staff_member_id=_id(staff_id), position=Position(position)
+            )
 
         return run_command(info, command)

@@ -162,7 +162,7 @@ class ParentCarer(Person):
         parental_responsibility: bool
 
     @event(Registered)
-    def __init__(self, id: UUID, full_name: Sealed, trust_id: UUID, school_id: UUID) -> None:
+    def __init__(self, id: UUID, full_name: Sealed, trust_id: UUID, school_id: UUID | None) -> None:
         self.full_name = full_name
         self.trust_id = trust_id
         self.school_id = school_id

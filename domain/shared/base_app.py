@@ -44,7 +44,7 @@ class CaseworkBase(Application[UUID]):
     ) -> A:
         """Load an aggregate of ``cls`` or raise :class:`NotFound`; check an expected version."""
         try:
-            aggregate = self.repository.get(record_id)
+            aggregate: object = self.repository.get(record_id)
         except AggregateNotFoundError:
             raise NotFound(kind, record_id) from None
         if not isinstance(aggregate, cls):
