@@ -74,3 +74,25 @@ def test_development_generates_keys_on_first_run(tmp_path):
     first = load_keys(settings)
     assert load_keys(settings) == first
     assert (tmp_path / "keys.json").stat().st_mode & 0o077 == 0
+
+
+def test_production_disables_introspection(tmp_path):
+    from api.graphql.schema import build_schema
+
+    production = Settings(
+        environment="production",
+        event_key="A" * 43 + "=",
+        master_key="B" * 43 + "=",
+        jwt_jwks_file=tmp_path / "jwks.json",
+    )
+    result = build_schema(production).execute_sync("{ __schema { queryType { name } } }")
+    assert result.errors and result.data is None
+
+
+def test_development_allows_introspection():
+    from api.graphql.schema import build_schema
+
+    result = build_schema(Settings(environment="development")).execute_sync(
+        "{ __schema { queryType { name } } }"
+    )
+    assert result.data == {"__schema": {"queryType": {"name": "Query"}}}

@@ -35,8 +35,11 @@ def test_serve_starts_its_own_postgres_and_stops_it_on_sigterm(tmp_path):
     env["CASEWORK_DATA_DIR"] = str(tmp_path / "data")
     casework = Path(sys.executable).parent / "casework"
     proc = subprocess.Popen(
-        [str(casework), "serve", "--port", str(port)], env=env, cwd=tmp_path,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [str(casework), "serve", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 60
