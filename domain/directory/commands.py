@@ -82,8 +82,8 @@ class DirectoryCommands(CaseworkBase):
             raise ValidationFailed("dateOfBirth", "must give an age between 1 and 26 years")
         if year_group not in YEAR_GROUPS:
             raise ValidationFailed("yearGroup", "must be from -2 (N1) to 13")
-        pupil_id = uuid4()
         seal = self.keyring.session()
+        pupil_id = seal.new_subject(uuid4())
         pupil = Pupil(
             id=pupil_id,
             full_name=seal.seal(pupil_id, name),
@@ -110,8 +110,8 @@ class DirectoryCommands(CaseworkBase):
         user_id = optional_text("userId", user_id)
         if started_on is not None:
             not_in_future("startedOn", started_on)
-        staff_id = uuid4()
         seal = self.keyring.session()
+        staff_id = seal.new_subject(uuid4())
         staff = StaffMember(
             id=staff_id,
             full_name=seal.seal(staff_id, name),
@@ -151,7 +151,7 @@ class DirectoryCommands(CaseworkBase):
         else:
             if full_name is None:
                 raise ValidationFailed("fullName", "is required when no parentId is given")
-            new_id = uuid4()
+            new_id = seal.new_subject(uuid4())
             parent = ParentCarer(
                 id=new_id,
                 full_name=seal.seal(new_id, required_text("fullName", full_name)),

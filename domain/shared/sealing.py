@@ -24,6 +24,8 @@ from uuid import UUID
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from domain.shared.errors import ValidationFailed
+
 _NONCE = 12
 _log = logging.getLogger(__name__)
 _FORMAT = b"\x01"
@@ -95,6 +97,15 @@ class InMemoryKeyStore:
             self._keys.setdefault(subject_id, wrapped)
 
 
+class SubjectErased(ValidationFailed):
+    """A subject's data key is gone: nothing new can be recorded about them."""
+
+    code = "SUBJECT_ERASED"
+
+    def __init__(self, subject_id: UUID) -> None:
+        super().__init__("subjectId", f"the personal data of {subject_id} has been erased")
+
+
 @dataclass
 class SealingSession:
     """Seals values for one command; collects the wrapped keys it had to create."""
@@ -103,12 +114,17 @@ class SealingSession:
     new_keys: dict[UUID, bytes] = field(default_factory=dict)
     _fresh: dict[UUID, bytes] = field(default_factory=dict)
 
+    def new_subject(self, subject_id: UUID) -> UUID:
+        """Create the data key of a subject this command creates: no look-up needed."""
+        key = AESGCM.generate_key(bit_length=256)
+        self._fresh[subject_id] = key
+        self.new_keys[subject_id] = self.keyring.wrap(subject_id, key)
+        return subject_id
+
     def seal(self, subject_id: UUID, plaintext: str) -> Sealed:
         key = self._fresh.get(subject_id) or self.keyring.key_for(subject_id)
         if key is None:
-            key = AESGCM.generate_key(bit_length=256)
-            self._fresh[subject_id] = key
-            self.new_keys[subject_id] = self.keyring.wrap(subject_id, key)
+            raise SubjectErased(subject_id)
         nonce = os.urandom(_NONCE)
         return Sealed(subject_id, nonce + AESGCM(key).encrypt(nonce, plaintext.encode(), None))
 

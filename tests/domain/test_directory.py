@@ -194,3 +194,12 @@ def test_a_destroyed_data_key_reads_as_erased(app, school_id, data_lead):
 
     pupil = app.repository.get(pupil_id)
     assert app.keyring.open(pupil.full_name) is ERASED
+
+
+def test_nothing_new_is_recorded_about_an_erased_pupil(app, school_id, data_lead):
+    from domain.shared.sealing import SubjectErased
+
+    pupil_id = register_pupil(app, school_id, data_lead)
+    app.keyring.destroy(pupil_id)
+    with as_user(app, data_lead), pytest.raises(SubjectErased):
+        app.record_pupil_left(pupil_id, date.today(), destination="Elm Academy")
