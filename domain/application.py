@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from domain.access.commands import AccessCommands
 from domain.directory.commands import DirectoryCommands
+from domain.incidents.commands import IncidentCommands
 
 
-class CaseworkApplication(DirectoryCommands, AccessCommands):
+class CaseworkApplication(DirectoryCommands, AccessCommands, IncidentCommands):
     """All casework commands over one event store (table ``casework_events``)."""
 
     name = "Casework"

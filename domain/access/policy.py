@@ -54,9 +54,16 @@ class Action(StrEnum):
     GRANT_TRUST_ROLE = "grant_trust_role"
     VIEW_ROLES = "view_roles"
     VIEW_ACCESS_LOG = "view_access_log"
+    REPORT_INCIDENT = "report_incident"
+    VIEW_INCIDENT = "view_incident"
+    MANAGE_INCIDENT = "manage_incident"
+    HANDLE_STAFF_CONDUCT_INCIDENT = "handle_staff_conduct_incident"
+    VIEW_INCIDENT_OVERVIEW = "view_incident_overview"
+    MANAGE_TRUST_SETTINGS = "manage_trust_settings"
 
 
 _ALL = frozenset(Role)
+_DSLS = frozenset({Role.DSL, Role.DEPUTY_DSL})
 _PASTORAL = frozenset({Role.DSL, Role.DEPUTY_DSL, Role.HEADTEACHER, Role.DATA_LEAD})
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -71,6 +78,15 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.GRANT_TRUST_ROLE: frozenset({Role.TRUST_SAFEGUARDING_LEAD}),
     Action.VIEW_ROLES: frozenset({Role.HEADTEACHER, Role.TRUST_SAFEGUARDING_LEAD, Role.DPO}),
     Action.VIEW_ACCESS_LOG: frozenset({Role.DPO}),
+    Action.REPORT_INCIDENT: _ALL,
+    Action.VIEW_INCIDENT: _DSLS,
+    Action.MANAGE_INCIDENT: _DSLS,
+    # An incident about a member of staff's conduct leaves the DSL views for the case manager.
+    Action.HANDLE_STAFF_CONDUCT_INCIDENT: frozenset({Role.HEADTEACHER}),
+    Action.VIEW_INCIDENT_OVERVIEW: frozenset(
+        {Role.TRUST_SAFEGUARDING_LEAD, Role.CHAIR_OF_GOVERNORS, Role.DPO, Role.HEADTEACHER}
+    ),
+    Action.MANAGE_TRUST_SETTINGS: frozenset({Role.TRUST_SAFEGUARDING_LEAD}),
 }
 
 

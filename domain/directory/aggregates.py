@@ -31,11 +31,25 @@ class Trust(CaseworkAggregate):
     class Created(CaseworkAggregate.Created):
         name: str
 
+    class IncidentCategoryAdded(CaseworkAggregate.Event):
+        code: str
+        label: str
+
     @event(Created)
     def __init__(self, id: UUID, name: str, trust_id: UUID, school_id: None = None) -> None:
         self.name = name
         self.trust_id = trust_id
         self.school_id = None
+        self.incident_categories: dict[str, str] = {}
+
+    def add_incident_category(self, code: str, label: str) -> None:
+        if code in self.incident_categories:
+            raise ValidationFailed("code", f"the trust already has category {code}")
+        self._category_added(code=code, label=label)
+
+    @event(IncidentCategoryAdded)
+    def _category_added(self, code: str, label: str) -> None:
+        self.incident_categories[code] = label
 
 
 def school_id_for_urn(urn: str) -> UUID:

@@ -54,15 +54,19 @@ class CaseworkBase(Application[UUID]):
         return aggregate
 
     def record(
-        self, *aggregates: CaseworkAggregate, new_keys: Mapping[UUID, bytes] | None = None
+        self,
+        *aggregates: CaseworkAggregate,
+        new_keys: Mapping[UUID, bytes] | None = None,
+        blobs: Mapping[UUID, tuple[UUID, bytes]] | None = None,
     ) -> int:
         """Save the aggregates' pending events atomically; return the last position written.
 
-        New data keys are written in the same transaction as the events that first use them.
+        New data keys, and encrypted file contents (``blobs``: file id to owner and sealed
+        bytes), are written in the same transaction as the events that refer to them.
         """
         keys = dict(new_keys or {})
         try:
-            recordings = self.save(*aggregates, data_keys=keys)
+            recordings = self.save(*aggregates, data_keys=keys, blobs=dict(blobs or {}))
         except IntegrityError:
             raise ConcurrentWrite() from None
         if keys:

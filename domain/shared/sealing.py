@@ -122,11 +122,14 @@ class SealingSession:
         return subject_id
 
     def seal(self, subject_id: UUID, plaintext: str) -> Sealed:
+        return self.seal_bytes(subject_id, plaintext.encode())
+
+    def seal_bytes(self, subject_id: UUID, data: bytes) -> Sealed:
         key = self._fresh.get(subject_id) or self.keyring.key_for(subject_id)
         if key is None:
             raise SubjectErased(subject_id)
         nonce = os.urandom(_NONCE)
-        return Sealed(subject_id, nonce + AESGCM(key).encrypt(nonce, plaintext.encode(), None))
+        return Sealed(subject_id, nonce + AESGCM(key).encrypt(nonce, data, None))
 
 
 class Keyring:
@@ -196,9 +199,15 @@ class Keyring:
 
     def open_many(self, values: Iterable[Sealed]) -> list[str | Erased]:
         """Opens values with one key look-up for all their subjects."""
+        return [v if isinstance(v, Erased) else v.decode() for v in self.open_bytes_many(values)]
+
+    def open_bytes(self, sealed: Sealed) -> bytes | Erased:
+        return self.open_bytes_many([sealed])[0]
+
+    def open_bytes_many(self, values: Iterable[Sealed]) -> list[bytes | Erased]:
         values = list(values)
         keys = self._keys_for(v.subject_id for v in values)
-        opened: list[str | Erased] = []
+        opened: list[bytes | Erased] = []
         for value in values:
             key = keys.get(value.subject_id)
             if key is None:
@@ -210,5 +219,5 @@ class Keyring:
                 _log.error("sealed value for subject %s failed authentication", value.subject_id)
                 opened.append(ERASED)
             else:
-                opened.append(plain.decode())
+                opened.append(plain)
         return opened
