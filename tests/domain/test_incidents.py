@@ -152,7 +152,7 @@ def test_a_corrected_category_is_a_new_event_with_its_reason(app, school_id, peo
         app, incident_id, category="inappropriate_contact", category_reason="It was a DM to staff"
     )
     assert app.repository.get(incident_id).category == "inappropriate_contact"
-    assert isinstance(list(app.events.get(incident_id))[0], Incident.Reported)
+    assert isinstance(next(iter(app.events.get(incident_id))), Incident.Reported)
 
 
 def test_closing_an_untriaged_incident_is_refused(app, school_id, people):
