@@ -15,7 +15,8 @@ from psycopg_pool import ConnectionPool
 
 
 class CaseworkRecorder(PostgresApplicationRecorder):
-    """Writes the data keys a command created in the same transaction as its events."""
+    """Writes the data keys and sealed files a command created in the same transaction as its
+    events: a rejected command leaves neither behind."""
 
     def _insert_events(
         self, curs: Cursor[Any], stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -25,6 +26,12 @@ class CaseworkRecorder(PostgresApplicationRecorder):
             curs.executemany(
                 "INSERT INTO data_keys (subject_id, wrapped_key) VALUES (%s, %s)",
                 list(data_keys.items()),
+            )
+        blobs: Mapping[UUID, tuple[UUID, bytes]] = kwargs.get("blobs") or {}
+        if blobs:
+            curs.executemany(
+                "INSERT INTO evidence_blobs (file_id, incident_id, sealed) VALUES (%s, %s, %s)",
+                [(file_id, owner, sealed) for file_id, (owner, sealed) in blobs.items()],
             )
         super()._insert_events(curs, stored_events, **kwargs)
 
@@ -54,3 +61,11 @@ class PostgresKeyStore:
 
     def saved(self, new_keys: Mapping[UUID, bytes]) -> None:
         """Nothing to do: :class:`CaseworkRecorder` wrote them with the events."""
+
+
+def evidence_blob(pool: ConnectionPool[Connection[DictRow]], file_id: UUID) -> bytes | None:
+    with pool.connection() as conn:
+        row = conn.execute(
+            "SELECT sealed FROM evidence_blobs WHERE file_id = %s", (file_id,)
+        ).fetchone()
+    return None if row is None else bytes(row["sealed"])

@@ -23,9 +23,10 @@ from domain.shared.sealing import Keyring
 from projections.access.projection import AccessView
 from projections.common import positions
 from projections.directory.projection import DirectoryView
+from projections.incidents.projection import IncidentsView
 from projections.runner import ProjectionWorker, View
 
-VIEW_CLASSES: tuple[type[View], ...] = (DirectoryView, AccessView)
+VIEW_CLASSES: tuple[type[View], ...] = (DirectoryView, AccessView, IncidentsView)
 
 
 class PositionNotReached(Exception):

@@ -290,7 +290,9 @@ class IncidentCommands(CaseworkBase):
             content_type=media,
             size=len(content),
             sha256=digest,
-            note=seal.seal(incident.id, text) if (text := optional_text("note", note, MAX_TEXT)) else None,
+            note=seal.seal(incident.id, text)
+            if (text := optional_text("note", note, MAX_TEXT))
+            else None,
         )
         blob = seal.seal_bytes(incident.id, content)
         position = self.record(incident, blobs={file_id: (incident.id, blob.to_bytes())})

@@ -1,0 +1,164 @@
+"""Incidents view: per-school incident rows, people, chronology, actions, evidence and links."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg import Cursor
+
+from domain.directory.aggregates import Trust
+from domain.incidents.aggregates import Incident
+from domain.incidents.model import Status
+from domain.shared.sealing import Sealed
+from projections.incidents.chronology import entry_for
+from projections.runner import View, handles
+
+
+def _b(value: Sealed | None) -> bytes | None:
+    return None if value is None else value.to_bytes()
+
+
+class IncidentsView(View):
+    name = "incidents"
+    tables = (
+        "inc_incidents",
+        "inc_people",
+        "inc_chronology",
+        "inc_actions",
+        "inc_evidence",
+        "inc_links",
+        "inc_categories",
+    )
+
+    def _chronicle(self, curs: Cursor[Any], e: Any, position: int) -> None:
+        entry = entry_for(e)
+        assert entry is not None
+        curs.execute(
+            "INSERT INTO inc_chronology (entry_seq, incident_id, school_id, at, actor, kind, summary, "
+            "what, decision, rationale) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                position,
+                e.originator_id,
+                e.school_id,
+                e.timestamp,
+                e.actor,
+                entry.kind,
+                entry.summary,
+                _b(entry.what),
+                _b(entry.decision),
+                _b(entry.rationale),
+            ),
+        )
+
+    def _touch(
+        self, curs: Cursor[Any], e: Any, sets: str = "", params: tuple[Any, ...] = ()
+    ) -> None:
+        curs.execute(
+            f"UPDATE inc_incidents SET version = %s{sets} WHERE incident_id = %s",
+            (e.originator_version, *params, e.originator_id),
+        )
+
+    @handles(Incident.Reported)
+    def reported(self, curs: Cursor[Any], e: Incident.Reported, position: int) -> None:
+        curs.execute(
+            "INSERT INTO inc_incidents (incident_id, trust_id, school_id, status, category, source, "
+            "platform, on_site, device, occurred_at, reported_at, reported_by, description, "
+            "staff_conduct, version, seq) VALUES "
+            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                e.originator_id,
+                e.trust_id,
+                e.school_id,
+                Status.REPORTED.value,
+                e.category,
+                e.source,
+                e.platform,
+                e.on_site,
+                e.device,
+                e.occurred_at,
+                e.reported_at,
+                e.actor,
+                _b(e.description),
+                e.concerns_staff_conduct,
+                e.originator_version,
+                position,
+            ),
+        )
+        curs.executemany(
+            "INSERT INTO inc_people (incident_id, person_id, part) VALUES (%s, %s, %s)",
+            [(e.originator_id, p["person_id"], p["part"]) for p in e.people],
+        )
+        self._chronicle(curs, e, position)
+
+    @handles(Incident.Triaged)
+    def triaged(self, curs: Cursor[Any], e: Incident.Triaged, position: int) -> None:
+        self._touch(
+            curs,
+            e,
+            ", risk = %s, meets_cp_threshold = %s, category = %s, triaged_at = COALESCE(triaged_at, %s), "
+            "status = CASE WHEN status = 'reported' THEN 'triaged' ELSE status END",
+            (e.risk, e.meets_cp_threshold, e.category, e.timestamp),
+        )
+        self._chronicle(curs, e, position)
+
+    @handles(Incident.ActionRecorded)
+    def action(self, curs: Cursor[Any], e: Incident.ActionRecorded, position: int) -> None:
+        curs.execute(
+            "INSERT INTO inc_actions (action_id, incident_id, school_id, kind, planned, due_on) "
+            "VALUES (%s, %s, %s, %s, %s, %s)",
+            (e.action_id, e.originator_id, e.school_id, e.kind, e.planned, e.due_on),
+        )
+        if e.completes is not None:
+            curs.execute(
+                "UPDATE inc_actions SET completed = true WHERE action_id = %s", (e.completes,)
+            )
+        self._touch(curs, e)
+        self._chronicle(curs, e, position)
+
+    @handles(Incident.EvidenceAttached)
+    def evidence(self, curs: Cursor[Any], e: Incident.EvidenceAttached, position: int) -> None:
+        curs.execute(
+            "INSERT INTO inc_evidence (file_id, incident_id, filename, content_type, size, sha256, "
+            "note, attached_at, attached_by) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                e.file_id,
+                e.originator_id,
+                _b(e.filename),
+                e.content_type,
+                e.size,
+                e.sha256,
+                _b(e.note),
+                e.timestamp,
+                e.actor,
+            ),
+        )
+        self._touch(curs, e)
+        self._chronicle(curs, e, position)
+
+    @handles(Incident.Linked)
+    def linked(self, curs: Cursor[Any], e: Incident.Linked, position: int) -> None:
+        curs.execute(
+            "INSERT INTO inc_links (incident_id, other_id) VALUES (%s, %s)",
+            (e.originator_id, e.other_incident_id),
+        )
+        self._touch(curs, e)
+        self._chronicle(curs, e, position)
+
+    @handles(Incident.Closed)
+    def closed(self, curs: Cursor[Any], e: Incident.Closed, position: int) -> None:
+        self._touch(curs, e, ", status = 'closed', closed_at = %s", (e.timestamp,))
+        self._chronicle(curs, e, position)
+
+    @handles(Incident.Reopened)
+    def reopened(self, curs: Cursor[Any], e: Incident.Reopened, position: int) -> None:
+        self._touch(curs, e, ", status = 'reopened', closed_at = NULL")
+        self._chronicle(curs, e, position)
+
+    @handles(Trust.IncidentCategoryAdded)
+    def category_added(
+        self, curs: Cursor[Any], e: Trust.IncidentCategoryAdded, position: int
+    ) -> None:
+        curs.execute(
+            "INSERT INTO inc_categories (trust_id, code, label) VALUES (%s, %s, %s)",
+            (e.originator_id, e.code, e.label),
+        )
