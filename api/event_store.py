@@ -9,31 +9,47 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
-from psycopg import Connection, Cursor
+from psycopg import Connection
 from psycopg.rows import DictRow
 from psycopg_pool import ConnectionPool
 
 
 class CaseworkRecorder(PostgresApplicationRecorder):
-    """Writes the data keys and sealed files a command created in the same transaction as its
-    events: a rejected command leaves neither behind."""
+    """Appends a command's events, with the data keys and sealed files it created, in one
+    transaction and one round trip (``casework_append``, migration 0007).
 
-    def _insert_events(
-        self, curs: Cursor[Any], stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> None:
+    The function takes the table's EXCLUSIVE lock, as the library's own recorder does, so
+    positions commit in order; a rejected command leaves neither keys nor files behind.
+    """
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        if not stored_events:
+            return []
         data_keys: Mapping[UUID, bytes] = kwargs.get("data_keys") or {}
-        if data_keys:
-            curs.executemany(
-                "INSERT INTO data_keys (subject_id, wrapped_key) VALUES (%s, %s)",
-                list(data_keys.items()),
-            )
         blobs: Mapping[UUID, tuple[UUID, bytes]] = kwargs.get("blobs") or {}
-        if blobs:
-            curs.executemany(
-                "INSERT INTO evidence_blobs (file_id, incident_id, sealed) VALUES (%s, %s, %s)",
-                [(file_id, owner, sealed) for file_id, (owner, sealed) in blobs.items()],
-            )
-        super()._insert_events(curs, stored_events, **kwargs)
+        params = (
+            f"{self.datastore.lock_timeout}s",
+            [e.originator_id for e in stored_events],
+            [e.originator_version for e in stored_events],
+            [e.topic for e in stored_events],
+            [e.state for e in stored_events],
+            list(data_keys),
+            list(data_keys.values()),
+            list(blobs),
+            [owner for owner, _ in blobs.values()],
+            [sealed for _, sealed in blobs.values()],
+        )
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(APPEND, params, prepare=True)
+            return [row["casework_append"] for row in curs.fetchall()]
+
+
+APPEND = (
+    "SELECT casework_append(%s, %s::uuid[], %s::bigint[], %s::text[], %s::bytea[], "
+    "%s::uuid[], %s::bytea[], %s::uuid[], %s::uuid[], %s::bytea[])"
+)
 
 
 class PostgresKeyStore:

@@ -13,10 +13,14 @@ from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.datastructures import UploadFile as StarletteUploadFile
+from starlette.formparsers import MultiPartException
 from strawberry.http.ides import get_graphql_ide_html
 
 from api.auth import InvalidToken
+from api.files import add_file_routes
 from api.graphql.context import request_context
+from api.graphql.incidents import UploadedFile
 from api.graphql.schema import build_schema
 from api.metrics import Metrics, view_statuses
 from api.wiring import Container
@@ -29,6 +33,51 @@ def _problem(status: int, message: str, code: str) -> JSONResponse:
     return JSONResponse(
         {"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status
     )
+
+
+async def multipart_payload(request: Request, limit: int) -> dict[str, Any] | Response:
+    """A GraphQL multipart request (the `operations` / `map` / files convention): the files are
+    read into memory, within the limit, and put into the variables at the mapped paths."""
+    try:
+        form = await request.form(max_files=1, max_fields=2, max_part_size=limit)
+        operations = json.loads(str(form["operations"]))
+        files_map = json.loads(str(form["map"]))
+    except (KeyError, ValueError, MultiPartException):
+        return _problem(
+            400, "A multipart request needs `operations`, `map` and one file", "BAD_REQUEST"
+        )
+    if not isinstance(operations, dict) or not isinstance(files_map, dict):
+        return _problem(400, "`operations` and `map` must be JSON objects", "BAD_REQUEST")
+    for key, paths in files_map.items():
+        upload = form.get(key)
+        if not isinstance(upload, StarletteUploadFile) or not isinstance(paths, list):
+            return _problem(400, f"the map names a file `{key}` that was not sent", "BAD_REQUEST")
+        content = await upload.read(limit + 1)
+        if len(content) > limit:
+            return _problem(413, "The file is too large", "REQUEST_TOO_LARGE")
+        uploaded = UploadedFile(upload.filename or "file", upload.content_type or "", content)
+        for path in paths:
+            if not _put(operations, str(path).split("."), uploaded):
+                return _problem(400, f"the map path {path} is not in the variables", "BAD_REQUEST")
+    return operations
+
+
+def _put(target: Any, path: list[str], value: Any) -> bool:
+    for step in path[:-1]:
+        if isinstance(target, dict) and step in target:
+            target = target[step]
+        elif isinstance(target, list) and step.isdigit() and int(step) < len(target):
+            target = target[int(step)]
+        else:
+            return False
+    last = path[-1]
+    if isinstance(target, dict) and last in target:
+        target[last] = value
+        return True
+    if isinstance(target, list) and last.isdigit() and int(last) < len(target):
+        target[int(last)] = value
+        return True
+    return False
 
 
 def create_app(container: Container, *, run_projections: bool = True) -> FastAPI:
@@ -126,6 +175,8 @@ def create_app(container: Container, *, run_projections: bool = True) -> FastAPI
         if not settings.is_development:
             return PlainTextResponse("Not found", status_code=404)
         return HTMLResponse(get_graphql_ide_html())
+
+    add_file_routes(app, container)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

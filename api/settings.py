@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     max_query_tokens: int = 2_000
     max_query_aliases: int = 20
     max_request_bytes: int = 256_000
+    max_upload_bytes: int = 10 * 1024 * 1024 + 256 * 1024
 
     @property
     def is_development(self) -> bool:

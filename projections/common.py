@@ -66,7 +66,8 @@ def fetch_page(
     rows = conn.execute(sql.encode(), values).fetchall()
     has_next = len(rows) > first
     rows = rows[:first]
-    return Page([make(r) for r in rows], has_next, [int(r[seq_column]) for r in rows])
+    key = seq_column.split(".")[-1]
+    return Page([make(r) for r in rows], has_next, [int(r[key]) for r in rows])
 
 
 def positions(conn: Connection[Any], view_names: Collection[str]) -> dict[str, int]:

@@ -22,11 +22,10 @@ from api.graphql.common import (
     run_command,
 )
 from api.graphql.context import Context
-from domain.access.policy import Action, Role
+from api.graphql.enums import Role
+from domain.access.policy import Action
 from projections.access import queries
 from projections.access.queries import GrantRow
-
-strawberry.enum(Role, name="Role", description="A role held in a school, or across a trust.")
 
 
 @strawberry.type(description="A role held in a school (`schoolId` set) or across a trust.")

@@ -14,6 +14,7 @@ from strawberry.types import Info
 from strawberry.types.arguments import StrawberryArgument
 from strawberry.types.field import StrawberryField
 
+import api.graphql.enums  # noqa: F401  (registers the domain enums before any type uses them)
 from api.graphql.context import Context
 from api.wiring import PositionNotReached
 from domain.shared.actor import acting_as

@@ -22,17 +22,13 @@ from api.graphql.common import (
     run_command,
 )
 from api.graphql.context import Context
+from api.graphql.enums import StaffRole
+from api.graphql.incidents import ChronologyEntry, pupil_chronology
 from domain.access.policy import Action, Target
-from domain.directory.aggregates import StaffRole
 from domain.shared.errors import NotFound
 from projections.directory import queries
 from projections.directory.queries import PupilRow, SchoolRow, StaffRow
 
-strawberry.enum(
-    StaffRole,
-    name="StaffRole",
-    description="The kind of adult working in or for the school (KCSIE Part four scope).",
-)
 DIRECTORY = "directory"
 
 
@@ -99,6 +95,16 @@ class Pupil:
             )
             for link, name in zip(links, names, strict=True)
         ]
+
+    @strawberry.field(
+        description="Every chronology entry of every incident this pupil appears in, oldest first "
+        "(the school's DSL and deputies). The read is logged."
+    )
+    def chronology(self, info: Info[Context, None]) -> list[ChronologyEntry]:
+        target = Target(
+            self.target.trust_id, self.target.school_id, frozenset({parse_id("id", self.id)})
+        )
+        return pupil_chronology(info.context, parse_id("id", self.id), target)
 
 
 @strawberry.type(description="An adult working in or for a school. Reading one is logged.")

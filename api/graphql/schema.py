@@ -8,11 +8,14 @@ from collections.abc import Callable
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
+    ValidationCache,
 )
 from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
@@ -21,12 +24,14 @@ from strawberry.tools import merge_types
 from api.graphql.access import AccessMutation, AccessQuery
 from api.graphql.common import POSITION_SCALAR, Position
 from api.graphql.directory import DirectoryMutation, DirectoryQuery
+from api.graphql.incidents import IncidentMutation, IncidentQuery
 from api.settings import Settings
 
 log = logging.getLogger("casework.graphql")
+DOCUMENT_CACHE_SIZE = 512
 
-Query = merge_types("Query", (AccessQuery, DirectoryQuery))
-Mutation = merge_types("Mutation", (DirectoryMutation, AccessMutation))
+Query = merge_types("Query", (AccessQuery, DirectoryQuery, IncidentQuery))
+Mutation = merge_types("Mutation", (DirectoryMutation, AccessMutation, IncidentMutation))
 CONFIG = StrawberryConfig(scalar_map={Position: POSITION_SCALAR})
 
 
@@ -41,10 +46,17 @@ def _should_mask(error: GraphQLError) -> bool:
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
+    # The limits' rule classes are built once, so that validated documents can be cached: an
+    # integrator's fixed operations are parsed and validated once, not on every request.
+    limit_rules = [
+        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_query_aliases).validation_rules,
+    ]
     extensions: list[Callable[[], SchemaExtension]] = [
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
         lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_query_aliases),
+        lambda: AddValidationRules(limit_rules),
+        lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+        lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: MaskErrors(should_mask_error=_should_mask, error_message="Unexpected error."),
     ]
     if not settings.is_development:

@@ -58,7 +58,7 @@ class AccessCommands(CaseworkBase):
     def principal_for(self, user_id: str) -> Principal:
         """Who ``user_id`` is now, from the record of grants: the authoritative source."""
         try:
-            access = self.get(UserAccess, access_id_for(user_id), "User")
+            access = self.get(UserAccess, access_id_for(user_id), "User", read_only=True)
         except NotFound:
             return Principal(user_id=user_id)
         return Principal(

@@ -266,7 +266,7 @@ class IncidentCommands(CaseworkBase):
         content: bytes,
         note: str | None = None,
     ) -> tuple[Evidence, int]:
-        incident = self._open_incident(incident_id)
+        incident = self._open_incident(incident_id)  # authorise before looking at the file
         media = content_type.split(";")[0].strip().lower()
         if incident.category == Category.NUDES_SHARING and media.split("/")[0] in (
             "image",

@@ -40,11 +40,21 @@ class CaseworkBase(Application[UUID]):
         register_casework_transcodings(transcoder)
 
     def get(
-        self, cls: type[A], record_id: UUID, kind: str, expected_version: int | None = None
+        self,
+        cls: type[A],
+        record_id: UUID,
+        kind: str,
+        expected_version: int | None = None,
+        *,
+        read_only: bool = False,
     ) -> A:
-        """Load an aggregate of ``cls`` or raise :class:`NotFound`; check an expected version."""
+        """Load an aggregate of ``cls`` or raise :class:`NotFound`; check an expected version.
+
+        ``read_only`` skips the defensive copy of a cached aggregate: only for callers that
+        never change it (authorisation look-ups), where the copy was most of the cost.
+        """
         try:
-            aggregate: object = self.repository.get(record_id)
+            aggregate: object = self.repository.get(record_id, deepcopy_from_cache=not read_only)
         except AggregateNotFoundError:
             raise NotFound(kind, record_id) from None
         if not isinstance(aggregate, cls):

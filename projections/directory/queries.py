@@ -192,3 +192,14 @@ def parents_of(conn: Connection[Any], pupil_id: UUID) -> list[ParentLinkRow]:
         )
         for r in rows
     ]
+
+
+def names_of(conn: Connection[Any], person_ids: list[UUID]) -> dict[UUID, Sealed]:
+    """The sealed names of pupils, staff and parents/carers, by id."""
+    rows = conn.execute(
+        "SELECT pupil_id AS id, full_name FROM dir_pupils WHERE pupil_id = ANY(%(ids)s) "
+        "UNION ALL SELECT staff_id, full_name FROM dir_staff WHERE staff_id = ANY(%(ids)s) "
+        "UNION ALL SELECT parent_id, full_name FROM dir_parents WHERE parent_id = ANY(%(ids)s)",
+        {"ids": person_ids},
+    ).fetchall()
+    return {r["id"]: Sealed.from_bytes(bytes(r["full_name"])) for r in rows}

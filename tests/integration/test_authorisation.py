@@ -5,7 +5,7 @@ cannot slip past."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -30,6 +30,7 @@ class World:
     pupil: UUID
     parent: UUID
     staff: UUID  # the staff record whose subject is SUBJECT
+    incident: UUID  # in A1, about the pupil and naming the staff member `staff`
 
 
 SUBJECT = "subject@a1"  # headteacher of A1, and the subject of staff record `staff`
@@ -64,16 +65,28 @@ def world(container) -> World:
             app.grant_role(CROSS_TRUST, role, trust_b)
         app.grant_role(SUBJECT, Role.HEADTEACHER, trust_a, a1)
         app.grant_role(SUBJECT, Role.DPO, trust_a, a1)
+        app.grant_role(SUBJECT, Role.DSL, trust_a, a1)
         app.grant_role("lead@a1", Role.DATA_LEAD, trust_a, a1)
     with acting_as(app.principal_for("lead@a1")):
         pupil, _ = app.register_pupil(a1, MARKER, date(2014, 1, 1), 6)
         parent, _ = app.link_parent(pupil, "mother", True, full_name=MARKER)
     with acting_as(app.principal_for(SUBJECT)):
         staff, position = app.register_staff_member(a1, MARKER, "headteacher", SUBJECT)
+    with acting_as(app.principal_for("lead@a1")):
+        now = datetime.now(UTC)
+        incident, position = app.report_incident(
+            a1,
+            now - timedelta(hours=2),
+            now,
+            "cyberbullying",
+            MARKER,
+            [(pupil, "pupil_harmed"), (staff, "staff_member")],
+            "WhatsApp",
+        )
     with acting_as(app.principal_for(CROSS_SCHOOL)), pytest.raises(Exception):
         app.register_pupil(a1, "x", date(2014, 1, 1), 6)
     container.wait_for(list(container.views), position, timeout=20)
-    return World(trust_a, a1, a2, trust_b, b1, pupil, parent, staff)
+    return World(trust_a, a1, a2, trust_b, b1, pupil, parent, staff, incident)
 
 
 @dataclass(frozen=True)
@@ -243,6 +256,143 @@ CASES: dict[str, tuple[Case, Any]] = {
         ),
         refused_result("grantRole"),
     ),
+    # incidents
+    "incidents": (
+        Case(
+            "query($s: ID) { incidents(schoolId: $s) { edges { node { id description { value } } } } }",
+            lambda w: {"s": str(w.school_a1)},
+        ),
+        no_edges("incidents"),
+    ),
+    "incident": (
+        Case(
+            "query($id: ID!) { incident(id: $id) { description { value } } }",
+            lambda w: {"id": str(w.incident)},
+            subject_applies=True,
+        ),
+        null_with_error("incident"),
+    ),
+    "schoolDashboard": (
+        Case(
+            "query($s: ID!) { schoolDashboard(schoolId: $s) { openByRisk { risk openIncidents } } }",
+            lambda w: {"s": str(w.school_a1)},
+        ),
+        null_with_error("schoolDashboard"),
+    ),
+    "patternFlags": (
+        Case(
+            "query($s: ID!) { patternFlags(schoolId: $s, pupilThreshold: 2) { subject incidentIds } }",
+            lambda w: {"s": str(w.school_a1)},
+        ),
+        null_with_error("patternFlags"),
+    ),
+    "trustOverview": (
+        Case(
+            "query($t: ID!) { trustOverview(trustId: $t) { schoolName incidents } }",
+            lambda w: {"t": str(w.trust_a)},
+        ),
+        lambda body: (
+            body.get("data") is None
+            or all(r["schoolName"] != "A1" for r in body["data"]["trustOverview"])
+        ),
+    ),
+    "myReports": (
+        Case("{ myReports { edges { node { incidentId } } } }", lambda w: {}),
+        no_edges("myReports"),
+    ),
+    "incidentCategories": (
+        Case(
+            "query($s: ID!) { incidentCategories(schoolId: $s) { code } }",
+            lambda w: {"s": str(w.school_a1)},
+        ),
+        null_with_error("incidentCategories"),
+    ),
+    "reportIncident": (
+        Case(
+            mutation("reportIncident", "ReportIncidentInput"),
+            lambda w: {
+                "i": {
+                    "schoolId": str(w.school_a1),
+                    "occurredAt": "2025-01-01T10:00:00Z",
+                    "reportedAt": "2025-01-01T11:00:00Z",
+                    "category": "cyberbullying",
+                    "description": "x",
+                    "people": [{"personId": str(w.pupil), "part": "PUPIL_HARMED"}],
+                }
+            },
+        ),
+        refused_result("reportIncident"),
+    ),
+    "triageIncident": (
+        Case(
+            mutation("triageIncident", "TriageIncidentInput"),
+            lambda w: {
+                "i": {
+                    "incidentId": str(w.incident),
+                    "risk": "LOW",
+                    "meetsCpThreshold": False,
+                    "rationale": "x",
+                }
+            },
+            subject_applies=True,
+        ),
+        refused_result("triageIncident"),
+    ),
+    "recordIncidentAction": (
+        Case(
+            mutation("recordIncidentAction", "RecordIncidentActionInput"),
+            lambda w: {
+                "i": {
+                    "incidentId": str(w.incident),
+                    "kind": "PARENTS_INFORMED",
+                    "takenAt": "2025-01-01T12:00:00Z",
+                    "decision": "x",
+                    "rationale": "x",
+                }
+            },
+            subject_applies=True,
+        ),
+        refused_result("recordIncidentAction"),
+    ),
+    "attachEvidence": (
+        Case(
+            mutation("attachEvidence", "AttachEvidenceInput"),
+            lambda w: {"i": {"incidentId": str(w.incident), "file": "not-a-file"}},
+            subject_applies=True,
+        ),
+        refused_result("attachEvidence"),
+    ),
+    "linkIncidents": (
+        Case(
+            mutation("linkIncidents", "LinkIncidentsInput"),
+            lambda w: {"i": {"incidentId": str(w.incident), "otherIncidentId": str(w.incident)}},
+            subject_applies=True,
+        ),
+        refused_result("linkIncidents"),
+    ),
+    "closeIncident": (
+        Case(
+            mutation("closeIncident", "CloseIncidentInput"),
+            lambda w: {"i": {"incidentId": str(w.incident), "outcome": "x", "lessonsLearnt": "x"}},
+            subject_applies=True,
+        ),
+        refused_result("closeIncident"),
+    ),
+    "reopenIncident": (
+        Case(
+            mutation("reopenIncident", "ReopenIncidentInput"),
+            lambda w: {"i": {"incidentId": str(w.incident), "reason": "x"}},
+            subject_applies=True,
+        ),
+        refused_result("reopenIncident"),
+    ),
+    "addIncidentCategory": (
+        Case(
+            mutation("addIncidentCategory", "AddIncidentCategoryInput"),
+            lambda w: {"i": {"trustId": str(w.trust_a), "code": "new_one", "label": "x"}},
+        ),
+        refused_result("addIncidentCategory"),
+    ),
     "revokeRole": (
         Case(
             mutation("revokeRole", "RoleGrantInput"),
@@ -309,3 +459,26 @@ def test_the_walk_would_notice_an_insider(live, settings, world):
     client = Client(live.url, settings, "lead@a1")
     case, refused = CASES["pupil"]
     assert not refused(client.gql(case.query, case.variables(world)))
+
+
+def test_the_subject_sees_neither_the_incident_nor_its_counts(live, settings, world, container):
+    client = Client(live.url, settings, SUBJECT)  # a DSL of A1, and named in the incident
+    listed = client.data(
+        "query($s: ID) { incidents(schoolId: $s) { edges { node { id } } } }",
+        {"s": str(world.school_a1)},
+    )["incidents"]["edges"]
+    board = client.data(
+        "query($s: ID!) { schoolDashboard(schoolId: $s) { openByRisk { openIncidents } } }",
+        {"s": str(world.school_a1)},
+    )["schoolDashboard"]
+    assert listed == []
+    assert board["openByRisk"] == []
+
+
+def test_a_data_lead_who_sees_a_pupil_cannot_read_their_chronology(live, settings, world):
+    client = Client(live.url, settings, "lead@a1")
+    body = client.gql(
+        "query($id: ID!) { pupil(id: $id) { id chronology { summary } } }", {"id": str(world.pupil)}
+    )
+    assert body["data"]["pupil"] is None or body["data"]["pupil"]["chronology"] is None
+    assert MARKER not in str(body)

@@ -1,0 +1,50 @@
+"""Working days (DOMAIN.md §10): Monday to Friday except England and Wales bank holidays,
+substitute days included, from the maintained ``holidays`` package. Deadlines are computed in
+Europe/London and stored as UTC instants."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+LONDON = ZoneInfo("Europe/London")
+
+
+@lru_cache(maxsize=64)
+def _bank_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in _bank_holidays(day.year)
+
+
+def add_working_days(instant: datetime, days: int) -> datetime:
+    """The same London wall-clock time ``days`` working days after ``instant``.
+
+    Received Wednesday 24 December 2025 → one working day later is Monday 29 December 2025.
+    Received at the weekend or on a bank holiday counts from the next working day's start.
+    """
+    local = instant.astimezone(LONDON)
+    day = local.date()
+    if not is_working_day(day):
+        while not is_working_day(day):
+            day += timedelta(days=1)
+        local = datetime.combine(day, datetime.min.time(), LONDON)
+        days -= 1 if days > 0 else 0
+        if days == 0:
+            return local.replace(hour=23, minute=59, second=59).astimezone(UTC)
+    remaining = days
+    while remaining > 0:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            remaining -= 1
+    due = datetime.combine(day, local.timetz().replace(tzinfo=None), LONDON)
+    return due.astimezone(UTC)
+
+
+def london_today(now: datetime | None = None) -> date:
+    return (now or datetime.now(UTC)).astimezone(LONDON).date()

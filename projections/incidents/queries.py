@@ -1,0 +1,458 @@
+"""Incident queries: the only way ``api/`` reads the incidents view."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from psycopg import Connection
+
+from domain.shared.sealing import Sealed
+from projections.common import Page, Visibility, fetch_page
+
+
+def _sealed(value: Any) -> Sealed | None:
+    return None if value is None else Sealed.from_bytes(bytes(value))
+
+
+@dataclass(frozen=True)
+class Involved:
+    person_id: UUID
+    part: str
+
+
+@dataclass(frozen=True)
+class IncidentRow:
+    incident_id: UUID
+    trust_id: UUID
+    school_id: UUID
+    status: str
+    category: str
+    risk: str | None
+    meets_cp_threshold: bool | None
+    source: str
+    platform: str | None
+    on_site: bool
+    device: str
+    occurred_at: datetime
+    reported_at: datetime
+    reported_by: str
+    description: Sealed
+    staff_conduct: bool
+    version: int
+    people: tuple[Involved, ...]
+
+    @property
+    def subject_ids(self) -> frozenset[UUID]:
+        return frozenset(p.person_id for p in self.people)
+
+
+_INCIDENTS = (
+    "SELECT i.*, (SELECT coalesce(json_agg(json_build_object('person_id', p.person_id, 'part', p.part)), '[]') "
+    "FROM inc_people p WHERE p.incident_id = i.incident_id) AS people FROM inc_incidents i"
+)
+
+
+def _incident(r: Any) -> IncidentRow:
+    return IncidentRow(
+        r["incident_id"],
+        r["trust_id"],
+        r["school_id"],
+        r["status"],
+        r["category"],
+        r["risk"],
+        r["meets_cp_threshold"],
+        r["source"],
+        r["platform"],
+        r["on_site"],
+        r["device"],
+        r["occurred_at"],
+        r["reported_at"],
+        r["reported_by"],
+        Sealed.from_bytes(bytes(r["description"])),
+        r["staff_conduct"],
+        r["version"],
+        tuple(Involved(UUID(p["person_id"]), p["part"]) for p in r["people"]),
+    )
+
+
+@dataclass(frozen=True)
+class IncidentFilter:
+    school_id: UUID | None = None
+    staff_conduct: bool = False
+    status: str | None = None
+    category: str | None = None
+    risk: str | None = None
+    occurred_from: datetime | None = None
+    occurred_to: datetime | None = None
+    pupil_id: UUID | None = None
+
+
+def incident(conn: Connection[Any], incident_id: UUID) -> IncidentRow | None:
+    r = conn.execute(_INCIDENTS + " WHERE i.incident_id = %s", (incident_id,)).fetchone()
+    return None if r is None else _incident(r)
+
+
+def incidents(
+    conn: Connection[Any], visible: Visibility, where: IncidentFilter, first: int, after: int | None
+) -> Page[IncidentRow]:
+    clause, params = visible.clause()
+    conditions = [
+        clause.replace("trust_id", "i.trust_id").replace("school_id", "i.school_id"),
+        "i.staff_conduct = %s",
+    ]
+    params.append(where.staff_conduct)
+    if visible.exclude_ids:
+        conditions.append(
+            "NOT EXISTS (SELECT 1 FROM inc_people x WHERE x.incident_id = i.incident_id "
+            "AND x.person_id = ANY(%s))"
+        )
+        params.append(list(visible.exclude_ids))
+    for column, value in (
+        ("i.school_id", where.school_id),
+        ("i.status", where.status),
+        ("i.category", where.category),
+        ("i.risk", where.risk),
+    ):
+        if value is not None:
+            conditions.append(f"{column} = %s")
+            params.append(value)
+    if where.occurred_from is not None:
+        conditions.append("i.occurred_at >= %s")
+        params.append(where.occurred_from)
+    if where.occurred_to is not None:
+        conditions.append("i.occurred_at < %s")
+        params.append(where.occurred_to)
+    if where.pupil_id is not None:
+        conditions.append(
+            "EXISTS (SELECT 1 FROM inc_people y WHERE y.incident_id = i.incident_id AND y.person_id = %s)"
+        )
+        params.append(where.pupil_id)
+    return fetch_page(
+        conn, _INCIDENTS, conditions, params, _incident, first, after, seq_column="i.seq"
+    )
+
+
+@dataclass(frozen=True)
+class ChronologyRow:
+    entry_seq: int
+    incident_id: UUID
+    at: datetime
+    actor: str
+    actor_name: Sealed | None
+    actor_roles: tuple[str, ...]
+    kind: str
+    summary: str
+    what: Sealed | None
+    decision: Sealed | None
+    rationale: Sealed | None
+
+
+_CHRONOLOGY = (
+    "SELECT c.*, "
+    "(SELECT s.full_name FROM dir_staff s WHERE s.user_id = c.actor AND s.school_id = c.school_id "
+    " ORDER BY s.seq LIMIT 1) AS actor_name, "
+    "(SELECT coalesce(array_agg(DISTINCT g.role ORDER BY g.role), '{}') FROM access_grants g "
+    " JOIN inc_incidents i ON i.incident_id = c.incident_id "
+    " WHERE g.user_id = c.actor AND g.trust_id = i.trust_id "
+    " AND (g.school_id IS NULL OR g.school_id = c.school_id) "
+    " AND g.granted_at <= c.at AND (g.revoked_at IS NULL OR g.revoked_at > c.at)) AS actor_roles "
+    "FROM inc_chronology c"
+)
+
+
+def _entry(r: Any) -> ChronologyRow:
+    return ChronologyRow(
+        r["entry_seq"],
+        r["incident_id"],
+        r["at"],
+        r["actor"],
+        _sealed(r["actor_name"]),
+        tuple(r["actor_roles"]),
+        r["kind"],
+        r["summary"],
+        _sealed(r["what"]),
+        _sealed(r["decision"]),
+        _sealed(r["rationale"]),
+    )
+
+
+def chronology(conn: Connection[Any], incident_id: UUID) -> list[ChronologyRow]:
+    rows = conn.execute(
+        _CHRONOLOGY + " WHERE c.incident_id = %s ORDER BY c.entry_seq", (incident_id,)
+    ).fetchall()
+    return [_entry(r) for r in rows]
+
+
+def pupil_chronology(
+    conn: Connection[Any], pupil_id: UUID, visible_incidents: Collection[UUID]
+) -> list[ChronologyRow]:
+    rows = conn.execute(
+        _CHRONOLOGY + " WHERE c.incident_id = ANY(%s) ORDER BY c.at, c.entry_seq",
+        (list(visible_incidents),),
+    ).fetchall()
+    return [_entry(r) for r in rows]
+
+
+def incidents_of_person(conn: Connection[Any], person_id: UUID) -> list[IncidentRow]:
+    rows = conn.execute(
+        _INCIDENTS
+        + " WHERE i.incident_id IN (SELECT incident_id FROM inc_people WHERE person_id = %s) "
+        "ORDER BY i.seq",
+        (person_id,),
+    ).fetchall()
+    return [_incident(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    file_id: UUID
+    incident_id: UUID
+    filename: Sealed
+    content_type: str
+    size: int
+    sha256: str
+    note: Sealed | None
+    attached_at: datetime
+    attached_by: str
+
+
+def _evidence(r: Any) -> EvidenceRow:
+    return EvidenceRow(
+        r["file_id"],
+        r["incident_id"],
+        Sealed.from_bytes(bytes(r["filename"])),
+        r["content_type"],
+        r["size"],
+        r["sha256"],
+        _sealed(r["note"]),
+        r["attached_at"],
+        r["attached_by"],
+    )
+
+
+def evidence_of(conn: Connection[Any], incident_id: UUID) -> list[EvidenceRow]:
+    rows = conn.execute(
+        "SELECT * FROM inc_evidence WHERE incident_id = %s ORDER BY attached_at", (incident_id,)
+    ).fetchall()
+    return [_evidence(r) for r in rows]
+
+
+def evidence(conn: Connection[Any], file_id: UUID) -> EvidenceRow | None:
+    r = conn.execute("SELECT * FROM inc_evidence WHERE file_id = %s", (file_id,)).fetchone()
+    return None if r is None else _evidence(r)
+
+
+def links_of(conn: Connection[Any], incident_id: UUID) -> list[UUID]:
+    rows = conn.execute(
+        "SELECT other_id FROM inc_links WHERE incident_id = %s ORDER BY other_id", (incident_id,)
+    ).fetchall()
+    return [r["other_id"] for r in rows]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    open_by_risk: dict[str, int]
+    untriaged: list[tuple[UUID, datetime]]
+    overdue_actions: list[tuple[UUID, UUID, str, date]]
+
+
+_NOT_ABOUT_READER = (
+    " AND NOT EXISTS (SELECT 1 FROM inc_people x WHERE x.incident_id = i.incident_id "
+    "AND x.person_id = ANY(%(me)s))"
+)
+
+
+def dashboard(
+    conn: Connection[Any], school_id: UUID, today: date, exclude: Collection[UUID]
+) -> Dashboard:
+    """Open incidents by risk, untriaged incidents, and planned actions past their due date.
+    Incidents about a member of staff's conduct, or about the reader, are not in it."""
+    params = {"s": school_id, "today": today, "me": list(exclude)}
+    by_risk = conn.execute(
+        "SELECT coalesce(risk, 'untriaged') AS risk, count(*) AS n FROM inc_incidents i "
+        "WHERE school_id = %(s)s AND status <> 'closed' AND NOT staff_conduct"
+        + _NOT_ABOUT_READER
+        + " GROUP BY 1",
+        params,
+    ).fetchall()
+    untriaged = conn.execute(
+        "SELECT incident_id, reported_at FROM inc_incidents i WHERE school_id = %(s)s "
+        "AND status = 'reported' AND NOT staff_conduct"
+        + _NOT_ABOUT_READER
+        + " ORDER BY reported_at",
+        params,
+    ).fetchall()
+    overdue = conn.execute(
+        "SELECT a.action_id, a.incident_id, a.kind, a.due_on FROM inc_actions a "
+        "JOIN inc_incidents i USING (incident_id) WHERE a.school_id = %(s)s AND a.planned "
+        "AND NOT a.completed AND a.due_on < %(today)s AND i.status <> 'closed' AND NOT i.staff_conduct"
+        + _NOT_ABOUT_READER
+        + " ORDER BY a.due_on",
+        params,
+    ).fetchall()
+    return Dashboard(
+        {r["risk"]: int(r["n"]) for r in by_risk},
+        [(r["incident_id"], r["reported_at"]) for r in untriaged],
+        [(r["action_id"], r["incident_id"], r["kind"], r["due_on"]) for r in overdue],
+    )
+
+
+@dataclass(frozen=True)
+class Flag:
+    kind: str  # pupil_repeated | platform_spike | group_repeated
+    subject: str  # a pupil id, a platform, or pupil ids joined by ","
+    count: int
+    incident_ids: tuple[UUID, ...]
+
+
+_ELIGIBLE = (
+    "WITH eligible AS (SELECT i.* FROM inc_incidents i WHERE i.school_id = %(s)s "
+    "AND NOT i.staff_conduct" + _NOT_ABOUT_READER + ") "
+)
+
+
+def pupils_in_many(
+    conn: Connection[Any],
+    school_id: UUID,
+    since: datetime,
+    threshold: int,
+    exclude: Collection[UUID],
+) -> list[Flag]:
+    rows = conn.execute(
+        _ELIGIBLE + "SELECT p.person_id, array_agg(i.incident_id ORDER BY i.occurred_at) AS ids "
+        "FROM inc_people p JOIN eligible i USING (incident_id) WHERE i.occurred_at >= %(since)s "
+        "AND p.part LIKE 'pupil_%%' GROUP BY p.person_id HAVING count(*) >= %(n)s ORDER BY count(*) DESC",
+        {"s": school_id, "me": list(exclude), "since": since, "n": threshold},
+    ).fetchall()
+    return [
+        Flag("pupil_repeated", str(r["person_id"]), len(r["ids"]), tuple(r["ids"])) for r in rows
+    ]
+
+
+def platform_spikes(
+    conn: Connection[Any],
+    school_id: UUID,
+    now: datetime,
+    window_days: int,
+    baseline_weeks: int,
+    factor: float,
+    minimum: int,
+    exclude: Collection[UUID],
+) -> list[Flag]:
+    rows = conn.execute(
+        _ELIGIBLE
+        + ", recent AS (SELECT platform, array_agg(incident_id ORDER BY occurred_at) AS ids "
+        "  FROM eligible WHERE platform IS NOT NULL "
+        "  AND occurred_at >= %(now)s - make_interval(days => %(w)s) GROUP BY platform), "
+        "base AS (SELECT platform, count(*)::float / %(weeks)s AS weekly FROM eligible "
+        "  WHERE platform IS NOT NULL AND occurred_at < %(now)s - make_interval(days => %(w)s) "
+        "  AND occurred_at >= %(now)s - make_interval(days => %(w)s + 7 * %(weeks)s) GROUP BY platform) "
+        "SELECT r.platform, r.ids FROM recent r LEFT JOIN base b USING (platform) "
+        "WHERE cardinality(r.ids) >= %(min)s "
+        "AND cardinality(r.ids) >= %(f)s * coalesce(b.weekly, 0) * %(w)s / 7.0 "
+        "ORDER BY cardinality(r.ids) DESC",
+        {
+            "s": school_id,
+            "me": list(exclude),
+            "now": now,
+            "w": window_days,
+            "weeks": baseline_weeks,
+            "f": factor,
+            "min": minimum,
+        },
+    ).fetchall()
+    return [Flag("platform_spike", r["platform"], len(r["ids"]), tuple(r["ids"])) for r in rows]
+
+
+def repeated_groups(
+    conn: Connection[Any],
+    school_id: UUID,
+    since: datetime,
+    threshold: int,
+    exclude: Collection[UUID],
+) -> list[Flag]:
+    rows = conn.execute(
+        _ELIGIBLE + "SELECT a.person_id AS a, b.person_id AS b, "
+        "array_agg(i.incident_id ORDER BY i.occurred_at) AS ids FROM inc_people a "
+        "JOIN inc_people b ON a.incident_id = b.incident_id AND a.person_id < b.person_id "
+        "JOIN eligible i ON i.incident_id = a.incident_id WHERE i.occurred_at >= %(since)s "
+        "AND a.part LIKE 'pupil_%%' AND b.part LIKE 'pupil_%%' GROUP BY 1, 2 "
+        "HAVING count(*) >= %(n)s ORDER BY count(*) DESC",
+        {"s": school_id, "me": list(exclude), "since": since, "n": threshold},
+    ).fetchall()
+    return [
+        Flag("group_repeated", f"{r['a']},{r['b']}", len(r["ids"]), tuple(r["ids"])) for r in rows
+    ]
+
+
+@dataclass(frozen=True)
+class OverviewRow:
+    school_id: UUID
+    school_name: str
+    category: str
+    academic_year: str
+    term: str
+    incidents: int
+    open: int
+
+
+def trust_overview(
+    conn: Connection[Any], trust_id: UUID, school_ids: Collection[UUID] | None
+) -> list[OverviewRow]:
+    """Counts by school, category and term (Autumn: Sep-Dec, Spring: Jan-Mar, Summer: Apr-Aug,
+    by the London date the incident occurred). No pupil identities."""
+    rows = conn.execute(
+        "WITH dated AS (SELECT i.*, (i.occurred_at AT TIME ZONE 'Europe/London')::date AS d "
+        "  FROM inc_incidents i WHERE i.trust_id = %s AND (%s::uuid[] IS NULL OR i.school_id = ANY(%s))) "
+        "SELECT d.school_id, s.name AS school_name, d.category, "
+        "  CASE WHEN extract(month FROM d.d) >= 9 THEN extract(year FROM d.d)::int "
+        "       ELSE extract(year FROM d.d)::int - 1 END AS start_year, "
+        "  CASE WHEN extract(month FROM d.d) >= 9 THEN 'autumn' "
+        "       WHEN extract(month FROM d.d) <= 3 THEN 'spring' ELSE 'summer' END AS term, "
+        "  count(*) AS n, count(*) FILTER (WHERE d.status <> 'closed') AS open "
+        "FROM dated d JOIN dir_schools s USING (school_id) GROUP BY 1, 2, 3, 4, 5 "
+        "ORDER BY s.name, start_year, term, d.category",
+        (
+            trust_id,
+            None if school_ids is None else list(school_ids),
+            None if school_ids is None else list(school_ids),
+        ),
+    ).fetchall()
+    return [
+        OverviewRow(
+            r["school_id"],
+            r["school_name"],
+            r["category"],
+            f"{r['start_year']}/{(r['start_year'] + 1) % 100:02d}",
+            r["term"],
+            int(r["n"]),
+            int(r["open"]),
+        )
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True)
+class ReportStatus:
+    incident_id: UUID
+    school_id: UUID
+    reported_at: datetime
+    status: str
+
+
+def reports_by(
+    conn: Connection[Any], user_id: str, first: int, after: int | None
+) -> Page[ReportStatus]:
+    return fetch_page(
+        conn,
+        "SELECT incident_id, school_id, reported_at, status, seq FROM inc_incidents",
+        ["reported_by = %s"],
+        [user_id],
+        lambda r: ReportStatus(r["incident_id"], r["school_id"], r["reported_at"], r["status"]),
+        first,
+        after,
+    )
