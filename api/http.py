@@ -24,7 +24,7 @@ from api.graphql.incidents import UploadedFile
 from api.graphql.schema import build_schema
 from api.metrics import Metrics, view_statuses
 from api.wiring import Container
-from projections.runner import Supervisor
+from api.workers import NoWorkers, WorkerProcess, Workers, WorkerThreads
 
 log = logging.getLogger("casework.http")
 
@@ -80,22 +80,28 @@ def _put(target: Any, path: list[str], value: Any) -> bool:
     return False
 
 
-def create_app(container: Container, *, run_projections: bool = True) -> FastAPI:
+def create_app(container: Container, *, projections: str = "threads") -> FastAPI:
+    """The service. ``projections``: "threads" (in this process), "process" (a supervised child
+    process, as `casework serve` runs), or "none" (API only)."""
     settings = container.settings
     schema = build_schema(settings)
     metrics = Metrics()
     metrics.watch_projections(container)
-    supervisor = Supervisor(container.workers()) if run_projections else None
+    workers: Workers
+    if projections == "process":
+        workers = WorkerProcess(container)
+    elif projections == "threads":
+        workers = WorkerThreads(container)
+    else:
+        workers = NoWorkers()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        if supervisor is not None:
-            supervisor.start()
+        workers.start()
         try:
             yield
         finally:
-            if supervisor is not None:
-                await to_thread.run_sync(supervisor.stop)
+            await to_thread.run_sync(workers.stop)
 
     app = FastAPI(
         title="safeguarding-casework",
@@ -115,22 +121,26 @@ def create_app(container: Container, *, run_projections: bool = True) -> FastAPI
         return response
 
     async def _graphql(request: Request) -> Response:
+        multipart = request.headers.get("content-type", "").startswith("multipart/form-data")
+        limit = settings.max_upload_bytes if multipart else settings.max_request_bytes
         declared = request.headers.get("content-length")
-        if (
-            declared is not None
-            and declared.isdigit()
-            and int(declared) > settings.max_request_bytes
-        ):
+        if declared is not None and declared.isdigit() and int(declared) > limit:
             return _problem(413, "The request body is too large", "REQUEST_TOO_LARGE")
-        body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > settings.max_request_bytes:
-                return _problem(413, "The request body is too large", "REQUEST_TOO_LARGE")
-        try:
-            payload = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            return _problem(400, "The request body is not valid JSON", "BAD_REQUEST")
+        payload: Any
+        if multipart:
+            payload = await multipart_payload(request, settings.max_upload_bytes)
+            if isinstance(payload, Response):
+                return payload
+        else:
+            body = b""
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > limit:
+                    return _problem(413, "The request body is too large", "REQUEST_TOO_LARGE")
+            try:
+                payload = json.loads(body)
+            except (ValueError, UnicodeDecodeError):
+                return _problem(400, "The request body is not valid JSON", "BAD_REQUEST")
         if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
             return _problem(400, "Send a JSON object with a `query` string", "BAD_REQUEST")
         variables = payload.get("variables")

@@ -101,8 +101,10 @@ class ProjectionWorker:
         recorder: PostgresApplicationRecorder,
         mapper: Mapper[Any],
         batch_size: int = 2000,
+        linger: float = 0.02,
     ) -> None:
         self.view = view
+        self.linger = linger
         self.recorder = recorder
         self.mapper = mapper
         self.batch_size = batch_size
@@ -221,6 +223,7 @@ class ProjectionWorker:
         """Catch up, then follow new events until ``stopping`` is set."""
         self._running_recorded = False
         self.catch_up()
+        self._record_running()  # caught up (even with nothing to apply): healthy
         subscription = BufferedSubscription(self.recorder, gt=self.position)
         self._subscription = subscription
         with subscription:
@@ -228,6 +231,10 @@ class ProjectionWorker:
                 return
             for first in subscription:
                 batch = [first]
+                if not subscription.buffered() and self.linger:
+                    # Let a burst gather: one transaction for many events costs far less than
+                    # one each, for a few milliseconds more before a write is readable.
+                    stopping.wait(self.linger)
                 while len(batch) < self.batch_size and subscription.buffered():
                     batch.append(next(subscription))
                 self.process(batch)

@@ -268,7 +268,7 @@ def http_server(container: Container) -> Iterator[str]:
     """The real ASGI app (with its projection workers) served by uvicorn on a free local port."""
     port = free_port()
     config = uvicorn.Config(
-        create_app(container),
+        create_app(container, projections="process"),  # as `casework serve` runs
         host="127.0.0.1",
         port=port,
         log_level="warning",

@@ -53,6 +53,14 @@ def test_serve_starts_its_own_postgres_and_stops_it_on_sigterm(tmp_path):
             assert time.monotonic() < deadline, "service did not become ready"
             time.sleep(0.3)
         assert embedded_servers(tmp_path / "data")
+        ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).json()
+        deadline = time.monotonic() + 30
+        while {v["state"] for v in ready["views"].values()} != {
+            "running"
+        } and time.monotonic() < deadline:
+            time.sleep(0.3)  # the projection process reports in once it has caught up
+            ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).json()
+        assert {v["state"] for v in ready["views"].values()} == {"running"}
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
