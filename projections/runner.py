@@ -157,6 +157,10 @@ class ProjectionWorker:
     def _apply(self, notifications: Sequence[Notification]) -> None:
         try:
             with self.view.datastore.transaction(commit=True) as curs:
+                # A view is derived data: a crash may lose its last commits, never half of
+                # one, and they are re-applied from the event store. So it need not wait for
+                # the disk, leaving that to the appends that must be durable.
+                curs.execute("SET LOCAL synchronous_commit = off")
                 curs.execute(
                     f"SELECT notification_id FROM {TRACKING_TABLE} "
                     "WHERE application_name = %s FOR UPDATE",
