@@ -22,6 +22,7 @@ from api.files import add_file_routes
 from api.graphql.context import request_context
 from api.graphql.incidents import UploadedFile
 from api.graphql.schema import build_schema
+from api.graphql.subscriptions import SubscriptionRouter
 from api.metrics import Metrics, view_statuses
 from api.wiring import Container
 from api.workers import NoWorkers, WorkerProcess, Workers, WorkerThreads
@@ -187,6 +188,9 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
         return HTMLResponse(get_graphql_ide_html())
 
     add_file_routes(app, container)
+    # The WebSocket side of /graphql (graphql-transport-ws); registered after the HTTP routes
+    # above, which therefore answer every HTTP request to /graphql.
+    app.include_router(SubscriptionRouter(schema, container), prefix="/graphql")
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

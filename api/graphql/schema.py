@@ -25,6 +25,7 @@ from api.graphql.access import AccessMutation, AccessQuery
 from api.graphql.common import POSITION_SCALAR, Position
 from api.graphql.directory import DirectoryMutation, DirectoryQuery
 from api.graphql.incidents import IncidentMutation, IncidentQuery
+from api.graphql.subscriptions import Subscription
 from api.settings import Settings
 
 log = logging.getLogger("casework.graphql")
@@ -61,8 +62,17 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.is_development:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions, config=CONFIG)
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        config=CONFIG,
+    )
 
 
 def sdl() -> str:
-    return strawberry.Schema(query=Query, mutation=Mutation, config=CONFIG).as_str() + "\n"
+    schema = strawberry.Schema(
+        query=Query, mutation=Mutation, subscription=Subscription, config=CONFIG
+    )
+    return schema.as_str() + "\n"

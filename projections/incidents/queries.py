@@ -456,3 +456,46 @@ def reports_by(
         first,
         after,
     )
+
+
+@dataclass(frozen=True)
+class Reported:
+    seq: int
+    incident_id: UUID
+    trust_id: UUID
+    school_id: UUID
+    category: str
+    reported_at: datetime
+    staff_conduct: bool
+    people: tuple[UUID, ...]
+
+
+def latest_seq(conn: Connection[Any], school_id: UUID) -> int:
+    r = conn.execute(
+        "SELECT coalesce(max(seq), 0) AS s FROM inc_incidents WHERE school_id = %s", (school_id,)
+    ).fetchone()
+    return int(r["s"]) if r else 0
+
+
+def reported_since(
+    conn: Connection[Any], school_id: UUID, after_seq: int, limit: int = 100
+) -> list[Reported]:
+    rows = conn.execute(
+        "SELECT i.seq, i.incident_id, i.trust_id, i.school_id, i.category, i.reported_at, i.staff_conduct, "
+        "(SELECT array_agg(p.person_id) FROM inc_people p WHERE p.incident_id = i.incident_id) AS people "
+        "FROM inc_incidents i WHERE i.school_id = %s AND i.seq > %s ORDER BY i.seq LIMIT %s",
+        (school_id, after_seq, limit),
+    ).fetchall()
+    return [
+        Reported(
+            r["seq"],
+            r["incident_id"],
+            r["trust_id"],
+            r["school_id"],
+            r["category"],
+            r["reported_at"],
+            r["staff_conduct"],
+            tuple(r["people"] or ()),
+        )
+        for r in rows
+    ]

@@ -20,7 +20,9 @@ URNS = itertools.count(500001)  # the application's aggregate cache outlives eac
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 COMMANDS = st.lists(
-    st.sampled_from(["triage", "action", "planned", "close", "reopen", "link", "evidence", "report"]),
+    st.sampled_from(
+        ["triage", "action", "planned", "close", "reopen", "link", "evidence", "report"]
+    ),
     min_size=1,
     max_size=12,
 )
@@ -29,36 +31,66 @@ COMMANDS = st.lists(
 def run_commands(app, school_id, pupil, commands: list[str]) -> list:
     """Apply the commands that are valid at each step; skip those the domain would refuse."""
     with acting_as(app.principal_for("dsl@x")):
-        incidents = [app.report_incident(school_id, NOW - timedelta(hours=1), NOW, "cyberbullying",
-                                         "first", [(pupil, "pupil_harmed")])[0]]
+        incidents = [
+            app.report_incident(
+                school_id,
+                NOW - timedelta(hours=1),
+                NOW,
+                "cyberbullying",
+                "first",
+                [(pupil, "pupil_harmed")],
+            )[0]
+        ]
         for name in commands:
             current = app.repository.get(incidents[-1])
             closed, triaged = current.status.value == "closed", current.status.value != "reported"
             if name == "report":
-                incidents.append(app.report_incident(school_id, NOW - timedelta(hours=1), NOW, "other_breach",
-                                                     "another", [(pupil, "pupil_witness")])[0])
+                incidents.append(
+                    app.report_incident(
+                        school_id,
+                        NOW - timedelta(hours=1),
+                        NOW,
+                        "other_breach",
+                        "another",
+                        [(pupil, "pupil_witness")],
+                    )[0]
+                )
             elif name == "triage" and not closed:
                 app.triage_incident(current.id, "low", False, "rationale")
             elif name in ("action", "planned") and not closed:
-                app.record_incident_action(current.id, "pastoral_support", NOW, "decision", "why",
-                                           planned=name == "planned",
-                                           due_on=date.today() if name == "planned" else None)
+                app.record_incident_action(
+                    current.id,
+                    "pastoral_support",
+                    NOW,
+                    "decision",
+                    "why",
+                    planned=name == "planned",
+                    due_on=date.today() if name == "planned" else None,
+                )
             elif name == "close" and triaged and not closed:
                 app.close_incident(current.id, "outcome", "lessons")
             elif name == "reopen" and closed:
                 app.reopen_incident(current.id, "again")
             elif name == "link" and len(incidents) > 1 and not closed:
                 other = incidents[0]
-                if other not in current.links and other != current.id and app.repository.get(other).is_open:
+                if (
+                    other not in current.links
+                    and other != current.id
+                    and app.repository.get(other).is_open
+                ):
                     app.link_incidents(current.id, other)
             elif name == "evidence" and not closed:
                 app.attach_evidence(current.id, "note.txt", "text/plain", b"evidence")
     return incidents
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(commands=COMMANDS, batch_size=st.integers(min_value=1, max_value=7))
-def test_projected_chronology_equals_replayed_events(container, server_database, commands, batch_size):
+def test_projected_chronology_equals_replayed_events(
+    container, server_database, commands, batch_size
+):
     truncate_all(server_database)
     app = container.app
     with acting_as(OPERATOR):

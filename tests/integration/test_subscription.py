@@ -1,0 +1,106 @@
+"""The DSL's live feed over graphql-transport-ws: authorised at connection and per event."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from api.auth import issue_dev_token
+from api.seed import seed_demo
+from tests.api_client import Client
+
+SUBSCRIBE = (
+    "subscription($s: ID!) { incidentReported(schoolId: $s) { incidentId schoolId category } }"
+)
+
+
+@pytest.fixture
+def demo(live, container):
+    _, schools, position, _ = seed_demo(container)
+    container.wait_for(list(container.views), position, timeout=20)
+    return {k: str(v) for k, v in schools.items()}
+
+
+def open_feed(live, settings, user: str, school: str):
+    ws = connect(
+        live.url.replace("http", "ws") + "/graphql",
+        subprotocols=["graphql-transport-ws"],
+        open_timeout=10,
+    ).__enter__()
+    ws.send(
+        json.dumps(
+            {
+                "type": "connection_init",
+                "payload": {"authorization": f"Bearer {issue_dev_token(settings, user)}"},
+            }
+        )
+    )
+    assert json.loads(ws.recv(timeout=10))["type"] == "connection_ack"
+    ws.send(
+        json.dumps(
+            {
+                "id": "1",
+                "type": "subscribe",
+                "payload": {"query": SUBSCRIBE, "variables": {"s": school}},
+            }
+        )
+    )
+    return ws
+
+
+def report_one(live, settings, school: str) -> str:
+    dsl = Client(live.url, settings, "dsl@primary.demo")
+    pupil = dsl.data("{ pupils(first: 1) { edges { node { id } } } }")["pupils"]["edges"][0][
+        "node"
+    ]["id"]
+    now = datetime.now(UTC)
+    result = dsl.mutate(
+        "reportIncident",
+        "ReportIncidentInput",
+        {
+            "schoolId": school,
+            "occurredAt": (now - timedelta(hours=1)).isoformat(),
+            "reportedAt": now.isoformat(),
+            "category": "cyberbullying",
+            "description": "Messages",
+            "people": [{"personId": pupil, "part": "PUPIL_HARMED"}],
+        },
+        "... on IncidentChanged { incidentId }",
+    )
+    return result["incidentId"]
+
+
+def test_a_dsl_receives_new_incidents_of_their_school(live, settings, demo):
+    with open_feed(live, settings, "dsl@primary.demo", demo["primary"]) as ws:
+        incident_id = report_one(live, settings, demo["primary"])
+        message = json.loads(ws.recv(timeout=15))
+    assert message["type"] == "next"
+    assert message["payload"]["data"]["incidentReported"] == {
+        "incidentId": incident_id,
+        "schoolId": demo["primary"],
+        "category": "cyberbullying",
+    }
+
+
+def test_another_schools_dsl_is_refused_the_feed(live, settings, demo):
+    with open_feed(live, settings, "dsl@academy.demo", demo["primary"]) as ws:
+        message = json.loads(ws.recv(timeout=15))
+    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+    assert errors[0]["extensions"]["code"] == "NOT_FOUND"
+    assert message["type"] == "error" or message["payload"].get("data") is None
+
+
+def test_a_connection_without_a_valid_token_is_closed(live, settings, demo):
+    with connect(
+        live.url.replace("http", "ws") + "/graphql", subprotocols=["graphql-transport-ws"]
+    ) as ws:
+        ws.send(
+            json.dumps({"type": "connection_init", "payload": {"authorization": "Bearer nonsense"}})
+        )
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=10)
+    assert "4403" in str(closed.value)
