@@ -74,6 +74,37 @@ class View(PostgresTrackingRecorder):
         self._insert_tracking(curs, Tracking(self.name, position))  # type: ignore[arg-type]
 
 
+def begin_view_transaction(curs: Cursor[Any]) -> None:
+    # A view is derived data: a crash may lose its last commits, never half of one, and they
+    # are re-applied from the event store. So it need not wait for the disk, leaving that to
+    # the appends that must be durable.
+    curs.execute("SET LOCAL synchronous_commit = off")
+
+
+def follow(
+    subscription: BufferedSubscription,
+    stopping: threading.Event,
+    linger: float,
+    batch_size: int,
+    process: Callable[[Sequence[Notification]], None],
+) -> None:
+    """Feed new events to ``process`` in batches until ``stopping`` is set."""
+    with subscription:
+        if stopping.is_set():
+            return
+        for first in subscription:
+            batch = [first]
+            if not subscription.buffered() and linger:
+                # Let a burst gather: one transaction for many events costs far less than one
+                # each, for a few milliseconds more before a write is readable.
+                stopping.wait(linger)
+            while len(batch) < batch_size and subscription.buffered():
+                batch.append(next(subscription))
+            process(batch)
+            if stopping.is_set():
+                return
+
+
 class PositionMoved(RuntimeError):
     """Another worker or a rebuild moved this view's position; re-read it and carry on."""
 
@@ -157,30 +188,39 @@ class ProjectionWorker:
     def _apply(self, notifications: Sequence[Notification]) -> None:
         try:
             with self.view.datastore.transaction(commit=True) as curs:
-                # A view is derived data: a crash may lose its last commits, never half of
-                # one, and they are re-applied from the event store. So it need not wait for
-                # the disk, leaving that to the appends that must be durable.
-                curs.execute("SET LOCAL synchronous_commit = off")
-                curs.execute(
-                    f"SELECT notification_id FROM {TRACKING_TABLE} "
-                    "WHERE application_name = %s FOR UPDATE",
-                    (self.name,),
-                )
-                row = curs.fetchone()
-                if row is None or row["notification_id"] != self.position:
-                    raise PositionMoved(self.name)
+                begin_view_transaction(curs)
+                self.lock_position(curs)
                 with curs.connection.pipeline():
-                    for notification in notifications:
-                        if notification.topic in self._topics:
-                            event = self.mapper.to_domain_event(notification)
-                            self.view.apply(curs, event, notification.id)
-                    self.view.insert_tracking_in(curs, notifications[-1].id)
+                    self.apply_in(curs, notifications, {})
         except PositionMoved:
             raise
         except Exception as error:
             self._last_error = error
             raise
         self.position = notifications[-1].id
+
+    def lock_position(self, curs: Cursor[Any]) -> None:
+        """Lock this view's tracking row; refuse if another worker or a rebuild moved it."""
+        curs.execute(
+            f"SELECT notification_id FROM {TRACKING_TABLE} WHERE application_name = %s FOR UPDATE",
+            (self.name,),
+        )
+        row = curs.fetchone()
+        if row is None or row["notification_id"] != self.position:
+            raise PositionMoved(self.name)
+
+    def apply_in(
+        self, curs: Cursor[Any], notifications: Sequence[Notification], decoded: dict[int, Any]
+    ) -> None:
+        """Apply the events this view reads, then its new position, inside ``curs``'s
+        transaction. ``decoded`` shares decoded events between views in one transaction."""
+        for notification in notifications:
+            if notification.topic in self._topics:
+                event = decoded.get(notification.id)
+                if event is None:
+                    event = decoded[notification.id] = self.mapper.to_domain_event(notification)
+                self.view.apply(curs, event, notification.id)
+        self.view.insert_tracking_in(curs, notifications[-1].id)
 
     def _record_failure(self, position: int, error: BaseException) -> None:
         log.error("projection %s failed at event %s: %r", self.name, position, error)
@@ -228,22 +268,67 @@ class ProjectionWorker:
         self._running_recorded = False
         self.catch_up()
         self._record_running()  # caught up (even with nothing to apply): healthy
-        subscription = BufferedSubscription(self.recorder, gt=self.position)
-        self._subscription = subscription
-        with subscription:
-            if stopping.is_set():
-                return
-            for first in subscription:
-                batch = [first]
-                if not subscription.buffered() and self.linger:
-                    # Let a burst gather: one transaction for many events costs far less than
-                    # one each, for a few milliseconds more before a write is readable.
-                    stopping.wait(self.linger)
-                while len(batch) < self.batch_size and subscription.buffered():
-                    batch.append(next(subscription))
-                self.process(batch)
-                if stopping.is_set():
-                    return
+        self._subscription = BufferedSubscription(self.recorder, gt=self.position)
+        follow(self._subscription, stopping, self.linger, self.batch_size, self.process)
+
+    def interrupt(self) -> None:
+        if self._subscription is not None:
+            self._subscription.stop()
+
+
+class ViewGroup:
+    """Several views fed as one: each event is read and decoded once, and each batch is applied
+    to every view in one transaction. Used while the views stand at the same position; any
+    failure sends the supervisor back to one worker per view, which isolates the failing view.
+    """
+
+    def __init__(self, workers: Sequence[ProjectionWorker]) -> None:
+        self.workers = list(workers)
+        first = self.workers[0]
+        self.recorder, self.datastore = first.recorder, first.view.datastore
+        self.linger, self.batch_size = first.linger, first.batch_size
+        self._subscription: BufferedSubscription | None = None
+
+    @property
+    def name(self) -> str:
+        return "+".join(w.name for w in self.workers)
+
+    def align(self) -> int:
+        """Catch every view up, then bring the laggards to the same position."""
+        for worker in self.workers:
+            worker.catch_up()
+        target = max(w.position for w in self.workers)
+        for worker in self.workers:
+            while worker.position < target:
+                worker.process(
+                    self.recorder.select_notifications(
+                        start=worker.position,
+                        stop=target,
+                        limit=self.batch_size,
+                        inclusive_of_start=False,
+                    )
+                )
+        return target
+
+    def process(self, notifications: Sequence[Notification]) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            begin_view_transaction(curs)
+            for worker in self.workers:
+                worker.lock_position(curs)
+            decoded: dict[int, Any] = {}
+            with curs.connection.pipeline():
+                for worker in self.workers:
+                    worker.apply_in(curs, notifications, decoded)
+        for worker in self.workers:
+            worker.position = notifications[-1].id
+
+    def run(self, stopping: threading.Event) -> None:
+        position = self.align()
+        for worker in self.workers:
+            worker._running_recorded = False
+            worker._record_running()
+        self._subscription = BufferedSubscription(self.recorder, gt=position)
+        follow(self._subscription, stopping, self.linger, self.batch_size, self.process)
 
     def interrupt(self) -> None:
         if self._subscription is not None:
@@ -251,15 +336,44 @@ class ProjectionWorker:
 
 
 class Supervisor:
-    """Runs each worker in its own thread; restarts a failed one with back-off."""
+    """Runs the views as one group while all is well; after any failure, runs each view in its
+    own thread and restarts a failed one with back-off."""
 
-    def __init__(self, workers: Sequence[ProjectionWorker], max_backoff: float = 60.0) -> None:
+    def __init__(
+        self, workers: Sequence[ProjectionWorker], max_backoff: float = 60.0, grouped: bool = True
+    ) -> None:
         self.workers = list(workers)
         self.max_backoff = max_backoff
+        self.grouped = grouped and len(self.workers) > 1
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._group: ViewGroup | None = None
 
     def start(self) -> None:
+        target = self._run_group if self.grouped else self._run_each
+        thread = threading.Thread(target=target, name="projections", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _run_group(self) -> None:
+        self._group = ViewGroup(self.workers)
+        try:
+            self._group.run(self._stopping)
+            return
+        except Exception:
+            if self._stopping.is_set():
+                return
+            log.exception("the grouped projection run stopped; continuing with a worker per view")
+        finally:
+            self._group = None
+        for worker in self.workers:
+            try:
+                worker.resync()
+            except Exception:
+                log.exception("projection %s could not re-read its position", worker.name)
+        self._run_each()
+
+    def _run_each(self) -> None:
         for worker in self.workers:
             thread = threading.Thread(
                 target=self._supervise,
@@ -291,9 +405,11 @@ class Supervisor:
 
     def stop(self) -> None:
         self._stopping.set()
+        if self._group is not None:
+            self._group.interrupt()
         for worker in self.workers:
             worker.interrupt()
-        for thread in self._threads:
+        for thread in list(self._threads):
             thread.join(timeout=10)
 
 

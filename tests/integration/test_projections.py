@@ -145,3 +145,34 @@ def test_rebuild_replays_from_zero_to_the_same_rows(container):
     assert count(container, "dir_pupils") == 12
     with container.pool.connection() as conn:
         assert positions(conn, ["directory"])["directory"] == container.head()
+
+
+def test_a_failing_view_leaves_the_group_and_the_others_carry_on(container, monkeypatch):
+    _, school_id = seed_school(container)
+    failing_at = register_pupils(container, school_id, 1)
+    original = DirectoryView.pupil_registered
+
+    def explode(self: Any, curs: Any, e: Any, position: int) -> None:
+        if position == failing_at:
+            raise RuntimeError("bad event")
+        original(self, curs, e, position)
+
+    monkeypatch.setattr(DirectoryView, "pupil_registered", explode)
+    supervisor = Supervisor(container.workers(), max_backoff=0.2)
+    supervisor.start()
+    try:
+        with acting_as(OPERATOR):
+            _, last = container.app.grant_role(
+                "dsl@oak", Role.DSL, container.app.school_target(school_id).trust_id, school_id
+            )
+        container.wait_for(["access", "incidents"], last, timeout=20)
+    finally:
+        supervisor.stop()
+    with container.pool.connection() as conn:
+        status = conn.execute(
+            "SELECT state, failed_position FROM projection_status WHERE name = 'directory'"
+        ).fetchone()
+        reached = positions(conn, ["directory", "access"])
+    assert (status["state"], status["failed_position"]) == ("failed", failing_at)
+    assert reached["directory"] == failing_at - 1
+    assert reached["access"] == last
