@@ -9,7 +9,16 @@ from uuid import UUID
 
 from psycopg import Connection
 
+from domain.shared.sealing import Sealed
+
 T = TypeVar("T")
+
+
+def sealed_or_none(value: Any) -> Sealed | None:
+    """A sealed column as stored in a view (bytea), or None."""
+    return None if value is None else Sealed.from_bytes(bytes(value))
+
+
 MAX_PAGE = 100
 
 

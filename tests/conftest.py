@@ -110,3 +110,13 @@ class LiveServer:
 def live(container: Container) -> Iterator[LiveServer]:
     with LiveServer(container) as server:
         yield server
+
+
+@pytest.fixture
+def demo(live: LiveServer, container: Container) -> dict[str, str]:
+    """`casework seed demo` on the live service: the trust id and the schools' ids by key."""
+    from api.seed import seed_demo
+
+    trust_id, schools, position, _ = seed_demo(container)
+    container.wait_for(list(container.views), position, timeout=20)
+    return {"trust": str(trust_id), **{k: str(v) for k, v in schools.items()}}

@@ -6,6 +6,7 @@ destroyed data key shows as erased wherever the row is used.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -14,11 +15,8 @@ from uuid import UUID
 from psycopg import Connection
 
 from domain.shared.sealing import Sealed
-from projections.common import Page, Visibility, fetch_page
-
-
-def _sealed(value: Any) -> Sealed | None:
-    return None if value is None else Sealed.from_bytes(bytes(value))
+from projections.common import Page, T, Visibility, fetch_page
+from projections.common import sealed_or_none as _sealed
 
 
 @dataclass(frozen=True)
@@ -134,6 +132,28 @@ def pupil(conn: Connection[Any], pupil_id: UUID) -> PupilRow | None:
     return None if r is None else PupilRow.of(r)
 
 
+def _people(
+    conn: Connection[Any],
+    select: str,
+    id_column: str,
+    make: Callable[[Any], T],
+    visible: Visibility,
+    school_id: UUID | None,
+    include_left: bool,
+    first: int,
+    after: int | None,
+) -> Page[T]:
+    """A page of people (pupils or staff) in reach, never the reader's own record."""
+    clause, params = visible.clause(id_column)
+    where = [clause]
+    if school_id is not None:
+        where.append("school_id = %s")
+        params.append(school_id)
+    if not include_left:
+        where.append("left_on IS NULL")
+    return fetch_page(conn, select, where, params, make, first, after)
+
+
 def pupils(
     conn: Connection[Any],
     visible: Visibility,
@@ -142,14 +162,9 @@ def pupils(
     first: int,
     after: int | None,
 ) -> Page[PupilRow]:
-    clause, params = visible.clause("pupil_id")
-    where = [clause]
-    if school_id is not None:
-        where.append("school_id = %s")
-        params.append(school_id)
-    if not include_left:
-        where.append("left_on IS NULL")
-    return fetch_page(conn, _PUPILS, where, params, PupilRow.of, first, after)
+    return _people(
+        conn, _PUPILS, "pupil_id", PupilRow.of, visible, school_id, include_left, first, after
+    )
 
 
 def staff_member(conn: Connection[Any], staff_id: UUID) -> StaffRow | None:
@@ -165,14 +180,9 @@ def staff_members(
     first: int,
     after: int | None,
 ) -> Page[StaffRow]:
-    clause, params = visible.clause("staff_id")
-    where = [clause]
-    if school_id is not None:
-        where.append("school_id = %s")
-        params.append(school_id)
-    if not include_left:
-        where.append("left_on IS NULL")
-    return fetch_page(conn, _STAFF, where, params, StaffRow.of, first, after)
+    return _people(
+        conn, _STAFF, "staff_id", StaffRow.of, visible, school_id, include_left, first, after
+    )
 
 
 def parents_of(conn: Connection[Any], pupil_id: UUID) -> list[ParentLinkRow]:

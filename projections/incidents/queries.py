@@ -12,10 +12,7 @@ from psycopg import Connection
 
 from domain.shared.sealing import Sealed
 from projections.common import Page, Visibility, fetch_page
-
-
-def _sealed(value: Any) -> Sealed | None:
-    return None if value is None else Sealed.from_bytes(bytes(value))
+from projections.common import sealed_or_none as _sealed
 
 
 @dataclass(frozen=True)

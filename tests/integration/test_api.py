@@ -5,19 +5,10 @@ from __future__ import annotations
 import json
 
 import httpx
-import pytest
 
-from api.seed import seed_demo
 from tests.api_client import Client
 
 PUPILS = "query($s: ID, $p: Position) { pupils(schoolId: $s, minPosition: $p) { edges { node { id fullName { value erased } yearGroup } } } }"
-
-
-@pytest.fixture
-def demo(live, container):
-    trust_id, schools, position, _ = seed_demo(container)
-    container.wait_for(list(container.views), position, timeout=20)
-    return {"trust": str(trust_id), **{k: str(v) for k, v in schools.items()}}
 
 
 def client(live, settings, user: str) -> Client:

@@ -7,20 +7,11 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import httpx
-import pytest
 
-from api.seed import seed_demo
 from tests.api_client import Client
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 RESULT = "... on IncidentChanged { incidentId position } ... on ValidationError { field }"
-
-
-@pytest.fixture
-def demo(live, container):
-    trust_id, schools, position, _ = seed_demo(container)
-    container.wait_for(list(container.views), position, timeout=20)
-    return {"trust": str(trust_id), **{k: str(v) for k, v in schools.items()}}
 
 
 def as_user(live, settings, user: str) -> Client:

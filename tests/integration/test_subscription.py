@@ -10,19 +10,11 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from api.auth import issue_dev_token
-from api.seed import seed_demo
 from tests.api_client import Client
 
 SUBSCRIBE = (
     "subscription($s: ID!) { incidentReported(schoolId: $s) { incidentId schoolId category } }"
 )
-
-
-@pytest.fixture
-def demo(live, container):
-    _, schools, position, _ = seed_demo(container)
-    container.wait_for(list(container.views), position, timeout=20)
-    return {k: str(v) for k, v in schools.items()}
 
 
 def open_feed(live, settings, user: str, school: str):
