@@ -96,3 +96,23 @@ def test_a_connection_without_a_valid_token_is_closed(live, settings, demo):
         with pytest.raises(ConnectionClosed) as closed:
             ws.recv(timeout=10)
     assert "4403" in str(closed.value)
+
+
+def test_a_revoked_dsl_stops_receiving(live, settings, demo, container):
+    head = Client(live.url, settings, "head@primary.demo")
+    with open_feed(live, settings, "dsl@primary.demo", demo["primary"]) as ws:
+        revoked = head.mutate(
+            "revokeRole",
+            "RoleGrantInput",
+            {
+                "userId": "dsl@primary.demo",
+                "role": "DSL",
+                "trustId": demo["trust"],
+                "schoolId": demo["primary"],
+            },
+            "... on RevokeRoleSuccess { position }",
+        )
+        assert revoked["__typename"] == "RevokeRoleSuccess"
+        message = json.loads(ws.recv(timeout=15))
+    errors = message["payload"] if message["type"] == "error" else message["payload"].get("errors")
+    assert errors and errors[0]["extensions"]["code"] == "NOT_AUTHORISED"
