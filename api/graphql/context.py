@@ -15,6 +15,7 @@ from api.wiring import Container
 from domain.access.policy import Action, Principal, Target, authorise, reach
 from domain.shared.sealing import Erased, Sealed
 from projections.common import Visibility
+from projections.directory import queries as directory
 
 
 class Context:
@@ -25,6 +26,7 @@ class Context:
         self._conn: Connection[Any] | None = None
         self._stack = ExitStack()
         self.reads: list[Read] = []
+        self._names: dict[UUID, str | Erased | None] = {}
 
     @property
     def principal(self) -> Principal:
@@ -53,6 +55,16 @@ class Context:
         present = [v for v in values if v is not None]
         opened = iter(self.container.keyring.open_many(present))
         return [None if v is None else next(opened) for v in values]
+
+    def names_of(self, person_ids: list[UUID]) -> dict[UUID, str | Erased | None]:
+        """People's names, opened; one query and one key look-up for every id not yet seen in
+        this request (a page of incidents asks once, not once per incident)."""
+        missing = [i for i in dict.fromkeys(person_ids) if i not in self._names]
+        if missing:
+            sealed = directory.names_of(self.conn, missing)
+            opened = self.open_all([sealed.get(i) for i in missing])
+            self._names.update(zip(missing, opened, strict=True))
+        return {i: self._names[i] for i in person_ids}
 
     def finish(self) -> None:
         """Write the access log for this request, then release the connection."""

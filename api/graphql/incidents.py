@@ -30,7 +30,6 @@ from api.graphql.enums import ActionKind, Device, Part, Risk, Role, Source, Stat
 from domain.access.policy import Action, Target, permits
 from domain.shared.calendar import add_working_days, london_today
 from domain.shared.errors import NotAuthorised, NotFound, ValidationFailed
-from projections.directory import queries as directory
 from projections.incidents import queries
 from projections.incidents.queries import ChronologyRow, IncidentFilter, IncidentRow
 
@@ -140,13 +139,12 @@ class Incident:
 
     @strawberry.field(description="The people involved and their parts.")
     def people(self, info: Info[Context, None]) -> list[IncidentPerson]:
-        ctx = info.context
-        ids = [p.person_id for p in self.row.people]
-        names = directory.names_of(ctx.conn, ids)
-        opened = ctx.open_all([names.get(i) for i in ids])
+        names = info.context.names_of([p.person_id for p in self.row.people])
         return [
-            IncidentPerson(person_id=_id(p.person_id), part=Part(p.part), name=SealedText.of(name))
-            for p, name in zip(self.row.people, opened, strict=True)
+            IncidentPerson(
+                person_id=_id(p.person_id), part=Part(p.part), name=SealedText.of(names[p.person_id])
+            )
+            for p in self.row.people
         ]
 
     @strawberry.field(description="Every entry, oldest first.")
@@ -191,6 +189,7 @@ def view_action(row: IncidentRow) -> Action:
 
 def incidents_of(ctx: Context, rows: list[IncidentRow], action: str) -> list[Incident]:
     descriptions = ctx.open_all([r.description for r in rows])
+    ctx.names_of([p.person_id for r in rows for p in r.people])  # the page's people, at once
     result = []
     for row, description in zip(rows, descriptions, strict=True):
         ctx.log_read(action, "incident", row.incident_id, incident_target(row))
