@@ -43,46 +43,46 @@ in a temporary directory. The last line printed is one JSON object with every fi
 from __future__ import annotations
 
 import argparse
-import atexit
 import json
 import logging
-import multiprocessing
 import os
-import shutil
-import socket
 import statistics
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
 
-import httpx
-import psycopg
-import uvicorn
 from eventsourcing.utils import get_topic
-from psycopg import sql
-from psycopg.conninfo import make_conninfo
 
 if __package__ in (None, ""):  # run as a script: make the project importable from a checkout
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from api.auth import issue_dev_token
-from api.database import Database, ensure_database, start_embedded
-from api.http import create_app
 from api.seed import seed_demo
 from api.settings import Environment, Settings
 from api.wiring import Container, build
 from domain.directory.aggregates import Pupil
 from domain.shared.actor import acting_as
+from ops.bench.common import (
+    DATABASE_URL_ENV,
+    LoadFailed,
+    LoadResult,
+    LoadRunner,
+    LoadSpec,
+    ResponseCheck,
+    average_event_size,
+    count_events,
+    fresh_database,
+    http_server,
+    meets,
+    raw_commits,
+    timed,
+    work_directory,
+)
 from projections.runner import reset
 
 DATA_LEAD = "datalead@primary.demo"
@@ -98,210 +98,31 @@ TARGETS = {
     "d_over_c": (">=", 0.25),
 }
 
-# --- small helpers ------------------------------------------------------------------------------
+# --- (b0) / (b): what the clients send ------------------------------------------------------------
+
+TYPENAME_CHECK = ResponseCheck(("__typename",))
+REGISTER_CHECK = ResponseCheck(("registerPupil", "__typename"), equals="RegisterPupilSuccess")
 
 
-def percentile(values: list[float], pct: float) -> float:
-    """Nearest-rank percentile (no interpolation): the value ``pct`` % of samples do not exceed."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(pct / 100 * len(ordered) + 0.5)))
-    return ordered[rank - 1]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def timed(function: Callable[[], int]) -> tuple[int, float]:
-    started = time.perf_counter()
-    count = function()
-    return count, time.perf_counter() - started
-
-
-def count_events(container: Container, topic: str | None = None) -> int:
-    with container.pool.connection() as conn:
-        if topic is None:
-            row = conn.execute("SELECT count(*) AS n FROM casework_events").fetchone()
-        else:
-            row = conn.execute(
-                "SELECT count(*) AS n FROM casework_events WHERE topic = %s", (topic,)
-            ).fetchone()
-    assert row is not None
-    return int(row["n"])
-
-
-# --- (b0) / (b): the HTTP load generator (picklable: it may run in a child process) ------------
-
-
-@dataclass(frozen=True)
-class LoadSpec:
-    url: str
-    token: str
-    kind: str  # "typename" (b0) or "register" (b)
-    clients: int
-    requests: int  # per client, measured
-    warmup: int  # per client, before the clock starts
-    max_seconds: float  # time bound of the measured part
-    school_id: str
-    name_offset: int  # pupils are named "Pupil N", N unique over the whole run
-
-
-@dataclass
-class LoadResult:
-    kind: str
-    completed: int
-    failures: int
-    first_failure: str | None
-    wall_seconds: float
-    latencies_ms: list[float] = field(repr=False)
-
-    @property
-    def rate(self) -> float:
-        return self.completed / self.wall_seconds if self.wall_seconds else 0.0
-
-    @property
-    def p50(self) -> float:
-        return percentile(self.latencies_ms, 50)
-
-    @property
-    def p95(self) -> float:
-        return percentile(self.latencies_ms, 95)
-
-
-def _request_body(spec: LoadSpec, number: int) -> dict[str, Any]:
-    if spec.kind == "typename":
-        return {"query": TYPENAME_QUERY}
-    variables = {
-        "schoolId": spec.school_id,
-        "fullName": f"Pupil {number}",
-        "dateOfBirth": "2015-03-14",
-        "yearGroup": 4,
-    }
-    return {"query": REGISTER_PUPIL, "variables": {"i": variables}}
-
-
-def _check(spec: LoadSpec, response: httpx.Response) -> str | None:
-    """None if the response is what the phase expects, else a description of what came back."""
-    if response.status_code != 200:
-        return f"HTTP {response.status_code}: {response.text[:300]}"
-    body = response.json()
-    data = body.get("data") or {}
-    if body.get("errors"):
-        return f"errors: {json.dumps(body['errors'])[:300]}"
-    if spec.kind == "typename":
-        return None if isinstance(data.get("__typename"), str) else f"unexpected: {body}"
-    result = data.get("registerPupil") or {}
-    if result.get("__typename") != "RegisterPupilSuccess":
-        return f"not RegisterPupilSuccess: {json.dumps(result)[:300]}"
-    return None
-
-
-@dataclass
-class _ClientOutcome:
-    latencies_ms: list[float] = field(default_factory=list)
-    failures: int = 0
-    first_failure: str | None = None
-
-    def failed(self, what: str) -> None:
-        self.failures += 1
-        self.first_failure = self.first_failure or what
-
-
-def _client(spec: LoadSpec, index: int, start: threading.Barrier, out: _ClientOutcome) -> None:
-    per_client = spec.warmup + spec.requests
-    headers = {"Authorization": f"Bearer {spec.token}"}
-    with httpx.Client(base_url=spec.url, headers=headers, timeout=60.0) as client:
-
-        def send(number: int) -> float:
-            body = _request_body(spec, spec.name_offset + index * per_client + number)
-            began = time.perf_counter()
-            try:
-                response = client.post("/graphql", json=body)
-                elapsed = time.perf_counter() - began
-                problem = _check(spec, response)
-            except (httpx.HTTPError, ValueError) as error:
-                elapsed, problem = time.perf_counter() - began, repr(error)
-            if problem is not None:
-                out.failed(problem)
-            return elapsed
-
-        for number in range(spec.warmup):
-            send(number)
-        start.wait(timeout=300)
-        deadline = time.perf_counter() + spec.max_seconds
-        for number in range(spec.warmup, per_client):
-            out.latencies_ms.append(send(number) * 1000)
-            if time.perf_counter() >= deadline:
-                break
-
-
-def run_load(spec: LoadSpec) -> LoadResult:
-    """``spec.clients`` threads, each with its own keep-alive client, started together."""
-    start = threading.Barrier(spec.clients + 1)
-    outcomes = [_ClientOutcome() for _ in range(spec.clients)]
-    threads = [
-        threading.Thread(target=_client, args=(spec, i, start, outcomes[i]), daemon=True)
-        for i in range(spec.clients)
-    ]
-    for thread in threads:
-        thread.start()
-    start.wait(timeout=300)  # every client has warmed up
-    began = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - began
-    latencies = [ms for o in outcomes for ms in o.latencies_ms]
-    failures = sum(o.failures for o in outcomes)
-    first = next((o.first_failure for o in outcomes if o.first_failure), None)
-    return LoadResult(spec.kind, len(latencies), failures, first, wall, latencies)
-
-
-# --- the pieces under test -----------------------------------------------------------------------
-
-
-@contextmanager
-def http_server(container: Container) -> Iterator[str]:
-    """The real ASGI app (with its projection workers) served by uvicorn on a free local port."""
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(container, projections="process"),  # as `casework serve` runs
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        access_log=False,
-        lifespan="on",
+def register_bodies(school_id: str, first_number: int, count: int) -> tuple[dict[str, Any], ...]:
+    """``registerPupil`` requests for pupils "Pupil N", N unique over the whole run."""
+    return tuple(
+        {
+            "query": REGISTER_PUPIL,
+            "variables": {
+                "i": {
+                    "schoolId": school_id,
+                    "fullName": f"Pupil {number}",
+                    "dateOfBirth": "2015-03-14",
+                    "yearGroup": 4,
+                }
+            },
+        }
+        for number in range(first_number, first_number + count)
     )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the HTTP server did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
 
 
-def raw_commits(conninfo: str, rows: int, payload_size: int) -> float:
-    """(a): rows/s of one-row INSERT + commit on one autocommit connection."""
-    payload = os.urandom(payload_size)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute("CREATE TABLE IF NOT EXISTS bench_raw (id bigserial, payload bytea)")
-        insert = "INSERT INTO bench_raw (payload) VALUES (%s)"
-        for _ in range(min(100, rows)):  # warm up (and let psycopg prepare the statement)
-            conn.execute(insert, (payload,))
-        started = time.perf_counter()
-        for _ in range(rows):
-            conn.execute(insert, (payload,))
-        return rows / (time.perf_counter() - started)
+# --- (c), (d), and filling the store for them ----------------------------------------------------
 
 
 def fill_store(container: Container, school_id: Any, target: int, threads: int = 4) -> float:
@@ -379,70 +200,58 @@ class Figures:
     rebuilds: dict[str, tuple[int, float]] = field(default_factory=dict)
 
 
-class LoadFailed(RuntimeError):
-    pass
-
-
 def run_http_phase(args: argparse.Namespace, container: Container, figures: Figures) -> Any:
     settings = container.settings
     _, schools, _, _ = seed_demo(container)
     school_id = schools["primary"]
     token = issue_dev_token(settings, DATA_LEAD)
-    with container.pool.connection() as conn:
-        row = conn.execute("SELECT avg(octet_length(state))::int AS n FROM casework_events")
-        payload_size = int((row.fetchone() or {}).get("n") or 256)
+    payload_size = average_event_size(container)
     print(f"raw payload: {payload_size} bytes (the average event state so far)")
 
-    context = multiprocessing.get_context("spawn")
-    pool = None if args.clients_in_process else ProcessPoolExecutor(1, mp_context=context)
-
     warmup = max(5, args.requests // 20)
+    per_run = args.clients * (warmup + args.requests)
 
-    def load(url: str, kind: str, offset: int) -> LoadResult:
+    def load(runner: LoadRunner, url: str, kind: str, offset: int) -> LoadResult:
+        if kind == "typename":
+            bodies: tuple[dict[str, Any], ...] = ({"query": TYPENAME_QUERY},)
+            check = TYPENAME_CHECK
+        else:
+            bodies, check = register_bodies(str(school_id), offset, per_run), REGISTER_CHECK
         spec = LoadSpec(
+            name=kind,
             url=url,
             token=token,
-            kind=kind,
+            bodies=bodies,
+            check=check,
             clients=args.clients,
             requests=args.requests,
             warmup=warmup,
             max_seconds=args.max_seconds,
-            school_id=str(school_id),
-            name_offset=offset,
         )
-        result = run_load(spec) if pool is None else pool.submit(run_load, spec).result()
-        if result.failures:
-            raise LoadFailed(
-                f"{result.failures} {kind} requests failed; first: {result.first_failure}"
-            )
-        return result
+        return runner.run(spec)
 
-    try:
-        with http_server(container) as url:
-            offset = 0
-            for round_number in range(1, args.rounds + 1):
-                # start each round quiet: the live projection workers have caught up
-                container.wait_for(list(container.views), container.head(), timeout=120)
-                figures.raw.append(
-                    raw_commits(container.database.conninfo, args.raw_rows, payload_size)
-                )
-                b0 = load(url, "typename", 0)
-                figures.typename.append(b0)
-                b = load(url, "register", offset)
-                offset += args.clients * (warmup + args.requests)
-                figures.register.append(b)
-                print(
-                    f"round {round_number}/{args.rounds}: "
-                    f"(a) {figures.raw[-1]:8.1f} commits/s | "
-                    f"(b0) {b0.rate:7.1f} req/s p95 {b0.p95:6.1f} ms | "
-                    f"(b) {b.rate:7.1f} mut/s p95 {b.p95:6.1f} ms",
-                    flush=True,
-                )
-            # let the live projection workers finish before the server (and they) stop
+    with LoadRunner(in_process=args.clients_in_process) as runner, http_server(container) as url:
+        offset = 0
+        for round_number in range(1, args.rounds + 1):
+            # start each round quiet: the live projection workers have caught up
             container.wait_for(list(container.views), container.head(), timeout=120)
-    finally:
-        if pool is not None:
-            pool.shutdown()
+            figures.raw.append(
+                raw_commits(container.database.conninfo, args.raw_rows, payload_size)
+            )
+            b0 = load(runner, url, "typename", 0)
+            figures.typename.append(b0)
+            b = load(runner, url, "register", offset)
+            offset += per_run
+            figures.register.append(b)
+            print(
+                f"round {round_number}/{args.rounds}: "
+                f"(a) {figures.raw[-1]:8.1f} commits/s | "
+                f"(b0) {b0.rate:7.1f} req/s p95 {b0.p95:6.1f} ms | "
+                f"(b) {b.rate:7.1f} mut/s p95 {b.p95:6.1f} ms",
+                flush=True,
+            )
+        # let the live projection workers finish before the server (and they) stop
+        container.wait_for(list(container.views), container.head(), timeout=120)
     return school_id
 
 
@@ -524,7 +333,7 @@ def summarise(args: argparse.Namespace, figures: Figures) -> dict[str, Any]:
 
 def met(name: str, value: float) -> bool:
     op, limit = TARGETS[name]
-    return value >= limit if op == ">=" else value <= limit
+    return meets(op, limit, value)
 
 
 def report(summary: dict[str, Any]) -> None:
@@ -587,7 +396,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument(
         "--database-url",
-        default=os.environ.get("CASEWORK_BENCH_DATABASE_URL"),
+        default=os.environ.get(DATABASE_URL_ENV),
         help="a PostgreSQL server (a fresh database is created on it and dropped); "
         "default: $CASEWORK_BENCH_DATABASE_URL, else an embedded server in a temp dir",
     )
@@ -615,38 +424,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
-    work_dir = Path(tempfile.mkdtemp(prefix="casework-bench-"))
-    # registered first, so it runs last: after an embedded server has been stopped
-    atexit.register(shutil.rmtree, work_dir, ignore_errors=True)
-    if args.database_url:
-        server = Database(make_conninfo(args.database_url))
-    else:
-        print("no --database-url: starting the embedded PostgreSQL in a temporary directory")
-        server = start_embedded(work_dir / "embedded")
-    name = f"casework_bench_{uuid4().hex[:10]}"
-    ensure_database(server, name)
-    database = server.with_dbname(name)
-    print(f"benchmark database: {name}")
-    settings = Settings(environment=Environment.TEST, data_dir=work_dir / "data")
-    container: Container | None = None
-    figures = Figures()
-    try:
-        container = build(settings, database=database)
-        school_id = run_http_phase(args, container, figures)
-        run_store_phase(args, container, figures, school_id)
-        report(summarise(args, figures))
-        return 0
-    except LoadFailed as error:
-        print(f"BENCHMARK FAILED: {error}", file=sys.stderr)
-        return 1
-    finally:
-        if container is not None:
-            container.close()
-        with psycopg.connect(server.conninfo, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-        print(f"dropped {name}", file=sys.stderr)
+    work_dir = work_directory()
+    with fresh_database(args.database_url, work_dir) as database:
+        settings = Settings(environment=Environment.TEST, data_dir=work_dir / "data")
+        container: Container | None = None
+        figures = Figures()
+        try:
+            container = build(settings, database=database)
+            school_id = run_http_phase(args, container, figures)
+            run_store_phase(args, container, figures, school_id)
+            report(summarise(args, figures))
+            return 0
+        except LoadFailed as error:
+            print(f"BENCHMARK FAILED: {error}", file=sys.stderr)
+            return 1
+        finally:
+            if container is not None:
+                container.close()
 
 
 if __name__ == "__main__":

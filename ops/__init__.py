@@ -1,0 +1,1 @@
+"""Operational tools: the synthetic data generator and the benchmarks."""
