@@ -142,7 +142,9 @@ class Incident:
         names = info.context.names_of([p.person_id for p in self.row.people])
         return [
             IncidentPerson(
-                person_id=_id(p.person_id), part=Part(p.part), name=SealedText.of(names[p.person_id])
+                person_id=_id(p.person_id),
+                part=Part(p.part),
+                name=SealedText.of(names[p.person_id]),
             )
             for p in self.row.people
         ]

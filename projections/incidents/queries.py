@@ -266,35 +266,27 @@ _NOT_ABOUT_READER = (
 def dashboard(
     conn: Connection[Any], school_id: UUID, today: date, exclude: Collection[UUID]
 ) -> Dashboard:
-    """Open incidents by risk, untriaged incidents, and planned actions past their due date.
-    Incidents about a member of staff's conduct, or about the reader, are not in it."""
-    params = {"s": school_id, "today": today, "me": list(exclude)}
-    by_risk = conn.execute(
-        "SELECT coalesce(risk, 'untriaged') AS risk, count(*) AS n FROM inc_incidents i "
-        "WHERE school_id = %(s)s AND status <> 'closed' AND NOT staff_conduct"
+    """Open incidents by risk, untriaged incidents, and planned actions past their due date, in
+    one statement. Incidents about a member of staff's conduct, or about the reader, are not in it."""
+    row = conn.execute(
+        "WITH mine AS (SELECT * FROM inc_incidents i WHERE school_id = %(s)s AND NOT staff_conduct"
         + _NOT_ABOUT_READER
-        + " GROUP BY 1",
-        params,
-    ).fetchall()
-    untriaged = conn.execute(
-        "SELECT incident_id, reported_at FROM inc_incidents i WHERE school_id = %(s)s "
-        "AND status = 'reported' AND NOT staff_conduct"
-        + _NOT_ABOUT_READER
-        + " ORDER BY reported_at",
-        params,
-    ).fetchall()
-    overdue = conn.execute(
-        "SELECT a.action_id, a.incident_id, a.kind, a.due_on FROM inc_actions a "
-        "JOIN inc_incidents i USING (incident_id) WHERE a.school_id = %(s)s AND a.planned "
-        "AND NOT a.completed AND a.due_on < %(today)s AND i.status <> 'closed' AND NOT i.staff_conduct"
-        + _NOT_ABOUT_READER
-        + " ORDER BY a.due_on",
-        params,
-    ).fetchall()
+        + ") SELECT "
+        "(SELECT coalesce(json_object_agg(risk, n), '{}') FROM (SELECT coalesce(risk, 'untriaged') AS risk, "
+        "  count(*) AS n FROM mine WHERE status <> 'closed' GROUP BY 1) r) AS by_risk, "
+        "(SELECT coalesce(json_agg(json_build_array(incident_id, reported_at) ORDER BY reported_at), '[]') "
+        "  FROM mine WHERE status = 'reported') AS untriaged, "
+        "(SELECT coalesce(json_agg(json_build_array(a.action_id, a.incident_id, a.kind, a.due_on) "
+        "  ORDER BY a.due_on), '[]') FROM inc_actions a JOIN mine i USING (incident_id) "
+        "  WHERE a.school_id = %(s)s AND a.planned AND NOT a.completed AND a.due_on < %(today)s "
+        "  AND i.status <> 'closed') AS overdue",
+        {"s": school_id, "today": today, "me": list(exclude)},
+    ).fetchone()
+    assert row is not None
     return Dashboard(
-        {r["risk"]: int(r["n"]) for r in by_risk},
-        [(r["incident_id"], r["reported_at"]) for r in untriaged],
-        [(r["action_id"], r["incident_id"], r["kind"], r["due_on"]) for r in overdue],
+        {risk: int(n) for risk, n in row["by_risk"].items()},
+        [(UUID(i), datetime.fromisoformat(at)) for i, at in row["untriaged"]],
+        [(UUID(a), UUID(i), kind, date.fromisoformat(due)) for a, i, kind, due in row["overdue"]],
     )
 
 

@@ -176,3 +176,18 @@ def test_a_failing_view_leaves_the_group_and_the_others_carry_on(container, monk
     assert (status["state"], status["failed_position"]) == ("failed", failing_at)
     assert reached["directory"] == failing_at - 1
     assert reached["access"] == last
+
+
+def test_a_bulk_catch_up_refreshes_the_planners_statistics(container, monkeypatch):
+    import projections.runner as runner
+
+    _, school_id = seed_school(container)
+    register_pupils(container, school_id, 5)
+    monkeypatch.setattr(runner, "ANALYZE_AFTER", 5)
+    (worker,) = container.workers(["directory"])
+    worker.catch_up()
+    with container.pool.connection() as conn:
+        analysed = conn.execute(
+            "SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'dir_pupils'"
+        ).fetchone()["last_analyze"]
+    assert analysed is not None
