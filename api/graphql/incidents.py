@@ -529,16 +529,10 @@ def pupil_chronology(ctx: Context, pupil_id: UUID, target: Target) -> list[Chron
     """A pupil's chronology across every incident they appear in that the reader may see."""
     if not permits(ctx.principal, Action.VIEW_INCIDENT, target):
         raise query_error(NotAuthorised("only the school's DSL and deputies read a chronology"))
-    rows = queries.incidents_of_person(ctx.conn, pupil_id)
-    visible = [
-        r
-        for r in rows
-        if not r.staff_conduct and permits(ctx.principal, Action.VIEW_INCIDENT, incident_target(r))
-    ]
+    entries = queries.pupil_chronology(ctx.conn, pupil_id, ctx.principal.subject_of)
     ctx.log_read("chronology", "pupil", pupil_id, target)
-    for r in visible:
-        ctx.log_read("chronology", "incident", r.incident_id, incident_target(r))
-    entries = queries.pupil_chronology(ctx.conn, pupil_id, [r.incident_id for r in visible])
+    for incident_id in dict.fromkeys(e.incident_id for e in entries):
+        ctx.log_read("chronology", "incident", incident_id, target)
     return chronology_entries(ctx, entries)
 
 

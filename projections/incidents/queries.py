@@ -185,23 +185,17 @@ def chronology(conn: Connection[Any], incident_id: UUID) -> list[ChronologyRow]:
 
 
 def pupil_chronology(
-    conn: Connection[Any], pupil_id: UUID, visible_incidents: Collection[UUID]
+    conn: Connection[Any], pupil_id: UUID, exclude: Collection[UUID]
 ) -> list[ChronologyRow]:
+    """Every entry of every incident the pupil appears in, oldest first, in one statement;
+    not incidents about a member of staff's conduct, nor incidents that name the reader."""
     rows = conn.execute(
-        _CHRONOLOGY + " WHERE c.incident_id = ANY(%s) ORDER BY c.at, c.entry_seq",
-        (list(visible_incidents),),
+        _CHRONOLOGY + " WHERE c.incident_id IN (SELECT p.incident_id FROM inc_people p "
+        "JOIN inc_incidents i USING (incident_id) WHERE p.person_id = %(pupil)s "
+        "AND NOT i.staff_conduct" + _NOT_ABOUT_READER + ") ORDER BY c.at, c.entry_seq",
+        {"pupil": pupil_id, "me": list(exclude)},
     ).fetchall()
     return [_entry(r) for r in rows]
-
-
-def incidents_of_person(conn: Connection[Any], person_id: UUID) -> list[IncidentRow]:
-    rows = conn.execute(
-        _INCIDENTS
-        + " WHERE i.incident_id IN (SELECT incident_id FROM inc_people WHERE person_id = %s) "
-        "ORDER BY i.seq",
-        (person_id,),
-    ).fetchall()
-    return [_incident(r) for r in rows]
 
 
 @dataclass(frozen=True)
