@@ -234,9 +234,7 @@ def describe_reads(container: Container, read: SchoolSample, figures: Figures) -
             None,
         )
         entries = [
-            len(queries.pupil_chronology(conn, UUID(p), [r.incident_id for r in rows]))
-            for p in read.repeat_pupil_ids
-            for rows in [queries.incidents_of_person(conn, UUID(p))]
+            len(queries.pupil_chronology(conn, UUID(p), frozenset())) for p in read.repeat_pupil_ids
         ]
     figures.shape = {
         "school": read.school_name,
