@@ -25,16 +25,21 @@ class Database:
     conninfo: str
     embedded: bool = False
 
-    def eventsourcing_env(self) -> dict[str, str]:
-        """The library's PostgreSQL settings for this server."""
+    def parameters(self) -> dict[str, str]:
+        """dbname, host, port, user and password, with PostgreSQL's defaults filled in."""
         params = conninfo_to_dict(self.conninfo)
         return {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            "POSTGRES_DBNAME": str(params.get("dbname") or "postgres"),
-            "POSTGRES_HOST": str(params.get("host") or "localhost"),
-            "POSTGRES_PORT": str(params.get("port") or "5432"),
-            "POSTGRES_USER": str(params.get("user") or "postgres"),
-            "POSTGRES_PASSWORD": str(params.get("password") or ""),
+            "dbname": str(params.get("dbname") or "postgres"),
+            "host": str(params.get("host") or "localhost"),
+            "port": str(params.get("port") or "5432"),
+            "user": str(params.get("user") or "postgres"),
+            "password": str(params.get("password") or ""),
+        }
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The library's PostgreSQL settings for this server."""
+        return {"PERSISTENCE_MODULE": "eventsourcing.postgres"} | {
+            f"POSTGRES_{name.upper()}": value for name, value in self.parameters().items()
         }
 
     def with_dbname(self, dbname: str) -> Database:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 from eventsourcing.postgres import PostgresDatastore
 from psycopg import Connection
-from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool
 
@@ -110,13 +108,13 @@ def build(
     )
     keyring = Keyring(keys.master_key, PostgresKeyStore(pool))
     app = CaseworkApplication(keyring, env=eventsourcing_env(settings, database, keys.event_key))
-    params: dict[str, Any] = conninfo_to_dict(database.conninfo)
+    params = database.parameters()
     view_datastore = PostgresDatastore(
-        dbname=str(params.get("dbname") or "postgres"),
-        host=str(params.get("host") or "localhost"),
-        port=str(params.get("port") or "5432"),
-        user=str(params.get("user") or "postgres"),
-        password=str(params.get("password") or ""),
+        dbname=params["dbname"],
+        host=params["host"],
+        port=params["port"],
+        user=params["user"],
+        password=params["password"],
         pool_size=2,
         max_overflow=len(VIEW_CLASSES) * 2,
         lock_timeout=settings.lock_timeout_seconds,

@@ -271,6 +271,11 @@ class ProjectionWorker:
 
     _running_recorded = False
 
+    def report_running(self) -> None:
+        """Caught up (even with nothing to apply): record the view as healthy again."""
+        self._running_recorded = False
+        self._record_running()
+
     def _record_running(self) -> None:
         if self._running_recorded:
             return
@@ -309,9 +314,8 @@ class ProjectionWorker:
 
     def run(self, stopping: threading.Event) -> None:
         """Catch up, then follow new events until ``stopping`` is set."""
-        self._running_recorded = False
         self.catch_up()
-        self._record_running()  # caught up (even with nothing to apply): healthy
+        self.report_running()
         self._subscription = BufferedSubscription(self.recorder, gt=self.position)
         follow(self._subscription, stopping, self.linger, self.batch_size, self.process)
 
@@ -369,8 +373,7 @@ class ViewGroup:
     def run(self, stopping: threading.Event) -> None:
         position = self.align()
         for worker in self.workers:
-            worker._running_recorded = False
-            worker._record_running()
+            worker.report_running()
         self._subscription = BufferedSubscription(self.recorder, gt=position)
         follow(self._subscription, stopping, self.linger, self.batch_size, self.process)
 

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from domain.access.aggregates import UserAccess, access_id_for
 from domain.access.policy import ROLE_SCOPES, Action, Grant, Principal, Role, Target, authorise
-from domain.directory.aggregates import School, Trust
+from domain.directory.aggregates import Trust
 from domain.shared.actor import current_principal
 from domain.shared.base_app import CaseworkBase
 from domain.shared.errors import NotAuthorised, NotFound, ValidationFailed
@@ -25,10 +25,8 @@ class AccessCommands(CaseworkBase):
             scopes = " or ".join(sorted(ROLE_SCOPES[parsed]))
             field = "schoolId" if school_id is not None else "trustId"
             raise ValidationFailed(field, f"{parsed.value} is held at {scopes} level")
-        if school_id is not None:
-            school = self.get(School, school_id, "School")
-            if school.trust_id != trust.id:
-                raise ValidationFailed("schoolId", "this school is not in that trust")
+        if school_id is not None and self.school_target(school_id).trust_id != trust.id:
+            raise ValidationFailed("schoolId", "this school is not in that trust")
         action = Action.GRANT_TRUST_ROLE if school_id is None else Action.GRANT_SCHOOL_ROLE
         principal = current_principal()
         authorise(principal, action, Target(trust.id, school_id))

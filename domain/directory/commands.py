@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 from uuid import UUID, uuid4
 
 from domain.access.policy import Action, Target, authorise
@@ -43,12 +42,6 @@ RELATIONSHIPS = (
 
 
 class DirectoryCommands(CaseworkBase):
-    _school_trusts: dict[UUID, UUID]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._school_trusts = {}
-        super().__init__(*args, **kwargs)
-
     def create_trust(self, name: str) -> tuple[UUID, int]:
         """Provision a trust. Only the command-line operator does this."""
         principal = current_principal()
@@ -68,16 +61,6 @@ class DirectoryCommands(CaseworkBase):
             raise ValidationFailed("urn", f"a school with URN {urn} is already registered")
         school = School(name=name, urn=urn, trust_id=trust.id, school_id=school_id, id=school_id)
         return school.id, self.record(school)
-
-    def school_target(self, school_id: UUID) -> Target:
-        """The tenancy of a school. A school's trust never changes, so it is remembered."""
-        trust_id = self._school_trusts.get(school_id)
-        if trust_id is None:
-            trust_id = self.get(School, school_id, "School", read_only=True).trust_id
-            if len(self._school_trusts) > 100_000:
-                self._school_trusts.clear()
-            self._school_trusts[school_id] = trust_id
-        return Target(trust_id, school_id)
 
     def register_pupil(
         self,

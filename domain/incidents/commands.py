@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
 from domain.access.policy import Action, Target, authorise
-from domain.directory.aggregates import ParentCarer, Person, Pupil, School, StaffMember, Trust
+from domain.directory.aggregates import ParentCarer, Person, Pupil, StaffMember, Trust
 from domain.incidents.aggregates import Incident
 from domain.incidents.model import (
     POLICE_OUTCOME_CODES,
@@ -146,8 +146,8 @@ class IncidentCommands(CaseworkBase):
         device: str = Device.UNKNOWN,
         concerns_staff_conduct: bool = False,
     ) -> tuple[UUID, int]:
-        school = self.get(School, school_id, "School")
-        authorise(current_principal(), Action.REPORT_INCIDENT, Target(school.trust_id, school.id))
+        school = self.school_target(school_id)
+        authorise(current_principal(), Action.REPORT_INCIDENT, school)
         occurred = _instant("occurredAt", occurred_at)
         reported = _instant("reportedAt", reported_at)
         if occurred > reported:
@@ -158,7 +158,7 @@ class IncidentCommands(CaseworkBase):
             raise ValidationFailed("source", f"must be one of {', '.join(Source)}")
         if device not in Device.__members__.values():
             raise ValidationFailed("device", f"must be one of {', '.join(Device)}")
-        involved = self._people(school.id, people)
+        involved = self._people(school_id, people)
         if concerns_staff_conduct and not any(i.part is Part.STAFF_MEMBER for i in involved):
             raise ValidationFailed("people", "name the member of staff whose conduct is concerned")
         text = required_text("description", description, MAX_TEXT)
@@ -167,7 +167,7 @@ class IncidentCommands(CaseworkBase):
         incident = Incident(
             id=incident_id,
             trust_id=school.trust_id,
-            school_id=school.id,
+            school_id=school_id,
             source=source,
             occurred_at=occurred,
             reported_at=reported,

@@ -10,6 +10,8 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from domain.access.aggregates import UserAccess, access_id_for
+from domain.access.policy import Target
+from domain.directory.aggregates import School
 from domain.shared.aggregate import CaseworkAggregate
 from domain.shared.errors import NotFound, VersionConflict
 from domain.shared.sealing import Keyring
@@ -33,6 +35,7 @@ class CaseworkBase(Application[UUID]):
 
     def __init__(self, keyring: Keyring, env: Mapping[str, str] | None = None) -> None:
         self.keyring = keyring
+        self._school_trusts: dict[UUID, UUID] = {}
         super().__init__(env=env)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
@@ -88,3 +91,13 @@ class CaseworkBase(Application[UUID]):
         if access_id in self.repository:
             return self.get(UserAccess, access_id, "User")
         return UserAccess(id=access_id, user_id=user_id, trust_id=trust_id, school_id=school_id)
+
+    def school_target(self, school_id: UUID) -> Target:
+        """The tenancy of a school. A school's trust never changes, so it is remembered."""
+        trust_id = self._school_trusts.get(school_id)
+        if trust_id is None:
+            trust_id = self.get(School, school_id, "School", read_only=True).trust_id
+            if len(self._school_trusts) > 100_000:
+                self._school_trusts.clear()
+            self._school_trusts[school_id] = trust_id
+        return Target(trust_id, school_id)
