@@ -9,9 +9,10 @@ from __future__ import annotations
 from domain.access.commands import AccessCommands
 from domain.directory.commands import DirectoryCommands
 from domain.incidents.commands import IncidentCommands
+from domain.staff_cases.commands import StaffCaseCommands
 
 
-class CaseworkApplication(DirectoryCommands, AccessCommands, IncidentCommands):
+class CaseworkApplication(DirectoryCommands, AccessCommands, IncidentCommands, StaffCaseCommands):
     """All casework commands over one event store (table ``casework_events``)."""
 
     name = "Casework"

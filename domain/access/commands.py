@@ -6,7 +6,7 @@ from uuid import UUID
 
 from domain.access.aggregates import UserAccess, access_id_for
 from domain.access.policy import ROLE_SCOPES, Action, Grant, Principal, Role, Target, authorise
-from domain.directory.aggregates import Trust
+from domain.directory.aggregates import School, Trust
 from domain.shared.actor import current_principal
 from domain.shared.base_app import CaseworkBase
 from domain.shared.errors import NotAuthorised, NotFound, ValidationFailed
@@ -42,7 +42,7 @@ class AccessCommands(CaseworkBase):
             raise NotAuthorised("You cannot grant a role to yourself")
         access = self.user_access(user_id, grant.trust_id, grant.school_id)
         access.grant(grant)
-        return access.id, self.record(access)
+        return access.id, self.record(access, *self._headship(grant, user_id, appointed=True))
 
     def revoke_role(
         self, user_id: str, role: str, trust_id: UUID, school_id: UUID | None = None
@@ -51,7 +51,19 @@ class AccessCommands(CaseworkBase):
         grant = self._grant_for(role, trust_id, school_id)
         access = self.get(UserAccess, access_id_for(user_id), "User")
         access.revoke(grant)
-        return access.id, self.record(access)
+        return access.id, self.record(access, *self._headship(grant, user_id, appointed=False))
+
+    def _headship(self, grant: Grant, user_id: str, appointed: bool) -> list[School]:
+        """A school's headteachers follow its headteacher grants, in the same transaction:
+        allegations are routed by them."""
+        if grant.role is not Role.HEADTEACHER or grant.school_id is None:
+            return []
+        school = self.get(School, grant.school_id, "School")
+        if appointed:
+            school.appoint_headteacher(user_id)
+        else:
+            school.stand_down_headteacher(user_id)
+        return [school]
 
     def principal_for(self, user_id: str) -> Principal:
         """Who ``user_id`` is now, from the record of grants: the authoritative source."""

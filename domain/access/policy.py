@@ -60,6 +60,15 @@ class Action(StrEnum):
     HANDLE_STAFF_CONDUCT_INCIDENT = "handle_staff_conduct_incident"
     VIEW_INCIDENT_OVERVIEW = "view_incident_overview"
     MANAGE_TRUST_SETTINGS = "manage_trust_settings"
+    # Allegations against staff: the case team reads and records; these roles add to that.
+    RECEIVE_ALLEGATION = "receive_allegation"
+    OVERSEE_ALLEGATIONS = "oversee_allegations"
+    VIEW_STAFF_CASE_COUNTS = "view_staff_case_counts"
+    RAISE_LOW_LEVEL_CONCERN = "raise_low_level_concern"
+    HANDLE_LOW_LEVEL_CONCERN = "handle_low_level_concern"
+    VIEW_PERSONNEL_RECORD = "view_personnel_record"
+    DECLARE_SOCIAL_MEDIA = "declare_social_media"
+    HANDLE_SOCIAL_MEDIA = "handle_social_media"
 
 
 _ALL = frozenset(Role)
@@ -87,6 +96,19 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
         {Role.TRUST_SAFEGUARDING_LEAD, Role.CHAIR_OF_GOVERNORS, Role.DPO, Role.HEADTEACHER}
     ),
     Action.MANAGE_TRUST_SETTINGS: frozenset({Role.TRUST_SAFEGUARDING_LEAD}),
+    Action.RECEIVE_ALLEGATION: _DSLS
+    | {Role.HEADTEACHER, Role.TRUST_SAFEGUARDING_LEAD, Role.CHAIR_OF_GOVERNORS},
+    # Beyond the case manager and case team, only the trust safeguarding lead reads a case.
+    Action.OVERSEE_ALLEGATIONS: frozenset({Role.TRUST_SAFEGUARDING_LEAD}),
+    Action.VIEW_STAFF_CASE_COUNTS: _DSLS
+    | {Role.HEADTEACHER, Role.TRUST_SAFEGUARDING_LEAD, Role.CHAIR_OF_GOVERNORS, Role.DPO},
+    Action.RAISE_LOW_LEVEL_CONCERN: _ALL,
+    # Low-level concerns go to the headteacher (or the trust's named person: by user id).
+    Action.HANDLE_LOW_LEVEL_CONCERN: frozenset({Role.HEADTEACHER, Role.TRUST_SAFEGUARDING_LEAD}),
+    # What may appear in a reference: the headteacher writes references.
+    Action.VIEW_PERSONNEL_RECORD: frozenset({Role.HEADTEACHER, Role.TRUST_SAFEGUARDING_LEAD}),
+    Action.DECLARE_SOCIAL_MEDIA: _ALL,
+    Action.HANDLE_SOCIAL_MEDIA: _DSLS | {Role.HEADTEACHER, Role.TRUST_SAFEGUARDING_LEAD},
 }
 
 
@@ -160,6 +182,37 @@ def authorise(principal: Principal, action: Action, target: Target) -> None:
         raise NotAuthorised("You cannot act on or view a record of which you are the subject")
     if not permits(principal, action, target):
         raise NotAuthorised(f"You are not authorised to {action.value.replace('_', ' ')} here")
+
+
+def authorise_case(
+    principal: Principal,
+    oversight: Action,
+    target: Target,
+    members: frozenset[str],
+    subject_user_id: str | None,
+) -> None:
+    """A staff case (allegation, low-level concern): its named people and the oversight roles.
+
+    Named people (case manager, case team, recipient) read it while they hold any role that
+    reaches its school, so a member whose roles end loses the case. The subject never reads
+    it, whatever their role or membership.
+    """
+    if subject_user_id is not None and principal.user_id == subject_user_id:
+        raise NotAuthorised("You cannot act on or view a record of which you are the subject")
+    if principal.user_id in members and any(g.reaches(target) for g in principal.grants):
+        if target.subject_ids & principal.subject_of:
+            raise NotAuthorised("You cannot act on or view a record of which you are the subject")
+        return
+    authorise(principal, oversight, target)
+
+
+def case_reach(principal: Principal) -> Reach:
+    """Where a principal holds any role: the bound on the cases they are named in."""
+    return Reach(
+        trust_ids=frozenset(g.trust_id for g in principal.grants if g.school_id is None),
+        school_ids=frozenset(g.school_id for g in principal.grants if g.school_id is not None),
+        excluded_subjects=principal.subject_of,
+    )
 
 
 def reach(principal: Principal, action: Action) -> Reach:

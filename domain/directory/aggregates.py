@@ -25,6 +25,21 @@ class StaffRole(StrEnum):
     OTHER = "other"
 
 
+@dataclass(frozen=True)
+class StaffCaseSettings:
+    """How a trust handles allegations and low-level concerns (DOMAIN.md §3 to §4, configurable).
+
+    ``headteacher_case_manager``: the user who manages allegations and receives low-level
+    concerns about a headteacher (the chair of governors, or the trust's named person such as
+    the CEO), with their title.
+    """
+
+    headteacher_case_manager: str | None = None
+    headteacher_case_manager_title: str | None = None
+    lado_working_days: int = 1
+    concern_threshold: int = 3
+
+
 class Trust(CaseworkAggregate):
     """A trust; a maintained school or a single-academy trust is a trust of one."""
 
@@ -35,12 +50,42 @@ class Trust(CaseworkAggregate):
         code: str
         label: str
 
+    class StaffCaseSettingsChanged(CaseworkAggregate.Event):
+        headteacher_case_manager: str | None
+        headteacher_case_manager_title: str | None
+        lado_working_days: int
+        concern_threshold: int
+
     @event(Created)
     def __init__(self, id: UUID, name: str, trust_id: UUID, school_id: None = None) -> None:
         self.name = name
         self.trust_id = trust_id
         self.school_id = None
         self.incident_categories: dict[str, str] = {}
+        self.staff_case_settings = StaffCaseSettings()
+
+    def configure_staff_cases(self, settings: StaffCaseSettings) -> None:
+        self._staff_cases_configured(
+            headteacher_case_manager=settings.headteacher_case_manager,
+            headteacher_case_manager_title=settings.headteacher_case_manager_title,
+            lado_working_days=settings.lado_working_days,
+            concern_threshold=settings.concern_threshold,
+        )
+
+    @event(StaffCaseSettingsChanged)
+    def _staff_cases_configured(
+        self,
+        headteacher_case_manager: str | None,
+        headteacher_case_manager_title: str | None,
+        lado_working_days: int,
+        concern_threshold: int,
+    ) -> None:
+        self.staff_case_settings = StaffCaseSettings(
+            headteacher_case_manager,
+            headteacher_case_manager_title,
+            lado_working_days,
+            concern_threshold,
+        )
 
     def add_incident_category(self, code: str, label: str) -> None:
         if code in self.incident_categories:
@@ -58,9 +103,17 @@ def school_id_for_urn(urn: str) -> UUID:
 
 
 class School(CaseworkAggregate):
+    """A school. It knows who its headteachers are, because allegations are routed by them."""
+
     class Registered(CaseworkAggregate.Created):
         name: str
         urn: str
+
+    class HeadteacherAppointed(CaseworkAggregate.Event):
+        user_id: str
+
+    class HeadteacherStoodDown(CaseworkAggregate.Event):
+        user_id: str
 
     @event(Registered)
     def __init__(self, id: UUID, name: str, urn: str, trust_id: UUID, school_id: UUID) -> None:
@@ -68,6 +121,23 @@ class School(CaseworkAggregate):
         self.urn = urn
         self.trust_id = trust_id
         self.school_id = school_id
+        self.headteachers: list[str] = []
+
+    def appoint_headteacher(self, user_id: str) -> None:
+        if user_id not in self.headteachers:
+            self._appointed(user_id=user_id)
+
+    @event(HeadteacherAppointed)
+    def _appointed(self, user_id: str) -> None:
+        self.headteachers.append(user_id)
+
+    def stand_down_headteacher(self, user_id: str) -> None:
+        if user_id in self.headteachers:
+            self._stood_down(user_id=user_id)
+
+    @event(HeadteacherStoodDown)
+    def _stood_down(self, user_id: str) -> None:
+        self.headteachers.remove(user_id)
 
 
 class Person(CaseworkAggregate):
@@ -129,6 +199,9 @@ class StaffMember(Person):
         left_on: date
         reason: Sealed | None
 
+    class PensionAgeRecorded(CaseworkAggregate.Event):
+        reaches_on: date
+
     @event(Registered)
     def __init__(
         self,
@@ -147,6 +220,20 @@ class StaffMember(Person):
         self.trust_id = trust_id
         self.school_id = school_id
         self.left_on = None
+        self.reaches_pension_age_on: date | None = None
+
+    @property
+    def is_headteacher(self) -> bool:
+        return self.staff_role is StaffRole.HEADTEACHER
+
+    def record_pension_age(self, reaches_on: date) -> None:
+        if reaches_on == self.reaches_pension_age_on:
+            raise ValidationFailed("reachesOn", "that date is already recorded")
+        self._pension_age(reaches_on=reaches_on)
+
+    @event(PensionAgeRecorded)
+    def _pension_age(self, reaches_on: date) -> None:
+        self.reaches_pension_age_on = reaches_on
 
     def record_left(self, left_on: date, reason: Sealed | None) -> None:
         if self.left_on is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from uuid import UUID, uuid4
 
 from domain.access.policy import Action, Target, authorise
@@ -26,9 +26,14 @@ from domain.shared.actor import current_principal
 from domain.shared.base_app import CaseworkBase
 from domain.shared.errors import NotFound, ValidationFailed
 from domain.shared.sealing import SealingSession
-from domain.shared.validation import MAX_TEXT, optional_text, pattern, required_text
+from domain.shared.validation import (
+    MAX_TEXT,
+    optional_text,
+    past_instant,
+    pattern,
+    required_text,
+)
 
-CLOCK_SKEW = timedelta(minutes=5)
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 EVIDENCE_TYPES = frozenset(
     {
@@ -65,14 +70,6 @@ class Evidence:
     file_id: UUID
     sha256: str
     size: int
-
-
-def _instant(field: str, value: datetime) -> datetime:
-    if value.tzinfo is None:
-        raise ValidationFailed(field, "must include a time zone offset")
-    if value > datetime.now(UTC) + CLOCK_SKEW:
-        raise ValidationFailed(field, "cannot be in the future")
-    return value.astimezone(UTC)
 
 
 _PERSON_KIND: dict[Part, type[Person]] = {
@@ -148,8 +145,8 @@ class IncidentCommands(CaseworkBase):
     ) -> tuple[UUID, int]:
         school = self.school_target(school_id)
         authorise(current_principal(), Action.REPORT_INCIDENT, school)
-        occurred = _instant("occurredAt", occurred_at)
-        reported = _instant("reportedAt", reported_at)
+        occurred = past_instant("occurredAt", occurred_at)
+        reported = past_instant("reportedAt", reported_at)
         if occurred > reported:
             raise ValidationFailed("occurredAt", "cannot be after reportedAt")
         if category not in self.incident_categories(school.trust_id):
@@ -232,7 +229,7 @@ class IncidentCommands(CaseworkBase):
             action_kind = ActionKind(kind)
         except ValueError:
             raise ValidationFailed("kind", f"must be one of {', '.join(ActionKind)}") from None
-        taken = _instant("takenAt", taken_at)
+        taken = past_instant("takenAt", taken_at)
         if planned and due_on is None:
             raise ValidationFailed("dueOn", "a planned action needs the date it is due")
         if not planned and due_on is not None:

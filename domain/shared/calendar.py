@@ -48,3 +48,27 @@ def add_working_days(instant: datetime, days: int) -> datetime:
 
 def london_today(now: datetime | None = None) -> date:
     return (now or datetime.now(UTC)).astimezone(LONDON).date()
+
+
+def due_on_working_day(instant: datetime, days: int) -> date:
+    """The London date ``days`` working days after the London day of ``instant``.
+
+    A deadline "within one working day of receipt": received Friday 19 December 2025 (any
+    time, including late evening) → due Monday 22 December; received Thursday 2 April 2026 →
+    due Tuesday 7 April (Good Friday and Easter Monday skipped); received on a Saturday → due
+    the Monday.
+    """
+    if days < 1:
+        raise ValueError("days must be at least 1")
+    day = instant.astimezone(LONDON).date()
+    remaining = days
+    while remaining > 0:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            remaining -= 1
+    return day
+
+
+def end_of_london_day(day: date) -> datetime:
+    """The first instant after ``day`` ends in London, in UTC (a due day runs to midnight)."""
+    return datetime.combine(day + timedelta(days=1), datetime.min.time(), LONDON).astimezone(UTC)

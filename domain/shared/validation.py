@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
 
 from domain.shared.errors import ValidationFailed
 
 MAX_NAME = 200
 MAX_TEXT = 20_000
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 def required_text(field: str, value: str, max_length: int = MAX_NAME) -> str:
@@ -42,4 +44,20 @@ def today_utc() -> date:
 def not_in_future(field: str, value: date) -> date:
     if value > today_utc():
         raise ValidationFailed(field, "cannot be in the future")
+    return value
+
+
+def past_instant(field: str, value: datetime) -> datetime:
+    """An instant that has happened (a few minutes' clock skew allowed), as UTC."""
+    if value.tzinfo is None:
+        raise ValidationFailed(field, "must include a time zone offset")
+    if value > datetime.now(UTC) + CLOCK_SKEW:
+        raise ValidationFailed(field, "cannot be in the future")
+    return value.astimezone(UTC)
+
+
+def choice(field: str, value: str, options: type[StrEnum]) -> str:
+    """``value`` if it is one of the enum's values; otherwise a ValidationFailed listing them."""
+    if value not in options.__members__.values():
+        raise ValidationFailed(field, f"must be one of {', '.join(options)}")
     return value

@@ -1,0 +1,132 @@
+"""The vocabulary of KCSIE Part four: allegations against staff, low-level concerns and staff
+social-media records (DOMAIN.md §3 to §5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class AllegationSource(StrEnum):
+    """From whom the allegation came."""
+
+    PUPIL = "pupil"
+    PARENT_CARER = "parent_carer"
+    COLLEAGUE = "colleague"
+    ANONYMOUS = "anonymous"
+    EXTERNAL = "external"
+
+
+class ReceivedVia(StrEnum):
+    """How it reached the school."""
+
+    IN_PERSON = "in_person"
+    PHONE = "phone"
+    EMAIL = "email"
+    LETTER = "letter"
+    ONLINE = "online"
+    LOW_LEVEL_CONCERN_REVIEW = "low_level_concern_review"  # a pattern of concerns escalated
+    OTHER = "other"
+
+
+class AllegationCategory(StrEnum):
+    """The categories LADO referral forms ask for (DOMAIN.md §11)."""
+
+    PHYSICAL = "physical"
+    EMOTIONAL = "emotional"
+    SEXUAL = "sexual"
+    NEGLECT = "neglect"
+    CONDUCT = "conduct"
+
+
+@dataclass(frozen=True)
+class HarmTests:
+    """KCSIE para 356: any one of the four makes it an allegation; none, a low-level concern."""
+
+    harmed_child: bool
+    possible_offence: bool
+    risk_of_harm: bool
+    unsuitable: bool
+
+    @property
+    def any_met(self) -> bool:
+        return self.harmed_child or self.possible_offence or self.risk_of_harm or self.unsuitable
+
+    def as_dict(self) -> dict[str, bool]:
+        return {
+            "harmed_child": self.harmed_child,
+            "possible_offence": self.possible_offence,
+            "risk_of_harm": self.risk_of_harm,
+            "unsuitable": self.unsuitable,
+        }
+
+
+class CaseManagerBasis(StrEnum):
+    HEADTEACHER = "headteacher"
+    TRUST_NAMED_PERSON = "trust_named_person"  # the subject is a headteacher
+    OVERRIDE = "override"  # assigned with a recorded reason
+
+
+class Outcome(StrEnum):
+    """Exactly five (KCSIE Part four)."""
+
+    SUBSTANTIATED = "substantiated"
+    MALICIOUS = "malicious"
+    FALSE = "false"
+    UNSUBSTANTIATED = "unsubstantiated"
+    UNFOUNDED = "unfounded"
+
+
+# Removed from personnel records at once unless the subject consents to retention.
+REMOVED_OUTCOMES = frozenset({Outcome.MALICIOUS, Outcome.FALSE})
+# The only outcome a reference may mention.
+CITABLE_OUTCOMES = frozenset({Outcome.SUBSTANTIATED})
+RETENTION_YEARS = 10
+
+
+class SuspensionDecision(StrEnum):
+    """Suspension is never automatic: alternatives first, and the rationale recorded."""
+
+    NOT_SUSPENDED = "not_suspended"
+    REDEPLOYED = "redeployed"
+    ALTERNATIVE_ARRANGEMENTS = "alternative_arrangements"
+    SUSPENDED = "suspended"
+
+
+class AllegationActionKind(StrEnum):
+    IMMEDIATE_SOCIAL_CARE_REFERRAL = "immediate_social_care_referral"
+    IMMEDIATE_POLICE_REFERRAL = "immediate_police_referral"
+    CHILD_WELFARE_SUPPORT = "child_welfare_support"  # the DSL looks after the child
+    LADO_WRITTEN_FOLLOW_UP = "lado_written_follow_up"
+    INVESTIGATION_STARTED = "investigation_started"
+    INVESTIGATION_CONCLUDED = "investigation_concluded"
+    SUBJECT_INFORMED = "subject_informed"
+    DBS_REFERRAL_CONSIDERED = "dbs_referral_considered"
+    DBS_REFERRAL_MADE = "dbs_referral_made"
+    TRA_REFERRAL_CONSIDERED = "tra_referral_considered"
+    TRA_REFERRAL_MADE = "tra_referral_made"
+    OTHER = "other"
+
+
+class AllegationStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class ConcernStatus(StrEnum):
+    RAISED = "raised"
+    REVIEWED = "reviewed"
+    ESCALATED = "escalated"
+    CLOSED = "closed"
+
+
+class ContactFrom(StrEnum):
+    PUPIL = "pupil"
+    PARENT_CARER = "parent_carer"
+    OTHER = "other"
+
+
+class PresenceCheckOutcome(StrEnum):
+    NO_CONCERNS = "no_concerns"
+    ADVICE_GIVEN = "advice_given"
+    CONCERNS_FOUND = "concerns_found"
