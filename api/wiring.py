@@ -23,8 +23,9 @@ from projections.common import positions
 from projections.directory.projection import DirectoryView
 from projections.incidents.projection import IncidentsView
 from projections.runner import ProjectionWorker, View
+from projections.staff_cases.projection import StaffCasesView
 
-VIEW_CLASSES: tuple[type[View], ...] = (DirectoryView, AccessView, IncidentsView)
+VIEW_CLASSES: tuple[type[View], ...] = (DirectoryView, AccessView, IncidentsView, StaffCasesView)
 
 
 class PositionNotReached(Exception):

@@ -24,6 +24,14 @@ from api.graphql.common import (
 from api.graphql.context import Context
 from api.graphql.enums import StaffRole
 from api.graphql.incidents import ChronologyEntry, pupil_chronology
+from api.graphql.staff_cases import (
+    ConcernHistory,
+    ReferenceView,
+    StaffPatternFlag,
+    concern_history,
+    reference_view,
+    staff_pattern_flags,
+)
 from domain.access.policy import Action, Target
 from domain.shared.errors import NotFound
 from projections.directory import queries
@@ -118,6 +126,30 @@ class StaffMember:
     left_on: datetime.date | None
     leaving_reason: SealedText | None
     version: int
+    target: strawberry.Private[Target]
+
+    @strawberry.field(
+        description="Allegations, low-level concerns and social-media records about this person: "
+        "each part only as far as you may read it, with counts. Reads are logged."
+    )
+    def concern_history(self, info: Info[Context, None]) -> ConcernHistory:
+        return concern_history(info.context, parse_id("id", self.id), self.target)
+
+    @strawberry.field(
+        description="Low-level concerns in a rolling 12 months at or over the threshold (the "
+        "trust's setting unless given) and repeated contact attempts, each with its records."
+    )
+    def pattern_flags(
+        self, info: Info[Context, None], threshold: int | None = None
+    ) -> list[StaffPatternFlag]:
+        return staff_pattern_flags(info.context, parse_id("id", self.id), self.target, threshold)
+
+    @strawberry.field(
+        description="The personnel record's allegations and what may appear in a reference "
+        "(headteacher, trust safeguarding lead)."
+    )
+    def reference_view(self, info: Info[Context, None]) -> ReferenceView:
+        return reference_view(info.context, parse_id("id", self.id), self.target)
 
 
 def pupils_of(ctx: Context, rows: list[PupilRow], action: str) -> list[Pupil]:
@@ -160,6 +192,7 @@ def staff_of(ctx: Context, rows: list[StaffRow], action: str) -> list[StaffMembe
                 left_on=row.left_on,
                 leaving_reason=SealedText.of(reason),
                 version=row.version,
+                target=Target(row.trust_id, row.school_id, frozenset({row.staff_id})),
             )
         )
     return result

@@ -5,6 +5,19 @@ import strawberry
 from domain.access.policy import Role
 from domain.directory.aggregates import StaffRole
 from domain.incidents.model import ActionKind, Device, Part, Risk, Source, Status
+from domain.staff_cases.model import (
+    AllegationActionKind,
+    AllegationCategory,
+    AllegationSource,
+    AllegationStatus,
+    CaseManagerBasis,
+    ConcernStatus,
+    ContactFrom,
+    Outcome,
+    PresenceCheckOutcome,
+    ReceivedVia,
+    SuspensionDecision,
+)
 
 for enum_type, description in (
     (Role, "A role held in a school, or across a trust."),
@@ -15,7 +28,44 @@ for enum_type, description in (
     (Source, "How the concern reached the reporter."),
     (Device, "Whose device was used."),
     (ActionKind, "What was done, or decided, about an incident."),
+    (AllegationSource, "From whom an allegation came."),
+    (ReceivedVia, "How an allegation reached the school."),
+    (AllegationCategory, "The category LADO referral forms ask for."),
+    (AllegationStatus, "open → closed (closing needs an outcome)."),
+    (CaseManagerBasis, "Why this person manages the case."),
+    (
+        Outcome,
+        "KCSIE's five outcomes: substantiated (sufficient evidence to prove); malicious "
+        "(sufficient evidence to disprove, and a deliberate act to deceive); false (sufficient "
+        "evidence to disprove); unsubstantiated (insufficient evidence either way); unfounded "
+        "(no evidence or proper basis).",
+    ),
+    (SuspensionDecision, "Suspension is never automatic: the result of considering it."),
+    (AllegationActionKind, "A step in an allegation case, with who, when, decision and why."),
+    (ConcernStatus, "raised → reviewed → closed, or escalated to an allegation."),
+    (ContactFrom, "Who tried to contact a member of staff's personal account."),
+    (PresenceCheckOutcome, "The outcome of an online presence check."),
 ):
     strawberry.enum(enum_type, description=description)
 
-__all__ = ["ActionKind", "Device", "Part", "Risk", "Role", "Source", "StaffRole", "Status"]
+__all__ = [
+    "ActionKind",
+    "AllegationActionKind",
+    "AllegationCategory",
+    "AllegationSource",
+    "AllegationStatus",
+    "CaseManagerBasis",
+    "ConcernStatus",
+    "ContactFrom",
+    "Device",
+    "Outcome",
+    "Part",
+    "PresenceCheckOutcome",
+    "ReceivedVia",
+    "Risk",
+    "Role",
+    "Source",
+    "StaffRole",
+    "Status",
+    "SuspensionDecision",
+]

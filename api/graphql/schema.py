@@ -25,14 +25,17 @@ from api.graphql.access import AccessMutation, AccessQuery
 from api.graphql.common import POSITION_SCALAR, Position
 from api.graphql.directory import DirectoryMutation, DirectoryQuery
 from api.graphql.incidents import IncidentMutation, IncidentQuery
+from api.graphql.staff_cases import StaffCaseMutation, StaffCaseQuery
 from api.graphql.subscriptions import Subscription
 from api.settings import Settings
 
 log = logging.getLogger("casework.graphql")
 DOCUMENT_CACHE_SIZE = 512
 
-Query = merge_types("Query", (AccessQuery, DirectoryQuery, IncidentQuery))
-Mutation = merge_types("Mutation", (DirectoryMutation, AccessMutation, IncidentMutation))
+Query = merge_types("Query", (AccessQuery, DirectoryQuery, IncidentQuery, StaffCaseQuery))
+Mutation = merge_types(
+    "Mutation", (DirectoryMutation, AccessMutation, IncidentMutation, StaffCaseMutation)
+)
 CONFIG = StrawberryConfig(scalar_map={Position: POSITION_SCALAR})
 
 

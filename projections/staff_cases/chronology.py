@@ -1,0 +1,118 @@
+"""What each allegation and low-level concern event says in its case chronology: when, who,
+what happened, the decision and its rationale. Pure: the view and the tests share it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.staff_cases.aggregates import Allegation, LowLevelConcern
+from projections.incidents.chronology import Entry
+
+
+def _words(code: str) -> str:
+    return code.replace("_", " ")
+
+
+def _tests_met(tests: dict[str, bool]) -> str:
+    met = [_words(name) for name, value in tests.items() if value]
+    return ", ".join(met) if met else "none"
+
+
+def entry_for(event: Any) -> Entry | None:
+    """The chronology entry a staff-case event makes, or None if it makes none."""
+    if isinstance(event, Allegation.Received):
+        origin = (
+            f"escalated from {len(event.from_concerns)} low-level concern(s)"
+            if event.from_concerns
+            else f"from {_words(event.source)} by {_words(event.received_via)}"
+        )
+        return Entry(
+            "received",
+            f"Allegation received ({origin}); harm tests met: {_tests_met(event.harm_tests)}; "
+            f"case manager {event.case_manager} ({_words(event.case_manager_basis)}); "
+            f"LADO to be consulted by {event.lado_due_on}",
+            what=event.description,
+        )
+    if isinstance(event, Allegation.CaseManagerAssigned):
+        return Entry(
+            "case_manager", f"Case manager changed to {event.user_id}", rationale=event.reason
+        )
+    if isinstance(event, Allegation.CaseTeamMemberAdded):
+        return Entry(
+            "case_team", f"{event.user_id} added to the case team ({event.responsibility})"
+        )
+    if isinstance(event, Allegation.LadoConsulted):
+        ref = f", reference {event.reference}" if event.reference else ""
+        return Entry(
+            "lado_consulted",
+            f"LADO consulted{ref}",
+            what=event.lado_name,
+            decision=event.agreed_action,
+            rationale=event.advice,
+        )
+    if isinstance(event, Allegation.ActionRecorded):
+        ref = f" (reference {event.reference})" if event.reference else ""
+        return Entry(
+            f"action:{event.kind}",
+            _words(event.kind).capitalize() + ref,
+            decision=event.decision,
+            rationale=event.rationale,
+        )
+    if isinstance(event, Allegation.StrategyDiscussionHeld):
+        return Entry(
+            "strategy_discussion",
+            "Strategy discussion held",
+            what=event.attendees,
+            decision=event.decisions,
+            rationale=event.actions,
+        )
+    if isinstance(event, Allegation.SuspensionConsidered):
+        return Entry(
+            "suspension_considered",
+            f"Suspension considered: {_words(event.decision)}",
+            what=event.alternatives,
+            rationale=event.rationale,
+        )
+    if isinstance(event, Allegation.OutcomeRecorded):
+        return Entry(
+            "outcome",
+            f"Outcome: {event.outcome}",
+            what=event.summary,
+            rationale=event.rationale,
+        )
+    if isinstance(event, Allegation.ReferenceDeclared):
+        cited = "will" if event.will_be_referred_to else "will not"
+        return Entry(
+            "reference_declaration",
+            f"Reference declaration: it {cited} be referred to in future references",
+            what=event.declaration,
+        )
+    if isinstance(event, Allegation.RetentionConsentRecorded):
+        return Entry(
+            "retention_consent",
+            f"The subject consented to retention ({_words(event.method)})",
+            what=event.note,
+        )
+    if isinstance(event, Allegation.LessonsLearntRecorded):
+        return Entry(
+            "lessons_learnt", "Lessons-learnt review", what=event.lessons, decision=event.changes
+        )
+    if isinstance(event, Allegation.Closed):
+        return Entry("closed", "Closed", what=event.note)
+    if isinstance(event, LowLevelConcern.Raised):
+        how = "self-reported" if event.self_reported else "raised by a colleague"
+        if event.screening is not None:
+            how = "received as an allegation; no harm test met, so recorded as a low-level concern"
+        return Entry(
+            "raised",
+            f"Low-level concern {how}; received by {event.recipient}",
+            what=event.details,
+            rationale=event.context,
+        )
+    if isinstance(event, LowLevelConcern.Reviewed):
+        return Entry("reviewed", "Reviewed", decision=event.action_taken, rationale=event.rationale)
+    if isinstance(event, LowLevelConcern.Escalated):
+        return Entry("escalated", f"Escalated to allegation {event.allegation_id}")
+    if isinstance(event, LowLevelConcern.Closed):
+        return Entry("closed", "Closed", what=event.note)
+    return None

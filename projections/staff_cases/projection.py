@@ -1,0 +1,348 @@
+"""Staff-cases view: allegations (with case members and chronology), low-level concerns,
+staff social-media records, and what retention needs to know about each member of staff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg import Cursor
+
+from domain.directory.aggregates import StaffMember
+from domain.shared.sealing import Sealed
+from domain.staff_cases.aggregates import (
+    Allegation,
+    ContactAttempt,
+    LowLevelConcern,
+    PresenceCheck,
+    SocialMediaDeclaration,
+)
+from domain.staff_cases.model import AllegationStatus, ConcernStatus
+from projections.runner import View, handles
+from projections.staff_cases.chronology import entry_for
+
+
+def _b(value: Sealed | None) -> bytes | None:
+    return None if value is None else value.to_bytes()
+
+
+class StaffCasesView(View):
+    name = "staff_cases"
+    tables = (
+        "sc_allegations",
+        "sc_members",
+        "sc_entries",
+        "sc_case_links",
+        "sc_concerns",
+        "sc_social",
+        "sc_staff",
+    )
+
+    def _chronicle(self, curs: Cursor[Any], e: Any, position: int) -> None:
+        entry = entry_for(e)
+        assert entry is not None
+        curs.execute(
+            "INSERT INTO sc_entries (entry_seq, case_id, at, actor, kind, summary, what, "
+            "decision, rationale) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                position,
+                e.originator_id,
+                e.timestamp,
+                e.actor,
+                entry.kind,
+                entry.summary,
+                _b(entry.what),
+                _b(entry.decision),
+                _b(entry.rationale),
+            ),
+        )
+
+    def _allegation(
+        self, curs: Cursor[Any], e: Any, position: int, sets: str = "", params: tuple[Any, ...] = ()
+    ) -> None:
+        curs.execute(
+            f"UPDATE sc_allegations SET version = %s{sets} WHERE allegation_id = %s",
+            (e.originator_version, *params, e.originator_id),
+        )
+        self._chronicle(curs, e, position)
+
+    def _member(self, curs: Cursor[Any], allegation_id: Any, user: str, part: str) -> None:
+        curs.execute(
+            "INSERT INTO sc_members (allegation_id, user_id, responsibility) VALUES (%s, %s, %s) "
+            "ON CONFLICT (allegation_id, user_id) DO UPDATE SET responsibility = EXCLUDED.responsibility",
+            (allegation_id, user, part),
+        )
+
+    @handles(Allegation.Received)
+    def received(self, curs: Cursor[Any], e: Allegation.Received, position: int) -> None:
+        t = e.harm_tests
+        curs.execute(
+            "INSERT INTO sc_allegations (allegation_id, trust_id, school_id, subject_id, "
+            "subject_user_id, status, received_at, received_by, source, received_via, category, "
+            "description, harmed_child, possible_offence, risk_of_harm, unsuitable, outside_work, "
+            "case_manager, case_manager_basis, lado_due_on, version, seq) VALUES "
+            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                e.originator_id,
+                e.trust_id,
+                e.school_id,
+                e.subject_id,
+                e.subject_user_id,
+                AllegationStatus.OPEN.value,
+                e.received_at,
+                e.actor,
+                e.source,
+                e.received_via,
+                e.category,
+                _b(e.description),
+                t["harmed_child"],
+                t["possible_offence"],
+                t["risk_of_harm"],
+                t["unsuitable"],
+                e.outside_work,
+                e.case_manager,
+                e.case_manager_basis,
+                e.lado_due_on,
+                e.originator_version,
+                position,
+            ),
+        )
+        self._member(curs, e.originator_id, e.case_manager, "case manager")
+        for user in e.case_team:
+            self._member(curs, e.originator_id, user, "received the allegation")
+        for concern_id in e.from_concerns:
+            curs.execute(
+                "INSERT INTO sc_case_links (allegation_id, concern_id) VALUES (%s, %s) "
+                "ON CONFLICT DO NOTHING",
+                (e.originator_id, concern_id),
+            )
+        self._chronicle(curs, e, position)
+
+    @handles(Allegation.CaseManagerAssigned)
+    def manager(self, curs: Cursor[Any], e: Allegation.CaseManagerAssigned, position: int) -> None:
+        curs.execute(
+            "DELETE FROM sc_members WHERE allegation_id = %s AND responsibility = 'case manager'",
+            (e.originator_id,),
+        )
+        self._member(curs, e.originator_id, e.user_id, "case manager")
+        self._allegation(
+            curs, e, position, ", case_manager = %s, case_manager_basis = 'override'", (e.user_id,)
+        )
+
+    @handles(Allegation.CaseTeamMemberAdded)
+    def team(self, curs: Cursor[Any], e: Allegation.CaseTeamMemberAdded, position: int) -> None:
+        self._member(curs, e.originator_id, e.user_id, e.responsibility)
+        self._allegation(curs, e, position)
+
+    @handles(Allegation.LadoConsulted)
+    def lado(self, curs: Cursor[Any], e: Allegation.LadoConsulted, position: int) -> None:
+        self._allegation(
+            curs,
+            e,
+            position,
+            ", lado_consulted_at = LEAST(COALESCE(lado_consulted_at, %s), %s)",
+            (e.consulted_at, e.consulted_at),
+        )
+
+    @handles(Allegation.ActionRecorded, Allegation.StrategyDiscussionHeld)
+    def recorded(self, curs: Cursor[Any], e: Any, position: int) -> None:
+        self._allegation(curs, e, position)
+
+    @handles(Allegation.SuspensionConsidered)
+    def suspension(
+        self, curs: Cursor[Any], e: Allegation.SuspensionConsidered, position: int
+    ) -> None:
+        self._allegation(curs, e, position, ", suspension_decision = %s", (e.decision,))
+
+    @handles(Allegation.OutcomeRecorded)
+    def outcome(self, curs: Cursor[Any], e: Allegation.OutcomeRecorded, position: int) -> None:
+        self._allegation(
+            curs,
+            e,
+            position,
+            ", outcome = %s, outcome_at = %s, outcome_summary = %s",
+            (e.outcome, e.decided_at, _b(e.summary)),
+        )
+
+    @handles(Allegation.ReferenceDeclared)
+    def reference(self, curs: Cursor[Any], e: Allegation.ReferenceDeclared, position: int) -> None:
+        self._allegation(
+            curs,
+            e,
+            position,
+            ", reference_will_cite = %s, reference_declaration = %s",
+            (e.will_be_referred_to, _b(e.declaration)),
+        )
+
+    @handles(Allegation.RetentionConsentRecorded)
+    def retention(
+        self, curs: Cursor[Any], e: Allegation.RetentionConsentRecorded, position: int
+    ) -> None:
+        self._allegation(curs, e, position, ", retention_consent = true")
+
+    @handles(Allegation.LessonsLearntRecorded)
+    def lessons(
+        self, curs: Cursor[Any], e: Allegation.LessonsLearntRecorded, position: int
+    ) -> None:
+        self._allegation(curs, e, position, ", lessons_learnt_at = %s", (e.timestamp,))
+
+    @handles(Allegation.Closed)
+    def closed(self, curs: Cursor[Any], e: Allegation.Closed, position: int) -> None:
+        self._allegation(curs, e, position, ", status = 'closed', closed_at = %s", (e.timestamp,))
+
+    # --- low-level concerns -------------------------------------------------------------
+
+    def _concern(
+        self, curs: Cursor[Any], e: Any, position: int, sets: str, params: tuple[Any, ...] = ()
+    ) -> None:
+        curs.execute(
+            f"UPDATE sc_concerns SET version = %s{sets} WHERE concern_id = %s",
+            (e.originator_version, *params, e.originator_id),
+        )
+        self._chronicle(curs, e, position)
+
+    @handles(LowLevelConcern.Raised)
+    def raised(self, curs: Cursor[Any], e: LowLevelConcern.Raised, position: int) -> None:
+        curs.execute(
+            "INSERT INTO sc_concerns (concern_id, trust_id, school_id, subject_id, subject_user_id, "
+            "raised_by, raised_at, occurred_on, self_reported, withhold_name, details, context, "
+            "recipient, recipient_basis, screened_as_allegation, status, version, seq) VALUES "
+            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                e.originator_id,
+                e.trust_id,
+                e.school_id,
+                e.subject_id,
+                e.subject_user_id,
+                e.actor,
+                e.timestamp,
+                e.occurred_on,
+                e.self_reported,
+                e.withhold_name_from_subject,
+                _b(e.details),
+                _b(e.context),
+                e.recipient,
+                e.recipient_basis,
+                e.screening is not None,
+                ConcernStatus.RAISED.value,
+                e.originator_version,
+                position,
+            ),
+        )
+        self._chronicle(curs, e, position)
+
+    @handles(LowLevelConcern.Reviewed)
+    def reviewed(self, curs: Cursor[Any], e: LowLevelConcern.Reviewed, position: int) -> None:
+        self._concern(
+            curs,
+            e,
+            position,
+            ", status = 'reviewed', reviewed_at = %s, action_taken = %s, rationale = %s",
+            (e.reviewed_at, _b(e.action_taken), _b(e.rationale)),
+        )
+
+    @handles(LowLevelConcern.Escalated)
+    def escalated(self, curs: Cursor[Any], e: LowLevelConcern.Escalated, position: int) -> None:
+        curs.execute(
+            "INSERT INTO sc_case_links (allegation_id, concern_id) VALUES (%s, %s) "
+            "ON CONFLICT DO NOTHING",
+            (e.allegation_id, e.originator_id),
+        )
+        self._concern(
+            curs, e, position, ", status = 'escalated', escalated_to = %s", (e.allegation_id,)
+        )
+
+    @handles(LowLevelConcern.Closed)
+    def concern_closed(self, curs: Cursor[Any], e: LowLevelConcern.Closed, position: int) -> None:
+        self._concern(curs, e, position, ", status = 'closed', closed_at = %s", (e.timestamp,))
+
+    # --- social media -------------------------------------------------------------------
+
+    def _social(self, curs: Cursor[Any], e: Any, position: int, staff_id: Any, **cols: Any) -> None:
+        names = [
+            "entry_seq",
+            "record_id",
+            "staff_id",
+            "trust_id",
+            "school_id",
+            "kind",
+            "at",
+            "actor",
+        ]
+        values = [
+            position,
+            e.originator_id,
+            staff_id,
+            e.trust_id,
+            e.school_id,
+            cols.pop("kind"),
+            cols.pop("at"),
+            e.actor,
+        ]
+        names += list(cols)
+        values += [_b(v) if isinstance(v, Sealed) else v for v in cols.values()]
+        curs.execute(
+            f"INSERT INTO sc_social ({', '.join(names)}) VALUES ({', '.join(['%s'] * len(names))})",
+            values,
+        )
+
+    @handles(SocialMediaDeclaration.Declared)
+    def declared(
+        self, curs: Cursor[Any], e: SocialMediaDeclaration.Declared, position: int
+    ) -> None:
+        self._social(
+            curs, e, position, e.staff_id, kind="declaration", at=e.declared_at,
+            platform=e.platform, detail=e.relationship,
+        )  # fmt: skip
+
+    @handles(SocialMediaDeclaration.Updated)
+    def declaration_updated(
+        self, curs: Cursor[Any], e: SocialMediaDeclaration.Updated, position: int
+    ) -> None:
+        self._social(
+            curs, e, position, e.staff_id, kind="declaration_update", at=e.changed_at,
+            detail=e.circumstances, ended=e.ended,
+        )  # fmt: skip
+
+    @handles(SocialMediaDeclaration.AdviceRecorded)
+    def advice(
+        self, curs: Cursor[Any], e: SocialMediaDeclaration.AdviceRecorded, position: int
+    ) -> None:
+        self._social(
+            curs, e, position, e.staff_id, kind="declaration_advice", at=e.advised_at,
+            advice=e.advice, decision=e.decision,
+        )  # fmt: skip
+
+    @handles(ContactAttempt.Reported)
+    def contact(self, curs: Cursor[Any], e: ContactAttempt.Reported, position: int) -> None:
+        self._social(
+            curs, e, position, e.staff_id, kind="contact_attempt", at=e.occurred_at,
+            platform=e.platform, detail=e.description, advice=e.response,
+            contact_from=e.contact_from, from_person_id=e.from_person_id,
+        )  # fmt: skip
+
+    @handles(PresenceCheck.Recorded)
+    def presence(self, curs: Cursor[Any], e: PresenceCheck.Recorded, position: int) -> None:
+        self._social(
+            curs, e, position, e.staff_id, kind="presence_check", at=e.checked_at,
+            platform=e.platforms, detail=e.notes, outcome=e.outcome,
+        )  # fmt: skip
+
+    # --- retention facts about staff ----------------------------------------------------
+
+    @handles(StaffMember.PensionAgeRecorded)
+    def pension_age(
+        self, curs: Cursor[Any], e: StaffMember.PensionAgeRecorded, position: int
+    ) -> None:
+        curs.execute(
+            "INSERT INTO sc_staff (staff_id, reaches_pension_age_on) VALUES (%s, %s) "
+            "ON CONFLICT (staff_id) DO UPDATE SET reaches_pension_age_on = EXCLUDED.reaches_pension_age_on",
+            (e.originator_id, e.reaches_on),
+        )
+
+    @handles(StaffMember.Left)
+    def staff_left(self, curs: Cursor[Any], e: StaffMember.Left, position: int) -> None:
+        curs.execute(
+            "INSERT INTO sc_staff (staff_id, left_on) VALUES (%s, %s) "
+            "ON CONFLICT (staff_id) DO UPDATE SET left_on = EXCLUDED.left_on",
+            (e.originator_id, e.left_on),
+        )

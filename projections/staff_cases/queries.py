@@ -1,0 +1,400 @@
+"""Staff-case queries: the only way ``api/`` reads the staff-cases view.
+
+A case is visible to its named people (case manager and team, or a concern's recipient) while
+they hold a role reaching its school, and to the oversight roles; never to its subject.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from psycopg import Connection
+
+from domain.shared.sealing import Sealed
+from projections.common import Page, fetch_page
+from projections.common import sealed_or_none as _sealed
+
+
+@dataclass(frozen=True)
+class CaseReader:
+    """Who is reading: where they oversee, where they hold any role, and who they are."""
+
+    user_id: str
+    oversee_trusts: Collection[UUID] = field(default_factory=frozenset)
+    oversee_schools: Collection[UUID] = field(default_factory=frozenset)
+    member_trusts: Collection[UUID] = field(default_factory=frozenset)
+    member_schools: Collection[UUID] = field(default_factory=frozenset)
+    excluded_subjects: Collection[UUID] = field(default_factory=frozenset)
+
+    def clause(self, alias: str, named: str) -> tuple[str, list[Any]]:
+        """SQL for the rows of table ``alias`` this reader sees; ``named`` is true when the
+        reader is one of the case's named people."""
+        sql = (
+            f"({alias}.trust_id = ANY(%s) OR {alias}.school_id = ANY(%s) "
+            f"OR (({alias}.trust_id = ANY(%s) OR {alias}.school_id = ANY(%s)) AND {named})) "
+            f"AND {alias}.subject_id <> ALL(%s) AND {alias}.subject_user_id IS DISTINCT FROM %s"
+        )
+        params: list[Any] = [
+            list(self.oversee_trusts),
+            list(self.oversee_schools),
+            list(self.member_trusts),
+            list(self.member_schools),
+            self.user_id,  # the one parameter of ``named``
+            list(self.excluded_subjects),
+            self.user_id,
+        ]
+        return sql, params
+
+
+_IS_MEMBER = (
+    "EXISTS (SELECT 1 FROM sc_members m WHERE m.allegation_id = a.allegation_id AND m.user_id = %s)"
+)
+_IS_RECIPIENT = "c.recipient = %s"
+
+
+@dataclass(frozen=True)
+class Member:
+    user_id: str
+    responsibility: str
+
+
+@dataclass(frozen=True)
+class AllegationRow:
+    allegation_id: UUID
+    trust_id: UUID
+    school_id: UUID
+    subject_id: UUID
+    subject_user_id: str | None
+    status: str
+    received_at: datetime
+    received_by: str
+    source: str
+    received_via: str
+    category: str | None
+    description: Sealed
+    harmed_child: bool
+    possible_offence: bool
+    risk_of_harm: bool
+    unsuitable: bool
+    outside_work: bool
+    case_manager: str
+    case_manager_basis: str
+    lado_due_on: date
+    lado_consulted_at: datetime | None
+    suspension_decision: str | None
+    outcome: str | None
+    outcome_at: datetime | None
+    outcome_summary: Sealed | None
+    reference_will_cite: bool | None
+    reference_declaration: Sealed | None
+    retention_consent: bool
+    lessons_learnt_at: datetime | None
+    closed_at: datetime | None
+    version: int
+    retain_until: date | None
+    members: tuple[Member, ...]
+    concern_ids: tuple[UUID, ...]
+
+
+# Retention (DOMAIN.md §9): normal pension age or ten years from receipt, whichever is later;
+# malicious and false outcomes only when the subject consented to retention.
+_RETAIN_UNTIL = (
+    "CASE WHEN a.outcome IS NULL THEN NULL "
+    "WHEN a.outcome IN ('malicious', 'false') AND NOT a.retention_consent THEN NULL "
+    "ELSE GREATEST(((a.received_at AT TIME ZONE 'Europe/London') + interval '10 years')::date, "
+    "(SELECT s.reaches_pension_age_on FROM sc_staff s WHERE s.staff_id = a.subject_id)) END"
+)
+_ALLEGATIONS = (
+    f"SELECT a.*, {_RETAIN_UNTIL} AS retain_until, "
+    "(SELECT coalesce(json_agg(json_build_object('user_id', m.user_id, 'responsibility', "
+    "m.responsibility) ORDER BY m.user_id), '[]') FROM sc_members m "
+    "WHERE m.allegation_id = a.allegation_id) AS members, "
+    "(SELECT coalesce(array_agg(l.concern_id), '{}') FROM sc_case_links l "
+    "WHERE l.allegation_id = a.allegation_id) AS concern_ids FROM sc_allegations a"
+)
+
+
+def _allegation(r: Any) -> AllegationRow:
+    values = dict(r)
+    values["description"] = Sealed.from_bytes(bytes(r["description"]))
+    values["outcome_summary"] = _sealed(r["outcome_summary"])
+    values["reference_declaration"] = _sealed(r["reference_declaration"])
+    values["members"] = tuple(Member(m["user_id"], m["responsibility"]) for m in r["members"])
+    values["concern_ids"] = tuple(r["concern_ids"])
+    values.pop("seq")
+    return AllegationRow(**values)
+
+
+@dataclass(frozen=True)
+class AllegationFilter:
+    school_id: UUID | None = None
+    subject_id: UUID | None = None
+    status: str | None = None
+    awaiting_lado: bool = False
+
+
+def allegation(conn: Connection[Any], allegation_id: UUID) -> AllegationRow | None:
+    r = conn.execute(_ALLEGATIONS + " WHERE a.allegation_id = %s", (allegation_id,)).fetchone()
+    return None if r is None else _allegation(r)
+
+
+def allegations(
+    conn: Connection[Any],
+    reader: CaseReader,
+    where: AllegationFilter,
+    first: int,
+    after: int | None,
+) -> Page[AllegationRow]:
+    clause, params = reader.clause("a", _IS_MEMBER)
+    conditions = [clause]
+    for column, value in (
+        ("a.school_id", where.school_id),
+        ("a.subject_id", where.subject_id),
+        ("a.status", where.status),
+    ):
+        if value is not None:
+            conditions.append(f"{column} = %s")
+            params.append(value)
+    if where.awaiting_lado:
+        conditions.append("a.lado_consulted_at IS NULL AND a.status = 'open'")
+    return fetch_page(
+        conn, _ALLEGATIONS, conditions, params, _allegation, first, after, seq_column="a.seq"
+    )
+
+
+@dataclass(frozen=True)
+class CaseEntryRow:
+    entry_seq: int
+    case_id: UUID
+    at: datetime
+    actor: str
+    kind: str
+    summary: str
+    what: Sealed | None
+    decision: Sealed | None
+    rationale: Sealed | None
+
+
+def entries(conn: Connection[Any], case_id: UUID) -> list[CaseEntryRow]:
+    rows = conn.execute(
+        "SELECT * FROM sc_entries WHERE case_id = %s ORDER BY entry_seq", (case_id,)
+    ).fetchall()
+    return [
+        CaseEntryRow(
+            r["entry_seq"],
+            r["case_id"],
+            r["at"],
+            r["actor"],
+            r["kind"],
+            r["summary"],
+            _sealed(r["what"]),
+            _sealed(r["decision"]),
+            _sealed(r["rationale"]),
+        )
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True)
+class ConcernRow:
+    concern_id: UUID
+    trust_id: UUID
+    school_id: UUID
+    subject_id: UUID
+    subject_user_id: str | None
+    raised_by: str
+    raised_at: datetime
+    occurred_on: date | None
+    self_reported: bool
+    withhold_name: bool
+    details: Sealed
+    context: Sealed | None
+    recipient: str
+    recipient_basis: str
+    screened_as_allegation: bool
+    status: str
+    reviewed_at: datetime | None
+    action_taken: Sealed | None
+    rationale: Sealed | None
+    escalated_to: UUID | None
+    closed_at: datetime | None
+    version: int
+    left_on: date | None
+
+
+_CONCERNS = (
+    "SELECT c.*, (SELECT s.left_on FROM sc_staff s WHERE s.staff_id = c.subject_id) AS left_on "
+    "FROM sc_concerns c"
+)
+
+
+def _concern(r: Any) -> ConcernRow:
+    values = dict(r)
+    values["details"] = Sealed.from_bytes(bytes(r["details"]))
+    for name in ("context", "action_taken", "rationale"):
+        values[name] = _sealed(r[name])
+    values.pop("seq")
+    return ConcernRow(**values)
+
+
+@dataclass(frozen=True)
+class ConcernFilter:
+    school_id: UUID | None = None
+    subject_id: UUID | None = None
+    status: str | None = None
+    raised_from: datetime | None = None
+
+
+def concern(conn: Connection[Any], concern_id: UUID) -> ConcernRow | None:
+    r = conn.execute(_CONCERNS + " WHERE c.concern_id = %s", (concern_id,)).fetchone()
+    return None if r is None else _concern(r)
+
+
+def concerns(
+    conn: Connection[Any],
+    reader: CaseReader,
+    where: ConcernFilter,
+    first: int,
+    after: int | None,
+) -> Page[ConcernRow]:
+    clause, params = reader.clause("c", _IS_RECIPIENT)
+    conditions = [clause]
+    for column, value in (
+        ("c.school_id", where.school_id),
+        ("c.subject_id", where.subject_id),
+        ("c.status", where.status),
+    ):
+        if value is not None:
+            conditions.append(f"{column} = %s")
+            params.append(value)
+    if where.raised_from is not None:
+        conditions.append("c.raised_at >= %s")
+        params.append(where.raised_from)
+    return fetch_page(
+        conn, _CONCERNS, conditions, params, _concern, first, after, seq_column="c.seq"
+    )
+
+
+def all_concerns(
+    conn: Connection[Any], reader: CaseReader, where: ConcernFilter
+) -> list[ConcernRow]:
+    """Every concern matching ``where`` that the reader sees (for pattern flags)."""
+    clause, params = reader.clause("c", _IS_RECIPIENT)
+    conditions = [clause]
+    if where.subject_id is not None:
+        conditions.append("c.subject_id = %s")
+        params.append(where.subject_id)
+    if where.school_id is not None:
+        conditions.append("c.school_id = %s")
+        params.append(where.school_id)
+    if where.raised_from is not None:
+        conditions.append("c.raised_at >= %s")
+        params.append(where.raised_from)
+    rows = conn.execute(
+        (_CONCERNS + " WHERE " + " AND ".join(conditions) + " ORDER BY c.raised_at").encode(),
+        params,
+    ).fetchall()
+    return [_concern(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class SocialRow:
+    entry_seq: int
+    record_id: UUID
+    staff_id: UUID
+    trust_id: UUID
+    school_id: UUID
+    kind: str
+    at: datetime
+    actor: str
+    platform: str | None
+    detail: Sealed | None
+    advice: Sealed | None
+    decision: Sealed | None
+    outcome: str | None
+    contact_from: str | None
+    from_person_id: UUID | None
+    ended: bool
+
+
+def social_media(conn: Connection[Any], staff_id: UUID) -> list[SocialRow]:
+    rows = conn.execute(
+        "SELECT * FROM sc_social WHERE staff_id = %s ORDER BY entry_seq", (staff_id,)
+    ).fetchall()
+    result = []
+    for r in rows:
+        values = dict(r)
+        for name in ("detail", "advice", "decision"):
+            values[name] = _sealed(r[name])
+        result.append(SocialRow(**values))
+    return result
+
+
+def social_record(conn: Connection[Any], record_id: UUID) -> SocialRow | None:
+    r = conn.execute(
+        "SELECT staff_id FROM sc_social WHERE record_id = %s LIMIT 1", (record_id,)
+    ).fetchone()
+    if r is None:
+        return None
+    return next(s for s in social_media(conn, r["staff_id"]) if s.record_id == record_id)
+
+
+@dataclass(frozen=True)
+class SchoolCaseCounts:
+    school_id: UUID
+    open_allegations: int
+    awaiting_lado: int
+    lado_overdue: int
+    open_concerns: int
+    allegations_this_year: int
+
+
+def case_counts(
+    conn: Connection[Any],
+    trust_id: UUID,
+    school_ids: Collection[UUID] | None,
+    today: date,
+    year_start: date,
+    exclude_subjects: Collection[UUID],
+    reader: str,
+) -> list[SchoolCaseCounts]:
+    """Counts only, per school: what roles without case access may know. Cases about the
+    reader are not counted, so nobody learns of a case about themselves."""
+    rows = conn.execute(
+        "SELECT s.school_id, "
+        "(SELECT count(*) FROM sc_allegations a WHERE a.school_id = s.school_id "
+        " AND a.status = 'open' AND " + _not_about("a") + ") AS open_allegations, "
+        "(SELECT count(*) FROM sc_allegations a WHERE a.school_id = s.school_id "
+        " AND a.status = 'open' AND a.lado_consulted_at IS NULL AND " + _not_about("a") + ") "
+        " AS awaiting_lado, "
+        "(SELECT count(*) FROM sc_allegations a WHERE a.school_id = s.school_id "
+        " AND a.status = 'open' AND a.lado_consulted_at IS NULL AND a.lado_due_on < %(today)s "
+        " AND " + _not_about("a") + ") AS lado_overdue, "
+        "(SELECT count(*) FROM sc_concerns c WHERE c.school_id = s.school_id "
+        " AND c.status IN ('raised', 'reviewed') AND " + _not_about("c") + ") AS open_concerns, "
+        "(SELECT count(*) FROM sc_allegations a WHERE a.school_id = s.school_id "
+        " AND a.received_at >= %(year_start)s AND " + _not_about("a") + ") "
+        " AS allegations_this_year "
+        "FROM dir_schools s WHERE s.trust_id = %(trust)s "
+        "AND (%(all)s OR s.school_id = ANY(%(schools)s)) ORDER BY s.name",
+        {
+            "trust": trust_id,
+            "all": school_ids is None,
+            "schools": list(school_ids or ()),
+            "today": today,
+            "year_start": year_start,
+            "me": list(exclude_subjects),
+            "reader": reader,
+        },
+    ).fetchall()
+    return [SchoolCaseCounts(**r) for r in rows]
+
+
+def _not_about(alias: str) -> str:
+    return (
+        f"{alias}.subject_id <> ALL(%(me)s) AND {alias}.subject_user_id IS DISTINCT FROM %(reader)s"
+    )
