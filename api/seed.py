@@ -34,6 +34,7 @@ def demo_users() -> list[DemoUser]:
     users = [
         DemoUser("tsl@demo.trust", Role.TRUST_SAFEGUARDING_LEAD, None, "Morgan Reid"),
         DemoUser("dpo@demo.trust", Role.DPO, None, "Priya Shah"),
+        DemoUser("chair@demo.trust", Role.CHAIR_OF_GOVERNORS, None, "Jordan Blake"),
     ]
     for _, _, key in SCHOOLS:
         users += [
@@ -62,6 +63,10 @@ def seed_demo(container: Container) -> tuple[UUID, dict[str, UUID], int, bool]:
         for user in demo_users():
             school_id = ids[user.school] if user.school else None
             _, position = app.grant_role(user.user_id, user.role, trust_id, school_id)
+    with acting_as(app.principal_for("tsl@demo.trust")):
+        # Allegations and low-level concerns about a headteacher go to the chair of governors.
+        app.configure_staff_cases(trust_id, "chair@demo.trust", "chair of governors")
+    with acting_as(OPERATOR):
         for key, school_id in ids.items():
             for user in demo_users():
                 if user.school == key and user.role is not Role.STAFF_REPORTER:

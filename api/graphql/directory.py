@@ -25,6 +25,7 @@ from api.graphql.context import Context
 from api.graphql.enums import StaffRole
 from api.graphql.incidents import ChronologyEntry, pupil_chronology
 from api.graphql.staff_cases import (
+    STAFF_CASES,
     ConcernHistory,
     ReferenceView,
     StaffPatternFlag,
@@ -294,7 +295,7 @@ class DirectoryQuery:
 
     @strawberry.field(
         description="One member of staff. The read is logged.",
-        extensions=[ReadYourWrites(DIRECTORY)],
+        extensions=[ReadYourWrites(DIRECTORY, STAFF_CASES)],
     )
     def staff_member(self, info: Info[Context, None], id: strawberry.ID) -> StaffMember | None:
         ctx = info.context

@@ -41,8 +41,10 @@ CONFIG = StrawberryConfig(scalar_map={Position: POSITION_SCALAR})
 
 def _should_mask(error: GraphQLError) -> bool:
     """Errors we raise on purpose carry a code; anything else is unexpected: log and mask."""
-    if error.original_error is None:
-        return False  # parse and validation errors describe the request, not our internals
+    if error.original_error is None or isinstance(error.original_error, GraphQLError):
+        # parse, validation and variable-coercion errors (an enum value outside the schema's,
+        # say) describe the request, not our internals
+        return False
     if error.extensions and "code" in error.extensions:
         return False
     log.error("unexpected error in %s", error.path, exc_info=error.original_error)

@@ -14,6 +14,7 @@ import pytest
 from api.graphql.schema import Mutation, Query
 from domain.access.policy import Principal, Role
 from domain.shared.actor import acting_as
+from domain.staff_cases.model import HarmTests
 from tests.api_client import Client
 
 OPERATOR = Principal.operator("tests")
@@ -31,6 +32,9 @@ class World:
     parent: UUID
     staff: UUID  # the staff record whose subject is SUBJECT
     incident: UUID  # in A1, about the pupil and naming the staff member `staff`
+    allegation: UUID  # about `staff` (A1's headteacher), managed by the trust's chair
+    concern: UUID  # a low-level concern about `staff`
+    declaration: UUID  # `staff`'s own social-media declaration
 
 
 SUBJECT = "subject@a1"  # headteacher of A1, and the subject of staff record `staff`
@@ -83,10 +87,26 @@ def world(container) -> World:
             [(pupil, "pupil_harmed"), (staff, "staff_member")],
             "WhatsApp",
         )
+    with acting_as(OPERATOR):
+        app.grant_role("tsl@a", Role.TRUST_SAFEGUARDING_LEAD, trust_a)
+        app.grant_role("chair@a", Role.CHAIR_OF_GOVERNORS, trust_a)
+    with acting_as(app.principal_for("tsl@a")):
+        app.configure_staff_cases(trust_a, "chair@a", "chair of governors")
+    with acting_as(app.principal_for("chair@a")):
+        allegation = app.receive_allegation(
+            staff, now, "parent_carer", "email", MARKER, HarmTests(True, False, False, False)
+        ).record_id
+    with acting_as(app.principal_for("lead@a1")):
+        concern, _ = app.raise_low_level_concern(staff, MARKER)
+    with acting_as(app.principal_for(SUBJECT)):
+        declaration, position = app.declare_social_media_relationship(staff, "Facebook", MARKER)
     with acting_as(app.principal_for(CROSS_SCHOOL)), pytest.raises(Exception):
         app.register_pupil(a1, "x", date(2014, 1, 1), 6)
     container.wait_for(list(container.views), position, timeout=20)
-    return World(trust_a, a1, a2, trust_b, b1, pupil, parent, staff, incident)
+    return World(
+        trust_a, a1, a2, trust_b, b1, pupil, parent, staff, incident, allegation, concern,
+        declaration,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -129,6 +149,245 @@ def only_self(field: str):
 
 def mutation(field: str, input_type: str) -> str:
     return f"mutation($i: {input_type}!) {{ {field}(input: $i) {{ __typename }} }}"
+
+
+def all_counts_zero(body: dict) -> bool:
+    rows = (body.get("data") or {}).get("staffCaseCounts") or []
+    return all(
+        r["openAllegations"] == r["openLowLevelConcerns"] == r["awaitingLado"] == 0 for r in rows
+    )
+
+
+NOW = "2026-01-05T10:00:00Z"
+
+
+def staff_case(field: str, input_type: str, subject: bool, fields: Any) -> tuple[Case, Any]:
+    """A staff-case mutation: refused for outsiders, and for the subject when ``subject``."""
+    return (
+        Case(mutation(field, input_type), lambda w: {"i": fields(w)}, subject_applies=subject),
+        refused_result(field),
+    )
+
+
+def on_allegation(**extra: Any) -> Any:
+    return lambda w: {"allegationId": str(w.allegation), **extra}
+
+
+STAFF_CASES: dict[str, tuple[Case, Any]] = {
+    "allegations": (
+        Case(
+            "query($s: ID) { allegations(schoolId: $s) { edges { node { id description { value } } } } }",
+            lambda w: {"s": str(w.school_a1)},
+            subject_applies=True,
+        ),
+        no_edges("allegations"),
+    ),
+    "allegation": (
+        Case(
+            "query($id: ID!) { allegation(id: $id) { description { value } } }",
+            lambda w: {"id": str(w.allegation)},
+            subject_applies=True,
+        ),
+        null_with_error("allegation"),
+    ),
+    "lowLevelConcerns": (
+        Case(
+            "query($s: ID) { lowLevelConcerns(schoolId: $s) { edges { node { id details { value } } } } }",
+            lambda w: {"s": str(w.school_a1)},
+            subject_applies=True,
+        ),
+        no_edges("lowLevelConcerns"),
+    ),
+    "lowLevelConcern": (
+        Case(
+            "query($id: ID!) { lowLevelConcern(id: $id) { details { value } } }",
+            lambda w: {"id": str(w.concern)},
+            subject_applies=True,
+        ),
+        null_with_error("lowLevelConcern"),
+    ),
+    "deadlines": (
+        Case(
+            "query($s: ID) { deadlines(schoolId: $s) { allegationId dueOn } }",
+            lambda w: {"s": str(w.school_a1)},
+            subject_applies=True,
+        ),
+        lambda body: not (body.get("data") or {}).get("deadlines"),
+    ),
+    "staffCaseCounts": (
+        Case(
+            "query($t: ID!) { staffCaseCounts(trustId: $t) { schoolId openAllegations "
+            "awaitingLado openLowLevelConcerns } }",
+            lambda w: {"t": str(w.trust_a)},
+            subject_applies=True,
+        ),
+        all_counts_zero,
+    ),
+    "receiveAllegation": staff_case(
+        "receiveAllegation",
+        "ReceiveAllegationInput",
+        True,
+        lambda w: {
+            "staffMemberId": str(w.staff),
+            "receivedAt": NOW,
+            "source": "PUPIL",
+            "receivedVia": "IN_PERSON",
+            "description": "x",
+            "harmTests": {
+                "harmedChild": True,
+                "possibleOffence": False,
+                "riskOfHarm": False,
+                "unsuitable": False,
+            },
+        },
+    ),
+    "assignCaseManager": staff_case(
+        "assignCaseManager",
+        "AssignCaseManagerInput",
+        True,
+        on_allegation(userId="lead@a1", reason="x"),
+    ),
+    "addToCaseTeam": staff_case(
+        "addToCaseTeam",
+        "AddToCaseTeamInput",
+        True,
+        on_allegation(userId="lead@a1", responsibility="x"),
+    ),
+    "recordLadoConsultation": staff_case(
+        "recordLadoConsultation",
+        "RecordLadoConsultationInput",
+        True,
+        on_allegation(consultedAt=NOW, ladoName="x", advice="x", agreedAction="x"),
+    ),
+    "recordAllegationAction": staff_case(
+        "recordAllegationAction",
+        "RecordAllegationActionInput",
+        True,
+        on_allegation(kind="SUBJECT_INFORMED", takenAt=NOW, decision="x", rationale="x"),
+    ),
+    "recordStrategyDiscussion": staff_case(
+        "recordStrategyDiscussion",
+        "RecordStrategyDiscussionInput",
+        True,
+        on_allegation(heldAt=NOW, attendees=["x"], decisions="x", actions="x"),
+    ),
+    "recordSuspensionDecision": staff_case(
+        "recordSuspensionDecision",
+        "RecordSuspensionDecisionInput",
+        True,
+        on_allegation(consideredAt=NOW, alternatives="x", decision="NOT_SUSPENDED", rationale="x"),
+    ),
+    "recordAllegationOutcome": staff_case(
+        "recordAllegationOutcome",
+        "RecordAllegationOutcomeInput",
+        True,
+        on_allegation(outcome="FALSE", decidedAt=NOW, summary="x", rationale="x"),
+    ),
+    "recordReferenceDeclaration": staff_case(
+        "recordReferenceDeclaration",
+        "RecordReferenceDeclarationInput",
+        True,
+        on_allegation(willBeReferredTo=False, declaration="x"),
+    ),
+    "recordRetentionConsent": staff_case(
+        "recordRetentionConsent",
+        "RecordRetentionConsentInput",
+        True,
+        on_allegation(consentedAt=NOW, method="written"),
+    ),
+    "recordLessonsLearnt": staff_case(
+        "recordLessonsLearnt", "RecordLessonsLearntInput", True, on_allegation(lessons="x")
+    ),
+    "closeAllegation": staff_case("closeAllegation", "CloseAllegationInput", True, on_allegation()),
+    # Raising a concern about yourself is self-reporting, and welcome.
+    "raiseLowLevelConcern": staff_case(
+        "raiseLowLevelConcern",
+        "RaiseLowLevelConcernInput",
+        False,
+        lambda w: {"staffMemberId": str(w.staff), "details": "x"},
+    ),
+    "reviewLowLevelConcern": staff_case(
+        "reviewLowLevelConcern",
+        "ReviewLowLevelConcernInput",
+        True,
+        lambda w: {"concernId": str(w.concern), "actionTaken": "x", "rationale": "x"},
+    ),
+    "closeLowLevelConcern": staff_case(
+        "closeLowLevelConcern",
+        "CloseLowLevelConcernInput",
+        True,
+        lambda w: {"concernId": str(w.concern)},
+    ),
+    "escalateLowLevelConcerns": staff_case(
+        "escalateLowLevelConcerns",
+        "EscalateLowLevelConcernsInput",
+        True,
+        lambda w: {
+            "concernIds": [str(w.concern)],
+            "description": "x",
+            "harmTests": {
+                "harmedChild": False,
+                "possibleOffence": False,
+                "riskOfHarm": True,
+                "unsuitable": False,
+            },
+        },
+    ),
+    # A member of staff declares their own relationships and reports contact to their accounts.
+    "declareSocialMediaRelationship": staff_case(
+        "declareSocialMediaRelationship",
+        "DeclareSocialMediaRelationshipInput",
+        False,
+        lambda w: {"staffMemberId": str(w.staff), "platform": "x", "relationship": "x"},
+    ),
+    "updateSocialMediaDeclaration": staff_case(
+        "updateSocialMediaDeclaration",
+        "UpdateSocialMediaDeclarationInput",
+        False,
+        lambda w: {"declarationId": str(w.declaration), "circumstances": "x"},
+    ),
+    "recordDeclarationAdvice": staff_case(
+        "recordDeclarationAdvice",
+        "RecordDeclarationAdviceInput",
+        True,
+        lambda w: {"declarationId": str(w.declaration), "advice": "x", "decision": "x"},
+    ),
+    "reportContactAttempt": staff_case(
+        "reportContactAttempt",
+        "ReportContactAttemptInput",
+        False,
+        lambda w: {
+            "staffMemberId": str(w.staff),
+            "occurredAt": NOW,
+            "platform": "x",
+            "contactFrom": "PUPIL",
+            "description": "x",
+        },
+    ),
+    "recordOnlinePresenceCheck": staff_case(
+        "recordOnlinePresenceCheck",
+        "RecordOnlinePresenceCheckInput",
+        True,
+        lambda w: {
+            "staffMemberId": str(w.staff),
+            "checkedAt": NOW,
+            "platforms": "x",
+            "outcome": "NO_CONCERNS",
+        },
+    ),
+    "configureStaffCases": staff_case(
+        "configureStaffCases",
+        "ConfigureStaffCasesInput",
+        True,
+        lambda w: {"trustId": str(w.trust_a), "ladoWorkingDays": 2},
+    ),
+    "recordStaffPensionAge": staff_case(
+        "recordStaffPensionAge",
+        "RecordStaffPensionAgeInput",
+        True,
+        lambda w: {"staffMemberId": str(w.staff), "reachesOn": "2050-01-01"},
+    ),
+}
 
 
 CASES: dict[str, tuple[Case, Any]] = {
@@ -408,6 +667,9 @@ CASES: dict[str, tuple[Case, Any]] = {
         refused_result("revokeRole"),
     ),
 }
+
+
+CASES.update(STAFF_CASES)
 
 
 def schema_fields() -> set[str]:
