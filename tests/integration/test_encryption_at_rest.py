@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import psycopg
 from psycopg import sql
 
 from domain.access.policy import Principal, Role
 from domain.shared.actor import acting_as
+from domain.staff_cases.model import HarmTests
 
 NAME = "Philippa Unmistakable-Plaintext"
 PARENT = "Bartholomew Plaintext-Parent"
 DOB = date(2013, 9, 27)
 REASON = "Dismissed-for-Plaintext-Reason"
+ALLEGATION = "Allegation-Plaintext-Description"
+CONCERN = "Concern-Plaintext-Details"
+DECLARED = "Declared-Plaintext-Relationship"
 
 
 def test_no_table_holds_the_plaintext_of_a_sealed_field(container):
@@ -27,11 +31,19 @@ def test_no_table_holds_the_plaintext_of_a_sealed_field(container):
         app.link_parent(pupil, "father", True, full_name=PARENT)
         app.record_pupil_left(pupil, date.today(), destination=REASON)
         staff, _ = app.register_staff_member(school, NAME, "teacher")
+        case = app.receive_allegation(
+            staff, datetime.now(UTC), "pupil", "in_person", ALLEGATION,
+            HarmTests(True, False, False, False),
+        ).record_id  # fmt: skip
+        app.record_allegation_outcome(case, "substantiated", datetime.now(UTC), ALLEGATION, REASON)
+        app.raise_low_level_concern(staff, CONCERN, context=CONCERN)
+        app.declare_social_media_relationship(staff, "Facebook", DECLARED)
         app.record_staff_left(staff, date.today(), reason=REASON)
     for worker in container.workers():
         worker.catch_up()
 
     needles = [NAME, PARENT, DOB.isoformat(), REASON, "Philippa", "Bartholomew"]
+    needles += [ALLEGATION, CONCERN, DECLARED]
     found = []
     with psycopg.connect(container.database.conninfo) as conn:
         tables = conn.execute(
