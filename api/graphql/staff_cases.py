@@ -54,7 +54,7 @@ from domain.access.policy import (
 )
 from domain.shared.calendar import end_of_london_day, london_today
 from domain.shared.errors import NotFound, ValidationFailed
-from domain.staff_cases.model import REMOVED_OUTCOMES, HarmTests
+from domain.staff_cases.model import CITABLE_OUTCOMES, REMOVED_OUTCOMES, HarmTests
 from projections.staff_cases import queries
 from projections.staff_cases.queries import (
     AllegationFilter,
@@ -510,10 +510,6 @@ class ReferenceView:
     )
 
 
-def _staff_target(trust_id: UUID, school_id: UUID, staff_id: UUID) -> Target:
-    return Target(trust_id, school_id, frozenset({staff_id}))
-
-
 def concern_history(ctx: Context, staff_id: UUID, target: Target) -> ConcernHistory:
     principal = ctx.principal
     if not permits(principal, Action.VIEW_STAFF_CASE_COUNTS, target):
@@ -651,7 +647,7 @@ def reference_view(ctx: Context, staff_id: UUID, target: Target) -> ReferenceVie
                     will_be_referred_to=r.reference_will_cite,
                     declaration=SealedText.of(opened[2 * i + 1]),  # type: ignore[arg-type]
                 ),
-                may_be_cited_in_reference=r.outcome == "substantiated"
+                may_be_cited_in_reference=r.outcome in CITABLE_OUTCOMES
                 and bool(r.reference_will_cite),
                 retain_until=r.retain_until,
             )

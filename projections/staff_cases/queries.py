@@ -15,6 +15,7 @@ from uuid import UUID
 from psycopg import Connection
 
 from domain.shared.sealing import Sealed
+from domain.staff_cases.model import RETENTION_YEARS
 from projections.common import Page, fetch_page
 from projections.common import sealed_or_none as _sealed
 
@@ -105,7 +106,8 @@ class AllegationRow:
 _RETAIN_UNTIL = (
     "CASE WHEN a.outcome IS NULL THEN NULL "
     "WHEN a.outcome IN ('malicious', 'false') AND NOT a.retention_consent THEN NULL "
-    "ELSE GREATEST(((a.received_at AT TIME ZONE 'Europe/London') + interval '10 years')::date, "
+    "ELSE GREATEST(((a.received_at AT TIME ZONE 'Europe/London') "
+    f"+ interval '{RETENTION_YEARS} years')::date, "
     "(SELECT s.reaches_pension_age_on FROM sc_staff s WHERE s.staff_id = a.subject_id)) END"
 )
 _ALLEGATIONS = (
@@ -332,15 +334,6 @@ def social_media(conn: Connection[Any], staff_id: UUID) -> list[SocialRow]:
             values[name] = _sealed(r[name])
         result.append(SocialRow(**values))
     return result
-
-
-def social_record(conn: Connection[Any], record_id: UUID) -> SocialRow | None:
-    r = conn.execute(
-        "SELECT staff_id FROM sc_social WHERE record_id = %s LIMIT 1", (record_id,)
-    ).fetchone()
-    if r is None:
-        return None
-    return next(s for s in social_media(conn, r["staff_id"]) if s.record_id == record_id)
 
 
 @dataclass(frozen=True)
