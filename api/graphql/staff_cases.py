@@ -81,26 +81,14 @@ def _opt_id(value: object | None) -> strawberry.ID | None:
 # --- reading ---------------------------------------------------------------------------------
 
 
-def case_reader(principal: Principal) -> CaseReader:
-    oversee = reach(principal, Action.OVERSEE_ALLEGATIONS)
+def case_reader(principal: Principal, oversight: Action) -> CaseReader:
+    """The cases a principal reads: where ``oversight`` reaches, and where they are named."""
+    oversee = reach(principal, oversight)
     member = case_reach(principal)
     return CaseReader(
         user_id=principal.user_id,
         oversee_trusts=oversee.trust_ids,
         oversee_schools=oversee.school_ids,
-        member_trusts=member.trust_ids,
-        member_schools=member.school_ids,
-        excluded_subjects=principal.subject_of,
-    )
-
-
-def concern_reader(principal: Principal) -> CaseReader:
-    handle = reach(principal, Action.HANDLE_LOW_LEVEL_CONCERN)
-    member = case_reach(principal)
-    return CaseReader(
-        user_id=principal.user_id,
-        oversee_trusts=handle.trust_ids,
-        oversee_schools=handle.school_ids,
         member_trusts=member.trust_ids,
         member_schools=member.school_ids,
         excluded_subjects=principal.subject_of,
@@ -523,11 +511,17 @@ def concern_history(ctx: Context, staff_id: UUID, target: Target) -> ConcernHist
         ctx.conn, everything, AllegationFilter(subject_id=staff_id), 100, None
     ).items
     readable = queries.allegations(
-        ctx.conn, case_reader(principal), AllegationFilter(subject_id=staff_id), 100, None
+        ctx.conn,
+        case_reader(principal, Action.OVERSEE_ALLEGATIONS),
+        AllegationFilter(subject_id=staff_id),
+        100,
+        None,
     ).items
     concern_rows = queries.all_concerns(ctx.conn, everything, ConcernFilter(subject_id=staff_id))
     visible_concerns = queries.all_concerns(
-        ctx.conn, concern_reader(principal), ConcernFilter(subject_id=staff_id)
+        ctx.conn,
+        case_reader(principal, Action.HANDLE_LOW_LEVEL_CONCERN),
+        ConcernFilter(subject_id=staff_id),
     )
     social = None
     if permits(principal, Action.HANDLE_SOCIAL_MEDIA, target):
@@ -553,29 +547,23 @@ def staff_pattern_flags(
     now = datetime.datetime.now(datetime.UTC)
     since = now - PATTERN_WINDOW
     flags: list[StaffPatternFlag] = []
-    if permits(principal, Action.HANDLE_LOW_LEVEL_CONCERN, target) or principal.user_id in {
-        c.recipient
-        for c in queries.all_concerns(
-            ctx.conn, concern_reader(principal), ConcernFilter(subject_id=staff_id)
-        )
-    }:
-        recent = queries.all_concerns(
-            ctx.conn,
-            concern_reader(principal),
-            ConcernFilter(subject_id=staff_id, raised_from=since),
-        )
-        if len(recent) >= limit:
-            flags.append(
-                StaffPatternFlag(
-                    kind="low_level_concerns",
-                    count=len(recent),
-                    threshold=limit,
-                    since=since.date(),
-                    record_ids=[_id(c.concern_id) for c in recent],
-                    explanation=f"{len(recent)} low-level concerns in the last 12 months "
-                    f"(threshold {limit}): review whether together they meet the harm threshold",
-                )
+    # Only concerns this reader may see (as recipient, headteacher or trust lead) are counted.
+    recent = queries.all_concerns(
+        ctx.conn, case_reader(principal, Action.HANDLE_LOW_LEVEL_CONCERN),
+        ConcernFilter(subject_id=staff_id, raised_from=since),
+    )  # fmt: skip
+    if len(recent) >= limit:
+        flags.append(
+            StaffPatternFlag(
+                kind="low_level_concerns",
+                count=len(recent),
+                threshold=limit,
+                since=since.date(),
+                record_ids=[_id(c.concern_id) for c in recent],
+                explanation=f"{len(recent)} low-level concerns in the last 12 months "
+                f"(threshold {limit}): review whether together they meet the harm threshold",
             )
+        )
     if permits(principal, Action.HANDLE_SOCIAL_MEDIA, target):
         attempts = [
             r
@@ -720,7 +708,11 @@ class StaffCaseQuery:
             awaiting_lado=awaiting_lado,
         )
         page = queries.allegations(
-            ctx.conn, case_reader(ctx.principal), where, check_first(first), decode_cursor(after)
+            ctx.conn,
+            case_reader(ctx.principal, Action.OVERSEE_ALLEGATIONS),
+            where,
+            check_first(first),
+            decode_cursor(after),
         )
         return connection(page, allegations_of(ctx, page.items, "list"))
 
@@ -753,7 +745,11 @@ class StaffCaseQuery:
             status=status.value if status else None,
         )
         page = queries.concerns(
-            ctx.conn, concern_reader(ctx.principal), where, check_first(first), decode_cursor(after)
+            ctx.conn,
+            case_reader(ctx.principal, Action.HANDLE_LOW_LEVEL_CONCERN),
+            where,
+            check_first(first),
+            decode_cursor(after),
         )
         return connection(page, concerns_of(ctx, page.items, "list"))
 
@@ -778,7 +774,7 @@ class StaffCaseQuery:
         ctx = info.context
         page = queries.allegations(
             ctx.conn,
-            case_reader(ctx.principal),
+            case_reader(ctx.principal, Action.OVERSEE_ALLEGATIONS),
             AllegationFilter(school_id=_optional_uuid("schoolId", school_id), awaiting_lado=True),
             100,
             None,

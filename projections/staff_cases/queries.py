@@ -256,13 +256,7 @@ def concern(conn: Connection[Any], concern_id: UUID) -> ConcernRow | None:
     return None if r is None else _concern(r)
 
 
-def concerns(
-    conn: Connection[Any],
-    reader: CaseReader,
-    where: ConcernFilter,
-    first: int,
-    after: int | None,
-) -> Page[ConcernRow]:
+def _concern_conditions(reader: CaseReader, where: ConcernFilter) -> tuple[list[str], list[Any]]:
     clause, params = reader.clause("c", _IS_RECIPIENT)
     conditions = [clause]
     for column, value in (
@@ -276,6 +270,17 @@ def concerns(
     if where.raised_from is not None:
         conditions.append("c.raised_at >= %s")
         params.append(where.raised_from)
+    return conditions, params
+
+
+def concerns(
+    conn: Connection[Any],
+    reader: CaseReader,
+    where: ConcernFilter,
+    first: int,
+    after: int | None,
+) -> Page[ConcernRow]:
+    conditions, params = _concern_conditions(reader, where)
     return fetch_page(
         conn, _CONCERNS, conditions, params, _concern, first, after, seq_column="c.seq"
     )
@@ -285,17 +290,7 @@ def all_concerns(
     conn: Connection[Any], reader: CaseReader, where: ConcernFilter
 ) -> list[ConcernRow]:
     """Every concern matching ``where`` that the reader sees (for pattern flags)."""
-    clause, params = reader.clause("c", _IS_RECIPIENT)
-    conditions = [clause]
-    if where.subject_id is not None:
-        conditions.append("c.subject_id = %s")
-        params.append(where.subject_id)
-    if where.school_id is not None:
-        conditions.append("c.school_id = %s")
-        params.append(where.school_id)
-    if where.raised_from is not None:
-        conditions.append("c.raised_at >= %s")
-        params.append(where.raised_from)
+    conditions, params = _concern_conditions(reader, where)
     rows = conn.execute(
         (_CONCERNS + " WHERE " + " AND ".join(conditions) + " ORDER BY c.raised_at").encode(),
         params,
