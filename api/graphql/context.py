@@ -12,7 +12,7 @@ from psycopg import Connection
 from api.access_log import Read, append
 from api.auth import Identity
 from api.wiring import Container
-from domain.access.policy import Action, Principal, Target, authorise, reach
+from domain.access.policy import Action, Principal, Target, authorise, permits, reach
 from domain.shared.sealing import Erased, Sealed
 from projections.common import Visibility
 from projections.directory import queries as directory
@@ -47,6 +47,19 @@ class Context:
     def visibility(self, action: Action) -> Visibility:
         r = reach(self.principal, action)
         return Visibility(r.trust_ids, r.school_ids, r.excluded_subjects)
+
+    def trust_schools(self, action: Action, trust_id: UUID) -> list[UUID] | None:
+        """Where in ``trust_id`` the reader may perform ``action``: None for the whole trust, or
+        the schools their school roles reach; NotAuthorised if nowhere."""
+        visible = reach(self.principal, action)
+        if trust_id in visible.trust_ids:
+            return None
+        schools = [
+            s for s in visible.school_ids if permits(self.principal, action, Target(trust_id, s))
+        ]
+        if not schools:
+            self.authorise(action, Target(trust_id))
+        return schools
 
     def log_read(self, action: str, record_type: str, record_id: UUID, target: Target) -> None:
         self.reads.append(Read(action, record_type, record_id, target.trust_id, target.school_id))

@@ -464,17 +464,7 @@ class IncidentQuery:
     ) -> list[TrustOverviewRow]:
         ctx = info.context
         trust = parse_id("trustId", trust_id)
-        visible = ctx.visibility(Action.VIEW_INCIDENT_OVERVIEW)
-        if trust in visible.trust_ids:
-            schools = None
-        else:
-            schools = [
-                s
-                for s in visible.school_ids
-                if permits(ctx.principal, Action.VIEW_INCIDENT_OVERVIEW, Target(trust, s))
-            ]
-            if not schools:
-                ctx.authorise(Action.VIEW_INCIDENT_OVERVIEW, Target(trust))
+        schools = ctx.trust_schools(Action.VIEW_INCIDENT_OVERVIEW, trust)
         return [
             TrustOverviewRow(
                 school_id=_id(r.school_id),

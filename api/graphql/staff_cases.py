@@ -807,16 +807,7 @@ class StaffCaseQuery:
     ) -> list[SchoolCaseCounts]:
         ctx = info.context
         trust = parse_id("trustId", trust_id)
-        visible = reach(ctx.principal, Action.VIEW_STAFF_CASE_COUNTS)
-        schools: list[UUID] | None = None
-        if trust not in visible.trust_ids:
-            schools = [
-                s
-                for s in visible.school_ids
-                if permits(ctx.principal, Action.VIEW_STAFF_CASE_COUNTS, Target(trust, s))
-            ]
-            if not schools:
-                ctx.authorise(Action.VIEW_STAFF_CASE_COUNTS, Target(trust))
+        schools = ctx.trust_schools(Action.VIEW_STAFF_CASE_COUNTS, trust)
         today = london_today()
         return [
             SchoolCaseCounts(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from uuid import UUID
 
 from domain.access.aggregates import UserAccess, access_id_for
-from domain.access.policy import ROLE_SCOPES, Action, Grant, Principal, Role, Target, authorise
+from domain.access.policy import ROLE_SCOPES, Action, Grant, Role, Target, authorise
 from domain.directory.aggregates import School, Trust
 from domain.shared.actor import current_principal
 from domain.shared.base_app import CaseworkBase
-from domain.shared.errors import NotAuthorised, NotFound, ValidationFailed
+from domain.shared.errors import NotAuthorised, ValidationFailed
 from domain.shared.validation import required_text
 
 
@@ -64,15 +64,3 @@ class AccessCommands(CaseworkBase):
         else:
             school.stand_down_headteacher(user_id)
         return [school]
-
-    def principal_for(self, user_id: str) -> Principal:
-        """Who ``user_id`` is now, from the record of grants: the authoritative source."""
-        try:
-            access = self.get(UserAccess, access_id_for(user_id), "User", read_only=True)
-        except NotFound:
-            return Principal(user_id=user_id)
-        return Principal(
-            user_id=user_id,
-            grants=frozenset(access.grants),
-            subject_of=frozenset(access.subject_of),
-        )

@@ -10,7 +10,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from domain.access.aggregates import UserAccess, access_id_for
-from domain.access.policy import Target
+from domain.access.policy import Principal, Target
 from domain.directory.aggregates import School
 from domain.shared.aggregate import CaseworkAggregate
 from domain.shared.errors import NotFound, VersionConflict
@@ -91,6 +91,18 @@ class CaseworkBase(Application[UUID]):
         if access_id in self.repository:
             return self.get(UserAccess, access_id, "User")
         return UserAccess(id=access_id, user_id=user_id, trust_id=trust_id, school_id=school_id)
+
+    def principal_for(self, user_id: str) -> Principal:
+        """Who ``user_id`` is now, from the record of grants: the authoritative source."""
+        try:
+            access = self.get(UserAccess, access_id_for(user_id), "User", read_only=True)
+        except NotFound:
+            return Principal(user_id=user_id)
+        return Principal(
+            user_id=user_id,
+            grants=frozenset(access.grants),
+            subject_of=frozenset(access.subject_of),
+        )
 
     def school_target(self, school_id: UUID) -> Target:
         """The tenancy of a school. A school's trust never changes, so it is remembered."""

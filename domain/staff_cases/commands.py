@@ -13,8 +13,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from uuid import UUID, uuid4
 
-from domain.access.aggregates import UserAccess, access_id_for
-from domain.access.policy import Action, Grant, Target, authorise, authorise_case
+from domain.access.policy import Action, Target, authorise, authorise_case
 from domain.directory.aggregates import (
     Person,
     Pupil,
@@ -116,7 +115,7 @@ class StaffCaseCommands(CaseworkBase):
                 raise ValidationFailed(
                     "headteacherCaseManagerTitle", "say who they are, e.g. chair of governors, CEO"
                 )
-            if not any(g.trust_id == trust.id for g in self.grants_of(named)):
+            if not any(g.trust_id == trust.id for g in self.principal_for(named).grants):
                 raise ValidationFailed(
                     "headteacherCaseManager", f"{named} holds no role in this trust"
                 )
@@ -128,12 +127,6 @@ class StaffCaseCommands(CaseworkBase):
             StaffCaseSettings(named, title, lado_working_days, concern_threshold)
         )
         return trust.id, self.record(trust)
-
-    def grants_of(self, user_id: str) -> frozenset[Grant]:
-        access_id = access_id_for(user_id)
-        if access_id not in self.repository:
-            return frozenset()
-        return frozenset(self.get(UserAccess, access_id, "User", read_only=True).grants)
 
     def record_pension_age(self, staff_member_id: UUID, reaches_on: date) -> tuple[UUID, int]:
         staff = self._staff(staff_member_id)
@@ -171,7 +164,7 @@ class StaffCaseCommands(CaseworkBase):
                 "of governors or CEO); set it with configureStaffCases",
             )
         target = Target(staff.trust_id, staff.school_id)
-        if not any(g.reaches(target) for g in self.grants_of(named)):
+        if not any(g.reaches(target) for g in self.principal_for(named).grants):
             raise NoCaseManager(
                 "staffMemberId",
                 f"the trust's named person {named} holds no role reaching this school; give "
@@ -282,7 +275,7 @@ class StaffCaseCommands(CaseworkBase):
     def _holds_role_at(self, user_id: str, allegation: Allegation, field: str) -> str:
         user_id = required_text(field, user_id)
         target = Target(allegation.trust_id, allegation.school_id)
-        if not any(g.reaches(target) for g in self.grants_of(user_id)):
+        if not any(g.reaches(target) for g in self.principal_for(user_id).grants):
             raise ValidationFailed(field, f"{user_id} holds no role at this school")
         return user_id
 
