@@ -20,6 +20,7 @@ from domain.shared.aggregate import CaseworkAggregate
 from domain.shared.base_app import CaseworkBase
 from domain.shared.errors import NotAuthorised, NotFound, ValidationFailed
 from domain.shared.validation import (
+    choice,
     not_in_future,
     optional_text,
     pattern,
@@ -101,8 +102,7 @@ class DirectoryCommands(CaseworkBase):
         target = self.school_target(school_id)
         authorise(current_principal(), Action.MANAGE_STAFF, target)
         name = required_text("fullName", full_name)
-        if staff_role not in StaffRole.__members__.values():
-            raise ValidationFailed("role", f"must be one of {', '.join(StaffRole)}")
+        choice("role", staff_role, StaffRole)
         user_id = optional_text("userId", user_id)
         if started_on is not None:
             not_in_future("startedOn", started_on)

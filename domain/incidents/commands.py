@@ -28,6 +28,7 @@ from domain.shared.errors import NotFound, ValidationFailed
 from domain.shared.sealing import SealingSession
 from domain.shared.validation import (
     MAX_TEXT,
+    choice,
     optional_text,
     past_instant,
     pattern,
@@ -151,10 +152,8 @@ class IncidentCommands(CaseworkBase):
             raise ValidationFailed("occurredAt", "cannot be after reportedAt")
         if category not in self.incident_categories(school.trust_id):
             raise ValidationFailed("category", f"{category} is not a category of this trust")
-        if source not in Source.__members__.values():
-            raise ValidationFailed("source", f"must be one of {', '.join(Source)}")
-        if device not in Device.__members__.values():
-            raise ValidationFailed("device", f"must be one of {', '.join(Device)}")
+        choice("source", source, Source)
+        choice("device", device, Device)
         involved = self._people(school_id, people)
         if concerns_staff_conduct and not any(i.part is Part.STAFF_MEMBER for i in involved):
             raise ValidationFailed("people", "name the member of staff whose conduct is concerned")
