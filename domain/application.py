@@ -7,12 +7,15 @@ Command handlers live in per-feature mixins (``domain/<feature>/commands.py``) o
 from __future__ import annotations
 
 from domain.access.commands import AccessCommands
+from domain.consent.commands import ConsentCommands
 from domain.directory.commands import DirectoryCommands
 from domain.incidents.commands import IncidentCommands
 from domain.staff_cases.commands import StaffCaseCommands
 
 
-class CaseworkApplication(DirectoryCommands, AccessCommands, IncidentCommands, StaffCaseCommands):
+class CaseworkApplication(
+    DirectoryCommands, AccessCommands, IncidentCommands, StaffCaseCommands, ConsentCommands
+):
     """All casework commands over one event store (table ``casework_events``)."""
 
     name = "Casework"

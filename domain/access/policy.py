@@ -69,6 +69,12 @@ class Action(StrEnum):
     VIEW_PERSONNEL_RECORD = "view_personnel_record"
     DECLARE_SOCIAL_MEDIA = "declare_social_media"
     HANDLE_SOCIAL_MEDIA = "handle_social_media"
+    # Image and video consent, channels and publications (issue 5).
+    VIEW_CONSENT = "view_consent"
+    RECORD_CONSENT = "record_consent"
+    MANAGE_CHANNELS = "manage_channels"
+    RECORD_PUBLICATION = "record_publication"
+    CHECK_POSTING = "check_posting"
 
 
 _ALL = frozenset(Role)
@@ -109,6 +115,14 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.VIEW_PERSONNEL_RECORD: frozenset({Role.HEADTEACHER, Role.TRUST_SAFEGUARDING_LEAD}),
     Action.DECLARE_SOCIAL_MEDIA: _ALL,
     Action.HANDLE_SOCIAL_MEDIA: _DSLS | {Role.HEADTEACHER, Role.TRUST_SAFEGUARDING_LEAD},
+    # The school's data lead keeps the consent record (seed 001 §7.3), with the DSLs and head.
+    # A member of staff authorised on a channel also runs the posting check for it (yes/no per
+    # pupil) and records their own posts: that is decided against the channel, not by role.
+    Action.VIEW_CONSENT: _PASTORAL,
+    Action.RECORD_CONSENT: _PASTORAL,
+    Action.MANAGE_CHANNELS: _PASTORAL,
+    Action.RECORD_PUBLICATION: _PASTORAL,
+    Action.CHECK_POSTING: _PASTORAL,
 }
 
 

@@ -115,6 +115,11 @@ class School(CaseworkAggregate):
     class HeadteacherStoodDown(CaseworkAggregate.Event):
         user_id: str
 
+    class PublicationApprovalSet(CaseworkAggregate.Event):
+        """The two-person rule for publications (seed 003), on or off."""
+
+        required: bool
+
     @event(Registered)
     def __init__(self, id: UUID, name: str, urn: str, trust_id: UUID, school_id: UUID) -> None:
         self.name = name
@@ -122,6 +127,14 @@ class School(CaseworkAggregate):
         self.trust_id = trust_id
         self.school_id = school_id
         self.headteachers: list[str] = []
+        self.publication_approval_required = False
+
+    def set_publication_approval(self, required: bool) -> None:
+        self._publication_approval(required=required)
+
+    @event(PublicationApprovalSet)
+    def _publication_approval(self, required: bool) -> None:
+        self.publication_approval_required = required
 
     def appoint_headteacher(self, user_id: str) -> None:
         if user_id not in self.headteachers:

@@ -1,0 +1,366 @@
+"""Consent records, official channels and publications (issue 5).
+
+A pupil's consent record holds every decision ever received about their images, each effective
+from its receipt; nothing is overwritten, so the answer for any past instant can be recomputed
+(``model.answer_at``). It also remembers where the pupil was published identifiably, so a
+withdrawal can put those publications in the takedown queue in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from domain.consent.model import (
+    Answer,
+    ConsentStatus,
+    Decision,
+    Lapse,
+    PublicationStatus,
+    Ruling,
+    TakedownOutcome,
+    answer_at,
+    party_of,
+    standing,
+)
+from domain.shared.aggregate import CaseworkAggregate
+from domain.shared.sealing import Sealed
+
+
+def consent_record_id(pupil_id: UUID) -> UUID:
+    """One consent record per pupil (a pupil belongs to one school), so the id derives."""
+    return uuid5(NAMESPACE_URL, f"casework:consent:{pupil_id}")
+
+
+@dataclass(frozen=True)
+class Featured:
+    publication_id: UUID
+    channel: str
+    media: frozenset[str]
+    posted_at: datetime
+
+
+class ConsentRecord(CaseworkAggregate):
+    class Opened(CaseworkAggregate.Created):
+        pupil_id: UUID
+
+    class CompetenceAssessed(CaseworkAggregate.Event):
+        assessed_at: datetime
+        competent: bool
+        notes: Sealed | None
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.assessments.append((self.assessed_at, self.originator_version, self.competent))
+
+    class _Decided(CaseworkAggregate.Event):
+        consenter_kind: str
+        parent_carer_id: UUID | None
+        choices: list[dict[str, str]]  # medium, channel, decision
+        method: str
+        reference: str
+        received_at: datetime
+
+        def apply(self, aggregate: Any) -> None:
+            party = party_of(self.consenter_kind, self.parent_carer_id)
+            kind = type(self).__name__
+            for c in self.choices:
+                aggregate.rulings.append(
+                    Ruling(
+                        party=party,
+                        medium=c["medium"],
+                        channel=c["channel"],
+                        decision=c["decision"],
+                        effective_at=self.received_at,
+                        order=self.originator_version,
+                        kind=kind,
+                        record_id=self.originator_id,
+                        version=self.originator_version,
+                        recorded_at=self.timestamp,
+                    )
+                )
+            aggregate.received.append(self.received_at)
+
+    class ConsentGiven(_Decided):
+        statement_version: str
+
+    class ConsentAmended(_Decided):
+        statement_version: str
+
+    class ConsentWithdrawn(_Decided):
+        pass
+
+    class ConfirmedForYear(CaseworkAggregate.Event):
+        academic_year: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.confirmed_years.add(self.academic_year)
+
+    class FeaturedInPublication(CaseworkAggregate.Event):
+        publication_id: UUID
+        channel: str
+        media: list[str]
+        posted_at: datetime
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.featured.append(
+                Featured(self.publication_id, self.channel, frozenset(self.media), self.posted_at)
+            )
+
+    def __init__(self, pupil_id: UUID, trust_id: UUID, school_id: UUID, **_: Any) -> None:
+        self.pupil_id = pupil_id
+        self.trust_id = trust_id
+        self.school_id = school_id
+        self.rulings: list[Ruling] = []
+        self.assessments: list[tuple[datetime, int, bool]] = []
+        self.received: list[datetime] = []
+        self.confirmed_years: set[str] = set()
+        self.featured: list[Featured] = []
+
+    @classmethod
+    def open(cls, pupil_id: UUID, trust_id: UUID, school_id: UUID) -> ConsentRecord:
+        return cls._create(
+            cls.Opened,
+            id=consent_record_id(pupil_id),
+            pupil_id=pupil_id,
+            trust_id=trust_id,
+            school_id=school_id,
+        )
+
+    # --- reading --------------------------------------------------------------------------
+
+    def competent_at(self, at: datetime) -> bool | None:
+        """The latest competence assessment made at or before ``at``; None if there is none."""
+        made = [a for a in self.assessments if a[0] <= at]
+        return max(made)[2] if made else None
+
+    def answer(self, medium: str, channel: str, at: datetime, lapse: Lapse | None) -> Answer:
+        rulings = [r for r in self.rulings if r.medium == medium and r.channel == channel]
+        return answer_at(rulings, lapse, at)
+
+    def granted_by_anyone(self, medium: str, channel: str, at: datetime) -> bool:
+        """Someone's standing decision at ``at`` is a grant (there is consent to withdraw)."""
+        rulings = [r for r in self.rulings if r.medium == medium and r.channel == channel]
+        return any(r.decision == Decision.GRANTED for r in standing(rulings, at).values())
+
+    @property
+    def has_decisions(self) -> bool:
+        return bool(self.rulings)
+
+    # --- recording ------------------------------------------------------------------------
+
+    def assess_competence(self, assessed_at: datetime, competent: bool, notes: Sealed | None) -> None:
+        self.trigger_event(
+            self.CompetenceAssessed, assessed_at=assessed_at, competent=competent, notes=notes
+        )
+
+    def decide(
+        self,
+        event_class: type[_Decided],
+        consenter_kind: str,
+        parent_carer_id: UUID | None,
+        choices: list[dict[str, str]],
+        method: str,
+        reference: str,
+        received_at: datetime,
+        **extra: Any,
+    ) -> None:
+        self.trigger_event(
+            event_class,
+            consenter_kind=consenter_kind,
+            parent_carer_id=parent_carer_id,
+            choices=choices,
+            method=method,
+            reference=reference,
+            received_at=received_at,
+            **extra,
+        )
+
+    def confirm_for_year(self, academic_year: str) -> None:
+        self.trigger_event(self.ConfirmedForYear, academic_year=academic_year)
+
+    def featured_in(
+        self, publication_id: UUID, channel: str, media: list[str], posted_at: datetime
+    ) -> None:
+        self.trigger_event(
+            self.FeaturedInPublication,
+            publication_id=publication_id,
+            channel=channel,
+            media=media,
+            posted_at=posted_at,
+        )
+
+    def publications_to_take_down(self, at: datetime, lapse: Lapse | None) -> list[Featured]:
+        """Publications featuring the pupil whose medium and channel are no longer granted at
+        ``at`` (the receipt of a withdrawal or amendment)."""
+        result = []
+        for f in self.featured:
+            if any(
+                self.answer(m, f.channel, at, lapse).status is not ConsentStatus.GRANTED
+                for m in f.media
+            ):
+                result.append(f)
+        return result
+
+
+class Channel(CaseworkAggregate):
+    """An official social-media channel, website or publication route (seed 004 §3)."""
+
+    class Opened(CaseworkAggregate.Created):
+        kind: str
+        platform: str
+        account_name: str
+        master_administrator_id: UUID
+        purpose: Sealed
+        opened_on: date
+        risk_assessment_approved_by: str
+        risk_assessment_approver: str
+        risk_assessment_approved_on: date
+        mfa_enabled: bool
+
+    class PosterAuthorised(CaseworkAggregate.Event):
+        staff_member_id: UUID
+        user_id: str
+        effective_at: datetime
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.posters.append([self.user_id, self.staff_member_id, self.effective_at, None])
+
+    class PosterRevoked(CaseworkAggregate.Event):
+        staff_member_id: UUID
+        user_id: str
+        effective_at: datetime
+
+        def apply(self, aggregate: Any) -> None:
+            for period in aggregate.posters:
+                if period[1] == self.staff_member_id and period[3] is None:
+                    period[3] = self.effective_at
+
+    class Closed(CaseworkAggregate.Event):
+        closed_on: date
+        reason: Sealed | None
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.closed_on = self.closed_on
+
+    def __init__(self, kind: str, opened_on: date, trust_id: UUID, school_id: UUID, **_: Any):
+        self.kind = kind
+        self.opened_on = opened_on
+        self.trust_id = trust_id
+        self.school_id = school_id
+        # [user id, staff member id, authorised from, revoked from or None]
+        self.posters: list[list[Any]] = []
+        self.closed_on: date | None = None
+
+    def poster_authorised(self, user_id: str, at: datetime) -> bool:
+        return any(
+            p[0] == user_id and p[2] <= at and (p[3] is None or at < p[3]) for p in self.posters
+        )
+
+    def currently_authorised(self, staff_member_id: UUID) -> bool:
+        return any(p[1] == staff_member_id and p[3] is None for p in self.posters)
+
+    def authorise_poster(self, staff_member_id: UUID, user_id: str, effective_at: datetime) -> None:
+        self.trigger_event(
+            self.PosterAuthorised,
+            staff_member_id=staff_member_id,
+            user_id=user_id,
+            effective_at=effective_at,
+        )
+
+    def revoke_poster(self, staff_member_id: UUID, user_id: str, effective_at: datetime) -> None:
+        self.trigger_event(
+            self.PosterRevoked,
+            staff_member_id=staff_member_id,
+            user_id=user_id,
+            effective_at=effective_at,
+        )
+
+    def close(self, closed_on: date, reason: Sealed | None) -> None:
+        self.trigger_event(self.Closed, closed_on=closed_on, reason=reason)
+
+
+class Publication(CaseworkAggregate):
+    """One post, page or print run that may feature pupils; and its takedown, if any."""
+
+    class Recorded(CaseworkAggregate.Created):
+        channel_id: UUID
+        channel: str
+        posted_at: datetime
+        media: list[str]
+        pupil_ids: list[UUID]
+        identifiable: bool
+        caption_names_anyone: bool
+        posted_by: str
+        description: Sealed | None
+        link: str | None
+        needs_approval: bool
+
+    class Approved(CaseworkAggregate.Event):
+        def apply(self, aggregate: Any) -> None:
+            aggregate.approved_by = self.actor
+
+    class TakedownRequested(CaseworkAggregate.Event):
+        pupil_id: UUID
+        withdrawal_received_at: datetime
+        consent_record_version: int
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.pending_takedown.add(self.pupil_id)
+
+    class TakedownRecorded(CaseworkAggregate.Event):
+        outcome: str
+        reason: Sealed | None
+        done_at: datetime
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.pending_takedown.clear()
+            if self.outcome == TakedownOutcome.REMOVED:
+                aggregate.removed = True
+
+    def __init__(
+        self,
+        channel_id: UUID,
+        posted_at: datetime,
+        posted_by: str,
+        needs_approval: bool,
+        trust_id: UUID,
+        school_id: UUID,
+        actor: str,
+        **_: Any,
+    ) -> None:
+        self.channel_id = channel_id
+        self.recorded_by = actor
+        self.posted_at = posted_at
+        self.posted_by = posted_by
+        self.needs_approval = needs_approval
+        self.trust_id = trust_id
+        self.school_id = school_id
+        self.approved_by: str | None = None
+        self.pending_takedown: set[UUID] = set()
+        self.removed = False
+
+    @property
+    def status(self) -> PublicationStatus:
+        if self.removed:
+            return PublicationStatus.REMOVED
+        if self.needs_approval and self.approved_by is None:
+            return PublicationStatus.AWAITING_APPROVAL
+        return PublicationStatus.PUBLISHED
+
+    def approve(self) -> None:
+        self.trigger_event(self.Approved)
+
+    def request_takedown(self, pupil_id: UUID, received_at: datetime, record_version: int) -> None:
+        if self.removed or pupil_id in self.pending_takedown:
+            return
+        self.trigger_event(
+            self.TakedownRequested,
+            pupil_id=pupil_id,
+            withdrawal_received_at=received_at,
+            consent_record_version=record_version,
+        )
+
+    def record_takedown(self, outcome: str, reason: Sealed | None, done_at: datetime) -> None:
+        self.trigger_event(self.TakedownRecorded, outcome=outcome, reason=reason, done_at=done_at)
