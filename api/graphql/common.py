@@ -2,7 +2,9 @@
 positions and the read-your-writes argument."""
 
 import base64
+import dataclasses
 from collections.abc import Callable
+from enum import Enum
 from typing import Any, Generic, NewType, TypeVar
 from uuid import UUID
 
@@ -13,6 +15,7 @@ from strawberry.extensions import FieldExtension
 from strawberry.types import Info
 from strawberry.types.arguments import StrawberryArgument
 from strawberry.types.field import StrawberryField
+from strawberry.utils.str_converters import to_camel_case
 
 import api.graphql.enums  # noqa: F401  (registers the domain enums before any type uses them)
 from api.graphql.context import Context
@@ -97,6 +100,49 @@ def run_command(info: Info[Context, None], command: Callable[[], T]) -> T | AnyE
             return command()
     except DomainError as error:
         return error_result(error)
+
+
+LOGIN_FIELDS = frozenset({"user_id", "headteacher_case_manager"})  # logins, not record ids
+
+
+def _command_value(name: str, value: Any) -> Any:
+    if isinstance(value, list):
+        return [_command_value(name, v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    if hasattr(value, "to_domain"):
+        return value.to_domain()
+    if name in LOGIN_FIELDS or value is None:
+        return value
+    if name.endswith(("_id", "_ids")):
+        return parse_id(to_camel_case(name), value)
+    return value
+
+
+def command_args(input: object) -> dict[str, Any]:
+    """An input object as a command's keyword arguments: ids parsed, enums to their values,
+    nested inputs converted by their ``to_domain``."""
+    return {
+        f.name: _command_value(f.name, getattr(input, f.name))
+        for f in dataclasses.fields(input)  # type: ignore[arg-type]
+    }
+
+
+def command_mutation(
+    method: str, input_type: type, result: Any, payload: type, description: str
+) -> Any:
+    """A mutation that runs ``app.<method>(**input)`` and answers ``payload(id, position)``."""
+
+    def resolve(info: Info[Context, None], input: Any) -> Any:
+        def command() -> Any:
+            record_id, position = getattr(info.context.container.app, method)(**command_args(input))
+            return payload(id=strawberry.ID(str(record_id)), position=Position(position))
+
+        return run_command(info, command)
+
+    resolve.__annotations__["input"] = input_type
+    resolve.__annotations__["return"] = result
+    return strawberry.mutation(resolver=resolve, description=description)
 
 
 def query_error(error: DomainError) -> GraphQLError:

@@ -3,15 +3,12 @@ social-media records (issue 4). The most sensitive records in the system: a case
 case manager and case team (a concern by its recipient) and the trust safeguarding lead, never
 by its subject; every read is written to the access log; other roles see counts."""
 
-import dataclasses
 import datetime
-from enum import Enum
 from typing import Annotated, Any
 from uuid import UUID
 
 import strawberry
 from strawberry.types import Info
-from strawberry.utils.str_converters import to_camel_case
 
 from api.graphql.common import (
     Connection,
@@ -23,6 +20,8 @@ from api.graphql.common import (
     ValidationError,
     VersionConflictError,
     check_first,
+    command_args,
+    command_mutation,
     connection,
     decode_cursor,
     parse_id,
@@ -840,6 +839,14 @@ class HarmTestsInput:
     risk_of_harm: bool
     unsuitable: bool
 
+    def to_domain(self) -> HarmTests:
+        return HarmTests(
+            harmed_child=self.harmed_child,
+            possible_offence=self.possible_offence,
+            risk_of_harm=self.risk_of_harm,
+            unsuitable=self.unsuitable,
+        )
+
 
 @strawberry.input
 class ReceiveAllegationInput:
@@ -1092,41 +1099,9 @@ ReceiveAllegationResult = Annotated[
     strawberry.union("ReceiveAllegationResult"),
 ]
 
-_LOGIN_FIELDS = frozenset({"user_id", "headteacher_case_manager"})  # logins, not record ids
-
-
-def command_args(input: object) -> dict[str, Any]:
-    """An input object as a command's keyword arguments: ids parsed, enums to their values."""
-    args: dict[str, Any] = {}
-    for f in dataclasses.fields(input):  # type: ignore[arg-type]
-        value = getattr(input, f.name)
-        name = to_camel_case(f.name)
-        if isinstance(value, Enum):
-            value = value.value
-        elif isinstance(value, HarmTestsInput):
-            value = HarmTests(**{h.name: getattr(value, h.name) for h in dataclasses.fields(value)})
-        elif f.name in _LOGIN_FIELDS or value is None:
-            pass
-        elif f.name.endswith("_ids"):
-            value = [parse_id(name, v) for v in value]
-        elif f.name.endswith("_id"):
-            value = parse_id(name, value)
-        args[f.name] = value
-    return args
-
 
 def _staff_command(method: str, input_type: type, description: str) -> Any:
-    """A mutation that runs ``app.<method>(**input)`` and answers with what it recorded."""
-
-    def resolve(info: Info[Context, None], input: Any) -> StaffCaseResult:
-        def command() -> StaffCaseChanged:
-            record_id, position = getattr(info.context.container.app, method)(**command_args(input))
-            return StaffCaseChanged(id=_id(record_id), position=Position(position))
-
-        return run_command(info, command)
-
-    resolve.__annotations__["input"] = input_type
-    return strawberry.mutation(resolver=resolve, description=description)
+    return command_mutation(method, input_type, StaffCaseResult, StaffCaseChanged, description)
 
 
 @strawberry.type
