@@ -20,12 +20,19 @@ from domain.application import CaseworkApplication
 from domain.shared.sealing import Keyring
 from projections.access.projection import AccessView
 from projections.common import positions
+from projections.consent.projection import ConsentView
 from projections.directory.projection import DirectoryView
 from projections.incidents.projection import IncidentsView
 from projections.runner import ProjectionWorker, View
 from projections.staff_cases.projection import StaffCasesView
 
-VIEW_CLASSES: tuple[type[View], ...] = (DirectoryView, AccessView, IncidentsView, StaffCasesView)
+VIEW_CLASSES: tuple[type[View], ...] = (
+    DirectoryView,
+    AccessView,
+    IncidentsView,
+    StaffCasesView,
+    ConsentView,
+)
 
 
 class PositionNotReached(Exception):

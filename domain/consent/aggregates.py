@@ -47,6 +47,7 @@ class ConsentRecord(CaseworkAggregate):
         pupil_id: UUID
 
     class CompetenceAssessed(CaseworkAggregate.Event):
+        pupil_id: UUID
         assessed_at: datetime
         competent: bool
         notes: Sealed | None
@@ -55,6 +56,7 @@ class ConsentRecord(CaseworkAggregate):
             aggregate.assessments.append((self.assessed_at, self.originator_version, self.competent))
 
     class _Decided(CaseworkAggregate.Event):
+        pupil_id: UUID
         consenter_kind: str
         parent_carer_id: UUID | None
         choices: list[dict[str, str]]  # medium, channel, decision
@@ -92,12 +94,14 @@ class ConsentRecord(CaseworkAggregate):
         pass
 
     class ConfirmedForYear(CaseworkAggregate.Event):
+        pupil_id: UUID
         academic_year: str
 
         def apply(self, aggregate: Any) -> None:
             aggregate.confirmed_years.add(self.academic_year)
 
     class FeaturedInPublication(CaseworkAggregate.Event):
+        pupil_id: UUID
         publication_id: UUID
         channel: str
         media: list[str]
@@ -117,6 +121,11 @@ class ConsentRecord(CaseworkAggregate):
         self.received: list[datetime] = []
         self.confirmed_years: set[str] = set()
         self.featured: list[Featured] = []
+
+    def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
+        """Every event names the pupil, so views need no look-up from record to pupil."""
+        kwargs.setdefault("pupil_id", self.pupil_id)
+        super().trigger_event(event_class, **kwargs)
 
     @classmethod
     def open(cls, pupil_id: UUID, trust_id: UUID, school_id: UUID) -> ConsentRecord:

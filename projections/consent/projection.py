@@ -1,0 +1,256 @@
+"""Consent view: every decision with the instant it takes effect from, the pupils it is about,
+the channel register, the publication log and the takedown queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg import Cursor
+
+from domain.consent.aggregates import Channel, ConsentRecord, Publication
+from domain.consent.model import TakedownOutcome, party_of
+from domain.directory.aggregates import Pupil
+from domain.shared.calendar import end_of_london_day
+from domain.shared.sealing import Sealed
+from projections.runner import View, handles
+
+
+def _b(value: Sealed | None) -> bytes | None:
+    return None if value is None else value.to_bytes()
+
+
+class ConsentView(View):
+    name = "consent"
+    tables = (
+        "cs_pupils",
+        "cs_rulings",
+        "cs_confirmations",
+        "cs_channels",
+        "cs_posters",
+        "cs_publications",
+        "cs_publication_pupils",
+        "cs_takedowns",
+    )
+
+    # --- pupils ---------------------------------------------------------------------------
+
+    @handles(Pupil.Registered)
+    def pupil_registered(self, curs: Cursor[Any], e: Pupil.Registered, position: int) -> None:
+        curs.execute(
+            "INSERT INTO cs_pupils (pupil_id, trust_id, school_id, year_group, seq) "
+            "VALUES (%s, %s, %s, %s, %s)",
+            (e.originator_id, e.trust_id, e.school_id, e.year_group, position),
+        )
+
+    @handles(Pupil.Left)
+    def pupil_left(self, curs: Cursor[Any], e: Pupil.Left, position: int) -> None:
+        curs.execute(
+            "UPDATE cs_pupils SET left_on = %s, lapses_at = %s WHERE pupil_id = %s",
+            (e.left_on, end_of_london_day(e.left_on), e.originator_id),
+        )
+
+    # --- consent records ------------------------------------------------------------------
+
+    @handles(ConsentRecord.Opened)
+    def opened(self, curs: Cursor[Any], e: ConsentRecord.Opened, position: int) -> None:
+        """Nothing to show until a decision or assessment arrives."""
+
+    @handles(ConsentRecord.CompetenceAssessed)
+    def assessed(
+        self, curs: Cursor[Any], e: ConsentRecord.CompetenceAssessed, position: int
+    ) -> None:
+        curs.execute(
+            "UPDATE cs_pupils SET competent = %s, competence_assessed_at = %s, "
+            "competence_notes = %s WHERE pupil_id = %s AND (competence_assessed_at IS NULL "
+            "OR competence_assessed_at <= %s)",
+            (e.competent, e.assessed_at, _b(e.notes), e.pupil_id, e.assessed_at),
+        )
+
+    @handles(ConsentRecord.ConsentGiven, ConsentRecord.ConsentAmended, ConsentRecord.ConsentWithdrawn)
+    def decided(self, curs: Cursor[Any], e: Any, position: int) -> None:
+        party = party_of(e.consenter_kind, e.parent_carer_id)
+        rows = [
+            (
+                e.pupil_id,
+                c["medium"],
+                c["channel"],
+                party,
+                e.received_at,
+                e.originator_version,
+                c["decision"],
+                type(e).__name__,
+                e.originator_id,
+                e.timestamp,
+                e.consenter_kind,
+                e.parent_carer_id,
+                e.method,
+                e.reference,
+                getattr(e, "statement_version", None),
+                e.actor,
+            )
+            for c in e.choices
+        ]
+        curs.executemany(
+            "INSERT INTO cs_rulings (pupil_id, medium, channel, party, effective_at, version, "
+            "decision, kind, record_id, recorded_at, consenter_kind, parent_carer_id, method, "
+            "reference, statement_version, recorded_by) VALUES "
+            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            rows,
+        )
+        curs.execute(
+            "UPDATE cs_pupils SET first_received_at = LEAST(first_received_at, %s), "
+            "last_received_at = GREATEST(last_received_at, %s) WHERE pupil_id = %s",
+            (e.received_at, e.received_at, e.pupil_id),
+        )
+
+    @handles(ConsentRecord.ConfirmedForYear)
+    def confirmed(self, curs: Cursor[Any], e: ConsentRecord.ConfirmedForYear, position: int) -> None:
+        curs.execute(
+            "INSERT INTO cs_confirmations (pupil_id, academic_year, confirmed_at, confirmed_by) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            (e.pupil_id, e.academic_year, e.timestamp, e.actor),
+        )
+
+    @handles(ConsentRecord.FeaturedInPublication)
+    def featured(
+        self, curs: Cursor[Any], e: ConsentRecord.FeaturedInPublication, position: int
+    ) -> None:
+        """The publication's own event lists its pupils."""
+
+    # --- channels -------------------------------------------------------------------------
+
+    @handles(Channel.Opened)
+    def channel_opened(self, curs: Cursor[Any], e: Channel.Opened, position: int) -> None:
+        curs.execute(
+            "INSERT INTO cs_channels (channel_id, trust_id, school_id, kind, platform, "
+            "account_name, master_administrator_id, purpose, opened_on, "
+            "risk_assessment_approved_by, risk_assessment_approver, risk_assessment_approved_on, "
+            "mfa_enabled, opened_by, version, seq) VALUES "
+            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                e.originator_id,
+                e.trust_id,
+                e.school_id,
+                e.kind,
+                e.platform,
+                e.account_name,
+                e.master_administrator_id,
+                _b(e.purpose),
+                e.opened_on,
+                e.risk_assessment_approved_by,
+                e.risk_assessment_approver,
+                e.risk_assessment_approved_on,
+                e.mfa_enabled,
+                e.actor,
+                e.originator_version,
+                position,
+            ),
+        )
+
+    def _channel_version(self, curs: Cursor[Any], e: Any, sets: str = "", *params: Any) -> None:
+        curs.execute(
+            f"UPDATE cs_channels SET version = %s{sets} WHERE channel_id = %s",
+            (e.originator_version, *params, e.originator_id),
+        )
+
+    @handles(Channel.PosterAuthorised)
+    def poster_authorised(
+        self, curs: Cursor[Any], e: Channel.PosterAuthorised, position: int
+    ) -> None:
+        curs.execute(
+            "INSERT INTO cs_posters (channel_id, staff_member_id, user_id, authorised_at, seq) "
+            "VALUES (%s, %s, %s, %s, %s)",
+            (e.originator_id, e.staff_member_id, e.user_id, e.effective_at, position),
+        )
+        self._channel_version(curs, e)
+
+    @handles(Channel.PosterRevoked)
+    def poster_revoked(self, curs: Cursor[Any], e: Channel.PosterRevoked, position: int) -> None:
+        curs.execute(
+            "UPDATE cs_posters SET revoked_at = %s WHERE channel_id = %s AND staff_member_id = %s "
+            "AND revoked_at IS NULL",
+            (e.effective_at, e.originator_id, e.staff_member_id),
+        )
+        self._channel_version(curs, e)
+
+    @handles(Channel.Closed)
+    def channel_closed(self, curs: Cursor[Any], e: Channel.Closed, position: int) -> None:
+        self._channel_version(
+            curs, e, ", closed_on = %s, close_reason = %s", e.closed_on, _b(e.reason)
+        )
+
+    # --- publications ---------------------------------------------------------------------
+
+    @handles(Publication.Recorded)
+    def published(self, curs: Cursor[Any], e: Publication.Recorded, position: int) -> None:
+        curs.execute(
+            "INSERT INTO cs_publications (publication_id, trust_id, school_id, channel_id, "
+            "channel, posted_at, media, identifiable, caption_names_anyone, posted_by, "
+            "recorded_by, recorded_at, description, link, needs_approval, version, seq) VALUES "
+            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                e.originator_id,
+                e.trust_id,
+                e.school_id,
+                e.channel_id,
+                e.channel,
+                e.posted_at,
+                list(e.media),
+                e.identifiable,
+                e.caption_names_anyone,
+                e.posted_by,
+                e.actor,
+                e.timestamp,
+                _b(e.description),
+                e.link,
+                e.needs_approval,
+                e.originator_version,
+                position,
+            ),
+        )
+        curs.executemany(
+            "INSERT INTO cs_publication_pupils (publication_id, pupil_id) VALUES (%s, %s)",
+            [(e.originator_id, p) for p in e.pupil_ids],
+        )
+
+    def _publication_version(self, curs: Cursor[Any], e: Any, sets: str = "", *params: Any) -> None:
+        curs.execute(
+            f"UPDATE cs_publications SET version = %s{sets} WHERE publication_id = %s",
+            (e.originator_version, *params, e.originator_id),
+        )
+
+    @handles(Publication.Approved)
+    def approved(self, curs: Cursor[Any], e: Publication.Approved, position: int) -> None:
+        self._publication_version(
+            curs, e, ", approved_by = %s, approved_at = %s", e.actor, e.timestamp
+        )
+
+    @handles(Publication.TakedownRequested)
+    def takedown_requested(
+        self, curs: Cursor[Any], e: Publication.TakedownRequested, position: int
+    ) -> None:
+        curs.execute(
+            "INSERT INTO cs_takedowns (publication_id, pupil_id, trust_id, school_id, "
+            "requested_at, withdrawal_received_at, seq) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            (
+                e.originator_id,
+                e.pupil_id,
+                e.trust_id,
+                e.school_id,
+                e.timestamp,
+                e.withdrawal_received_at,
+                position,
+            ),
+        )
+        self._publication_version(curs, e)
+
+    @handles(Publication.TakedownRecorded)
+    def taken_down(self, curs: Cursor[Any], e: Publication.TakedownRecorded, position: int) -> None:
+        curs.execute(
+            "UPDATE cs_takedowns SET outcome = %s, reason = %s, done_at = %s, done_by = %s "
+            "WHERE publication_id = %s AND outcome IS NULL",
+            (e.outcome, _b(e.reason), e.done_at, e.actor, e.originator_id),
+        )
+        self._publication_version(
+            curs, e, ", removed = %s", e.outcome == TakedownOutcome.REMOVED
+        )

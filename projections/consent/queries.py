@@ -1,0 +1,421 @@
+"""Consent queries: the only way ``api/`` reads the consent view.
+
+Answers are computed here from each party's standing decision at the instant asked, by the
+domain's own rule (``domain.consent.model.decide``), so the register, the posting check and
+``consentStatus`` can never disagree with the check ``recordPublication`` makes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from psycopg import Connection
+
+from domain.consent.model import ALL_COMBINATIONS, Answer, Lapse, Ruling, decide
+from domain.shared.sealing import Sealed
+from projections.common import Page, fetch_page
+from projections.common import sealed_or_none as _sealed
+
+
+@dataclass(frozen=True)
+class RulingRow:
+    """A decision as the rule reads it, and how it was given."""
+
+    ruling: Ruling
+    pupil_id: UUID
+    consenter_kind: str
+    parent_carer_id: UUID | None
+    method: str
+    reference: str
+    statement_version: str | None
+    recorded_by: str
+
+
+@dataclass(frozen=True)
+class ConsentPupil:
+    pupil_id: UUID
+    trust_id: UUID
+    school_id: UUID
+    year_group: int
+    left_on: date | None
+    lapses_at: datetime | None
+    first_received_at: datetime | None
+    last_received_at: datetime | None
+    competent: bool | None
+    competence_assessed_at: datetime | None
+    competence_notes: Sealed | None
+    confirmed_years: tuple[str, ...]
+
+    @property
+    def lapse(self) -> Lapse | None:
+        if self.left_on is None or self.lapses_at is None:
+            return None
+        return Lapse(self.left_on, self.lapses_at, self.pupil_id)
+
+
+@dataclass(frozen=True)
+class Judged:
+    """An answer, with the row of the decision that decided it (if any)."""
+
+    pupil_id: UUID
+    medium: str
+    channel: str
+    at: datetime
+    answer: Answer
+    deciding: RulingRow | None
+
+
+_PUPIL = (
+    "SELECT p.pupil_id, p.trust_id, p.school_id, p.year_group, p.left_on, p.lapses_at, "
+    "p.first_received_at, p.last_received_at, p.competent, p.competence_assessed_at, "
+    "p.competence_notes, p.seq, ARRAY(SELECT c.academic_year FROM cs_confirmations c "
+    "WHERE c.pupil_id = p.pupil_id ORDER BY c.academic_year) AS confirmed_years FROM cs_pupils p"
+)
+
+
+def _pupil(r: Any) -> ConsentPupil:
+    return ConsentPupil(
+        pupil_id=r["pupil_id"],
+        trust_id=r["trust_id"],
+        school_id=r["school_id"],
+        year_group=r["year_group"],
+        left_on=r["left_on"],
+        lapses_at=r["lapses_at"],
+        first_received_at=r["first_received_at"],
+        last_received_at=r["last_received_at"],
+        competent=r["competent"],
+        competence_assessed_at=r["competence_assessed_at"],
+        competence_notes=_sealed(r["competence_notes"]),
+        confirmed_years=tuple(r["confirmed_years"]),
+    )
+
+
+def pupils(conn: Connection[Any], pupil_ids: list[UUID]) -> dict[UUID, ConsentPupil]:
+    rows = conn.execute(_PUPIL + " WHERE p.pupil_id = ANY(%s)", (pupil_ids,)).fetchall()
+    return {r["pupil_id"]: _pupil(r) for r in rows}
+
+
+def _ruling(r: Any) -> RulingRow:
+    return RulingRow(
+        ruling=Ruling(
+            party=r["party"],
+            medium=r["medium"],
+            channel=r["channel"],
+            decision=r["decision"],
+            effective_at=r["effective_at"],
+            order=r["version"],
+            kind=r["kind"],
+            record_id=r["record_id"],
+            version=r["version"],
+            recorded_at=r["recorded_at"],
+        ),
+        pupil_id=r["pupil_id"],
+        consenter_kind=r["consenter_kind"],
+        parent_carer_id=r["parent_carer_id"],
+        method=r["method"],
+        reference=r["reference"],
+        statement_version=r["statement_version"],
+        recorded_by=r["recorded_by"],
+    )
+
+
+def standing(
+    conn: Connection[Any],
+    pupil_ids: list[UUID],
+    at: datetime,
+    medium: str | None = None,
+    channel: str | None = None,
+) -> list[RulingRow]:
+    """Each party's latest decision effective at or before ``at``, per medium and channel."""
+    where = ["pupil_id = ANY(%s)", "effective_at <= %s"]
+    params: list[Any] = [pupil_ids, at]
+    if medium is not None and channel is not None:
+        where += ["medium = %s", "channel = %s"]
+        params += [medium, channel]
+    rows = conn.execute(
+        "SELECT DISTINCT ON (pupil_id, medium, channel, party) * FROM cs_rulings WHERE "
+        + " AND ".join(where)
+        + " ORDER BY pupil_id, medium, channel, party, effective_at DESC, version DESC",
+        params,
+    ).fetchall()
+    return [_ruling(r) for r in rows]
+
+
+def judge(
+    people: dict[UUID, ConsentPupil],
+    rows: list[RulingRow],
+    at: datetime,
+    combinations: tuple[tuple[str, str], ...] = ALL_COMBINATIONS,
+) -> dict[UUID, list[Judged]]:
+    """The rule applied to standing decisions: per pupil, one answer per combination."""
+    grouped: dict[tuple[UUID, str, str], list[RulingRow]] = defaultdict(list)
+    for row in rows:
+        grouped[(row.pupil_id, row.ruling.medium, row.ruling.channel)].append(row)
+    result: dict[UUID, list[Judged]] = {}
+    for pupil_id, person in people.items():
+        judged = []
+        for medium, channel in combinations:
+            candidates = grouped.get((pupil_id, medium, channel), [])
+            answer = decide([c.ruling for c in candidates], person.lapse, at)
+            deciding = next((c for c in candidates if c.ruling is answer.deciding), None)
+            judged.append(Judged(pupil_id, medium, channel, at, answer, deciding))
+        result[pupil_id] = judged
+    return result
+
+
+def answers(
+    conn: Connection[Any], pupil_ids: list[UUID], medium: str, channel: str, at: datetime
+) -> tuple[dict[UUID, ConsentPupil], dict[UUID, Judged]]:
+    """One medium and channel for several pupils (the posting check, ``consentStatus``)."""
+    people = pupils(conn, pupil_ids)
+    rows = standing(conn, list(people), at, medium, channel)
+    judged = judge(people, rows, at, ((medium, channel),))
+    return people, {pupil_id: j[0] for pupil_id, j in judged.items()}
+
+
+def register(
+    conn: Connection[Any],
+    school_id: UUID,
+    at: datetime,
+    first: int,
+    after: int | None,
+    gaps_for_year: tuple[str, datetime] | None = None,
+) -> Page[ConsentPupil]:
+    """The school's pupils on roll at ``at``; with ``gaps_for_year`` (an academic year and
+    its first instant), only those with no record, or none for that year: neither confirmed
+    for it nor a decision received during it."""
+    where = ["p.school_id = %s", "(p.lapses_at IS NULL OR p.lapses_at > %s)"]
+    params: list[Any] = [school_id, at]
+    if gaps_for_year is not None:
+        year, starts = gaps_for_year
+        where.append(
+            "(p.last_received_at IS NULL OR (p.last_received_at < %s AND NOT EXISTS "
+            "(SELECT 1 FROM cs_confirmations c WHERE c.pupil_id = p.pupil_id "
+            "AND c.academic_year = %s)))"
+        )
+        params += [starts, year]
+    return fetch_page(conn, _PUPIL, where, params, _pupil, first, after, "p.seq")
+
+
+# --- channels ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PosterRow:
+    staff_member_id: UUID
+    user_id: str
+    authorised_at: datetime
+    revoked_at: datetime | None
+
+    def authorised(self, at: datetime) -> bool:
+        return self.authorised_at <= at and (self.revoked_at is None or at < self.revoked_at)
+
+
+@dataclass(frozen=True)
+class ChannelRow:
+    channel_id: UUID
+    trust_id: UUID
+    school_id: UUID
+    kind: str
+    platform: str
+    account_name: str
+    master_administrator_id: UUID
+    purpose: Sealed
+    opened_on: date
+    closed_on: date | None
+    close_reason: Sealed | None
+    risk_assessment_approved_by: str
+    risk_assessment_approver: str
+    risk_assessment_approved_on: date
+    mfa_enabled: bool
+    opened_by: str
+    version: int
+    posters: tuple[PosterRow, ...]
+
+
+def _channel(r: Any, posters: tuple[PosterRow, ...]) -> ChannelRow:
+    return ChannelRow(
+        channel_id=r["channel_id"],
+        trust_id=r["trust_id"],
+        school_id=r["school_id"],
+        kind=r["kind"],
+        platform=r["platform"],
+        account_name=r["account_name"],
+        master_administrator_id=r["master_administrator_id"],
+        purpose=Sealed.from_bytes(bytes(r["purpose"])),
+        opened_on=r["opened_on"],
+        closed_on=r["closed_on"],
+        close_reason=_sealed(r["close_reason"]),
+        risk_assessment_approved_by=r["risk_assessment_approved_by"],
+        risk_assessment_approver=r["risk_assessment_approver"],
+        risk_assessment_approved_on=r["risk_assessment_approved_on"],
+        mfa_enabled=r["mfa_enabled"],
+        opened_by=r["opened_by"],
+        version=r["version"],
+        posters=posters,
+    )
+
+
+def _channels(conn: Connection[Any], where: str, value: UUID) -> list[ChannelRow]:
+    rows = conn.execute(f"SELECT * FROM cs_channels WHERE {where} = %s ORDER BY seq", (value,))
+    found = rows.fetchall()
+    posters: dict[UUID, list[PosterRow]] = defaultdict(list)
+    for p in conn.execute(
+        "SELECT * FROM cs_posters WHERE channel_id = ANY(%s) ORDER BY seq",
+        ([r["channel_id"] for r in found],),
+    ).fetchall():
+        posters[p["channel_id"]].append(
+            PosterRow(p["staff_member_id"], p["user_id"], p["authorised_at"], p["revoked_at"])
+        )
+    return [_channel(r, tuple(posters[r["channel_id"]])) for r in found]
+
+
+def channel(conn: Connection[Any], channel_id: UUID) -> ChannelRow | None:
+    found = _channels(conn, "channel_id", channel_id)
+    return found[0] if found else None
+
+
+def channels(conn: Connection[Any], school_id: UUID) -> list[ChannelRow]:
+    return _channels(conn, "school_id", school_id)
+
+
+# --- publications and takedowns ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicationRow:
+    publication_id: UUID
+    trust_id: UUID
+    school_id: UUID
+    channel_id: UUID
+    channel: str
+    posted_at: datetime
+    media: tuple[str, ...]
+    pupil_ids: tuple[UUID, ...]
+    identifiable: bool
+    caption_names_anyone: bool
+    posted_by: str
+    recorded_by: str
+    recorded_at: datetime
+    description: Sealed | None
+    link: str | None
+    needs_approval: bool
+    approved_by: str | None
+    approved_at: datetime | None
+    removed: bool
+    takedown_pending: bool
+    version: int
+
+
+_PUBLICATION = (
+    "SELECT u.*, ARRAY(SELECT pp.pupil_id FROM cs_publication_pupils pp "
+    "WHERE pp.publication_id = u.publication_id ORDER BY pp.pupil_id) AS pupil_ids, "
+    "EXISTS (SELECT 1 FROM cs_takedowns t WHERE t.publication_id = u.publication_id "
+    "AND t.outcome IS NULL) AS takedown_pending FROM cs_publications u"
+)
+
+
+def _publication(r: Any) -> PublicationRow:
+    return PublicationRow(
+        publication_id=r["publication_id"],
+        trust_id=r["trust_id"],
+        school_id=r["school_id"],
+        channel_id=r["channel_id"],
+        channel=r["channel"],
+        posted_at=r["posted_at"],
+        media=tuple(r["media"]),
+        pupil_ids=tuple(r["pupil_ids"]),
+        identifiable=r["identifiable"],
+        caption_names_anyone=r["caption_names_anyone"],
+        posted_by=r["posted_by"],
+        recorded_by=r["recorded_by"],
+        recorded_at=r["recorded_at"],
+        description=_sealed(r["description"]),
+        link=r["link"],
+        needs_approval=r["needs_approval"],
+        approved_by=r["approved_by"],
+        approved_at=r["approved_at"],
+        removed=r["removed"],
+        takedown_pending=r["takedown_pending"],
+        version=r["version"],
+    )
+
+
+def publications(
+    conn: Connection[Any],
+    school_id: UUID,
+    channel_id: UUID | None,
+    pupil_id: UUID | None,
+    first: int,
+    after: int | None,
+) -> Page[PublicationRow]:
+    where = ["u.school_id = %s"]
+    params: list[Any] = [school_id]
+    if channel_id is not None:
+        where.append("u.channel_id = %s")
+        params.append(channel_id)
+    if pupil_id is not None:
+        where.append(
+            "EXISTS (SELECT 1 FROM cs_publication_pupils pp "
+            "WHERE pp.publication_id = u.publication_id AND pp.pupil_id = %s)"
+        )
+        params.append(pupil_id)
+    return fetch_page(conn, _PUBLICATION, where, params, _publication, first, after, "u.seq")
+
+
+@dataclass(frozen=True)
+class TakedownRow:
+    publication_id: UUID
+    pupil_id: UUID
+    channel_id: UUID
+    channel: str
+    posted_at: datetime
+    media: tuple[str, ...]
+    link: str | None
+    requested_at: datetime
+    withdrawal_received_at: datetime
+    outcome: str | None
+    reason: Sealed | None
+    done_at: datetime | None
+    done_by: str | None
+
+
+def _takedown(r: Any) -> TakedownRow:
+    return TakedownRow(
+        publication_id=r["publication_id"],
+        pupil_id=r["pupil_id"],
+        channel_id=r["channel_id"],
+        channel=r["channel"],
+        posted_at=r["posted_at"],
+        media=tuple(r["media"]),
+        link=r["link"],
+        requested_at=r["requested_at"],
+        withdrawal_received_at=r["withdrawal_received_at"],
+        outcome=r["outcome"],
+        reason=_sealed(r["reason"]),
+        done_at=r["done_at"],
+        done_by=r["done_by"],
+    )
+
+
+def takedowns(
+    conn: Connection[Any], school_id: UUID, include_closed: bool, first: int, after: int | None
+) -> Page[TakedownRow]:
+    where = ["t.school_id = %s"]
+    if not include_closed:
+        where.append("t.outcome IS NULL")
+    return fetch_page(
+        conn,
+        "SELECT t.*, u.channel_id, u.channel, u.posted_at, u.media, u.link "
+        "FROM cs_takedowns t JOIN cs_publications u USING (publication_id)",
+        where,
+        [school_id],
+        _takedown,
+        first,
+        after,
+        "t.seq",
+    )
