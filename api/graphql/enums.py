@@ -3,6 +3,16 @@
 import strawberry
 
 from domain.access.policy import Role
+from domain.consent.model import (
+    ConsentChannel,
+    ConsenterKind,
+    ConsentMethod,
+    ConsentStatus,
+    Medium,
+    PublicationStatus,
+    RiskAssessmentApprover,
+    TakedownOutcome,
+)
 from domain.directory.aggregates import StaffRole
 from domain.incidents.model import ActionKind, Device, Part, Risk, Source, Status
 from domain.staff_cases.model import (
@@ -45,6 +55,18 @@ for enum_type, description in (
     (ConcernStatus, "raised → reviewed → closed, or escalated to an allegation."),
     (ContactFrom, "Who tried to contact a member of staff's personal account."),
     (PresenceCheckOutcome, "The outcome of an online presence check."),
+    (Medium, "A kind of image of a pupil."),
+    (ConsentChannel, "Where an image of a pupil may be used."),
+    (
+        ConsentStatus,
+        "The answer for one pupil, medium and channel at an instant. Only GRANTED permits use; "
+        "REFUSED and WITHDRAWN name the decision; LAPSED: the pupil has left the school.",
+    ),
+    (ConsenterKind, "Who decided: the pupil (assessed competent) or a parent or carer."),
+    (ConsentMethod, "How a written consent, amendment or withdrawal arrived."),
+    (RiskAssessmentApprover, "Who approved a channel's risk assessment."),
+    (PublicationStatus, "A publication's state in the log."),
+    (TakedownOutcome, "How a takedown was closed."),
 ):
     strawberry.enum(enum_type, description=description)
 
@@ -56,16 +78,24 @@ __all__ = [
     "AllegationStatus",
     "CaseManagerBasis",
     "ConcernStatus",
+    "ConsentChannel",
+    "ConsentMethod",
+    "ConsentStatus",
+    "ConsenterKind",
     "ContactFrom",
     "Device",
+    "Medium",
     "Outcome",
     "Part",
     "PresenceCheckOutcome",
+    "PublicationStatus",
     "ReceivedVia",
     "Risk",
+    "RiskAssessmentApprover",
     "Role",
     "Source",
     "StaffRole",
     "Status",
     "SuspensionDecision",
+    "TakedownOutcome",
 ]

@@ -23,6 +23,7 @@ from strawberry.tools import merge_types
 
 from api.graphql.access import AccessMutation, AccessQuery
 from api.graphql.common import POSITION_SCALAR, Position
+from api.graphql.consent import ConsentMutation, ConsentQuery
 from api.graphql.directory import DirectoryMutation, DirectoryQuery
 from api.graphql.incidents import IncidentMutation, IncidentQuery
 from api.graphql.staff_cases import StaffCaseMutation, StaffCaseQuery
@@ -32,9 +33,12 @@ from api.settings import Settings
 log = logging.getLogger("casework.graphql")
 DOCUMENT_CACHE_SIZE = 512
 
-Query = merge_types("Query", (AccessQuery, DirectoryQuery, IncidentQuery, StaffCaseQuery))
+Query = merge_types(
+    "Query", (AccessQuery, DirectoryQuery, IncidentQuery, StaffCaseQuery, ConsentQuery)
+)
 Mutation = merge_types(
-    "Mutation", (DirectoryMutation, AccessMutation, IncidentMutation, StaffCaseMutation)
+    "Mutation",
+    (DirectoryMutation, AccessMutation, IncidentMutation, StaffCaseMutation, ConsentMutation),
 )
 CONFIG = StrawberryConfig(scalar_map={Position: POSITION_SCALAR})
 

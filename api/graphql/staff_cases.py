@@ -51,6 +51,7 @@ from domain.access.policy import (
     permits,
     reach,
 )
+from domain.consent.model import academic_year_start
 from domain.shared.calendar import end_of_london_day, london_today
 from domain.shared.errors import NotFound, ValidationFailed
 from domain.staff_cases.model import CITABLE_OUTCOMES, REMOVED_OUTCOMES, HarmTests
@@ -678,10 +679,6 @@ def _optional_uuid(field: str, value: strawberry.ID | None) -> UUID | None:
     return None if value is None else parse_id(field, value)
 
 
-def _academic_year_start(today: datetime.date) -> datetime.date:
-    return datetime.date(today.year if today.month >= 9 else today.year - 1, 9, 1)
-
-
 @strawberry.type
 class StaffCaseQuery:
     @strawberry.field(
@@ -822,7 +819,7 @@ class StaffCaseQuery:
                 trust,
                 schools,
                 today,
-                _academic_year_start(today),
+                academic_year_start(today),
                 ctx.principal.subject_of,
                 ctx.principal.user_id,
             )

@@ -53,7 +53,9 @@ class ConsentRecord(CaseworkAggregate):
         notes: Sealed | None
 
         def apply(self, aggregate: Any) -> None:
-            aggregate.assessments.append((self.assessed_at, self.originator_version, self.competent))
+            aggregate.assessments.append(
+                (self.assessed_at, self.originator_version, self.competent)
+            )
 
     class _Decided(CaseworkAggregate.Event):
         pupil_id: UUID
@@ -159,7 +161,9 @@ class ConsentRecord(CaseworkAggregate):
 
     # --- recording ------------------------------------------------------------------------
 
-    def assess_competence(self, assessed_at: datetime, competent: bool, notes: Sealed | None) -> None:
+    def assess_competence(
+        self, assessed_at: datetime, competent: bool, notes: Sealed | None
+    ) -> None:
         self.trigger_event(
             self.CompetenceAssessed, assessed_at=assessed_at, competent=competent, notes=notes
         )

@@ -16,8 +16,8 @@ from uuid import UUID, uuid4
 from domain.access.policy import Action, Target, authorise, permits
 from domain.consent.aggregates import Channel, ConsentRecord, Publication, consent_record_id
 from domain.consent.model import (
-    ConsenterKind,
     ConsentChannel,
+    ConsenterKind,
     ConsentMethod,
     ConsentStatus,
     Decision,
@@ -497,7 +497,9 @@ class ConsentCommands(CaseworkBase):
         self._open(channel)
         not_in_future("closedOn", closed_on)
         if closed_on < channel.opened_on:
-            raise ValidationFailed("closedOn", f"is before the channel opened ({channel.opened_on})")
+            raise ValidationFailed(
+                "closedOn", f"is before the channel opened ({channel.opened_on})"
+            )
         text = optional_text("reason", reason, MAX_TEXT)
         seal = self.keyring.session()
         channel.close(closed_on, seal.seal(channel.id, text) if text else None)
@@ -522,7 +524,7 @@ class ConsentCommands(CaseworkBase):
         pupil_ids: Sequence[UUID],
         identifiable: bool,
         caption_names_anyone: bool,
-        posted_by: UUID | None = None,
+        posted_by_id: UUID | None = None,
         description: str | None = None,
         link: str | None = None,
     ) -> tuple[UUID, int]:
@@ -532,7 +534,7 @@ class ConsentCommands(CaseworkBase):
         channel = self._channel(channel_id, action=None)
         target = Target(channel.trust_id, channel.school_id)
         at = past_instant("postedAt", posted_at)
-        poster = self._poster(channel, posted_by, principal.user_id)
+        poster = self._poster(channel, posted_by_id, principal.user_id)
         if not permits(principal, Action.RECORD_PUBLICATION, target) and not (
             poster == principal.user_id
             and channel.poster_authorised(poster, at)
@@ -548,7 +550,7 @@ class ConsentCommands(CaseworkBase):
             raise ChannelClosed("channelId", f"the channel closed on {channel.closed_on}")
         if not channel.poster_authorised(poster, at):
             raise PosterNotAuthorised(
-                "postedBy", f"{poster} was not authorised to post on this channel at that time"
+                "postedById", f"{poster} was not authorised to post on this channel at that time"
             )
         if not media:
             raise ValidationFailed("media", "name at least one medium")
@@ -587,7 +589,7 @@ class ConsentCommands(CaseworkBase):
             return caller
         staff = self.get(StaffMember, posted_by, "Staff member", read_only=True)
         if staff.school_id != channel.school_id or staff.user_id is None:
-            raise PosterNotAuthorised("postedBy", "is not a poster on this channel")
+            raise PosterNotAuthorised("postedById", "is not a poster on this channel")
         return staff.user_id
 
     def _featured(self, pupil_ids: list[UUID], channel: Channel) -> list[Pupil]:
@@ -648,7 +650,9 @@ class ConsentCommands(CaseworkBase):
         if not publication.needs_approval:
             raise ValidationFailed("publicationId", "this school does not require approval")
         if publication.approved_by is not None:
-            raise ValidationFailed("publicationId", f"already approved by {publication.approved_by}")
+            raise ValidationFailed(
+                "publicationId", f"already approved by {publication.approved_by}"
+            )
         if principal.user_id in (publication.posted_by, publication.recorded_by):
             raise SelfApproval(
                 "publicationId", "a second colleague approves: not the poster, nor who recorded it"
@@ -672,7 +676,9 @@ class ConsentCommands(CaseworkBase):
         choice("outcome", outcome, TakedownOutcome)
         at = past_instant("doneAt", done_at)
         if not publication.pending_takedown:
-            raise NoTakedownPending("publicationId", "this publication is not in the takedown queue")
+            raise NoTakedownPending(
+                "publicationId", "this publication is not in the takedown queue"
+            )
         text = optional_text("reason", reason, MAX_TEXT)
         if outcome == TakedownOutcome.NOT_PRACTICABLE and text is None:
             raise ValidationFailed("reason", "say why removal is not reasonably practicable")
