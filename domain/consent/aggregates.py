@@ -204,17 +204,28 @@ class ConsentRecord(CaseworkAggregate):
             posted_at=posted_at,
         )
 
-    def publications_to_take_down(self, at: datetime, lapse: Lapse | None) -> list[Featured]:
-        """Publications featuring the pupil whose medium and channel are no longer granted at
-        ``at`` (the receipt of a withdrawal or amendment)."""
-        result = []
+    def objection(
+        self, media: frozenset[str] | list[str], channel: str, now: datetime, lapse: Lapse | None
+    ) -> Ruling | None:
+        """The refusal or withdrawal that stands now against any of ``media`` on ``channel``:
+        what puts an earlier publication in the takedown queue. A lapse is not an objection
+        (a pupil leaving does not make earlier use unlawful) and a fresh grant ends one."""
+        for medium in media:
+            answer = self.answer(medium, channel, now, lapse)
+            if answer.status in (ConsentStatus.REFUSED, ConsentStatus.WITHDRAWN):
+                return answer.deciding
+        return None
+
+    def publications_to_take_down(
+        self, now: datetime, lapse: Lapse | None
+    ) -> list[tuple[Featured, Ruling]]:
+        """Publications featuring the pupil against which an objection stands now."""
+        found = []
         for f in self.featured:
-            if any(
-                self.answer(m, f.channel, at, lapse).status is not ConsentStatus.GRANTED
-                for m in f.media
-            ):
-                result.append(f)
-        return result
+            objection = self.objection(f.media, f.channel, now, lapse)
+            if objection is not None:
+                found.append((f, objection))
+        return found
 
 
 class Channel(CaseworkAggregate):

@@ -248,24 +248,26 @@ class ConsentCommands(CaseworkBase):
             raise NoConsentRecord("pupilId", "no consent has been recorded for this pupil yet")
         parent = self._consenter(pupil, record, consenter_kind, parent_carer_id, at)
         record.decide(event_class, consenter_kind, parent, choices, method, ref, at, **extra)
-        publications = self._takedowns(record, pupil, choices, at)
+        publications = self._takedowns(record, pupil, choices)
         return record.id, self.record(record, *publications)
 
     def _takedowns(
-        self, record: ConsentRecord, pupil: Pupil, choices: list[dict[str, str]], at: datetime
+        self, record: ConsentRecord, pupil: Pupil, choices: list[dict[str, str]]
     ) -> list[Publication]:
-        """Publications of the pupil in a scope no longer granted: into the takedown queue."""
+        """Publications of the pupil in a scope this decision narrowed, and against which an
+        objection stands now: into the takedown queue."""
         narrowed = {
             (c["medium"], c["channel"]) for c in choices if c["decision"] != Decision.GRANTED
         }
         if not narrowed:
             return []
         changed = []
-        for featured in record.publications_to_take_down(at, lapse_of(pupil)):
+        now = datetime.now(UTC)
+        for featured, objection in record.publications_to_take_down(now, lapse_of(pupil)):
             if not any((m, featured.channel) in narrowed for m in featured.media):
                 continue
             publication = self.get(Publication, featured.publication_id, "Publication")
-            publication.request_takedown(pupil.id, at, record.version)
+            publication.request_takedown(pupil.id, objection.effective_at, record.version)
             changed.append(publication)
         return changed
 
@@ -534,13 +536,13 @@ class ConsentCommands(CaseworkBase):
         channel = self._channel(channel_id, action=None)
         target = Target(channel.trust_id, channel.school_id)
         at = past_instant("postedAt", posted_at)
-        poster = self._poster(channel, posted_by_id, principal.user_id)
         if not permits(principal, Action.RECORD_PUBLICATION, target) and not (
-            poster == principal.user_id
-            and channel.poster_authorised(poster, at)
+            posted_by_id is None  # an authorised poster records their own posts only
+            and channel.poster_authorised(principal.user_id, at)
             and any(g.reaches(target) for g in principal.grants)
         ):
             authorise(principal, Action.RECORD_PUBLICATION, target)
+        poster = self._poster(channel, posted_by_id, principal.user_id)
         posted_on = at.astimezone(LONDON).date()
         if posted_on < channel.opened_on:
             raise PostedBeforeChannelOpened(
@@ -556,7 +558,7 @@ class ConsentCommands(CaseworkBase):
             raise ValidationFailed("media", "name at least one medium")
         shown = [choice("media", m, Medium) for m in dict.fromkeys(media)]
         pupils = self._featured(list(dict.fromkeys(pupil_ids)), channel)
-        records: list[ConsentRecord] = []
+        records: list[tuple[ConsentRecord, Pupil]] = []
         if identifiable:
             records = self._consent_at(pupils, shown, channel.kind, at)
         school = self.get(School, channel.school_id, "School", read_only=True)  # type: ignore[arg-type]
@@ -580,9 +582,16 @@ class ConsentCommands(CaseworkBase):
             trust_id=channel.trust_id,
             school_id=channel.school_id,
         )
-        for record in records:
+        now = datetime.now(UTC)
+        for record, pupil in records:
             record.featured_in(publication.id, channel.kind, shown, at)
-        return publication.id, self.record(publication, *records, new_keys=seal.new_keys)
+            # Lawful when posted, but recorded after an objection received since: queue it now.
+            objection = record.objection(shown, channel.kind, now, lapse_of(pupil))
+            if objection is not None:
+                publication.request_takedown(pupil.id, objection.effective_at, record.version)
+        return publication.id, self.record(
+            publication, *(r for r, _ in records), new_keys=seal.new_keys
+        )
 
     def _poster(self, channel: Channel, posted_by: UUID | None, caller: str) -> str:
         if posted_by is None:
@@ -607,7 +616,7 @@ class ConsentCommands(CaseworkBase):
 
     def _consent_at(
         self, pupils: list[Pupil], media: list[str], channel: str, at: datetime
-    ) -> list[ConsentRecord]:
+    ) -> list[tuple[ConsentRecord, Pupil]]:
         """Each featured pupil's record; ConsentMissing lists every gap at ``at``."""
         missing: list[Missing] = []
         records = []
@@ -627,7 +636,7 @@ class ConsentCommands(CaseworkBase):
                 if status is not ConsentStatus.GRANTED:
                     missing.append(Missing(pupil.id, medium, channel, status))
             if record is not None:
-                records.append(record)
+                records.append((record, pupil))
         if missing:
             raise ConsentMissing(missing, at)
         return records

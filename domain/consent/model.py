@@ -6,8 +6,10 @@ The rule, stated once here and in the README:
 - Every decision is effective from when it was *received* (``effective_at``), not from when it
   was typed in. The answer at instant ``t`` looks only at decisions effective at or before ``t``
   (ties broken by the order they were recorded), so nothing that happens later can change it.
-- Each person entitled to decide (the pupil, while assessed competent; each person with
-  parental responsibility) has a standing decision per medium and channel: their latest one.
+- Each person who has decided (the pupil, who may decide once assessed competent; each person
+  with parental responsibility) has a standing decision per medium and channel: their latest
+  one. It stands until they change it, even if a later assessment or a change of parental
+  responsibility means they could not make a new one.
 - **Refusal wins.** If anyone's standing decision is a refusal or a withdrawal, the answer is
   refused (withdrawn), naming the most recent such decision. A competent pupil and a parent who
   disagree therefore get "refused" until the one who refused changes their mind. Not publishing

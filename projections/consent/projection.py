@@ -66,7 +66,9 @@ class ConsentView(View):
             (e.competent, e.assessed_at, _b(e.notes), e.pupil_id, e.assessed_at),
         )
 
-    @handles(ConsentRecord.ConsentGiven, ConsentRecord.ConsentAmended, ConsentRecord.ConsentWithdrawn)
+    @handles(
+        ConsentRecord.ConsentGiven, ConsentRecord.ConsentAmended, ConsentRecord.ConsentWithdrawn
+    )
     def decided(self, curs: Cursor[Any], e: Any, position: int) -> None:
         party = party_of(e.consenter_kind, e.parent_carer_id)
         rows = [
@@ -104,7 +106,9 @@ class ConsentView(View):
         )
 
     @handles(ConsentRecord.ConfirmedForYear)
-    def confirmed(self, curs: Cursor[Any], e: ConsentRecord.ConfirmedForYear, position: int) -> None:
+    def confirmed(
+        self, curs: Cursor[Any], e: ConsentRecord.ConfirmedForYear, position: int
+    ) -> None:
         curs.execute(
             "INSERT INTO cs_confirmations (pupil_id, academic_year, confirmed_at, confirmed_by) "
             "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
@@ -251,6 +255,4 @@ class ConsentView(View):
             "WHERE publication_id = %s AND outcome IS NULL",
             (e.outcome, _b(e.reason), e.done_at, e.actor, e.originator_id),
         )
-        self._publication_version(
-            curs, e, ", removed = %s", e.outcome == TakedownOutcome.REMOVED
-        )
+        self._publication_version(curs, e, ", removed = %s", e.outcome == TakedownOutcome.REMOVED)

@@ -13,7 +13,10 @@ import pytest
 
 from api.graphql.schema import Mutation, Query
 from domain.access.policy import Principal, Role
+from domain.consent.commands import Choice
+from domain.consent.model import academic_year_of
 from domain.shared.actor import acting_as
+from domain.shared.calendar import london_today
 from domain.staff_cases.model import HarmTests
 from tests.api_client import Client
 
@@ -35,6 +38,8 @@ class World:
     allegation: UUID  # about `staff` (A1's headteacher), managed by the trust's chair
     concern: UUID  # a low-level concern about `staff`
     declaration: UUID  # `staff`'s own social-media declaration
+    channel: UUID  # A1's official channel; `staff` is authorised to post on it
+    publication: UUID  # on `channel`, featuring the pupil; in the takedown queue
 
 
 SUBJECT = "subject@a1"  # headteacher of A1, and the subject of staff record `staff`
@@ -100,12 +105,36 @@ def world(container) -> World:
         concern, _ = app.raise_low_level_concern(staff, MARKER)
     with acting_as(app.principal_for(SUBJECT)):
         declaration, position = app.declare_social_media_relationship(staff, "Facebook", MARKER)
+    with acting_as(app.principal_for("lead@a1")):
+        app.give_consent(
+            pupil,
+            "parent_carer",
+            [Choice(["photo"], ["school_social_media"], True)],
+            "paper_form",
+            MARKER,
+            "v1",
+            now - timedelta(hours=3),
+            parent_carer_id=parent,
+        )
+        channel, _ = app.open_channel(
+            a1, "school_social_media", "Facebook", MARKER, staff, MARKER,
+            date(2025, 9, 1), "A1 head", "headteacher", date(2025, 8, 1), True,
+        )  # fmt: skip
+        app.authorise_poster(channel, staff, now - timedelta(hours=3))
+        publication, _ = app.record_publication(
+            channel, now - timedelta(hours=2), ["photo"], [pupil], True, False,
+            posted_by_id=staff, description=MARKER,
+        )  # fmt: skip
+        app.withdraw_consent(
+            pupil, "parent_carer", ["photo"], ["school_social_media"], "letter", MARKER,
+            now - timedelta(hours=1), parent_carer_id=parent,
+        )  # fmt: skip
     with acting_as(app.principal_for(CROSS_SCHOOL)), pytest.raises(Exception):
         app.register_pupil(a1, "x", date(2014, 1, 1), 6)
     container.wait_for(list(container.views), position, timeout=20)
     return World(
         trust_a, a1, a2, trust_b, b1, pupil, parent, staff, incident, allegation, concern,
-        declaration,
+        declaration, channel, publication,
     )  # fmt: skip
 
 
@@ -670,6 +699,146 @@ CASES: dict[str, tuple[Case, Any]] = {
 
 
 CASES.update(STAFF_CASES)
+
+
+def consent_case(field: str, input_type: str, fields: Any) -> tuple[Case, Any]:
+    """A consent mutation on A1's records: refused to anyone outside A1."""
+    return Case(mutation(field, input_type), lambda w: {"i": fields(w)}), refused_result(field)
+
+
+def school_query(field: str, select: str) -> tuple[Case, Any]:
+    return (
+        Case(
+            f"query($s: ID!) {{ {field}(schoolId: $s) {select} }}",
+            lambda w: {"s": str(w.school_a1)},
+        ),
+        null_with_error(field),
+    )
+
+
+def consent_of(w: World, **extra: Any) -> dict[str, Any]:
+    return {
+        "pupilId": str(w.pupil),
+        "consenterKind": "PARENT_CARER",
+        "parentCarerId": str(w.parent),
+        "method": "LETTER",
+        "reference": "x",
+        "receivedAt": NOW,
+        **extra,
+    }
+
+
+CHOICES = [{"media": ["PHOTO"], "channels": ["SCHOOL_WEBSITE"], "granted": True}]
+
+CONSENT: dict[str, tuple[Case, Any]] = {
+    "consentStatus": (
+        Case(
+            "query($p: ID!) { consentStatus(pupilId: $p, medium: PHOTO, channel: "
+            "SCHOOL_SOCIAL_MEDIA) { status decidedBy { reference } } }",
+            lambda w: {"p": str(w.pupil)},
+        ),
+        null_with_error("consentStatus"),
+    ),
+    "consentRegister": school_query(
+        "consentRegister", "{ edges { node { pupilId pupilName { value } } } }"
+    ),
+    "postingCheck": (
+        Case(
+            "query($c: ID!, $p: ID!) { postingCheck(channelId: $c, medium: PHOTO, "
+            "pupilIds: [$p]) { pupils { mayAppear } } }",
+            lambda w: {"c": str(w.channel), "p": str(w.pupil)},
+        ),
+        null_with_error("postingCheck"),
+    ),
+    "takedownQueue": school_query("takedownQueue", "{ edges { node { publicationId } } }"),
+    "channels": school_query("channels", "{ accountName purpose { value } }"),
+    "publications": school_query("publications", "{ edges { node { description { value } } } }"),
+    "recordCompetenceAssessment": consent_case(
+        "recordCompetenceAssessment",
+        "RecordCompetenceAssessmentInput",
+        lambda w: {"pupilId": str(w.pupil), "assessedAt": NOW, "competent": True},
+    ),
+    "giveConsent": consent_case(
+        "giveConsent",
+        "GiveConsentInput",
+        lambda w: consent_of(w, choices=CHOICES, statementVersion="v1"),
+    ),
+    "amendConsent": consent_case(
+        "amendConsent",
+        "AmendConsentInput",
+        lambda w: consent_of(w, choices=CHOICES, statementVersion="v1"),
+    ),
+    "withdrawConsent": consent_case(
+        "withdrawConsent",
+        "WithdrawConsentInput",
+        lambda w: consent_of(w, media=["PHOTO"], channels=["SCHOOL_SOCIAL_MEDIA"]),
+    ),
+    "confirmConsentForYear": consent_case(
+        "confirmConsentForYear",
+        "ConfirmConsentForYearInput",
+        lambda w: {"pupilId": str(w.pupil), "academicYear": academic_year_of(london_today())},
+    ),
+    "openChannel": consent_case(
+        "openChannel",
+        "OpenChannelInput",
+        lambda w: {
+            "schoolId": str(w.school_a1),
+            "kind": "SCHOOL_WEBSITE",
+            "platform": "Website",
+            "accountName": "x",
+            "masterAdministratorId": str(w.staff),
+            "purpose": "x",
+            "openedOn": "2025-09-01",
+            "riskAssessmentApprovedBy": "x",
+            "riskAssessmentApprover": "CEO",
+            "riskAssessmentApprovedOn": "2025-08-01",
+            "mfaEnabled": True,
+        },
+    ),
+    "authorisePoster": consent_case(
+        "authorisePoster",
+        "AuthorisePosterInput",
+        lambda w: {"channelId": str(w.channel), "staffMemberId": str(w.staff)},
+    ),
+    "revokePoster": consent_case(
+        "revokePoster",
+        "RevokePosterInput",
+        lambda w: {"channelId": str(w.channel), "staffMemberId": str(w.staff)},
+    ),
+    "closeChannel": consent_case(
+        "closeChannel",
+        "CloseChannelInput",
+        lambda w: {"channelId": str(w.channel), "closedOn": "2026-01-01"},
+    ),
+    "setPublicationApproval": consent_case(
+        "setPublicationApproval",
+        "SetPublicationApprovalInput",
+        lambda w: {"schoolId": str(w.school_a1), "required": True},
+    ),
+    "recordPublication": consent_case(
+        "recordPublication",
+        "RecordPublicationInput",
+        lambda w: {
+            "channelId": str(w.channel),
+            "postedAt": NOW,
+            "media": ["PHOTO"],
+            "pupilIds": [str(w.pupil)],
+            "identifiable": False,
+            "captionNamesAnyone": False,
+        },
+    ),
+    "approvePublication": consent_case(
+        "approvePublication",
+        "ApprovePublicationInput",
+        lambda w: {"publicationId": str(w.publication)},
+    ),
+    "recordTakedown": consent_case(
+        "recordTakedown",
+        "RecordTakedownInput",
+        lambda w: {"publicationId": str(w.publication), "outcome": "REMOVED", "doneAt": NOW},
+    ),
+}
+CASES.update(CONSENT)
 
 
 def schema_fields() -> set[str]:
