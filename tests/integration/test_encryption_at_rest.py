@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import psycopg
 from psycopg import sql
 
 from domain.access.policy import Principal, Role
+from domain.consent.commands import Choice
 from domain.shared.actor import acting_as
 from domain.staff_cases.model import HarmTests
 
@@ -18,6 +19,10 @@ REASON = "Dismissed-for-Plaintext-Reason"
 ALLEGATION = "Allegation-Plaintext-Description"
 CONCERN = "Concern-Plaintext-Details"
 DECLARED = "Declared-Plaintext-Relationship"
+COMPETENCE = "Competence-Plaintext-Notes"
+PURPOSE = "Channel-Plaintext-Purpose"
+CAPTION = "Publication-Plaintext-Description"
+TAKEDOWN = "Takedown-Plaintext-Reason"
 
 
 def test_no_table_holds_the_plaintext_of_a_sealed_field(container):
@@ -38,12 +43,13 @@ def test_no_table_holds_the_plaintext_of_a_sealed_field(container):
         app.record_allegation_outcome(case, "substantiated", datetime.now(UTC), ALLEGATION, REASON)
         app.raise_low_level_concern(staff, CONCERN, context=CONCERN)
         app.declare_social_media_relationship(staff, "Facebook", DECLARED)
+        _consent_and_publication(app, school, staff)
         app.record_staff_left(staff, date.today(), reason=REASON)
     for worker in container.workers():
         worker.catch_up()
 
     needles = [NAME, PARENT, DOB.isoformat(), REASON, "Philippa", "Bartholomew"]
-    needles += [ALLEGATION, CONCERN, DECLARED]
+    needles += [ALLEGATION, CONCERN, DECLARED, COMPETENCE, PURPOSE, CAPTION, TAKEDOWN]
     found = []
     with psycopg.connect(container.database.conninfo) as conn:
         tables = conn.execute(
@@ -75,6 +81,34 @@ def test_no_table_holds_the_plaintext_of_a_sealed_field(container):
                     found.append((table, needle))
     assert len(tables) > 8
     assert found == []
+
+
+def _consent_and_publication(app, school, staff) -> None:
+    """Consent with a competence note, a channel, a publication, its takedown and closing."""
+    now = datetime.now(UTC)
+    pupil, _ = app.register_pupil(school, NAME, DOB, 7)
+    parent, _ = app.link_parent(pupil, "mother", True, full_name=PARENT)
+    app.record_competence_assessment(pupil, now - timedelta(hours=4), False, notes=COMPETENCE)
+    app.give_consent(
+        pupil, "parent_carer", [Choice(["photo"], ["school_website"], True)], "email", "F-1",
+        "v1", now - timedelta(hours=4), parent_carer_id=parent,
+    )  # fmt: skip
+    poster, _ = app.register_staff_member(school, NAME, "teacher", "poster@x")
+    channel, _ = app.open_channel(
+        school, "school_website", "Website", "School site", staff, PURPOSE, date(2025, 9, 1),
+        "The head", "headteacher", date(2025, 8, 1), True,
+    )  # fmt: skip
+    app.authorise_poster(channel, poster, now - timedelta(hours=4))
+    publication, _ = app.record_publication(
+        channel, now - timedelta(hours=3), ["photo"], [pupil], True, False,
+        posted_by_id=poster, description=CAPTION,
+    )  # fmt: skip
+    app.withdraw_consent(
+        pupil, "parent_carer", ["photo"], ["school_website"], "letter", "L-1",
+        now - timedelta(hours=2), parent_carer_id=parent,
+    )  # fmt: skip
+    app.record_takedown(publication, "not_practicable", now - timedelta(hours=1), TAKEDOWN)
+    app.close_channel(channel, date.today(), reason=TAKEDOWN)
 
 
 def test_the_scan_would_find_plaintext_if_it_were_there(container):
