@@ -1,13 +1,16 @@
-"""`casework seed demo`: a demo trust with two schools, staff, pupils, parents and role grants."""
+"""`casework seed demo`: a demo trust with two schools, staff, pupils, parents, role grants, and
+each school's Facebook page with consent forms for three of its pupils."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from uuid import UUID
 
 from api.wiring import Container
 from domain.access.policy import Principal, Role
+from domain.application import CaseworkApplication
+from domain.consent.commands import Choice
 from domain.directory.aggregates import School, school_id_for_urn
 from domain.shared.actor import acting_as
 from domain.shared.errors import ValidationFailed
@@ -68,19 +71,57 @@ def seed_demo(container: Container) -> tuple[UUID, dict[str, UUID], int, bool]:
         app.configure_staff_cases(trust_id, "chair@demo.trust", "chair of governors")
     with acting_as(OPERATOR):
         for key, school_id in ids.items():
+            staff: dict[str, UUID] = {}
             for user in demo_users():
                 if user.school == key and user.role is not Role.STAFF_REPORTER:
                     role = "headteacher" if user.role is Role.HEADTEACHER else "teacher"
-                    app.register_staff_member(school_id, user.name, role, user.user_id)
-            app.register_staff_member(
+                    staff[user.user_id], _ = app.register_staff_member(
+                        school_id, user.name, role, user.user_id
+                    )
+            staff["teacher"], _ = app.register_staff_member(
                 school_id, f"Sam Jones ({key})", "teacher", f"teacher@{key}.demo"
             )
             app.register_staff_member(school_id, "Chris Volunteer", "volunteer")
+            pupils = []
             for full_name, dob, year in PUPILS:
                 pupil_id, _ = app.register_pupil(school_id, full_name, dob, year)
                 surname = full_name.split()[-1]
-                _, position = app.link_parent(pupil_id, "parent", True, full_name=f"Alex {surname}")
+                parent_id, position = app.link_parent(
+                    pupil_id, "parent", True, full_name=f"Alex {surname}"
+                )
+                pupils.append((pupil_id, parent_id))
+            position = _consent(app, school_id, staff[f"dsl@{key}.demo"], staff["teacher"], pupils)
     return trust_id, ids, position, True
+
+
+def _consent(
+    app: CaseworkApplication,
+    school_id: UUID,
+    administrator: UUID,
+    poster: UUID,
+    pupils: list[tuple[UUID, UUID]],
+) -> int:
+    """The school's Facebook page with its teacher authorised to post, and consent forms for
+    the first three pupils (the third refusing videos); the fourth has no record."""
+    received = datetime(2025, 9, 3, 8, 30, tzinfo=UTC)
+    channel, _ = app.open_channel(
+        school_id, "school_social_media", "Facebook", "Demo school news", administrator,
+        "Celebrating pupils' successes and school events", date(2025, 9, 1), "Head of school",
+        "headteacher", date(2025, 8, 20), True,
+    )  # fmt: skip
+    position = app.authorise_poster(channel, poster, received)[1]
+    for number, (pupil_id, parent_id) in enumerate(pupils[:3]):
+        choices = [Choice(["photo", "video"], ["school_social_media", "school_website"], True)]
+        if number == 2:
+            choices = [
+                Choice(["photo"], ["school_social_media", "school_website"], True),
+                Choice(["video"], ["school_social_media", "school_website"], False),
+            ]
+        _, position = app.give_consent(
+            pupil_id, "parent_carer", choices, "paper_form", f"Joiner form {number + 1}",
+            "2025-09 v1", received, parent_carer_id=parent_id,
+        )  # fmt: skip
+    return position
 
 
 def grant_if_missing(
