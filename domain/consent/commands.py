@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partialmethod
 from uuid import UUID, uuid4
 
 from domain.access.policy import Action, Target, authorise, permits
@@ -293,8 +294,10 @@ class ConsentCommands(CaseworkBase):
             for (m, ch), granted in decided.items()
         ]
 
-    def give_consent(
+    def _form(
         self,
+        event_class: type,
+        needs_record: bool,
         pupil_id: UUID,
         consenter_kind: str,
         choices: Sequence[Choice],
@@ -304,9 +307,8 @@ class ConsentCommands(CaseworkBase):
         received_at: datetime,
         parent_carer_id: UUID | None = None,
     ) -> tuple[UUID, int]:
-        """A consent form: decisions for any combination of media and channels."""
         return self._decision(
-            ConsentRecord.ConsentGiven,
+            event_class,
             pupil_id,
             consenter_kind,
             parent_carer_id,
@@ -314,34 +316,14 @@ class ConsentCommands(CaseworkBase):
             method,
             reference,
             received_at,
-            needs_record=False,
+            needs_record=needs_record,
             statement_version=required_text("statementVersion", statement_version, 50),
         )
 
-    def amend_consent(
-        self,
-        pupil_id: UUID,
-        consenter_kind: str,
-        choices: Sequence[Choice],
-        method: str,
-        reference: str,
-        statement_version: str,
-        received_at: datetime,
-        parent_carer_id: UUID | None = None,
-    ) -> tuple[UUID, int]:
-        """A written change to some combinations, effective from receipt."""
-        return self._decision(
-            ConsentRecord.ConsentAmended,
-            pupil_id,
-            consenter_kind,
-            parent_carer_id,
-            self._choices(choices),
-            method,
-            reference,
-            received_at,
-            needs_record=True,
-            statement_version=required_text("statementVersion", statement_version, 50),
-        )
+    # A consent form: decisions for any combination of media and channels, from receipt.
+    give_consent = partialmethod(_form, ConsentRecord.ConsentGiven, False)
+    # A written change to some combinations, effective from receipt (needs an earlier form).
+    amend_consent = partialmethod(_form, ConsentRecord.ConsentAmended, True)
 
     def withdraw_consent(
         self,
