@@ -418,7 +418,8 @@ class ConsentQuery:
     @strawberry.field(
         description="The school's consent register: each pupil on roll at `at` (default now) "
         "with every medium and channel as at that instant. `gapsOnly`: just the pupils with no "
-        "record, or none for `academicYear` (default the current one, e.g. 2026/27).",
+        "record, or none for `academicYear` (default the current one, e.g. 2026/27). Each "
+        "pupil listed is written to the access log.",
         extensions=[ReadYourWrites(CONSENT)],
     )
     def consent_register(
@@ -446,6 +447,8 @@ class ConsentQuery:
         )
         people = {p.pupil_id: p for p in page.items}
         judged = queries.judge(people, queries.standing(ctx.conn, list(people), instant), instant)
+        for p in page.items:  # each line names a pupil: a read of their record
+            ctx.log_read("consent_register", "pupil", p.pupil_id, target)
         entries = [_register_entry(p, judged[p.pupil_id], instant, year) for p in page.items]
         return connection(page, entries)
 

@@ -504,3 +504,27 @@ def test_a_closed_channel_refuses_publications(setting: Setting) -> None:
     result = publish(s.teacher, s.channel, [])
 
     assert result["code"] == "CHANNEL_CLOSED"
+
+
+def test_reading_a_pupil_in_the_consent_register_is_logged(
+    setting: Setting, live, settings
+) -> None:
+    s = setting
+    gaps = (
+        "query($s: ID!, $pos: Position) { consentRegister(schoolId: $s, gapsOnly: true, "
+        "first: 100, minPosition: $pos) { edges { node { pupilId } } } }"
+    )
+    s.lead.data(gaps, {"s": s.school, "pos": s.position})
+    dpo = Client(live.url, settings, "dpo@demo.trust")
+
+    log = dpo.data(
+        "query($r: ID!) { accessLog(recordId: $r, first: 100) { edges { node { userId "
+        "recordType action } } } }",
+        {"r": s.pupil},
+    )["accessLog"]["edges"]
+
+    assert {
+        "userId": "datalead@primary.demo",
+        "recordType": "pupil",
+        "action": "consent_register",
+    } in [e["node"] for e in log]
