@@ -1,7 +1,9 @@
-"""Synthetic casework data: trusts, schools, people, role grants and two years of incidents.
+"""Synthetic casework data: trusts, schools, people, role grants, two years of incidents, and
+image and video consent.
 
-What it makes (defaults; every choice comes from one seeded ``random.Random``, so a run with the
-same options makes the same records, ids included):
+What it makes (defaults; every choice comes from a ``random.Random`` seeded with ``--seed`` (the
+consent from a second one, of its own), so a run with the same options makes the same records,
+ids included):
 
 - ~20 trusts of ~10 schools (``--schools 200``): primaries (Reception to Year 6) and secondaries
   (Years 7 to 11, some with a sixth form), ~300 pupils each with dates of birth that fit their
@@ -21,12 +23,23 @@ same options makes the same records, ids included):
   DSL or deputy, most with 1 to 3 actions (some planned follow-ups, a few now overdue), most
   closed with lessons learnt; recent ones still open or awaiting triage, a few long stuck; some
   with evidence files (never imagery on a nudes incident), linked to an earlier incident, or
-  reopened; a few about a member of staff's conduct, handled by the headteacher.
+  reopened; a few about a member of staff's conduct, handled by the headteacher;
+- image and video consent (on top of ``--events``, about half as many again; ``--no-consent``
+  leaves it out, and everything else is the same either way): for ~9 in 10 pupils a consent form
+  from a parent or carer with parental responsibility (or from the pupil, after a competence
+  assessment says they can; some older secondary pupils) received when they joined or at the
+  start of the period, granting most media and channels and refusing some (press most often,
+  then the prospectus and the trust's social media); a few amendments and withdrawals later, a
+  second parent's form now and then, the data lead's yearly confirmations; the school's social
+  media channel (half the schools also their website) with one or two staff authorised to post,
+  posts of groups from a year group with consent at the time (a few pseudonymised), and the
+  takedowns withdrawals and narrowing amendments queue, most then done.
 
 How: only through the real write model. Each record is a real aggregate (``Trust``, ``School``,
-``Pupil``, ``StaffMember``, ``ParentCarer``, ``UserAccess``, ``Incident``) whose own methods make
-the events, inside ``acting_as(...)`` of a plausible user (the school's DSL triages, its data lead
-registers pupils, ...), so every event names a real user id as its actor. Personal fields are
+``Pupil``, ``StaffMember``, ``ParentCarer``, ``UserAccess``, ``Incident``, ``ConsentRecord``,
+``Channel``, ``Publication``) whose own methods make the events, inside ``acting_as(...)`` of a
+plausible user (the school's DSL triages, its data lead registers pupils and records consent
+forms, a poster records their posts, ...), so every event names a real user id as its actor. Personal fields are
 sealed with each subject's own data key (``keyring.session()``, ``new_subject``, ``seal``), and
 aggregates are saved with ``app.record(*aggregates, new_keys=...)`` a few hundred at a time, one
 transaction per batch, keys and evidence files in the same transaction. Nothing goes through
@@ -53,6 +66,7 @@ from __future__ import annotations
 import argparse
 import bisect
 import hashlib
+import heapq
 import itertools
 import json
 import logging
@@ -65,6 +79,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 from uuid import UUID
@@ -86,6 +101,19 @@ from api.settings import Settings
 from api.wiring import Container, build
 from domain.access.aggregates import UserAccess, access_id_for
 from domain.access.policy import Grant, Principal, Role
+from domain.consent.aggregates import Channel, ConsentRecord, Publication
+from domain.consent.model import (
+    ALL_COMBINATIONS,
+    ConsentChannel,
+    ConsenterKind,
+    ConsentMethod,
+    ConsentStatus,
+    Lapse,
+    Medium,
+    RiskAssessmentApprover,
+    TakedownOutcome,
+    academic_year_of,
+)
 from domain.directory.aggregates import (
     ParentCarer,
     Pupil,
@@ -99,7 +127,7 @@ from domain.incidents.aggregates import Incident
 from domain.incidents.model import ActionKind, Device, Part, Risk, Source
 from domain.shared.actor import acting_as
 from domain.shared.aggregate import CaseworkAggregate
-from domain.shared.calendar import LONDON, is_working_day
+from domain.shared.calendar import LONDON, end_of_london_day, is_working_day
 from domain.shared.sealing import SealingSession
 
 T = TypeVar("T")
@@ -118,6 +146,7 @@ class Options:
     seed: int = 20240901
     batch_size: int = 300  # aggregates per transaction
     simulated_clock: bool = True
+    consent: bool = True  # image and video consent, channels and publications (on top)
 
 
 @dataclass
@@ -134,6 +163,12 @@ class SchoolSample:
     pupil_ids: list[str]  # pupils on roll, for new reports
     repeat_pupil_ids: list[str]  # pupils in the most incidents, most first
     repeat_pupil_incidents: list[int]
+    data_lead_user_id: str = ""
+    roll_pupil_ids: list[str] = field(default_factory=list)  # every pupil on roll now
+    channel_id: str | None = None  # its social media channel (None: no consent data)
+    poster_user_id: str | None = None  # a member of staff authorised to post on it
+    consent_records: int = 0  # pupils with a consent record
+    publications: int = 0
 
 
 @dataclass
@@ -167,7 +202,13 @@ class Generated:
                 "max": max(s.incidents for s in self.schools),
             },
             "sample": [
-                asdict(s) | {"pupil_ids": s.pupil_ids[:5], "more_pupil_ids": len(s.pupil_ids) - 5}
+                asdict(s)
+                | {
+                    "pupil_ids": s.pupil_ids[:5],
+                    "more_pupil_ids": len(s.pupil_ids) - 5,
+                    "roll_pupil_ids": s.roll_pupil_ids[:5],
+                    "more_roll_pupil_ids": max(0, len(s.roll_pupil_ids) - 5),
+                }
                 for s in self.typical(2)
             ],
         }
@@ -581,6 +622,50 @@ EVIDENCE_KINDS = (
     ("parent-email.eml", "message/rfc822"),
 )
 LEAVING_DESTINATIONS = ("Moved out of area", "Another local school", "Elective home education")
+# Image and video consent: how often a form refuses a channel (both media); press and the
+# prospectus most often, the school's own website least.
+CONSENT_REFUSALS: dict[ConsentChannel, float] = {
+    ConsentChannel.SCHOOL_SOCIAL_MEDIA: 0.08,
+    ConsentChannel.TRUST_SOCIAL_MEDIA: 0.12,
+    ConsentChannel.SCHOOL_WEBSITE: 0.04,
+    ConsentChannel.PROSPECTUS_MARKETING: 0.2,
+    ConsentChannel.PRESS: 0.35,
+}
+VIDEO_REFUSAL = 0.06  # otherwise granted, but not video
+NARROWED_CHANNELS = (  # what an amendment most often takes back
+    ConsentChannel.PRESS,
+    ConsentChannel.PROSPECTUS_MARKETING,
+    ConsentChannel.TRUST_SOCIAL_MEDIA,
+    ConsentChannel.SCHOOL_SOCIAL_MEDIA,
+)
+SOCIAL_PLATFORMS = ("Facebook", "Instagram", "X")
+CHANNEL_PURPOSES = {
+    ConsentChannel.SCHOOL_SOCIAL_MEDIA: "Celebrating pupils' work and sharing school news and "
+    "events with families and the local community.",
+    ConsentChannel.SCHOOL_WEBSITE: "Statutory information, news and galleries of school life "
+    "for families and prospective parents.",
+}
+POSTS = (
+    "Sports day: well done to everyone who took part.",
+    "Our school trip to the museum.",
+    "Harvest festival assembly.",
+    "Science week experiments.",
+    "Celebrating World Book Day.",
+    "The school choir at the Christmas concert.",
+    "Art work from this term's topic.",
+    "Football team: through to the county final.",
+    "Eco club planting in the school garden.",
+    "Maths challenge winners.",
+)
+COMPETENCE_NOTES = (
+    "Discussed what the school's channels are and who sees them; the pupil explained it back.",
+    "Pupil understands that posts may be shared beyond the school and could not be recalled.",
+    "Pupil did not yet understand how images can be reshared; to be revisited next year.",
+)
+NOT_PRACTICABLE = (
+    "Printed in the local paper; the article cannot be recalled.",
+    "Prospectus already distributed; the pupil is left out of the reprint.",
+)
 
 
 # --- small helpers -------------------------------------------------------------------------------
@@ -738,6 +823,7 @@ class SchoolState:
     school_id: UUID
     name: str
     secondary: bool
+    head_name: str
     head: User
     dsl: User
     deputy: User
@@ -747,6 +833,7 @@ class SchoolState:
     year_of: dict[UUID, int]
     left_on: dict[UUID, date]
     parents_of: dict[UUID, list[UUID]]
+    responsible_for: dict[UUID, list[UUID]]  # pupil: the parents and carers with responsibility
     staff_to_name: list[UUID]  # staff records an incident may name (not the DSLs or head)
     pupil_pick: Weighted[UUID]
     by_year: dict[int, Weighted[UUID]]
@@ -772,6 +859,7 @@ class Generator:
         self.writer = Writer(container, options.batch_size)
         self.counts: Counter[str] = Counter()
         self.samples: list[SchoolSample] = []
+        self.consent_events = 0
         self._used_user_ids: set[str] = set()
         self._access: dict[str, UserAccess] = {}
         self.urns = self.school_urns(options)
@@ -853,12 +941,19 @@ class Generator:
                     )
                     directory_events += self.writer.generated - before
                     # this school's share of the events still to make, after an estimate of
-                    # the directories of the schools still to come
+                    # the directories of the schools still to come (consent comes on top, so
+                    # the directory and incidents are the same with or without it)
                     to_come = directory_events / (number + 1) * (options.schools - number - 1)
-                    pool = options.min_events - self.writer.generated - to_come
+                    made = self.writer.generated - self.consent_events
+                    pool = options.min_events - made - to_come
                     share = weights[number] / sum(weights[number:])
                     self.incidents(school, self.writer.generated + max(0.0, pool * share))
-                    self.samples.append(self.sample(school))
+                    consent = None
+                    if options.consent:
+                        before = self.writer.generated
+                        consent = SchoolConsent(self, school).run()
+                        self.consent_events += self.writer.generated - before
+                    self.samples.append(self.sample(school, consent))
                     number += 1
                     progress(number, self.writer.generated)
             self.writer.flush()
@@ -1026,6 +1121,7 @@ class Generator:
         year_of: dict[UUID, int] = {}
         left_on: dict[UUID, date] = {}
         parents_of: dict[UUID, list[UUID]] = {}
+        responsible_for: dict[UUID, list[UUID]] = {}
         self.at(self.setup_time(30))
         with acting_as(data_lead.principal):
             while len(pupils) < pupil_total:
@@ -1062,6 +1158,8 @@ class Generator:
                     for child in family:
                         parent.link_to(child.id, relationship, responsibility)
                         parents_of.setdefault(child.id, []).append(parent_id)
+                        if responsibility:
+                            responsible_for.setdefault(child.id, []).append(parent_id)
                     writer.add(parent)
                     self.counts["parents"] += 1
                 # a few leave during the period
@@ -1097,6 +1195,7 @@ class Generator:
             school_id=school_id,
             name=name,
             secondary=secondary,
+            head_name=" ".join(head_name),
             head=head,
             dsl=dsl,
             deputy=deputy,
@@ -1106,6 +1205,7 @@ class Generator:
             year_of=year_of,
             left_on=left_on,
             parents_of=parents_of,
+            responsible_for=responsible_for,
             staff_to_name=staff_to_name,
             pupil_pick=Weighted(pupils, weights),
             by_year=by_year,
@@ -1458,9 +1558,10 @@ class Generator:
             seal.seal(incident.id, rng.choice(POLICY_CHANGES)) if rng.random() < 0.25 else None,
         )
 
-    def sample(self, school: SchoolState) -> SchoolSample:
+    def sample(self, school: SchoolState, consent: ConsentSample | None = None) -> SchoolSample:
         repeat = school.involvement.most_common(6)
         on_roll = [p for p in school.pupils if p not in school.left_on]
+        consent = consent or ConsentSample()
         return SchoolSample(
             trust_id=str(school.trust_id),
             school_id=str(school.school_id),
@@ -1472,7 +1573,506 @@ class Generator:
             pupil_ids=[str(p) for p in on_roll[:40]],
             repeat_pupil_ids=[str(p) for p, _ in repeat],
             repeat_pupil_incidents=[n for _, n in repeat],
+            data_lead_user_id=school.data_lead.user_id,
+            roll_pupil_ids=[str(p) for p in on_roll],
+            channel_id=consent.channel_id,
+            poster_user_id=consent.poster_user_id,
+            consent_records=consent.records,
+            publications=consent.publications,
         )
+
+
+# --- image and video consent ---------------------------------------------------------------------
+
+
+@dataclass
+class ConsentSample:
+    channel_id: str | None = None
+    poster_user_id: str | None = None
+    records: int = 0
+    publications: int = 0
+
+
+Happening = Callable[[datetime], None]
+
+
+class SchoolConsent:
+    """One school's image and video consent: its official channels (the social media account,
+    often the website too) with a member of staff authorised to post; a consent form for most
+    pupils from a person with parental responsibility (or from the pupil, after a competence
+    assessment says they can) around when they joined; a few amendments and withdrawals later;
+    the data lead's yearly confirmations; posts featuring pupils with consent; and the takedowns
+    a withdrawal puts in the queue.
+
+    Everything happens in time order, through the aggregates' own methods and with the checks
+    ``ConsentCommands`` makes (who may decide, what may be withdrawn, who may appear in a post,
+    which posts a narrowing queues), so every event is one the command would have recorded when
+    it was. Each school draws from a stream of its own, so the rest of the data set does not
+    depend on it, nor one school's consent on another's; and nothing drawn depends on the time
+    the generator runs, only what has happened by then.
+    """
+
+    def __init__(self, generator: Generator, school: SchoolState) -> None:
+        self.g = generator
+        self.school = school
+        self.rng = random.Random(f"consent-{generator.options.seed}-{school.school_id}")
+        self.records: dict[UUID, ConsentRecord] = {}
+        self.lapses = {
+            pupil: Lapse(left, end_of_london_day(left), pupil)
+            for pupil, left in school.left_on.items()
+        }
+        self.publications: dict[UUID, Publication] = {}
+        self._queue: list[tuple[datetime, int, Happening]] = []
+        self._order = itertools.count()
+        self._serial = itertools.count(1)
+
+    # -- the run
+
+    def run(self) -> ConsentSample:
+        channel, poster = self.open_channel(ConsentChannel.SCHOOL_SOCIAL_MEDIA, 0.2)
+        if self.rng.random() < 0.5:
+            self.open_channel(ConsentChannel.SCHOOL_WEBSITE, 0.04)
+        for pupil in self.school.pupils:
+            self.plan_form(pupil)
+        while self._queue:
+            when, _, happening = heapq.heappop(self._queue)
+            if when >= self.g.now:
+                break  # the rest is still to come
+            self.g.at(when)
+            happening(when)
+            self.g.writer.unit_done()
+        return ConsentSample(
+            channel_id=str(channel.id),
+            poster_user_id=poster.user_id,
+            records=len(self.records),
+            publications=len(self.publications),
+        )
+
+    def later(self, when: datetime, happening: Happening) -> None:
+        heapq.heappush(self._queue, (when, next(self._order), happening))
+
+    def uuid(self) -> UUID:
+        return UUID(int=self.rng.getrandbits(128), version=4)
+
+    def reference(self, prefix: str, when: datetime) -> str:
+        return f"{prefix}-{when.year}-{next(self._serial):04d}"
+
+    def working(self, day: date, first: float = 8.5, last: float = 16.5) -> datetime:
+        """A time on ``day`` (or the next working day) in working hours."""
+        return working_time(at_london(day, self.rng.uniform(first, last)), self.rng)
+
+    @staticmethod
+    def staff_id(user: User) -> UUID:
+        return next(iter(user.subject_of))
+
+    # -- channels and posts
+
+    def open_channel(self, kind: ConsentChannel, posts_per_day: float) -> tuple[Channel, User]:
+        """An existing channel entered in the register before the period, a poster authorised
+        on it, and its posts (``posts_per_day`` on a school day) planned."""
+        g, rng, school = self.g, self.rng, self.school
+        entered = at_london(g.period_start, 9) - timedelta(days=rng.uniform(3, 20))
+        opened_on = g.period_start - timedelta(days=rng.randint(60, 2000))
+        if kind is ConsentChannel.SCHOOL_SOCIAL_MEDIA:
+            platform = rng.choice(SOCIAL_PLATFORMS)
+            account = "@" + "".join(w for w in school.name.split() if w.isalpha())[:28]
+        else:
+            platform = "School website"
+            account = f"www.{school.name.split()[0].lower()}.sch.example"
+        administrator = school.head if rng.random() < 0.6 else school.data_lead
+        approver = rng.choices(list(RiskAssessmentApprover), (85, 15))[0]
+        staff = school.reporters or [school.data_lead]
+        posters = rng.sample(staff, min(len(staff), rng.choice((1, 1, 2))))
+        seal = g.seal
+        g.at(entered)
+        with acting_as(school.head.principal):
+            channel_id = seal.new_subject(self.uuid())
+            channel: Channel = Channel._create(
+                Channel.Opened,
+                id=channel_id,
+                kind=kind.value,
+                platform=platform,
+                account_name=account,
+                master_administrator_id=self.staff_id(administrator),
+                purpose=seal.seal(channel_id, CHANNEL_PURPOSES[kind]),
+                opened_on=opened_on,
+                risk_assessment_approved_by=school.head_name,
+                risk_assessment_approver=approver.value,
+                risk_assessment_approved_on=opened_on - timedelta(days=rng.randint(1, 30)),
+                mfa_enabled=rng.random() < 0.95,
+                trust_id=school.trust_id,
+                school_id=school.school_id,
+            )
+            for poster in posters:
+                channel.authorise_poster(self.staff_id(poster), poster.user_id, entered)
+        g.writer.add(channel)
+        g.writer.unit_done()
+        g.counts["channels"] += 1
+        day = g.period_start
+        while day < g.today:
+            if school_day(day) and rng.random() < posts_per_day:
+                posted = at_london(day, rng.uniform(9.5, 17.5))
+                recorded = posted + timedelta(minutes=rng.uniform(2, 90))
+                self.later(recorded, partial(self.publish, channel, rng.choice(posters), posted))
+            day += timedelta(days=1)
+        return channel, posters[0]
+
+    def granted(self, pupil: UUID, media: list[str], channel: str, at: datetime) -> bool:
+        record = self.records.get(pupil)
+        lapse = self.lapses.get(pupil)
+        return record is not None and all(
+            record.answer(m, channel, at, lapse).status is ConsentStatus.GRANTED for m in media
+        )
+
+    def publish(self, channel: Channel, poster: User, posted: datetime, when: datetime) -> None:
+        """A post of a group from one year group, each shown identifiably with consent at
+        ``posted`` (as ``record_publication`` requires); a few pseudonymised."""
+        g, rng, school = self.g, self.rng, self.school
+        media = rng.choices((["photo"], ["video"], ["photo", "video"]), (75, 15, 10))[0]
+        identifiable = rng.random() < 0.9
+        classmates = school.by_year[rng.choice(list(school.by_year))].items
+        if identifiable:
+            eligible = [p for p in classmates if self.granted(p, media, channel.kind, posted)]
+        else:
+            lapses = self.lapses
+            eligible = [p for p in classmates if p not in lapses or lapses[p].effective_at > posted]
+        if not eligible:
+            return
+        count = rng.choices((1, 2, 3, 4, 6, 8, 12), (12, 15, 20, 20, 15, 10, 8))[0]
+        pupils = rng.sample(eligible, min(count, len(eligible)))
+        seal = g.seal
+        with acting_as(poster.principal):  # an authorised poster records their own posts
+            publication_id = seal.new_subject(self.uuid())
+            publication: Publication = Publication._create(
+                Publication.Recorded,
+                id=publication_id,
+                channel_id=channel.id,
+                channel=channel.kind,
+                posted_at=posted,
+                media=media,
+                pupil_ids=pupils,
+                identifiable=identifiable,
+                caption_names_anyone=identifiable and rng.random() < 0.1,
+                posted_by=poster.user_id,
+                description=seal.seal(publication_id, rng.choice(POSTS)),
+                link=f"https://posts.example/{publication_id.hex[:12]}",
+                needs_approval=False,
+                trust_id=school.trust_id,
+                school_id=school.school_id,
+            )
+            self.publications[publication_id] = publication
+            g.counts["publications"] += 1
+            for pupil in pupils if identifiable else []:
+                record = self.records[pupil]
+                record.featured_in(publication_id, channel.kind, media, posted)
+                g.writer.add(record)
+                objection = record.objection(media, channel.kind, when, self.lapses.get(pupil))
+                if objection is not None:  # as the command: queued at once
+                    self.request_takedown(publication, pupil, objection.effective_at, record, when)
+        g.writer.add(publication)
+
+    def request_takedown(
+        self,
+        publication: Publication,
+        pupil: UUID,
+        received: datetime,
+        record: ConsentRecord,
+        when: datetime,
+    ) -> None:
+        if publication.removed or pupil in publication.pending_takedown:
+            return
+        publication.request_takedown(pupil, received, record.version)
+        self.g.writer.add(publication)
+        self.g.counts["takedowns_requested"] += 1
+        done = working_time(when + timedelta(hours=self.rng.uniform(2, 240)), self.rng)
+        self.later(done, partial(self.take_down, publication))
+
+    def take_down(self, publication: Publication, when: datetime) -> None:
+        """The data lead records the takedown: removed, or not reasonably practicable."""
+        if not publication.pending_takedown:
+            return
+        g, rng = self.g, self.rng
+        with acting_as(self.school.data_lead.principal):
+            if rng.random() < 0.85:
+                publication.record_takedown(TakedownOutcome.REMOVED.value, None, when)
+            else:
+                reason = g.seal.seal(publication.id, rng.choice(NOT_PRACTICABLE))
+                publication.record_takedown(TakedownOutcome.NOT_PRACTICABLE.value, reason, when)
+        g.writer.add(publication)
+        g.counts["takedowns_done"] += 1
+
+    # -- consent forms and what follows them
+
+    def year_group_in(self, pupil: UUID, start_year: int) -> int:
+        """The pupil's year group in the academic year starting in September ``start_year``."""
+        return self.school.year_of[pupil] - (self.g.year_start - start_year)
+
+    def plan_form(self, pupil: UUID) -> None:
+        """Most families return the form when the pupil joins (or at the start of the period,
+        when the school began keeping the record here); a few never do."""
+        g, rng = self.g, self.rng
+        if rng.random() >= 0.92:
+            return
+        secondary = self.school.secondary
+        entry = 7 if secondary else 0
+        if secondary and self.school.year_of[pupil] >= 12 and rng.random() < 0.3:
+            entry = 12  # joined the sixth form from another school
+        joined = g.year_start - (self.school.year_of[pupil] - entry)
+        start_year = max(joined, g.period_start.year)
+        late = rng.choices(
+            (rng.randint(0, 6), rng.randint(7, 30), rng.randint(31, 150)), (55, 35, 10)
+        )[0]
+        received = self.working(date(start_year, 9, 1) + timedelta(days=late), 8, 18)
+        recorded = working_time(received + timedelta(hours=rng.uniform(0.2, 72)), rng)
+        self.later(recorded, partial(self.form, pupil, received, start_year))
+
+    def on_roll(self, pupil: UUID, at: datetime) -> bool:
+        lapse = self.lapses.get(pupil)
+        return lapse is None or at < lapse.effective_at
+
+    def consenter(
+        self, record: ConsentRecord | None, pupil: UUID, received: datetime, assess: float
+    ) -> tuple[ConsenterKind, UUID | None] | None:
+        """Who decides: the pupil if assessed competent (assessing an older secondary pupil
+        first, with probability ``assess``), else a person with parental responsibility."""
+        rng = self.rng
+        parents = self.school.responsible_for.get(pupil, [])
+        competent = record.competent_at(received) if record is not None else None
+        start_year = academic_year_start(received.astimezone(LONDON).date())
+        older = self.year_group_in(pupil, start_year) >= 10
+        if competent is None and older and rng.random() < assess:
+            record = self.record_for(pupil)
+            assessed = received - timedelta(days=rng.uniform(1, 20))
+            competent = rng.random() < 0.85
+            notes = rng.choice(COMPETENCE_NOTES[:2]) if competent else COMPETENCE_NOTES[2]
+            sealed = self.g.seal.seal(pupil, notes) if rng.random() < 0.5 else None
+            record.assess_competence(assessed, competent, sealed)
+            self.g.writer.add(record)
+            self.g.counts["competence_assessments"] += 1
+        if competent and (not parents or rng.random() < 0.7):
+            return ConsenterKind.PUPIL, None
+        if parents:
+            return ConsenterKind.PARENT_CARER, rng.choice(parents)
+        return None
+
+    def record_for(self, pupil: UUID) -> ConsentRecord:
+        record = self.records.get(pupil)
+        if record is None:  # opened with its first event, as the command does
+            record = ConsentRecord.open(pupil, self.school.trust_id, self.school.school_id)
+            self.records[pupil] = record
+            self.g.counts["consent_records"] += 1
+        return record
+
+    def decide(
+        self,
+        pupil: UUID,
+        event_class: type[ConsentRecord._Decided],
+        who: tuple[ConsenterKind, UUID | None],
+        choices: list[dict[str, str]],
+        method: ConsentMethod,
+        reference: str,
+        received: datetime,
+        when: datetime,
+        **extra: str,
+    ) -> None:
+        """Record a decision and queue the posts it narrows (``ConsentCommands._takedowns``)."""
+        record = self.record_for(pupil)
+        kind, parent = who
+        record.decide(
+            event_class, kind.value, parent, choices, method.value, reference, received, **extra
+        )
+        self.g.writer.add(record)
+        narrowed = {(c["medium"], c["channel"]) for c in choices if c["decision"] != "granted"}
+        if not narrowed:
+            return
+        for featured, objection in record.publications_to_take_down(when, self.lapses.get(pupil)):
+            if any((m, featured.channel) in narrowed for m in featured.media):
+                publication = self.publications[featured.publication_id]
+                self.request_takedown(publication, pupil, objection.effective_at, record, when)
+
+    def form(self, pupil: UUID, received: datetime, start_year: int, when: datetime) -> None:
+        g, rng = self.g, self.rng
+        if not self.on_roll(pupil, received):
+            return
+        with acting_as(self.school.data_lead.principal):
+            who = self.consenter(None, pupil, received, 0.3)
+            if who is None:
+                return  # nobody on record may decide (a foster carer, say): no form
+            refused = {c for c, p in CONSENT_REFUSALS.items() if rng.random() < p}
+            no_video = rng.random() < VIDEO_REFUSAL
+            choices = [
+                {
+                    "medium": m.value,
+                    "channel": c.value,
+                    "decision": "refused"
+                    if c in refused or (no_video and m is Medium.VIDEO)
+                    else "granted",
+                }
+                for m, c in ALL_COMBINATIONS
+            ]
+            method = rng.choices(
+                (ConsentMethod.ONLINE_FORM, ConsentMethod.PAPER_FORM, ConsentMethod.EMAIL),
+                (50, 45, 5),
+            )[0]
+            self.decide(
+                pupil,
+                ConsentRecord.ConsentGiven,
+                who,
+                choices,
+                method,
+                self.reference("CF", received),
+                received,
+                when,
+                statement_version=f"{start_year}.1",
+            )
+        g.counts["consent_forms"] += 1
+        # the other parent sends their own form now and then
+        parents = self.school.responsible_for.get(pupil, [])
+        if who[0] is ConsenterKind.PARENT_CARER and len(parents) > 1 and rng.random() < 0.05:
+            other = next(p for p in parents if p != who[1])
+            received = received + timedelta(days=rng.uniform(1, 10))
+            self.later(
+                working_time(received + timedelta(hours=4), rng),
+                partial(self.second_form, pupil, other, received, start_year),
+            )
+        for year in range(start_year + 1, g.year_start + 1):  # the yearly confirmation
+            if rng.random() < (0.7 if year == g.year_start else 0.6):
+                self.later(
+                    self.working(date(year, 9, 1) + timedelta(days=rng.randint(2, 45)), 9, 16),
+                    partial(self.confirm, pupil, academic_year_of(date(year, 9, 1))),
+                )
+        if rng.random() < 0.08:
+            self.later(self.some_time_after(when), partial(self.amend, pupil))
+        if rng.random() < 0.05:
+            self.later(self.some_time_after(when), partial(self.withdraw, pupil))
+
+    def some_time_after(self, when: datetime) -> datetime:
+        """Within two years of ``when``; if that is still to come, it has not happened yet."""
+        day = (when + timedelta(days=self.rng.uniform(1, 730))).astimezone(LONDON).date()
+        return self.working(day)
+
+    def second_form(
+        self, pupil: UUID, parent: UUID, received: datetime, start_year: int, when: datetime
+    ) -> None:
+        """The other parent's own form: the same, perhaps refusing press (refusal wins)."""
+        if not self.on_roll(pupil, received):
+            return
+        press = "refused" if self.rng.random() < 0.5 else "granted"
+        choices = [
+            {
+                "medium": m.value,
+                "channel": c.value,
+                "decision": press if c is ConsentChannel.PRESS else "granted",
+            }
+            for m, c in ALL_COMBINATIONS
+        ]
+        with acting_as(self.school.data_lead.principal):
+            self.decide(
+                pupil,
+                ConsentRecord.ConsentGiven,
+                (ConsenterKind.PARENT_CARER, parent),
+                choices,
+                ConsentMethod.PAPER_FORM,
+                self.reference("CF", received),
+                received,
+                when,
+                statement_version=f"{start_year}.1",
+            )
+        self.g.counts["consent_forms"] += 1
+
+    def confirm(self, pupil: UUID, academic_year: str, when: datetime) -> None:
+        """The data lead confirms the record is up to date (``confirm_consent_for_year``)."""
+        record = self.records.get(pupil)
+        if record is None or not record.has_decisions or not self.on_roll(pupil, when):
+            return
+        if academic_year in record.confirmed_years:
+            return
+        with acting_as(self.school.data_lead.principal):
+            record.confirm_for_year(academic_year)
+        self.g.writer.add(record)
+        self.g.counts["confirmations"] += 1
+
+    def amend(self, pupil: UUID, when: datetime) -> None:
+        """A written change: take back a channel or two, or grant what was refused."""
+        rng = self.rng
+        received = when - timedelta(hours=rng.uniform(0, 48))
+        record = self.records.get(pupil)
+        if record is None or not self.on_roll(pupil, received):
+            return
+        with acting_as(self.school.data_lead.principal):
+            who = self.consenter(record, pupil, received, 0.5)
+            if who is None:
+                return
+            refused = [
+                c
+                for c in ConsentChannel
+                if record.answer("photo", c.value, received, None).status is ConsentStatus.REFUSED
+            ]
+            if refused and rng.random() < 0.4:
+                channels, granted = rng.sample(refused, min(len(refused), 2)), "granted"
+            else:
+                channels = list(dict.fromkeys(rng.choices(NARROWED_CHANNELS, k=2)))
+                granted = "refused"
+            choices = [
+                {"medium": m.value, "channel": c.value, "decision": granted}
+                for m in Medium
+                for c in channels
+            ]
+            self.decide(
+                pupil,
+                ConsentRecord.ConsentAmended,
+                who,
+                choices,
+                rng.choice((ConsentMethod.ONLINE_FORM, ConsentMethod.EMAIL)),
+                self.reference("CA", received),
+                received,
+                when,
+                statement_version=f"{academic_year_start(received.astimezone(LONDON).date())}.1",
+            )
+        self.g.counts["consent_amendments"] += 1
+
+    def withdraw(self, pupil: UUID, when: datetime) -> None:
+        """Withdrawal of some standing consent (``withdraw_consent``: every combination in the
+        scope must be granted by someone at receipt); posts it narrows join the queue."""
+        rng = self.rng
+        received = when - timedelta(hours=rng.uniform(0, 48))
+        record = self.records.get(pupil)
+        if record is None or not self.on_roll(pupil, received):
+            return
+        media = rng.choices((list(Medium), [Medium.VIDEO]), (75, 25))[0]
+        wanted = rng.choices(
+            ([ConsentChannel.SCHOOL_SOCIAL_MEDIA], list(ConsentChannel)), (60, 40)
+        )[0]
+        channels = [
+            c
+            for c in wanted
+            if all(record.granted_by_anyone(m.value, c.value, received) for m in media)
+        ]
+        if not channels:
+            return
+        with acting_as(self.school.data_lead.principal):
+            who = self.consenter(record, pupil, received, 0.3)
+            if who is None:
+                return
+            choices = [
+                {"medium": m.value, "channel": c.value, "decision": "withdrawn"}
+                for m in media
+                for c in channels
+            ]
+            method = rng.choice(
+                (ConsentMethod.EMAIL, ConsentMethod.LETTER, ConsentMethod.ONLINE_FORM)
+            )
+            self.decide(
+                pupil,
+                ConsentRecord.ConsentWithdrawn,
+                who,
+                choices,
+                method,
+                self.reference("CW", received),
+                received,
+                when,
+            )
+        self.g.counts["consent_withdrawals"] += 1
 
 
 @contextmanager
@@ -1538,6 +2138,7 @@ def generate(
     events = int(row["n"]) if row else 0
     counts = dict(sorted(generator.counts.items()))
     counts["events_generated"] = generator.writer.saved
+    counts["consent_events"] = generator.consent_events
     counts["transactions"] = generator.writer.batches
     return Generated(events, seconds, counts, generator.samples)
 
@@ -1596,6 +2197,9 @@ def main(argv: list[str] | None = None) -> int:
         "the embedded server in CASEWORK_DATA_DIR)",
     )
     parser.add_argument("--real-time", action="store_true", help="events carry the wall clock")
+    parser.add_argument(
+        "--no-consent", action="store_true", help="no image and video consent, channels or posts"
+    )
     parser.add_argument("--no-catch-up", action="store_true", help="leave the views behind")
     parser.add_argument(
         "--no-analyze", action="store_true", help="do not ANALYZE the database afterwards"
@@ -1613,6 +2217,7 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         batch_size=args.batch_size,
         simulated_clock=not args.real_time,
+        consent=not args.no_consent,
     )
     overrides = {"database_url": args.database_url} if args.database_url else {}
     container = build(Settings(**overrides))

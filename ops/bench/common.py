@@ -1,5 +1,7 @@
 """What the benchmarks share: a fresh database, the real HTTP server, an HTTP load generator,
-raw commits as a baseline, and the arithmetic of the figures.
+raw commits as a baseline, and the arithmetic of the figures; for the benchmarks on a generated
+data set (``ops/generate.py``), their options, the generation, alternating rounds of load
+phases, their figures and the EXPLAIN of the SQL a read issues.
 
 A load phase is a :class:`LoadSpec`: request bodies (cycled over, each client starting at its
 own offset), the bearer token, and a :class:`ResponseCheck` every response must pass. The load
@@ -9,13 +11,16 @@ Python work off the server's interpreter lock.
 
 from __future__ import annotations
 
+import argparse
 import atexit
 import json
+import logging
 import multiprocessing
 import os
 import shutil
 import signal
 import socket
+import statistics
 import sys
 import tempfile
 import threading
@@ -37,7 +42,9 @@ from psycopg.conninfo import make_conninfo
 
 from api.database import Database, ensure_database, start_embedded
 from api.http import create_app
-from api.wiring import Container
+from api.settings import Environment, Settings
+from api.wiring import Container, build
+from ops.generate import Generated, Options, analyze, catch_up, generate
 
 DATABASE_URL_ENV = "CASEWORK_BENCH_DATABASE_URL"
 
@@ -186,11 +193,14 @@ def average_event_size(container: Container, default: int = 256) -> int:
 @dataclass(frozen=True)
 class ResponseCheck:
     """What every response of a phase must be: HTTP 200, no ``errors``, and a value at ``path``
-    under ``data`` (equal to ``equals`` if given; a non-empty list or object if ``non_empty``)."""
+    under ``data`` (equal to ``equals`` if given; a non-empty list or object if ``non_empty``;
+    one of ``one_of`` if given; a list of ``length`` items if given)."""
 
     path: tuple[str, ...]
     equals: Any = None
     non_empty: bool = False
+    one_of: tuple[Any, ...] = ()
+    length: int | None = None
 
     def problem(self, response: httpx.Response) -> str | None:
         """None if the response is what the phase expects, else a description of what came back."""
@@ -211,6 +221,10 @@ class ResponseCheck:
             return None
         if value is None or (self.non_empty and not value):
             return f"unexpected: {str(body)[:300]}"
+        if self.one_of and value not in self.one_of:
+            return f"not one of {self.one_of}: {json.dumps(parent or {})[:300]}"
+        if self.length is not None and (not isinstance(value, list) or len(value) != self.length):
+            return f"not {self.length} items: {json.dumps(parent or {})[:300]}"
         return None
 
 
@@ -343,3 +357,321 @@ class LoadRunner:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+def load_arguments(parser: argparse.ArgumentParser, requests: int, rounds: str) -> None:
+    """The options every benchmark takes: the server, and the HTTP load (``rounds``: what a
+    round holds, for the help)."""
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get(DATABASE_URL_ENV),
+        help="a PostgreSQL server (a fresh database is created on it and dropped); "
+        f"default: ${DATABASE_URL_ENV}, else an embedded server in a temp dir",
+    )
+    parser.add_argument(
+        "--requests", type=int, default=requests, help="measured requests per client per run"
+    )
+    parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients")
+    parser.add_argument("--rounds", type=int, default=2, help=f"alternating rounds of {rounds}")
+    parser.add_argument(
+        "--max-seconds", type=float, default=120.0, help="time bound of each measured HTTP run"
+    )
+    parser.add_argument(
+        "--clients-in-process",
+        action="store_true",
+        help="run the client threads in the server's process (default: a separate process)",
+    )
+
+
+# --- benchmarks on a generated data set (``ops/generate.py``) ------------------------------------
+
+
+def data_set_parser(doc: str | None, explain: str) -> argparse.ArgumentParser:
+    """The options of a benchmark on a generated data set (``doc``: the module's docstring,
+    whose first paragraph describes it; ``explain``: what ``--explain`` prints)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0] if doc else None)
+    load_arguments(parser, 300, "every phase")
+    parser.add_argument("--schools", type=int, default=200, help="schools to generate")
+    parser.add_argument(
+        "--events", type=int, default=Options.min_events, help="at least this many events"
+    )
+    parser.add_argument("--seed", type=int, default=Options.seed, help="the generator's seed")
+    parser.add_argument(
+        "--no-analyze",
+        dest="analyze",
+        action="store_false",
+        help="skip the ANALYZE after generating (as on a server whose autovacuum has not run)",
+    )
+    parser.add_argument("--explain", action="store_true", help=explain)
+    return parser
+
+
+def data_set_config(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "schools": args.schools,
+        "min_events": args.events,
+        "seed": args.seed,
+        "analyze": args.analyze,
+        "clients": args.clients,
+        "requests_per_client": args.requests,
+        "rounds": args.rounds,
+        "clients_in_process": args.clients_in_process,
+        "cpus": os.cpu_count(),
+    }
+
+
+def generate_data_set(args: argparse.Namespace, container: Container) -> Generated:
+    """Generate, catch every view up and (unless ``--no-analyze``) ANALYZE; all timed."""
+    options = Options(schools=args.schools, min_events=args.events, seed=args.seed)
+    print(
+        f"generating {options.schools} schools, at least {options.min_events:,} events "
+        f"(seed {options.seed})",
+        flush=True,
+    )
+    generated = generate(container, options)
+    print(
+        f"generated {generated.counts['events_generated']:,} events in "
+        f"{generated.seconds:.1f} s ({generated.counts['events_generated'] / generated.seconds:,.0f}"
+        f" events/s, {generated.counts['transactions']:,} transactions); "
+        f"{generated.events:,} events in the store",
+        flush=True,
+    )
+    generated.catch_up_seconds = catch_up(container)
+    print(f"views caught up in {sum(generated.catch_up_seconds.values()):.1f} s", flush=True)
+    if args.analyze:
+        generated.analyze_seconds = analyze(container)
+        print(f"statistics refreshed (ANALYZE) in {generated.analyze_seconds:.1f} s", flush=True)
+    else:
+        print("--no-analyze: the planner keeps the statistics of the empty tables", flush=True)
+    return generated
+
+
+def generation_figures(generated: Generated) -> dict[str, Any]:
+    return {
+        "seconds": round(generated.seconds, 1),
+        "events_generated": generated.counts["events_generated"],
+        "events_in_store": generated.events,
+        "events_per_s": round(generated.counts["events_generated"] / generated.seconds, 1),
+        "catch_up_seconds": {k: round(v, 1) for k, v in generated.catch_up_seconds.items()},
+        "analyze_seconds": None
+        if generated.analyze_seconds is None
+        else round(generated.analyze_seconds, 1),
+        "counts": generated.counts,
+    }
+
+
+def phase_spec(
+    args: argparse.Namespace,
+    name: str,
+    url: str,
+    token: str,
+    bodies: tuple[dict[str, Any], ...],
+    check: ResponseCheck,
+) -> LoadSpec:
+    """A phase with the run's clients, requests and time bound (and a warm-up of 5 %)."""
+    return LoadSpec(
+        name=name,
+        url=url,
+        token=token,
+        bodies=bodies,
+        check=check,
+        clients=args.clients,
+        requests=args.requests,
+        warmup=warmup_requests(args),
+        max_seconds=args.max_seconds,
+    )
+
+
+def warmup_requests(args: argparse.Namespace) -> int:
+    return max(5, args.requests // 20)
+
+
+def run_rounds(
+    args: argparse.Namespace,
+    container: Container,
+    runner: LoadRunner,
+    phases: Sequence[str],
+    spec: Callable[[str, int], LoadSpec],
+    before_round: Callable[[], str] | None = None,
+) -> dict[str, list[LoadResult]]:
+    """``--rounds`` rounds of every phase in turn (``spec(phase, round)``), each round starting
+    with the views caught up, after ``before_round`` (which says what it measured)."""
+    runs: dict[str, list[LoadResult]] = {kind: [] for kind in phases}
+    for round_number in range(1, args.rounds + 1):
+        # start each round quiet: the live projection workers have caught up
+        container.wait_for(list(container.views), container.head(), timeout=300)
+        line = [before_round()] if before_round is not None else []
+        for kind in phases:
+            result = runner.run(spec(kind, round_number))
+            runs[kind].append(result)
+            line.append(f"({kind}) {result.rate:.1f}/s p95 {result.p95:.1f} ms")
+        print(f"round {round_number}/{args.rounds}: " + " | ".join(line), flush=True)
+    # let the live projection workers finish before the server (and they) stop
+    container.wait_for(list(container.views), container.head(), timeout=300)
+    return runs
+
+
+def phase_figures(
+    runs: dict[str, list[LoadResult]],
+    ratios: Sequence[str],
+    targets: dict[str, tuple[str, float]],
+) -> dict[str, Any]:
+    """Per phase the median over the rounds of its rate, p50 and p95; for each of ``ratios``
+    its p95 over (b0)'s, named ``<phase>_over_b0_p95``; whether each of ``targets`` (a ratio's
+    name: op and limit) is met; and every round's [rate, p95, completed]."""
+    median = statistics.median
+    p95 = {k: median(r.p95 for r in v) for k, v in runs.items()}
+    values = {f"{k}_over_b0_p95": p95[k] / p95["b0"] for k in ratios}
+    return {
+        **{f"{k}_per_s": round(median(r.rate for r in v), 1) for k, v in runs.items()},
+        **{f"{k}_p50_ms": round(median(r.p50 for r in v), 2) for k, v in runs.items()},
+        **{f"{k}_p95_ms": round(p95[k], 2) for k in runs},
+        **{name: round(value, 3) for name, value in values.items()},
+        "targets": {
+            name: "met" if meets(op, limit, values[name]) else "NOT MET"
+            for name, (op, limit) in targets.items()
+        },
+        "runs": {
+            k: [[round(r.rate, 1), round(r.p95, 2), r.completed] for r in v]
+            for k, v in runs.items()
+        },
+    }
+
+
+def print_data_set(summary: dict[str, Any]) -> None:
+    g = summary["generation"]
+    config = summary["config"]
+    print()
+    print(
+        f"Data set: {config['schools']} schools, {g['events_in_store']:,} events in the store "
+        f"(generated {g['events_generated']:,} in {g['seconds']:.1f} s, "
+        f"{g['events_per_s']:,.0f} events/s); views caught up in "
+        f"{sum(g['catch_up_seconds'].values()):.1f} s {g['catch_up_seconds']}"
+    )
+    print(
+        f"Figures (median of {config['rounds']} rounds; {config['clients']} clients x "
+        f"{config['requests_per_client']} requests)"
+    )
+
+
+def print_phase(summary: dict[str, Any], kind: str, label: str, unit: str = "req/s") -> None:
+    s = summary
+    print(
+        f"  {label:<34} {s[f'{kind}_per_s']:>12.1f} {unit}   "
+        f"p50 {s[f'{kind}_p50_ms']:6.1f} ms, p95 {s[f'{kind}_p95_ms']:6.1f} ms"
+    )
+
+
+def finish_report(
+    summary: dict[str, Any],
+    ratios: dict[str, tuple[str, float] | None],
+    notes: Sequence[str] = (),
+) -> None:
+    """The targets (each phase's p95 over (b0)'s, with its target and whether it is met, or
+    informational), any ``notes``, then every figure as one JSON object: the last line."""
+    print()
+    print("Targets")
+    for kind, target in ratios.items():
+        name = f"{kind}_over_b0_p95"
+        if target is None:
+            verdict = "informational"
+        else:
+            op, limit = target
+            verdict = f"target {op} {limit:g}   {summary['targets'][name]}"
+        print(f"  ({kind}) p95 / (b0) p95 {summary[name]:>8.2f}   {verdict}")
+    for note in notes:
+        print(f"  {note}")
+    print()
+    print(json.dumps(summary, sort_keys=True))
+
+
+# --- EXPLAIN of the SQL a read issues ------------------------------------------------------------
+
+
+class Recording:
+    """A connection stand-in that notes each statement the query functions run."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+        self.statements: list[tuple[str, Any]] = []
+
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        text = query.decode() if isinstance(query, bytes) else str(query)
+        self.statements.append((text, params))
+        return self.conn.execute(query, params, **kwargs)
+
+
+def explain(
+    container: Container, steps: dict[str, Callable[[Any], Any]], width: int = 26
+) -> dict[str, list[float]]:
+    """Run each step (a read through the real query functions) on a recording connection, then
+    EXPLAIN (ANALYZE, BUFFERS) every statement it issued; prints the plans, returns execution
+    ms per statement."""
+    timings: dict[str, list[float]] = {}
+    with container.pool.connection() as conn:
+        for name, step in steps.items():
+            recording = Recording(conn)
+            step(recording)
+            timings[name] = []
+            for text, params in recording.statements:
+                plan = conn.execute(
+                    ("EXPLAIN (ANALYZE, BUFFERS) " + text).encode(), params
+                ).fetchall()
+                lines = [next(iter(row.values())) for row in plan]
+                ms = next(
+                    (float(x.split()[2]) for x in lines if x.startswith("Execution Time")), 0.0
+                )
+                timings[name].append(ms)
+                print(f"\n--- {name}: {' '.join(text.split())[:160]}...")
+                print("\n".join(lines))
+    print()
+    for name, values in timings.items():
+        print(f"  {name:<{width}} SQL execution {sum(values):7.2f} ms ({len(values)} statements)")
+    return timings
+
+
+# --- the run -------------------------------------------------------------------------------------
+
+
+def run_benchmark(
+    args: argparse.Namespace,
+    measure: Callable[[Container], dict[str, Any]],
+    report: Callable[[dict[str, Any]], None],
+) -> int:
+    """In a fresh database: ``measure`` (which returns the summary), its total time, ``report``.
+    Exit status 0, or 1 if a request failed its check."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
+    started = time.perf_counter()
+    work_dir = work_directory()
+    with fresh_database(args.database_url, work_dir) as database:
+        settings = Settings(environment=Environment.TEST, data_dir=work_dir / "data")
+        container: Container | None = None
+        try:
+            container = build(settings, database=database)
+            summary = measure(container)
+            summary["seconds"] = round(time.perf_counter() - started, 1)
+            report(summary)
+            return 0
+        except LoadFailed as error:
+            print(f"BENCHMARK FAILED: {error}", file=sys.stderr)
+            return 1
+        finally:
+            if container is not None:
+                container.close()
+
+
+def run_on_data_set(
+    args: argparse.Namespace,
+    measure: Callable[[Container, Generated], dict[str, Any]],
+    report: Callable[[dict[str, Any]], None],
+) -> int:
+    """:func:`run_benchmark` on a data set generated first (:func:`generate_data_set`); the
+    summary ``measure`` returns gains the generation's figures and the run's configuration."""
+
+    def measured(container: Container) -> dict[str, Any]:
+        generated = generate_data_set(args, container)
+        summary = measure(container, generated)
+        config = data_set_config(args) | summary.get("config", {})
+        return summary | {"generation": generation_figures(generated), "config": config}
+
+    return run_benchmark(args, measured, report)

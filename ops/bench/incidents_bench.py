@@ -53,13 +53,9 @@ in a temporary directory. The last line printed is one JSON object with every fi
 from __future__ import annotations
 
 import argparse
-import json
-import logging
-import os
 import random
 import statistics
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -71,24 +67,28 @@ if __package__ in (None, ""):  # run as a script: make the project importable fr
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from api.auth import issue_dev_token
-from api.settings import Environment, Settings
-from api.wiring import Container, build
+from api.wiring import Container
 from domain.shared.calendar import LONDON, london_today
 from ops.bench.common import (
-    DATABASE_URL_ENV,
-    LoadFailed,
     LoadResult,
     LoadRunner,
     LoadSpec,
     ResponseCheck,
     average_event_size,
-    fresh_database,
+    data_set_parser,
+    explain,
+    finish_report,
     http_server,
-    meets,
+    phase_figures,
+    phase_spec,
+    print_data_set,
+    print_phase,
     raw_commits,
-    work_directory,
+    run_on_data_set,
+    run_rounds,
+    warmup_requests,
 )
-from ops.generate import Generated, Options, SchoolSample, analyze, catch_up, generate
+from ops.generate import Generated, SchoolSample
 from projections.common import Visibility
 from projections.incidents import queries
 from projections.incidents.queries import IncidentFilter
@@ -190,35 +190,9 @@ def report_bodies(school: SchoolSample, count: int, seed: int) -> tuple[dict[str
 
 @dataclass
 class Figures:
-    generated: Generated | None = None
     raw: list[float] = field(default_factory=list)
-    runs: dict[str, list[LoadResult]] = field(default_factory=lambda: {k: [] for k in PHASES})
+    runs: dict[str, list[LoadResult]] = field(default_factory=dict)
     shape: dict[str, Any] = field(default_factory=dict)
-
-
-def run_generation(args: argparse.Namespace, container: Container, figures: Figures) -> None:
-    options = Options(schools=args.schools, min_events=args.events, seed=args.seed)
-    print(
-        f"generating {options.schools} schools, at least {options.min_events:,} events "
-        f"(seed {options.seed})",
-        flush=True,
-    )
-    generated = generate(container, options)
-    print(
-        f"generated {generated.counts['events_generated']:,} events in "
-        f"{generated.seconds:.1f} s ({generated.counts['events_generated'] / generated.seconds:,.0f}"
-        f" events/s, {generated.counts['transactions']:,} transactions); "
-        f"{generated.events:,} events in the store",
-        flush=True,
-    )
-    generated.catch_up_seconds = catch_up(container)
-    print(f"views caught up in {sum(generated.catch_up_seconds.values()):.1f} s", flush=True)
-    if args.analyze:
-        generated.analyze_seconds = analyze(container)
-        print(f"statistics refreshed (ANALYZE) in {generated.analyze_seconds:.1f} s", flush=True)
-    else:
-        print("--no-analyze: the planner keeps the statistics of the empty tables", flush=True)
-    figures.generated = generated
 
 
 def describe_reads(container: Container, read: SchoolSample, figures: Figures) -> None:
@@ -268,54 +242,21 @@ def run_http_phases(
     print(f"reads as {read.dsl_user_id}; reports as {write.dsl_user_id} ({write.school_name})")
     payload_size = average_event_size(container)
     print(f"raw payload: {payload_size} bytes (the average event state)")
-    warmup = max(5, args.requests // 20)
-    per_run = args.clients * (warmup + args.requests)
+    per_run = args.clients * (warmup_requests(args) + args.requests)
 
-    def spec(url: str, kind: str, round_number: int) -> LoadSpec:
-        if kind == "w":
-            bodies = report_bodies(write, min(per_run, 500), args.seed + round_number)
-        else:
-            bodies = read_bodies(kind, read)
-        return LoadSpec(
-            name=kind,
-            url=url,
-            token=write_token if kind == "w" else read_token,
-            bodies=bodies,
-            check=CHECKS[kind],
-            clients=args.clients,
-            requests=args.requests,
-            warmup=warmup,
-            max_seconds=args.max_seconds,
-        )
+    def raw() -> str:
+        figures.raw.append(raw_commits(container.database.conninfo, args.raw_rows, payload_size))
+        return f"(a) {figures.raw[-1]:.1f} commits/s"
 
     with LoadRunner(in_process=args.clients_in_process) as runner, http_server(container) as url:
-        for round_number in range(1, args.rounds + 1):
-            # start each round quiet: the live projection workers have caught up
-            container.wait_for(list(container.views), container.head(), timeout=300)
-            figures.raw.append(
-                raw_commits(container.database.conninfo, args.raw_rows, payload_size)
-            )
-            line = [f"round {round_number}/{args.rounds}: (a) {figures.raw[-1]:.1f} commits/s"]
-            for kind in PHASES:
-                result = runner.run(spec(url, kind, round_number))
-                figures.runs[kind].append(result)
-                line.append(f"({kind}) {result.rate:.1f}/s p95 {result.p95:.1f} ms")
-            print(" | ".join(line), flush=True)
-        # let the live projection workers finish before the server (and they) stop
-        container.wait_for(list(container.views), container.head(), timeout=300)
 
+        def spec(kind: str, round_number: int) -> LoadSpec:
+            if kind == "w":
+                bodies = report_bodies(write, min(per_run, 500), args.seed + round_number)
+                return phase_spec(args, kind, url, write_token, bodies, CHECKS[kind])
+            return phase_spec(args, kind, url, read_token, read_bodies(kind, read), CHECKS[kind])
 
-class Recording:
-    """A connection stand-in that notes each statement the query functions run."""
-
-    def __init__(self, conn: Any) -> None:
-        self.conn = conn
-        self.statements: list[tuple[str, Any]] = []
-
-    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
-        text = query.decode() if isinstance(query, bytes) else str(query)
-        self.statements.append((text, params))
-        return self.conn.execute(query, params, **kwargs)
+        figures.runs = run_rounds(args, container, runner, PHASES, spec, before_round=raw)
 
 
 def explain_reads(container: Container, read: SchoolSample) -> dict[str, list[float]]:
@@ -334,196 +275,60 @@ def explain_reads(container: Container, read: SchoolSample) -> dict[str, list[fl
             20,
             None,
         ),
-        "r3 pupil chronology": lambda c: queries.pupil_chronology(
-            c, pupil, [r.incident_id for r in queries.incidents_of_person(c, pupil)]
-        ),
+        "r3 pupil chronology": lambda c: queries.pupil_chronology(c, pupil, principal.subject_of),
     }
-    timings: dict[str, list[float]] = {}
-    with container.pool.connection() as conn:
-        for name, step in steps.items():
-            recording = Recording(conn)
-            step(recording)
-            timings[name] = []
-            for text, params in recording.statements:
-                plan = conn.execute(
-                    ("EXPLAIN (ANALYZE, BUFFERS) " + text).encode(), params
-                ).fetchall()
-                lines = [next(iter(row.values())) for row in plan]
-                ms = next(
-                    (float(x.split()[2]) for x in lines if x.startswith("Execution Time")), 0.0
-                )
-                timings[name].append(ms)
-                print(f"\n--- {name}: {' '.join(text.split())[:160]}...")
-                print("\n".join(lines))
-    print()
-    for name, values in timings.items():
-        print(f"  {name:<26} SQL execution {sum(values):7.2f} ms ({len(values)} statements)")
-    return timings
+    return explain(container, steps)
 
 
 def summarise(args: argparse.Namespace, figures: Figures) -> dict[str, Any]:
-    median = statistics.median
-    generated = figures.generated
-    assert generated is not None
-    rates = {k: median(r.rate for r in v) for k, v in figures.runs.items()}
-    p50 = {k: median(r.p50 for r in v) for k, v in figures.runs.items()}
-    p95 = {k: median(r.p95 for r in v) for k, v in figures.runs.items()}
-    a = median(figures.raw)
-    ratios = {f"{k}_over_b0_p95": p95[k] / p95["b0"] for k in READS}
-    op, limit = READ_TARGET
+    a = statistics.median(figures.raw)
+    loads = phase_figures(figures.runs, READS, {f"{k}_over_b0_p95": READ_TARGET for k in READS})
     return {
         "a_raw_commits_per_s": round(a, 1),
-        **{f"{k}_per_s": round(rates[k], 1) for k in PHASES},
-        **{f"{k}_p50_ms": round(p50[k], 2) for k in PHASES},
-        **{f"{k}_p95_ms": round(p95[k], 2) for k in PHASES},
-        **{name: round(value, 3) for name, value in ratios.items()},
-        "w_over_a": round(rates["w"] / a, 3),
-        "targets": {
-            name: "met" if meets(op, limit, value) else "NOT MET" for name, value in ratios.items()
-        },
-        "generation": {
-            "seconds": round(generated.seconds, 1),
-            "events_generated": generated.counts["events_generated"],
-            "events_in_store": generated.events,
-            "events_per_s": round(generated.counts["events_generated"] / generated.seconds, 1),
-            "catch_up_seconds": {k: round(v, 1) for k, v in generated.catch_up_seconds.items()},
-            "analyze_seconds": None
-            if generated.analyze_seconds is None
-            else round(generated.analyze_seconds, 1),
-            "counts": generated.counts,
-        },
+        **loads,
+        "w_over_a": round(statistics.median(r.rate for r in figures.runs["w"]) / a, 3),
         "read_school": figures.shape,
-        "runs": {
-            "a": [round(x, 1) for x in figures.raw],
-            **{
-                k: [[round(r.rate, 1), round(r.p95, 2), r.completed] for r in v]
-                for k, v in figures.runs.items()
-            },
-        },
-        "config": {
-            "schools": args.schools,
-            "min_events": args.events,
-            "seed": args.seed,
-            "analyze": args.analyze,
-            "clients": args.clients,
-            "requests_per_client": args.requests,
-            "rounds": args.rounds,
-            "raw_rows": args.raw_rows,
-            "clients_in_process": args.clients_in_process,
-            "cpus": os.cpu_count(),
-        },
+        "runs": {"a": [round(x, 1) for x in figures.raw], **loads["runs"]},
+        "config": {"raw_rows": args.raw_rows},
     }
 
 
 def report(summary: dict[str, Any]) -> None:
     s = summary
-    g = s["generation"]
-    config = s["config"]
-    print()
-    print(
-        f"Data set: {config['schools']} schools, {g['events_in_store']:,} events in the store "
-        f"(generated {g['events_generated']:,} in {g['seconds']:.1f} s, "
-        f"{g['events_per_s']:,.0f} events/s); views caught up in "
-        f"{sum(g['catch_up_seconds'].values()):.1f} s {g['catch_up_seconds']}"
-    )
-    print(
-        f"Figures (median of {config['rounds']} rounds; {config['clients']} clients x "
-        f"{config['requests_per_client']} requests)"
-    )
+    print_data_set(s)
     print(f"  {LABELS['a']:<34} {s['a_raw_commits_per_s']:>12.1f} rows/s")
     for kind in PHASES:
-        unit = "mut/s" if kind == "w" else "req/s"
-        print(
-            f"  {LABELS[kind]:<34} {s[f'{kind}_per_s']:>12.1f} {unit}   "
-            f"p50 {s[f'{kind}_p50_ms']:6.1f} ms, p95 {s[f'{kind}_p95_ms']:6.1f} ms"
-        )
-    print()
-    print("Targets")
-    op, limit = READ_TARGET
-    for kind in READS:
-        name = f"{kind}_over_b0_p95"
-        print(
-            f"  ({kind}) p95 / (b0) p95 {s[name]:>8.2f}   target {op} {limit:g}   "
-            f"{s['targets'][name]}"
-        )
-    print(f"  (w) / (a)           {s['w_over_a']:>8.3f}   informational")
-    print()
-    print(json.dumps(s, sort_keys=True))
+        print_phase(s, kind, LABELS[kind], "mut/s" if kind == "w" else "req/s")
+    note = f"(w) / (a)           {s['w_over_a']:>8.3f}   informational"
+    finish_report(s, dict.fromkeys(READS, READ_TARGET), [note])
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get(DATABASE_URL_ENV),
-        help="a PostgreSQL server (a fresh database is created on it and dropped); "
-        f"default: ${DATABASE_URL_ENV}, else an embedded server in a temp dir",
+    parser = data_set_parser(
+        __doc__, "afterwards, EXPLAIN ANALYZE each SQL statement of the three reads"
     )
-    parser.add_argument("--schools", type=int, default=200, help="schools to generate")
-    parser.add_argument(
-        "--events", type=int, default=Options.min_events, help="at least this many events"
-    )
-    parser.add_argument("--seed", type=int, default=Options.seed, help="the generator's seed")
-    parser.add_argument(
-        "--requests", type=int, default=300, help="measured requests per client per run"
-    )
-    parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients")
-    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds of every phase")
     parser.add_argument("--raw-rows", type=int, default=2000, help="rows per raw (a) run")
-    parser.add_argument(
-        "--max-seconds", type=float, default=120.0, help="time bound of each measured HTTP run"
-    )
-    parser.add_argument(
-        "--clients-in-process",
-        action="store_true",
-        help="run the client threads in the server's process (default: a separate process)",
-    )
-    parser.add_argument(
-        "--no-analyze",
-        dest="analyze",
-        action="store_false",
-        help="skip the ANALYZE after generating (as on a server whose autovacuum has not run)",
-    )
-    parser.add_argument(
-        "--explain",
-        action="store_true",
-        help="afterwards, EXPLAIN ANALYZE each SQL statement of the three reads",
-    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
-    started = time.perf_counter()
-    work_dir = work_directory()
-    with fresh_database(args.database_url, work_dir) as database:
-        settings = Settings(environment=Environment.TEST, data_dir=work_dir / "data")
-        container: Container | None = None
+
+    def measure(container: Container, generated: Generated) -> dict[str, Any]:
         figures = Figures()
-        try:
-            container = build(settings, database=database)
-            run_generation(args, container, figures)
-            assert figures.generated is not None
-            read, write = figures.generated.typical(2)
-            if read.dsl_user_id == write.dsl_user_id or not read.repeat_pupil_ids:
-                raise RuntimeError("the generated data set has no school to read")
-            if not container.app.principal_for(read.dsl_user_id).grants:
-                raise RuntimeError(f"{read.dsl_user_id} holds no role")
-            describe_reads(container, read, figures)
-            run_http_phases(args, container, figures, read, write)
-            summary = summarise(args, figures)
-            if args.explain:
-                summary["explain_ms"] = explain_reads(container, read)
-            summary["seconds"] = round(time.perf_counter() - started, 1)
-            report(summary)
-            return 0
-        except LoadFailed as error:
-            print(f"BENCHMARK FAILED: {error}", file=sys.stderr)
-            return 1
-        finally:
-            if container is not None:
-                container.close()
+        read, write = generated.typical(2)
+        if read.dsl_user_id == write.dsl_user_id or not read.repeat_pupil_ids:
+            raise RuntimeError("the generated data set has no school to read")
+        if not container.app.principal_for(read.dsl_user_id).grants:
+            raise RuntimeError(f"{read.dsl_user_id} holds no role")
+        describe_reads(container, read, figures)
+        run_http_phases(args, container, figures, read, write)
+        summary = summarise(args, figures)
+        if args.explain:
+            summary["explain_ms"] = explain_reads(container, read)
+        return summary
+
+    return run_on_data_set(args, measure, report)
 
 
 if __name__ == "__main__":

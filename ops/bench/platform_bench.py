@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import statistics
 import sys
@@ -63,25 +62,23 @@ if __package__ in (None, ""):  # run as a script: make the project importable fr
 
 from api.auth import issue_dev_token
 from api.seed import seed_demo
-from api.settings import Environment, Settings
-from api.wiring import Container, build
+from api.wiring import Container
 from domain.directory.aggregates import Pupil
 from domain.shared.actor import acting_as
 from ops.bench.common import (
-    DATABASE_URL_ENV,
-    LoadFailed,
     LoadResult,
     LoadRunner,
-    LoadSpec,
     ResponseCheck,
     average_event_size,
     count_events,
-    fresh_database,
     http_server,
+    load_arguments,
     meets,
+    phase_spec,
     raw_commits,
+    run_benchmark,
     timed,
-    work_directory,
+    warmup_requests,
 )
 from projections.runner import reset
 
@@ -208,8 +205,7 @@ def run_http_phase(args: argparse.Namespace, container: Container, figures: Figu
     payload_size = average_event_size(container)
     print(f"raw payload: {payload_size} bytes (the average event state so far)")
 
-    warmup = max(5, args.requests // 20)
-    per_run = args.clients * (warmup + args.requests)
+    per_run = args.clients * (warmup_requests(args) + args.requests)
 
     def load(runner: LoadRunner, url: str, kind: str, offset: int) -> LoadResult:
         if kind == "typename":
@@ -217,18 +213,7 @@ def run_http_phase(args: argparse.Namespace, container: Container, figures: Figu
             check = TYPENAME_CHECK
         else:
             bodies, check = register_bodies(str(school_id), offset, per_run), REGISTER_CHECK
-        spec = LoadSpec(
-            name=kind,
-            url=url,
-            token=token,
-            bodies=bodies,
-            check=check,
-            clients=args.clients,
-            requests=args.requests,
-            warmup=warmup,
-            max_seconds=args.max_seconds,
-        )
-        return runner.run(spec)
+        return runner.run(phase_spec(args, kind, url, token, bodies, check))
 
     with LoadRunner(in_process=args.clients_in_process) as runner, http_server(container) as url:
         offset = 0
@@ -394,53 +379,25 @@ def report(summary: dict[str, Any]) -> None:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get(DATABASE_URL_ENV),
-        help="a PostgreSQL server (a fresh database is created on it and dropped); "
-        "default: $CASEWORK_BENCH_DATABASE_URL, else an embedded server in a temp dir",
-    )
-    parser.add_argument(
-        "--requests", type=int, default=400, help="measured requests per client per run"
-    )
-    parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients")
+    load_arguments(parser, 400, "(a), (b0), (b)")
     parser.add_argument(
         "--events", type=int, default=20_000, help="events in the store for (c), (d)"
     )
-    parser.add_argument("--rounds", type=int, default=2, help="alternating (a), (b0), (b) rounds")
     parser.add_argument("--raw-rows", type=int, default=2000, help="rows per raw (a) run")
     parser.add_argument("--decode-runs", type=int, default=3, help="(c) repetitions")
-    parser.add_argument(
-        "--max-seconds", type=float, default=120.0, help="time bound of each measured HTTP run"
-    )
-    parser.add_argument(
-        "--clients-in-process",
-        action="store_true",
-        help="run the client threads in the server's process (default: a separate process)",
-    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
-    work_dir = work_directory()
-    with fresh_database(args.database_url, work_dir) as database:
-        settings = Settings(environment=Environment.TEST, data_dir=work_dir / "data")
-        container: Container | None = None
+
+    def measure(container: Container) -> dict[str, Any]:
         figures = Figures()
-        try:
-            container = build(settings, database=database)
-            school_id = run_http_phase(args, container, figures)
-            run_store_phase(args, container, figures, school_id)
-            report(summarise(args, figures))
-            return 0
-        except LoadFailed as error:
-            print(f"BENCHMARK FAILED: {error}", file=sys.stderr)
-            return 1
-        finally:
-            if container is not None:
-                container.close()
+        school_id = run_http_phase(args, container, figures)
+        run_store_phase(args, container, figures, school_id)
+        return summarise(args, figures)
+
+    return run_benchmark(args, measure, report)
 
 
 if __name__ == "__main__":

@@ -94,11 +94,6 @@ def _pupil(r: Any) -> ConsentPupil:
     )
 
 
-def pupils(conn: Connection[Any], pupil_ids: list[UUID]) -> dict[UUID, ConsentPupil]:
-    rows = conn.execute(_PUPIL + " WHERE p.pupil_id = ANY(%s)", (pupil_ids,)).fetchall()
-    return {r["pupil_id"]: _pupil(r) for r in rows}
-
-
 def _ruling(r: Any) -> RulingRow:
     return RulingRow(
         ruling=Ruling(
@@ -167,12 +162,32 @@ def judge(
     return result
 
 
+_ANSWERS = (
+    "SELECT p.*, r.party, r.medium, r.channel, r.effective_at, r.version, r.decision, r.kind, "
+    "r.record_id, r.recorded_at, r.consenter_kind, r.parent_carer_id, r.method, r.reference, "
+    "r.statement_version, r.recorded_by FROM (" + _PUPIL + " WHERE p.pupil_id = ANY(%(pupils)s)) p "
+    "LEFT JOIN LATERAL (SELECT DISTINCT ON (s.party) s.* FROM cs_rulings s "
+    "WHERE s.pupil_id = p.pupil_id AND s.medium = %(medium)s AND s.channel = %(channel)s "
+    "AND s.effective_at <= %(at)s ORDER BY s.party, s.effective_at DESC, s.version DESC) r ON true"
+)
+
+
 def answers(
     conn: Connection[Any], pupil_ids: list[UUID], medium: str, channel: str, at: datetime
 ) -> tuple[dict[UUID, ConsentPupil], dict[UUID, Judged]]:
-    """One medium and channel for several pupils (the posting check, ``consentStatus``)."""
-    people = pupils(conn, pupil_ids)
-    rows = standing(conn, list(people), at, medium, channel)
+    """One medium and channel for several pupils (the posting check, ``consentStatus``): the
+    pupils, and each party's standing decision as :func:`standing` reads it, in one statement
+    (a row per pupil and party; a pupil nobody has decided for comes once, without one)."""
+    found = conn.execute(
+        _ANSWERS, {"pupils": pupil_ids, "medium": medium, "channel": channel, "at": at}
+    ).fetchall()
+    people: dict[UUID, ConsentPupil] = {}
+    rows: list[RulingRow] = []
+    for r in found:
+        if r["pupil_id"] not in people:
+            people[r["pupil_id"]] = _pupil(r)
+        if r["party"] is not None:
+            rows.append(_ruling(r))
     judged = judge(people, rows, at, ((medium, channel),))
     return people, {pupil_id: j[0] for pupil_id, j in judged.items()}
 
@@ -261,17 +276,27 @@ def _channel(r: Any, posters: tuple[PosterRow, ...]) -> ChannelRow:
 
 
 def _channels(conn: Connection[Any], where: str, value: UUID) -> list[ChannelRow]:
-    rows = conn.execute(f"SELECT * FROM cs_channels WHERE {where} = %s ORDER BY seq", (value,))
-    found = rows.fetchall()
-    posters: dict[UUID, list[PosterRow]] = defaultdict(list)
-    for p in conn.execute(
-        "SELECT * FROM cs_posters WHERE channel_id = ANY(%s) ORDER BY seq",
-        ([r["channel_id"] for r in found],),
-    ).fetchall():
-        posters[p["channel_id"]].append(
-            PosterRow(p["staff_member_id"], p["user_id"], p["authorised_at"], p["revoked_at"])
-        )
-    return [_channel(r, tuple(posters[r["channel_id"]])) for r in found]
+    """Channels with their posters in one statement: a row per channel and poster."""
+    rows = conn.execute(
+        "SELECT c.*, p.staff_member_id AS poster_staff_member_id, p.user_id AS poster_user_id, "
+        "p.authorised_at AS poster_authorised_at, p.revoked_at AS poster_revoked_at "
+        "FROM cs_channels c LEFT JOIN cs_posters p ON p.channel_id = c.channel_id "
+        f"WHERE c.{where} = %s ORDER BY c.seq, p.seq",
+        (value,),
+    ).fetchall()
+    found: dict[UUID, tuple[Any, list[PosterRow]]] = {}
+    for r in rows:
+        _, posters = found.setdefault(r["channel_id"], (r, []))
+        if r["poster_staff_member_id"] is not None:
+            posters.append(
+                PosterRow(
+                    r["poster_staff_member_id"],
+                    r["poster_user_id"],
+                    r["poster_authorised_at"],
+                    r["poster_revoked_at"],
+                )
+            )
+    return [_channel(r, tuple(posters)) for r, posters in found.values()]
 
 
 def channel(conn: Connection[Any], channel_id: UUID) -> ChannelRow | None:
