@@ -382,9 +382,9 @@ def _may_post(ctx: Context, row: ChannelRow) -> bool:
     """The caller is authorised on the channel now and holds a role at its school."""
     now = datetime.datetime.now(datetime.UTC)
     target = Target(row.trust_id, row.school_id)
-    return any(
-        p.user_id == ctx.principal.user_id and p.authorised(now) for p in row.posters
-    ) and any(g.reaches(target) for g in ctx.principal.grants)
+    return any(p.user_id == ctx.principal.user_id and p.covers(now) for p in row.posters) and any(
+        g.reaches(target) for g in ctx.principal.grants
+    )
 
 
 @strawberry.type

@@ -8,7 +8,7 @@ withdrawal can put those publications in the takedown queue in the same transact
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -228,6 +228,19 @@ class ConsentRecord(CaseworkAggregate):
         return found
 
 
+@dataclass(frozen=True)
+class PosterPeriod:
+    """A member of staff's authorisation to post on a channel, from one instant until revoked."""
+
+    user_id: str
+    staff_member_id: UUID
+    authorised_at: datetime
+    revoked_at: datetime | None = None
+
+    def covers(self, at: datetime) -> bool:
+        return self.authorised_at <= at and (self.revoked_at is None or at < self.revoked_at)
+
+
 class Channel(CaseworkAggregate):
     """An official social-media channel, website or publication route (seed 004 §3)."""
 
@@ -249,7 +262,9 @@ class Channel(CaseworkAggregate):
         effective_at: datetime
 
         def apply(self, aggregate: Any) -> None:
-            aggregate.posters.append([self.user_id, self.staff_member_id, self.effective_at, None])
+            aggregate.posters.append(
+                PosterPeriod(self.user_id, self.staff_member_id, self.effective_at)
+            )
 
     class PosterRevoked(CaseworkAggregate.Event):
         staff_member_id: UUID
@@ -257,9 +272,12 @@ class Channel(CaseworkAggregate):
         effective_at: datetime
 
         def apply(self, aggregate: Any) -> None:
-            for period in aggregate.posters:
-                if period[1] == self.staff_member_id and period[3] is None:
-                    period[3] = self.effective_at
+            aggregate.posters = [
+                replace(p, revoked_at=self.effective_at)
+                if p.staff_member_id == self.staff_member_id and p.revoked_at is None
+                else p
+                for p in aggregate.posters
+            ]
 
     class Closed(CaseworkAggregate.Event):
         closed_on: date
@@ -273,17 +291,16 @@ class Channel(CaseworkAggregate):
         self.opened_on = opened_on
         self.trust_id = trust_id
         self.school_id = school_id
-        # [user id, staff member id, authorised from, revoked from or None]
-        self.posters: list[list[Any]] = []
+        self.posters: list[PosterPeriod] = []
         self.closed_on: date | None = None
 
     def poster_authorised(self, user_id: str, at: datetime) -> bool:
-        return any(
-            p[0] == user_id and p[2] <= at and (p[3] is None or at < p[3]) for p in self.posters
-        )
+        return any(p.user_id == user_id and p.covers(at) for p in self.posters)
 
     def currently_authorised(self, staff_member_id: UUID) -> bool:
-        return any(p[1] == staff_member_id and p[3] is None for p in self.posters)
+        return any(
+            p.staff_member_id == staff_member_id and p.revoked_at is None for p in self.posters
+        )
 
     def authorise_poster(self, staff_member_id: UUID, user_id: str, effective_at: datetime) -> None:
         self.trigger_event(

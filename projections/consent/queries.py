@@ -15,6 +15,7 @@ from uuid import UUID
 
 from psycopg import Connection
 
+from domain.consent.aggregates import PosterPeriod
 from domain.consent.model import ALL_COMBINATIONS, Answer, Lapse, Ruling, decide
 from domain.shared.sealing import Sealed
 from projections.common import Page, fetch_page
@@ -220,17 +221,6 @@ def register(
 
 
 @dataclass(frozen=True)
-class PosterRow:
-    staff_member_id: UUID
-    user_id: str
-    authorised_at: datetime
-    revoked_at: datetime | None
-
-    def authorised(self, at: datetime) -> bool:
-        return self.authorised_at <= at and (self.revoked_at is None or at < self.revoked_at)
-
-
-@dataclass(frozen=True)
 class ChannelRow:
     channel_id: UUID
     trust_id: UUID
@@ -249,10 +239,10 @@ class ChannelRow:
     mfa_enabled: bool
     opened_by: str
     version: int
-    posters: tuple[PosterRow, ...]
+    posters: tuple[PosterPeriod, ...]
 
 
-def _channel(r: Any, posters: tuple[PosterRow, ...]) -> ChannelRow:
+def _channel(r: Any, posters: tuple[PosterPeriod, ...]) -> ChannelRow:
     return ChannelRow(
         channel_id=r["channel_id"],
         trust_id=r["trust_id"],
@@ -284,14 +274,14 @@ def _channels(conn: Connection[Any], where: str, value: UUID) -> list[ChannelRow
         f"WHERE c.{where} = %s ORDER BY c.seq, p.seq",
         (value,),
     ).fetchall()
-    found: dict[UUID, tuple[Any, list[PosterRow]]] = {}
+    found: dict[UUID, tuple[Any, list[PosterPeriod]]] = {}
     for r in rows:
         _, posters = found.setdefault(r["channel_id"], (r, []))
         if r["poster_staff_member_id"] is not None:
             posters.append(
-                PosterRow(
-                    r["poster_staff_member_id"],
+                PosterPeriod(
                     r["poster_user_id"],
+                    r["poster_staff_member_id"],
                     r["poster_authorised_at"],
                     r["poster_revoked_at"],
                 )
