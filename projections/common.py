@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
@@ -20,6 +20,13 @@ def sealed_or_none(value: Any) -> Sealed | None:
 
 
 MAX_PAGE = 100
+
+
+def from_row(cls: type[T], row: Mapping[str, Any], **values: Any) -> T:
+    """A dataclass from a row: each field from the column of its name, unless given."""
+    return cls(
+        **{f.name: values[f.name] if f.name in values else row[f.name] for f in fields(cls)}  # type: ignore[arg-type]
+    )
 
 
 @dataclass(frozen=True)

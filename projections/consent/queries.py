@@ -18,7 +18,7 @@ from psycopg import Connection
 from domain.consent.aggregates import PosterPeriod
 from domain.consent.model import ALL_COMBINATIONS, Answer, Lapse, Ruling, decide
 from domain.shared.sealing import Sealed
-from projections.common import Page, fetch_page
+from projections.common import Page, fetch_page, from_row
 from projections.common import sealed_or_none as _sealed
 
 
@@ -79,17 +79,9 @@ _PUPIL = (
 
 
 def _pupil(r: Any) -> ConsentPupil:
-    return ConsentPupil(
-        pupil_id=r["pupil_id"],
-        trust_id=r["trust_id"],
-        school_id=r["school_id"],
-        year_group=r["year_group"],
-        left_on=r["left_on"],
-        lapses_at=r["lapses_at"],
-        first_received_at=r["first_received_at"],
-        last_received_at=r["last_received_at"],
-        competent=r["competent"],
-        competence_assessed_at=r["competence_assessed_at"],
+    return from_row(
+        ConsentPupil,
+        r,
         competence_notes=_sealed(r["competence_notes"]),
         confirmed_years=tuple(r["confirmed_years"]),
     )
@@ -243,24 +235,11 @@ class ChannelRow:
 
 
 def _channel(r: Any, posters: tuple[PosterPeriod, ...]) -> ChannelRow:
-    return ChannelRow(
-        channel_id=r["channel_id"],
-        trust_id=r["trust_id"],
-        school_id=r["school_id"],
-        kind=r["kind"],
-        platform=r["platform"],
-        account_name=r["account_name"],
-        master_administrator_id=r["master_administrator_id"],
+    return from_row(
+        ChannelRow,
+        r,
         purpose=Sealed.from_bytes(bytes(r["purpose"])),
-        opened_on=r["opened_on"],
-        closed_on=r["closed_on"],
         close_reason=_sealed(r["close_reason"]),
-        risk_assessment_approved_by=r["risk_assessment_approved_by"],
-        risk_assessment_approver=r["risk_assessment_approver"],
-        risk_assessment_approved_on=r["risk_assessment_approved_on"],
-        mfa_enabled=r["mfa_enabled"],
-        opened_by=r["opened_by"],
-        version=r["version"],
         posters=posters,
     )
 
@@ -335,28 +314,12 @@ _PUBLICATION = (
 
 
 def _publication(r: Any) -> PublicationRow:
-    return PublicationRow(
-        publication_id=r["publication_id"],
-        trust_id=r["trust_id"],
-        school_id=r["school_id"],
-        channel_id=r["channel_id"],
-        channel=r["channel"],
-        posted_at=r["posted_at"],
+    return from_row(
+        PublicationRow,
+        r,
         media=tuple(r["media"]),
         pupil_ids=tuple(r["pupil_ids"]),
-        identifiable=r["identifiable"],
-        caption_names_anyone=r["caption_names_anyone"],
-        posted_by=r["posted_by"],
-        recorded_by=r["recorded_by"],
-        recorded_at=r["recorded_at"],
         description=_sealed(r["description"]),
-        link=r["link"],
-        needs_approval=r["needs_approval"],
-        approved_by=r["approved_by"],
-        approved_at=r["approved_at"],
-        removed=r["removed"],
-        takedown_pending=r["takedown_pending"],
-        version=r["version"],
     )
 
 
@@ -400,21 +363,7 @@ class TakedownRow:
 
 
 def _takedown(r: Any) -> TakedownRow:
-    return TakedownRow(
-        publication_id=r["publication_id"],
-        pupil_id=r["pupil_id"],
-        channel_id=r["channel_id"],
-        channel=r["channel"],
-        posted_at=r["posted_at"],
-        media=tuple(r["media"]),
-        link=r["link"],
-        requested_at=r["requested_at"],
-        withdrawal_received_at=r["withdrawal_received_at"],
-        outcome=r["outcome"],
-        reason=_sealed(r["reason"]),
-        done_at=r["done_at"],
-        done_by=r["done_by"],
-    )
+    return from_row(TakedownRow, r, media=tuple(r["media"]), reason=_sealed(r["reason"]))
 
 
 def takedowns(
