@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from functools import cache
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
@@ -23,14 +22,15 @@ def sealed_or_none(value: Any) -> Sealed | None:
 MAX_PAGE = 100
 
 
-@cache
-def _field_names(cls: Any) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(cls))
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def from_row(cls: type[T], row: Mapping[str, Any], **values: Any) -> T:
     """A dataclass from a row: each field from the column of its name, unless given."""
-    return cls(**{n: values[n] if n in values else row[n] for n in _field_names(cls)})
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+    return cls(**{n: values[n] if n in values else row[n] for n in names})
 
 
 @dataclass(frozen=True)
