@@ -399,14 +399,14 @@ class ConsentQuery:
         self,
         info: Info[Context, None],
         pupil_id: strawberry.ID,
-        medium: Medium,
+        media: Annotated[Medium, strawberry.argument(description="The medium: PHOTO or VIDEO.")],
         channel: ConsentChannel,
         at: datetime.datetime | None = None,
     ) -> ConsentAnswer:
         ctx = info.context
         pid = parse_id("pupilId", pupil_id)
         instant = _instant("at", at)
-        people, judged = queries.answers(ctx.conn, [pid], medium.value, channel.value, instant)
+        people, judged = queries.answers(ctx.conn, [pid], media.value, channel.value, instant)
         person = people.get(pid)
         if person is None:
             raise NotFound("Pupil", pid)
@@ -462,7 +462,7 @@ class ConsentQuery:
         self,
         info: Info[Context, None],
         channel_id: strawberry.ID,
-        medium: Medium,
+        media: Annotated[Medium, strawberry.argument(description="The medium: PHOTO or VIDEO.")],
         pupil_ids: list[strawberry.ID],
         at: datetime.datetime | None = None,
     ) -> PostingCheck:
@@ -482,7 +482,7 @@ class ConsentQuery:
         if target.subject_ids & ctx.principal.subject_of:
             raise NotAuthorised()
         instant = _instant("at", at)
-        people, judged = queries.answers(ctx.conn, ids, medium.value, row.kind, instant)
+        people, judged = queries.answers(ctx.conn, ids, media.value, row.kind, instant)
         for pid in ids:
             if pid not in people or people[pid].school_id != row.school_id:
                 raise NotFound("Pupil", pid)
@@ -497,7 +497,7 @@ class ConsentQuery:
         return PostingCheck(
             channel_id=_id(row.channel_id),
             channel=ConsentChannel(row.kind),
-            medium=medium,
+            medium=media,
             at=instant,
             everyone_may_appear=all(p.may_appear for p in pupils),
             pupils=pupils,

@@ -84,23 +84,23 @@ from projections.consent import queries
 TYPENAME_QUERY = "{ __typename }"
 STATUS_QUERY = (
     "query($p: ID!, $m: Medium!, $c: ConsentChannel!, $at: DateTime) { "
-    "consentStatus(pupilId: $p, medium: $m, channel: $c, at: $at) { pupilId status mayPublish "
+    "consentStatus(pupilId: $p, media: $m, channel: $c, at: $at) { pupilId status mayPublish "
     "lapsedOn decidedBy { event decision effectiveAt givenBy reference } } }"
 )
 POSTER_CHECK_QUERY = (
     "query($c: ID!, $m: Medium!, $ps: [ID!]!, $at: DateTime) { "
-    "postingCheck(channelId: $c, medium: $m, pupilIds: $ps, at: $at) { "
+    "postingCheck(channelId: $c, media: $m, pupilIds: $ps, at: $at) { "
     "channel medium everyoneMayAppear pupils { pupilId mayAppear } } }"
 )
 LEAD_CHECK_QUERY = (
     "query($c: ID!, $m: Medium!, $ps: [ID!]!, $at: DateTime) { "
-    "postingCheck(channelId: $c, medium: $m, pupilIds: $ps, at: $at) { "
+    "postingCheck(channelId: $c, media: $m, pupilIds: $ps, at: $at) { "
     "channel medium everyoneMayAppear pupils { pupilId mayAppear detail { status mayPublish "
     "lapsedOn decidedBy { event decision effectiveAt givenBy reference } } } } }"
 )
 DETAIL_QUERY = (  # the preflight: the poster must get no detail, the data lead must
     "query($c: ID!, $m: Medium!, $ps: [ID!]!, $at: DateTime) { "
-    "postingCheck(channelId: $c, medium: $m, pupilIds: $ps, at: $at) { "
+    "postingCheck(channelId: $c, media: $m, pupilIds: $ps, at: $at) { "
     "pupils { pupilId mayAppear detail { status } } } }"
 )
 PHASES = ("b0", "c1", "c2", "c3")

@@ -733,7 +733,7 @@ CHOICES = [{"media": ["PHOTO"], "channels": ["SCHOOL_WEBSITE"], "granted": True}
 CONSENT: dict[str, tuple[Case, Any]] = {
     "consentStatus": (
         Case(
-            "query($p: ID!) { consentStatus(pupilId: $p, medium: PHOTO, channel: "
+            "query($p: ID!) { consentStatus(pupilId: $p, media: PHOTO, channel: "
             "SCHOOL_SOCIAL_MEDIA) { status decidedBy { reference } } }",
             lambda w: {"p": str(w.pupil)},
         ),
@@ -744,7 +744,7 @@ CONSENT: dict[str, tuple[Case, Any]] = {
     ),
     "postingCheck": (
         Case(
-            "query($c: ID!, $p: ID!) { postingCheck(channelId: $c, medium: PHOTO, "
+            "query($c: ID!, $p: ID!) { postingCheck(channelId: $c, media: PHOTO, "
             "pupilIds: [$p]) { pupils { mayAppear } } }",
             lambda w: {"c": str(w.channel), "p": str(w.pupil)},
         ),

@@ -19,13 +19,13 @@ PUBLISHED = (
 )
 STATUS = (
     "query($p: ID!, $m: Medium!, $c: ConsentChannel!, $at: DateTime, $pos: Position) { "
-    "consentStatus(pupilId: $p, medium: $m, channel: $c, at: $at, minPosition: $pos) { "
+    "consentStatus(pupilId: $p, media: $m, channel: $c, at: $at, minPosition: $pos) { "
     "status mayPublish lapsedOn decidedBy { event decision effectiveAt givenBy reference "
     "statementVersion parentCarerId } } }"
 )
 CHECK = (
     "query($c: ID!, $m: Medium!, $ps: [ID!]!, $at: DateTime, $pos: Position) { "
-    "postingCheck(channelId: $c, medium: $m, pupilIds: $ps, at: $at, minPosition: $pos) { "
+    "postingCheck(channelId: $c, media: $m, pupilIds: $ps, at: $at, minPosition: $pos) { "
     "everyoneMayAppear pupils { pupilId mayAppear detail { status } } } }"
 )
 QUEUE = (
