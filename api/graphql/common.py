@@ -129,14 +129,21 @@ def command_args(input: object) -> dict[str, Any]:
 
 
 def command_mutation(
-    method: str, input_type: type, result: Any, payload: type, description: str
+    method: str,
+    input_type: type,
+    result: Any,
+    payload: type,
+    description: str,
+    id_field: str = "id",
 ) -> Any:
-    """A mutation that runs ``app.<method>(**input)`` and answers ``payload(id, position)``."""
+    """A mutation that runs ``app.<method>(**input)`` and answers ``payload(<id_field>=id,
+    position=position)``."""
 
     def resolve(info: Info[Context, None], input: Any) -> Any:
         def command() -> Any:
             record_id, position = getattr(info.context.container.app, method)(**command_args(input))
-            return payload(id=strawberry.ID(str(record_id)), position=Position(position))
+            record = strawberry.ID(str(record_id))
+            return payload(**{id_field: record}, position=Position(position))
 
         return run_command(info, command)
 

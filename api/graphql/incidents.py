@@ -19,6 +19,7 @@ from api.graphql.common import (
     ValidationError,
     VersionConflictError,
     check_first,
+    command_mutation,
     connection,
     decode_cursor,
     parse_id,
@@ -690,27 +691,14 @@ class IncidentMutation:
             ),
         )
 
-    @strawberry.mutation(
-        description="Triage: risk, child-protection threshold, corrected category (DSL, deputy)."
+    triage_incident = command_mutation(
+        "triage_incident",
+        TriageIncidentInput,
+        IncidentResult,
+        IncidentChanged,
+        "Triage: risk, child-protection threshold, corrected category (DSL, deputy).",
+        id_field="incident_id",
     )
-    def triage_incident(
-        self, info: Info[Context, None], input: TriageIncidentInput
-    ) -> IncidentResult:
-        app = info.context.container.app
-        return run_command(
-            info,
-            lambda: _changed(
-                app.triage_incident(
-                    parse_id("incidentId", input.incident_id),
-                    input.risk.value,
-                    input.meets_cp_threshold,
-                    input.rationale,
-                    input.category,
-                    input.category_reason,
-                    input.expected_version,
-                )
-            ),
-        )
 
     @strawberry.mutation(
         description="Record an action or decision, with who, when, decision and rationale."
@@ -762,58 +750,32 @@ class IncidentMutation:
 
         return run_command(info, command)
 
-    @strawberry.mutation(
-        description="Link two incidents of the same school; each references the other."
+    link_incidents = command_mutation(
+        "link_incidents",
+        LinkIncidentsInput,
+        IncidentResult,
+        IncidentChanged,
+        "Link two incidents of the same school; each references the other.",
+        id_field="incident_id",
     )
-    def link_incidents(
-        self, info: Info[Context, None], input: LinkIncidentsInput
-    ) -> IncidentResult:
-        app = info.context.container.app
-        return run_command(
-            info,
-            lambda: _changed(
-                app.link_incidents(
-                    parse_id("incidentId", input.incident_id),
-                    parse_id("otherIncidentId", input.other_incident_id),
-                    input.reason,
-                )
-            ),
-        )
 
-    @strawberry.mutation(
-        description="Close with the outcome and lessons learnt (triaged incidents only)."
+    close_incident = command_mutation(
+        "close_incident",
+        CloseIncidentInput,
+        IncidentResult,
+        IncidentChanged,
+        "Close with the outcome and lessons learnt (triaged incidents only).",
+        id_field="incident_id",
     )
-    def close_incident(
-        self, info: Info[Context, None], input: CloseIncidentInput
-    ) -> IncidentResult:
-        app = info.context.container.app
-        return run_command(
-            info,
-            lambda: _changed(
-                app.close_incident(
-                    parse_id("incidentId", input.incident_id),
-                    input.outcome,
-                    input.lessons_learnt,
-                    input.policy_changes,
-                    input.expected_version,
-                )
-            ),
-        )
 
-    @strawberry.mutation(description="Reopen a closed incident, saying why.")
-    def reopen_incident(
-        self, info: Info[Context, None], input: ReopenIncidentInput
-    ) -> IncidentResult:
-        app = info.context.container.app
-        return run_command(
-            info,
-            lambda: _changed(
-                app.reopen_incident(
-                    parse_id("incidentId", input.incident_id),
-                    input.reason,
-                )
-            ),
-        )
+    reopen_incident = command_mutation(
+        "reopen_incident",
+        ReopenIncidentInput,
+        IncidentResult,
+        IncidentChanged,
+        "Reopen a closed incident, saying why.",
+        id_field="incident_id",
+    )
 
     @strawberry.mutation(
         description="Add an incident category of the trust's own (trust safeguarding lead)."
