@@ -142,8 +142,7 @@ def command_mutation(
     def resolve(info: Info[Context, None], input: Any) -> Any:
         def command() -> Any:
             record_id, position = getattr(info.context.container.app, method)(**command_args(input))
-            record = strawberry.ID(str(record_id))
-            return payload(**{id_field: record}, position=Position(position))
+            return payload(**{id_field: to_id(record_id)}, position=Position(position))
 
         return run_command(info, command)
 
@@ -237,6 +236,20 @@ def connection(page: Page[Any], nodes: list[T]) -> Connection[T]:
             has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
         ),
     )
+
+
+def to_id(value: object) -> strawberry.ID:
+    """A record id as GraphQL gives it out."""
+    return strawberry.ID(str(value))
+
+
+def optional_id(value: object | None) -> strawberry.ID | None:
+    return None if value is None else to_id(value)
+
+
+def optional_uuid(field: str, value: strawberry.ID | None) -> UUID | None:
+    """An optional id argument, parsed; ValidationFailed naming ``field`` if malformed."""
+    return None if value is None else parse_id(field, value)
 
 
 def parse_id(field: str, value: strawberry.ID | str) -> UUID:

@@ -24,8 +24,11 @@ from api.graphql.common import (
     command_mutation,
     connection,
     decode_cursor,
+    optional_id,
+    optional_uuid,
     parse_id,
     run_command,
+    to_id,
 )
 from api.graphql.context import Context
 from api.graphql.enums import (
@@ -48,14 +51,6 @@ from projections.consent import queries
 from projections.consent.queries import ChannelRow, ConsentPupil, Judged, PublicationRow
 
 CONSENT = "consent"
-
-
-def _id(value: object) -> strawberry.ID:
-    return strawberry.ID(str(value))
-
-
-def _opt_id(value: object | None) -> strawberry.ID | None:
-    return None if value is None else _id(value)
 
 
 def _instant(field: str, value: datetime.datetime | None) -> datetime.datetime:
@@ -128,21 +123,21 @@ def _answer(j: Judged) -> ConsentAnswer:
         r = row.ruling
         decided = ConsentDecision(
             event=r.kind,
-            consent_record_id=_id(r.record_id),
+            consent_record_id=to_id(r.record_id),
             version=r.version,
             decision=r.decision,
             effective_at=r.effective_at,
             recorded_at=r.recorded_at,
             recorded_by=row.recorded_by,
             given_by=ConsenterKind(row.consenter_kind),
-            parent_carer_id=_opt_id(row.parent_carer_id),
+            parent_carer_id=optional_id(row.parent_carer_id),
             method=ConsentMethod(row.method),
             reference=row.reference,
             statement_version=row.statement_version,
         )
     lapse = j.answer.lapse
     return ConsentAnswer(
-        pupil_id=_id(j.pupil_id),
+        pupil_id=to_id(j.pupil_id),
         medium=Medium(j.medium),
         channel=ConsentChannel(j.channel),
         at=j.at,
@@ -188,7 +183,7 @@ def _register_entry(
 ) -> ConsentRegisterEntry:
     starts = academic_year_starts(year)
     return ConsentRegisterEntry(
-        pupil_id=_id(p.pupil_id),
+        pupil_id=to_id(p.pupil_id),
         year_group=p.year_group,
         left_on=p.left_on,
         has_record=p.first_received_at is not None and p.first_received_at <= at,
@@ -260,12 +255,12 @@ def _channels(ctx: Context, rows: list[ChannelRow]) -> list[OfficialChannel]:
     opened = ctx.open_all([v for r in rows for v in (r.purpose, r.close_reason)])
     return [
         OfficialChannel(
-            id=_id(r.channel_id),
-            school_id=_id(r.school_id),
+            id=to_id(r.channel_id),
+            school_id=to_id(r.school_id),
             kind=ConsentChannel(r.kind),
             platform=r.platform,
             account_name=r.account_name,
-            master_administrator_id=_id(r.master_administrator_id),
+            master_administrator_id=to_id(r.master_administrator_id),
             purpose=SealedText.of(opened[2 * i]),  # type: ignore[arg-type]
             opened_on=r.opened_on,
             closed_on=r.closed_on,
@@ -277,7 +272,7 @@ def _channels(ctx: Context, rows: list[ChannelRow]) -> list[OfficialChannel]:
             opened_by=r.opened_by,
             posters=[
                 ChannelPoster(
-                    staff_member_id=_id(p.staff_member_id),
+                    staff_member_id=to_id(p.staff_member_id),
                     user_id=p.user_id,
                     authorised_at=p.authorised_at,
                     revoked_at=p.revoked_at,
@@ -327,13 +322,13 @@ def _publications(ctx: Context, rows: list[PublicationRow]) -> list[PublicationE
             status = PublicationStatus.PUBLISHED
         result.append(
             PublicationEntry(
-                id=_id(r.publication_id),
-                school_id=_id(r.school_id),
-                channel_id=_id(r.channel_id),
+                id=to_id(r.publication_id),
+                school_id=to_id(r.school_id),
+                channel_id=to_id(r.channel_id),
                 channel=ConsentChannel(r.channel),
                 posted_at=r.posted_at,
                 media=[Medium(m) for m in r.media],
-                pupil_ids=[_id(p) for p in r.pupil_ids],
+                pupil_ids=[to_id(p) for p in r.pupil_ids],
                 identifiable=r.identifiable,
                 caption_names_anyone=r.caption_names_anyone,
                 posted_by=r.posted_by,
@@ -488,14 +483,14 @@ class ConsentQuery:
                 raise NotFound("Pupil", pid)
         pupils = [
             PostingCheckPupil(
-                pupil_id=_id(pid),
+                pupil_id=to_id(pid),
                 may_appear=judged[pid].answer.may_publish,
                 detail=_answer(judged[pid]) if full else None,
             )
             for pid in ids
         ]
         return PostingCheck(
-            channel_id=_id(row.channel_id),
+            channel_id=to_id(row.channel_id),
             channel=ConsentChannel(row.kind),
             medium=media,
             at=instant,
@@ -528,9 +523,9 @@ class ConsentQuery:
         reasons = ctx.open_all([t.reason for t in page.items])
         items = [
             TakedownItem(
-                publication_id=_id(t.publication_id),
-                pupil_id=_id(t.pupil_id),
-                channel_id=_id(t.channel_id),
+                publication_id=to_id(t.publication_id),
+                pupil_id=to_id(t.pupil_id),
+                channel_id=to_id(t.channel_id),
                 channel=ConsentChannel(t.channel),
                 posted_at=t.posted_at,
                 media=[Medium(m) for m in t.media],
@@ -577,8 +572,8 @@ class ConsentQuery:
         page = queries.publications(
             ctx.conn,
             target.school_id,  # type: ignore[arg-type]
-            None if channel_id is None else parse_id("channelId", channel_id),
-            None if pupil_id is None else parse_id("pupilId", pupil_id),
+            optional_uuid("channelId", channel_id),
+            optional_uuid("pupilId", pupil_id),
             check_first(first),
             decode_cursor(after),
         )
@@ -860,7 +855,7 @@ class ConsentMutation:
                     posted_at=error.posted_at,
                     missing=[
                         MissingConsent(
-                            pupil_id=_id(m.pupil_id),
+                            pupil_id=to_id(m.pupil_id),
                             medium=Medium(m.medium),
                             channel=ConsentChannel(m.channel),
                             status=ConsentStatus(m.status),
@@ -870,7 +865,7 @@ class ConsentMutation:
                 )
             publication = app.get(Publication, publication_id, "Publication", read_only=True)
             return PublicationRecorded(
-                publication_id=_id(publication_id),
+                publication_id=to_id(publication_id),
                 status=PublicationStatus(publication.status),
                 position=Position(position),
             )

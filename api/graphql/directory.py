@@ -20,6 +20,7 @@ from api.graphql.common import (
     decode_cursor,
     parse_id,
     run_command,
+    to_id,
 )
 from api.graphql.context import Context
 from api.graphql.enums import StaffRole
@@ -448,10 +449,6 @@ RecordStaffLeftResult = Annotated[
 ]
 
 
-def _id(value: object) -> strawberry.ID:
-    return strawberry.ID(str(value))
-
-
 @strawberry.type
 class DirectoryMutation:
     @strawberry.mutation(description="Register a school in your trust (trust roles).")
@@ -462,7 +459,7 @@ class DirectoryMutation:
             school_id, position = info.context.container.app.register_school(
                 parse_id("trustId", input.trust_id), input.name, input.urn
             )
-            return RegisterSchoolSuccess(school_id=_id(school_id), position=Position(position))
+            return RegisterSchoolSuccess(school_id=to_id(school_id), position=Position(position))
 
         return run_command(info, command)
 
@@ -477,7 +474,7 @@ class DirectoryMutation:
                 input.date_of_birth,
                 input.year_group,
             )
-            return RegisterPupilSuccess(pupil_id=_id(pupil_id), position=Position(position))
+            return RegisterPupilSuccess(pupil_id=to_id(pupil_id), position=Position(position))
 
         return run_command(info, command)
 
@@ -494,7 +491,7 @@ class DirectoryMutation:
                 input.started_on,
             )
             return RegisterStaffMemberSuccess(
-                staff_member_id=_id(staff_id), position=Position(position)
+                staff_member_id=to_id(staff_id), position=Position(position)
             )
 
         return run_command(info, command)
@@ -511,7 +508,7 @@ class DirectoryMutation:
                 parse_id("parentId", input.parent_id) if input.parent_id is not None else None,
                 input.full_name,
             )
-            return LinkParentSuccess(parent_id=_id(parent_id), position=Position(position))
+            return LinkParentSuccess(parent_id=to_id(parent_id), position=Position(position))
 
         return run_command(info, command)
 
@@ -526,7 +523,7 @@ class DirectoryMutation:
                 input.destination,
                 input.expected_version,
             )
-            return RecordPupilLeftSuccess(pupil_id=_id(pupil_id), position=Position(position))
+            return RecordPupilLeftSuccess(pupil_id=to_id(pupil_id), position=Position(position))
 
         return run_command(info, command)
 
@@ -542,7 +539,7 @@ class DirectoryMutation:
                 input.expected_version,
             )
             return RecordStaffLeftSuccess(
-                staff_member_id=_id(staff_id), position=Position(position)
+                staff_member_id=to_id(staff_id), position=Position(position)
             )
 
         return run_command(info, command)

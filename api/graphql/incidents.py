@@ -25,6 +25,7 @@ from api.graphql.common import (
     parse_id,
     query_error,
     run_command,
+    to_id,
 )
 from api.graphql.context import Context
 from api.graphql.enums import ActionKind, Device, Part, Risk, Role, Source, Status
@@ -86,10 +87,6 @@ class EvidenceFile:
     download_path: str
 
 
-def _id(value: object) -> strawberry.ID:
-    return strawberry.ID(str(value))
-
-
 def chronology_entries(ctx: Context, rows: list[ChronologyRow]) -> list[ChronologyEntry]:
     opened = ctx.open_all(
         [v for r in rows for v in (r.actor_name, r.what, r.decision, r.rationale)]
@@ -99,7 +96,7 @@ def chronology_entries(ctx: Context, rows: list[ChronologyRow]) -> list[Chronolo
         name, what, decision, rationale = opened[4 * i : 4 * i + 4]
         entries.append(
             ChronologyEntry(
-                incident_id=_id(r.incident_id),
+                incident_id=to_id(r.incident_id),
                 at=r.at,
                 actor=r.actor,
                 actor_name=SealedText.of(name),
@@ -143,7 +140,7 @@ class Incident:
         names = info.context.names_of([p.person_id for p in self.row.people])
         return [
             IncidentPerson(
-                person_id=_id(p.person_id),
+                person_id=to_id(p.person_id),
                 part=Part(p.part),
                 name=SealedText.of(names[p.person_id]),
             )
@@ -164,7 +161,7 @@ class Incident:
         opened = info.context.open_all([v for r in rows for v in (r.filename, r.note)])
         return [
             EvidenceFile(
-                id=_id(r.file_id),
+                id=to_id(r.file_id),
                 filename=SealedText.of(opened[2 * i]),  # type: ignore[arg-type]
                 content_type=r.content_type,
                 size=r.size,
@@ -179,7 +176,7 @@ class Incident:
 
     @strawberry.field(description="Incidents linked to this one.")
     def linked_incident_ids(self, info: Info[Context, None]) -> list[strawberry.ID]:
-        return [_id(i) for i in queries.links_of(info.context.conn, self.row.incident_id)]
+        return [to_id(i) for i in queries.links_of(info.context.conn, self.row.incident_id)]
 
 
 def incident_target(row: IncidentRow) -> Target:
@@ -198,8 +195,8 @@ def incidents_of(ctx: Context, rows: list[IncidentRow], action: str) -> list[Inc
         ctx.log_read(action, "incident", row.incident_id, incident_target(row))
         result.append(
             Incident(
-                id=_id(row.incident_id),
-                school_id=_id(row.school_id),
+                id=to_id(row.incident_id),
+                school_id=to_id(row.school_id),
                 status=Status(row.status),
                 category=row.category,
                 risk=Risk(row.risk) if row.risk else None,
@@ -360,7 +357,7 @@ class IncidentQuery:
             ctx.conn, parse_id("schoolId", school_id), london_today(now), ctx.principal.subject_of
         )
         waiting = [
-            AwaitingTriage(incident_id=_id(i), reported_at=at, triage_due_at=due)
+            AwaitingTriage(incident_id=to_id(i), reported_at=at, triage_due_at=due)
             for i, at in board.untriaged
             if (due := add_working_days(at, 1)) < now
         ]
@@ -371,7 +368,9 @@ class IncidentQuery:
             ],
             awaiting_triage_over_one_working_day=waiting,
             overdue_actions=[
-                OverdueAction(action_id=_id(a), incident_id=_id(i), kind=ActionKind(k), due_on=d)
+                OverdueAction(
+                    action_id=to_id(a), incident_id=to_id(i), kind=ActionKind(k), due_on=d
+                )
                 for a, i, k, d in board.overdue_actions
             ],
         )
@@ -450,7 +449,7 @@ class IncidentQuery:
                 kind=f.kind,
                 subject=f.subject,
                 count=f.count,
-                incident_ids=[_id(i) for i in f.incident_ids],
+                incident_ids=[to_id(i) for i in f.incident_ids],
                 explanation=explain[f.kind].format(n=f.count),
             )
             for f in flags
@@ -468,7 +467,7 @@ class IncidentQuery:
         schools = ctx.trust_schools(Action.VIEW_INCIDENT_OVERVIEW, trust)
         return [
             TrustOverviewRow(
-                school_id=_id(r.school_id),
+                school_id=to_id(r.school_id),
                 school_name=r.school_name,
                 category=r.category,
                 academic_year=r.academic_year,
@@ -494,8 +493,8 @@ class IncidentQuery:
             page,
             [
                 ReportStatus(
-                    incident_id=_id(r.incident_id),
-                    school_id=_id(r.school_id),
+                    incident_id=to_id(r.incident_id),
+                    school_id=to_id(r.school_id),
                     reported_at=r.reported_at,
                     status=Status(r.status),
                 )
@@ -660,7 +659,7 @@ AddIncidentCategoryResult = Annotated[
 
 
 def _changed(result: tuple[UUID, int]) -> IncidentChanged:
-    return IncidentChanged(incident_id=_id(result[0]), position=Position(result[1]))
+    return IncidentChanged(incident_id=to_id(result[0]), position=Position(result[1]))
 
 
 @strawberry.type
@@ -741,8 +740,8 @@ class IncidentMutation:
                 incident_id, upload.filename, upload.content_type, upload.content, input.note
             )
             return EvidenceAttached(
-                incident_id=_id(incident_id),
-                file_id=_id(evidence.file_id),
+                incident_id=to_id(incident_id),
+                file_id=to_id(evidence.file_id),
                 sha256=evidence.sha256,
                 size=evidence.size,
                 position=Position(position),
@@ -789,6 +788,6 @@ class IncidentMutation:
             trust_id, position = app.add_incident_category(
                 parse_id("trustId", input.trust_id), input.code, input.label
             )
-            return IncidentCategoryAdded(trust_id=_id(trust_id), position=Position(position))
+            return IncidentCategoryAdded(trust_id=to_id(trust_id), position=Position(position))
 
         return run_command(info, command)

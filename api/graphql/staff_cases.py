@@ -24,9 +24,12 @@ from api.graphql.common import (
     command_mutation,
     connection,
     decode_cursor,
+    optional_id,
+    optional_uuid,
     parse_id,
     query_error,
     run_command,
+    to_id,
 )
 from api.graphql.context import Context
 from api.graphql.enums import (
@@ -68,14 +71,6 @@ from projections.staff_cases.queries import (
 
 STAFF_CASES = "staff_cases"
 PATTERN_WINDOW = datetime.timedelta(days=365)
-
-
-def _id(value: object) -> strawberry.ID:
-    return strawberry.ID(str(value))
-
-
-def _opt_id(value: object | None) -> strawberry.ID | None:
-    return None if value is None else _id(value)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -236,9 +231,9 @@ def allegations_of(ctx: Context, rows: list[AllegationRow], action: str) -> list
         consulted = row.lado_consulted_at
         result.append(
             Allegation(
-                id=_id(row.allegation_id),
-                school_id=_id(row.school_id),
-                staff_member_id=_id(row.subject_id),
+                id=to_id(row.allegation_id),
+                school_id=to_id(row.school_id),
+                staff_member_id=to_id(row.subject_id),
                 status=AllegationStatus(row.status),
                 received_at=row.received_at,
                 received_by=row.received_by,
@@ -281,7 +276,7 @@ def allegations_of(ctx: Context, rows: list[AllegationRow], action: str) -> list
                 on_personnel_record=_on_personnel_record(row),
                 lessons_learnt_at=row.lessons_learnt_at,
                 closed_at=row.closed_at,
-                linked_concern_ids=[_id(c) for c in row.concern_ids],
+                linked_concern_ids=[to_id(c) for c in row.concern_ids],
                 version=row.version,
             )
         )
@@ -352,9 +347,9 @@ def concerns_of(ctx: Context, rows: list[ConcernRow], action: str) -> list[LowLe
         ctx.log_read(action, "low_level_concern", row.concern_id, _case_target(row))
         result.append(
             LowLevelConcern(
-                id=_id(row.concern_id),
-                school_id=_id(row.school_id),
-                staff_member_id=_id(row.subject_id),
+                id=to_id(row.concern_id),
+                school_id=to_id(row.school_id),
+                staff_member_id=to_id(row.subject_id),
                 raised_by=row.raised_by,
                 raised_at=row.raised_at,
                 occurred_on=row.occurred_on,
@@ -369,7 +364,7 @@ def concerns_of(ctx: Context, rows: list[ConcernRow], action: str) -> list[LowLe
                 reviewed_at=row.reviewed_at,
                 action_taken=SealedText.of(action_taken),
                 rationale=SealedText.of(rationale),
-                escalated_to_allegation_id=_opt_id(row.escalated_to),
+                escalated_to_allegation_id=optional_id(row.escalated_to),
                 closed_at=row.closed_at,
                 retention_review_due_on=row.left_on,
                 version=row.version,
@@ -422,7 +417,7 @@ def social_entries(ctx: Context, rows: list[SocialRow]) -> list[SocialMediaEntry
     opened = ctx.open_all([v for r in rows for v in (r.detail, r.advice, r.decision)])
     return [
         SocialMediaEntry(
-            record_id=_id(r.record_id),
+            record_id=to_id(r.record_id),
             kind=r.kind,
             at=r.at,
             recorded_by=r.actor,
@@ -432,7 +427,7 @@ def social_entries(ctx: Context, rows: list[SocialRow]) -> list[SocialMediaEntry
             decision=SealedText.of(opened[3 * i + 2]),
             outcome=PresenceCheckOutcome(r.outcome) if r.outcome else None,
             contact_from=ContactFrom(r.contact_from) if r.contact_from else None,
-            from_person_id=_opt_id(r.from_person_id),
+            from_person_id=optional_id(r.from_person_id),
             ended=r.ended,
         )
         for i, r in enumerate(rows)
@@ -559,7 +554,7 @@ def staff_pattern_flags(
                 count=len(recent),
                 threshold=limit,
                 since=since.date(),
-                record_ids=[_id(c.concern_id) for c in recent],
+                record_ids=[to_id(c.concern_id) for c in recent],
                 explanation=f"{len(recent)} low-level concerns in the last 12 months "
                 f"(threshold {limit}): review whether together they meet the harm threshold",
             )
@@ -577,7 +572,7 @@ def staff_pattern_flags(
                     count=len(attempts),
                     threshold=limit,
                     since=since.date(),
-                    record_ids=[_id(a.record_id) for a in attempts],
+                    record_ids=[to_id(a.record_id) for a in attempts],
                     explanation=f"{len(attempts)} attempts by pupils or parents to contact a "
                     f"personal account in the last 12 months (threshold {limit})",
                 )
@@ -594,7 +589,7 @@ def staff_pattern_flags(
                         count=len(theirs),
                         threshold=2,
                         since=since.date(),
-                        record_ids=[_id(a.record_id) for a in theirs],
+                        record_ids=[to_id(a.record_id) for a in theirs],
                         explanation=f"{person} tried to make contact {len(theirs)} times in the "
                         "last 12 months",
                     )
@@ -624,7 +619,7 @@ def reference_view(ctx: Context, staff_id: UUID, target: Target) -> ReferenceVie
         ctx.log_read("personnel_record", "allegation", r.allegation_id, target)
         entries.append(
             PersonnelRecordEntry(
-                allegation_id=_id(r.allegation_id),
+                allegation_id=to_id(r.allegation_id),
                 received_at=r.received_at,
                 outcome=Outcome(r.outcome or ""),
                 outcome_at=r.outcome_at,
@@ -675,10 +670,6 @@ class SchoolCaseCounts:
     allegations_this_academic_year: int
 
 
-def _optional_uuid(field: str, value: strawberry.ID | None) -> UUID | None:
-    return None if value is None else parse_id(field, value)
-
-
 @strawberry.type
 class StaffCaseQuery:
     @strawberry.field(
@@ -698,8 +689,8 @@ class StaffCaseQuery:
     ) -> Connection[Allegation]:
         ctx = info.context
         where = AllegationFilter(
-            school_id=_optional_uuid("schoolId", school_id),
-            subject_id=_optional_uuid("staffMemberId", staff_member_id),
+            school_id=optional_uuid("schoolId", school_id),
+            subject_id=optional_uuid("staffMemberId", staff_member_id),
             status=status.value if status else None,
             awaiting_lado=awaiting_lado,
         )
@@ -736,8 +727,8 @@ class StaffCaseQuery:
     ) -> Connection[LowLevelConcern]:
         ctx = info.context
         where = ConcernFilter(
-            school_id=_optional_uuid("schoolId", school_id),
-            subject_id=_optional_uuid("staffMemberId", staff_member_id),
+            school_id=optional_uuid("schoolId", school_id),
+            subject_id=optional_uuid("staffMemberId", staff_member_id),
             status=status.value if status else None,
         )
         page = queries.concerns(
@@ -771,7 +762,7 @@ class StaffCaseQuery:
         page = queries.allegations(
             ctx.conn,
             case_reader(ctx.principal, Action.OVERSEE_ALLEGATIONS),
-            AllegationFilter(school_id=_optional_uuid("schoolId", school_id), awaiting_lado=True),
+            AllegationFilter(school_id=optional_uuid("schoolId", school_id), awaiting_lado=True),
             100,
             None,
         )
@@ -782,8 +773,8 @@ class StaffCaseQuery:
             due_at = end_of_london_day(row.lado_due_on)
             result.append(
                 LadoDeadline(
-                    allegation_id=_id(row.allegation_id),
-                    school_id=_id(row.school_id),
+                    allegation_id=to_id(row.allegation_id),
+                    school_id=to_id(row.school_id),
                     case_manager=row.case_manager,
                     received_at=row.received_at,
                     due_on=row.lado_due_on,
@@ -807,7 +798,7 @@ class StaffCaseQuery:
         today = london_today()
         return [
             SchoolCaseCounts(
-                school_id=_id(r.school_id),
+                school_id=to_id(r.school_id),
                 open_allegations=r.open_allegations,
                 awaiting_lado=r.awaiting_lado,
                 lado_overdue=r.lado_overdue,
@@ -1117,11 +1108,11 @@ class StaffCaseMutation:
             received = app.receive_allegation(**command_args(input))
             if received.as_low_level_concern:
                 return RecordedAsLowLevelConcern(
-                    concern_id=_id(received.record_id), position=Position(received.position)
+                    concern_id=to_id(received.record_id), position=Position(received.position)
                 )
             assert received.lado_due_on is not None
             return AllegationReceived(
-                allegation_id=_id(received.record_id),
+                allegation_id=to_id(received.record_id),
                 case_manager=received.handler,
                 lado_due_on=received.lado_due_on,
                 position=Position(received.position),
