@@ -113,6 +113,7 @@ from domain.consent.model import (
     RiskAssessmentApprover,
     TakedownOutcome,
     academic_year_of,
+    academic_year_start,
 )
 from domain.directory.aggregates import (
     ParentCarer,
@@ -755,10 +756,6 @@ def working_time(instant: datetime, rng: random.Random) -> datetime:
     return at_london(day, rng.uniform(8.25, 11))
 
 
-def academic_year_start(today: date) -> int:
-    return today.year if today.month >= 9 else today.year - 1
-
-
 # --- writing in batches --------------------------------------------------------------------------
 
 
@@ -853,7 +850,7 @@ class Generator:
         self.clock = SimulatedClock()
         self.now = datetime.now(UTC)
         self.today = self.now.astimezone(LONDON).date()
-        self.year_start = academic_year_start(self.today)
+        self.year_start = academic_year_start(self.today).year
         self.period_start = date(self.year_start - options.academic_years, 9, 1)
         self.period_days = (self.today - self.period_start).days
         self.writer = Writer(container, options.batch_size)
@@ -1838,7 +1835,7 @@ class SchoolConsent:
         rng = self.rng
         parents = self.school.responsible_for.get(pupil, [])
         competent = record.competent_at(received) if record is not None else None
-        start_year = academic_year_start(received.astimezone(LONDON).date())
+        start_year = academic_year_start(received.astimezone(LONDON).date()).year
         older = self.year_group_in(pupil, start_year) >= 10
         if competent is None and older and rng.random() < assess:
             record = self.record_for(pupil)
@@ -2027,7 +2024,7 @@ class SchoolConsent:
                 self.reference("CA", received),
                 received,
                 when,
-                statement_version=f"{academic_year_start(received.astimezone(LONDON).date())}.1",
+                statement_version=f"{academic_year_start(received.astimezone(LONDON).date()).year}.1",
             )
         self.g.counts["consent_amendments"] += 1
 

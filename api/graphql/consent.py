@@ -44,7 +44,7 @@ from api.graphql.enums import (
 from domain.access.policy import Action, Target, permits
 from domain.consent.aggregates import Publication
 from domain.consent.commands import MAX_PUPILS_PER_PUBLICATION, Choice, ConsentMissing
-from domain.consent.model import academic_year_of, academic_year_starts
+from domain.consent.model import academic_year_of, academic_year_starts, publication_status
 from domain.shared.calendar import london_today
 from domain.shared.errors import NotAuthorised, NotFound, ValidationFailed
 from projections.consent import queries
@@ -314,12 +314,6 @@ def _publications(ctx: Context, rows: list[PublicationRow]) -> list[PublicationE
     opened = ctx.open_all([r.description for r in rows])
     result = []
     for r, description in zip(rows, opened, strict=True):
-        if r.removed:
-            status = PublicationStatus.REMOVED
-        elif r.needs_approval and r.approved_by is None:
-            status = PublicationStatus.AWAITING_APPROVAL
-        else:
-            status = PublicationStatus.PUBLISHED
         result.append(
             PublicationEntry(
                 id=to_id(r.publication_id),
@@ -336,7 +330,7 @@ def _publications(ctx: Context, rows: list[PublicationRow]) -> list[PublicationE
                 recorded_at=r.recorded_at,
                 description=SealedText.of(description),
                 link=r.link,
-                status=status,
+                status=publication_status(r.removed, r.needs_approval, r.approved_by),
                 approved_by=r.approved_by,
                 approved_at=r.approved_at,
                 takedown_pending=r.takedown_pending,

@@ -23,6 +23,7 @@ from domain.consent.model import (
     TakedownOutcome,
     answer_at,
     party_of,
+    publication_status,
     standing,
 )
 from domain.shared.aggregate import CaseworkAggregate
@@ -384,11 +385,7 @@ class Publication(CaseworkAggregate):
 
     @property
     def status(self) -> PublicationStatus:
-        if self.removed:
-            return PublicationStatus.REMOVED
-        if self.needs_approval and self.approved_by is None:
-            return PublicationStatus.AWAITING_APPROVAL
-        return PublicationStatus.PUBLISHED
+        return publication_status(self.removed, self.needs_approval, self.approved_by)
 
     def approve(self) -> None:
         self.trigger_event(self.Approved)

@@ -94,6 +94,17 @@ class PublicationStatus(StrEnum):
     REMOVED = "removed"
 
 
+def publication_status(
+    removed: bool, needs_approval: bool, approved_by: str | None
+) -> PublicationStatus:
+    """Removed, else awaiting a second colleague's approval (two-person rule), else published."""
+    if removed:
+        return PublicationStatus.REMOVED
+    if needs_approval and approved_by is None:
+        return PublicationStatus.AWAITING_APPROVAL
+    return PublicationStatus.PUBLISHED
+
+
 class TakedownOutcome(StrEnum):
     REMOVED = "removed"
     NOT_PRACTICABLE = "not_practicable"

@@ -74,11 +74,11 @@ from api.auth import issue_dev_token
 from api.wiring import Container
 from domain.consent.aggregates import ConsentRecord, consent_record_id
 from domain.consent.commands import lapse_of
-from domain.consent.model import ConsentChannel, ConsentStatus, Medium
+from domain.consent.model import ConsentChannel, ConsentStatus, Medium, academic_year_start
 from domain.directory.aggregates import Pupil
 from domain.shared.calendar import LONDON, london_today
 from ops.bench import common
-from ops.generate import Generated, Options, SchoolSample, academic_year_start
+from ops.generate import Generated, Options, SchoolSample
 from projections.consent import queries
 
 TYPENAME_QUERY = "{ __typename }"
@@ -142,7 +142,7 @@ class Bodies:
 
 def since_data_began() -> datetime:
     """The first instant of the generated data set: September, ``academic_years`` ago."""
-    start = academic_year_start(london_today()) - Options.academic_years
+    start = academic_year_start(london_today()).year - Options.academic_years
     return datetime(start, 9, 1, tzinfo=LONDON).astimezone(UTC)
 
 
