@@ -8,7 +8,7 @@ is ``domain.consent.model``'s rule (refusal wins).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import partialmethod
@@ -144,6 +144,11 @@ def _combinations(
     return [(m, c) for m in dict.fromkeys(media) for c in dict.fromkeys(channels)]
 
 
+def _has_decisions(record: ConsentRecord, _at: datetime) -> None:
+    if not record.has_decisions:
+        raise NoConsentRecord("pupilId", "no consent has been recorded for this pupil yet")
+
+
 class ConsentCommands(CaseworkBase):
     # --- look-ups -------------------------------------------------------------------------
 
@@ -236,17 +241,18 @@ class ConsentCommands(CaseworkBase):
         method: str,
         reference: str,
         received_at: datetime,
-        needs_record: bool,
+        check: Callable[[ConsentRecord, datetime], None] | None = None,
         **extra: str,
     ) -> tuple[UUID, int]:
+        """Record a decision; ``check`` vets it against the record as it stands at receipt."""
         pupil = self._consent_pupil(pupil_id)
         at = past_instant("receivedAt", received_at)
         self._on_roll(pupil, at, "receivedAt")
         choice("method", method, ConsentMethod)
         ref = required_text("reference", reference)
         record = self.consent_record(pupil)
-        if needs_record and not record.has_decisions:
-            raise NoConsentRecord("pupilId", "no consent has been recorded for this pupil yet")
+        if check is not None:
+            check(record, at)
         parent = self._consenter(pupil, record, consenter_kind, parent_carer_id, at)
         record.decide(event_class, consenter_kind, parent, choices, method, ref, at, **extra)
         publications = self._takedowns(record, pupil, choices)
@@ -297,7 +303,7 @@ class ConsentCommands(CaseworkBase):
     def _form(
         self,
         event_class: type,
-        needs_record: bool,
+        check: Callable[[ConsentRecord, datetime], None] | None,
         pupil_id: UUID,
         consenter_kind: str,
         choices: Sequence[Choice],
@@ -316,14 +322,14 @@ class ConsentCommands(CaseworkBase):
             method,
             reference,
             received_at,
-            needs_record=needs_record,
+            check=check,
             statement_version=required_text("statementVersion", statement_version, 50),
         )
 
     # A consent form: decisions for any combination of media and channels, from receipt.
-    give_consent = partialmethod(_form, ConsentRecord.ConsentGiven, False)
+    give_consent = partialmethod(_form, ConsentRecord.ConsentGiven, None)
     # A written change to some combinations, effective from receipt (needs an earlier form).
-    amend_consent = partialmethod(_form, ConsentRecord.ConsentAmended, True)
+    amend_consent = partialmethod(_form, ConsentRecord.ConsentAmended, _has_decisions)
 
     def withdraw_consent(
         self,
@@ -338,13 +344,16 @@ class ConsentCommands(CaseworkBase):
     ) -> tuple[UUID, int]:
         """Withdraw consent for a subset, from receipt: earlier use stays lawful (Art 7(3))."""
         combinations = _combinations("scope", media, channels)
-        record = self.consent_record(self._consent_pupil(pupil_id))
-        at = past_instant("receivedAt", received_at)
-        never = [f"{m} on {c}" for m, c in combinations if not record.granted_by_anyone(m, c, at)]
-        if never:
-            raise ConsentNotGiven(
-                "scope", f"consent was never given (or not standing) for {', '.join(never)}"
-            )
+
+        def standing_grants(record: ConsentRecord, at: datetime) -> None:
+            never = [
+                f"{m} on {c}" for m, c in combinations if not record.granted_by_anyone(m, c, at)
+            ]
+            if never:
+                raise ConsentNotGiven(
+                    "scope", f"consent was never given (or not standing) for {', '.join(never)}"
+                )
+
         choices = [
             {"medium": m, "channel": c, "decision": Decision.WITHDRAWN} for m, c in combinations
         ]
@@ -357,7 +366,7 @@ class ConsentCommands(CaseworkBase):
             method,
             reference,
             received_at,
-            needs_record=True,
+            check=standing_grants,
         )
 
     def confirm_consent_for_year(self, pupil_id: UUID, academic_year: str) -> tuple[UUID, int]:
