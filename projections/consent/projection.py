@@ -51,10 +51,6 @@ class ConsentView(View):
 
     # --- consent records ------------------------------------------------------------------
 
-    @handles(ConsentRecord.Opened)
-    def opened(self, curs: Cursor[Any], e: ConsentRecord.Opened, position: int) -> None:
-        """Nothing to show until a decision or assessment arrives."""
-
     @handles(ConsentRecord.CompetenceAssessed)
     def assessed(
         self, curs: Cursor[Any], e: ConsentRecord.CompetenceAssessed, position: int
@@ -114,12 +110,6 @@ class ConsentView(View):
             "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
             (e.pupil_id, e.academic_year, e.timestamp, e.actor),
         )
-
-    @handles(ConsentRecord.FeaturedInPublication)
-    def featured(
-        self, curs: Cursor[Any], e: ConsentRecord.FeaturedInPublication, position: int
-    ) -> None:
-        """The publication's own event lists its pupils."""
 
     # --- channels -------------------------------------------------------------------------
 
