@@ -96,13 +96,17 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
     else:
         workers = NoWorkers()
 
+    access_changes = container.access_listener()
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        access_changes.start()
         workers.start()
         try:
             yield
         finally:
             await to_thread.run_sync(workers.stop)
+            await to_thread.run_sync(access_changes.stop)
 
     app = FastAPI(
         title="safeguarding-casework",

@@ -15,7 +15,9 @@ from api.database import Database, resolve_database
 from api.event_store import PostgresKeyStore
 from api.keys import load_keys
 from api.migrate import migrate
+from api.principals import AccessChangeListener, PrincipalCache
 from api.settings import Settings
+from domain.access.policy import Principal
 from domain.application import CaseworkApplication
 from domain.shared.sealing import Keyring
 from projections.access.projection import AccessView
@@ -48,7 +50,16 @@ class Container:
     pool: ConnectionPool[Connection[DictRow]]
     view_datastore: PostgresDatastore
     verifier: TokenVerifier
+    principals: PrincipalCache
     views: dict[str, View] = field(default_factory=dict)
+
+    def principal(self, user_id: str) -> Principal:
+        """Who ``user_id`` is now: kept between requests while access changes are heard."""
+        return self.principals.get(user_id)
+
+    def access_listener(self) -> AccessChangeListener:
+        """The thread that lets this process keep principals (the HTTP app runs one)."""
+        return AccessChangeListener(self.database.conninfo, self.principals)
 
     def workers(
         self, names: list[str] | None = None, batch_size: int = 2000
@@ -116,6 +127,8 @@ def build(
     )
     keyring = Keyring(keys.master_key, PostgresKeyStore(pool))
     app = CaseworkApplication(keyring, env=eventsourcing_env(settings, database, keys.event_key))
+    principals = PrincipalCache(app.principal_for)
+    app.on_access_changed(principals.forget)
     params = database.parameters()
     view_datastore = PostgresDatastore(
         dbname=params["dbname"],
@@ -135,6 +148,7 @@ def build(
         pool=pool,
         view_datastore=view_datastore,
         verifier=TokenVerifier(settings),
+        principals=principals,
     )
     container.views = {cls.name: cls(view_datastore) for cls in VIEW_CLASSES}
     return container

@@ -30,9 +30,9 @@ class Context:
 
     @property
     def principal(self) -> Principal:
-        """Loaded on first use from the record of grants (authoritative, not a cache)."""
+        """Loaded on first use (see ``api.principals`` for how it is kept fresh)."""
         if self._principal is None:
-            self._principal = self.container.app.principal_for(self.identity.user_id)
+            self._principal = self.container.principal(self.identity.user_id)
         return self._principal
 
     @property

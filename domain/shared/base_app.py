@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 
 from domain.access.aggregates import UserAccess, access_id_for
 from domain.access.policy import Principal, Target
@@ -36,7 +36,24 @@ class CaseworkBase(Application[UUID]):
     def __init__(self, keyring: Keyring, env: Mapping[str, str] | None = None) -> None:
         self.keyring = keyring
         self._school_trusts: dict[UUID, UUID] = {}
+        self._access_watchers: list[Callable[[set[UUID]], None]] = []
         super().__init__(env=env)
+
+    def on_access_changed(self, watcher: Callable[[set[UUID]], None]) -> None:
+        """Call ``watcher`` with the ids of the user-access records (``access_id_for``) each
+        save changed, once it is committed: whoever keeps principals can drop the stale ones."""
+        self._access_watchers.append(watcher)
+
+    def _notify(self, recordings: list[Recording[UUID]]) -> None:
+        super()._notify(recordings)
+        changed = {
+            r.domain_event.originator_id
+            for r in recordings
+            if isinstance(r.domain_event, UserAccess.Event)
+        }
+        if changed:
+            for watcher in self._access_watchers:
+                watcher(changed)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

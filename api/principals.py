@@ -1,0 +1,146 @@
+"""Principals kept between requests, and dropped the moment they go stale.
+
+Loading who a user is (their grants and the records they are the subject of) is an event-store
+read on every request; for a cheap query it was most of the cost. The API process keeps each
+user's principal and forgets it as soon as their record of grants changes:
+
+- at once, in the process that saved the change (``CaseworkBase.on_access_changed``);
+- in every other process (more API replicas, ``casework trust create`` from a shell), when
+  PostgreSQL's notice arrives: the trigger of migration 0011 sends one on ``casework_access``
+  for each user-access event committed, and :class:`AccessChangeListener` listens for them.
+
+A principal is only ever kept while that listener is connected. If its connection drops, every
+principal is forgotten and each request reads the record again until it is back, so a change
+can never be missed. A load that overlaps a change is not kept (a generation count): only the
+next request's read is.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from uuid import UUID
+
+import psycopg
+
+from domain.access.aggregates import access_id_for
+from domain.access.policy import Principal
+
+log = logging.getLogger(__name__)
+CHANNEL = "casework_access"
+APPLICATION_NAME = "casework-access-changes"
+
+
+class PrincipalCache:
+    """The principals of recent users, by user-access id; at most ``maxsize``."""
+
+    def __init__(self, load: Callable[[str], Principal], maxsize: int = 10_000) -> None:
+        self._load = load
+        self._maxsize = maxsize
+        self._entries: OrderedDict[UUID, Principal] = OrderedDict()
+        self._lock = threading.Lock()
+        self._generation = 0
+        self._enabled = False
+
+    @property
+    def enabled(self) -> bool:
+        return self._enabled
+
+    def get(self, user_id: str) -> Principal:
+        key = access_id_for(user_id)
+        with self._lock:
+            if self._enabled:
+                kept = self._entries.get(key)
+                if kept is not None:
+                    self._entries.move_to_end(key)
+                    return kept
+            generation = self._generation
+        principal = self._load(user_id)
+        with self._lock:
+            if self._enabled and self._generation == generation:
+                self._entries[key] = principal
+                if len(self._entries) > self._maxsize:
+                    self._entries.popitem(last=False)
+        return principal
+
+    def holds(self, user_id: str) -> bool:
+        """Whether ``user_id``'s principal is kept now."""
+        with self._lock:
+            return access_id_for(user_id) in self._entries
+
+    def forget(self, access_ids: Iterable[UUID]) -> None:
+        with self._lock:
+            self._generation += 1
+            for access_id in access_ids:
+                self._entries.pop(access_id, None)
+
+    def enable(self) -> None:
+        """Keep principals from now on (call once changes are being heard)."""
+        self._reset(enabled=True)
+
+    def disable(self) -> None:
+        """Forget every principal and keep none until enabled again."""
+        self._reset(enabled=False)
+
+    def _reset(self, *, enabled: bool) -> None:
+        with self._lock:
+            self._generation += 1
+            self._entries.clear()
+            self._enabled = enabled
+
+
+class AccessChangeListener:
+    """A thread that listens on ``casework_access`` and has the cache forget whoever changed;
+    the cache is enabled only while it listens."""
+
+    def __init__(self, conninfo: str, cache: PrincipalCache, retry_seconds: float = 2.0) -> None:
+        self._conninfo = conninfo
+        self._cache = cache
+        self._retry = retry_seconds
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.listening = threading.Event()
+
+    def start(self) -> None:
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run, name="access-changes", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._cache.disable()
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                with psycopg.connect(
+                    self._conninfo, autocommit=True, application_name=APPLICATION_NAME
+                ) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    # Only now: anything committed from here on will be heard.
+                    self._cache.enable()
+                    self.listening.set()
+                    while not self._stopping.is_set():
+                        for notice in conn.notifies(timeout=1.0):
+                            self._forget(notice.payload)
+            except psycopg.Error as error:
+                log.warning(
+                    "not hearing access changes (%s): principals are read every time", error
+                )
+            finally:
+                self.listening.clear()
+                self._cache.disable()
+            self._stopping.wait(self._retry)
+
+    def _forget(self, payload: str) -> None:
+        try:
+            changed = UUID(payload)
+        except ValueError:  # not from our trigger: forget everyone rather than guess
+            log.warning("unexpected notice on %s: %r", CHANNEL, payload)
+            self._cache.enable()
+            return
+        self._cache.forget([changed])
