@@ -42,7 +42,7 @@ from api.graphql.enums import (
     TakedownOutcome,
 )
 from domain.access.policy import Action, Target, permits
-from domain.consent.aggregates import Publication
+from domain.consent.aggregates import PosterPeriod, Publication
 from domain.consent.commands import MAX_PUPILS_PER_PUBLICATION, Choice, ConsentMissing
 from domain.consent.model import academic_year_of, academic_year_starts, publication_status
 from domain.shared.calendar import london_today
@@ -207,14 +207,37 @@ class PostingCheckPupil:
     )
 
 
-@strawberry.type(description="Who may appear identifiably in a post on this channel.")
+@strawberry.type(
+    description="Who may appear identifiably in a post on this channel. A posting app needs "
+    "only `everyoneMayAppear` and `mayNotAppear`; `pupils` gives a line per pupil (with the "
+    "reasons, for those who may see them)."
+)
 class PostingCheck:
     channel_id: strawberry.ID
     channel: ConsentChannel
     medium: Medium
     at: datetime.datetime
     everyone_may_appear: bool
-    pupils: list[PostingCheckPupil]
+    may_appear: list[strawberry.ID] = strawberry.field(
+        description="The pupils asked about who may appear, in the order asked."
+    )
+    may_not_appear: list[strawberry.ID] = strawberry.field(
+        description="The pupils asked about who may not appear identifiably, in the order "
+        "asked: leave them out, or pseudonymise or blur them."
+    )
+    judged: strawberry.Private[list[tuple[strawberry.ID, Judged]]]
+    detailed: strawberry.Private[bool]
+
+    @strawberry.field(description="Each pupil asked about, in the order asked.")
+    def pupils(self) -> list[PostingCheckPupil]:
+        return [
+            PostingCheckPupil(
+                pupil_id=pupil_id,
+                may_appear=j.answer.may_publish,
+                detail=_answer(j) if self.detailed else None,
+            )
+            for pupil_id, j in self.judged
+        ]
 
 
 # --- channels, publications and takedowns ----------------------------------------------------
@@ -367,12 +390,12 @@ class TakedownItem:
 # --- queries -----------------------------------------------------------------------------------
 
 
-def _may_post(ctx: Context, row: ChannelRow) -> bool:
+def _may_post(ctx: Context, authorisations: tuple[PosterPeriod, ...], target: Target) -> bool:
     """The caller is authorised on the channel now and holds a role at its school."""
     now = datetime.datetime.now(datetime.UTC)
-    target = Target(row.trust_id, row.school_id)
-    return any(p.user_id == ctx.principal.user_id and p.covers(now) for p in row.posters) and any(
-        g.reaches(target) for g in ctx.principal.grants
+    school = Target(target.trust_id, target.school_id)
+    return any(p.covers(now) for p in authorisations) and any(
+        g.reaches(school) for g in ctx.principal.grants
     )
 
 
@@ -395,14 +418,13 @@ class ConsentQuery:
         ctx = info.context
         pid = parse_id("pupilId", pupil_id)
         instant = _instant("at", at)
-        people, judged = queries.answers(ctx.conn, [pid], media.value, channel.value, instant)
-        person = people.get(pid)
-        if person is None:
+        found = queries.answers(ctx.conn, [pid], media.value, channel.value, instant).get(pid)
+        if found is None:
             raise NotFound("Pupil", pid)
         ctx.authorise(
-            Action.VIEW_CONSENT, Target(person.trust_id, person.school_id, frozenset({pid}))
+            Action.VIEW_CONSENT, Target(found.trust_id, found.school_id, frozenset({pid}))
         )
-        return _answer(judged[pid])
+        return _answer(found.judged)
 
     @strawberry.field(
         description="The school's consent register: each pupil on roll at `at` (default now) "
@@ -434,8 +456,8 @@ class ConsentQuery:
             decode_cursor(after),
             (year, starts) if gaps_only else None,
         )
-        people = {p.pupil_id: p for p in page.items}
-        judged = queries.judge(people, queries.standing(ctx.conn, list(people), instant), instant)
+        lapses = {p.pupil_id: p.lapse for p in page.items}
+        judged = queries.judge(lapses, queries.standing(ctx.conn, list(lapses), instant), instant)
         for p in page.items:  # each line names a pupil: a read of their record
             ctx.log_read("consent_register", "pupil", p.pupil_id, target)
         entries = [_register_entry(p, judged[p.pupil_id], instant, year) for p in page.items]
@@ -456,40 +478,43 @@ class ConsentQuery:
         at: datetime.datetime | None = None,
     ) -> PostingCheck:
         ctx = info.context
-        row = queries.channel(ctx.conn, parse_id("channelId", channel_id))
-        if row is None:
-            raise NotFound("Channel", channel_id)
         if not 1 <= len(pupil_ids) <= MAX_PUPILS_PER_PUBLICATION:
             raise ValidationFailed(
                 "pupilIds", f"name from 1 to {MAX_PUPILS_PER_PUBLICATION} pupils"
             )
         ids = list(dict.fromkeys(parse_id("pupilIds", p) for p in pupil_ids))
-        target = Target(row.trust_id, row.school_id, frozenset(ids))
+        instant = _instant("at", at)
+        found = queries.posting_check(
+            ctx.conn,
+            parse_id("channelId", channel_id),
+            ctx.identity.user_id,
+            ids,
+            media.value,
+            instant,
+        )
+        if found is None:
+            raise NotFound("Channel", channel_id)
+        target = Target(found.trust_id, found.school_id, frozenset(ids))
         full = permits(ctx.principal, Action.CHECK_POSTING, target)
-        if not full and not _may_post(ctx, row):
+        if not full and not _may_post(ctx, found.callers_authorisations, target):
             ctx.authorise(Action.CHECK_POSTING, target)
         if target.subject_ids & ctx.principal.subject_of:
             raise NotAuthorised()
-        instant = _instant("at", at)
-        people, judged = queries.answers(ctx.conn, ids, media.value, row.kind, instant)
         for pid in ids:
-            if pid not in people or people[pid].school_id != row.school_id:
+            pupil = found.answers.get(pid)
+            if pupil is None or pupil.school_id != found.school_id:
                 raise NotFound("Pupil", pid)
-        pupils = [
-            PostingCheckPupil(
-                pupil_id=to_id(pid),
-                may_appear=judged[pid].answer.may_publish,
-                detail=_answer(judged[pid]) if full else None,
-            )
-            for pid in ids
-        ]
+        judged = [(to_id(pid), found.answers[pid].judged) for pid in ids]
         return PostingCheck(
-            channel_id=to_id(row.channel_id),
-            channel=ConsentChannel(row.kind),
+            channel_id=to_id(found.channel_id),
+            channel=ConsentChannel(found.kind),
             medium=media,
             at=instant,
-            everyone_may_appear=all(p.may_appear for p in pupils),
-            pupils=pupils,
+            everyone_may_appear=all(j.answer.may_publish for _, j in judged),
+            may_appear=[pid for pid, j in judged if j.answer.may_publish],
+            may_not_appear=[pid for pid, j in judged if not j.answer.may_publish],
+            judged=judged,
+            detailed=full,
         )
 
     @strawberry.field(

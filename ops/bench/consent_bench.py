@@ -200,13 +200,13 @@ def describe_reads(
             at = datetime.fromisoformat(v["at"]) if "at" in v else datetime.now(UTC)
             pupil = UUID(v["p"])
             medium, kind = Medium[v["m"]].value, ConsentChannel[v["c"]].value
-            _, judged = queries.answers(conn, [pupil], medium, kind, at)
-            statuses[judged[pupil].answer.status.value] += 1
+            answered = queries.answers(conn, [pupil], medium, kind, at)
+            statuses[answered[pupil].judged.answer.status.value] += 1
         now = datetime.now(UTC)
         for v in bodies.check:
             ids = [UUID(p) for p in v["ps"]]
-            _, judged = queries.answers(conn, ids, Medium[v["m"]].value, channel.kind, now)
-            may_appear.append(sum(j.answer.may_publish for j in judged.values()))
+            answered = queries.answers(conn, ids, Medium[v["m"]].value, channel.kind, now)
+            may_appear.append(sum(a.judged.answer.may_publish for a in answered.values()))
         rulings = conn.execute(
             "SELECT count(*) AS n FROM cs_rulings r JOIN cs_pupils p USING (pupil_id) "
             "WHERE p.school_id = %s",
@@ -351,12 +351,12 @@ def explain_reads(
     medium, kind = Medium[status["m"]].value, ConsentChannel[status["c"]].value
     channel_id = UUID(check["c"])
     ids = [UUID(p) for p in check["ps"]]
-    kind_of_channel = channel_kind(container, check["c"])
+    assert read.poster_user_id is not None
+    poster = read.poster_user_id
     steps: dict[str, Callable[[Any], Any]] = {
         "c1 consentStatus": lambda c: queries.answers(c, [pupil], medium, kind, now),
-        f"c2 postingCheck ({PUPILS_CHECKED})": lambda c: (
-            queries.channel(c, channel_id),
-            queries.answers(c, ids, Medium[check["m"]].value, kind_of_channel, now),
+        f"c2 postingCheck ({PUPILS_CHECKED})": lambda c: queries.posting_check(
+            c, channel_id, poster, ids, Medium[check["m"]].value, now
         ),
     }
     return common.explain(container, steps)

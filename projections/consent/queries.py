@@ -53,9 +53,13 @@ class ConsentPupil:
 
     @property
     def lapse(self) -> Lapse | None:
-        if self.left_on is None or self.lapses_at is None:
-            return None
-        return Lapse(self.left_on, self.lapses_at, self.pupil_id)
+        return _lapse(self.left_on, self.lapses_at, self.pupil_id)
+
+
+def _lapse(left_on: date | None, lapses_at: datetime | None, pupil_id: UUID) -> Lapse | None:
+    if left_on is None or lapses_at is None:
+        return None
+    return Lapse(left_on, lapses_at, pupil_id)
 
 
 @dataclass(frozen=True)
@@ -134,55 +138,174 @@ def standing(
 
 
 def judge(
-    people: dict[UUID, ConsentPupil],
+    lapses: dict[UUID, Lapse | None],
     rows: list[RulingRow],
     at: datetime,
     combinations: tuple[tuple[str, str], ...] = ALL_COMBINATIONS,
 ) -> dict[UUID, list[Judged]]:
-    """The rule applied to standing decisions: per pupil, one answer per combination."""
+    """The rule applied to standing decisions: per pupil (and their lapse, if they left), one
+    answer per combination."""
     grouped: dict[tuple[UUID, str, str], list[RulingRow]] = defaultdict(list)
     for row in rows:
         grouped[(row.pupil_id, row.ruling.medium, row.ruling.channel)].append(row)
-    result: dict[UUID, list[Judged]] = {}
-    for pupil_id, person in people.items():
-        judged = []
-        for medium, channel in combinations:
-            candidates = grouped.get((pupil_id, medium, channel), [])
-            answer = decide([c.ruling for c in candidates], person.lapse, at)
-            deciding = next((c for c in candidates if c.ruling is answer.deciding), None)
-            judged.append(Judged(pupil_id, medium, channel, at, answer, deciding))
-        result[pupil_id] = judged
-    return result
+    return {
+        pupil_id: [
+            _judge_one(
+                pupil_id, medium, channel, at, grouped.get((pupil_id, medium, channel), []), lapse
+            )
+            for medium, channel in combinations
+        ]
+        for pupil_id, lapse in lapses.items()
+    }
 
 
-_ANSWERS = (
-    "SELECT p.*, r.party, r.medium, r.channel, r.effective_at, r.version, r.decision, r.kind, "
-    "r.record_id, r.recorded_at, r.consenter_kind, r.parent_carer_id, r.method, r.reference, "
-    "r.statement_version, r.recorded_by FROM (" + _PUPIL + " WHERE p.pupil_id = ANY(%(pupils)s)) p "
-    "LEFT JOIN LATERAL (SELECT DISTINCT ON (s.party) s.* FROM cs_rulings s "
-    "WHERE s.pupil_id = p.pupil_id AND s.medium = %(medium)s AND s.channel = %(channel)s "
-    "AND s.effective_at <= %(at)s ORDER BY s.party, s.effective_at DESC, s.version DESC) r ON true"
+def _judge_one(
+    pupil_id: UUID,
+    medium: str,
+    channel: str,
+    at: datetime,
+    candidates: list[RulingRow],
+    lapse: Lapse | None,
+) -> Judged:
+    answer = decide([c.ruling for c in candidates], lapse, at)
+    deciding = None
+    if answer.deciding is not None:
+        deciding = next(c for c in candidates if c.ruling is answer.deciding)
+    return Judged(pupil_id, medium, channel, at, answer, deciding)
+
+
+@dataclass(frozen=True)
+class PupilAnswer:
+    """One pupil's answer for one medium and channel, and where the pupil is."""
+
+    trust_id: UUID
+    school_id: UUID
+    judged: Judged
+
+
+# Each party's standing decision for one medium and channel, per pupil row ``p``: read backwards
+# along the primary key, so the latest per party comes first with no sort.
+_STANDING = (
+    "LEFT JOIN LATERAL (SELECT DISTINCT ON (s.party) s.party, s.medium, s.channel, "
+    "s.effective_at, s.version, s.decision, s.kind, s.record_id, s.recorded_at, "
+    "s.consenter_kind, s.parent_carer_id, s.method, s.reference, s.statement_version, "
+    "s.recorded_by FROM cs_rulings s WHERE s.pupil_id = p.pupil_id AND s.medium = %(medium)s "
+    "AND s.channel = {channel} AND s.effective_at <= %(at)s "
+    "ORDER BY s.party DESC, s.effective_at DESC, s.version DESC) r ON true"
 )
+_PUPIL_PLACE = "p.pupil_id, p.trust_id, p.school_id, p.left_on, p.lapses_at"
+_ANSWERS = (
+    f"SELECT {_PUPIL_PLACE}, r.* FROM cs_pupils p "
+    + _STANDING.format(channel="%(channel)s")
+    + " WHERE p.pupil_id = ANY(%(pupils)s)"
+)
+
+
+def _answers(rows: list[Any], medium: str, channel: str, at: datetime) -> dict[UUID, PupilAnswer]:
+    """From rows of a pupil and one party's standing decision (a pupil nobody has decided for
+    comes once, without one)."""
+    pupils: dict[UUID, tuple[Any, list[RulingRow]]] = {}
+    for r in rows:
+        found = pupils.get(r["pupil_id"])
+        if found is None:
+            found = pupils[r["pupil_id"]] = (r, [])
+        if r["party"] is not None:
+            found[1].append(_ruling(r))
+    return {
+        pupil_id: PupilAnswer(
+            r["trust_id"],
+            r["school_id"],
+            _judge_one(
+                pupil_id,
+                medium,
+                channel,
+                at,
+                candidates,
+                _lapse(r["left_on"], r["lapses_at"], pupil_id),
+            ),
+        )
+        for pupil_id, (r, candidates) in pupils.items()
+    }
 
 
 def answers(
     conn: Connection[Any], pupil_ids: list[UUID], medium: str, channel: str, at: datetime
-) -> tuple[dict[UUID, ConsentPupil], dict[UUID, Judged]]:
-    """One medium and channel for several pupils (the posting check, ``consentStatus``): the
-    pupils, and each party's standing decision as :func:`standing` reads it, in one statement
-    (a row per pupil and party; a pupil nobody has decided for comes once, without one)."""
+) -> dict[UUID, PupilAnswer]:
+    """One medium and channel for several pupils (``consentStatus``), in one statement; a
+    pupil the view does not know is missing."""
     found = conn.execute(
         _ANSWERS, {"pupils": pupil_ids, "medium": medium, "channel": channel, "at": at}
     ).fetchall()
-    people: dict[UUID, ConsentPupil] = {}
-    rows: list[RulingRow] = []
-    for r in found:
-        if r["pupil_id"] not in people:
-            people[r["pupil_id"]] = _pupil(r)
-        if r["party"] is not None:
-            rows.append(_ruling(r))
-    judged = judge(people, rows, at, ((medium, channel),))
-    return people, {pupil_id: j[0] for pupil_id, j in judged.items()}
+    return _answers(found, medium, channel, at)
+
+
+@dataclass(frozen=True)
+class PostingCheckRows:
+    """What the posting check reads: the channel, the caller's authorisations on it, and the
+    pupils' answers for its kind of channel (a pupil the view does not know is missing)."""
+
+    channel_id: UUID
+    trust_id: UUID
+    school_id: UUID
+    kind: str
+    callers_authorisations: tuple[PosterPeriod, ...]
+    answers: dict[UUID, PupilAnswer]
+
+
+_POSTING_CHECK = (
+    "WITH c AS MATERIALIZED (SELECT c.channel_id, c.trust_id AS channel_trust_id, "
+    "c.school_id AS channel_school_id, c.kind AS channel_kind, a.* FROM cs_channels c "
+    "LEFT JOIN LATERAL (SELECT array_agg(a.staff_member_id ORDER BY a.seq) AS poster_staff_ids, "
+    "array_agg(a.authorised_at ORDER BY a.seq) AS poster_from, "
+    "array_agg(a.revoked_at ORDER BY a.seq) AS poster_until FROM cs_posters a "
+    "WHERE a.channel_id = c.channel_id AND a.user_id = %(user)s) a ON true "
+    "WHERE c.channel_id = %(channel_id)s) "
+    f"SELECT c.*, {_PUPIL_PLACE}, r.* FROM c "
+    "LEFT JOIN cs_pupils p ON p.pupil_id = ANY(%(pupils)s) "
+    + _STANDING.format(channel="c.channel_kind")
+)
+
+
+def posting_check(
+    conn: Connection[Any],
+    channel_id: UUID,
+    user_id: str,
+    pupil_ids: list[UUID],
+    medium: str,
+    at: datetime,
+) -> PostingCheckRows | None:
+    """The posting check's reads in one statement; None if there is no such channel."""
+    found = conn.execute(
+        _POSTING_CHECK,
+        {
+            "channel_id": channel_id,
+            "user": user_id,
+            "pupils": pupil_ids,
+            "medium": medium,
+            "at": at,
+        },
+    ).fetchall()
+    if not found:
+        return None
+    first = found[0]
+    periods = tuple(
+        PosterPeriod(user_id, staff_id, starts, ends)
+        for staff_id, starts, ends in zip(
+            first["poster_staff_ids"] or (),
+            first["poster_from"] or (),
+            first["poster_until"] or (),
+            strict=True,
+        )
+    )
+    pupils = [r for r in found if r["pupil_id"] is not None]
+    return PostingCheckRows(
+        channel_id=first["channel_id"],
+        trust_id=first["channel_trust_id"],
+        school_id=first["channel_school_id"],
+        kind=first["channel_kind"],
+        callers_authorisations=periods,
+        answers=_answers(pupils, medium, first["channel_kind"], at),
+    )
 
 
 def register(

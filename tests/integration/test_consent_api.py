@@ -284,6 +284,35 @@ def test_posting_check_gives_an_authorised_poster_yes_or_no_only(setting: Settin
     assert [p["detail"]["status"] for p in full["pupils"]] == ["GRANTED", "NO_RECORD"]
 
 
+def test_posting_check_lists_who_may_and_may_not_appear_in_the_order_asked(
+    setting: Setting,
+) -> None:
+    s = setting
+    first, _ = new_pupil(s.lead, s.school)
+    give(s.lead, s.pupil, s.parent, ALL)
+    last, last_parent = new_pupil(s.lead, s.school)
+    given = give(s.lead, last, last_parent, ALL)
+    query = (
+        "query($c: ID!, $m: Medium!, $ps: [ID!]!, $pos: Position) { postingCheck(channelId: $c, "
+        "media: $m, pupilIds: $ps, minPosition: $pos) { everyoneMayAppear mayAppear "
+        "mayNotAppear } }"
+    )
+    variables = {
+        "c": s.channel,
+        "m": "VIDEO",
+        "ps": [last, first, s.pupil],
+        "pos": given["position"],
+    }
+
+    check = s.teacher.data(query, variables)["postingCheck"]
+
+    assert check == {
+        "everyoneMayAppear": False,
+        "mayAppear": [last, s.pupil],
+        "mayNotAppear": [first],
+    }
+
+
 def test_a_poster_cannot_read_the_consent_record_itself(setting: Setting) -> None:
     s = setting
     given = give(s.lead, s.pupil, s.parent, ALL)
