@@ -194,13 +194,15 @@ def average_event_size(container: Container, default: int = 256) -> int:
 class ResponseCheck:
     """What every response of a phase must be: HTTP 200, no ``errors``, and a value at ``path``
     under ``data`` (equal to ``equals`` if given; a non-empty list or object if ``non_empty``;
-    one of ``one_of`` if given; a list of ``length`` items if given)."""
+    one of ``one_of`` if given; a list of ``length`` items if given; an object whose lists hold
+    ``total_length`` items between them if given)."""
 
     path: tuple[str, ...]
     equals: Any = None
     non_empty: bool = False
     one_of: tuple[Any, ...] = ()
     length: int | None = None
+    total_length: int | None = None
 
     def problem(self, response: httpx.Response) -> str | None:
         """None if the response is what the phase expects, else a description of what came back."""
@@ -225,6 +227,11 @@ class ResponseCheck:
             return f"not one of {self.one_of}: {json.dumps(parent or {})[:300]}"
         if self.length is not None and (not isinstance(value, list) or len(value) != self.length):
             return f"not {self.length} items: {json.dumps(parent or {})[:300]}"
+        if self.total_length is not None and (
+            not isinstance(value, dict)
+            or sum(len(v) for v in value.values() if isinstance(v, list)) != self.total_length
+        ):
+            return f"not {self.total_length} items in all: {json.dumps(value)[:300]}"
         return None
 
 

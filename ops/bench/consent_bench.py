@@ -18,8 +18,12 @@ generation  ``ops/generate.py`` with its defaults: 200 schools in ~20 trusts and
       instant since the data set began; as the school's data lead.
 (c2)  ``postingCheck(channelId, medium, pupilIds)`` for the school's social media channel with
       30 random pupils on roll and a random medium, ``at`` omitted (now: the check before a
-      post), as a member of staff authorised to post on it: yes or no per pupil.
-(c3)  the same checks as the data lead, who also sees each pupil's full answer (``detail``).
+      post), as a member of staff authorised to post on it, selecting what a posting app
+      needs: ``everyoneMayAppear``, ``mayAppear`` and ``mayNotAppear`` (every pupil's yes or no,
+      as two lists of ids).
+(c3)  the same checks, the same poster, selecting a line per pupil instead
+      (``pupils { pupilId mayAppear }``): the same answers, 30 objects for the executor.
+(c4)  the same checks as the data lead, who also sees each pupil's full answer (``detail``).
 
 Before the rounds the answers are checked end to end: for the school's pupils the HTTP answers
 must equal the domain's own rule on the consent records in the event store; the poster must get
@@ -29,14 +33,15 @@ the same yes or no. Any difference aborts the benchmark.
 How it loads: the app as ``casework serve`` runs it (uvicorn; projection workers in a child
 process), and 8 keep-alive clients (``--clients``) in a process of their own, with tokens from
 ``issue_dev_token``. Each response is checked (no errors; a known status for (c1); an answer for
-each of the 30 pupils for (c2) and (c3)); one failure ends the run with exit status 1. A round
-runs (b0), (c1), (c2), (c3) in turn once the views have caught up; the figures are medians over
+each of the 30 pupils for (c2), (c3) and (c4)); one failure ends the run with exit status 1. A
+round runs (b0) to (c4) in turn once the views have caught up; the figures are medians over
 ``--rounds`` (2) rounds, because the machine is small and shared.
 
 Targets, each printed as met or NOT MET:
     (c1) p95 / (b0) p95   <= 2.0
     (c2) p95 / (b0) p95   <= 2.0
     (c3) p95 / (b0) p95   informational
+    (c4) p95 / (b0) p95   informational
 
 ``--explain``: afterwards, EXPLAIN (ANALYZE, BUFFERS) of each statement (c1) and (c2) issue,
 captured from the query functions in ``projections/consent/queries.py``, on the generated data.
@@ -90,6 +95,11 @@ STATUS_QUERY = (
 POSTER_CHECK_QUERY = (
     "query($c: ID!, $m: Medium!, $ps: [ID!]!, $at: DateTime) { "
     "postingCheck(channelId: $c, media: $m, pupilIds: $ps, at: $at) { "
+    "channel medium everyoneMayAppear mayAppear mayNotAppear } }"
+)
+POSTER_LINES_QUERY = (
+    "query($c: ID!, $m: Medium!, $ps: [ID!]!, $at: DateTime) { "
+    "postingCheck(channelId: $c, media: $m, pupilIds: $ps, at: $at) { "
     "channel medium everyoneMayAppear pupils { pupilId mayAppear } } }"
 )
 LEAD_CHECK_QUERY = (
@@ -101,25 +111,27 @@ LEAD_CHECK_QUERY = (
 DETAIL_QUERY = (  # the preflight: the poster must get no detail, the data lead must
     "query($c: ID!, $m: Medium!, $ps: [ID!]!, $at: DateTime) { "
     "postingCheck(channelId: $c, media: $m, pupilIds: $ps, at: $at) { "
-    "pupils { pupilId mayAppear detail { status } } } }"
+    "mayAppear mayNotAppear pupils { pupilId mayAppear detail { status } } } }"
 )
-PHASES = ("b0", "c1", "c2", "c3")
-RATIOS = ("c1", "c2", "c3")
+PHASES = ("b0", "c1", "c2", "c3", "c4")
+RATIOS = ("c1", "c2", "c3", "c4")
 TARGET = ("<=", 2.0)  # a read's p95 over the trivial query's p95
 TARGETS = {"c1": TARGET, "c2": TARGET}
 PUPILS_CHECKED = 30
 LABELS = {
     "b0": "(b0) { __typename }",
     "c1": "(c1) consentStatus",
-    "c2": f"(c2) postingCheck, {PUPILS_CHECKED} (poster)",
-    "c3": f"(c3) postingCheck, {PUPILS_CHECKED} (data lead)",
+    "c2": f"(c2) postingCheck, {PUPILS_CHECKED} (poster, lists)",
+    "c3": f"(c3) postingCheck, {PUPILS_CHECKED} (poster, lines)",
+    "c4": f"(c4) postingCheck, {PUPILS_CHECKED} (data lead)",
 }
 STATUSES = tuple(s.name for s in ConsentStatus)
 CHECKS = {
     "b0": common.ResponseCheck(("__typename",)),
     "c1": common.ResponseCheck(("consentStatus", "status"), one_of=STATUSES),
-    "c2": common.ResponseCheck(("postingCheck", "pupils"), length=PUPILS_CHECKED),
+    "c2": common.ResponseCheck(("postingCheck",), total_length=PUPILS_CHECKED),
     "c3": common.ResponseCheck(("postingCheck", "pupils"), length=PUPILS_CHECKED),
+    "c4": common.ResponseCheck(("postingCheck", "pupils"), length=PUPILS_CHECKED),
 }
 
 
@@ -129,14 +141,14 @@ CHECKS = {
 @dataclass(frozen=True)
 class Bodies:
     status: tuple[dict[str, Any], ...]  # (c1)
-    check: tuple[dict[str, Any], ...]  # (c2) and (c3): the variables, without the query
+    check: tuple[dict[str, Any], ...]  # (c2) to (c4): the variables, without the query
 
     def of(self, kind: str) -> tuple[dict[str, Any], ...]:
         if kind == "b0":
             return ({"query": TYPENAME_QUERY},)
         if kind == "c1":
             return self.status
-        query = POSTER_CHECK_QUERY if kind == "c2" else LEAD_CHECK_QUERY
+        query = {"c2": POSTER_CHECK_QUERY, "c3": POSTER_LINES_QUERY}.get(kind, LEAD_CHECK_QUERY)
         return tuple({"query": query, "variables": v} for v in self.check)
 
 
@@ -148,7 +160,7 @@ def since_data_began() -> datetime:
 
 def make_bodies(school: SchoolSample, count: int, seed: int) -> Bodies:
     """(c1): random pupils, media and channels, ``at`` omitted or a random instant since the
-    data set began; (c2)/(c3): 30 random pupils of the school and a random medium, now."""
+    data set began; (c2) to (c4): 30 random pupils of the school and a random medium, now."""
     assert school.channel_id is not None
     rng = random.Random(seed)
     began = since_data_began()
@@ -271,16 +283,23 @@ def verify(container: Container, url: str, lead: str, poster: str, bodies: Bodie
             compared += 1
             if status != expected:
                 problems.append(f"consentStatus {v}: {status}, the domain says {expected}")
-        for check in bodies.check[:5]:  # (c2) and (c3)
+        for check in bodies.check[:5]:  # (c2) to (c4)
             v = check | {"at": at}
             seen = {}
             for who, token in (("poster", poster), ("data lead", lead)):
                 got = _post(client, token, DETAIL_QUERY, v)
-                pupils = ((got.get("data") or {}).get("postingCheck") or {}).get("pupils")
+                answer = (got.get("data") or {}).get("postingCheck") or {}
+                pupils = answer.get("pupils")
                 if got.get("errors") or not pupils:
                     problems.append(f"postingCheck as the {who}: {json.dumps(got)[:300]}")
                     continue
                 seen[who] = {p["pupilId"]: (p["mayAppear"], p["detail"]) for p in pupils}
+                lists = (answer["mayAppear"], answer["mayNotAppear"])
+                by_line = tuple(
+                    [p["pupilId"] for p in pupils if p["mayAppear"] is m] for m in (True, False)
+                )
+                if lists != by_line:
+                    problems.append(f"postingCheck as the {who}: lists {lists}, lines {by_line}")
             if len(seen) < 2:
                 continue
             kind = channel_kind(container, v["c"])
@@ -325,7 +344,13 @@ def run_http_phases(
     per_run = args.clients * (common.warmup_requests(args) + args.requests)
     bodies = make_bodies(read, min(per_run, 2000), args.seed)
     describe_reads(container, read, bodies, figures)
-    tokens = {"b0": lead_token, "c1": lead_token, "c2": poster_token, "c3": lead_token}
+    tokens = {
+        "b0": lead_token,
+        "c1": lead_token,
+        "c2": poster_token,
+        "c3": poster_token,
+        "c4": lead_token,
+    }
 
     with (
         common.LoadRunner(in_process=args.clients_in_process) as runner,
@@ -356,7 +381,7 @@ def explain_reads(
     steps: dict[str, Callable[[Any], Any]] = {
         "c1 consentStatus": lambda c: queries.answers(c, [pupil], medium, kind, now),
         f"c2 postingCheck ({PUPILS_CHECKED})": lambda c: queries.posting_check(
-            c, channel_id, poster, ids, Medium[check["m"]].value, now
+            c, channel_id, poster, ids, Medium[check["m"]].value, now, how_given=False
         ),
     }
     return common.explain(container, steps)

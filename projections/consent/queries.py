@@ -64,7 +64,8 @@ def _lapse(left_on: date | None, lapses_at: datetime | None, pupil_id: UUID) -> 
 
 @dataclass(frozen=True)
 class Judged:
-    """An answer, with the row of the decision that decided it (if any)."""
+    """An answer, with the row of the decision that decided it: None if none did, or if how
+    decisions were given was not read (a poster's posting check)."""
 
     pupil_id: UUID
     medium: str
@@ -91,20 +92,24 @@ def _pupil(r: Any) -> ConsentPupil:
     )
 
 
+def _bare_ruling(r: Any, medium: str, channel: str) -> Ruling:
+    return Ruling(
+        party=r["party"],
+        medium=medium,
+        channel=channel,
+        decision=r["decision"],
+        effective_at=r["effective_at"],
+        order=r["version"],
+        kind=r["kind"],
+        record_id=r["record_id"],
+        version=r["version"],
+        recorded_at=r["recorded_at"],
+    )
+
+
 def _ruling(r: Any) -> RulingRow:
     return RulingRow(
-        ruling=Ruling(
-            party=r["party"],
-            medium=r["medium"],
-            channel=r["channel"],
-            decision=r["decision"],
-            effective_at=r["effective_at"],
-            order=r["version"],
-            kind=r["kind"],
-            record_id=r["record_id"],
-            version=r["version"],
-            recorded_at=r["recorded_at"],
-        ),
+        ruling=_bare_ruling(r, r["medium"], r["channel"]),
         pupil_id=r["pupil_id"],
         consenter_kind=r["consenter_kind"],
         parent_carer_id=r["parent_carer_id"],
@@ -184,48 +189,49 @@ class PupilAnswer:
 
 
 # Each party's standing decision for one medium and channel, per pupil row ``p``: read backwards
-# along the primary key, so the latest per party comes first with no sort.
+# along the primary key, so the latest per party comes first with no sort. The rule needs only
+# the bare decision; how it was given is read for those who may see it.
+_BARE = "s.party, s.effective_at, s.version, s.decision, s.kind, s.record_id, s.recorded_at"
+_HOW_GIVEN = (
+    ", s.medium, s.channel, s.consenter_kind, s.parent_carer_id, s.method, s.reference, "
+    "s.statement_version, s.recorded_by"
+)
 _STANDING = (
-    "LEFT JOIN LATERAL (SELECT DISTINCT ON (s.party) s.party, s.medium, s.channel, "
-    "s.effective_at, s.version, s.decision, s.kind, s.record_id, s.recorded_at, "
-    "s.consenter_kind, s.parent_carer_id, s.method, s.reference, s.statement_version, "
-    "s.recorded_by FROM cs_rulings s WHERE s.pupil_id = p.pupil_id AND s.medium = %(medium)s "
+    "LEFT JOIN LATERAL (SELECT DISTINCT ON (s.party) {columns} "
+    "FROM cs_rulings s WHERE s.pupil_id = p.pupil_id AND s.medium = %(medium)s "
     "AND s.channel = {channel} AND s.effective_at <= %(at)s "
     "ORDER BY s.party DESC, s.effective_at DESC, s.version DESC) r ON true"
 )
 _PUPIL_PLACE = "p.pupil_id, p.trust_id, p.school_id, p.left_on, p.lapses_at"
 _ANSWERS = (
     f"SELECT {_PUPIL_PLACE}, r.* FROM cs_pupils p "
-    + _STANDING.format(channel="%(channel)s")
+    + _STANDING.format(columns=_BARE + _HOW_GIVEN, channel="%(channel)s")
     + " WHERE p.pupil_id = ANY(%(pupils)s)"
 )
 
 
-def _answers(rows: list[Any], medium: str, channel: str, at: datetime) -> dict[UUID, PupilAnswer]:
+def _answers(
+    rows: list[Any], medium: str, channel: str, at: datetime, how_given: bool = True
+) -> dict[UUID, PupilAnswer]:
     """From rows of a pupil and one party's standing decision (a pupil nobody has decided for
-    comes once, without one)."""
-    pupils: dict[UUID, tuple[Any, list[RulingRow]]] = {}
+    comes once, without one); ``how_given``: the rows say how each decision was given."""
+    pupils: dict[UUID, tuple[Any, list[Any]]] = {}
     for r in rows:
         found = pupils.get(r["pupil_id"])
         if found is None:
             found = pupils[r["pupil_id"]] = (r, [])
         if r["party"] is not None:
-            found[1].append(_ruling(r))
-    return {
-        pupil_id: PupilAnswer(
-            r["trust_id"],
-            r["school_id"],
-            _judge_one(
-                pupil_id,
-                medium,
-                channel,
-                at,
-                candidates,
-                _lapse(r["left_on"], r["lapses_at"], pupil_id),
-            ),
-        )
-        for pupil_id, (r, candidates) in pupils.items()
-    }
+            found[1].append(r)
+    result = {}
+    for pupil_id, (r, decided) in pupils.items():
+        lapse = _lapse(r["left_on"], r["lapses_at"], pupil_id)
+        if how_given:
+            judged = _judge_one(pupil_id, medium, channel, at, [_ruling(d) for d in decided], lapse)
+        else:
+            answer = decide([_bare_ruling(d, medium, channel) for d in decided], lapse, at)
+            judged = Judged(pupil_id, medium, channel, at, answer, None)
+        result[pupil_id] = PupilAnswer(r["trust_id"], r["school_id"], judged)
+    return result
 
 
 def answers(
@@ -252,7 +258,7 @@ class PostingCheckRows:
     answers: dict[UUID, PupilAnswer]
 
 
-_POSTING_CHECK = (
+_POSTING_CHECK_BASE = (
     "WITH c AS MATERIALIZED (SELECT c.channel_id, c.trust_id AS channel_trust_id, "
     "c.school_id AS channel_school_id, c.kind AS channel_kind, a.* FROM cs_channels c "
     "LEFT JOIN LATERAL (SELECT array_agg(a.staff_member_id ORDER BY a.seq) AS poster_staff_ids, "
@@ -262,8 +268,12 @@ _POSTING_CHECK = (
     "WHERE c.channel_id = %(channel_id)s) "
     f"SELECT c.*, {_PUPIL_PLACE}, r.* FROM c "
     "LEFT JOIN cs_pupils p ON p.pupil_id = ANY(%(pupils)s) "
-    + _STANDING.format(channel="c.channel_kind")
 )
+_POSTING_CHECK = {
+    how_given: _POSTING_CHECK_BASE
+    + _STANDING.format(columns=_BARE + (_HOW_GIVEN if how_given else ""), channel="c.channel_kind")
+    for how_given in (True, False)
+}
 
 
 def posting_check(
@@ -273,10 +283,12 @@ def posting_check(
     pupil_ids: list[UUID],
     medium: str,
     at: datetime,
+    how_given: bool,
 ) -> PostingCheckRows | None:
-    """The posting check's reads in one statement; None if there is no such channel."""
+    """The posting check's reads in one statement; None if there is no such channel.
+    ``how_given``: read how each deciding decision was given (for those who may see it)."""
     found = conn.execute(
-        _POSTING_CHECK,
+        _POSTING_CHECK[how_given],
         {
             "channel_id": channel_id,
             "user": user_id,
@@ -304,7 +316,7 @@ def posting_check(
         school_id=first["channel_school_id"],
         kind=first["channel_kind"],
         callers_authorisations=periods,
-        answers=_answers(pupils, medium, first["channel_kind"], at),
+        answers=_answers(pupils, medium, first["channel_kind"], at, how_given),
     )
 
 

@@ -26,7 +26,7 @@ STATUS = (
 CHECK = (
     "query($c: ID!, $m: Medium!, $ps: [ID!]!, $at: DateTime, $pos: Position) { "
     "postingCheck(channelId: $c, media: $m, pupilIds: $ps, at: $at, minPosition: $pos) { "
-    "everyoneMayAppear pupils { pupilId mayAppear detail { status } } } }"
+    "everyoneMayAppear pupils { pupilId mayAppear detail { status decidedBy { event } } } } }"
 )
 QUEUE = (
     "query($s: ID!, $pos: Position, $closed: Boolean!) { takedownQueue(schoolId: $s, "
@@ -281,7 +281,10 @@ def test_posting_check_gives_an_authorised_poster_yes_or_no_only(setting: Settin
         {"pupilId": other, "mayAppear": False, "detail": None},
     ]
     full = s.lead.data(CHECK, variables)["postingCheck"]
-    assert [p["detail"]["status"] for p in full["pupils"]] == ["GRANTED", "NO_RECORD"]
+    assert [p["detail"] for p in full["pupils"]] == [
+        {"status": "GRANTED", "decidedBy": {"event": "ConsentGiven"}},
+        {"status": "NO_RECORD", "decidedBy": None},
+    ]
 
 
 def test_posting_check_lists_who_may_and_may_not_appear_in_the_order_asked(
