@@ -108,16 +108,7 @@ def _bare_ruling(r: Any, medium: str, channel: str) -> Ruling:
 
 
 def _ruling(r: Any) -> RulingRow:
-    return RulingRow(
-        ruling=_bare_ruling(r, r["medium"], r["channel"]),
-        pupil_id=r["pupil_id"],
-        consenter_kind=r["consenter_kind"],
-        parent_carer_id=r["parent_carer_id"],
-        method=r["method"],
-        reference=r["reference"],
-        statement_version=r["statement_version"],
-        recorded_by=r["recorded_by"],
-    )
+    return from_row(RulingRow, r, ruling=_bare_ruling(r, r["medium"], r["channel"]))
 
 
 def standing(
