@@ -217,16 +217,23 @@ class PostingCheck:
     channel: ConsentChannel
     medium: Medium
     at: datetime.datetime
-    everyone_may_appear: bool
-    may_appear: list[strawberry.ID] = strawberry.field(
-        description="The pupils asked about who may appear, in the order asked."
-    )
-    may_not_appear: list[strawberry.ID] = strawberry.field(
+    judged: strawberry.Private[list[tuple[strawberry.ID, Judged]]]
+    detailed: strawberry.Private[bool]
+
+    @strawberry.field
+    def everyone_may_appear(self) -> bool:
+        return all(j.answer.may_publish for _, j in self.judged)
+
+    @strawberry.field(description="The pupils asked about who may appear, in the order asked.")
+    def may_appear(self) -> list[strawberry.ID]:
+        return [pupil_id for pupil_id, j in self.judged if j.answer.may_publish]
+
+    @strawberry.field(
         description="The pupils asked about who may not appear identifiably, in the order "
         "asked: leave them out, or pseudonymise or blur them."
     )
-    judged: strawberry.Private[list[tuple[strawberry.ID, Judged]]]
-    detailed: strawberry.Private[bool]
+    def may_not_appear(self) -> list[strawberry.ID]:
+        return [pupil_id for pupil_id, j in self.judged if not j.answer.may_publish]
 
     @strawberry.field(description="Each pupil asked about, in the order asked.")
     def pupils(self) -> list[PostingCheckPupil]:
@@ -506,19 +513,17 @@ class ConsentQuery:
             ctx.authorise(Action.CHECK_POSTING, target)
         if target.subject_ids & ctx.principal.subject_of:
             raise NotAuthorised()
+        judged = []
         for pid in ids:
             pupil = found.answers.get(pid)
             if pupil is None or pupil.school_id != found.school_id:
                 raise NotFound("Pupil", pid)
-        judged = [(to_id(pid), found.answers[pid].judged) for pid in ids]
+            judged.append((to_id(pid), pupil.judged))
         return PostingCheck(
             channel_id=to_id(found.channel_id),
             channel=ConsentChannel(found.kind),
             medium=media,
             at=instant,
-            everyone_may_appear=all(j.answer.may_publish for _, j in judged),
-            may_appear=[pid for pid, j in judged if j.answer.may_publish],
-            may_not_appear=[pid for pid, j in judged if not j.answer.may_publish],
             judged=judged,
             detailed=full,
         )

@@ -111,24 +111,14 @@ def _ruling(r: Any) -> RulingRow:
     return from_row(RulingRow, r, ruling=_bare_ruling(r, r["medium"], r["channel"]))
 
 
-def standing(
-    conn: Connection[Any],
-    pupil_ids: list[UUID],
-    at: datetime,
-    medium: str | None = None,
-    channel: str | None = None,
-) -> list[RulingRow]:
-    """Each party's latest decision effective at or before ``at``, per medium and channel."""
-    where = ["pupil_id = ANY(%s)", "effective_at <= %s"]
-    params: list[Any] = [pupil_ids, at]
-    if medium is not None and channel is not None:
-        where += ["medium = %s", "channel = %s"]
-        params += [medium, channel]
+def standing(conn: Connection[Any], pupil_ids: list[UUID], at: datetime) -> list[RulingRow]:
+    """Each party's latest decision effective at or before ``at``, per medium and channel (every
+    combination: the register; one combination is read by ``_STANDING``)."""
     rows = conn.execute(
-        "SELECT DISTINCT ON (pupil_id, medium, channel, party) * FROM cs_rulings WHERE "
-        + " AND ".join(where)
-        + " ORDER BY pupil_id, medium, channel, party, effective_at DESC, version DESC",
-        params,
+        "SELECT DISTINCT ON (pupil_id, medium, channel, party) * FROM cs_rulings "
+        "WHERE pupil_id = ANY(%s) AND effective_at <= %s "
+        "ORDER BY pupil_id, medium, channel, party, effective_at DESC, version DESC",
+        (pupil_ids, at),
     ).fetchall()
     return [_ruling(r) for r in rows]
 
