@@ -260,6 +260,8 @@ class LoadResult:
     first_failure: str | None
     wall_seconds: float
     latencies_ms: list[float] = field(repr=False)
+    # CPU milliseconds per completed request, by process group (``cpu_by_process``)
+    cpu_ms: dict[str, float] = field(default_factory=dict)
 
     @property
     def rate(self) -> float:
@@ -337,18 +339,69 @@ class LoadFailed(RuntimeError):
     pass
 
 
+def _cpu_seconds(pid: str) -> tuple[str, int, float] | None:
+    """A process's name, parent and CPU seconds so far (user + system), from /proc."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            text = stat.read()
+    except OSError:
+        return None
+    name = text[text.index("(") + 1 : text.rindex(")")]
+    fields = text[text.rindex(")") + 2 :].split()
+    return name, int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_process(clients: set[int]) -> dict[str, float]:
+    """CPU seconds so far of this machine's processes that take part in a load phase: "server"
+    (this process: the API, every thread), "clients" (the load generator's process, when it
+    has its own), "workers" (this process's other children: the projection workers) and
+    "postgres" (local PostgreSQL processes; none when the server is elsewhere). Empty where
+    there is no /proc. A phase's figures are the differences, per request: on a machine of few
+    cores they show which process a read's cost lands in."""
+    if not os.path.isdir("/proc"):
+        return {}
+    me = os.getpid()
+    groups = dict.fromkeys(("server", "clients", "workers", "postgres"), 0.0)
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        found = _cpu_seconds(pid)
+        if found is None:
+            continue
+        name, parent, seconds = found
+        if int(pid) == me:
+            groups["server"] += seconds
+        elif int(pid) in clients:
+            groups["clients"] += seconds
+        elif parent == me:
+            groups["workers"] += seconds
+        elif name.startswith("postgres"):
+            groups["postgres"] += seconds
+    return groups
+
+
 class LoadRunner:
     """Runs load phases in a separate (spawned) process, or in this one if ``in_process``;
-    raises :class:`LoadFailed` if any response of a phase failed its check."""
+    raises :class:`LoadFailed` if any response of a phase failed its check. Each result
+    carries the CPU per request of the processes taking part (:func:`cpu_by_process`)."""
 
     def __init__(self, in_process: bool = False) -> None:
         context = multiprocessing.get_context("spawn")
         self._pool = None if in_process else ProcessPoolExecutor(1, mp_context=context)
 
     def run(self, spec: LoadSpec) -> LoadResult:
-        result = (
-            run_load(spec) if self._pool is None else self._pool.submit(run_load, spec).result()
-        )
+        if self._pool is None:
+            before = cpu_by_process(set())
+            result = run_load(spec)
+        else:
+            self._pool.submit(int).result()  # the load generator's process is up
+            clients = set(getattr(self._pool, "_processes", {}))
+            before = cpu_by_process(clients)
+            result = self._pool.submit(run_load, spec).result()
+        after = cpu_by_process(clients if self._pool is not None else set())
+        if result.completed:
+            result.cpu_ms = {
+                group: round((after[group] - before[group]) / result.completed * 1000, 3)
+                for group in after
+            }
         if result.failures:
             raise LoadFailed(
                 f"{result.failures} {spec.name} requests failed; first: {result.first_failure}"
@@ -542,6 +595,11 @@ def phase_figures(
             k: [[round(r.rate, 1), round(r.p95, 2), r.completed] for r in v]
             for k, v in runs.items()
         },
+        "cpu_ms_per_request": {
+            k: {g: round(median(r.cpu_ms[g] for r in v), 3) for g in v[0].cpu_ms}
+            for k, v in runs.items()
+            if all(r.cpu_ms for r in v)
+        },
     }
 
 
@@ -563,9 +621,15 @@ def print_data_set(summary: dict[str, Any]) -> None:
 
 def print_phase(summary: dict[str, Any], kind: str, label: str, unit: str = "req/s") -> None:
     s = summary
+    cpu = s.get("cpu_ms_per_request", {}).get(kind)
+    per_process = (
+        "; CPU ms per request: " + ", ".join(f"{g} {ms:.2f}" for g, ms in cpu.items())
+        if cpu
+        else ""
+    )
     print(
         f"  {label:<34} {s[f'{kind}_per_s']:>12.1f} {unit}   "
-        f"p50 {s[f'{kind}_p50_ms']:6.1f} ms, p95 {s[f'{kind}_p95_ms']:6.1f} ms"
+        f"p50 {s[f'{kind}_p50_ms']:6.1f} ms, p95 {s[f'{kind}_p95_ms']:6.1f} ms{per_process}"
     )
 
 
