@@ -386,17 +386,23 @@ class LoadRunner:
     def __init__(self, in_process: bool = False) -> None:
         context = multiprocessing.get_context("spawn")
         self._pool = None if in_process else ProcessPoolExecutor(1, mp_context=context)
+        self._clients: set[int] | None = None
+
+    def clients(self) -> set[int]:
+        """The load generator's process ids (none when it runs in this process)."""
+        if self._clients is None:
+            self._clients = set()
+            if self._pool is not None:
+                self._pool.submit(int).result()  # its process is started on first use
+                self._clients = set(getattr(self._pool, "_processes", {}))
+        return self._clients
 
     def run(self, spec: LoadSpec) -> LoadResult:
-        if self._pool is None:
-            before = cpu_by_process(set())
-            result = run_load(spec)
-        else:
-            self._pool.submit(int).result()  # the load generator's process is up
-            clients = set(getattr(self._pool, "_processes", {}))
-            before = cpu_by_process(clients)
-            result = self._pool.submit(run_load, spec).result()
-        after = cpu_by_process(clients if self._pool is not None else set())
+        before = cpu_by_process(self.clients())
+        result = (
+            run_load(spec) if self._pool is None else self._pool.submit(run_load, spec).result()
+        )
+        after = cpu_by_process(self.clients())
         if result.completed:
             result.cpu_ms = {
                 group: round((after[group] - before[group]) / result.completed * 1000, 3)
