@@ -42,6 +42,11 @@ class Settings(BaseSettings):
 
     lock_timeout_seconds: int = 5
     pool_size: int = 8
+    concurrent_requests: int = Field(
+        default=4,
+        ge=1,
+        description="requests that run at once in this process; the rest queue (api/slots.py)",
+    )
     read_your_writes_timeout_seconds: float = 5.0
     ready_max_lag_events: int = 10_000
 

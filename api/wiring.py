@@ -17,6 +17,7 @@ from api.keys import load_keys
 from api.migrate import migrate
 from api.principals import AccessChangeListener, PrincipalCache
 from api.settings import Settings
+from api.slots import ExecutionSlots
 from domain.access.policy import Principal
 from domain.application import CaseworkApplication
 from domain.shared.sealing import Keyring
@@ -51,6 +52,7 @@ class Container:
     view_datastore: PostgresDatastore
     verifier: TokenVerifier
     principals: PrincipalCache
+    slots: ExecutionSlots
     views: dict[str, View] = field(default_factory=dict)
 
     def principal(self, user_id: str) -> Principal:
@@ -149,6 +151,7 @@ def build(
         view_datastore=view_datastore,
         verifier=TokenVerifier(settings),
         principals=principals,
+        slots=ExecutionSlots(settings.concurrent_requests),
     )
     container.views = {cls.name: cls(view_datastore) for cls in VIEW_CLASSES}
     return container

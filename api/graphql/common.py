@@ -287,8 +287,10 @@ class ReadYourWrites(FieldExtension):
     def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
         min_position = kwargs.pop("min_position", None)
         if min_position is not None:
+            container = info.context.container
             try:
-                info.context.container.wait_for(self.views, int(min_position))
+                with container.slots.lent():  # the wait needs no CPU here
+                    container.wait_for(self.views, int(min_position))
             except PositionNotReached as error:
                 raise GraphQLError(
                     str(error), extensions={"code": "POSITION_NOT_REACHED"}

@@ -91,8 +91,10 @@ class Context:
 
 @contextmanager
 def request_context(container: Container, identity: Identity) -> Iterator[Context]:
-    context = Context(container, identity)
-    try:
-        yield context
-    finally:
-        context.finish()
+    """A request's context, holding one of the process's execution slots (``api.slots``)."""
+    with container.slots.held():
+        context = Context(container, identity)
+        try:
+            yield context
+        finally:
+            context.finish()
