@@ -118,7 +118,7 @@ def party_of(kind: str, parent_carer_id: UUID | None) -> str:
     return PUPIL_PARTY if kind == ConsenterKind.PUPIL else f"parent:{parent_carer_id}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Ruling:
     """One decision about one medium and channel, as the rule reads it."""
 
@@ -138,7 +138,7 @@ class Ruling:
         return (self.effective_at, self.order)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Lapse:
     """The pupil left: consent lapses from ``effective_at``."""
 
@@ -147,7 +147,7 @@ class Lapse:
     pupil_id: UUID
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Answer:
     status: ConsentStatus
     deciding: Ruling | None = None
