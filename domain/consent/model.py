@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from itertools import product
+from typing import NamedTuple
 from uuid import UUID
 
 from domain.shared.calendar import LONDON
@@ -118,9 +119,10 @@ def party_of(kind: str, parent_carer_id: UUID | None) -> str:
     return PUPIL_PARTY if kind == ConsenterKind.PUPIL else f"parent:{parent_carer_id}"
 
 
-@dataclass(frozen=True, slots=True)
-class Ruling:
-    """One decision about one medium and channel, as the rule reads it."""
+class Ruling(NamedTuple):
+    """One decision about one medium and channel, as the rule reads it. (The rule's values are
+    named tuples, immutable and several times cheaper to make than frozen dataclasses: a
+    posting check makes a few for each pupil on every request.)"""
 
     party: str
     medium: str
@@ -147,8 +149,7 @@ class Lapse:
     pupil_id: UUID
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
+class Answer(NamedTuple):
     status: ConsentStatus
     deciding: Ruling | None = None
     lapse: Lapse | None = None

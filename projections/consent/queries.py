@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from psycopg import Connection
@@ -24,8 +24,7 @@ from projections.common import Page, fetch_page, from_row
 from projections.common import sealed_or_none as _sealed
 
 
-@dataclass(frozen=True, slots=True)
-class RulingRow:
+class RulingRow(NamedTuple):
     """A decision as the rule reads it, and how it was given."""
 
     ruling: Ruling
@@ -64,8 +63,7 @@ def _lapse(left_on: date | None, lapses_at: datetime | None, pupil_id: UUID) -> 
     return Lapse(left_on, lapses_at, pupil_id)
 
 
-@dataclass(frozen=True, slots=True)
-class Judged:
+class Judged(NamedTuple):
     """An answer, with the row of the decision that decided it: None if none did, or if how
     decisions were given was not read (a poster's posting check)."""
 
@@ -199,8 +197,7 @@ def _judge_one(
     return Judged(pupil_id, medium, channel, at, answer, deciding)
 
 
-@dataclass(frozen=True, slots=True)
-class PupilAnswer:
+class PupilAnswer(NamedTuple):
     """One pupil's answer for one medium and channel, and where the pupil is."""
 
     trust_id: UUID
