@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import time
@@ -102,9 +103,14 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         access_changes.start()
         workers.start()
+        # What start-up made (modules, the schema, settings, pools) lives as long as the
+        # process: set it aside from the cyclic garbage collector, whose full passes would
+        # otherwise walk all of it again and again while requests wait.
+        gc.freeze()
         try:
             yield
         finally:
+            gc.unfreeze()
             await to_thread.run_sync(workers.stop)
             await to_thread.run_sync(access_changes.stop)
 

@@ -283,3 +283,14 @@ def test_health_readiness_and_metrics(live, settings, demo):
     assert ready.status_code == 200 and ready.json()["ready"] is True
     metrics = httpx.get(f"{live.url}/metrics").text
     assert 'casework_view_lag_events{view="directory"}' in metrics
+
+
+def test_a_running_service_sets_what_start_up_made_aside_from_the_garbage_collector(container):
+    import gc
+
+    from tests.conftest import LiveServer
+
+    frozen_before = gc.get_freeze_count()
+    with LiveServer(container):
+        assert gc.get_freeze_count() > frozen_before
+    assert gc.get_freeze_count() == 0  # given back when it stops
