@@ -140,9 +140,12 @@ def _tuples(conn: Connection[Any], query: str, params: dict[str, Any]) -> list[t
 
 
 def _id_list(ids: list[UUID]) -> str:
-    """Ids as one parameter for ``string_to_array(%s, ',')::uuid[]``: psycopg dumps a list of
-    UUIDs element by element in Python, which cost as much as the rest of the parameters."""
+    """Ids as the one parameter ``_ANY_PUPIL`` takes: psycopg dumps a list of UUIDs element by
+    element in Python, which cost as much as the rest of the parameters."""
     return ",".join(map(str, ids))
+
+
+_ANY_PUPIL = "ANY(string_to_array(%(pupils)s, ',')::uuid[])"
 
 
 def standing(conn: Connection[Any], pupil_ids: list[UUID], at: datetime) -> list[RulingRow]:
@@ -152,9 +155,8 @@ def standing(conn: Connection[Any], pupil_ids: list[UUID], at: datetime) -> list
         conn,
         f"SELECT DISTINCT ON (s.pupil_id, s.medium, s.channel, s.party) s.pupil_id, {_BARE}"
         f"{_HOW_GIVEN} FROM cs_rulings s "
-        "WHERE s.pupil_id = ANY(string_to_array(%(pupils)s, ',')::uuid[]) "
-        "AND s.effective_at <= %(at)s ORDER BY s.pupil_id, s.medium, s.channel, s.party, "
-        "s.effective_at DESC, s.version DESC",
+        f"WHERE s.pupil_id = {_ANY_PUPIL} AND s.effective_at <= %(at)s "
+        "ORDER BY s.pupil_id, s.medium, s.channel, s.party, s.effective_at DESC, s.version DESC",
         {"pupils": _id_list(pupil_ids), "at": at},
     )
     return [_ruling(r[0], r[1:]) for r in rows]
@@ -218,11 +220,10 @@ _STANDING = (
 # decided for the pupil, who then comes once).
 _PUPIL_PLACE = "p.pupil_id, p.trust_id, p.school_id, p.left_on, p.lapses_at"
 _PLACE_WIDTH = 5
-_PUPILS = "cs_pupils p ON p.pupil_id = ANY(string_to_array(%(pupils)s, ',')::uuid[]) "
 _ANSWERS = (
     f"SELECT {_PUPIL_PLACE}, r.* FROM cs_pupils p "
     + _STANDING.format(columns=_BARE + _HOW_GIVEN, channel="%(channel)s")
-    + " WHERE p.pupil_id = ANY(string_to_array(%(pupils)s, ',')::uuid[])"
+    + f" WHERE p.pupil_id = {_ANY_PUPIL}"
 )
 
 
@@ -274,8 +275,8 @@ class PostingCheckRows:
     answers: dict[UUID, PupilAnswer]
 
 
-# The channel (with the caller's authorisations on it) in one row, and the pupil rows after it:
-# a row of one kind has the other's columns null, so the channel is read once, not per pupil.
+# One row for the channel (with the caller's authorisations on it), and the pupil rows: a row of
+# one kind has the other's columns null, so the channel is read once, not with every pupil.
 _CHANNEL_COLUMNS = (
     "c.channel_id, c.trust_id, c.school_id, c.kind, a.poster_staff_ids, a.poster_from, "
     "a.poster_until"
@@ -294,7 +295,8 @@ def _posting_check_query(how_given: bool) -> str:
         "array_agg(a.authorised_at ORDER BY a.seq) AS poster_from, "
         "array_agg(a.revoked_at ORDER BY a.seq) AS poster_until FROM cs_posters a "
         "WHERE a.channel_id = c.channel_id AND a.user_id = %(user)s) a ON true "
-        f"UNION ALL SELECT {'NULL, ' * _CHANNEL_WIDTH}{_PUPIL_PLACE}, r.* FROM c JOIN {_PUPILS}"
+        f"UNION ALL SELECT {'NULL, ' * _CHANNEL_WIDTH}{_PUPIL_PLACE}, r.* FROM c "
+        f"JOIN cs_pupils p ON p.pupil_id = {_ANY_PUPIL} "
         + _STANDING.format(columns=decision, channel="c.kind")
     )
 
