@@ -23,7 +23,6 @@ class ExecutionSlots:
     def __init__(self, size: int) -> None:
         if size < 1:
             raise ValueError("there must be at least one slot")
-        self.size = size
         self._free = threading.Semaphore(size)
         self._holding = threading.local()
 
