@@ -97,11 +97,11 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
     else:
         workers = NoWorkers()
 
-    access_changes = container.access_listener()
+    changes = container.change_listener()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        access_changes.start()
+        changes.start()
         workers.start()
         # What start-up made (modules, the schema, settings, pools) lives as long as the
         # process: set it aside from the cyclic garbage collector, whose full passes would
@@ -112,7 +112,7 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
         finally:
             gc.unfreeze()
             await to_thread.run_sync(workers.stop)
-            await to_thread.run_sync(access_changes.stop)
+            await to_thread.run_sync(changes.stop)
 
     app = FastAPI(
         title="safeguarding-casework",

@@ -7,7 +7,7 @@ user's principal and forgets it as soon as their record of grants changes:
 - at once, in the process that saved the change (``CaseworkBase.on_access_changed``);
 - in every other process (more API replicas, ``casework trust create`` from a shell), when
   PostgreSQL's notice arrives: the trigger of migration 0011 sends one on ``casework_access``
-  for each user-access event committed, and :class:`AccessChangeListener` listens for them.
+  for each user-access event committed, and ``api.changes.ChangeListener`` hears them.
 
 A principal is only ever kept while that listener is connected. If its connection drops, every
 principal is forgotten and each request reads the record again until it is back, so a change
@@ -23,14 +23,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from uuid import UUID
 
-import psycopg
-
 from domain.access.aggregates import access_id_for
 from domain.access.policy import Principal
 
 log = logging.getLogger(__name__)
 CHANNEL = "casework_access"
-APPLICATION_NAME = "casework-access-changes"
 
 
 class PrincipalCache:
@@ -84,63 +81,18 @@ class PrincipalCache:
         """Forget every principal and keep none until enabled again."""
         self._reset(enabled=False)
 
+    def heard(self, payload: str) -> None:
+        """A notice on ``casework_access``: the user-access id whose grants changed."""
+        try:
+            changed = UUID(payload)
+        except ValueError:  # not from our trigger: forget everyone rather than guess
+            log.warning("unexpected notice on %s: %r", CHANNEL, payload)
+            self.enable()
+            return
+        self.forget([changed])
+
     def _reset(self, *, enabled: bool) -> None:
         with self._lock:
             self._generation += 1
             self._entries.clear()
             self._enabled = enabled
-
-
-class AccessChangeListener:
-    """A thread that listens on ``casework_access`` and has the cache forget whoever changed;
-    the cache is enabled only while it listens."""
-
-    def __init__(self, conninfo: str, cache: PrincipalCache, retry_seconds: float = 2.0) -> None:
-        self._conninfo = conninfo
-        self._cache = cache
-        self._retry = retry_seconds
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.listening = threading.Event()
-
-    def start(self) -> None:
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name="access-changes", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        self._cache.disable()
-
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                with psycopg.connect(
-                    self._conninfo, autocommit=True, application_name=APPLICATION_NAME
-                ) as conn:
-                    conn.execute(f"LISTEN {CHANNEL}")
-                    # Only now: anything committed from here on will be heard.
-                    self._cache.enable()
-                    self.listening.set()
-                    while not self._stopping.is_set():
-                        for notice in conn.notifies(timeout=1.0):
-                            self._forget(notice.payload)
-            except psycopg.Error as error:
-                log.warning(
-                    "not hearing access changes (%s): principals are read every time", error
-                )
-            finally:
-                self.listening.clear()
-                self._cache.disable()
-            self._stopping.wait(self._retry)
-
-    def _forget(self, payload: str) -> None:
-        try:
-            changed = UUID(payload)
-        except ValueError:  # not from our trigger: forget everyone rather than guess
-            log.warning("unexpected notice on %s: %r", CHANNEL, payload)
-            self._cache.enable()
-            return
-        self._cache.forget([changed])

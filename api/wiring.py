@@ -10,12 +10,15 @@ from psycopg import Connection
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool
 
+from api import consent_cache, principals
 from api.auth import TokenVerifier
+from api.changes import ChangeListener, Keeper
+from api.consent_cache import PostingCheckCache
 from api.database import Database, resolve_database
 from api.event_store import PostgresKeyStore
 from api.keys import load_keys
 from api.migrate import migrate
-from api.principals import AccessChangeListener, PrincipalCache
+from api.principals import PrincipalCache
 from api.settings import Settings
 from api.slots import ExecutionSlots
 from domain.access.policy import Principal
@@ -53,15 +56,21 @@ class Container:
     verifier: TokenVerifier
     principals: PrincipalCache
     slots: ExecutionSlots
+    posting_cache: PostingCheckCache
     views: dict[str, View] = field(default_factory=dict)
 
     def principal(self, user_id: str) -> Principal:
         """Who ``user_id`` is now: kept between requests while access changes are heard."""
         return self.principals.get(user_id)
 
-    def access_listener(self) -> AccessChangeListener:
-        """The thread that lets this process keep principals (the HTTP app runs one)."""
-        return AccessChangeListener(self.database.conninfo, self.principals)
+    def change_listener(self) -> ChangeListener:
+        """The thread that lets this process keep principals and the posting check's reads
+        between requests (the HTTP app runs one)."""
+        keepers: dict[str, Keeper] = {
+            principals.CHANNEL: self.principals,
+            consent_cache.CHANNEL: self.posting_cache,
+        }
+        return ChangeListener(self.database.conninfo, keepers)
 
     def workers(
         self, names: list[str] | None = None, batch_size: int = 2000
@@ -152,6 +161,7 @@ def build(
         verifier=TokenVerifier(settings),
         principals=principals,
         slots=ExecutionSlots(settings.concurrent_requests),
+        posting_cache=PostingCheckCache(),
     )
     container.views = {cls.name: cls(view_datastore) for cls in VIEW_CLASSES}
     return container

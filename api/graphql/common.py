@@ -291,6 +291,7 @@ class ReadYourWrites(FieldExtension):
             try:
                 with container.slots.lent():  # the wait needs no CPU here
                     container.wait_for(self.views, int(min_position))
+                info.context.fresh = True
             except PositionNotReached as error:
                 raise GraphQLError(
                     str(error), extensions={"code": "POSITION_NOT_REACHED"}

@@ -495,17 +495,17 @@ class ConsentQuery:
         # channel's school; whoever may check posting anywhere gets the reasons read.
         anywhere = reach(ctx.principal, Action.CHECK_POSTING)
         how_given = bool(anywhere.trust_ids or anywhere.school_ids)
-        found = queries.posting_check(
-            ctx.conn,
+        channel, pupils = ctx.container.posting_cache.read(
+            lambda: ctx.conn,
             parse_id("channelId", channel_id),
             ctx.identity.user_id,
             ids,
             media.value,
-            instant,
-            how_given=how_given,
+            fresh=ctx.fresh,
         )
-        if found is None:
+        if channel is None:
             raise NotFound("Channel", channel_id)
+        found = queries.posting_check(channel, pupils, media.value, instant, how_given=how_given)
         target = Target(found.trust_id, found.school_id, frozenset(ids))
         full = permits(ctx.principal, Action.CHECK_POSTING, target)
         assert how_given or not full, "permitted here, so reaching somewhere"

@@ -26,6 +26,9 @@ class Context:
         self._conn: Connection[Any] | None = None
         self._stack = ExitStack()
         self.reads: list[Read] = []
+        # Set once a field has waited for the views (``minPosition``): from then on this request
+        # reads them, not what the process keeps between requests.
+        self.fresh = False
         self._names: dict[UUID, str | Erased | None] = {}
 
     @property

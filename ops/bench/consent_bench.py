@@ -24,6 +24,13 @@ generation  ``ops/generate.py`` with its defaults: 200 schools in ~20 trusts and
 (c3)  the same checks, the same poster, selecting a line per pupil instead
       (``pupils { pupilId mayAppear }``): the same answers, 30 objects for the executor.
 (c4)  the same checks as the data lead, who also sees each pupil's full answer (``detail``).
+(c5)  the (c2) checks given ``minPosition: 1``: a check that must read the view itself rather than
+      what the process keeps between requests (``api/consent_cache.py``), as after the caller's
+      own write; it also reads the views' positions, once.
+
+The clients check one school's pupils again and again, so from the first checks on, (c2) to (c4)
+find the channel and the pupils' decisions kept in the process (nothing changes them during a
+round); (c5) shows what a check costs that reads them.
 
 Before the rounds the answers are checked end to end: for the school's pupils the HTTP answers
 must equal the domain's own rule on the consent records in the event store; the poster must get
@@ -42,6 +49,7 @@ Targets, each printed as met or NOT MET:
     (c2) p95 / (b0) p95   <= 2.0
     (c3) p95 / (b0) p95   informational
     (c4) p95 / (b0) p95   informational
+    (c5) p95 / (b0) p95   informational
 
 ``--explain``: afterwards, EXPLAIN (ANALYZE, BUFFERS) of each statement (c1) and (c2) issue,
 captured from the query functions in ``projections/consent/queries.py``, on the generated data.
@@ -97,6 +105,11 @@ POSTER_CHECK_QUERY = (
     "postingCheck(channelId: $c, media: $m, pupilIds: $ps, at: $at) { "
     "channel medium everyoneMayAppear mayAppear mayNotAppear } }"
 )
+POSTER_FRESH_QUERY = (
+    "query($c: ID!, $m: Medium!, $ps: [ID!]!, $at: DateTime) { "
+    "postingCheck(channelId: $c, media: $m, pupilIds: $ps, at: $at, minPosition: 1) { "
+    "channel medium everyoneMayAppear mayAppear mayNotAppear } }"
+)
 POSTER_LINES_QUERY = (
     "query($c: ID!, $m: Medium!, $ps: [ID!]!, $at: DateTime) { "
     "postingCheck(channelId: $c, media: $m, pupilIds: $ps, at: $at) { "
@@ -113,8 +126,8 @@ DETAIL_QUERY = (  # the preflight: the poster must get no detail, the data lead 
     "postingCheck(channelId: $c, media: $m, pupilIds: $ps, at: $at) { "
     "mayAppear mayNotAppear pupils { pupilId mayAppear detail { status } } } }"
 )
-PHASES = ("b0", "c1", "c2", "c3", "c4")
-RATIOS = ("c1", "c2", "c3", "c4")
+PHASES = ("b0", "c1", "c2", "c3", "c4", "c5")
+RATIOS = ("c1", "c2", "c3", "c4", "c5")
 TARGET = ("<=", 2.0)  # a read's p95 over the trivial query's p95
 TARGETS = {"c1": TARGET, "c2": TARGET}
 PUPILS_CHECKED = 30
@@ -124,6 +137,7 @@ LABELS = {
     "c2": f"(c2) postingCheck, {PUPILS_CHECKED} (poster, lists)",
     "c3": f"(c3) postingCheck, {PUPILS_CHECKED} (poster, lines)",
     "c4": f"(c4) postingCheck, {PUPILS_CHECKED} (data lead)",
+    "c5": f"(c5) postingCheck, {PUPILS_CHECKED} (poster, view)",
 }
 STATUSES = tuple(s.name for s in ConsentStatus)
 CHECKS = {
@@ -132,6 +146,7 @@ CHECKS = {
     "c2": common.ResponseCheck(("postingCheck",), total_length=PUPILS_CHECKED),
     "c3": common.ResponseCheck(("postingCheck", "pupils"), length=PUPILS_CHECKED),
     "c4": common.ResponseCheck(("postingCheck", "pupils"), length=PUPILS_CHECKED),
+    "c5": common.ResponseCheck(("postingCheck",), total_length=PUPILS_CHECKED),
 }
 
 
@@ -141,14 +156,15 @@ CHECKS = {
 @dataclass(frozen=True)
 class Bodies:
     status: tuple[dict[str, Any], ...]  # (c1)
-    check: tuple[dict[str, Any], ...]  # (c2) to (c4): the variables, without the query
+    check: tuple[dict[str, Any], ...]  # (c2) to (c5): the variables, without the query
 
     def of(self, kind: str) -> tuple[dict[str, Any], ...]:
         if kind == "b0":
             return ({"query": TYPENAME_QUERY},)
         if kind == "c1":
             return self.status
-        query = {"c2": POSTER_CHECK_QUERY, "c3": POSTER_LINES_QUERY}.get(kind, LEAD_CHECK_QUERY)
+        by_kind = {"c2": POSTER_CHECK_QUERY, "c3": POSTER_LINES_QUERY, "c5": POSTER_FRESH_QUERY}
+        query = by_kind.get(kind, LEAD_CHECK_QUERY)
         return tuple({"query": query, "variables": v} for v in self.check)
 
 
@@ -160,7 +176,7 @@ def since_data_began() -> datetime:
 
 def make_bodies(school: SchoolSample, count: int, seed: int) -> Bodies:
     """(c1): random pupils, media and channels, ``at`` omitted or a random instant since the
-    data set began; (c2) to (c4): 30 random pupils of the school and a random medium, now."""
+    data set began; (c2) to (c5): 30 random pupils of the school and a random medium, now."""
     assert school.channel_id is not None
     rng = random.Random(seed)
     began = since_data_began()
@@ -350,6 +366,7 @@ def run_http_phases(
         "c2": poster_token,
         "c3": poster_token,
         "c4": lead_token,
+        "c5": poster_token,
     }
 
     with (
@@ -380,8 +397,8 @@ def explain_reads(
     poster = read.poster_user_id
     steps: dict[str, Callable[[Any], Any]] = {
         "c1 consentStatus": lambda c: queries.answers(c, [pupil], medium, kind, now),
-        f"c2 postingCheck ({PUPILS_CHECKED})": lambda c: queries.posting_check(
-            c, channel_id, poster, ids, Medium[check["m"]].value, now, how_given=False
+        f"c2 postingCheck ({PUPILS_CHECKED})": lambda c: queries.posting_sources(
+            c, channel_id, poster, ids, Medium[check["m"]].value
         ),
     }
     return common.explain(container, steps)

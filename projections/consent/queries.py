@@ -18,7 +18,7 @@ from psycopg import Connection
 from psycopg.rows import tuple_row
 
 from domain.consent.aggregates import PosterPeriod
-from domain.consent.model import ALL_COMBINATIONS, Answer, Lapse, Ruling, decide
+from domain.consent.model import ALL_COMBINATIONS, Answer, Lapse, Ruling, answer_at, decide
 from domain.shared.sealing import Sealed
 from projections.common import Page, fetch_page, from_row
 from projections.common import sealed_or_none as _sealed
@@ -94,7 +94,7 @@ def _pupil(r: Any) -> ConsentPupil:
 
 # The rule's hot reads (the posting check, ``consentStatus``) take rows as tuples in binary: on a
 # 30-pupil check, loading rows by name and in text was a third of the statement's CPU. A decision
-# comes as the columns of ``_BARE`` then, where read, those of ``_HOW_GIVEN``, in that order.
+# comes as the columns of ``_BARE`` then those of ``_HOW_GIVEN``, in that order.
 _BARE = "s.party, s.effective_at, s.version, s.decision, s.kind, s.record_id, s.recorded_at"
 _HOW_GIVEN = (
     ", s.medium, s.channel, s.consenter_kind, s.parent_carer_id, s.method, s.reference, "
@@ -102,34 +102,29 @@ _HOW_GIVEN = (
 )
 
 
-def _bare_ruling(d: Sequence[Any], medium: str, channel: str) -> Ruling:
-    """A decision from its ``_BARE`` columns."""
-    party, effective_at, version, decision, kind, record_id, recorded_at = d[:7]
-    return Ruling(
-        party=party,
-        medium=medium,
-        channel=channel,
-        decision=decision,
-        effective_at=effective_at,
-        order=version,
-        kind=kind,
-        record_id=record_id,
-        version=version,
-        recorded_at=recorded_at,
-    )
-
-
 def _ruling(pupil_id: UUID, d: Sequence[Any]) -> RulingRow:
     """A decision and how it was given, from its ``_BARE`` and ``_HOW_GIVEN`` columns."""
-    medium, channel, consenter_kind, parent_carer_id, method, reference, version, by = d[7:15]
+    party, effective_at, version, decision, kind, record_id, recorded_at = d[:7]
+    medium, channel, consenter_kind, parent_carer_id, method, reference, statement, by = d[7:15]
     return RulingRow(
-        ruling=_bare_ruling(d, medium, channel),
+        ruling=Ruling(
+            party=party,
+            medium=medium,
+            channel=channel,
+            decision=decision,
+            effective_at=effective_at,
+            order=version,
+            kind=kind,
+            record_id=record_id,
+            version=version,
+            recorded_at=recorded_at,
+        ),
         pupil_id=pupil_id,
         consenter_kind=consenter_kind,
         parent_carer_id=parent_carer_id,
         method=method,
         reference=reference,
-        statement_version=version,
+        statement_version=statement,
         recorded_by=by,
     )
 
@@ -207,31 +202,25 @@ class PupilAnswer(NamedTuple):
     judged: Judged
 
 
-# Each party's standing decision for one medium and channel, per pupil row ``p``: read backwards
-# along the primary key, so the latest per party comes first with no sort. The rule needs only
-# the bare decision; how it was given is read for those who may see it.
-_STANDING = (
-    "LEFT JOIN LATERAL (SELECT DISTINCT ON (s.party) {columns} "
-    "FROM cs_rulings s WHERE s.pupil_id = p.pupil_id AND s.medium = %(medium)s "
-    "AND s.channel = {channel} AND s.effective_at <= %(at)s "
-    "ORDER BY s.party DESC, s.effective_at DESC, s.version DESC) r ON true"
-)
-# A pupil row: where the pupil is, then one party's standing decision (all null if nobody has
-# decided for the pupil, who then comes once).
+# A pupil row: where the pupil is, then one party's standing decision for one medium and channel
+# (all null if nobody has decided for the pupil, who then comes once), read backwards along the
+# primary key, so the latest per party comes first with no sort.
 _PUPIL_PLACE = "p.pupil_id, p.trust_id, p.school_id, p.left_on, p.lapses_at"
 _PLACE_WIDTH = 5
 _ANSWERS = (
     f"SELECT {_PUPIL_PLACE}, r.* FROM cs_pupils p "
-    + _STANDING.format(columns=_BARE + _HOW_GIVEN, channel="%(channel)s")
-    + f" WHERE p.pupil_id = {_ANY_PUPIL}"
+    f"LEFT JOIN LATERAL (SELECT DISTINCT ON (s.party) {_BARE}{_HOW_GIVEN} "
+    "FROM cs_rulings s WHERE s.pupil_id = p.pupil_id AND s.medium = %(medium)s "
+    "AND s.channel = %(channel)s AND s.effective_at <= %(at)s "
+    "ORDER BY s.party DESC, s.effective_at DESC, s.version DESC) r ON true "
+    f"WHERE p.pupil_id = {_ANY_PUPIL}"
 )
 
 
 def _answers(
-    rows: list[tuple[Any, ...]], medium: str, channel: str, at: datetime, how_given: bool = True
+    rows: list[tuple[Any, ...]], medium: str, channel: str, at: datetime
 ) -> dict[UUID, PupilAnswer]:
-    """From pupil rows (``_PUPIL_PLACE``); ``how_given``: the rows say how each decision was
-    given."""
+    """From pupil rows (``_PUPIL_PLACE``, then a standing decision and how it was given)."""
     pupils: dict[UUID, tuple[tuple[Any, ...], list[tuple[Any, ...]]]] = {}
     for r in rows:
         found = pupils.get(r[0])
@@ -243,12 +232,8 @@ def _answers(
     for pupil_id, (r, decided) in pupils.items():
         _, trust_id, school_id, left_on, lapses_at = r[:_PLACE_WIDTH]
         lapse = _lapse(left_on, lapses_at, pupil_id)
-        if how_given:
-            rulings = [_ruling(pupil_id, d) for d in decided]
-            judged = _judge_one(pupil_id, medium, channel, at, rulings, lapse)
-        else:
-            answer = decide([_bare_ruling(d, medium, channel) for d in decided], lapse, at)
-            judged = Judged(pupil_id, medium, channel, at, answer, None)
+        rulings = [_ruling(pupil_id, d) for d in decided]
+        judged = _judge_one(pupil_id, medium, channel, at, rulings, lapse)
         result[pupil_id] = PupilAnswer(trust_id, school_id, judged)
     return result
 
@@ -260,6 +245,28 @@ def answers(
     pupil the view does not know is missing."""
     params = {"pupils": _id_list(pupil_ids), "medium": medium, "channel": channel, "at": at}
     return _answers(_tuples(conn, _ANSWERS, params), medium, channel, at)
+
+
+class PostingChannel(NamedTuple):
+    """A channel as the posting check reads it for one caller: where it is, its kind, and the
+    caller's authorisations to post on it."""
+
+    channel_id: UUID
+    trust_id: UUID
+    school_id: UUID
+    kind: str
+    callers_authorisations: tuple[PosterPeriod, ...]
+
+
+class PupilHistory(NamedTuple):
+    """Where a pupil is, and every decision about them for one medium and kind of channel: from
+    this, the rule answers for any instant."""
+
+    trust_id: UUID
+    school_id: UUID
+    left_on: date | None
+    lapses_at: datetime | None
+    rows: tuple[RulingRow, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,73 +282,106 @@ class PostingCheckRows:
     answers: dict[UUID, PupilAnswer]
 
 
-# One row for the channel (with the caller's authorisations on it), and the pupil rows: a row of
-# one kind has the other's columns null, so the channel is read once, not with every pupil.
+# One row for the channel (with the caller's authorisations on it), and the pupil rows, one per
+# decision about the medium and the channel's kind (or one, all null, for a pupil nobody has
+# decided for): a row of one kind has the other's columns null, so the channel is read once.
 _CHANNEL_COLUMNS = (
     "c.channel_id, c.trust_id, c.school_id, c.kind, a.poster_staff_ids, a.poster_from, "
     "a.poster_until"
 )
 _CHANNEL_WIDTH = 7
+_DECISION = _BARE + _HOW_GIVEN
+_POSTING_SOURCES = (
+    "WITH c AS MATERIALIZED (SELECT channel_id, trust_id, school_id, kind FROM cs_channels "
+    "WHERE channel_id = %(channel_id)s) "
+    f"SELECT {_CHANNEL_COLUMNS}{', NULL' * (_PLACE_WIDTH + _DECISION.count(',') + 1)} "
+    "FROM c LEFT JOIN LATERAL ("
+    "SELECT array_agg(a.staff_member_id ORDER BY a.seq) AS poster_staff_ids, "
+    "array_agg(a.authorised_at ORDER BY a.seq) AS poster_from, "
+    "array_agg(a.revoked_at ORDER BY a.seq) AS poster_until FROM cs_posters a "
+    "WHERE a.channel_id = c.channel_id AND a.user_id = %(user)s) a ON true "
+    f"UNION ALL SELECT {'NULL, ' * _CHANNEL_WIDTH}{_PUPIL_PLACE}, {_DECISION} FROM c "
+    f"JOIN cs_pupils p ON p.pupil_id = {_ANY_PUPIL} "
+    "LEFT JOIN cs_rulings s ON s.pupil_id = p.pupil_id AND s.medium = %(medium)s "
+    "AND s.channel = c.kind"
+)
 
 
-def _posting_check_query(how_given: bool) -> str:
-    decision = _BARE + (_HOW_GIVEN if how_given else "")
-    pupil_width = _PLACE_WIDTH + decision.count(",") + 1
-    return (
-        "WITH c AS MATERIALIZED (SELECT channel_id, trust_id, school_id, kind FROM cs_channels "
-        "WHERE channel_id = %(channel_id)s) "
-        f"SELECT {_CHANNEL_COLUMNS}{', NULL' * pupil_width} FROM c LEFT JOIN LATERAL ("
-        "SELECT array_agg(a.staff_member_id ORDER BY a.seq) AS poster_staff_ids, "
-        "array_agg(a.authorised_at ORDER BY a.seq) AS poster_from, "
-        "array_agg(a.revoked_at ORDER BY a.seq) AS poster_until FROM cs_posters a "
-        "WHERE a.channel_id = c.channel_id AND a.user_id = %(user)s) a ON true "
-        f"UNION ALL SELECT {'NULL, ' * _CHANNEL_WIDTH}{_PUPIL_PLACE}, r.* FROM c "
-        f"JOIN cs_pupils p ON p.pupil_id = {_ANY_PUPIL} "
-        + _STANDING.format(columns=decision, channel="c.kind")
-    )
-
-
-_POSTING_CHECK = {how_given: _posting_check_query(how_given) for how_given in (True, False)}
-
-
-def posting_check(
-    conn: Connection[Any],
-    channel_id: UUID,
-    user_id: str,
-    pupil_ids: list[UUID],
-    medium: str,
-    at: datetime,
-    how_given: bool,
-) -> PostingCheckRows | None:
-    """The posting check's reads in one statement; None if there is no such channel.
-    ``how_given``: read how each deciding decision was given (for those who may see it)."""
+def posting_sources(
+    conn: Connection[Any], channel_id: UUID, user_id: str, pupil_ids: list[UUID], medium: str
+) -> tuple[PostingChannel | None, dict[UUID, PupilHistory]]:
+    """What the posting check reads, in one statement: the channel as ``user_id`` reads it
+    (None if there is no such channel) and each pupil's history for the medium and the
+    channel's kind (a pupil the view does not know is missing)."""
     rows = _tuples(
         conn,
-        _POSTING_CHECK[how_given],
+        _POSTING_SOURCES,
         {
             "channel_id": channel_id,
             "user": user_id,
             "pupils": _id_list(pupil_ids),
             "medium": medium,
-            "at": at,
         },
     )
     channels = [r for r in rows if r[0] is not None]
     if not channels:
-        return None
+        return None, {}
     found_id, trust_id, school_id, kind, staff_ids, starts, ends = channels[0][:_CHANNEL_WIDTH]
-    periods = tuple(
-        PosterPeriod(user_id, staff_id, start, end)
-        for staff_id, start, end in zip(staff_ids or (), starts or (), ends or (), strict=True)
+    channel = PostingChannel(
+        found_id,
+        trust_id,
+        school_id,
+        kind,
+        tuple(
+            PosterPeriod(user_id, staff_id, start, end)
+            for staff_id, start, end in zip(staff_ids or (), starts or (), ends or (), strict=True)
+        ),
     )
-    pupils = [r[_CHANNEL_WIDTH:] for r in rows if r[0] is None]
+    places: dict[UUID, tuple[Any, ...]] = {}
+    decided: dict[UUID, list[RulingRow]] = {}
+    for r in rows:
+        if r[0] is not None:
+            continue
+        pupil = r[_CHANNEL_WIDTH:]
+        pupil_id = pupil[0]
+        places.setdefault(pupil_id, pupil)
+        found = decided.setdefault(pupil_id, [])
+        if pupil[_PLACE_WIDTH] is not None:
+            found.append(_ruling(pupil_id, pupil[_PLACE_WIDTH:]))
+    histories = {}
+    for pupil_id, place in places.items():
+        _, trust_id, school_id, left_on, lapses_at = place[:_PLACE_WIDTH]
+        history = tuple(decided[pupil_id])
+        histories[pupil_id] = PupilHistory(trust_id, school_id, left_on, lapses_at, history)
+    return channel, histories
+
+
+def posting_check(
+    channel: PostingChannel,
+    pupils: dict[UUID, PupilHistory],
+    medium: str,
+    at: datetime,
+    how_given: bool,
+) -> PostingCheckRows:
+    """The posting check's answers at ``at``, by the domain's rule over each pupil's history.
+    ``how_given``: name the row of the decision that decided each answer (for those who may
+    see it)."""
+    answers = {}
+    for pupil_id, history in pupils.items():
+        lapse = _lapse(history.left_on, history.lapses_at, pupil_id)
+        answer = answer_at((row.ruling for row in history.rows), lapse, at)
+        deciding = None
+        if how_given and answer.deciding is not None:
+            deciding = next(row for row in history.rows if row.ruling is answer.deciding)
+        judged = Judged(pupil_id, medium, channel.kind, at, answer, deciding)
+        answers[pupil_id] = PupilAnswer(history.trust_id, history.school_id, judged)
     return PostingCheckRows(
-        channel_id=found_id,
-        trust_id=trust_id,
-        school_id=school_id,
-        kind=kind,
-        callers_authorisations=periods,
-        answers=_answers(pupils, medium, kind, at, how_given),
+        channel_id=channel.channel_id,
+        trust_id=channel.trust_id,
+        school_id=channel.school_id,
+        kind=channel.kind,
+        callers_authorisations=channel.callers_authorisations,
+        answers=answers,
     )
 
 

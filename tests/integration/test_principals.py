@@ -10,7 +10,8 @@ from uuid import UUID
 import psycopg
 import pytest
 
-from api.principals import APPLICATION_NAME, AccessChangeListener, PrincipalCache
+from api.changes import APPLICATION_NAME, ChangeListener
+from api.principals import CHANNEL, PrincipalCache
 from api.wiring import Container, build
 from domain.access.aggregates import access_id_for
 from domain.access.policy import Principal
@@ -84,7 +85,7 @@ def test_a_revocation_in_this_process_reaches_the_next_read_at_once(container, s
 
 
 def test_while_changes_cannot_be_heard_nothing_is_kept(container, seeded, elsewhere):
-    listener = AccessChangeListener(container.database.conninfo, container.principals, 0.5)
+    listener = ChangeListener(container.database.conninfo, {CHANNEL: container.principals}, 0.5)
     listener.start()
     try:
         assert eventually(listener.listening.is_set)

@@ -1,0 +1,90 @@
+"""Hearing PostgreSQL's change notices, for what an API process keeps between requests.
+
+The process keeps some reads between requests (principals: ``api.principals``; the posting
+check's reads: ``api.consent_cache``). Each keeper is told by a trigger's notice on its channel
+the moment what it keeps goes stale, in whichever process the change was saved. One thread per
+process listens on every keeper's channel, on one connection.
+
+A keeper keeps nothing unless it is being told: it is enabled only once its channel is being
+listened to, and disabled (everything it kept forgotten) whenever the connection drops, until the
+listener is back. So a change can never be missed, only read again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Protocol
+
+import psycopg
+from psycopg import sql
+
+log = logging.getLogger(__name__)
+APPLICATION_NAME = "casework-changes"
+
+
+class Keeper(Protocol):
+    """What a process keeps between requests, told of changes by notices on one channel."""
+
+    def enable(self) -> None:
+        """Keep from now on (changes are being heard)."""
+
+    def disable(self) -> None:
+        """Forget everything and keep nothing until enabled again."""
+
+    def heard(self, payload: str) -> None:
+        """A notice: forget whatever it names as changed."""
+
+
+class ChangeListener:
+    """A thread that listens on each keeper's channel and hands it the notices; the keepers are
+    enabled only while it listens."""
+
+    def __init__(
+        self, conninfo: str, keepers: dict[str, Keeper], retry_seconds: float = 2.0
+    ) -> None:
+        self._conninfo = conninfo
+        self._keepers = keepers
+        self._retry = retry_seconds
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.listening = threading.Event()
+
+    def start(self) -> None:
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run, name="changes", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._disable()
+
+    def _disable(self) -> None:
+        for keeper in self._keepers.values():
+            keeper.disable()
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                with psycopg.connect(
+                    self._conninfo, autocommit=True, application_name=APPLICATION_NAME
+                ) as conn:
+                    for channel in self._keepers:
+                        conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+                    # Only now: anything committed from here on will be heard.
+                    for each in self._keepers.values():
+                        each.enable()
+                    self.listening.set()
+                    while not self._stopping.is_set():
+                        for notice in conn.notifies(timeout=1.0):
+                            told = self._keepers.get(notice.channel)
+                            if told is not None:
+                                told.heard(notice.payload)
+            except psycopg.Error as error:
+                log.warning("not hearing changes (%s): nothing is kept between requests", error)
+            finally:
+                self.listening.clear()
+                self._disable()
+            self._stopping.wait(self._retry)
