@@ -101,6 +101,9 @@ def test_a_connection_without_a_valid_token_is_closed(live, settings, demo):
 def test_a_revoked_dsl_stops_receiving(live, settings, demo, container):
     head = Client(live.url, settings, "head@primary.demo")
     with open_feed(live, settings, "dsl@primary.demo", demo["primary"]) as ws:
+        # the feed is running (past its access check at the start) once it delivers
+        report_one(live, settings, demo["primary"])
+        assert json.loads(ws.recv(timeout=15))["type"] == "next"
         revoked = head.mutate(
             "revokeRole",
             "RoleGrantInput",
