@@ -36,6 +36,42 @@ class Keeper(Protocol):
         """A notice: forget whatever it names as changed."""
 
 
+class Keeping:
+    """What every keeper shares: a switch (nothing is kept while changes cannot be heard) and a
+    generation count, moved on by every change heard (a read that overlaps one is not kept)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._generation = 0
+        self._enabled = False
+
+    @property
+    def enabled(self) -> bool:
+        return self._enabled
+
+    def enable(self) -> None:
+        """Keep from now on (call once changes are being heard)."""
+        self._reset(enabled=True)
+
+    def disable(self) -> None:
+        """Forget everything and keep nothing until enabled again."""
+        self._reset(enabled=False)
+
+    def _may_keep(self, generation: int) -> bool:
+        """Under the lock: whether a read begun at ``generation`` may be kept."""
+        return self._enabled and self._generation == generation
+
+    def _forget_all(self) -> None:
+        """Under the lock: forget everything kept."""
+        raise NotImplementedError
+
+    def _reset(self, *, enabled: bool) -> None:
+        with self._lock:
+            self._generation += 1
+            self._forget_all()
+            self._enabled = enabled
+
+
 class ChangeListener:
     """A thread that listens on each keeper's channel and hands it the notices; the keepers are
     enabled only while it listens."""

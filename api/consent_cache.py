@@ -21,7 +21,6 @@ kept while notices cannot be heard.
 from __future__ import annotations
 
 import logging
-import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -29,6 +28,7 @@ from uuid import UUID
 
 from psycopg import Connection
 
+from api.changes import Keeping
 from projections.consent.queries import PostingChannel, PupilHistory, posting_sources
 
 log = logging.getLogger(__name__)
@@ -36,21 +36,15 @@ CHANNEL = "casework_consent"
 PupilKey = tuple[str, str]  # a medium and a kind of channel
 
 
-class PostingCheckCache:
+class PostingCheckCache(Keeping):
     """Channels as each caller reads them, and pupils' histories per medium and kind of
     channel; at most ``maxsize`` pupils, the least recently checked going first."""
 
     def __init__(self, maxsize: int = 20_000) -> None:
+        super().__init__()
         self._maxsize = maxsize
-        self._lock = threading.Lock()
         self._channels: dict[UUID, dict[str, PostingChannel]] = {}
         self._pupils: OrderedDict[UUID, dict[PupilKey, PupilHistory]] = OrderedDict()
-        self._generation = 0
-        self._enabled = False
-
-    @property
-    def enabled(self) -> bool:
-        return self._enabled
 
     def read(
         self,
@@ -102,7 +96,7 @@ class PostingCheckCache:
         medium: str,
     ) -> None:
         with self._lock:
-            if not self._enabled or self._generation != generation:
+            if not self._may_keep(generation):
                 return  # a change was heard while this was read: it may be stale already
             self._channels.setdefault(channel.channel_id, {})[user_id] = channel
             key = (medium, channel.kind)
@@ -131,24 +125,12 @@ class PostingCheckCache:
             if changed is None:  # everything changed, or not from our trigger: forget it all
                 if payload != "*":
                     log.warning("unexpected notice on %s: %r", CHANNEL, payload)
-                self._pupils.clear()
-                self._channels.clear()
+                self._forget_all()
             elif kind == "pupil":
                 self._pupils.pop(changed, None)
             else:
                 self._channels.pop(changed, None)
 
-    def enable(self) -> None:
-        """Keep reads from now on (call once changes are being heard)."""
-        self._reset(enabled=True)
-
-    def disable(self) -> None:
-        """Forget everything and keep nothing until enabled again."""
-        self._reset(enabled=False)
-
-    def _reset(self, *, enabled: bool) -> None:
-        with self._lock:
-            self._generation += 1
-            self._pupils.clear()
-            self._channels.clear()
-            self._enabled = enabled
+    def _forget_all(self) -> None:
+        self._pupils.clear()
+        self._channels.clear()

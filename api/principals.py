@@ -18,11 +18,11 @@ next request's read is.
 from __future__ import annotations
 
 import logging
-import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from uuid import UUID
 
+from api.changes import Keeping
 from domain.access.aggregates import access_id_for
 from domain.access.policy import Principal
 
@@ -30,20 +30,14 @@ log = logging.getLogger(__name__)
 CHANNEL = "casework_access"
 
 
-class PrincipalCache:
+class PrincipalCache(Keeping):
     """The principals of recent users, by user-access id; at most ``maxsize``."""
 
     def __init__(self, load: Callable[[str], Principal], maxsize: int = 10_000) -> None:
+        super().__init__()
         self._load = load
         self._maxsize = maxsize
         self._entries: OrderedDict[UUID, Principal] = OrderedDict()
-        self._lock = threading.Lock()
-        self._generation = 0
-        self._enabled = False
-
-    @property
-    def enabled(self) -> bool:
-        return self._enabled
 
     def get(self, user_id: str) -> Principal:
         key = access_id_for(user_id)
@@ -56,7 +50,7 @@ class PrincipalCache:
             generation = self._generation
         principal = self._load(user_id)
         with self._lock:
-            if self._enabled and self._generation == generation:
+            if self._may_keep(generation):
                 self._entries[key] = principal
                 if len(self._entries) > self._maxsize:
                     self._entries.popitem(last=False)
@@ -73,14 +67,6 @@ class PrincipalCache:
             for access_id in access_ids:
                 self._entries.pop(access_id, None)
 
-    def enable(self) -> None:
-        """Keep principals from now on (call once changes are being heard)."""
-        self._reset(enabled=True)
-
-    def disable(self) -> None:
-        """Forget every principal and keep none until enabled again."""
-        self._reset(enabled=False)
-
     def heard(self, payload: str) -> None:
         """A notice on ``casework_access``: the user-access id whose grants changed."""
         try:
@@ -91,8 +77,5 @@ class PrincipalCache:
             return
         self.forget([changed])
 
-    def _reset(self, *, enabled: bool) -> None:
-        with self._lock:
-            self._generation += 1
-            self._entries.clear()
-            self._enabled = enabled
+    def _forget_all(self) -> None:
+        self._entries.clear()
