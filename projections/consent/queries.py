@@ -1,7 +1,7 @@
 """Consent queries: the only way ``api/`` reads the consent view.
 
 Answers are computed here from each party's standing decision at the instant asked, by the
-domain's own rule (``domain.consent.model.decide``), so the register, the posting check and
+domain's own rule (``domain.consent.model.answer_at``), so the register, the posting check and
 ``consentStatus`` can never disagree with the check ``recordPublication`` makes.
 """
 
@@ -18,7 +18,7 @@ from psycopg import Connection
 from psycopg.rows import tuple_row
 
 from domain.consent.aggregates import PosterPeriod
-from domain.consent.model import ALL_COMBINATIONS, Answer, Lapse, Ruling, answer_at, decide
+from domain.consent.model import ALL_COMBINATIONS, Answer, Lapse, Ruling, answer_at
 from domain.shared.sealing import Sealed
 from projections.common import Page, fetch_page, from_row
 from projections.common import sealed_or_none as _sealed
@@ -64,8 +64,7 @@ def _lapse(left_on: date | None, lapses_at: datetime | None, pupil_id: UUID) -> 
 
 
 class Judged(NamedTuple):
-    """An answer, with the row of the decision that decided it: None if none did, or if how
-    decisions were given was not read (a poster's posting check)."""
+    """An answer, with the row of the decision that decided it (None if none did)."""
 
     pupil_id: UUID
     medium: str
@@ -145,7 +144,7 @@ _ANY_PUPIL = "ANY(string_to_array(%(pupils)s, ',')::uuid[])"
 
 def standing(conn: Connection[Any], pupil_ids: list[UUID], at: datetime) -> list[RulingRow]:
     """Each party's latest decision effective at or before ``at``, per medium and channel (every
-    combination: the register; one combination is read by ``_STANDING``)."""
+    combination: the register; ``_ANSWERS`` reads one combination)."""
     rows = _tuples(
         conn,
         f"SELECT DISTINCT ON (s.pupil_id, s.medium, s.channel, s.party) s.pupil_id, {_BARE}"
@@ -184,13 +183,15 @@ def _judge_one(
     medium: str,
     channel: str,
     at: datetime,
-    candidates: list[RulingRow],
+    rows: Sequence[RulingRow],
     lapse: Lapse | None,
 ) -> Judged:
-    answer = decide([c.ruling for c in candidates], lapse, at)
+    """The rule at ``at`` over decisions about one medium and channel: the standing ones, or a
+    whole history (the rule takes the standing ones from it)."""
+    answer = answer_at((r.ruling for r in rows), lapse, at)
     deciding = None
     if answer.deciding is not None:
-        deciding = next(c for c in candidates if c.ruling is answer.deciding)
+        deciding = next(r for r in rows if r.ruling is answer.deciding)
     return Judged(pupil_id, medium, channel, at, answer, deciding)
 
 
@@ -357,23 +358,13 @@ def posting_sources(
 
 
 def posting_check(
-    channel: PostingChannel,
-    pupils: dict[UUID, PupilHistory],
-    medium: str,
-    at: datetime,
-    how_given: bool,
+    channel: PostingChannel, pupils: dict[UUID, PupilHistory], medium: str, at: datetime
 ) -> PostingCheckRows:
-    """The posting check's answers at ``at``, by the domain's rule over each pupil's history.
-    ``how_given``: name the row of the decision that decided each answer (for those who may
-    see it)."""
+    """The posting check's answers at ``at``, by the domain's rule over each pupil's history."""
     answers = {}
     for pupil_id, history in pupils.items():
         lapse = _lapse(history.left_on, history.lapses_at, pupil_id)
-        answer = answer_at((row.ruling for row in history.rows), lapse, at)
-        deciding = None
-        if how_given and answer.deciding is not None:
-            deciding = next(row for row in history.rows if row.ruling is answer.deciding)
-        judged = Judged(pupil_id, medium, channel.kind, at, answer, deciding)
+        judged = _judge_one(pupil_id, medium, channel.kind, at, history.rows, lapse)
         answers[pupil_id] = PupilAnswer(history.trust_id, history.school_id, judged)
     return PostingCheckRows(
         channel_id=channel.channel_id,
