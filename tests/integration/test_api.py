@@ -294,3 +294,68 @@ def test_a_running_service_sets_what_start_up_made_aside_from_the_garbage_collec
     with LiveServer(container):
         assert gc.get_freeze_count() > frozen_before
     assert gc.get_freeze_count() == 0  # given back when it stops
+
+
+# --- the body is read only for a known user, and no further than its limit --------------------
+
+BOUNDARY = "casework-test-boundary"
+
+
+def _multipart_start() -> bytes:
+    return (
+        f"--{BOUNDARY}\r\n"
+        'Content-Disposition: form-data; name="operations"\r\n\r\n'
+        '{"query": "mutation { __typename }"}\r\n'
+        f"--{BOUNDARY}\r\n"
+        'Content-Disposition: form-data; name="map"\r\n\r\n{}\r\n'
+        f"--{BOUNDARY}\r\n"
+        'Content-Disposition: form-data; name="0"; filename="big.bin"\r\n'
+        "Content-Type: application/pdf\r\n\r\n"
+    ).encode()
+
+
+def send_chunked_upload(live, headers: dict[str, str], total: int) -> tuple[bytes, int]:
+    """Send a chunked multipart upload of ``total`` file bytes with no Content-Length, watching
+    for the answer after every chunk: the answer's first line and how many bytes had been sent
+    when it came (or when the server stopped taking them)."""
+    import select
+    import socket
+
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    chunk = b"x" * 65_536
+    with socket.create_connection(("127.0.0.1", live.port), timeout=30) as sock:
+        sock.sendall(
+            (
+                f"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\n{head}"
+                f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n"
+                "Transfer-Encoding: chunked\r\n\r\n"
+            ).encode()
+        )
+        sent = 0
+        pieces = [_multipart_start()] + [chunk] * (total // len(chunk))
+        try:
+            for piece in pieces:
+                if select.select([sock], [], [], 0)[0]:
+                    break
+                sock.sendall(b"%x\r\n%s\r\n" % (len(piece), piece))
+                sent += len(piece)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        ready, _, _ = select.select([sock], [], [], 20)
+        answer = sock.recv(4096) if ready else b""
+    return answer.split(b"\r\n", 1)[0], sent
+
+
+def test_an_upload_without_a_token_is_answered_401_before_its_body_is_read(live, settings):
+    status, sent = send_chunked_upload(live, {}, total=60 * 1024 * 1024)
+    assert status == b"HTTP/1.1 401 Unauthorized"
+    assert sent < settings.max_upload_bytes
+
+
+def test_a_chunked_upload_past_the_limit_is_answered_413_once_the_limit_is_reached(
+    live, settings, demo
+):
+    c = client(live, settings, "dsl@primary.demo")
+    status, sent = send_chunked_upload(live, c.headers, total=60 * 1024 * 1024)
+    assert status == b"HTTP/1.1 413 Request Entity Too Large"
+    assert sent < 2 * settings.max_upload_bytes
