@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     jwt_jwks_file: Path | None = Field(
         default=None, description="JSON Web Key Set of the issuer's public keys"
     )
+    jwt_max_lifetime_seconds: int = Field(
+        default=24 * 3600,
+        ge=60,
+        description="tokens whose expiry is further ahead than this are refused",
+    )
 
     lock_timeout_seconds: int = 5
     pool_size: int = 8

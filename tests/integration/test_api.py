@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 
 from tests.api_client import Client
 
@@ -359,3 +360,90 @@ def test_a_chunked_upload_past_the_limit_is_answered_413_once_the_limit_is_reach
     status, sent = send_chunked_upload(live, c.headers, total=60 * 1024 * 1024)
     assert status == b"HTTP/1.1 413 Request Entity Too Large"
     assert sent < 2 * settings.max_upload_bytes
+
+
+def test_a_body_that_is_neither_json_nor_multipart_is_refused_with_415(live, settings, demo):
+    c = client(live, settings, "dsl@primary.demo")
+    response = c.http.post(
+        "/graphql",
+        content=json.dumps({"query": "{ me { userId } }"}),
+        headers=c.headers | {"content-type": "text/plain"},
+    )
+    assert response.status_code == 415
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNSUPPORTED_MEDIA_TYPE"
+
+
+def test_a_json_body_may_name_its_charset(live, settings, demo):
+    c = client(live, settings, "dsl@primary.demo")
+    response = c.http.post(
+        "/graphql",
+        content=json.dumps({"query": "{ me { userId } }"}),
+        headers=c.headers | {"content-type": "application/json; charset=utf-8"},
+    )
+    assert response.status_code == 200
+
+
+# --- tokens ----------------------------------------------------------------------------------
+
+
+def signed(settings, **claims) -> dict[str, str]:
+    """An Authorization header for a token with exactly ``claims`` (None drops a claim),
+    signed with the key the service trusts."""
+    import time
+
+    import jwt
+
+    from api.auth import DEV_KEY_ID, dev_signing_key
+
+    now = int(time.time())
+    base = {
+        "sub": "dsl@primary.demo",
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": now,
+        "exp": now + 3600,
+    }
+    payload = {k: v for k, v in (base | claims).items() if v is not None}
+    token = jwt.encode(
+        payload, dev_signing_key(settings), algorithm="EdDSA", headers={"kid": DEV_KEY_ID}
+    )
+    return {"authorization": f"Bearer {token}"}
+
+
+def me_with(live, headers: dict[str, str]) -> httpx.Response:
+    return httpx.post(f"{live.url}/graphql", json={"query": "{ me { userId } }"}, headers=headers)
+
+
+def test_a_token_expiring_a_century_from_now_is_refused(live, settings, demo):
+    import time
+
+    century = int(time.time()) + 100 * 365 * 24 * 3600
+    response = me_with(live, signed(settings, exp=century))
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_a_token_within_the_maximum_lifetime_is_accepted(live, settings, demo):
+    import time
+
+    response = me_with(
+        live, signed(settings, exp=int(time.time()) + settings.jwt_max_lifetime_seconds - 60)
+    )
+    assert response.status_code == 200
+
+
+def test_a_token_without_an_expiry_is_refused(live, settings, demo):
+    assert me_with(live, signed(settings, exp=None)).status_code == 401
+
+
+@pytest.mark.parametrize("subject", ["", "   "])
+def test_a_token_with_an_empty_subject_is_refused(live, settings, demo, subject):
+    assert me_with(live, signed(settings, sub=subject)).status_code == 401
+
+
+def test_a_refused_token_is_answered_with_a_fixed_message_not_the_librarys(live, settings, demo):
+    import time
+
+    expired = signed(settings, exp=int(time.time()) - 3600)
+    message = me_with(live, expired).json()["errors"][0]["message"]
+    assert message == "the token is invalid or has expired"
