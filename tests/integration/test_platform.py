@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import os
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,22 @@ from api.migrate import MigrationChanged, migrate
 from api.settings import InsecureConfiguration, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def random_key() -> str:
+    return base64.b64encode(os.urandom(32)).decode()
+
+
+def production(tmp_path: Path, **overrides: object) -> Settings:
+    """Settings a production deployment could start with (their files need not exist)."""
+    fields: dict[str, object] = {
+        "environment": "production",
+        "event_key": random_key(),
+        "master_key": random_key(),
+        "jwt_jwks_file": tmp_path / "jwks.json",
+        "metrics_token": "m" * 40,
+    }
+    return Settings(**(fields | overrides))
 
 
 def test_the_committed_sdl_matches_the_code():
@@ -79,13 +97,7 @@ def test_development_generates_keys_on_first_run(tmp_path):
 def test_production_disables_introspection(tmp_path):
     from api.graphql.schema import build_schema
 
-    production = Settings(
-        environment="production",
-        event_key="A" * 43 + "=",
-        master_key="B" * 43 + "=",
-        jwt_jwks_file=tmp_path / "jwks.json",
-    )
-    result = build_schema(production).execute_sync("{ __schema { queryType { name } } }")
+    result = build_schema(production(tmp_path)).execute_sync("{ __schema { queryType { name } } }")
     assert result.errors and result.data is None
 
 
@@ -96,3 +108,31 @@ def test_development_allows_introspection():
         "{ __schema { queryType { name } } }"
     )
     assert result.data == {"__schema": {"queryType": {"name": "Query"}}}
+
+
+def test_production_never_suggests_a_field_the_client_did_not_name(tmp_path):
+    from api.graphql.schema import build_schema
+
+    result = build_schema(production(tmp_path)).execute_sync("{ pupilz { edges { node { id } } } }")
+    (error,) = result.errors or []
+    assert error.message == "Cannot query field 'pupilz' on type 'Query'."
+
+
+def test_production_never_suggests_an_enum_value_for_a_variable(tmp_path):
+    from api.graphql.schema import build_schema
+
+    result = build_schema(production(tmp_path)).execute_sync(
+        "mutation($i: TriageIncidentInput!) { triageIncident(input: $i) { __typename } }",
+        variable_values={
+            "i": {"incidentId": "x", "risk": "MEDUIM", "meetsCpThreshold": False, "rationale": "r"}
+        },
+    )
+    (error,) = result.errors or []
+    assert "MEDIUM" not in error.message and "Did you mean" not in error.message
+
+
+def test_development_still_suggests_field_names():
+    from api.graphql.schema import build_schema
+
+    result = build_schema(Settings(environment="development")).execute_sync("{ pupilz { id } }")
+    assert "Did you mean" in (result.errors or [])[0].message
