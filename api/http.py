@@ -26,7 +26,7 @@ from api.graphql.context import request_context
 from api.graphql.incidents import UploadedFile
 from api.graphql.schema import build_schema
 from api.graphql.subscriptions import SubscriptionRouter
-from api.metrics import Metrics, view_statuses
+from api.metrics import Metrics, scrape_allowed, view_statuses
 from api.wiring import Container
 from api.workers import NoWorkers, WorkerProcess, Workers, WorkerThreads
 
@@ -282,7 +282,13 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
         return JSONResponse({"ready": ready, **detail}, status_code=200 if ready else 503)
 
     @app.get("/metrics")
-    async def metrics_endpoint() -> Response:
+    async def metrics_endpoint(request: Request) -> Response:
+        if not scrape_allowed(settings.metrics_token, request.headers.get("authorization")):
+            return PlainTextResponse(
+                "Send the metrics token as a bearer token",
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         output = await to_thread.run_sync(generate_latest, metrics.registry)
         return Response(output, media_type=CONTENT_TYPE_LATEST)
 

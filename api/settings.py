@@ -45,6 +45,12 @@ class Settings(BaseSettings):
         description="tokens whose expiry is further ahead than this are refused",
     )
 
+    metrics_token: str | None = Field(
+        default=None,
+        min_length=32,
+        description="bearer token a scraper sends to /metrics; required in production",
+    )
+
     lock_timeout_seconds: int = 5
     pool_size: int = 8
     concurrent_requests: int = Field(
@@ -76,5 +82,9 @@ class Settings(BaseSettings):
             if self.jwt_jwks_file is None:
                 raise InsecureConfiguration(
                     "outside development the service needs CASEWORK_JWT_JWKS_FILE"
+                )
+            if self.metrics_token is None:
+                raise InsecureConfiguration(
+                    "outside development the service needs CASEWORK_METRICS_TOKEN"
                 )
         return self

@@ -447,3 +447,42 @@ def test_a_refused_token_is_answered_with_a_fixed_message_not_the_librarys(live,
     expired = signed(settings, exp=int(time.time()) - 3600)
     message = me_with(live, expired).json()["errors"][0]["message"]
     assert message == "the token is invalid or has expired"
+
+
+# --- metrics ---------------------------------------------------------------------------------
+
+METRICS_TOKEN = "metrics-" + "s" * 32
+
+
+@pytest.fixture
+def metered(server_database, test_data_dir):
+    """The service configured with a metrics token."""
+    from api.settings import Environment, Settings
+    from api.wiring import build
+    from tests.conftest import LiveServer
+
+    settings = Settings(
+        environment=Environment.TEST, data_dir=test_data_dir, metrics_token=METRICS_TOKEN
+    )
+    container = build(settings, database=server_database, apply_migrations=False)
+    try:
+        with LiveServer(container) as server:
+            yield server
+    finally:
+        container.close()
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer wrong", f"Basic {METRICS_TOKEN}"])
+def test_metrics_are_refused_without_the_metrics_token(metered, authorization):
+    headers = {"authorization": authorization} if authorization else {}
+    response = httpx.get(f"{metered.url}/metrics", headers=headers)
+    assert response.status_code == 401
+    assert "casework_" not in response.text
+
+
+def test_metrics_are_read_with_the_metrics_token(metered):
+    response = httpx.get(
+        f"{metered.url}/metrics", headers={"authorization": f"Bearer {METRICS_TOKEN}"}
+    )
+    assert response.status_code == 200
+    assert "casework_event_store_head" in response.text

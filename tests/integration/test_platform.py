@@ -110,6 +110,11 @@ def test_development_allows_introspection():
     assert result.data == {"__schema": {"queryType": {"name": "Query"}}}
 
 
+def test_production_refuses_to_start_without_a_metrics_token(tmp_path):
+    with pytest.raises(InsecureConfiguration, match="CASEWORK_METRICS_TOKEN"):
+        production(tmp_path, metrics_token=None)
+
+
 def test_production_never_suggests_a_field_the_client_did_not_name(tmp_path):
     from api.graphql.schema import build_schema
 
