@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import base64
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from api.graphql.schema import sdl
 from api.migrate import MigrationChanged, migrate
@@ -141,3 +144,65 @@ def test_development_still_suggests_field_names():
 
     result = build_schema(Settings(environment="development")).execute_sync("{ pupilz { id } }")
     assert "Did you mean" in (result.errors or [])[0].message
+
+
+@pytest.mark.parametrize(
+    ("setting", "weak"),
+    [("master_key", bytes(32)), ("event_key", bytes([7]) * 32)],
+)
+def test_a_key_whose_bytes_are_all_equal_is_refused_naming_its_setting(tmp_path, setting, weak):
+    from api.keys import load_keys
+
+    keys = {"event_key": random_key(), "master_key": random_key()}
+    keys[setting] = base64.b64encode(weak).decode()
+    with pytest.raises(InsecureConfiguration) as refused:
+        load_keys(Settings(environment="development", data_dir=tmp_path, **keys))
+    assert str(refused.value).startswith(f"CASEWORK_{setting.upper()} ")
+    assert "\n" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"master_key": base64.b64encode(bytes(32)).decode()},
+        {"event_key": None, "master_key": None, "key_file": Path("missing-keys.json")},
+        {"jwt_jwks_file": Path("missing-jwks.json")},
+    ],
+    ids=["weak key", "missing key file", "missing key set"],
+)
+def test_a_bad_key_or_key_set_never_starts_the_embedded_database(tmp_path, bad):
+    from api.wiring import build
+
+    fields = {"event_key": random_key(), "master_key": random_key()} | bad
+    settings = Settings(environment="development", data_dir=tmp_path, **fields)
+    with pytest.raises(InsecureConfiguration):
+        build(settings)
+    assert not (tmp_path / "pgdata").exists()
+
+
+def test_the_service_refuses_a_weak_key_in_one_line_naming_the_setting(tmp_path):
+    environment = os.environ | {
+        "CASEWORK_DATA_DIR": str(tmp_path),
+        "CASEWORK_EVENT_KEY": random_key(),
+        "CASEWORK_MASTER_KEY": base64.b64encode(bytes(32)).decode(),
+    }
+    environment.pop("CASEWORK_DATABASE_URL", None)
+    refused = subprocess.run(
+        [sys.executable, "-c", "from api.cli import main; main()", "serve", "--port", "1"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines() == [
+        "casework: refusing to start: CASEWORK_MASTER_KEY is trivially weak (every byte the "
+        "same): use 32 random bytes"
+    ]
+
+
+@pytest.mark.parametrize("value", ["staging", "prod", "Production"])
+def test_an_unknown_environment_is_refused(value):
+    with pytest.raises(ValidationError):
+        Settings(environment=value)
