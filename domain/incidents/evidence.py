@@ -16,6 +16,7 @@ the incident's category:
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 import puremagic
@@ -80,7 +81,8 @@ _CONTAINER_PREFIXES = (
 )
 # Formats whose signature is itself text: the only ones a text file can really be.
 _TEXT_FORMATS = frozenset({"message/rfc822", "application/pdf", "image/svg+xml"})
-_TEXT_CONTROLS = frozenset("\t\n\r\f")
+# Control bytes no text file carries (tab, line feed, form feed and carriage return are text).
+_NOT_TEXT = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f]")
 
 
 class ImageryRefused(ValidationFailed):
@@ -132,10 +134,10 @@ def family(media: str | None) -> Family | None:
 
 def _is_text(content: bytes) -> bool:
     try:
-        text = content.decode("utf-8")
+        content.decode("utf-8")
     except UnicodeDecodeError:
         return False
-    return not any(ord(ch) < 32 and ch not in _TEXT_CONTROLS for ch in text)
+    return _NOT_TEXT.search(content) is None
 
 
 def detect_type(content: bytes) -> str | None:

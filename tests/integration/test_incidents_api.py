@@ -409,6 +409,32 @@ def test_a_download_is_sent_as_the_type_its_content_was_verified_as(live, settin
     assert download.headers["content-disposition"].startswith("attachment;")
 
 
+def test_an_uploaded_file_is_never_written_to_a_temporary_file(live, settings, demo, monkeypatch):
+    """Evidence is sealed before it is stored: its plaintext must not reach the disk on the
+    way in, however large it is within the limit."""
+    import tempfile
+
+    from starlette import formparsers
+
+    spilled: list[int] = []
+
+    class Watched(tempfile.SpooledTemporaryFile):
+        def rollover(self) -> None:
+            spilled.append(self.tell())
+            super().rollover()
+
+    monkeypatch.setattr(formparsers, "SpooledTemporaryFile", Watched)
+    dsl = as_user(live, settings, "dsl@primary.demo")
+    kids = pupils(dsl)
+    reported = report(
+        dsl, demo["primary"], [{"personId": kids["Amira Khan"], "part": "PUPIL_HARMED"}]
+    )
+    notes = b"Transcript of the group chat.\n" * 100_000  # 3 MB
+    result = upload(dsl, reported["incidentId"], notes, "chat.txt", "text/plain").json()
+    assert result["data"]["attachEvidence"]["__typename"] == "EvidenceAttached"
+    assert spilled == []
+
+
 def test_a_disallowed_file_type_is_refused(live, settings, demo):
     dsl = as_user(live, settings, "dsl@primary.demo")
     kids = pupils(dsl)
