@@ -79,9 +79,13 @@ class Identity:
 
 
 class TokenVerifier:
+    """Checks a bearer token and says who it names. Every refusal is one of a few fixed
+    sentences: PyJWT's own messages (which quote claims and keys) never reach a client."""
+
     def __init__(self, settings: Settings) -> None:
         self._issuer = settings.jwt_issuer
         self._audience = settings.jwt_audience
+        self._max_lifetime = settings.jwt_max_lifetime_seconds
         self._keys: dict[str | None, Any] = {}
         if settings.jwt_jwks_file is not None:
             jwks = jwt.PyJWKSet.from_dict(json.loads(settings.jwt_jwks_file.read_text()))
@@ -110,6 +114,11 @@ class TokenVerifier:
                 issuer=self._issuer,
                 options={"require": ["exp", "sub", "iss", "aud"]},
             )
-        except jwt.PyJWTError as error:
-            raise InvalidToken(f"invalid token: {error}") from None
-        return Identity(user_id=str(claims["sub"]), name=claims.get("name"))
+        except jwt.PyJWTError:
+            raise InvalidToken("the token is invalid or has expired") from None
+        if float(claims["exp"]) > time.time() + self._max_lifetime:
+            raise InvalidToken("the token's expiry is further ahead than this service allows")
+        subject = claims["sub"]
+        if not isinstance(subject, str) or not subject.strip():
+            raise InvalidToken("the token does not name a user")
+        return Identity(user_id=subject, name=claims.get("name"))

@@ -7,11 +7,12 @@ from typing import Annotated, Optional
 from uuid import UUID
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from api.settings import Settings
+from api.settings import InsecureConfiguration, Settings
 
 cli = typer.Typer(
     help="Safeguarding casework: event-sourced case management for schools.", no_args_is_help=True
@@ -224,4 +225,19 @@ def seed_demo_command() -> None:
 
 
 def main() -> None:
-    cli()
+    try:
+        cli()
+    except (InsecureConfiguration, ValidationError) as error:
+        # one line naming the setting, not a traceback: the operator has a setting to fix
+        typer.echo(f"casework: refusing to start: {_reason(error)}", err=True)
+        raise SystemExit(2) from None
+
+
+def _reason(error: InsecureConfiguration | ValidationError) -> str:
+    """What is wrong, by setting name (never the value given: it may be a secret)."""
+    if isinstance(error, InsecureConfiguration):
+        return str(error)
+    return "; ".join(
+        f"CASEWORK_{'_'.join(str(part) for part in e['loc']).upper()}: {e['msg']}"
+        for e in error.errors()
+    )

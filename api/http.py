@@ -6,7 +6,7 @@ import gc
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -14,8 +14,10 @@ from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from python_multipart.multipart import parse_options_header
+from starlette.datastructures import FormData
 from starlette.datastructures import UploadFile as StarletteUploadFile
-from starlette.formparsers import MultiPartException
+from starlette.formparsers import MultiPartException, MultiPartParser
 from strawberry.http.ides import get_graphql_ide_html
 
 from api.auth import InvalidToken
@@ -24,11 +26,13 @@ from api.graphql.context import request_context
 from api.graphql.incidents import UploadedFile
 from api.graphql.schema import build_schema
 from api.graphql.subscriptions import SubscriptionRouter
-from api.metrics import Metrics, view_statuses
+from api.metrics import Metrics, scrape_allowed, view_statuses
 from api.wiring import Container
 from api.workers import NoWorkers, WorkerProcess, Workers, WorkerThreads
 
 log = logging.getLogger("casework.http")
+JSON = b"application/json"
+MULTIPART = b"multipart/form-data"
 
 
 def _problem(status: int, message: str, code: str) -> JSONResponse:
@@ -37,14 +41,53 @@ def _problem(status: int, message: str, code: str) -> JSONResponse:
     )
 
 
+class BodyTooLarge(Exception):
+    """The request body went past its limit; reading stopped there."""
+
+
+async def bounded_body(request: Request, limit: int) -> AsyncGenerator[bytes, None]:
+    """The request body's chunks as they arrive, ending in :class:`BodyTooLarge` as soon as
+    more than ``limit`` bytes have come, whether or not a Content-Length was sent (a chunked
+    body has none)."""
+    received = 0
+    async for chunk in request.stream():
+        received += len(chunk)
+        if received > limit:
+            raise BodyTooLarge()
+        yield chunk
+
+
 async def multipart_payload(request: Request, limit: int) -> dict[str, Any] | Response:
-    """A GraphQL multipart request (the `operations` / `map` / files convention): the files are
-    read into memory, within the limit, and put into the variables at the mapped paths."""
+    """A GraphQL multipart request (the `operations` / `map` / files convention): the body is
+    parsed as it arrives and no further than the limit, the file is held in memory (never
+    spooled to disk), and it is put into the variables at the mapped paths."""
+    parser = MultiPartParser(
+        request.headers,
+        bounded_body(request, limit),
+        max_files=1,
+        max_fields=2,
+        max_part_size=limit,
+    )
+    parser.spool_max_size = limit
     try:
-        form = await request.form(max_files=1, max_fields=2, max_part_size=limit)
+        form = await parser.parse()
+    except BodyTooLarge:
+        return _problem(413, "The request body is too large", "REQUEST_TOO_LARGE")
+    except MultiPartException:
+        return _problem(
+            400, "A multipart request needs `operations`, `map` and one file", "BAD_REQUEST"
+        )
+    try:
+        return await _operations_with_files(form)
+    finally:
+        await form.close()
+
+
+async def _operations_with_files(form: FormData) -> dict[str, Any] | Response:
+    try:
         operations = json.loads(str(form["operations"]))
         files_map = json.loads(str(form["map"]))
-    except (KeyError, ValueError, MultiPartException):
+    except (KeyError, ValueError):
         return _problem(
             400, "A multipart request needs `operations`, `map` and one file", "BAD_REQUEST"
         )
@@ -54,9 +97,7 @@ async def multipart_payload(request: Request, limit: int) -> dict[str, Any] | Re
         upload = form.get(key)
         if not isinstance(upload, StarletteUploadFile) or not isinstance(paths, list):
             return _problem(400, f"the map names a file `{key}` that was not sent", "BAD_REQUEST")
-        content = await upload.read(limit + 1)
-        if len(content) > limit:
-            return _problem(413, "The file is too large", "REQUEST_TOO_LARGE")
+        content = await upload.read()
         uploaded = UploadedFile(upload.filename or "file", upload.content_type or "", content)
         for path in paths:
             if not _put(operations, str(path).split("."), uploaded):
@@ -132,22 +173,33 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
         return response
 
     async def _graphql(request: Request) -> Response:
-        multipart = request.headers.get("content-type", "").startswith("multipart/form-data")
+        # Who is asking is settled before a byte of the body is read.
+        try:
+            identity = container.verifier.verify(request.headers.get("authorization"))
+        except InvalidToken as error:
+            return _problem(401, str(error), "UNAUTHENTICATED")
+        media, _ = parse_options_header(request.headers.get("content-type", ""))
+        if media not in (JSON, MULTIPART):
+            return _problem(
+                415,
+                "Send the request as application/json, or as multipart/form-data with a file",
+                "UNSUPPORTED_MEDIA_TYPE",
+            )
+        multipart = media == MULTIPART
         limit = settings.max_upload_bytes if multipart else settings.max_request_bytes
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             return _problem(413, "The request body is too large", "REQUEST_TOO_LARGE")
         payload: Any
         if multipart:
-            payload = await multipart_payload(request, settings.max_upload_bytes)
+            payload = await multipart_payload(request, limit)
             if isinstance(payload, Response):
                 return payload
         else:
-            body = b""
-            async for chunk in request.stream():
-                body += chunk
-                if len(body) > limit:
-                    return _problem(413, "The request body is too large", "REQUEST_TOO_LARGE")
+            try:
+                body = b"".join([chunk async for chunk in bounded_body(request, limit)])
+            except BodyTooLarge:
+                return _problem(413, "The request body is too large", "REQUEST_TOO_LARGE")
             try:
                 payload = json.loads(body)
             except (ValueError, UnicodeDecodeError):
@@ -160,10 +212,6 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
             return _problem(400, "`variables` must be an object", "BAD_REQUEST")
         if operation is not None and not isinstance(operation, str):
             return _problem(400, "`operationName` must be a string", "BAD_REQUEST")
-        try:
-            identity = container.verifier.verify(request.headers.get("authorization"))
-        except InvalidToken as error:
-            return _problem(401, str(error), "UNAUTHENTICATED")
 
         def execute() -> tuple[int, dict[str, Any]]:
             with request_context(container, identity) as context:
@@ -234,7 +282,13 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
         return JSONResponse({"ready": ready, **detail}, status_code=200 if ready else 503)
 
     @app.get("/metrics")
-    async def metrics_endpoint() -> Response:
+    async def metrics_endpoint(request: Request) -> Response:
+        if not scrape_allowed(settings.metrics_token, request.headers.get("authorization")):
+            return PlainTextResponse(
+                "Send the metrics token as a bearer token",
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         output = await to_thread.run_sync(generate_latest, metrics.registry)
         return Response(output, media_type=CONTENT_TYPE_LATEST)
 

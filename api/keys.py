@@ -12,7 +12,7 @@ from base64 import b64decode, b64encode
 from dataclasses import dataclass
 from pathlib import Path
 
-from api.settings import Settings
+from api.settings import InsecureConfiguration, Settings
 
 
 @dataclass(frozen=True)
@@ -29,12 +29,18 @@ def _write_private(path: Path, content: str) -> None:
 
 
 def load_keys(settings: Settings) -> Keys:
+    """The configured keys, or (development) the data directory's, generated on first use.
+    A key that is missing, malformed or trivially weak is refused with one line naming the
+    setting it came from."""
     if settings.event_key and settings.master_key:
-        return _checked(settings.event_key, settings.master_key)
+        return _checked(
+            (settings.event_key, "CASEWORK_EVENT_KEY"),
+            (settings.master_key, "CASEWORK_MASTER_KEY"),
+        )
     path = settings.key_file or settings.data_dir / "keys.json"
     if not path.exists():
         if settings.key_file is not None:
-            raise FileNotFoundError(f"key file {path} does not exist")
+            raise InsecureConfiguration(f"CASEWORK_KEY_FILE {path} does not exist")
         _write_private(
             path,
             json.dumps(
@@ -44,12 +50,29 @@ def load_keys(settings: Settings) -> Keys:
                 }
             ),
         )
-    data = json.loads(path.read_text())
-    return _checked(data["event_key"], data["master_key"])
+    try:
+        data = json.loads(path.read_text())
+        event_key, master_key = str(data["event_key"]), str(data["master_key"])
+    except (OSError, ValueError, KeyError, TypeError):
+        raise InsecureConfiguration(
+            f"the key file {path} must be JSON with event_key and master_key"
+        ) from None
+    return _checked((event_key, f"event_key in {path}"), (master_key, f"master_key in {path}"))
 
 
-def _checked(event_key: str, master_key: str) -> Keys:
-    for name, value in (("event_key", event_key), ("master_key", master_key)):
-        if len(b64decode(value)) != 32:
-            raise ValueError(f"{name} must be 32 bytes, base64-encoded")
-    return Keys(event_key=event_key, master_key=b64decode(master_key))
+def _checked(event_key: tuple[str, str], master_key: tuple[str, str]) -> Keys:
+    """Each key as (base64 value, where it was configured)."""
+    raw: list[bytes] = []
+    for value, source in (event_key, master_key):
+        try:
+            key = b64decode(value, validate=True)
+        except ValueError:
+            key = b""
+        if len(key) != 32:
+            raise InsecureConfiguration(f"{source} must be 32 bytes, base64-encoded")
+        if len(set(key)) == 1:
+            raise InsecureConfiguration(
+                f"{source} is trivially weak (every byte the same): use 32 random bytes"
+            )
+        raw.append(key)
+    return Keys(event_key=event_key[0], master_key=raw[1])

@@ -1,8 +1,12 @@
 """Prometheus metrics: request counts and latency, events written, and each view's position and
-lag read from the database at scrape time."""
+lag read from the database at scrape time.
+
+A scrape sends ``Authorization: Bearer <CASEWORK_METRICS_TOKEN>``. Production refuses to start
+without that token; in development, with none set, the endpoint is open."""
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -12,6 +16,17 @@ from prometheus_client.registry import Collector
 
 if TYPE_CHECKING:
     from api.wiring import Container
+
+
+def scrape_allowed(expected_token: str | None, authorization: str | None) -> bool:
+    """Whether a scrape with this Authorization header may read the metrics (the token is
+    compared in constant time)."""
+    if expected_token is None:
+        return True
+    scheme, _, token = (authorization or "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        token.encode(), expected_token.encode()
+    )
 
 
 class Metrics:

@@ -39,6 +39,17 @@ class Settings(BaseSettings):
     jwt_jwks_file: Path | None = Field(
         default=None, description="JSON Web Key Set of the issuer's public keys"
     )
+    jwt_max_lifetime_seconds: int = Field(
+        default=24 * 3600,
+        ge=60,
+        description="tokens whose expiry is further ahead than this are refused",
+    )
+
+    metrics_token: str | None = Field(
+        default=None,
+        min_length=32,
+        description="bearer token a scraper sends to /metrics; required in production",
+    )
 
     lock_timeout_seconds: int = 5
     pool_size: int = 8
@@ -71,5 +82,9 @@ class Settings(BaseSettings):
             if self.jwt_jwks_file is None:
                 raise InsecureConfiguration(
                     "outside development the service needs CASEWORK_JWT_JWKS_FILE"
+                )
+            if self.metrics_token is None:
+                raise InsecureConfiguration(
+                    "outside development the service needs CASEWORK_METRICS_TOKEN"
                 )
         return self

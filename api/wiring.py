@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+import jwt
 from eventsourcing.postgres import PostgresDatastore
 from psycopg import Connection
 from psycopg.rows import DictRow, dict_row
@@ -19,7 +20,7 @@ from api.event_store import PostgresKeyStore
 from api.keys import load_keys
 from api.migrate import migrate
 from api.principals import PrincipalCache
-from api.settings import Settings
+from api.settings import InsecureConfiguration, Settings
 from api.slots import ExecutionSlots
 from domain.access.policy import Principal
 from domain.application import CaseworkApplication
@@ -119,13 +120,27 @@ def eventsourcing_env(settings: Settings, database: Database, event_key: str) ->
     }
 
 
+def trusted_issuer(settings: Settings) -> TokenVerifier:
+    """The token verifier, with the issuer's key set read and checked."""
+    try:
+        return TokenVerifier(settings)
+    except (OSError, ValueError, jwt.PyJWTError):
+        if settings.jwt_jwks_file is None:
+            raise
+        raise InsecureConfiguration(
+            f"CASEWORK_JWT_JWKS_FILE {settings.jwt_jwks_file} is not a readable JSON Web Key Set"
+        ) from None
+
+
 def build(
     settings: Settings, *, apply_migrations: bool = True, database: Database | None = None
 ) -> Container:
+    # Secrets first: a bad key or key set never starts (or migrates) a database.
+    keys = load_keys(settings)
+    verifier = trusted_issuer(settings)
     database = database or resolve_database(settings)
     if apply_migrations:
         migrate(database.conninfo)
-    keys = load_keys(settings)
     pool: ConnectionPool[Connection[DictRow]] = ConnectionPool(
         database.conninfo,
         connection_class=Connection[DictRow],
@@ -158,7 +173,7 @@ def build(
         keyring=keyring,
         pool=pool,
         view_datastore=view_datastore,
-        verifier=TokenVerifier(settings),
+        verifier=verifier,
         principals=principals,
         slots=ExecutionSlots(settings.concurrent_requests),
         posting_cache=PostingCheckCache(),

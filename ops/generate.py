@@ -1434,11 +1434,11 @@ class Generator:
             seal.seal(incident.id, rng.choice(TRIAGE_RATIONALE)),
         )
         moment = triaged_at
-        # evidence (never imagery on a nudes incident)
+        # evidence (on a nudes incident never imagery nor a file that can carry it)
         if rng.random() < 0.1:
             filename, content_type = rng.choice(EVIDENCE_KINDS)
             if final_category == "nudes_sharing" or category == "nudes_sharing":
-                filename, content_type = "report-notes.pdf", "application/pdf"
+                filename, content_type = "report-notes.txt", "text/plain"
             content = rng.randbytes(rng.randint(600, 3000))
             file_id = self.uuid()
             moment += timedelta(minutes=rng.uniform(5, 120))

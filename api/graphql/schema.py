@@ -28,6 +28,7 @@ from api.graphql.directory import DirectoryMutation, DirectoryQuery
 from api.graphql.incidents import IncidentMutation, IncidentQuery
 from api.graphql.staff_cases import StaffCaseMutation, StaffCaseQuery
 from api.graphql.subscriptions import Subscription
+from api.graphql.suggestions import HideSuggestions
 from api.settings import Settings
 
 log = logging.getLogger("casework.graphql")
@@ -70,7 +71,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: MaskErrors(should_mask_error=_should_mask, error_message="Unexpected error."),
     ]
     if not settings.is_development:
-        extensions.append(DisableIntrospection)
+        extensions += [DisableIntrospection, HideSuggestions]
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,

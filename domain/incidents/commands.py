@@ -11,6 +11,7 @@ from uuid import UUID, uuid4
 from domain.access.policy import Action, Target, authorise
 from domain.directory.aggregates import ParentCarer, Person, Pupil, StaffMember, Trust
 from domain.incidents.aggregates import Incident
+from domain.incidents.evidence import detect_type, verified_type
 from domain.incidents.model import (
     POLICE_OUTCOME_CODES,
     PUPIL_PARTS,
@@ -36,34 +37,6 @@ from domain.shared.validation import (
 )
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
-EVIDENCE_TYPES = frozenset(
-    {
-        "application/pdf",
-        "text/plain",
-        "image/png",
-        "image/jpeg",
-        "image/gif",
-        "image/webp",
-        "video/mp4",
-        "video/quicktime",
-        "audio/mpeg",
-        "audio/mp4",
-        "message/rfc822",
-    }
-)
-
-
-class ImageryRefused(ValidationFailed):
-    """UKCIS (2024): staff never view, copy, share or store nudes or semi-nudes."""
-
-    code = "IMAGERY_REFUSED"
-
-    def __init__(self) -> None:
-        super().__init__(
-            "file",
-            "images and videos are never stored on a nudes or semi-nudes incident; record who "
-            "saw the imagery, when and why as an action instead (UKCIS guidance)",
-        )
 
 
 @dataclass(frozen=True)
@@ -263,20 +236,13 @@ class IncidentCommands(CaseworkBase):
         note: str | None = None,
     ) -> tuple[Evidence, int]:
         incident = self._open_incident(incident_id)  # authorise before looking at the file
-        media = content_type.split(";")[0].strip().lower()
-        if incident.category == Category.NUDES_SHARING and media.split("/")[0] in (
-            "image",
-            "video",
-        ):
-            raise ImageryRefused()
-        if media not in EVIDENCE_TYPES:
-            raise ValidationFailed("file", f"files of type {media or 'unknown'} are not accepted")
         if not content:
             raise ValidationFailed("file", "the file is empty")
         if len(content) > MAX_EVIDENCE_BYTES:
             raise ValidationFailed(
                 "file", f"files over {MAX_EVIDENCE_BYTES // (1024 * 1024)} MB are not accepted"
             )
+        media = verified_type(content_type, detect_type(content), incident.category)
         seal: SealingSession = self.keyring.session()
         file_id = uuid4()
         digest = hashlib.sha256(content).hexdigest()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import zipfile
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -10,13 +12,27 @@ import pytest
 
 from domain.access.policy import Role
 from domain.incidents.aggregates import Incident, IncidentClosed
-from domain.incidents.commands import ImageryRefused
+from domain.incidents.evidence import ContentTypeMismatch, ImageryRefused
 from domain.incidents.model import Status
 from domain.shared.actor import acting_as
 from domain.shared.errors import NotAuthorised, NotFound, ValidationFailed
 from tests.domain.conftest import OPERATOR, as_user
 
 NOW = datetime.now(UTC).replace(microsecond=0)
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06"
+PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n"
+EMAIL = b"From: a@example.org\r\nTo: b@example.org\r\nSubject: photo\r\n\r\nsee attached\r\n"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def zipped(*names: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in names:
+            archive.writestr(name, "<x/>")
+    return buffer.getvalue()
+
+
 YESTERDAY = NOW - timedelta(days=1)
 
 
@@ -271,9 +287,66 @@ def test_a_disallowed_file_type_is_refused(app, school_id, people):
 def test_evidence_records_its_sha256(app, school_id, people):
     incident_id = report(app, school_id, people)
     with as_user(app, "dsl@oak"):
-        evidence, _ = app.attach_evidence(incident_id, "capture.png", "image/png", b"screenshot")
+        evidence, _ = app.attach_evidence(incident_id, "capture.png", "image/png", PNG)
     event = last_event(app, incident_id)
-    assert event.sha256 == evidence.sha256 == hashlib.sha256(b"screenshot").hexdigest()
+    assert event.sha256 == evidence.sha256 == hashlib.sha256(PNG).hexdigest()
+
+
+def test_a_declared_type_that_contradicts_the_content_is_refused_on_any_incident(
+    app, school_id, people
+):
+    incident_id = report(app, school_id, people)
+    with as_user(app, "dsl@oak"), pytest.raises(ContentTypeMismatch) as error:
+        app.attach_evidence(incident_id, "capture.pdf", "application/pdf", PNG)
+    assert error.value.field == "file"
+    assert len(list(app.events.get(incident_id))) == 1
+
+
+def test_the_stored_type_is_the_one_the_content_shows(app, school_id, people):
+    incident_id = report(app, school_id, people)
+    with as_user(app, "dsl@oak"):
+        app.attach_evidence(incident_id, "capture.jpg", "image/jpeg", PNG)
+    assert last_event(app, incident_id).content_type == "image/png"
+
+
+def test_an_image_declared_as_text_is_refused_on_a_nudes_incident(app, school_id, people):
+    incident_id = report(app, school_id, people, category="nudes_sharing")
+    with as_user(app, "dsl@oak"), pytest.raises(ImageryRefused):
+        app.attach_evidence(incident_id, "notes.txt", "text/plain", PNG)
+    assert len(list(app.events.get(incident_id))) == 1
+
+
+@pytest.mark.parametrize(
+    ("filename", "declared", "content"),
+    [
+        ("capture.pdf", "application/pdf", PDF),
+        ("notes.docx", DOCX, zipped("[Content_Types].xml", "word/document.xml")),
+        ("photos.zip", "application/zip", zipped("photo.txt")),
+        ("message.eml", "message/rfc822", EMAIL),
+    ],
+)
+def test_a_file_that_can_carry_imagery_is_refused_on_a_nudes_incident(
+    app, school_id, people, filename, declared, content
+):
+    incident_id = report(app, school_id, people, category="nudes_sharing")
+    with as_user(app, "dsl@oak"), pytest.raises(ImageryRefused):
+        app.attach_evidence(incident_id, filename, declared, content)
+    assert len(list(app.events.get(incident_id))) == 1
+
+
+def test_plain_text_notes_are_kept_on_a_nudes_incident(app, school_id, people):
+    incident_id = report(app, school_id, people, category="nudes_sharing")
+    with as_user(app, "dsl@oak"):
+        app.attach_evidence(
+            incident_id, "notes.txt", "text/plain", "BMW mentioned at the café".encode()
+        )
+    assert last_event(app, incident_id).content_type == "text/plain"
+
+
+def test_unrecognised_binary_content_declared_as_text_is_refused(app, school_id, people):
+    incident_id = report(app, school_id, people)
+    with as_user(app, "dsl@oak"), pytest.raises(ContentTypeMismatch):
+        app.attach_evidence(incident_id, "notes.txt", "text/plain", b"notes\x00\x01\x02")
 
 
 def test_linked_incidents_reference_each_other(app, school_id, people):

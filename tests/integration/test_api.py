@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 
 from tests.api_client import Client
 
@@ -294,3 +295,194 @@ def test_a_running_service_sets_what_start_up_made_aside_from_the_garbage_collec
     with LiveServer(container):
         assert gc.get_freeze_count() > frozen_before
     assert gc.get_freeze_count() == 0  # given back when it stops
+
+
+# --- the body is read only for a known user, and no further than its limit --------------------
+
+BOUNDARY = "casework-test-boundary"
+
+
+def _multipart_start() -> bytes:
+    return (
+        f"--{BOUNDARY}\r\n"
+        'Content-Disposition: form-data; name="operations"\r\n\r\n'
+        '{"query": "mutation { __typename }"}\r\n'
+        f"--{BOUNDARY}\r\n"
+        'Content-Disposition: form-data; name="map"\r\n\r\n{}\r\n'
+        f"--{BOUNDARY}\r\n"
+        'Content-Disposition: form-data; name="0"; filename="big.bin"\r\n'
+        "Content-Type: application/pdf\r\n\r\n"
+    ).encode()
+
+
+def send_chunked_upload(live, headers: dict[str, str], total: int) -> tuple[bytes, int]:
+    """Send a chunked multipart upload of ``total`` file bytes with no Content-Length, watching
+    for the answer after every chunk: the answer's first line and how many bytes had been sent
+    when it came (or when the server stopped taking them)."""
+    import select
+    import socket
+
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    chunk = b"x" * 65_536
+    with socket.create_connection(("127.0.0.1", live.port), timeout=30) as sock:
+        sock.sendall(
+            (
+                f"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\n{head}"
+                f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n"
+                "Transfer-Encoding: chunked\r\n\r\n"
+            ).encode()
+        )
+        sent = 0
+        pieces = [_multipart_start()] + [chunk] * (total // len(chunk))
+        try:
+            for piece in pieces:
+                if select.select([sock], [], [], 0)[0]:
+                    break
+                sock.sendall(b"%x\r\n%s\r\n" % (len(piece), piece))
+                sent += len(piece)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        ready, _, _ = select.select([sock], [], [], 20)
+        answer = sock.recv(4096) if ready else b""
+    return answer.split(b"\r\n", 1)[0], sent
+
+
+def test_an_upload_without_a_token_is_answered_401_before_its_body_is_read(live, settings):
+    status, sent = send_chunked_upload(live, {}, total=60 * 1024 * 1024)
+    assert status == b"HTTP/1.1 401 Unauthorized"
+    assert sent < settings.max_upload_bytes
+
+
+def test_a_chunked_upload_past_the_limit_is_answered_413_once_the_limit_is_reached(
+    live, settings, demo
+):
+    c = client(live, settings, "dsl@primary.demo")
+    status, sent = send_chunked_upload(live, c.headers, total=60 * 1024 * 1024)
+    assert status == b"HTTP/1.1 413 Request Entity Too Large"
+    assert sent < 2 * settings.max_upload_bytes
+
+
+def test_a_body_that_is_neither_json_nor_multipart_is_refused_with_415(live, settings, demo):
+    c = client(live, settings, "dsl@primary.demo")
+    response = c.http.post(
+        "/graphql",
+        content=json.dumps({"query": "{ me { userId } }"}),
+        headers=c.headers | {"content-type": "text/plain"},
+    )
+    assert response.status_code == 415
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNSUPPORTED_MEDIA_TYPE"
+
+
+def test_a_json_body_may_name_its_charset(live, settings, demo):
+    c = client(live, settings, "dsl@primary.demo")
+    response = c.http.post(
+        "/graphql",
+        content=json.dumps({"query": "{ me { userId } }"}),
+        headers=c.headers | {"content-type": "application/json; charset=utf-8"},
+    )
+    assert response.status_code == 200
+
+
+# --- tokens ----------------------------------------------------------------------------------
+
+
+def signed(settings, **claims) -> dict[str, str]:
+    """An Authorization header for a token with exactly ``claims`` (None drops a claim),
+    signed with the key the service trusts."""
+    import time
+
+    import jwt
+
+    from api.auth import DEV_KEY_ID, dev_signing_key
+
+    now = int(time.time())
+    base = {
+        "sub": "dsl@primary.demo",
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": now,
+        "exp": now + 3600,
+    }
+    payload = {k: v for k, v in (base | claims).items() if v is not None}
+    token = jwt.encode(
+        payload, dev_signing_key(settings), algorithm="EdDSA", headers={"kid": DEV_KEY_ID}
+    )
+    return {"authorization": f"Bearer {token}"}
+
+
+def me_with(live, headers: dict[str, str]) -> httpx.Response:
+    return httpx.post(f"{live.url}/graphql", json={"query": "{ me { userId } }"}, headers=headers)
+
+
+def test_a_token_expiring_a_century_from_now_is_refused(live, settings, demo):
+    import time
+
+    century = int(time.time()) + 100 * 365 * 24 * 3600
+    response = me_with(live, signed(settings, exp=century))
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_a_token_within_the_maximum_lifetime_is_accepted(live, settings, demo):
+    import time
+
+    response = me_with(
+        live, signed(settings, exp=int(time.time()) + settings.jwt_max_lifetime_seconds - 60)
+    )
+    assert response.status_code == 200
+
+
+def test_a_token_without_an_expiry_is_refused(live, settings, demo):
+    assert me_with(live, signed(settings, exp=None)).status_code == 401
+
+
+@pytest.mark.parametrize("subject", ["", "   "])
+def test_a_token_with_an_empty_subject_is_refused(live, settings, demo, subject):
+    assert me_with(live, signed(settings, sub=subject)).status_code == 401
+
+
+def test_a_refused_token_is_answered_with_a_fixed_message_not_the_librarys(live, settings, demo):
+    import time
+
+    expired = signed(settings, exp=int(time.time()) - 3600)
+    message = me_with(live, expired).json()["errors"][0]["message"]
+    assert message == "the token is invalid or has expired"
+
+
+# --- metrics ---------------------------------------------------------------------------------
+
+METRICS_TOKEN = "metrics-" + "s" * 32
+
+
+@pytest.fixture
+def metered(server_database, test_data_dir):
+    """The service configured with a metrics token."""
+    from api.settings import Environment, Settings
+    from api.wiring import build
+    from tests.conftest import LiveServer
+
+    settings = Settings(
+        environment=Environment.TEST, data_dir=test_data_dir, metrics_token=METRICS_TOKEN
+    )
+    container = build(settings, database=server_database, apply_migrations=False)
+    try:
+        with LiveServer(container) as server:
+            yield server
+    finally:
+        container.close()
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer wrong", f"Basic {METRICS_TOKEN}"])
+def test_metrics_are_refused_without_the_metrics_token(metered, authorization):
+    headers = {"authorization": authorization} if authorization else {}
+    response = httpx.get(f"{metered.url}/metrics", headers=headers)
+    assert response.status_code == 401
+    assert "casework_" not in response.text
+
+
+def test_metrics_are_read_with_the_metrics_token(metered):
+    response = httpx.get(
+        f"{metered.url}/metrics", headers={"authorization": f"Bearer {METRICS_TOKEN}"}
+    )
+    assert response.status_code == 200
+    assert "casework_event_store_head" in response.text

@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 
 from tests.api_client import Client
 
@@ -299,6 +300,8 @@ def test_the_trust_lead_cannot_read_a_schools_incidents(live, settings, demo):
 
 # --- evidence --------------------------------------------------------------------------------
 
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06"
+
 
 def upload(
     client: Client, incident_id: str, content: bytes, filename: str, content_type: str
@@ -367,6 +370,69 @@ def test_an_image_upload_on_a_nudes_incident_is_refused_and_nothing_is_stored(
     with container.pool.connection() as conn:
         assert conn.execute("SELECT count(*) AS n FROM evidence_blobs").fetchone()["n"] == 0
     assert container.head() == head
+
+
+@pytest.mark.parametrize("declared", ["application/pdf", "text/plain"])
+def test_a_png_declared_as_another_type_is_refused_on_a_nudes_incident(
+    live, settings, demo, container, declared
+):
+    dsl = as_user(live, settings, "dsl@primary.demo")
+    kids = pupils(dsl)
+    reported = report(
+        dsl,
+        demo["primary"],
+        [{"personId": kids["Amira Khan"], "part": "PUPIL_HARMED"}],
+        category="nudes_sharing",
+        platform="Snapchat",
+    )
+    head = container.head()
+    result = upload(dsl, reported["incidentId"], PNG, "capture.pdf", declared).json()
+    assert result["data"]["attachEvidence"]["code"] == "IMAGERY_REFUSED"
+    with container.pool.connection() as conn:
+        assert conn.execute("SELECT count(*) AS n FROM evidence_blobs").fetchone()["n"] == 0
+    assert container.head() == head
+
+
+def test_a_download_is_sent_as_the_type_its_content_was_verified_as(live, settings, demo):
+    dsl = as_user(live, settings, "dsl@primary.demo")
+    kids = pupils(dsl)
+    reported = report(
+        dsl, demo["primary"], [{"personId": kids["Amira Khan"], "part": "PUPIL_HARMED"}]
+    )
+    attached = upload(dsl, reported["incidentId"], PNG, "capture.jpg", "image/jpeg").json()
+    detail = incident_detail(
+        dsl, reported["incidentId"], attached["data"]["attachEvidence"]["position"]
+    )
+    download = dsl.http.get(detail["evidence"][0]["downloadPath"], headers=dsl.headers)
+    assert download.headers["content-type"] == "image/png"
+    assert download.headers["x-content-type-options"] == "nosniff"
+    assert download.headers["content-disposition"].startswith("attachment;")
+
+
+def test_an_uploaded_file_is_never_written_to_a_temporary_file(live, settings, demo, monkeypatch):
+    """Evidence is sealed before it is stored: its plaintext must not reach the disk on the
+    way in, however large it is within the limit."""
+    import tempfile
+
+    from starlette import formparsers
+
+    spilled: list[int] = []
+
+    class Watched(tempfile.SpooledTemporaryFile):
+        def rollover(self) -> None:
+            spilled.append(self.tell())
+            super().rollover()
+
+    monkeypatch.setattr(formparsers, "SpooledTemporaryFile", Watched)
+    dsl = as_user(live, settings, "dsl@primary.demo")
+    kids = pupils(dsl)
+    reported = report(
+        dsl, demo["primary"], [{"personId": kids["Amira Khan"], "part": "PUPIL_HARMED"}]
+    )
+    notes = b"Transcript of the group chat.\n" * 100_000  # 3 MB
+    result = upload(dsl, reported["incidentId"], notes, "chat.txt", "text/plain").json()
+    assert result["data"]["attachEvidence"]["__typename"] == "EvidenceAttached"
+    assert spilled == []
 
 
 def test_a_disallowed_file_type_is_refused(live, settings, demo):
