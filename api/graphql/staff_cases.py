@@ -86,7 +86,7 @@ def case_reader(principal: Principal, oversight: Action) -> CaseReader:
         oversee_schools=oversee.school_ids,
         member_trusts=member.trust_ids,
         member_schools=member.school_ids,
-        excluded_subjects=principal.subject_of,
+        excluded_subjects=oversee.excluded_subjects | member.excluded_subjects,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import TypeVar
 from uuid import UUID
 
@@ -110,16 +111,32 @@ class CaseworkBase(Application[UUID]):
         return UserAccess(id=access_id, user_id=user_id, trust_id=trust_id, school_id=school_id)
 
     def principal_for(self, user_id: str) -> Principal:
-        """Who ``user_id`` is now, from the record of grants: the authoritative source."""
-        try:
-            access = self.get(UserAccess, access_id_for(user_id), "User", read_only=True)
-        except NotFound:
+        """Who ``user_id`` is now, from the record of grants: the authoritative source.
+
+        Each grant carries the records of which its granter is the subject, read the same way
+        as the user's own: the policy keeps a grant from reaching its granter's records.
+        """
+        access = self._access_of(user_id)
+        if access is None:
             return Principal(user_id=user_id)
+        subjects = {user_id: frozenset(access.subject_of)}
+        for login in {g.granted_by for g in access.grants if g.granted_by} - subjects.keys():
+            granter = self._access_of(login)
+            subjects[login] = frozenset(granter.subject_of) if granter else frozenset()
         return Principal(
             user_id=user_id,
-            grants=frozenset(access.grants),
-            subject_of=frozenset(access.subject_of),
+            grants=frozenset(
+                replace(g, granter_subjects=subjects[g.granted_by]) if g.granted_by else g
+                for g in access.grants
+            ),
+            subject_of=subjects[user_id],
         )
+
+    def _access_of(self, user_id: str) -> UserAccess | None:
+        try:
+            return self.get(UserAccess, access_id_for(user_id), "User", read_only=True)
+        except NotFound:
+            return None
 
     def school_target(self, school_id: UUID) -> Target:
         """The tenancy of a school. A school's trust never changes, so it is remembered."""
