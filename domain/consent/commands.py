@@ -153,13 +153,7 @@ class ConsentCommands(CaseworkBase):
     # --- look-ups -------------------------------------------------------------------------
 
     def _consent_pupil(self, pupil_id: UUID, action: Action = Action.RECORD_CONSENT) -> Pupil:
-        pupil = self.get(Pupil, pupil_id, "Pupil")
-        authorise(
-            current_principal(),
-            action,
-            Target(pupil.trust_id, pupil.school_id, frozenset({pupil.id})),
-        )
-        return pupil
+        return self.open(Pupil, pupil_id, "Pupil", action, view=Action.VIEW_PUPIL)
 
     def consent_record(self, pupil: Pupil) -> ConsentRecord:
         """The pupil's record, or a new one (saved with the first event recorded on it)."""

@@ -101,8 +101,8 @@ class IncidentCommands(CaseworkBase):
     def incident_target(self, incident: Incident) -> Target:
         return Target(incident.trust_id, incident.school_id, incident.subject_ids)
 
-    def _authorise_incident(self, incident: Incident, manage: bool = True) -> None:
-        action = Action.MANAGE_INCIDENT if manage else Action.VIEW_INCIDENT
+    def _authorise_incident(self, incident: Incident) -> None:
+        action = Action.MANAGE_INCIDENT
         if incident.concerns_staff_conduct:
             action = Action.HANDLE_STAFF_CONDUCT_INCIDENT
         authorise(current_principal(), action, self.incident_target(incident))
@@ -178,9 +178,10 @@ class IncidentCommands(CaseworkBase):
         return incident.id, self.record(incident, new_keys=seal.new_keys)
 
     def _open_incident(self, incident_id: UUID, expected_version: int | None = None) -> Incident:
-        incident = self.get(Incident, incident_id, "Incident", expected_version)
-        self._authorise_incident(incident)
-        return incident
+        # Whoever may not work on an incident may not read it either: they learn nothing of it.
+        return self.open(
+            Incident, incident_id, "Incident", self._authorise_incident, expected_version
+        )
 
     def triage_incident(
         self,
@@ -298,8 +299,7 @@ class IncidentCommands(CaseworkBase):
         self, incident_id: UUID, other_incident_id: UUID, reason: str | None = None
     ) -> tuple[UUID, int]:
         incident = self._open_incident(incident_id)
-        other = self.get(Incident, other_incident_id, "Incident")
-        self._authorise_incident(other)
+        other = self.open(Incident, other_incident_id, "Incident", self._authorise_incident)
         if other.school_id != incident.school_id:
             raise ValidationFailed("otherIncidentId", "linked incidents belong to the same school")
         seal = self.keyring.session()

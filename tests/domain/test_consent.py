@@ -1107,12 +1107,12 @@ def test_a_staff_reporter_cannot_record_a_takedown(app, queued):
 
 
 def test_a_staff_reporter_cannot_record_consent(app, people):
-    with refused(app, NotAuthorised, "NOT_AUTHORISED"):
+    with refused(app, NotAuthorised, "NOT_FOUND"):
         give(app, people["mia"], people["mum"], user="lee@oak")
 
 
 def test_a_staff_reporter_cannot_record_a_competence_assessment(app, people):
-    with refused(app, NotAuthorised, "NOT_AUTHORISED"):
+    with refused(app, NotAuthorised, "NOT_FOUND"):
         assess(app, people["mia"], user="lee@oak")
 
 
@@ -1143,7 +1143,7 @@ def test_an_authorised_poster_cannot_record_a_post_for_someone_else(app, people,
 
 
 def test_an_authorised_poster_still_cannot_record_consent(app, people, channel):
-    with refused(app, NotAuthorised, "NOT_AUTHORISED"):
+    with refused(app, NotAuthorised, "NOT_FOUND"):
         give(app, people["mia"], people["mum"], user="dana@oak")
 
 
@@ -1174,21 +1174,21 @@ def elm_lead(app, trust_id):
 
 
 def test_a_data_lead_at_another_school_cannot_record_consent(app, people, elm_lead):
-    with refused(app, NotAuthorised, "NOT_AUTHORISED"):
+    with refused(app, NotAuthorised, "NOT_FOUND"):
         give(app, people["mia"], people["mum"], user=elm_lead)
 
 
 def test_a_data_lead_at_another_school_cannot_withdraw_consent(app, people, elm_lead):
     give(app, people["mia"], people["mum"])
 
-    with refused(app, NotAuthorised, "NOT_AUTHORISED"):
+    with refused(app, NotAuthorised, "NOT_FOUND"):
         withdraw(app, people["mia"], people["mum"], user=elm_lead)
 
 
 def test_a_data_lead_at_another_school_cannot_confirm_consent(app, people, elm_lead):
     give(app, people["mia"], people["mum"])
 
-    with as_user(app, elm_lead), refused(app, NotAuthorised, "NOT_AUTHORISED"):
+    with as_user(app, elm_lead), refused(app, NotAuthorised, "NOT_FOUND"):
         app.confirm_consent_for_year(people["mia"], "2026/27")
 
 
