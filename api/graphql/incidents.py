@@ -221,7 +221,8 @@ def readable_incident(ctx: Context, incident_id: UUID) -> IncidentRow:
     row = queries.incident(ctx.conn, incident_id)
     if row is None:
         raise NotFound("Incident", incident_id)
-    ctx.authorise(view_action(row), incident_target(row))
+    with ctx.reading("view", "incident", row.incident_id, incident_target(row)):
+        ctx.authorise(view_action(row), incident_target(row))
     return row
 
 

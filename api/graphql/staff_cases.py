@@ -287,13 +287,14 @@ def readable_allegation(ctx: Context, allegation_id: UUID) -> AllegationRow:
     row = queries.allegation(ctx.conn, allegation_id)
     if row is None:
         raise NotFound("Allegation", allegation_id)
-    authorise_case(
-        ctx.principal,
-        Action.OVERSEE_ALLEGATIONS,
-        _case_target(row),
-        frozenset(m.user_id for m in row.members),
-        row.subject_user_id,
-    )
+    with ctx.reading("view", "allegation", row.allegation_id, _case_target(row)):
+        authorise_case(
+            ctx.principal,
+            Action.OVERSEE_ALLEGATIONS,
+            _case_target(row),
+            frozenset(m.user_id for m in row.members),
+            row.subject_user_id,
+        )
     return row
 
 
@@ -377,13 +378,14 @@ def readable_concern(ctx: Context, concern_id: UUID) -> ConcernRow:
     row = queries.concern(ctx.conn, concern_id)
     if row is None:
         raise NotFound("Low-level concern", concern_id)
-    authorise_case(
-        ctx.principal,
-        Action.HANDLE_LOW_LEVEL_CONCERN,
-        _case_target(row),
-        frozenset({row.recipient}),
-        row.subject_user_id,
-    )
+    with ctx.reading("view", "low_level_concern", row.concern_id, _case_target(row)):
+        authorise_case(
+            ctx.principal,
+            Action.HANDLE_LOW_LEVEL_CONCERN,
+            _case_target(row),
+            frozenset({row.recipient}),
+            row.subject_user_id,
+        )
     return row
 
 
