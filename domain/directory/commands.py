@@ -70,8 +70,7 @@ class DirectoryCommands(CaseworkBase):
         date_of_birth: date,
         year_group: int,
     ) -> tuple[UUID, int]:
-        target = self.school_target(school_id)
-        authorise(current_principal(), Action.MANAGE_PUPIL, target)
+        target = self.school_for(school_id, Action.MANAGE_PUPIL)
         name = required_text("fullName", full_name)
         not_in_future("dateOfBirth", date_of_birth)
         age = (today_utc() - date_of_birth).days / 365.25
@@ -99,8 +98,7 @@ class DirectoryCommands(CaseworkBase):
         user_id: str | None = None,
         started_on: date | None = None,
     ) -> tuple[UUID, int]:
-        target = self.school_target(school_id)
-        authorise(current_principal(), Action.MANAGE_STAFF, target)
+        target = self.school_for(school_id, Action.MANAGE_STAFF)
         name = required_text("fullName", full_name)
         choice("role", staff_role, StaffRole)
         user_id = optional_text("userId", user_id)

@@ -144,8 +144,7 @@ class IncidentCommands(CaseworkBase):
         device: str = Device.UNKNOWN,
         concerns_staff_conduct: bool = False,
     ) -> tuple[UUID, int]:
-        school = self.school_target(school_id)
-        authorise(current_principal(), Action.REPORT_INCIDENT, school)
+        school = self.school_for(school_id, Action.REPORT_INCIDENT)
         occurred = past_instant("occurredAt", occurred_at)
         reported = past_instant("reportedAt", reported_at)
         if occurred > reported:

@@ -11,7 +11,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 
 from domain.access.aggregates import UserAccess, access_id_for
-from domain.access.policy import Action, Principal, Target, authorise
+from domain.access.policy import Action, Principal, Target, authorise, permits
 from domain.directory.aggregates import School
 from domain.shared.actor import current_principal
 from domain.shared.aggregate import CaseworkAggregate
@@ -202,6 +202,19 @@ class CaseworkBase(Application[UUID]):
             return self.get(UserAccess, access_id_for(user_id), "User", read_only=True)
         except NotFound:
             return None
+
+    def school_for(self, school_id: UUID, action: Action) -> Target:
+        """The school a command acts in, once the caller is authorised to do ``action`` there.
+        A school the caller may not see at all (another trust's) answers as an unknown one."""
+        target = self.school_target(school_id)
+        principal = current_principal()
+        try:
+            authorise(principal, action, target)
+        except NotAuthorised:
+            if permits(principal, Action.VIEW_SCHOOL, target):
+                raise
+            raise Concealed("School", school_id) from None
+        return target
 
     def school_target(self, school_id: UUID) -> Target:
         """The tenancy of a school. A school's trust never changes, so it is remembered."""

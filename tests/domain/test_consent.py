@@ -841,6 +841,19 @@ def test_a_post_featuring_a_pupil_of_another_school_is_not_found(app, trust_id, 
         post(app, channel, [elsewhere])
 
 
+def test_a_member_of_staff_of_another_school_named_as_poster_is_not_found(
+    app, trust_id, people, channel
+):
+    with acting_as(OPERATOR):
+        elm, _ = app.register_school(trust_id, "Elm Primary", "654321")
+        app.grant_role("elmhead@elm", Role.HEADTEACHER, trust_id, elm)
+    with as_user(app, "elmhead@elm"):
+        elsewhere, _ = app.register_staff_member(elm, "Zoe Lane", "teacher", "zoe@elm")
+
+    with as_user(app, "head@oak"), refused(app, NotFound, "NOT_FOUND"):
+        app.authorise_poster(channel, elsewhere, POSTER_FROM)
+
+
 # --- ConsentMissing lists every gap --------------------------------------------------------
 
 
