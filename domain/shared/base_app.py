@@ -205,7 +205,8 @@ class CaseworkBase(Application[UUID]):
 
     def school_for(self, school_id: UUID, action: Action) -> Target:
         """The school a command acts in, once the caller is authorised to do ``action`` there.
-        A school the caller may not see at all (another trust's) answers as an unknown one."""
+        A school the caller may not see at all (none of their roles reaches it: another trust's,
+        say) answers as an unknown one."""
         target = self.school_target(school_id)
         principal = current_principal()
         try:
