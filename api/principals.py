@@ -62,10 +62,21 @@ class PrincipalCache(Keeping):
             return access_id_for(user_id) in self._entries
 
     def forget(self, access_ids: Iterable[UUID]) -> None:
+        """Drop the changed users, and everyone holding a grant one of them made: a grant
+        carries its granter's records (``Grant.granter_subjects``)."""
+        changed = set(access_ids)
         with self._lock:
             self._generation += 1
-            for access_id in access_ids:
-                self._entries.pop(access_id, None)
+            for key in [
+                key
+                for key, principal in self._entries.items()
+                if key in changed
+                or any(
+                    g.granted_by is not None and access_id_for(g.granted_by) in changed
+                    for g in principal.grants
+                )
+            ]:
+                del self._entries[key]
 
     def heard(self, payload: str) -> None:
         """A notice on ``casework_access``: the user-access id whose grants changed."""

@@ -7,6 +7,7 @@ import strawberry
 from strawberry.types import Info
 
 from api import access_log
+from api.access_log import AccessOutcome
 from api.graphql.common import (
     Connection,
     NotAuthorisedError,
@@ -67,16 +68,24 @@ class RoleGrant:
         )
 
 
-@strawberry.type(description="One read of a restricted record.")
+@strawberry.type(description="One read of a restricted record, or one refused attempt on it.")
 class AccessLogEntry:
     id: strawberry.ID
     at: datetime.datetime
     user_id: str
-    action: str = strawberry.field(description="`view` (one record) or `list` (in a listing).")
+    action: str = strawberry.field(
+        description=(
+            "What was asked: `view` (one record), `list` (in a listing), another read, or the "
+            "name of the mutation refused."
+        )
+    )
     record_type: str
     record_id: strawberry.ID
     trust_id: strawberry.ID
     school_id: strawberry.ID | None
+    outcome: AccessOutcome = strawberry.field(
+        description="`READ`, or `REFUSED`: the attempt was refused."
+    )
 
 
 @strawberry.type
@@ -121,7 +130,10 @@ class AccessQuery:
         return connection(page, [RoleGrant.of(r) for r in page.items])
 
     @strawberry.field(
-        description="Reads of restricted records in your reach (DPO only), oldest first."
+        description=(
+            "Reads of restricted records in your reach, and refused attempts on them (DPO only), "
+            "oldest first. Never an entry about a record of which you are the subject."
+        )
     )
     def access_log(
         self,
@@ -152,6 +164,7 @@ class AccessQuery:
                     record_id=strawberry.ID(str(e.record_id)),
                     trust_id=strawberry.ID(str(e.trust_id)),
                     school_id=strawberry.ID(str(e.school_id)) if e.school_id else None,
+                    outcome=e.outcome,
                 )
                 for e in page.items
             ],

@@ -94,11 +94,14 @@ def error_result(error: DomainError) -> AnyError:
 
 
 def run_command(info: Info[Context, None], command: Callable[[], T]) -> T | AnyError:
-    """Run a domain command as the caller; a refusal becomes a typed error member."""
+    """Run a domain command as the caller; a refusal becomes a typed error member, and one on a
+    restricted record is written to the access log as a refused attempt."""
     try:
         with acting_as(info.context.principal):
             return command()
     except DomainError as error:
+        if error.refusal is not None:
+            info.context.log_refusal(info.field_name, error.refusal)
         return error_result(error)
 
 

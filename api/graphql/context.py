@@ -9,10 +9,11 @@ from uuid import UUID
 
 from psycopg import Connection
 
-from api.access_log import Read, append
+from api.access_log import AccessOutcome, Read, append
 from api.auth import Identity
 from api.wiring import Container
 from domain.access.policy import Action, Principal, Target, authorise, permits, reach
+from domain.shared.errors import NotAuthorised, Refusal
 from domain.shared.sealing import Erased, Sealed
 from projections.common import Visibility
 from projections.directory import queries as directory
@@ -64,8 +65,51 @@ class Context:
             self.authorise(action, Target(trust_id))
         return schools
 
-    def log_read(self, action: str, record_type: str, record_id: UUID, target: Target) -> None:
-        self.reads.append(Read(action, record_type, record_id, target.trust_id, target.school_id))
+    def log_read(
+        self,
+        action: str,
+        record_type: str,
+        record_id: UUID,
+        target: Target,
+        outcome: AccessOutcome = AccessOutcome.READ,
+    ) -> None:
+        self.reads.append(
+            Read(
+                action,
+                record_type,
+                record_id,
+                target.trust_id,
+                target.school_id,
+                target.subject_ids,
+                outcome,
+            )
+        )
+
+    @contextmanager
+    def reading(
+        self, action: str, record_type: str, record_id: UUID, target: Target
+    ) -> Iterator[None]:
+        """Around the authorisation of a read of one restricted record: a refusal is written to
+        the access log (with the request's reads, even though the read fails)."""
+        try:
+            yield
+        except NotAuthorised:
+            self.log_read(action, record_type, record_id, target, AccessOutcome.REFUSED)
+            raise
+
+    def log_refusal(self, command: str, refusal: Refusal) -> None:
+        """A command refused on a restricted record, as evidence of the attempt."""
+        self.reads.append(
+            Read(
+                command,
+                refusal.record_type,
+                refusal.record_id,
+                refusal.trust_id,
+                refusal.school_id,
+                refusal.subject_ids,
+                AccessOutcome.REFUSED,
+            )
+        )
 
     def open_all(self, values: list[Sealed | None]) -> list[str | Erased | None]:
         present = [v for v in values if v is not None]
@@ -83,7 +127,10 @@ class Context:
         return {i: self._names[i] for i in person_ids}
 
     def finish(self) -> None:
-        """Write the access log for this request, then release the connection."""
+        """Write the access log for this request, then release the connection.
+
+        Commands save through the application's own connections, so a refused command's entry
+        here is committed whatever became of the command."""
         try:
             if self.reads:
                 append(self.conn, self.identity.user_id, self.reads)

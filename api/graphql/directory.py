@@ -266,9 +266,9 @@ class DirectoryQuery:
         row = queries.pupil(ctx.conn, parse_id("id", id))
         if row is None:
             raise NotFound("Pupil", id)
-        ctx.authorise(
-            Action.VIEW_PUPIL, Target(row.trust_id, row.school_id, frozenset({row.pupil_id}))
-        )
+        target = Target(row.trust_id, row.school_id, frozenset({row.pupil_id}))
+        with ctx.reading("view", "pupil", row.pupil_id, target):
+            ctx.authorise(Action.VIEW_PUPIL, target)
         return pupils_of(ctx, [row], "view")[0]
 
     @strawberry.field(
@@ -303,9 +303,9 @@ class DirectoryQuery:
         row = queries.staff_member(ctx.conn, parse_id("id", id))
         if row is None:
             raise NotFound("Staff member", id)
-        ctx.authorise(
-            Action.VIEW_STAFF, Target(row.trust_id, row.school_id, frozenset({row.staff_id}))
-        )
+        target = Target(row.trust_id, row.school_id, frozenset({row.staff_id}))
+        with ctx.reading("view", "staff_member", row.staff_id, target):
+            ctx.authorise(Action.VIEW_STAFF, target)
         return staff_of(ctx, [row], "view")[0]
 
 

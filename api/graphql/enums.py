@@ -2,6 +2,7 @@
 
 import strawberry
 
+from api.access_log import AccessOutcome
 from domain.access.policy import Role
 from domain.consent.model import (
     ConsentChannel,
@@ -67,6 +68,7 @@ for enum_type, description in (
     (RiskAssessmentApprover, "Who approved a channel's risk assessment."),
     (PublicationStatus, "A publication's state in the log."),
     (TakedownOutcome, "How a takedown was closed."),
+    (AccessOutcome, "Whether an attempt on a restricted record was a read or was refused."),
 ):
     strawberry.enum(enum_type, description=description)
 

@@ -221,7 +221,8 @@ def readable_incident(ctx: Context, incident_id: UUID) -> IncidentRow:
     row = queries.incident(ctx.conn, incident_id)
     if row is None:
         raise NotFound("Incident", incident_id)
-    ctx.authorise(view_action(row), incident_target(row))
+    with ctx.reading("view", "incident", row.incident_id, incident_target(row)):
+        ctx.authorise(view_action(row), incident_target(row))
     return row
 
 
@@ -354,7 +355,10 @@ class IncidentQuery:
         ctx.authorise(Action.VIEW_INCIDENT, _school(ctx, school_id))
         now = datetime.datetime.now(datetime.UTC)
         board = queries.dashboard(
-            ctx.conn, parse_id("schoolId", school_id), london_today(now), ctx.principal.subject_of
+            ctx.conn,
+            parse_id("schoolId", school_id),
+            london_today(now),
+            ctx.visibility(Action.VIEW_INCIDENT).exclude_ids,
         )
         waiting = [
             AwaitingTriage(incident_id=to_id(i), reported_at=at, triage_due_at=due)
@@ -411,7 +415,7 @@ class IncidentQuery:
                 raise ValidationFailed(name, "must be from 1 to 3660")
         school = parse_id("schoolId", school_id)
         now = datetime.datetime.now(datetime.UTC)
-        me = ctx.principal.subject_of
+        me = ctx.visibility(Action.VIEW_INCIDENT).exclude_ids
         flags = [
             *queries.pupils_in_many(
                 ctx.conn,
@@ -519,7 +523,9 @@ def pupil_chronology(ctx: Context, pupil_id: UUID, target: Target) -> list[Chron
     """A pupil's chronology across every incident they appear in that the reader may see."""
     if not permits(ctx.principal, Action.VIEW_INCIDENT, target):
         raise query_error(NotAuthorised("only the school's DSL and deputies read a chronology"))
-    entries = queries.pupil_chronology(ctx.conn, pupil_id, ctx.principal.subject_of)
+    entries = queries.pupil_chronology(
+        ctx.conn, pupil_id, ctx.visibility(Action.VIEW_INCIDENT).exclude_ids
+    )
     ctx.log_read("chronology", "pupil", pupil_id, target)
     for incident_id in dict.fromkeys(e.incident_id for e in entries):
         ctx.log_read("chronology", "incident", incident_id, target)

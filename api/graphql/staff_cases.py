@@ -86,7 +86,7 @@ def case_reader(principal: Principal, oversight: Action) -> CaseReader:
         oversee_schools=oversee.school_ids,
         member_trusts=member.trust_ids,
         member_schools=member.school_ids,
-        excluded_subjects=principal.subject_of,
+        excluded_subjects=oversee.excluded_subjects | member.excluded_subjects,
     )
 
 
@@ -287,13 +287,14 @@ def readable_allegation(ctx: Context, allegation_id: UUID) -> AllegationRow:
     row = queries.allegation(ctx.conn, allegation_id)
     if row is None:
         raise NotFound("Allegation", allegation_id)
-    authorise_case(
-        ctx.principal,
-        Action.OVERSEE_ALLEGATIONS,
-        _case_target(row),
-        frozenset(m.user_id for m in row.members),
-        row.subject_user_id,
-    )
+    with ctx.reading("view", "allegation", row.allegation_id, _case_target(row)):
+        authorise_case(
+            ctx.principal,
+            Action.OVERSEE_ALLEGATIONS,
+            _case_target(row),
+            frozenset(m.user_id for m in row.members),
+            row.subject_user_id,
+        )
     return row
 
 
@@ -377,13 +378,14 @@ def readable_concern(ctx: Context, concern_id: UUID) -> ConcernRow:
     row = queries.concern(ctx.conn, concern_id)
     if row is None:
         raise NotFound("Low-level concern", concern_id)
-    authorise_case(
-        ctx.principal,
-        Action.HANDLE_LOW_LEVEL_CONCERN,
-        _case_target(row),
-        frozenset({row.recipient}),
-        row.subject_user_id,
-    )
+    with ctx.reading("view", "low_level_concern", row.concern_id, _case_target(row)):
+        authorise_case(
+            ctx.principal,
+            Action.HANDLE_LOW_LEVEL_CONCERN,
+            _case_target(row),
+            frozenset({row.recipient}),
+            row.subject_user_id,
+        )
     return row
 
 

@@ -7,6 +7,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import event
 
 from domain.access.policy import Grant, Role
+from domain.shared.actor import current_principal
 from domain.shared.aggregate import CaseworkAggregate
 from domain.shared.errors import ValidationFailed
 
@@ -52,11 +53,15 @@ class UserAccess(CaseworkAggregate):
             role=grant.role.value,
             trust_id=grant.trust_id,
             school_id=grant.school_id,
+            actor=current_principal().user_id,
         )
 
     @event(RoleGranted)
-    def _granted(self, user_id: str, role: str, trust_id: UUID, school_id: UUID | None) -> None:
-        self.grants.add(Grant(Role(role), trust_id, school_id))
+    def _granted(
+        self, user_id: str, role: str, trust_id: UUID, school_id: UUID | None, actor: str
+    ) -> None:
+        # The event's actor is the granter: the policy keeps the grant from their own records.
+        self.grants.add(Grant(Role(role), trust_id, school_id, granted_by=actor))
 
     def revoke(self, grant: Grant) -> None:
         if grant not in self.grants:

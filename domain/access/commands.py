@@ -15,11 +15,15 @@ from domain.shared.validation import required_text
 
 class AccessCommands(CaseworkBase):
     def _grant_for(self, role: str, trust_id: UUID, school_id: UUID | None) -> Grant:
+        """The grant named, once the caller is authorised to grant or revoke there (before any
+        other check: a refusal tells nothing about the school named)."""
+        trust = self.get(Trust, trust_id, "Trust")
+        action = Action.GRANT_TRUST_ROLE if school_id is None else Action.GRANT_SCHOOL_ROLE
+        authorise(current_principal(), action, Target(trust.id, school_id))
         try:
             parsed = Role(role)
         except ValueError:
             raise ValidationFailed("role", f"must be one of {', '.join(Role)}") from None
-        trust = self.get(Trust, trust_id, "Trust")
         grant = Grant(parsed, trust.id, school_id)
         if grant.scope not in ROLE_SCOPES[parsed]:
             scopes = " or ".join(sorted(ROLE_SCOPES[parsed]))
@@ -27,9 +31,6 @@ class AccessCommands(CaseworkBase):
             raise ValidationFailed(field, f"{parsed.value} is held at {scopes} level")
         if school_id is not None and self.school_target(school_id).trust_id != trust.id:
             raise ValidationFailed("schoolId", "this school is not in that trust")
-        action = Action.GRANT_TRUST_ROLE if school_id is None else Action.GRANT_SCHOOL_ROLE
-        principal = current_principal()
-        authorise(principal, action, Target(trust.id, school_id))
         return grant
 
     def grant_role(

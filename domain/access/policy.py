@@ -3,11 +3,13 @@
 Rules (DOMAIN.md §1, issue 2 §5):
 - a school-scoped grant reaches its school only; a trust-scoped grant reaches the trust's schools;
 - nobody reaches a record whose subject they are, whatever their role;
+- no grant reaches a record whose subject made that grant: the subject cannot appoint a reader;
 - a staff reporter reaches nothing but their own reports (later issues) and the school's name.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from uuid import UUID
@@ -128,11 +130,18 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
 
 @dataclass(frozen=True)
 class Grant:
-    """A role held in a trust (``school_id`` None: trust-wide) or in one of its schools."""
+    """A role held in a trust (``school_id`` None: trust-wide) or in one of its schools.
+
+    ``granted_by`` is who made the grant, and ``granter_subjects`` the records of which that
+    person is the subject: the grant never reaches those. Neither is part of the grant's
+    identity (the same role in the same place is one grant, whoever made it).
+    """
 
     role: Role
     trust_id: UUID
     school_id: UUID | None = None
+    granted_by: str | None = field(default=None, compare=False)
+    granter_subjects: frozenset[UUID] = field(default=frozenset(), compare=False)
 
     @property
     def scope(self) -> Scope:
@@ -141,6 +150,8 @@ class Grant:
     def reaches(self, target: Target) -> bool:
         if self.trust_id != target.trust_id:
             return False
+        if target.subject_ids & self.granter_subjects:
+            return False  # access that flows from the subject's own grant
         return self.school_id is None or self.school_id == target.school_id
 
 
@@ -181,6 +192,13 @@ class Reach:
         return not self.trust_ids and not self.school_ids
 
 
+def _excluded(principal: Principal, grants: Iterable[Grant]) -> frozenset[UUID]:
+    """The records a listing through ``grants`` must leave out: the principal's own, and those
+    whose subject made one of the grants. (Leaving one out when another grant, not made by its
+    subject, would also reach it errs on the side of the subject.)"""
+    return principal.subject_of.union(*(g.granter_subjects for g in grants))
+
+
 def permits(principal: Principal, action: Action, target: Target) -> bool:
     if target.subject_ids & principal.subject_of:
         return False
@@ -191,9 +209,10 @@ def permits(principal: Principal, action: Action, target: Target) -> bool:
 
 
 def authorise(principal: Principal, action: Action, target: Target) -> None:
-    """Raise :class:`NotAuthorised` unless ``principal`` may perform ``action`` on ``target``."""
-    if target.subject_ids & principal.subject_of:
-        raise NotAuthorised("You cannot act on or view a record of which you are the subject")
+    """Raise :class:`NotAuthorised` unless ``principal`` may perform ``action`` on ``target``.
+
+    The refusal says the same whatever the reason: a subject is not told that a record about
+    them exists."""
     if not permits(principal, action, target):
         raise NotAuthorised(f"You are not authorised to {action.value.replace('_', ' ')} here")
 
@@ -211,13 +230,13 @@ def authorise_case(
     reaches its school, so a member whose roles end loses the case. The subject never reads
     it, whatever their role or membership.
     """
-    if subject_user_id is not None and principal.user_id == subject_user_id:
-        raise NotAuthorised("You cannot act on or view a record of which you are the subject")
-    if principal.user_id in members and any(g.reaches(target) for g in principal.grants):
-        if target.subject_ids & principal.subject_of:
-            raise NotAuthorised("You cannot act on or view a record of which you are the subject")
-        return
-    authorise(principal, oversight, target)
+    subject = subject_user_id is not None and principal.user_id == subject_user_id
+    if not subject and not target.subject_ids & principal.subject_of:
+        if principal.user_id in members and any(g.reaches(target) for g in principal.grants):
+            return
+        if permits(principal, oversight, target):
+            return
+    raise NotAuthorised(f"You are not authorised to {oversight.value.replace('_', ' ')} here")
 
 
 def case_reach(principal: Principal) -> Reach:
@@ -225,7 +244,7 @@ def case_reach(principal: Principal) -> Reach:
     return Reach(
         trust_ids=frozenset(g.trust_id for g in principal.grants if g.school_id is None),
         school_ids=frozenset(g.school_id for g in principal.grants if g.school_id is not None),
-        excluded_subjects=principal.subject_of,
+        excluded_subjects=_excluded(principal, principal.grants),
     )
 
 
@@ -236,5 +255,5 @@ def reach(principal: Principal, action: Action) -> Reach:
     return Reach(
         trust_ids=frozenset(g.trust_id for g in grants if g.school_id is None),
         school_ids=frozenset(g.school_id for g in grants if g.school_id is not None),
-        excluded_subjects=principal.subject_of,
+        excluded_subjects=_excluded(principal, grants),
     )

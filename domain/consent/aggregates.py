@@ -44,6 +44,12 @@ class Featured:
 
 
 class ConsentRecord(CaseworkAggregate):
+    record_type = "consent_record"
+
+    @property
+    def subject_ids(self) -> frozenset[UUID]:
+        return frozenset({self.pupil_id})
+
     class Opened(CaseworkAggregate.Created):
         pupil_id: UUID
 

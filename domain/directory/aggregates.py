@@ -163,8 +163,14 @@ class Person(CaseworkAggregate):
     def has_left(self) -> bool:
         return self.left_on is not None
 
+    @property
+    def subject_ids(self) -> frozenset[UUID]:
+        return frozenset({self.id})
+
 
 class Pupil(Person):
+    record_type = "pupil"
+
     class Registered(CaseworkAggregate.Created):
         full_name: Sealed
         date_of_birth: Sealed
@@ -202,6 +208,8 @@ class Pupil(Person):
 
 
 class StaffMember(Person):
+    record_type = "staff_member"
+
     class Registered(CaseworkAggregate.Created):
         full_name: Sealed
         staff_role: str
@@ -267,6 +275,8 @@ class PupilLink:
 
 
 class ParentCarer(Person):
+    record_type = "parent_carer"
+
     class Registered(CaseworkAggregate.Created):
         full_name: Sealed
 

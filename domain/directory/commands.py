@@ -70,8 +70,7 @@ class DirectoryCommands(CaseworkBase):
         date_of_birth: date,
         year_group: int,
     ) -> tuple[UUID, int]:
-        target = self.school_target(school_id)
-        authorise(current_principal(), Action.MANAGE_PUPIL, target)
+        target = self.school_for(school_id, Action.MANAGE_PUPIL)
         name = required_text("fullName", full_name)
         not_in_future("dateOfBirth", date_of_birth)
         age = (today_utc() - date_of_birth).days / 365.25
@@ -99,8 +98,7 @@ class DirectoryCommands(CaseworkBase):
         user_id: str | None = None,
         started_on: date | None = None,
     ) -> tuple[UUID, int]:
-        target = self.school_target(school_id)
-        authorise(current_principal(), Action.MANAGE_STAFF, target)
+        target = self.school_for(school_id, Action.MANAGE_STAFF)
         name = required_text("fullName", full_name)
         choice("role", staff_role, StaffRole)
         user_id = optional_text("userId", user_id)
@@ -132,9 +130,7 @@ class DirectoryCommands(CaseworkBase):
         parent_id: UUID | None = None,
         full_name: str | None = None,
     ) -> tuple[UUID, int]:
-        pupil = self.get(Pupil, pupil_id, "Pupil")
-        target = Target(pupil.trust_id, pupil.school_id, frozenset({pupil.id}))
-        authorise(current_principal(), Action.MANAGE_PUPIL, target)
+        pupil = self.open(Pupil, pupil_id, "Pupil", Action.MANAGE_PUPIL, view=Action.VIEW_PUPIL)
         if relationship not in RELATIONSHIPS:
             raise ValidationFailed("relationship", f"must be one of {', '.join(RELATIONSHIPS)}")
         seal = self.keyring.session()
@@ -164,9 +160,9 @@ class DirectoryCommands(CaseworkBase):
         destination: str | None = None,
         expected_version: int | None = None,
     ) -> tuple[UUID, int]:
-        pupil = self.get(Pupil, pupil_id, "Pupil", expected_version)
-        target = Target(pupil.trust_id, pupil.school_id, frozenset({pupil.id}))
-        authorise(current_principal(), Action.MANAGE_PUPIL, target)
+        pupil = self.open(
+            Pupil, pupil_id, "Pupil", Action.MANAGE_PUPIL, expected_version, view=Action.VIEW_PUPIL
+        )
         not_in_future("leftOn", left_on)
         destination = optional_text("destination", destination)
         seal = self.keyring.session()
@@ -180,9 +176,14 @@ class DirectoryCommands(CaseworkBase):
         reason: str | None = None,
         expected_version: int | None = None,
     ) -> tuple[UUID, int]:
-        staff = self.get(StaffMember, staff_member_id, "Staff member", expected_version)
-        target = Target(staff.trust_id, staff.school_id, frozenset({staff.id}))
-        authorise(current_principal(), Action.MANAGE_STAFF, target)
+        staff = self.open(
+            StaffMember,
+            staff_member_id,
+            "Staff member",
+            Action.MANAGE_STAFF,
+            expected_version,
+            view=Action.VIEW_STAFF,
+        )
         not_in_future("leftOn", left_on)
         reason = optional_text("reason", reason, 2000)
         seal = self.keyring.session()

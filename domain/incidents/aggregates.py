@@ -36,6 +36,8 @@ class RecordedAction:
 
 
 class Incident(CaseworkAggregate):
+    record_type = "incident"
+
     class Reported(CaseworkAggregate.Created):
         source: str
         occurred_at: datetime

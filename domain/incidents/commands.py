@@ -74,8 +74,8 @@ class IncidentCommands(CaseworkBase):
     def incident_target(self, incident: Incident) -> Target:
         return Target(incident.trust_id, incident.school_id, incident.subject_ids)
 
-    def _authorise_incident(self, incident: Incident, manage: bool = True) -> None:
-        action = Action.MANAGE_INCIDENT if manage else Action.VIEW_INCIDENT
+    def _authorise_incident(self, incident: Incident) -> None:
+        action = Action.MANAGE_INCIDENT
         if incident.concerns_staff_conduct:
             action = Action.HANDLE_STAFF_CONDUCT_INCIDENT
         authorise(current_principal(), action, self.incident_target(incident))
@@ -117,8 +117,7 @@ class IncidentCommands(CaseworkBase):
         device: str = Device.UNKNOWN,
         concerns_staff_conduct: bool = False,
     ) -> tuple[UUID, int]:
-        school = self.school_target(school_id)
-        authorise(current_principal(), Action.REPORT_INCIDENT, school)
+        school = self.school_for(school_id, Action.REPORT_INCIDENT)
         occurred = past_instant("occurredAt", occurred_at)
         reported = past_instant("reportedAt", reported_at)
         if occurred > reported:
@@ -151,9 +150,10 @@ class IncidentCommands(CaseworkBase):
         return incident.id, self.record(incident, new_keys=seal.new_keys)
 
     def _open_incident(self, incident_id: UUID, expected_version: int | None = None) -> Incident:
-        incident = self.get(Incident, incident_id, "Incident", expected_version)
-        self._authorise_incident(incident)
-        return incident
+        # Whoever may not work on an incident may not read it either: they learn nothing of it.
+        return self.open(
+            Incident, incident_id, "Incident", self._authorise_incident, expected_version
+        )
 
     def triage_incident(
         self,
@@ -264,8 +264,7 @@ class IncidentCommands(CaseworkBase):
         self, incident_id: UUID, other_incident_id: UUID, reason: str | None = None
     ) -> tuple[UUID, int]:
         incident = self._open_incident(incident_id)
-        other = self.get(Incident, other_incident_id, "Incident")
-        self._authorise_incident(other)
+        other = self.open(Incident, other_incident_id, "Incident", self._authorise_incident)
         if other.school_id != incident.school_id:
             raise ValidationFailed("otherIncidentId", "linked incidents belong to the same school")
         seal = self.keyring.session()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -15,6 +15,14 @@ class CaseworkAggregate(Aggregate):
 
     trust_id: UUID
     school_id: UUID | None
+    # A person record or a case: its name in the access log, where every refused attempt on
+    # it is written down. None for records that are not restricted.
+    record_type: ClassVar[str | None] = None
+
+    @property
+    def subject_ids(self) -> frozenset[UUID]:
+        """The people this record is about (none, unless the record says otherwise)."""
+        return frozenset()
 
     class Event(Aggregate.Event):
         actor: str

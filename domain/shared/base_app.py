@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import TypeVar
 from uuid import UUID
 
@@ -10,10 +11,18 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 
 from domain.access.aggregates import UserAccess, access_id_for
-from domain.access.policy import Principal, Target
+from domain.access.policy import Action, Principal, Target, authorise, permits
 from domain.directory.aggregates import School
+from domain.shared.actor import current_principal
 from domain.shared.aggregate import CaseworkAggregate
-from domain.shared.errors import NotFound, VersionConflict
+from domain.shared.errors import (
+    Concealed,
+    DomainError,
+    NotAuthorised,
+    NotFound,
+    Refusal,
+    VersionConflict,
+)
 from domain.shared.sealing import Keyring
 from domain.shared.transcodings import register_casework_transcodings
 
@@ -64,14 +73,14 @@ class CaseworkBase(Application[UUID]):
         cls: type[A],
         record_id: UUID,
         kind: str,
-        expected_version: int | None = None,
         *,
         read_only: bool = False,
     ) -> A:
-        """Load an aggregate of ``cls`` or raise :class:`NotFound`; check an expected version.
+        """Load an aggregate of ``cls`` or raise :class:`NotFound`.
 
         ``read_only`` skips the defensive copy of a cached aggregate: only for callers that
         never change it (authorisation look-ups), where the copy was most of the cost.
+        A command acting on a record loads it with :meth:`open`, which authorises first.
         """
         try:
             aggregate: object = self.repository.get(record_id, deepcopy_from_cache=not read_only)
@@ -79,9 +88,66 @@ class CaseworkBase(Application[UUID]):
             raise NotFound(kind, record_id) from None
         if not isinstance(aggregate, cls):
             raise NotFound(kind, record_id)
+        return aggregate
+
+    def open(
+        self,
+        cls: type[A],
+        record_id: UUID,
+        kind: str,
+        action: Action | Callable[[A], None],
+        expected_version: int | None = None,
+        *,
+        view: Action | Callable[[A], None] | None = None,
+        read_only: bool = False,
+    ) -> A:
+        """Load the record a command acts on: authorise first, then check the expected version.
+
+        ``action`` is what the command does to the record: an action of the policy, decided on
+        the record's tenancy and subjects, or a check that raises NotAuthorised. A refusal on a
+        record the caller may not see (``view``, the same kinds of check; none given: nobody
+        refused may see it) answers exactly as an unknown id would; one on a record they may see
+        says NotAuthorised. A refusal on a restricted record names it for the access log.
+        """
+        aggregate = self.get(cls, record_id, kind, read_only=read_only)
+        try:
+            self._check(action, aggregate)
+        except NotAuthorised as refused:
+            error: DomainError = refused
+            if not self._sees(view, aggregate):
+                error = Concealed(kind, record_id)
+            if aggregate.record_type is not None:
+                error.refusal = Refusal(
+                    aggregate.record_type,
+                    aggregate.id,
+                    aggregate.trust_id,
+                    aggregate.school_id,
+                    aggregate.subject_ids,
+                )
+            raise error from None
         if expected_version is not None and aggregate.version != expected_version:
             raise VersionConflict(kind, record_id, expected_version, aggregate.version)
         return aggregate
+
+    def _check(self, check: Action | Callable[[A], None], aggregate: A) -> None:
+        if isinstance(check, Action):
+            authorise(current_principal(), check, self.target_of(aggregate))
+        else:
+            check(aggregate)
+
+    def _sees(self, view: Action | Callable[[A], None] | None, aggregate: A) -> bool:
+        if view is None:
+            return False
+        try:
+            self._check(view, aggregate)
+        except NotAuthorised:
+            return False
+        return True
+
+    @staticmethod
+    def target_of(aggregate: CaseworkAggregate) -> Target:
+        """What the policy decides on for a record: its tenancy and the people it is about."""
+        return Target(aggregate.trust_id, aggregate.school_id, aggregate.subject_ids)
 
     def record(
         self,
@@ -110,16 +176,46 @@ class CaseworkBase(Application[UUID]):
         return UserAccess(id=access_id, user_id=user_id, trust_id=trust_id, school_id=school_id)
 
     def principal_for(self, user_id: str) -> Principal:
-        """Who ``user_id`` is now, from the record of grants: the authoritative source."""
-        try:
-            access = self.get(UserAccess, access_id_for(user_id), "User", read_only=True)
-        except NotFound:
+        """Who ``user_id`` is now, from the record of grants: the authoritative source.
+
+        Each grant carries the records of which its granter is the subject, read the same way
+        as the user's own: the policy keeps a grant from reaching its granter's records.
+        """
+        access = self._access_of(user_id)
+        if access is None:
             return Principal(user_id=user_id)
+        subjects = {user_id: frozenset(access.subject_of)}
+        for login in {g.granted_by for g in access.grants if g.granted_by} - subjects.keys():
+            granter = self._access_of(login)
+            subjects[login] = frozenset(granter.subject_of) if granter else frozenset()
         return Principal(
             user_id=user_id,
-            grants=frozenset(access.grants),
-            subject_of=frozenset(access.subject_of),
+            grants=frozenset(
+                replace(g, granter_subjects=subjects[g.granted_by]) if g.granted_by else g
+                for g in access.grants
+            ),
+            subject_of=subjects[user_id],
         )
+
+    def _access_of(self, user_id: str) -> UserAccess | None:
+        try:
+            return self.get(UserAccess, access_id_for(user_id), "User", read_only=True)
+        except NotFound:
+            return None
+
+    def school_for(self, school_id: UUID, action: Action) -> Target:
+        """The school a command acts in, once the caller is authorised to do ``action`` there.
+        A school the caller may not see at all (none of their roles reaches it: another trust's,
+        say) answers as an unknown one."""
+        target = self.school_target(school_id)
+        principal = current_principal()
+        try:
+            authorise(principal, action, target)
+        except NotAuthorised:
+            if permits(principal, Action.VIEW_SCHOOL, target):
+                raise
+            raise Concealed("School", school_id) from None
+        return target
 
     def school_target(self, school_id: UUID) -> Target:
         """The tenancy of a school. A school's trust never changes, so it is remembered."""

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from uuid import UUID
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """The restricted record a refused command was about: evidence for the access log."""
+
+    record_type: str
+    record_id: UUID
+    trust_id: UUID
+    school_id: UUID | None
+    subject_ids: frozenset[UUID]
 
 
 class DomainError(Exception):
     """Base class: a command was refused for a reason the caller can act on."""
 
     code = "DOMAIN_ERROR"
+    # Set when the command was refused on a restricted record: who tried is written down.
+    refusal: Refusal | None = None
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -40,6 +54,15 @@ class NotAuthorised(DomainError):
 
     def __init__(self, message: str = "You are not authorised to do this") -> None:
         super().__init__(message)
+
+
+class Concealed(NotFound, NotAuthorised):
+    """A refusal on a record the caller may not see: answered exactly as an unknown id (same
+    code, message and field), so that nobody learns a record exists, nor that it is about them.
+    """
+
+    def __init__(self, kind: str, record_id: UUID | str) -> None:
+        NotFound.__init__(self, kind, record_id)
 
 
 class VersionConflict(DomainError):

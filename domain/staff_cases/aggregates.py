@@ -61,6 +61,12 @@ class ReferenceNotPermitted(ValidationFailed):
 
 
 class Allegation(CaseworkAggregate):
+    record_type = "allegation"
+
+    @property
+    def subject_ids(self) -> frozenset[UUID]:
+        return frozenset({self.subject_id})
+
     class Received(CaseworkAggregate.Created):
         subject_id: UUID
         subject_user_id: str | None
@@ -323,6 +329,12 @@ class Allegation(CaseworkAggregate):
 
 
 class LowLevelConcern(CaseworkAggregate):
+    record_type = "low_level_concern"
+
+    @property
+    def subject_ids(self) -> frozenset[UUID]:
+        return frozenset({self.subject_id})
+
     class Raised(CaseworkAggregate.Created):
         subject_id: UUID
         subject_user_id: str | None
@@ -411,6 +423,12 @@ class LowLevelConcern(CaseworkAggregate):
 class SocialMediaDeclaration(CaseworkAggregate):
     """A member of staff's pre-existing relationship with pupils or their families on personal
     social media; the advice given and the decision, updated when circumstances change."""
+
+    record_type = "social_media_declaration"
+
+    @property
+    def subject_ids(self) -> frozenset[UUID]:
+        return frozenset({self.staff_id})
 
     class Declared(CaseworkAggregate.Created):
         staff_id: UUID

@@ -129,8 +129,13 @@ class StaffCaseCommands(CaseworkBase):
         return trust.id, self.record(trust)
 
     def record_pension_age(self, staff_member_id: UUID, reaches_on: date) -> tuple[UUID, int]:
-        staff = self._staff(staff_member_id)
-        authorise(current_principal(), Action.MANAGE_STAFF, self._staff_target(staff))
+        staff = self.open(
+            StaffMember,
+            staff_member_id,
+            "Staff member",
+            Action.MANAGE_STAFF,
+            view=Action.VIEW_STAFF,
+        )
         staff.record_pension_age(reaches_on)
         return staff.id, self.record(staff)
 
@@ -186,10 +191,13 @@ class StaffCaseCommands(CaseworkBase):
         category: str | None = None,
         record_as_low_level_concern: bool = False,
     ) -> Received:
-        staff = self._staff(staff_member_id)
-        target = self._staff_target(staff)
-        principal = current_principal()
-        authorise(principal, Action.RECEIVE_ALLEGATION, target)
+        staff = self.open(
+            StaffMember,
+            staff_member_id,
+            "Staff member",
+            Action.RECEIVE_ALLEGATION,
+            view=Action.VIEW_STAFF,
+        )
         received = past_instant("receivedAt", received_at)
         choice("source", source, AllegationSource)
         choice("receivedVia", received_via, ReceivedVia)
@@ -262,15 +270,23 @@ class StaffCaseCommands(CaseworkBase):
     ) -> Allegation:
         """Load an allegation the caller may work on: ``manage`` narrows it to the case
         manager (and the trust safeguarding lead) from the whole case team."""
-        allegation = self.get(Allegation, allegation_id, "Allegation", expected_version)
+        return self.open(
+            Allegation,
+            allegation_id,
+            "Allegation",
+            lambda a: self._authorise_allegation(a, manage),
+            expected_version,
+            view=lambda a: self._authorise_allegation(a, manage=False),
+        )
+
+    def _authorise_allegation(self, allegation: Allegation, manage: bool) -> None:
         authorise_case(
             current_principal(),
             Action.OVERSEE_ALLEGATIONS,
-            Target(allegation.trust_id, allegation.school_id, frozenset({allegation.subject_id})),
+            self.target_of(allegation),
             frozenset({allegation.case_manager}) if manage else allegation.members,
             allegation.subject_user_id,
         )
-        return allegation
 
     def _holds_role_at(self, user_id: str, allegation: Allegation, field: str) -> str:
         user_id = required_text(field, user_id)
@@ -506,11 +522,15 @@ class StaffCaseCommands(CaseworkBase):
         withhold_name_from_subject: bool = False,
     ) -> tuple[UUID, int]:
         """Any member of staff, about a colleague or about themselves (self-reporting)."""
-        staff = self._staff(staff_member_id)
-        authorise(
-            current_principal(),
-            Action.RAISE_LOW_LEVEL_CONCERN,
-            Target(staff.trust_id, staff.school_id),  # no subject check: self-reports welcome
+        staff = self.open(
+            StaffMember,
+            staff_member_id,
+            "Staff member",
+            lambda staff: authorise(
+                current_principal(),
+                Action.RAISE_LOW_LEVEL_CONCERN,
+                Target(staff.trust_id, staff.school_id),  # no subject check: self-reports welcome
+            ),
         )
         text = required_text("details", details, MAX_TEXT)
         if occurred_on is not None:
@@ -524,15 +544,18 @@ class StaffCaseCommands(CaseworkBase):
         return concern.id, self.record(concern, new_keys=seal.new_keys)
 
     def _concern(self, concern_id: UUID) -> LowLevelConcern:
-        concern = self.get(LowLevelConcern, concern_id, "Low-level concern")
-        authorise_case(
-            current_principal(),
-            Action.HANDLE_LOW_LEVEL_CONCERN,
-            Target(concern.trust_id, concern.school_id, frozenset({concern.subject_id})),
-            concern.members,
-            concern.subject_user_id,
+        return self.open(
+            LowLevelConcern,
+            concern_id,
+            "Low-level concern",
+            lambda concern: authorise_case(
+                current_principal(),
+                Action.HANDLE_LOW_LEVEL_CONCERN,
+                self.target_of(concern),
+                concern.members,
+                concern.subject_user_id,
+            ),
         )
-        return concern
 
     def review_low_level_concern(
         self, concern_id: UUID, action_taken: str, rationale: str
@@ -601,13 +624,20 @@ class StaffCaseCommands(CaseworkBase):
     def _staff_record(self, staff_member_id: UUID, self_service: Action | None) -> StaffMember:
         """A member of staff's social-media record: they may add to their own (``self_service``);
         the headteacher, DSLs and trust safeguarding lead handle everyone's."""
-        staff = self._staff(staff_member_id)
+
+        return self.open(
+            StaffMember,
+            staff_member_id,
+            "Staff member",
+            lambda staff: self._authorise_social_media(staff, self_service),
+        )
+
+    def _authorise_social_media(self, staff: StaffMember, self_service: Action | None) -> None:
         principal = current_principal()
         if self_service is not None and staff.id in principal.subject_of:
             authorise(principal, self_service, Target(staff.trust_id, staff.school_id))
         else:
             authorise(principal, Action.HANDLE_SOCIAL_MEDIA, self._staff_target(staff))
-        return staff
 
     def declare_social_media_relationship(
         self,
@@ -636,11 +666,15 @@ class StaffCaseCommands(CaseworkBase):
         return declaration.id, self.record(declaration)
 
     def _declaration(self, declaration_id: UUID, self_service: bool) -> SocialMediaDeclaration:
-        declaration = self.get(SocialMediaDeclaration, declaration_id, "Declaration")
-        self._staff_record(
-            declaration.staff_id, Action.DECLARE_SOCIAL_MEDIA if self_service else None
+        return self.open(
+            SocialMediaDeclaration,
+            declaration_id,
+            "Declaration",
+            lambda declaration: self._authorise_social_media(
+                self.get(StaffMember, declaration.staff_id, "Staff member", read_only=True),
+                Action.DECLARE_SOCIAL_MEDIA if self_service else None,
+            ),
         )
-        return declaration
 
     def update_social_media_declaration(
         self, declaration_id: UUID, circumstances: str, ended: bool = False

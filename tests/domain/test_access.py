@@ -7,7 +7,17 @@ from uuid import uuid4
 import pytest
 
 from domain.access.aggregates import UserAccess, access_id_for
-from domain.access.policy import Action, Grant, Principal, Role, Target, authorise, reach
+from domain.access.policy import (
+    Action,
+    Grant,
+    Principal,
+    Role,
+    Target,
+    authorise,
+    authorise_case,
+    case_reach,
+    reach,
+)
 from domain.shared.actor import acting_as
 from domain.shared.errors import NotAuthorised, ValidationFailed
 from tests.domain.conftest import OPERATOR, as_user
@@ -112,3 +122,82 @@ def test_a_headteacher_grants_school_roles_but_not_trust_roles(app, trust_id, sc
         app.grant_role("dsl@oak", Role.DSL, trust_id, school_id)
         with pytest.raises(NotAuthorised):
             app.grant_role("dpo@oak", Role.DPO, trust_id)
+
+
+# --- the subject of a record cannot appoint its reader (issue 14 §3) ------------------------
+
+
+def _appointed_by_subject(role: Role, me: frozenset) -> Principal:
+    return Principal(
+        "appointee", frozenset({Grant(role, TRUST, SCHOOL, "head", granter_subjects=me)})
+    )
+
+
+def test_a_grant_never_reaches_a_record_whose_subject_made_it():
+    head_record = frozenset({uuid4()})
+    appointee = _appointed_by_subject(Role.HEADTEACHER, head_record)
+    with pytest.raises(NotAuthorised):
+        authorise(appointee, Action.HANDLE_LOW_LEVEL_CONCERN, Target(TRUST, SCHOOL, head_record))
+
+
+def test_a_grant_made_by_the_subject_still_reaches_everyone_else_s_records():
+    appointee = _appointed_by_subject(Role.HEADTEACHER, frozenset({uuid4()}))
+    authorise(
+        appointee, Action.HANDLE_LOW_LEVEL_CONCERN, Target(TRUST, SCHOOL, frozenset({uuid4()}))
+    )
+
+
+def test_another_grant_not_made_by_the_subject_still_reaches_their_record():
+    head_record = frozenset({uuid4()})
+    appointee = Principal(
+        "appointee",
+        frozenset(
+            {
+                Grant(Role.HEADTEACHER, TRUST, SCHOOL, "head", granter_subjects=head_record),
+                Grant(Role.TRUST_SAFEGUARDING_LEAD, TRUST, granted_by="operator:x"),
+            }
+        ),
+    )
+    authorise(appointee, Action.HANDLE_LOW_LEVEL_CONCERN, Target(TRUST, SCHOOL, head_record))
+
+
+def test_a_named_case_member_whose_only_role_came_from_the_subject_is_refused():
+    head_record = frozenset({uuid4()})
+    appointee = _appointed_by_subject(Role.HEADTEACHER, head_record)
+    with pytest.raises(NotAuthorised):
+        authorise_case(
+            appointee,
+            Action.HANDLE_LOW_LEVEL_CONCERN,
+            Target(TRUST, SCHOOL, head_record),
+            frozenset({"appointee"}),
+            "head",
+        )
+
+
+def test_listings_through_a_grant_leave_out_its_makers_records():
+    head_record = frozenset({uuid4()})
+    appointee = _appointed_by_subject(Role.HEADTEACHER, head_record)
+    assert reach(appointee, Action.HANDLE_LOW_LEVEL_CONCERN).excluded_subjects == head_record
+    assert case_reach(appointee).excluded_subjects == head_record
+
+
+def test_a_refusal_never_tells_the_subject_the_record_is_about_them():
+    me = uuid4()
+    head = Principal("head", frozenset({Grant(Role.HEADTEACHER, TRUST, SCHOOL)}), frozenset({me}))
+    with pytest.raises(NotAuthorised) as about_me:
+        authorise(head, Action.VIEW_STAFF, Target(TRUST, SCHOOL, frozenset({me})))
+    with pytest.raises(NotAuthorised) as elsewhere:
+        authorise(head, Action.VIEW_STAFF, Target(TRUST, OTHER_SCHOOL))
+    assert about_me.value.message == elsewhere.value.message
+    assert "subject" not in about_me.value.message
+
+
+def test_a_grant_carries_the_records_of_which_its_granter_is_the_subject(app, trust_id, school_id):
+    with acting_as(OPERATOR):
+        app.grant_role("head@oak", Role.HEADTEACHER, trust_id, school_id)
+    with as_user(app, "head@oak"):
+        staff_id, _ = app.register_staff_member(school_id, "Hana Head", "teacher", "head@oak")
+    with as_user(app, "head@oak"):
+        app.grant_role("second@oak", Role.HEADTEACHER, trust_id, school_id)
+    (grant,) = app.principal_for("second@oak").grants
+    assert (grant.granted_by, grant.granter_subjects) == ("head@oak", frozenset({staff_id}))

@@ -841,6 +841,19 @@ def test_a_post_featuring_a_pupil_of_another_school_is_not_found(app, trust_id, 
         post(app, channel, [elsewhere])
 
 
+def test_a_member_of_staff_of_another_school_named_as_poster_is_not_found(
+    app, trust_id, people, channel
+):
+    with acting_as(OPERATOR):
+        elm, _ = app.register_school(trust_id, "Elm Primary", "654321")
+        app.grant_role("elmhead@elm", Role.HEADTEACHER, trust_id, elm)
+    with as_user(app, "elmhead@elm"):
+        elsewhere, _ = app.register_staff_member(elm, "Zoe Lane", "teacher", "zoe@elm")
+
+    with as_user(app, "head@oak"), refused(app, NotFound, "NOT_FOUND"):
+        app.authorise_poster(channel, elsewhere, POSTER_FROM)
+
+
 # --- ConsentMissing lists every gap --------------------------------------------------------
 
 
@@ -1107,12 +1120,12 @@ def test_a_staff_reporter_cannot_record_a_takedown(app, queued):
 
 
 def test_a_staff_reporter_cannot_record_consent(app, people):
-    with refused(app, NotAuthorised, "NOT_AUTHORISED"):
+    with refused(app, NotAuthorised, "NOT_FOUND"):
         give(app, people["mia"], people["mum"], user="lee@oak")
 
 
 def test_a_staff_reporter_cannot_record_a_competence_assessment(app, people):
-    with refused(app, NotAuthorised, "NOT_AUTHORISED"):
+    with refused(app, NotAuthorised, "NOT_FOUND"):
         assess(app, people["mia"], user="lee@oak")
 
 
@@ -1143,7 +1156,7 @@ def test_an_authorised_poster_cannot_record_a_post_for_someone_else(app, people,
 
 
 def test_an_authorised_poster_still_cannot_record_consent(app, people, channel):
-    with refused(app, NotAuthorised, "NOT_AUTHORISED"):
+    with refused(app, NotAuthorised, "NOT_FOUND"):
         give(app, people["mia"], people["mum"], user="dana@oak")
 
 
@@ -1174,21 +1187,21 @@ def elm_lead(app, trust_id):
 
 
 def test_a_data_lead_at_another_school_cannot_record_consent(app, people, elm_lead):
-    with refused(app, NotAuthorised, "NOT_AUTHORISED"):
+    with refused(app, NotAuthorised, "NOT_FOUND"):
         give(app, people["mia"], people["mum"], user=elm_lead)
 
 
 def test_a_data_lead_at_another_school_cannot_withdraw_consent(app, people, elm_lead):
     give(app, people["mia"], people["mum"])
 
-    with refused(app, NotAuthorised, "NOT_AUTHORISED"):
+    with refused(app, NotAuthorised, "NOT_FOUND"):
         withdraw(app, people["mia"], people["mum"], user=elm_lead)
 
 
 def test_a_data_lead_at_another_school_cannot_confirm_consent(app, people, elm_lead):
     give(app, people["mia"], people["mum"])
 
-    with as_user(app, elm_lead), refused(app, NotAuthorised, "NOT_AUTHORISED"):
+    with as_user(app, elm_lead), refused(app, NotAuthorised, "NOT_FOUND"):
         app.confirm_consent_for_year(people["mia"], "2026/27")
 
 

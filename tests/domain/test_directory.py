@@ -93,6 +93,21 @@ def test_a_role_in_another_school_does_not_reach_this_one(app, trust_id, school_
         register_pupil(app, school_id, "lead@secondary")
 
 
+def test_a_school_of_another_trust_answers_exactly_as_an_unknown_school(app, school_id):
+    with acting_as(OPERATOR):
+        elm, _ = app.create_trust("Elm Trust")
+        app.grant_role(
+            "lead@elm", Role.DATA_LEAD, elm, app.register_school(elm, "Elm", "765432")[0]
+        )
+    unknown = uuid4()
+    answers = []
+    for school in (school_id, unknown):
+        with pytest.raises(NotFound) as caught:
+            register_pupil(app, school, "lead@elm")
+        answers.append((caught.value.code, caught.value.message.replace(str(school), "ID")))
+    assert answers[0] == answers[1]
+
+
 def test_a_staff_reporter_cannot_register_pupils(app, trust_id, school_id):
     with acting_as(OPERATOR):
         app.grant_role("teacher@oak", Role.STAFF_REPORTER, trust_id, school_id)

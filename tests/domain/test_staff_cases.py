@@ -975,3 +975,57 @@ def test_no_allegation_is_routed_to_a_named_person_who_cannot_reach_the_school(
     name_headteacher_case_manager(app, trust_id, user="chair@elm")
     with appends_nothing(app), pytest.raises(NoCaseManager):
         receive(app, people["head"])
+
+
+# --- existence: a record the caller may not see answers as an unknown id (issue 14 §3) ------
+
+
+def _refusal(app, user: str, allegation_id: UUID, expected_version: int | None = None):
+    with appends_nothing(app), as_user(app, user), pytest.raises(NotFound) as caught:
+        app.record_allegation_outcome(
+            allegation_id, "unfounded", NOW, "Summary", "Rationale", expected_version
+        )
+    return caught.value
+
+
+def _as_unknown(error: NotFound, record_id: UUID) -> tuple[str, str, str]:
+    return (error.code, error.message.replace(str(record_id), "ID"), error.kind)
+
+
+def test_the_subject_acting_on_their_own_allegation_is_answered_as_for_an_unknown_id(
+    app, school_id, people
+):
+    allegation_id, unknown = allege(app, people["dana"]), uuid4()
+    assert _as_unknown(_refusal(app, "dana@oak", allegation_id), allegation_id) == _as_unknown(
+        _refusal(app, "dana@oak", unknown), unknown
+    )
+
+
+def test_authorisation_comes_before_the_expected_version(app, trust_id, school_id, people):
+    with acting_as(OPERATOR):
+        other_trust, _ = app.create_trust("Elm Trust")
+        app.grant_role("tsl@elm", Role.TRUST_SAFEGUARDING_LEAD, other_trust)
+    allegation_id, unknown = allege(app, people["dana"]), uuid4()
+    assert _as_unknown(_refusal(app, "tsl@elm", allegation_id, 99), allegation_id) == (
+        _as_unknown(_refusal(app, "tsl@elm", unknown, 99), unknown)
+    )
+
+
+def test_a_case_team_member_who_may_not_do_this_is_told_not_authorised(app, school_id, people):
+    allegation_id = allege(app, people["dana"])  # the DSL who received it is on the team
+    with appends_nothing(app), as_user(app, "dsl@oak"), pytest.raises(NotAuthorised) as caught:
+        app.record_allegation_outcome(allegation_id, "unfounded", NOW, "Summary", "Rationale")
+    assert caught.value.code == "NOT_AUTHORISED"
+
+
+def test_a_refusal_on_a_case_names_the_case_and_its_subject_for_the_access_log(
+    app, school_id, people
+):
+    allegation_id = allege(app, people["dana"])
+    refusal = _refusal(app, "lee@oak", allegation_id).refusal
+    assert refusal is not None
+    assert (refusal.record_type, refusal.record_id, refusal.subject_ids) == (
+        "allegation",
+        allegation_id,
+        frozenset({people["dana"]}),
+    )
