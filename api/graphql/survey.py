@@ -1,0 +1,212 @@
+"""What an operation asks for, read from its document and variables before anything runs.
+
+- **Nodes**: how many records it may return, counted as GitHub counts them. A connection (a field
+  taking ``first``) returns up to ``first`` records (its default when not given, and never more
+  than a page holds) for each record its parents return, so the counts multiply down the tree and
+  add up across fields and aliases. Other fields return one value per parent record. The schema
+  refuses an operation over its limit before any resolver runs (``NodeLimiter``).
+- **Waits**: the positions its ``minPosition`` arguments ask the views to have reached, so that a
+  request waits for them once, before it runs (``api.graphql.execution``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLSchema,
+    InlineFragmentNode,
+    SelectionSetNode,
+    get_named_type,
+    get_operation_ast,
+    parse,
+)
+from graphql.execution.values import get_argument_values, get_variable_values
+from graphql.type import GraphQLNamedType
+from strawberry.extensions import SchemaExtension
+from strawberry.types.field import StrawberryField
+
+from projections.common import MAX_PAGE
+
+STRAWBERRY_DEFINITION = "strawberry-definition"  # where strawberry keeps a field's definition
+
+
+@dataclass(frozen=True)
+class Wait:
+    """A field's ``minPosition``: the views it reads must include ``position``."""
+
+    views: tuple[str, ...]
+    position: int
+
+
+@dataclass(frozen=True)
+class Survey:
+    nodes: int
+    waits: frozenset[Wait] = field(default_factory=frozenset)
+
+
+def survey(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    variables: dict[str, Any] | None,
+    operation_name: str | None,
+    max_depth: int,
+) -> Survey | None:
+    """The operation's node count and waits; None if the document, the operation or the
+    variables are not valid (executing it reports why). Selections deeper than ``max_depth``
+    are not read (the depth limit refuses them)."""
+    operation = get_operation_ast(document, operation_name)
+    if operation is None:
+        return None
+    root = schema.get_root_type(operation.operation)
+    values = get_variable_values(schema, operation.variable_definitions or (), variables or {})
+    if root is None or isinstance(values, list):
+        return None
+    walk = _Walk(schema, document, values, max_depth)
+    try:
+        nodes = walk.nodes(root, operation.selection_set, 0)
+    except GraphQLError:  # an argument not of its type
+        return None
+    return Survey(nodes, frozenset(walk.waits))
+
+
+class _Walk:
+    def __init__(
+        self, schema: GraphQLSchema, document: DocumentNode, values: Any, max_depth: int
+    ) -> None:
+        self.schema = schema
+        self.values = values
+        self.max_depth = max_depth
+        self.fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        self.waits: set[Wait] = set()
+        self._fragment_nodes: dict[str, int] = {}
+        self._walking: set[str] = set()
+
+    def nodes(self, parent: GraphQLNamedType, selections: SelectionSetNode, depth: int) -> int:
+        """Records the selections return for each record of ``parent``."""
+        if depth > self.max_depth:
+            return 0
+        total = 0
+        for selection, parent_type in self._fields(parent, selections):
+            definition = _field(parent_type, selection.name.value)
+            if definition is None:
+                continue
+            arguments = get_argument_values(definition, selection, self.values)
+            self._note_wait(definition, arguments)
+            below = 0
+            if selection.selection_set is not None:
+                below = self.nodes(
+                    get_named_type(definition.type), selection.selection_set, depth + 1
+                )
+            if "first" in definition.args:
+                page = max(0, min(int(arguments.get("first") or 0), MAX_PAGE))
+                total += page * (1 + below)
+            else:
+                total += below
+        return total
+
+    def _fields(
+        self, parent: GraphQLNamedType, selections: SelectionSetNode
+    ) -> Iterator[tuple[FieldNode, GraphQLNamedType]]:
+        """The field selections, with the type each is selected on; a fragment spread's records
+        are counted once per fragment, however often it is spread."""
+        for selection in selections.selections:
+            if isinstance(selection, FieldNode):
+                yield selection, parent
+            elif isinstance(selection, InlineFragmentNode):
+                on = (
+                    self.schema.get_type(selection.type_condition.name.value)
+                    if selection.type_condition
+                    else parent
+                )
+                if on is not None:
+                    yield from self._fields(on, selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                yield from self._spread(selection.name.value)
+
+    def _spread(self, name: str) -> Iterator[tuple[FieldNode, GraphQLNamedType]]:
+        fragment = self.fragments.get(name)
+        if fragment is None or name in self._walking:  # unknown, or a cycle: invalid anyway
+            return
+        on = self.schema.get_type(fragment.type_condition.name.value)
+        if on is None:
+            return
+        self._walking.add(name)
+        try:
+            yield from self._fields(on, fragment.selection_set)
+        finally:
+            self._walking.discard(name)
+
+    def _note_wait(self, definition: GraphQLField, arguments: dict[str, Any]) -> None:
+        position = arguments.get("minPosition")
+        if position is None:
+            return
+        strawberry_field = definition.extensions.get(STRAWBERRY_DEFINITION)
+        if isinstance(strawberry_field, StrawberryField):
+            for extension in strawberry_field.extensions:
+                views = getattr(extension, "views", None)
+                if isinstance(views, list):
+                    self.waits.add(Wait(tuple(views), int(position)))
+
+
+def _field(parent: GraphQLNamedType, name: str) -> GraphQLField | None:
+    fields = getattr(parent, "fields", None)
+    return fields.get(name) if isinstance(fields, dict) else None
+
+
+@lru_cache(maxsize=512)
+def parsed(query: str, max_tokens: int) -> DocumentNode | None:
+    """A query's document (kept for the queries integrators send again and again); None if it
+    does not parse."""
+    try:
+        return parse(query, max_tokens=max_tokens)
+    except GraphQLError:
+        return None
+
+
+class NodeLimiter(SchemaExtension):
+    """Refuses, before any resolver runs, an operation that may return more than ``limit``
+    records (see ``survey``). Counted per request, since ``first`` may come in a variable."""
+
+    def __init__(self, *, limit: int, max_depth: int) -> None:
+        self.limit = limit
+        self.max_depth = max_depth
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.graphql_document is not None:
+            found = survey(
+                context.schema._schema,
+                context.graphql_document,
+                context.variables,
+                context.operation_name,
+                self.max_depth,
+            )
+            if found is not None and found.nodes > self.limit:
+                context.result = ExecutionResult(
+                    data=None,
+                    errors=[
+                        GraphQLError(
+                            f"The query may return {found.nodes} records, over the limit of "
+                            f"{self.limit}: ask for smaller pages (`first`) or fewer fields.",
+                            extensions={
+                                "code": "QUERY_TOO_LARGE",
+                                "nodes": found.nodes,
+                                "limit": self.limit,
+                            },
+                        )
+                    ],
+                )
+        yield
