@@ -39,3 +39,11 @@ class Client:
             f"... on Error {{ message code }} ... on ValidationError {{ field }} {select} }} }}"
         )
         return self.data(query, {"i": input})[field]
+
+
+def requests_waiting_for_views(base_url: str) -> float:
+    """How many requests the service says are waiting for the views (its /metrics)."""
+    for line in httpx.get(base_url + "/metrics", timeout=10).text.splitlines():
+        if line.startswith("casework_graphql_requests_waiting_for_views "):
+            return float(line.split()[1])
+    return 0.0

@@ -36,23 +36,16 @@ from graphql.type import GraphQLNamedType
 from strawberry.extensions import SchemaExtension
 from strawberry.types.field import StrawberryField
 
+from api.positions import Wanted
 from projections.common import MAX_PAGE
 
 STRAWBERRY_DEFINITION = "strawberry-definition"  # where strawberry keeps a field's definition
 
 
 @dataclass(frozen=True)
-class Wait:
-    """A field's ``minPosition``: the views it reads must include ``position``."""
-
-    views: tuple[str, ...]
-    position: int
-
-
-@dataclass(frozen=True)
 class Survey:
     nodes: int
-    waits: frozenset[Wait] = field(default_factory=frozenset)
+    waits: frozenset[Wanted] = field(default_factory=frozenset)
 
 
 def survey(
@@ -90,7 +83,7 @@ class _Walk:
         self.fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
-        self.waits: set[Wait] = set()
+        self.waits: set[Wanted] = set()
         self._fragment_nodes: dict[str, int] = {}
         self._walking: set[str] = set()
 
@@ -158,7 +151,7 @@ class _Walk:
             for extension in strawberry_field.extensions:
                 views = getattr(extension, "views", None)
                 if isinstance(views, list):
-                    self.waits.add(Wait(tuple(views), int(position)))
+                    self.waits.add(Wanted(tuple(views), int(position)))
 
 
 def _field(parent: GraphQLNamedType, name: str) -> GraphQLField | None:
