@@ -76,6 +76,7 @@ def issue_dev_token(
 class Identity:
     user_id: str
     name: str | None
+    expires_at: float | None = None  # the token's `exp`, seconds since the epoch
 
 
 class TokenVerifier:
@@ -112,4 +113,6 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as error:
             raise InvalidToken(f"invalid token: {error}") from None
-        return Identity(user_id=str(claims["sub"]), name=claims.get("name"))
+        return Identity(
+            user_id=str(claims["sub"]), name=claims.get("name"), expires_at=float(claims["exp"])
+        )

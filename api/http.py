@@ -183,7 +183,7 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
     add_file_routes(app, container)
     # The WebSocket side of /graphql (graphql-transport-ws); registered after the HTTP routes
     # above, which therefore answer every HTTP request to /graphql.
-    app.include_router(SubscriptionRouter(schema, container), prefix="/graphql")
+    app.include_router(SubscriptionRouter(schema, container, executor), prefix="/graphql")
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
