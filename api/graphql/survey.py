@@ -84,63 +84,59 @@ class _Walk:
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
         self.waits: set[Wanted] = set()
-        self._fragment_nodes: dict[str, int] = {}
-        self._walking: set[str] = set()
+        self._fragment_nodes: dict[tuple[str, int], int] = {}
 
-    def nodes(self, parent: GraphQLNamedType, selections: SelectionSetNode, depth: int) -> int:
-        """Records the selections return for each record of ``parent``."""
+    def nodes(
+        self,
+        parent: GraphQLNamedType,
+        selections: SelectionSetNode,
+        depth: int,
+        spread: set[str] | None = None,
+    ) -> int:
+        """Records the selections return for each record of ``parent``. As in execution, a
+        fragment spread twice into one selection set is read once (``spread``)."""
         if depth > self.max_depth:
             return 0
+        spread = set() if spread is None else spread
         total = 0
-        for selection, parent_type in self._fields(parent, selections):
-            definition = _field(parent_type, selection.name.value)
-            if definition is None:
-                continue
-            arguments = get_argument_values(definition, selection, self.values)
-            self._note_wait(definition, arguments)
-            below = 0
-            if selection.selection_set is not None:
-                below = self.nodes(
-                    get_named_type(definition.type), selection.selection_set, depth + 1
-                )
-            if "first" in definition.args:
-                page = max(0, min(int(arguments.get("first") or 0), MAX_PAGE))
-                total += page * (1 + below)
-            else:
-                total += below
-        return total
-
-    def _fields(
-        self, parent: GraphQLNamedType, selections: SelectionSetNode
-    ) -> Iterator[tuple[FieldNode, GraphQLNamedType]]:
-        """The field selections, with the type each is selected on; a fragment spread's records
-        are counted once per fragment, however often it is spread."""
         for selection in selections.selections:
             if isinstance(selection, FieldNode):
-                yield selection, parent
+                total += self._field_nodes(parent, selection, depth)
             elif isinstance(selection, InlineFragmentNode):
-                on = (
-                    self.schema.get_type(selection.type_condition.name.value)
-                    if selection.type_condition
-                    else parent
-                )
+                condition = selection.type_condition
+                on = self.schema.get_type(condition.name.value) if condition else parent
                 if on is not None:
-                    yield from self._fields(on, selection.selection_set)
-            elif isinstance(selection, FragmentSpreadNode):
-                yield from self._spread(selection.name.value)
+                    total += self.nodes(on, selection.selection_set, depth, spread)
+            elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in spread:
+                spread.add(selection.name.value)
+                total += self._fragment(selection.name.value, depth)
+        return total
 
-    def _spread(self, name: str) -> Iterator[tuple[FieldNode, GraphQLNamedType]]:
-        fragment = self.fragments.get(name)
-        if fragment is None or name in self._walking:  # unknown, or a cycle: invalid anyway
-            return
-        on = self.schema.get_type(fragment.type_condition.name.value)
-        if on is None:
-            return
-        self._walking.add(name)
-        try:
-            yield from self._fields(on, fragment.selection_set)
-        finally:
-            self._walking.discard(name)
+    def _field_nodes(self, parent: GraphQLNamedType, selection: FieldNode, depth: int) -> int:
+        definition = _field(parent, selection.name.value)
+        if definition is None:  # __typename, or not in the schema (validation says so)
+            return 0
+        arguments = get_argument_values(definition, selection, self.values)
+        self._note_wait(definition, arguments)
+        below = 0
+        if selection.selection_set is not None:
+            below = self.nodes(get_named_type(definition.type), selection.selection_set, depth + 1)
+        if "first" in definition.args:
+            page = max(0, min(int(arguments.get("first") or 0), MAX_PAGE))
+            return page * (1 + below)
+        return below
+
+    def _fragment(self, name: str, depth: int) -> int:
+        """A fragment's records per parent record, worked out once however often it is spread
+        (so that fragments spreading fragments cost the walk no more than their text)."""
+        key = (name, depth)
+        if key not in self._fragment_nodes:
+            self._fragment_nodes[key] = 0  # while it is walked: a cycle (invalid) adds nothing
+            fragment = self.fragments.get(name)
+            on = fragment and self.schema.get_type(fragment.type_condition.name.value)
+            if fragment is not None and on:
+                self._fragment_nodes[key] = self.nodes(on, fragment.selection_set, depth)
+        return self._fragment_nodes[key]
 
     def _note_wait(self, definition: GraphQLField, arguments: dict[str, Any]) -> None:
         position = arguments.get("minPosition")

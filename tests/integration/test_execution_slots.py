@@ -4,7 +4,6 @@ waiting for the views holds none."""
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -82,10 +81,7 @@ def test_a_request_waiting_for_the_views_holds_up_no_other_request(
         )
     )
     waiter.start()
-    give_up = time.monotonic() + WAIT
-    while requests_waiting_for_views(live.url) < 1 and time.monotonic() < give_up:
-        time.sleep(0.02)
-    assert requests_waiting_for_views(live.url) == 1
+    assert requests_waiting_for_views(live.url, 1, within=WAIT) == 1
 
     other = Client(live.url, settings, "dsl@primary.demo")
     other.http.timeout = WAIT / 2  # long before the waiter gives up

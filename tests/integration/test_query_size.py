@@ -40,3 +40,13 @@ def test_the_node_limit_counts_page_sizes_given_in_variables(live, settings, dem
     answered = dsl.post(query, {"n": 10})
     assert answered.status_code == 200
     assert "errors" not in answered.json()
+
+
+def test_pages_selected_through_a_fragment_count_towards_the_limit(live, settings, demo):
+    dsl = Client(live.url, settings, "dsl@primary.demo")
+    query = "{ ...Pages } fragment Pages on Query " + aliased_pages(11, "100")
+
+    response = dsl.post(query)
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_LARGE"
