@@ -60,29 +60,27 @@ class Wanted:
 
 
 class PositionWatch:
-    """Waits, on the event loop, for the views to reach positions. ``read_head`` and
-    ``read_views`` are blocking reads, run in a worker thread for the moment they take."""
+    """Waits, on the event loop, for the views to reach positions. ``read_now`` (the head and
+    the views' positions) and ``read_views`` (the views' positions) are blocking reads, run in a
+    worker thread for the moment they take."""
 
     def __init__(
         self,
-        read_head: Callable[[], int],
+        read_now: Callable[[], ViewPositions],
         read_views: Callable[[], Mapping[str, int]],
         poll_seconds: float = 0.01,
     ) -> None:
-        self._read_head = read_head
+        self._read_now = read_now
         self._read_views = read_views
         self._poll = poll_seconds
         self._next: asyncio.Future[Mapping[str, int]] | None = None
         self._poller: asyncio.Task[None] | None = None
         self.waiting = 0  # requests waiting now
 
-    def _now(self) -> ViewPositions:
-        return ViewPositions(self._read_head(), self._read_views())
-
     async def reach(self, wanted: Collection[Wanted], deadline: float) -> ViewPositions:
         """The positions once every wanted position is reached, or as they stand at the
         deadline; a position beyond the head is not waited for."""
-        now = await to_thread.run_sync(self._now)
+        now = await to_thread.run_sync(self._read_now)
         pending = [
             w
             for w in wanted

@@ -84,10 +84,12 @@ class Container:
             return positions(conn, list(self.views))
 
     def positions_now(self) -> ViewPositions:
+        """The event store's head and every view's position, now."""
         return ViewPositions(self.head(), self.view_positions())
 
     def wait_for(self, view_names: list[str], position: int, timeout: float | None = None) -> None:
-        """Block until every named view has applied ``position`` (read-your-writes)."""
+        """Block until every named view has applied ``position`` (for tools and tests; a
+        request waits on the event loop: ``api.positions``)."""
         deadline = time.monotonic() + (timeout or self.settings.read_your_writes_timeout_seconds)
         delay = 0.002
         while True:

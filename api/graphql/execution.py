@@ -37,7 +37,7 @@ class Executor:
     def __init__(self, container: Container, schema: strawberry.Schema) -> None:
         self._container = container
         self._schema = schema
-        self.watch = PositionWatch(container.head, container.view_positions)
+        self.watch = PositionWatch(container.positions_now, container.view_positions)
 
     async def run(
         self,

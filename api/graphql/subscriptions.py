@@ -45,9 +45,9 @@ from projections.incidents import queries
 
 log = logging.getLogger("casework.ws")
 POLL_SECONDS = 0.5
-TOKEN_EXPIRED = (
-    4403  # graphql-transport-ws "Forbidden": a client may connect again with a new token
-)
+# The close code when the token expires: graphql-transport-ws's "Forbidden", after which a client
+# may connect again with a new token.
+TOKEN_EXPIRED = 4403
 
 
 class SubscriptionContext(BaseContext):
@@ -172,11 +172,10 @@ class TransportHandler(BaseGraphQLTransportWSHandler[SubscriptionContext, None])
     async def run_operation(self, operation: Operation[SubscriptionContext, None]) -> None:
         identity = self.context.identity
         document = parsed(operation.query, self.context.container.settings.max_query_tokens)
-        chosen = document and get_operation_ast(document, operation.operation_name)
-        if identity is None or not chosen or chosen.operation is OperationType.SUBSCRIPTION:
-            await super().run_operation(
-                operation
-            )  # a subscription, or refused as the protocol says
+        chosen = get_operation_ast(document, operation.operation_name) if document else None
+        if identity is None or chosen is None or chosen.operation is OperationType.SUBSCRIPTION:
+            # a subscription, or a document the protocol's own handling refuses
+            await super().run_operation(operation)
             return
         executor = cast("SubscriptionRouter", self.view).executor
         message: dict[str, Any]
