@@ -26,13 +26,17 @@ from graphql import (
     GraphQLField,
     GraphQLSchema,
     InlineFragmentNode,
+    OperationDefinitionNode,
     SelectionSetNode,
+    VariableNode,
     get_named_type,
     get_operation_ast,
     parse,
 )
-from graphql.execution.values import get_argument_values, get_variable_values
+from graphql.execution.values import get_variable_values
+from graphql.pyutils import Undefined
 from graphql.type import GraphQLNamedType
+from graphql.utilities import value_from_ast
 from strawberry.extensions import SchemaExtension
 from strawberry.types.field import StrawberryField
 
@@ -56,34 +60,41 @@ def survey(
     max_depth: int,
 ) -> Survey | None:
     """The operation's node count and waits; None if the document, the operation or the
-    variables are not valid (executing it reports why). Selections deeper than ``max_depth``
-    are not read (the depth limit refuses them)."""
+    variables it reads are not valid (executing it reports why). Selections deeper than
+    ``max_depth`` are not read (the depth limit refuses them)."""
     operation = get_operation_ast(document, operation_name)
-    if operation is None:
+    root = schema.get_root_type(operation.operation) if operation else None
+    if operation is None or root is None:
         return None
-    root = schema.get_root_type(operation.operation)
-    values = get_variable_values(schema, operation.variable_definitions or (), variables or {})
-    if root is None or isinstance(values, list):
-        return None
-    walk = _Walk(schema, document, values, max_depth)
+    walk = _Walk(schema, document, operation, variables or {}, max_depth)
     try:
         nodes = walk.nodes(root, operation.selection_set, 0)
-    except GraphQLError:  # an argument not of its type
+    except GraphQLError:  # a value not of its type
         return None
     return Survey(nodes, frozenset(walk.waits))
 
 
 class _Walk:
+    """Reads only the arguments it counts by (``first``, ``minPosition``), and coerces only the
+    variables they name: a request's other variables (a long list of ids, say) cost it nothing."""
+
     def __init__(
-        self, schema: GraphQLSchema, document: DocumentNode, values: Any, max_depth: int
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        variables: dict[str, Any],
+        max_depth: int,
     ) -> None:
         self.schema = schema
-        self.values = values
         self.max_depth = max_depth
         self.fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
         self.waits: set[Wanted] = set()
+        self._definitions = {d.variable.name.value: d for d in operation.variable_definitions or ()}
+        self._variables = variables
+        self._coerced: dict[str, Any] = {}
         self._fragment_nodes: dict[tuple[str, int], int] = {}
 
     def nodes(
@@ -116,15 +127,46 @@ class _Walk:
         definition = _field(parent, selection.name.value)
         if definition is None:  # __typename, or not in the schema (validation says so)
             return 0
-        arguments = get_argument_values(definition, selection, self.values)
-        self._note_wait(definition, arguments)
+        position = self._argument(definition, selection, "minPosition")
+        if position is not None:
+            self._note_wait(definition, int(position))
         below = 0
         if selection.selection_set is not None:
             below = self.nodes(get_named_type(definition.type), selection.selection_set, depth + 1)
         if "first" in definition.args:
-            page = max(0, min(int(arguments.get("first") or 0), MAX_PAGE))
+            page = max(0, min(int(self._argument(definition, selection, "first") or 0), MAX_PAGE))
             return page * (1 + below)
         return below
+
+    def _argument(self, definition: GraphQLField, selection: FieldNode, name: str) -> Any:
+        """An argument's value, as execution will see it (its default if not given)."""
+        argument = definition.args.get(name)
+        if argument is None:
+            return None
+        given = next((a.value for a in selection.arguments or () if a.name.value == name), None)
+        if isinstance(given, VariableNode):
+            value = self._variable(given.name.value)
+        elif given is not None:
+            value = value_from_ast(given, argument.type)
+            if value is Undefined:
+                raise GraphQLError(f"{name} is not of its type")
+        else:
+            value = Undefined
+        if value is Undefined:
+            value = argument.default_value
+        return None if value is Undefined else value
+
+    def _variable(self, name: str) -> Any:
+        """A variable's coerced value (Undefined if the request leaves it out)."""
+        if name not in self._coerced:
+            definition = self._definitions.get(name)
+            if definition is None:
+                raise GraphQLError(f"${name} is not defined")
+            values = get_variable_values(self.schema, [definition], self._variables)
+            if isinstance(values, list):
+                raise values[0]
+            self._coerced[name] = values.coerced.get(name, Undefined)
+        return self._coerced[name]
 
     def _fragment(self, name: str, depth: int) -> int:
         """A fragment's records per parent record, worked out once however often it is spread
@@ -138,16 +180,13 @@ class _Walk:
                 self._fragment_nodes[key] = self.nodes(on, fragment.selection_set, depth)
         return self._fragment_nodes[key]
 
-    def _note_wait(self, definition: GraphQLField, arguments: dict[str, Any]) -> None:
-        position = arguments.get("minPosition")
-        if position is None:
-            return
+    def _note_wait(self, definition: GraphQLField, position: int) -> None:
         strawberry_field = definition.extensions.get(STRAWBERRY_DEFINITION)
         if isinstance(strawberry_field, StrawberryField):
             for extension in strawberry_field.extensions:
                 views = getattr(extension, "views", None)
                 if isinstance(views, list):
-                    self.waits.add(Wanted(tuple(views), int(position)))
+                    self.waits.add(Wanted(tuple(views), position))
 
 
 def _field(parent: GraphQLNamedType, name: str) -> GraphQLField | None:
