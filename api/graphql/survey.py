@@ -40,6 +40,7 @@ from graphql.utilities import value_from_ast
 from strawberry.extensions import SchemaExtension
 from strawberry.types.field import StrawberryField
 
+from api.graphql.common import ReadYourWrites
 from api.positions import Wanted
 from projections.common import MAX_PAGE
 
@@ -184,9 +185,8 @@ class _Walk:
         strawberry_field = definition.extensions.get(STRAWBERRY_DEFINITION)
         if isinstance(strawberry_field, StrawberryField):
             for extension in strawberry_field.extensions:
-                views = getattr(extension, "views", None)
-                if isinstance(views, list):
-                    self.waits.add(Wanted(tuple(views), position))
+                if isinstance(extension, ReadYourWrites):
+                    self.waits.add(Wanted(tuple(extension.views), position))
 
 
 def _field(parent: GraphQLNamedType, name: str) -> GraphQLField | None:
