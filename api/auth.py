@@ -76,6 +76,7 @@ def issue_dev_token(
 class Identity:
     user_id: str
     name: str | None
+    expires_at: float | None = None  # the token's `exp`, seconds since the epoch
 
 
 class TokenVerifier:
@@ -121,4 +122,4 @@ class TokenVerifier:
         subject = claims["sub"]
         if not isinstance(subject, str) or not subject.strip():
             raise InvalidToken("the token does not name a user")
-        return Identity(user_id=subject, name=claims.get("name"))
+        return Identity(user_id=subject, name=claims.get("name"), expires_at=float(claims["exp"]))

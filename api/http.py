@@ -22,7 +22,7 @@ from strawberry.http.ides import get_graphql_ide_html
 
 from api.auth import InvalidToken
 from api.files import add_file_routes
-from api.graphql.context import request_context
+from api.graphql.execution import Executor
 from api.graphql.incidents import UploadedFile
 from api.graphql.schema import build_schema
 from api.graphql.subscriptions import SubscriptionRouter
@@ -128,8 +128,10 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
     process, as `casework serve` runs), or "none" (API only)."""
     settings = container.settings
     schema = build_schema(settings)
+    executor = Executor(container, schema)
     metrics = Metrics()
     metrics.watch_projections(container)
+    metrics.watch_waits(executor.watch)
     workers: Workers
     if projections == "process":
         workers = WorkerProcess(container)
@@ -213,31 +215,12 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
         if operation is not None and not isinstance(operation, str):
             return _problem(400, "`operationName` must be a string", "BAD_REQUEST")
 
-        def execute() -> tuple[int, dict[str, Any]]:
-            with request_context(container, identity) as context:
-                result = schema.execute_sync(
-                    payload["query"],
-                    variable_values=variables,
-                    context_value=context,
-                    operation_name=operation,
-                )
-            body: dict[str, Any] = {"data": result.data}
-            if result.errors:
-                body["errors"] = [e.formatted for e in result.errors]
-            # A request that could not run at all (syntax, validation, limits) is the client's error.
-            not_run = (
-                result.data is None
-                and bool(result.errors)
-                and all(e.path is None for e in result.errors or [])
-            )
-            return (400 if not_run else 200), body
-
         try:
-            status, body_out = await to_thread.run_sync(execute)
+            answer = await executor.run(identity, payload["query"], variables, operation)
         except Exception:
             log.exception("GraphQL request failed")
             return _problem(500, "Unexpected error.", "INTERNAL")
-        return JSONResponse(body_out, status_code=status)
+        return JSONResponse(answer.body, status_code=answer.status)
 
     @app.get("/graphql", response_class=HTMLResponse)
     async def graphiql() -> Response:
@@ -248,7 +231,7 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
     add_file_routes(app, container)
     # The WebSocket side of /graphql (graphql-transport-ws); registered after the HTTP routes
     # above, which therefore answer every HTTP request to /graphql.
-    app.include_router(SubscriptionRouter(schema, container), prefix="/graphql")
+    app.include_router(SubscriptionRouter(schema, container, executor), prefix="/graphql")
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -10,11 +10,12 @@ import hmac
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 if TYPE_CHECKING:
+    from api.positions import PositionWatch
     from api.wiring import Container
 
 
@@ -47,6 +48,13 @@ class Metrics:
 
     def watch_projections(self, container: Container) -> None:
         self.registry.register(ProjectionCollector(container))
+
+    def watch_waits(self, watch: PositionWatch) -> None:
+        Gauge(
+            "casework_graphql_requests_waiting_for_views",
+            "Requests waiting for the views to reach their minPosition",
+            registry=self.registry,
+        ).set_function(lambda: watch.waiting)
 
 
 class ProjectionCollector(Collector):

@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     max_query_depth: int = 10
     max_query_tokens: int = 2_000
     max_query_aliases: int = 20
+    max_query_nodes: int = Field(
+        default=1_000,
+        ge=1,
+        description="records one operation may return: each connection's `first` times its "
+        "parents' (api/graphql/survey.py)",
+    )
     max_request_bytes: int = 256_000
     max_upload_bytes: int = 10 * 1024 * 1024 + 256 * 1024
 

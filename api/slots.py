@@ -6,8 +6,8 @@ for PostgreSQL, which costs CPU of its own, and a request that loses the lock of
 longer than the rest (the slowest requests get slower). So a request holds one of a few *slots*
 while it runs; the others wait for a slot, in a queue, using no CPU.
 
-A request that waits for something that needs no CPU from this process (a read-your-writes wait
-for the views to catch up) lends its slot for the wait, so that it holds up nobody.
+A request that waits for the views to catch up (``minPosition``) does so before it takes a slot,
+on the event loop (``api.graphql.execution``), so that it holds up nobody.
 """
 
 from __future__ import annotations
@@ -42,18 +42,3 @@ class ExecutionSlots:
         finally:
             self._holding.slot = False
             self._free.release()
-
-    @contextmanager
-    def lent(self) -> Iterator[None]:
-        """Give this thread's slot up for a wait that needs no CPU here; take one again after.
-        Nothing to lend outside ``held``."""
-        if not self._holds():
-            yield
-            return
-        self._holding.slot = False
-        self._free.release()
-        try:
-            yield
-        finally:
-            self._free.acquire()
-            self._holding.slot = True

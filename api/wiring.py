@@ -19,6 +19,7 @@ from api.database import Database, resolve_database
 from api.event_store import PostgresKeyStore
 from api.keys import load_keys
 from api.migrate import migrate
+from api.positions import PositionNotReached, ViewPositions, includes
 from api.principals import PrincipalCache
 from api.settings import InsecureConfiguration, Settings
 from api.slots import ExecutionSlots
@@ -40,10 +41,6 @@ VIEW_CLASSES: tuple[type[View], ...] = (
     StaffCasesView,
     ConsentView,
 )
-
-
-class PositionNotReached(Exception):
-    """The read models did not reach the requested position within the bound."""
 
 
 @dataclass
@@ -82,14 +79,24 @@ class Container:
     def head(self) -> int:
         return self.app.recorder.max_notification_id() or 0
 
+    def view_positions(self) -> dict[str, int]:
+        """Every view's position now."""
+        with self.pool.connection() as conn:
+            return positions(conn, list(self.views))
+
+    def positions_now(self) -> ViewPositions:
+        """The event store's head and every view's position, now."""
+        return ViewPositions(self.head(), self.view_positions())
+
     def wait_for(self, view_names: list[str], position: int, timeout: float | None = None) -> None:
-        """Block until every named view has applied ``position`` (read-your-writes)."""
+        """Block until every named view has applied ``position`` (for tools and tests; a
+        request waits on the event loop: ``api.positions``)."""
         deadline = time.monotonic() + (timeout or self.settings.read_your_writes_timeout_seconds)
         delay = 0.002
         while True:
             with self.pool.connection() as conn:
                 reached = positions(conn, view_names)
-            if all(reached.get(name, 0) >= position for name in view_names):
+            if includes(reached, view_names, position):
                 return
             if time.monotonic() >= deadline:
                 raise PositionNotReached(

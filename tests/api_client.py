@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -39,3 +40,17 @@ class Client:
             f"... on Error {{ message code }} ... on ValidationError {{ field }} {select} }} }}"
         )
         return self.data(query, {"i": input})[field]
+
+
+def requests_waiting_for_views(base_url: str, expected: int, within: float) -> float:
+    """How many requests the service says (its /metrics) are waiting for the views, once that
+    is ``expected`` or ``within`` seconds have passed."""
+    give_up = time.monotonic() + within
+    while True:
+        waiting = 0.0
+        for line in httpx.get(base_url + "/metrics", timeout=10).text.splitlines():
+            if line.startswith("casework_graphql_requests_waiting_for_views "):
+                waiting = float(line.split()[1])
+        if waiting >= expected or time.monotonic() > give_up:
+            return waiting
+        time.sleep(0.02)

@@ -70,7 +70,7 @@ def container(server_database: Database, settings: Settings) -> Iterator[Contain
 class LiveServer:
     """The real service on a loopback port, with its projection workers."""
 
-    def __init__(self, container: Container) -> None:
+    def __init__(self, container: Container, projections: str = "threads") -> None:
         import socket
         import threading
 
@@ -85,7 +85,10 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.server = uvicorn.Server(
             uvicorn.Config(
-                create_app(container), host="127.0.0.1", port=self.port, log_level="warning"
+                create_app(container, projections=projections),
+                host="127.0.0.1",
+                port=self.port,
+                log_level="warning",
             )
         )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -120,3 +123,14 @@ def demo(live: LiveServer, container: Container) -> dict[str, str]:
     trust_id, schools, position, _ = seed_demo(container)
     container.wait_for(list(container.views), position, timeout=20)
     return {"trust": str(trust_id), **{k: str(v) for k, v in schools.items()}}
+
+
+@pytest.fixture
+def frozen_views(container: Container) -> Iterator[LiveServer]:
+    """The live service with the demo seeded but no projection workers: the views never move, so
+    a `minPosition` at or below the head is never reached."""
+    from api.seed import seed_demo
+
+    with LiveServer(container, projections="none") as server:
+        seed_demo(container)
+        yield server

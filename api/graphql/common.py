@@ -19,7 +19,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 import api.graphql.enums  # noqa: F401  (registers the domain enums before any type uses them)
 from api.graphql.context import Context
-from api.wiring import PositionNotReached
+from api.positions import PositionNotReached
 from domain.shared.actor import acting_as
 from domain.shared.errors import (
     DomainError,
@@ -281,7 +281,8 @@ class ReadYourWrites(FieldExtension):
                 description=(
                     "Wait until the views this field reads include the event at this position "
                     "(the `position` a mutation returned); fails with POSITION_NOT_REACHED if "
-                    "they have not within a few seconds."
+                    "they have not within a few seconds (one bound for the whole request), and "
+                    "at once with POSITION_BEYOND_HEAD for a position not yet written."
                 ),
                 default=None,
             ),
@@ -290,15 +291,12 @@ class ReadYourWrites(FieldExtension):
     def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
         min_position = kwargs.pop("min_position", None)
         if min_position is not None:
-            container = info.context.container
+            # The request waited for its positions before it ran (api.graphql.execution).
             try:
-                with container.slots.lent():  # the wait needs no CPU here
-                    container.wait_for(self.views, int(min_position))
+                info.context.positions().require(self.views, int(min_position))
                 info.context.fresh = True
             except PositionNotReached as error:
-                raise GraphQLError(
-                    str(error), extensions={"code": "POSITION_NOT_REACHED"}
-                ) from None
+                raise GraphQLError(str(error), extensions={"code": error.code}) from None
         try:
             return next_(source, info, **kwargs)
         except DomainError as error:

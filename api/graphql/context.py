@@ -11,6 +11,7 @@ from psycopg import Connection
 
 from api.access_log import AccessOutcome, Read, append
 from api.auth import Identity
+from api.positions import ViewPositions
 from api.wiring import Container
 from domain.access.policy import Action, Principal, Target, authorise, permits, reach
 from domain.shared.errors import NotAuthorised, Refusal
@@ -20,9 +21,12 @@ from projections.directory import queries as directory
 
 
 class Context:
-    def __init__(self, container: Container, identity: Identity) -> None:
+    def __init__(
+        self, container: Container, identity: Identity, positions: ViewPositions | None = None
+    ) -> None:
         self.container = container
         self.identity = identity
+        self._positions = positions
         self._principal: Principal | None = None
         self._conn: Connection[Any] | None = None
         self._stack = ExitStack()
@@ -38,6 +42,13 @@ class Context:
         if self._principal is None:
             self._principal = self.container.principal(self.identity.user_id)
         return self._principal
+
+    def positions(self) -> ViewPositions:
+        """The views' positions this request waited for before it ran (``minPosition``:
+        ``api.graphql.execution``); if it did not wait, as they are now, read once."""
+        if self._positions is None:
+            self._positions = self.container.positions_now()
+        return self._positions
 
     @property
     def conn(self) -> Connection[Any]:
@@ -140,10 +151,12 @@ class Context:
 
 
 @contextmanager
-def request_context(container: Container, identity: Identity) -> Iterator[Context]:
+def request_context(
+    container: Container, identity: Identity, positions: ViewPositions | None = None
+) -> Iterator[Context]:
     """A request's context, holding one of the process's execution slots (``api.slots``)."""
     with container.slots.held():
-        context = Context(container, identity)
+        context = Context(container, identity, positions)
         try:
             yield context
         finally:

@@ -29,6 +29,7 @@ from api.graphql.incidents import IncidentMutation, IncidentQuery
 from api.graphql.staff_cases import StaffCaseMutation, StaffCaseQuery
 from api.graphql.subscriptions import Subscription
 from api.graphql.suggestions import HideSuggestions
+from api.graphql.survey import NodeLimiter
 from api.settings import Settings
 
 log = logging.getLogger("casework.graphql")
@@ -68,6 +69,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: AddValidationRules(limit_rules),
         lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+        lambda: NodeLimiter(limit=settings.max_query_nodes, max_depth=settings.max_query_depth),
         lambda: MaskErrors(should_mask_error=_should_mask, error_message="Unexpected error."),
     ]
     if not settings.is_development:

@@ -1,5 +1,5 @@
 """Execution slots (api/slots.py): at most so many requests run at once in the process; one
-waiting for the views lends its slot."""
+waiting for the views holds none."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from api.settings import Environment, Settings
 from api.slots import ExecutionSlots
-from tests.api_client import Client
+from tests.api_client import Client, requests_waiting_for_views
 
 WAIT = 5.0  # seconds: far longer than any step below takes when it works
 
@@ -41,33 +41,6 @@ def test_a_request_waits_while_every_slot_is_held():
         t.join(WAIT)
 
 
-def test_a_slot_lent_for_a_wait_lets_another_request_run():
-    slots = ExecutionSlots(1)
-    lending, done_waiting = threading.Event(), threading.Event()
-    back = threading.Event()
-
-    def waits_for_the_views() -> None:
-        with slots.held(), slots.lent():
-            lending.set()
-            done_waiting.wait(WAIT)
-        back.set()
-
-    waiter = threading.Thread(target=waits_for_the_views)
-    waiter.start()
-    assert lending.wait(WAIT)
-    other, other_leave = threading.Event(), threading.Event()
-    other_thread = threading.Thread(target=_hold_until, args=(slots, other, other_leave))
-    other_thread.start()
-    assert other.wait(WAIT)  # runs while the first one waits
-
-    done_waiting.set()
-    assert not back.wait(0.2)  # the waiter takes a slot again before it goes on
-    other_leave.set()
-    assert back.wait(WAIT)
-    for t in (waiter, other_thread):
-        t.join(WAIT)
-
-
 def test_a_thread_holding_a_slot_may_enter_again_without_taking_a_second():
     slots = ExecutionSlots(1)
     with slots.held(), slots.held():  # would wait for ever if it took a second slot
@@ -90,31 +63,25 @@ def settings(test_data_dir: Path) -> Settings:
 
 
 def test_a_request_waiting_for_the_views_holds_up_no_other_request(
-    live, settings, demo, container, monkeypatch
+    frozen_views, settings, container
 ):
-    """One slot: a query waiting for a position the views have not reached (and will not)
-    still lets another request through, and then fails with POSITION_NOT_REACHED."""
-    waiting = threading.Event()
-    wait_for = container.wait_for
-
-    def noted_wait_for(*args, **kwargs):
-        waiting.set()
-        return wait_for(*args, **kwargs)
-
-    monkeypatch.setattr(container, "wait_for", noted_wait_for)
+    """One slot: a query waiting for a position the views have not reached (and, with no
+    projection workers, will not) still lets another request through, and then fails with
+    POSITION_NOT_REACHED."""
+    live = frozen_views
     dsl = Client(live.url, settings, "dsl@primary.demo")
     results = []
-    far_ahead = str(container.head() + 1_000_000)
+    position = str(container.head())
     waiter = threading.Thread(
         target=lambda: results.append(
             dsl.gql(
                 "query($p: Position) { pupils(minPosition: $p) { edges { node { id } } } }",
-                {"p": far_ahead},
+                {"p": position},
             )
         )
     )
     waiter.start()
-    assert waiting.wait(WAIT)
+    assert requests_waiting_for_views(live.url, 1, within=WAIT) == 1
 
     other = Client(live.url, settings, "dsl@primary.demo")
     other.http.timeout = WAIT / 2  # long before the waiter gives up

@@ -17,30 +17,31 @@ SUBSCRIBE = (
 )
 
 
-def open_feed(live, settings, user: str, school: str):
+def connect_with(live, token: str):
+    """A graphql-transport-ws connection, initialised with ``token``."""
     ws = connect(
         live.url.replace("http", "ws") + "/graphql",
         subprotocols=["graphql-transport-ws"],
         open_timeout=10,
     ).__enter__()
     ws.send(
-        json.dumps(
-            {
-                "type": "connection_init",
-                "payload": {"authorization": f"Bearer {issue_dev_token(settings, user)}"},
-            }
-        )
+        json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
     )
     assert json.loads(ws.recv(timeout=10))["type"] == "connection_ack"
+    return ws
+
+
+def subscribe(ws, query: str, variables: dict | None = None, id: str = "1") -> None:
     ws.send(
         json.dumps(
-            {
-                "id": "1",
-                "type": "subscribe",
-                "payload": {"query": SUBSCRIBE, "variables": {"s": school}},
-            }
+            {"id": id, "type": "subscribe", "payload": {"query": query, "variables": variables}}
         )
     )
+
+
+def open_feed(live, settings, user: str, school: str, token: str | None = None):
+    ws = connect_with(live, token or issue_dev_token(settings, user))
+    subscribe(ws, SUBSCRIBE, {"s": school})
     return ws
 
 
@@ -119,3 +120,59 @@ def test_a_revoked_dsl_stops_receiving(live, settings, demo, container):
         message = json.loads(ws.recv(timeout=15))
     errors = message["payload"] if message["type"] == "error" else message["payload"].get("errors")
     assert errors and errors[0]["extensions"]["code"] == "NOT_AUTHORISED"
+
+
+def test_a_feed_ends_when_its_token_expires_though_no_event_arrives(live, settings, demo):
+    token = issue_dev_token(settings, "dsl@primary.demo", hours=2 / 3600)  # two seconds
+    with open_feed(live, settings, "dsl@primary.demo", demo["primary"], token) as ws:
+        message = json.loads(ws.recv(timeout=15))
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=15)
+    assert message["type"] == "error"
+    assert message["payload"][0]["extensions"]["code"] == "TOKEN_EXPIRED"
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+
+
+def test_a_query_over_the_websocket_is_answered(live, settings, demo):
+    with connect_with(live, issue_dev_token(settings, "dsl@primary.demo")) as ws:
+        subscribe(ws, "{ me { userId } }", id="q")
+        answer, done = json.loads(ws.recv(timeout=15)), json.loads(ws.recv(timeout=15))
+    assert answer == {
+        "id": "q",
+        "type": "next",
+        "payload": {"data": {"me": {"userId": "dsl@primary.demo"}}},
+    }
+    assert done == {"id": "q", "type": "complete"}
+
+
+def test_a_mutation_over_the_websocket_is_recorded(live, settings, demo):
+    mutation = (
+        "mutation($i: RegisterPupilInput!) { registerPupil(input: $i) { __typename "
+        "... on RegisterPupilSuccess { pupilId position } } }"
+    )
+    pupil = {"schoolId": demo["primary"], "fullName": "Zara Ahmed", "dateOfBirth": "2016-02-03"}
+    with connect_with(live, issue_dev_token(settings, "datalead@primary.demo")) as ws:
+        subscribe(ws, mutation, {"i": pupil | {"yearGroup": 3}}, id="m")
+        answer = json.loads(ws.recv(timeout=15))
+    registered = answer["payload"]["data"]["registerPupil"]
+    assert registered["__typename"] == "RegisterPupilSuccess"
+    lead = Client(live.url, settings, "datalead@primary.demo")
+    read = lead.data(
+        "query($id: ID!, $p: Position) { pupil(id: $id, minPosition: $p) { id } }",
+        {"id": registered["pupilId"], "p": registered["position"]},
+    )
+    assert read == {"pupil": {"id": registered["pupilId"]}}
+
+
+def test_a_read_over_the_websocket_is_written_to_the_access_log(live, settings, demo):
+    with connect_with(live, issue_dev_token(settings, "dsl@primary.demo")) as ws:
+        subscribe(ws, "{ pupils(first: 1) { edges { node { id } } } }", id="q")
+        answer = json.loads(ws.recv(timeout=15))
+        assert json.loads(ws.recv(timeout=15))["type"] == "complete"
+    pupil = answer["payload"]["data"]["pupils"]["edges"][0]["node"]["id"]
+    dpo = Client(live.url, settings, "dpo@demo.trust")
+    entries = dpo.data(
+        "query($r: ID) { accessLog(recordId: $r) { edges { node { userId action } } } }",
+        {"r": pupil},
+    )["accessLog"]["edges"]
+    assert {"userId": "dsl@primary.demo", "action": "list"} in [e["node"] for e in entries]

@@ -1,0 +1,98 @@
+"""How one GraphQL query or mutation runs, whether it came over HTTP or over the WebSocket.
+
+1. If it passes ``minPosition`` anywhere, it first waits, on the event loop, until the views
+   include every position it asks for (``api.positions``), with one deadline for the whole
+   request; it holds no thread and no execution slot while it waits.
+2. Then it runs synchronously in a worker thread, holding an execution slot, with one context
+   (one connection, the access log written at the end), and each field that asked for a position
+   checks it against what the wait found, without waiting again.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import strawberry
+from anyio import to_thread
+
+from api.auth import Identity
+from api.graphql.context import request_context
+from api.graphql.survey import parsed, survey
+from api.positions import PositionWatch, ViewPositions, Wanted
+from api.wiring import Container
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The response: ``status`` 400 when the request could not run at all (syntax, validation,
+    limits), else 200."""
+
+    status: int
+    body: dict[str, Any]
+
+
+class Executor:
+    def __init__(self, container: Container, schema: strawberry.Schema) -> None:
+        self._container = container
+        self._schema = schema
+        self.watch = PositionWatch(container.positions_now, container.view_positions)
+
+    async def run(
+        self,
+        identity: Identity,
+        query: str,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+    ) -> Answer:
+        settings = self._container.settings
+        deadline = time.monotonic() + settings.read_your_writes_timeout_seconds
+        wanted = self._wanted(query, variables, operation_name)
+        positions = await self.watch.reach(wanted, deadline) if wanted else None
+        return await to_thread.run_sync(
+            self._execute, identity, query, variables, operation_name, positions
+        )
+
+    def _wanted(
+        self, query: str, variables: dict[str, Any] | None, operation_name: str | None
+    ) -> frozenset[Wanted]:
+        """The positions the request's ``minPosition`` arguments ask for (none for a request
+        that will be refused anyway)."""
+        if "minPosition" not in query:
+            return frozenset()
+        settings = self._container.settings
+        document = parsed(query, settings.max_query_tokens)
+        if document is None:
+            return frozenset()
+        found = survey(
+            self._schema._schema, document, variables, operation_name, settings.max_query_depth
+        )
+        if found is None or found.nodes > settings.max_query_nodes:
+            return frozenset()
+        return found.waits
+
+    def _execute(
+        self,
+        identity: Identity,
+        query: str,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        positions: ViewPositions | None,
+    ) -> Answer:
+        with request_context(self._container, identity, positions) as context:
+            result = self._schema.execute_sync(
+                query,
+                variable_values=variables,
+                context_value=context,
+                operation_name=operation_name,
+            )
+        body: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            body["errors"] = [e.formatted for e in result.errors]
+        not_run = (
+            result.data is None
+            and bool(result.errors)
+            and all(e.path is None for e in result.errors or [])
+        )
+        return Answer(400 if not_run else 200, body)
