@@ -18,6 +18,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
+from uuid import UUID
 
 from eventsourcing.persistence import Mapper, Notification, Tracking
 from eventsourcing.postgres import (
@@ -30,6 +31,7 @@ from eventsourcing.utils import get_topic
 from psycopg import Cursor
 
 from domain.shared.logins import LoginSealer
+from domain.shared.sealing import Erased, Sealed
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +69,21 @@ class View(PostgresTrackingRecorder):
         super().__init__(datastore, tracking_table_name=TRACKING_TABLE)
         # Events carry logins in plain; views store them sealed and blind-indexed.
         self.logins = logins
+
+    def seal_text(self, subject_id: UUID, value: Sealed | str | None) -> bytes | None:
+        """A sealed column's value: as the event sealed it or, from an event recorded before
+        the domain sealed this field, sealed now with the subject's key (None once erased)."""
+        if isinstance(value, str):
+            value = self.logins.keyring.seal_if_kept(subject_id, value)
+        return None if value is None else value.to_bytes()
+
+    def open_text(self, value: Sealed | str | None) -> str | None:
+        """The plaintext of a value an event carries (sealed, or plain from an older event), to
+        compute its blind index; None if absent or erased."""
+        if isinstance(value, Sealed):
+            opened = self.logins.keyring.open(value)
+            return None if isinstance(opened, Erased) else opened
+        return value
 
     @classmethod
     def topics(cls) -> frozenset[str]:
