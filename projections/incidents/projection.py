@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
@@ -37,6 +38,15 @@ class IncidentsView(View):
         "inc_links",
         "inc_categories",
     )
+
+    def keys_needed(self, event: Any) -> Iterable[UUID]:
+        """A report's platform is opened for its blind index; an older event's plain platform
+        or fingerprint is sealed with the incident's key."""
+        if isinstance(event, Incident.Reported) and event.platform is not None:
+            return (event.originator_id,)
+        if isinstance(event, Incident.EvidenceAttached) and isinstance(event.sha256, str):
+            return (event.originator_id,)
+        return ()
 
     def _chronicle(self, curs: Cursor[Any], e: Any, position: int) -> None:
         entry = entry_for(e)
