@@ -1,7 +1,10 @@
 """The access log: who read which restricted record, or was refused it, when. Append-only (the
 table refuses updates and deletes); the DPO reads it through ``accessLog``. Each entry names
 the people its record is about, and nobody is shown an entry about a record of which they are
-the subject."""
+the subject.
+
+The reader's login is stored sealed with its own data key (shown to the DPO; erased with that
+key) and as a blind index (to filter by reader)."""
 
 from __future__ import annotations
 
@@ -14,7 +17,9 @@ from uuid import UUID
 
 from psycopg import Connection
 
-from projections.common import Page, Visibility, fetch_page
+from domain.shared.logins import LoginSealer
+from domain.shared.sealing import Sealed
+from projections.common import Page, Visibility, fetch_page, sealed_or_none
 
 
 class AccessOutcome(StrEnum):
@@ -40,7 +45,7 @@ class Read:
 class AccessLogEntry:
     entry_id: int
     at: datetime
-    user_id: str
+    user_id: Sealed | None
     action: str
     record_type: str
     record_id: UUID
@@ -53,7 +58,7 @@ class AccessLogEntry:
         return cls(
             r["entry_id"],
             r["at"],
-            r["user_id"],
+            sealed_or_none(r["user_id"]),
             r["action"],
             r["record_type"],
             r["record_id"],
@@ -63,16 +68,19 @@ class AccessLogEntry:
         )
 
 
-def append(conn: Connection[Any], user_id: str, reads: Sequence[Read]) -> None:
+def append(conn: Connection[Any], logins: LoginSealer, user_id: str, reads: Sequence[Read]) -> None:
     if not reads:
         return
+    sealed, ix = logins.seal_login(user_id)
     with conn.cursor() as cur:
         cur.executemany(
-            "INSERT INTO access_log (user_id, action, record_type, record_id, trust_id, school_id, "
-            "outcome, subject_ids) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            "INSERT INTO access_log (user_id, user_id_ix, action, record_type, record_id, "
+            "trust_id, school_id, outcome, subject_ids) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
             [
                 (
-                    user_id,
+                    sealed,
+                    ix,
                     r.action,
                     r.record_type,
                     r.record_id,
@@ -89,7 +97,7 @@ def append(conn: Connection[Any], user_id: str, reads: Sequence[Read]) -> None:
 def entries(
     conn: Connection[Any],
     visible: Visibility,
-    user_id: str | None,
+    user_ix: bytes | None,
     record_id: UUID | None,
     first: int,
     after: int | None,
@@ -101,9 +109,9 @@ def entries(
     if visible.exclude_ids:
         where.append("NOT subject_ids && %s::uuid[]")
         params.append(list(visible.exclude_ids))
-    if user_id is not None:
-        where.append("user_id = %s")
-        params.append(user_id)
+    if user_ix is not None:
+        where.append("user_id_ix = %s")
+        params.append(user_ix)
     if record_id is not None:
         where.append("record_id = %s")
         params.append(record_id)

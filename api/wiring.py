@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import jwt
@@ -25,6 +26,8 @@ from api.settings import InsecureConfiguration, Settings
 from api.slots import ExecutionSlots
 from domain.access.policy import Principal
 from domain.application import CaseworkApplication
+from domain.shared.blind_index import BLIND_INDEX_SUBJECT, BlindIndex
+from domain.shared.logins import LoginSealer
 from domain.shared.sealing import Keyring
 from projections.access.projection import AccessView
 from projections.common import positions
@@ -49,6 +52,8 @@ class Container:
     database: Database
     app: CaseworkApplication
     keyring: Keyring
+    blind_index: BlindIndex
+    logins: LoginSealer
     pool: ConnectionPool[Connection[DictRow]]
     view_datastore: PostgresDatastore
     verifier: TokenVerifier
@@ -139,6 +144,35 @@ def trusted_issuer(settings: Settings) -> TokenVerifier:
         ) from None
 
 
+def load_blind_index(keyring: Keyring) -> BlindIndex:
+    """The blind-index key, from the key store (wrapped by the master key): created by the first
+    process that starts, read by every other."""
+    key = keyring.key_or_create(BLIND_INDEX_SUBJECT)
+    if key is None:
+        raise RuntimeError("the blind-index key has been destroyed; restore it from a backup")
+    return BlindIndex(key)
+
+
+def _sealers(keyring: Keyring) -> Callable[[], LoginSealer]:
+    """What a keyed migration step seals with: made only if it has something to seal."""
+    return lambda: LoginSealer(keyring, load_blind_index(keyring))
+
+
+def migrate_with_keys(settings: Settings) -> list[str]:
+    """``casework migrate``: apply pending migrations, with the keys their keyed steps need."""
+    database = resolve_database(settings)
+    keys = load_keys(settings)
+    with ConnectionPool(
+        database.conninfo,
+        connection_class=Connection[DictRow],
+        min_size=1,
+        max_size=2,
+        kwargs={"row_factory": dict_row, "autocommit": True},
+    ) as pool:
+        keyring = Keyring(keys.master_key, PostgresKeyStore(pool))
+        return migrate(database.conninfo, logins=_sealers(keyring))
+
+
 def build(
     settings: Settings, *, apply_migrations: bool = True, database: Database | None = None
 ) -> Container:
@@ -146,8 +180,6 @@ def build(
     keys = load_keys(settings)
     verifier = trusted_issuer(settings)
     database = database or resolve_database(settings)
-    if apply_migrations:
-        migrate(database.conninfo)
     pool: ConnectionPool[Connection[DictRow]] = ConnectionPool(
         database.conninfo,
         connection_class=Connection[DictRow],
@@ -159,6 +191,10 @@ def build(
         open=True,
     )
     keyring = Keyring(keys.master_key, PostgresKeyStore(pool))
+    if apply_migrations:
+        migrate(database.conninfo, logins=_sealers(keyring))
+    blind_index = load_blind_index(keyring)
+    logins = LoginSealer(keyring, blind_index)
     app = CaseworkApplication(keyring, env=eventsourcing_env(settings, database, keys.event_key))
     principals = PrincipalCache(app.principal_for)
     app.on_access_changed(principals.forget)
@@ -178,6 +214,8 @@ def build(
         database=database,
         app=app,
         keyring=keyring,
+        blind_index=blind_index,
+        logins=logins,
         pool=pool,
         view_datastore=view_datastore,
         verifier=verifier,
@@ -185,5 +223,5 @@ def build(
         slots=ExecutionSlots(settings.concurrent_requests),
         posting_cache=PostingCheckCache(),
     )
-    container.views = {cls.name: cls(view_datastore) for cls in VIEW_CLASSES}
+    container.views = {cls.name: cls(view_datastore, logins) for cls in VIEW_CLASSES}
     return container

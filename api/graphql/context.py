@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
@@ -49,6 +50,11 @@ class Context:
         if self._positions is None:
             self._positions = self.container.positions_now()
         return self._positions
+
+    @cached_property
+    def login_ix(self) -> bytes:
+        """The blind index of the caller's login, to match views' ``<name>_ix`` columns."""
+        return self.container.blind_index.login(self.identity.user_id)
 
     @property
     def conn(self) -> Connection[Any]:
@@ -144,7 +150,7 @@ class Context:
         here is committed whatever became of the command."""
         try:
             if self.reads:
-                append(self.conn, self.identity.user_id, self.reads)
+                append(self.conn, self.container.logins, self.identity.user_id, self.reads)
         finally:
             self._stack.close()
             self._conn = None
