@@ -163,5 +163,10 @@ def build(
         slots=ExecutionSlots(settings.concurrent_requests),
         posting_cache=PostingCheckCache(),
     )
-    container.views = {cls.name: cls(view_datastore) for cls in VIEW_CLASSES}
+    container.views = {
+        cls.name: StaffCasesView(view_datastore, keyring)
+        if cls is StaffCasesView
+        else cls(view_datastore)
+        for cls in VIEW_CLASSES
+    }
     return container

@@ -57,8 +57,10 @@ from domain.access.policy import (
 from domain.consent.model import academic_year_start
 from domain.shared.calendar import end_of_london_day, london_today
 from domain.shared.errors import NotFound, ValidationFailed
+from domain.shared.sealing import Erased
 from domain.staff_cases.model import CITABLE_OUTCOMES, REMOVED_OUTCOMES, HarmTests
 from projections.staff_cases import queries
+from projections.staff_cases.chronology import summary_text
 from projections.staff_cases.queries import (
     AllegationFilter,
     AllegationRow,
@@ -66,6 +68,8 @@ from projections.staff_cases.queries import (
     CaseReader,
     ConcernFilter,
     ConcernRow,
+    Member,
+    MemberPart,
     SocialRow,
 )
 
@@ -106,16 +110,16 @@ class CaseEntry:
 
 
 def case_entries(ctx: Context, rows: list[CaseEntryRow]) -> list[CaseEntry]:
-    opened = ctx.open_all([v for r in rows for v in (r.what, r.decision, r.rationale)])
+    opened = ctx.open_all([v for r in rows for v in (r.detail, r.what, r.decision, r.rationale)])
     return [
         CaseEntry(
             at=r.at,
             actor=r.actor,
             kind=r.kind,
-            summary=r.summary,
-            what=SealedText.of(opened[3 * i]),
-            decision=SealedText.of(opened[3 * i + 1]),
-            rationale=SealedText.of(opened[3 * i + 2]),
+            summary=summary_text(r.summary, opened[4 * i]),
+            what=SealedText.of(opened[4 * i + 1]),
+            decision=SealedText.of(opened[4 * i + 2]),
+            rationale=SealedText.of(opened[4 * i + 3]),
         )
         for i, r in enumerate(rows)
     ]
@@ -141,7 +145,16 @@ class HarmTestAnswers:
 @strawberry.type
 class CaseMember:
     user_id: str
-    responsibility: str
+    responsibility: str | None = strawberry.field(
+        description="case manager, received the allegation, or what they were added for; null "
+        "once erased."
+    )
+
+
+_PART_WORDS = {
+    MemberPart.CASE_MANAGER: "case manager",
+    MemberPart.RECEIVER: "received the allegation",
+}
 
 
 @strawberry.type(description="What the case says a future reference will say about it.")
@@ -212,6 +225,17 @@ class Allegation:
         return SealedText.of(info.context.names_of([sid])[sid])
 
 
+def _case_member(member: Member, responsibility: str | Erased | None) -> CaseMember:
+    if member.part in _PART_WORDS:
+        return CaseMember(user_id=member.user_id, responsibility=_PART_WORDS[member.part])
+    return CaseMember(user_id=member.user_id, responsibility=_opened_text(responsibility))
+
+
+def _opened_text(opened: str | Erased | None) -> str | None:
+    """A sealed value shown as a plain string: null once erased."""
+    return None if isinstance(opened, Erased) else opened
+
+
 def _on_personnel_record(row: AllegationRow) -> bool:
     if row.outcome is None:
         return False
@@ -222,6 +246,8 @@ def allegations_of(ctx: Context, rows: list[AllegationRow], action: str) -> list
     opened = ctx.open_all(
         [v for r in rows for v in (r.description, r.outcome_summary, r.reference_declaration)]
     )
+    responsibilities = iter(ctx.open_all([m.responsibility for r in rows for m in r.members]))
+    teams = [[_case_member(m, next(responsibilities)) for m in r.members] for r in rows]
     now = datetime.datetime.now(datetime.UTC)
     result = []
     for i, row in enumerate(rows):
@@ -250,10 +276,7 @@ def allegations_of(ctx: Context, rows: list[AllegationRow], action: str) -> list
                 outside_work=row.outside_work,
                 case_manager=row.case_manager,
                 case_manager_basis=CaseManagerBasis(row.case_manager_basis),
-                case_team=[
-                    CaseMember(user_id=m.user_id, responsibility=m.responsibility)
-                    for m in row.members
-                ],
+                case_team=teams[i],
                 lado_due_on=row.lado_due_on,
                 lado_due_at=due_at,
                 lado_consulted_at=consulted,
@@ -401,7 +424,9 @@ class SocialMediaEntry:
     )
     at: datetime.datetime
     recorded_by: str
-    platform: str | None
+    platform: str | None = strawberry.field(
+        description="The platform or platforms, as recorded; null once erased."
+    )
     detail: SealedText | None
     advice: SealedText | None = strawberry.field(
         description="Advice given (a declaration), or the response (a contact attempt)."
@@ -414,17 +439,17 @@ class SocialMediaEntry:
 
 
 def social_entries(ctx: Context, rows: list[SocialRow]) -> list[SocialMediaEntry]:
-    opened = ctx.open_all([v for r in rows for v in (r.detail, r.advice, r.decision)])
+    opened = ctx.open_all([v for r in rows for v in (r.platform, r.detail, r.advice, r.decision)])
     return [
         SocialMediaEntry(
             record_id=to_id(r.record_id),
             kind=r.kind,
             at=r.at,
             recorded_by=r.actor,
-            platform=r.platform,
-            detail=SealedText.of(opened[3 * i]),
-            advice=SealedText.of(opened[3 * i + 1]),
-            decision=SealedText.of(opened[3 * i + 2]),
+            platform=_opened_text(opened[4 * i]),
+            detail=SealedText.of(opened[4 * i + 1]),
+            advice=SealedText.of(opened[4 * i + 2]),
+            decision=SealedText.of(opened[4 * i + 3]),
             outcome=PresenceCheckOutcome(r.outcome) if r.outcome else None,
             contact_from=ContactFrom(r.contact_from) if r.contact_from else None,
             from_person_id=optional_id(r.from_person_id),

@@ -4,21 +4,25 @@ staff social-media records, and what retention needs to know about each member o
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
+from eventsourcing.postgres import PostgresDatastore
 from psycopg import Cursor
 
 from domain.directory.aggregates import StaffMember
-from domain.shared.sealing import Sealed
+from domain.shared.sealing import Keyring, Sealed, SubjectErased
 from domain.staff_cases.aggregates import (
     Allegation,
     ContactAttempt,
     LowLevelConcern,
     PresenceCheck,
     SocialMediaDeclaration,
+    Text,
 )
 from domain.staff_cases.model import AllegationStatus, ConcernStatus
 from projections.runner import View, handles
 from projections.staff_cases.chronology import entry_for
+from projections.staff_cases.queries import MemberPart
 
 
 def _b(value: Sealed | None) -> bytes | None:
@@ -37,12 +41,27 @@ class StaffCasesView(View):
         "sc_staff",
     )
 
+    def __init__(self, datastore: PostgresDatastore, keyring: Keyring) -> None:
+        super().__init__(datastore)
+        self._keyring = keyring
+
+    def _text(self, subject_id: UUID, value: Text | None) -> bytes | None:
+        """Free text as the view stores it: sealed with ``subject_id``'s key. Events recorded
+        before the command sealed it carry it in plain; it is sealed here (and dropped if that
+        key was destroyed: the record is erased)."""
+        if value is None or isinstance(value, Sealed):
+            return _b(value)
+        try:
+            return self._keyring.session().seal(subject_id, value).to_bytes()
+        except SubjectErased:
+            return None
+
     def _chronicle(self, curs: Cursor[Any], e: Any, position: int) -> None:
         entry = entry_for(e)
         assert entry is not None
         curs.execute(
-            "INSERT INTO sc_entries (entry_seq, case_id, at, actor, kind, summary, what, "
-            "decision, rationale) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            "INSERT INTO sc_entries (entry_seq, case_id, at, actor, kind, summary, detail, what, "
+            "decision, rationale) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
                 position,
                 e.originator_id,
@@ -50,6 +69,7 @@ class StaffCasesView(View):
                 e.actor,
                 entry.kind,
                 entry.summary,
+                self._text(e.originator_id, entry.detail),
                 _b(entry.what),
                 _b(entry.decision),
                 _b(entry.rationale),
@@ -65,11 +85,19 @@ class StaffCasesView(View):
         )
         self._chronicle(curs, e, position)
 
-    def _member(self, curs: Cursor[Any], allegation_id: Any, user: str, part: str) -> None:
+    def _member(
+        self,
+        curs: Cursor[Any],
+        allegation_id: Any,
+        user: str,
+        part: str,
+        responsibility: bytes | None = None,
+    ) -> None:
         curs.execute(
-            "INSERT INTO sc_members (allegation_id, user_id, responsibility) VALUES (%s, %s, %s) "
-            "ON CONFLICT (allegation_id, user_id) DO UPDATE SET responsibility = EXCLUDED.responsibility",
-            (allegation_id, user, part),
+            "INSERT INTO sc_members (allegation_id, user_id, part, responsibility) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (allegation_id, user_id) DO UPDATE "
+            "SET part = EXCLUDED.part, responsibility = EXCLUDED.responsibility",
+            (allegation_id, user, part, responsibility),
         )
 
     @handles(Allegation.Received)
@@ -106,9 +134,9 @@ class StaffCasesView(View):
                 position,
             ),
         )
-        self._member(curs, e.originator_id, e.case_manager, "case manager")
+        self._member(curs, e.originator_id, e.case_manager, MemberPart.CASE_MANAGER)
         for user in e.case_team:
-            self._member(curs, e.originator_id, user, "received the allegation")
+            self._member(curs, e.originator_id, user, MemberPart.RECEIVER)
         for concern_id in e.from_concerns:
             curs.execute(
                 "INSERT INTO sc_case_links (allegation_id, concern_id) VALUES (%s, %s) "
@@ -120,17 +148,18 @@ class StaffCasesView(View):
     @handles(Allegation.CaseManagerAssigned)
     def manager(self, curs: Cursor[Any], e: Allegation.CaseManagerAssigned, position: int) -> None:
         curs.execute(
-            "DELETE FROM sc_members WHERE allegation_id = %s AND responsibility = 'case manager'",
-            (e.originator_id,),
+            "DELETE FROM sc_members WHERE allegation_id = %s AND part = %s",
+            (e.originator_id, MemberPart.CASE_MANAGER),
         )
-        self._member(curs, e.originator_id, e.user_id, "case manager")
+        self._member(curs, e.originator_id, e.user_id, MemberPart.CASE_MANAGER)
         self._allegation(
             curs, e, position, ", case_manager = %s, case_manager_basis = 'override'", (e.user_id,)
         )
 
     @handles(Allegation.CaseTeamMemberAdded)
     def team(self, curs: Cursor[Any], e: Allegation.CaseTeamMemberAdded, position: int) -> None:
-        self._member(curs, e.originator_id, e.user_id, e.responsibility)
+        responsibility = self._text(e.originator_id, e.responsibility)
+        self._member(curs, e.originator_id, e.user_id, MemberPart.TEAM, responsibility)
         self._allegation(curs, e, position)
 
     @handles(Allegation.LadoConsulted)
@@ -291,7 +320,7 @@ class StaffCasesView(View):
     ) -> None:
         self._social(
             curs, e, position, e.staff_id, kind="declaration", at=e.declared_at,
-            platform=e.platform, detail=e.relationship,
+            platform=self._text(e.staff_id, e.platform), detail=e.relationship,
         )  # fmt: skip
 
     @handles(SocialMediaDeclaration.Updated)
@@ -316,7 +345,7 @@ class StaffCasesView(View):
     def contact(self, curs: Cursor[Any], e: ContactAttempt.Reported, position: int) -> None:
         self._social(
             curs, e, position, e.staff_id, kind="contact_attempt", at=e.occurred_at,
-            platform=e.platform, detail=e.description, advice=e.response,
+            platform=self._text(e.staff_id, e.platform), detail=e.description, advice=e.response,
             contact_from=e.contact_from, from_person_id=e.from_person_id,
         )  # fmt: skip
 
@@ -324,7 +353,7 @@ class StaffCasesView(View):
     def presence(self, curs: Cursor[Any], e: PresenceCheck.Recorded, position: int) -> None:
         self._social(
             curs, e, position, e.staff_id, kind="presence_check", at=e.checked_at,
-            platform=e.platforms, detail=e.notes, outcome=e.outcome,
+            platform=self._text(e.staff_id, e.platforms), detail=e.notes, outcome=e.outcome,
         )  # fmt: skip
 
     # --- retention facts about staff ----------------------------------------------------

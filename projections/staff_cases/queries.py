@@ -6,9 +6,11 @@ they hold a role reaching its school, and to the oversight roles; never to its s
 
 from __future__ import annotations
 
+from base64 import b64decode
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
@@ -57,10 +59,19 @@ _IS_MEMBER = (
 _IS_RECIPIENT = "c.recipient = %s"
 
 
+class MemberPart(StrEnum):
+    """Why someone is one of a case's named people."""
+
+    CASE_MANAGER = "case_manager"
+    RECEIVER = "receiver"  # received the allegation
+    TEAM = "team"  # added to the case team, with a responsibility in the manager's words
+
+
 @dataclass(frozen=True)
 class Member:
     user_id: str
-    responsibility: str
+    part: MemberPart
+    responsibility: Sealed | None  # a team member's
 
 
 @dataclass(frozen=True)
@@ -112,8 +123,9 @@ _RETAIN_UNTIL = (
 )
 _ALLEGATIONS = (
     f"SELECT a.*, {_RETAIN_UNTIL} AS retain_until, "
-    "(SELECT coalesce(json_agg(json_build_object('user_id', m.user_id, 'responsibility', "
-    "m.responsibility) ORDER BY m.user_id), '[]') FROM sc_members m "
+    "(SELECT coalesce(json_agg(json_build_object('user_id', m.user_id, 'part', m.part, "
+    "'responsibility', encode(m.responsibility, 'base64')) ORDER BY m.user_id), '[]') "
+    "FROM sc_members m "
     "WHERE m.allegation_id = a.allegation_id) AS members, "
     "(SELECT coalesce(array_agg(l.concern_id), '{}') FROM sc_case_links l "
     "WHERE l.allegation_id = a.allegation_id) AS concern_ids FROM sc_allegations a"
@@ -125,7 +137,16 @@ def _allegation(r: Any) -> AllegationRow:
     values["description"] = Sealed.from_bytes(bytes(r["description"]))
     values["outcome_summary"] = _sealed(r["outcome_summary"])
     values["reference_declaration"] = _sealed(r["reference_declaration"])
-    values["members"] = tuple(Member(m["user_id"], m["responsibility"]) for m in r["members"])
+    values["members"] = tuple(
+        Member(
+            m["user_id"],
+            MemberPart(m["part"]),
+            None
+            if m["responsibility"] is None
+            else Sealed.from_bytes(b64decode(m["responsibility"])),
+        )
+        for m in r["members"]
+    )
     values["concern_ids"] = tuple(r["concern_ids"])
     values.pop("seq")
     return AllegationRow(**values)
@@ -175,7 +196,8 @@ class CaseEntryRow:
     at: datetime
     actor: str
     kind: str
-    summary: str
+    summary: str  # with {detail} where it quotes ``detail``
+    detail: Sealed | None
     what: Sealed | None
     decision: Sealed | None
     rationale: Sealed | None
@@ -193,6 +215,7 @@ def entries(conn: Connection[Any], case_id: UUID) -> list[CaseEntryRow]:
             r["actor"],
             r["kind"],
             r["summary"],
+            _sealed(r["detail"]),
             _sealed(r["what"]),
             _sealed(r["decision"]),
             _sealed(r["rationale"]),
@@ -308,7 +331,7 @@ class SocialRow:
     kind: str
     at: datetime
     actor: str
-    platform: str | None
+    platform: Sealed | None
     detail: Sealed | None
     advice: Sealed | None
     decision: Sealed | None
@@ -325,7 +348,7 @@ def social_media(conn: Connection[Any], staff_id: UUID) -> list[SocialRow]:
     result = []
     for r in rows:
         values = dict(r)
-        for name in ("detail", "advice", "decision"):
+        for name in ("platform", "detail", "advice", "decision"):
             values[name] = _sealed(r[name])
         result.append(SocialRow(**values))
     return result
