@@ -75,6 +75,21 @@ class PostgresKeyStore:
                 (subject_id,),
             )
 
+    def create(self, subject_id: UUID, wrapped: bytes) -> bytes | None:
+        """On its own connection, so the key is committed before anything sealed with it: a
+        view's batch that rolls back leaves no sealed value without its key. A concurrent
+        creator of the same key waits for the first to commit, then reads its key."""
+        with self._pool.connection() as conn:
+            conn.execute(
+                "INSERT INTO data_keys (subject_id, wrapped_key) VALUES (%s, %s) "
+                "ON CONFLICT (subject_id) DO NOTHING",
+                (subject_id, wrapped),
+            )
+            row = conn.execute(
+                "SELECT wrapped_key FROM data_keys WHERE subject_id = %s", (subject_id,)
+            ).fetchone()
+        return None if row is None or row["wrapped_key"] is None else bytes(row["wrapped_key"])
+
     def saved(self, new_keys: Mapping[UUID, bytes]) -> None:
         """Nothing to do: :class:`CaseworkRecorder` wrote them with the events."""
 

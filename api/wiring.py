@@ -23,6 +23,8 @@ from api.settings import Settings
 from api.slots import ExecutionSlots
 from domain.access.policy import Principal
 from domain.application import CaseworkApplication
+from domain.shared.blind_index import BLIND_INDEX_SUBJECT, BlindIndex
+from domain.shared.logins import LoginSealer
 from domain.shared.sealing import Keyring
 from projections.access.projection import AccessView
 from projections.common import positions
@@ -51,6 +53,8 @@ class Container:
     database: Database
     app: CaseworkApplication
     keyring: Keyring
+    blind_index: BlindIndex
+    logins: LoginSealer
     pool: ConnectionPool[Connection[DictRow]]
     view_datastore: PostgresDatastore
     verifier: TokenVerifier
@@ -119,6 +123,15 @@ def eventsourcing_env(settings: Settings, database: Database, event_key: str) ->
     }
 
 
+def load_blind_index(keyring: Keyring) -> BlindIndex:
+    """The blind-index key, from the key store (wrapped by the master key): created by the first
+    process that starts, read by every other."""
+    key = keyring.key_or_create(BLIND_INDEX_SUBJECT)
+    if key is None:
+        raise RuntimeError("the blind-index key has been destroyed; restore it from a backup")
+    return BlindIndex(key)
+
+
 def build(
     settings: Settings, *, apply_migrations: bool = True, database: Database | None = None
 ) -> Container:
@@ -137,6 +150,8 @@ def build(
         open=True,
     )
     keyring = Keyring(keys.master_key, PostgresKeyStore(pool))
+    blind_index = load_blind_index(keyring)
+    logins = LoginSealer(keyring, blind_index)
     app = CaseworkApplication(keyring, env=eventsourcing_env(settings, database, keys.event_key))
     principals = PrincipalCache(app.principal_for)
     app.on_access_changed(principals.forget)
@@ -156,6 +171,8 @@ def build(
         database=database,
         app=app,
         keyring=keyring,
+        blind_index=blind_index,
+        logins=logins,
         pool=pool,
         view_datastore=view_datastore,
         verifier=TokenVerifier(settings),
@@ -163,10 +180,5 @@ def build(
         slots=ExecutionSlots(settings.concurrent_requests),
         posting_cache=PostingCheckCache(),
     )
-    container.views = {
-        cls.name: StaffCasesView(view_datastore, keyring)
-        if cls is StaffCasesView
-        else cls(view_datastore)
-        for cls in VIEW_CLASSES
-    }
+    container.views = {cls.name: cls(view_datastore, logins) for cls in VIEW_CLASSES}
     return container

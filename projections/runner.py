@@ -29,6 +29,8 @@ from eventsourcing.postgres import (
 from eventsourcing.utils import get_topic
 from psycopg import Cursor
 
+from domain.shared.logins import LoginSealer
+
 log = logging.getLogger(__name__)
 
 TRACKING_TABLE = "projection_tracking"
@@ -61,8 +63,10 @@ class View(PostgresTrackingRecorder):
             for event_class in getattr(member, "_handles", ())
         }
 
-    def __init__(self, datastore: PostgresDatastore) -> None:
+    def __init__(self, datastore: PostgresDatastore, logins: LoginSealer) -> None:
         super().__init__(datastore, tracking_table_name=TRACKING_TABLE)
+        # Events carry logins in plain; views store them sealed and blind-indexed.
+        self.logins = logins
 
     @classmethod
     def topics(cls) -> frozenset[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
@@ -37,6 +38,11 @@ class Context:
         if self._principal is None:
             self._principal = self.container.principal(self.identity.user_id)
         return self._principal
+
+    @cached_property
+    def login_ix(self) -> bytes:
+        """The blind index of the caller's login, to match views' ``<name>_ix`` columns."""
+        return self.container.blind_index.login(self.identity.user_id)
 
     @property
     def conn(self) -> Connection[Any]:

@@ -24,6 +24,7 @@ from uuid import UUID
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from domain.shared.blind_index import BLIND_INDEX_SUBJECT
 from domain.shared.errors import ValidationFailed
 
 _NONCE = 12
@@ -75,6 +76,11 @@ class WrappedKeyStore(Protocol):
 
     def destroy(self, subject_id: UUID) -> None: ...
 
+    def create(self, subject_id: UUID, wrapped: bytes) -> bytes | None:
+        """Store ``wrapped`` for ``subject_id`` unless a key (or its destruction) is already
+        recorded, committed at once; return what is stored now (None: destroyed)."""
+        ...
+
     def saved(self, new_keys: Mapping[UUID, bytes]) -> None:
         """Called after events carrying ``new_keys`` were recorded."""
         ...
@@ -91,6 +97,9 @@ class InMemoryKeyStore:
 
     def destroy(self, subject_id: UUID) -> None:
         self._keys[subject_id] = None
+
+    def create(self, subject_id: UUID, wrapped: bytes) -> bytes | None:
+        return self._keys.setdefault(subject_id, wrapped)
 
     def saved(self, new_keys: Mapping[UUID, bytes]) -> None:
         for subject_id, wrapped in new_keys.items():
@@ -128,8 +137,12 @@ class SealingSession:
         key = self._fresh.get(subject_id) or self.keyring.key_for(subject_id)
         if key is None:
             raise SubjectErased(subject_id)
-        nonce = os.urandom(_NONCE)
-        return Sealed(subject_id, nonce + AESGCM(key).encrypt(nonce, data, None))
+        return _seal_with(subject_id, key, data)
+
+
+def _seal_with(subject_id: UUID, key: bytes, data: bytes) -> Sealed:
+    nonce = os.urandom(_NONCE)
+    return Sealed(subject_id, nonce + AESGCM(key).encrypt(nonce, data, None))
 
 
 class Keyring:
@@ -161,6 +174,33 @@ class Keyring:
     def key_for(self, subject_id: UUID) -> bytes | None:
         return self._keys_for([subject_id]).get(subject_id)
 
+    def key_or_create(self, subject_id: UUID) -> bytes | None:
+        """The data key of ``subject_id``, created and committed now if it has none; None if it
+        was destroyed. For subjects no command creates (a login, the blind-index key): safe
+        when several processes ask at once, and inside another transaction, since the key is
+        committed before anything sealed with it can be."""
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(subject_id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        fetched = self._store.fetch([subject_id])
+        if subject_id in fetched:
+            wrapped = fetched[subject_id]
+        else:
+            fresh = AESGCM.generate_key(bit_length=256)
+            wrapped = self._store.create(subject_id, self.wrap(subject_id, fresh))
+        key = None if wrapped is None else self._unwrap(subject_id, wrapped)
+        with self._lock:
+            self._cache[subject_id] = (now + self._cache_seconds, key)
+        return key
+
+    def seal_creating(self, subject_id: UUID, plaintext: str) -> Sealed | None:
+        """Seal for a subject whose key is created on first use (:meth:`key_or_create`);
+        None if that key was destroyed: there is nothing left to seal for."""
+        key = self.key_or_create(subject_id)
+        return None if key is None else _seal_with(subject_id, key, plaintext.encode())
+
     def _keys_for(self, subject_ids: Iterable[UUID]) -> dict[UUID, bytes | None]:
         now = time.monotonic()
         found: dict[UUID, bytes | None] = {}
@@ -189,7 +229,12 @@ class Keyring:
         self._store.saved(new_keys)
 
     def destroy(self, subject_id: UUID) -> None:
-        """Crypto-shred: every field sealed for ``subject_id`` reads as ERASED from now on."""
+        """Crypto-shred: every field sealed for ``subject_id`` reads as ERASED from now on.
+
+        The blind-index key is not a subject's: destroying it would erase nobody and break
+        every equality match, so it is refused."""
+        if subject_id == BLIND_INDEX_SUBJECT:
+            raise ValueError(f"the key of {subject_id} is not a subject's and is never destroyed")
         self._store.destroy(subject_id)
         with self._lock:
             self._cache[subject_id] = (time.monotonic() + self._cache_seconds, None)

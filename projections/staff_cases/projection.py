@@ -6,11 +6,10 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.postgres import PostgresDatastore
 from psycopg import Cursor
 
 from domain.directory.aggregates import StaffMember
-from domain.shared.sealing import Keyring, Sealed, SubjectErased
+from domain.shared.sealing import Sealed
 from domain.staff_cases.aggregates import (
     Allegation,
     ContactAttempt,
@@ -41,20 +40,14 @@ class StaffCasesView(View):
         "sc_staff",
     )
 
-    def __init__(self, datastore: PostgresDatastore, keyring: Keyring) -> None:
-        super().__init__(datastore)
-        self._keyring = keyring
-
     def _text(self, subject_id: UUID, value: Text | None) -> bytes | None:
         """Free text as the view stores it: sealed with ``subject_id``'s key. Events recorded
         before the command sealed it carry it in plain; it is sealed here (and dropped if that
         key was destroyed: the record is erased)."""
         if value is None or isinstance(value, Sealed):
             return _b(value)
-        try:
-            return self._keyring.session().seal(subject_id, value).to_bytes()
-        except SubjectErased:
-            return None
+        sealed = self.logins.keyring.seal_creating(subject_id, value)
+        return None if sealed is None else sealed.to_bytes()
 
     def _chronicle(self, curs: Cursor[Any], e: Any, position: int) -> None:
         entry = entry_for(e)

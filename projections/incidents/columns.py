@@ -1,0 +1,79 @@
+"""The data map of the incidents view and the evidence store (see
+``projections.classification``)."""
+
+from __future__ import annotations
+
+from projections.classification import AT, COUNT, ENUM, FLAG, ID, SEQ, Table, plain, sealed
+
+INCIDENT = "the incident's"
+_LOGIN = plain("a login, in plaintext until migration 0013")
+
+TABLES: dict[str, Table] = {
+    "evidence_blobs": {
+        "file_id": ID,
+        "incident_id": ID,
+        "sealed": sealed(INCIDENT, "an evidence file's content"),
+        "stored_at": AT,
+    },
+    "inc_incidents": {
+        "incident_id": ID,
+        "trust_id": ID,
+        "school_id": ID,
+        "status": ENUM,
+        "category": plain("a category code: built in, or a trust's own (lower-case letters)"),
+        "risk": ENUM,
+        "meets_cp_threshold": FLAG,
+        "source": ENUM,
+        "platform": plain("free text, in plaintext until migration 0013"),
+        "on_site": FLAG,
+        "device": ENUM,
+        "occurred_at": AT,
+        "reported_at": AT,
+        "reported_by": _LOGIN,
+        "description": sealed(INCIDENT, "free text"),
+        "staff_conduct": FLAG,
+        "triaged_at": AT,
+        "closed_at": AT,
+        "version": COUNT,
+        "seq": SEQ,
+    },
+    "inc_people": {"incident_id": ID, "person_id": ID, "part": ENUM},
+    "inc_chronology": {
+        "entry_seq": SEQ,
+        "incident_id": ID,
+        "school_id": ID,
+        "at": AT,
+        "actor": _LOGIN,
+        "kind": ENUM,
+        "summary": plain("a summary, with the platform in plaintext until migration 0013"),
+        "what": sealed(INCIDENT, "free text"),
+        "decision": sealed(INCIDENT, "free text"),
+        "rationale": sealed(INCIDENT, "free text"),
+    },
+    "inc_actions": {
+        "action_id": ID,
+        "incident_id": ID,
+        "school_id": ID,
+        "kind": ENUM,
+        "planned": FLAG,
+        "due_on": AT,
+        "completed": FLAG,
+    },
+    "inc_evidence": {
+        "file_id": ID,
+        "incident_id": ID,
+        "filename": sealed(INCIDENT, "a file name"),
+        "content_type": plain("one of the accepted media types (a fixed list)"),
+        "size": COUNT,
+        "sha256": plain("the file's SHA-256, in plaintext until migration 0013"),
+        "note": sealed(INCIDENT, "free text"),
+        "attached_at": AT,
+        "attached_by": _LOGIN,
+    },
+    "inc_links": {"incident_id": ID, "other_id": ID},
+    "inc_categories": {
+        "trust_id": ID,
+        "code": plain("a category code (lower-case letters, digits, _)"),
+        "label": plain("a trust's name for one of its categories: the trust's, not a person's"),
+    },
+}

@@ -1,0 +1,45 @@
+"""The data map of the tables every feature stands on: the event store, the key store, the
+migrations applied and the views' bookkeeping (see ``projections.classification``)."""
+
+from __future__ import annotations
+
+from projections.classification import AT, ID, SEQ, Table, plain, sealed
+
+TABLES: dict[str, Table] = {
+    "casework_events": {
+        "originator_id": ID,
+        "originator_version": SEQ,
+        "topic": plain("the event's class, e.g. domain.incidents.aggregates:Incident.Reported"),
+        "state": sealed(
+            "the event-state key (AES-GCM, the library's cipher), personal fields within it "
+            "sealed again with their subjects' keys",
+            "the whole event, encrypted",
+        ),
+        "notification_id": SEQ,
+    },
+    "data_keys": {
+        "subject_id": ID,
+        "wrapped_key": sealed("the master key (envelope encryption)", "a subject's data key"),
+        "created_at": AT,
+        "destroyed_at": AT,
+    },
+    "schema_migrations": {
+        "version": plain("a migration's file name"),
+        "checksum": plain("the SHA-256 of a migration's file"),
+        "applied_at": AT,
+    },
+    "projection_tracking": {
+        "application_name": plain("a view's name"),
+        "notification_id": SEQ,
+    },
+    "projection_status": {
+        "name": plain("a view's name"),
+        "state": plain("running or failed"),
+        "failed_position": SEQ,
+        "error": plain(
+            "the failing event's error, for the operator: views hold no personal value in plain, "
+            "so a database error has none to quote"
+        ),
+        "updated_at": AT,
+    },
+}
