@@ -1,9 +1,10 @@
 """What each allegation and low-level concern event says in its case chronology: when, who,
 what happened, the decision and its rationale. Pure: the view and the tests share it.
 
-A summary is stored as it is shown, except that free text it quotes (a LADO or DBS reference, a
-team member's responsibility) is kept apart, sealed, and the summary holds ``{detail}`` in its
-place: :func:`summary_text` puts it back for a reader.
+A summary is stored as it is shown, except for the personal data it quotes: the login it names
+(a case manager, a new team member, a concern's recipient) and free text (a LADO or DBS
+reference, a team member's responsibility) are kept apart, sealed, and the summary holds
+``{named}`` and ``{detail}`` in their place: :func:`summary_text` puts them back for a reader.
 """
 
 from __future__ import annotations
@@ -15,20 +16,24 @@ from domain.shared.sealing import Erased
 from domain.staff_cases.aggregates import Allegation, LowLevelConcern, Text
 from projections.incidents.chronology import Entry
 
+NAMED = "{named}"
 DETAIL = "{detail}"
 ERASED_TEXT = "[erased]"
 
 
 @dataclass(frozen=True)
 class CaseEntry(Entry):
+    named: str | None = None  # the login the summary's {named} stands for
     detail: Text | None = None  # what the summary's {detail} stands for
 
 
-def summary_text(summary: str, detail: str | Erased | None) -> str:
-    """The summary a reader sees, with its quoted detail opened."""
-    if detail is None:
-        return summary
-    return summary.replace(DETAIL, ERASED_TEXT if isinstance(detail, Erased) else detail)
+def summary_text(summary: str, named: str | Erased | None, detail: str | Erased | None) -> str:
+    """The summary a reader sees, with the login it names and the detail it quotes opened."""
+    for placeholder, opened in ((NAMED, named), (DETAIL, detail)):
+        if placeholder in summary:
+            text = opened if isinstance(opened, str) else ERASED_TEXT
+            summary = summary.replace(placeholder, text)
+    return summary
 
 
 def _words(code: str) -> str:
@@ -51,18 +56,23 @@ def entry_for(event: Any) -> CaseEntry | None:
         return CaseEntry(
             "received",
             f"Allegation received ({origin}); harm tests met: {_tests_met(event.harm_tests)}; "
-            f"case manager {event.case_manager} ({_words(event.case_manager_basis)}); "
+            f"case manager {NAMED} ({_words(event.case_manager_basis)}); "
             f"LADO to be consulted by {event.lado_due_on}",
+            named=event.case_manager,
             what=event.description,
         )
     if isinstance(event, Allegation.CaseManagerAssigned):
         return CaseEntry(
-            "case_manager", f"Case manager changed to {event.user_id}", rationale=event.reason
+            "case_manager",
+            f"Case manager changed to {NAMED}",
+            named=event.user_id,
+            rationale=event.reason,
         )
     if isinstance(event, Allegation.CaseTeamMemberAdded):
         return CaseEntry(
             "case_team",
-            f"{event.user_id} added to the case team ({DETAIL})",
+            f"{NAMED} added to the case team ({DETAIL})",
+            named=event.user_id,
             detail=event.responsibility,
         )
     if isinstance(event, Allegation.LadoConsulted):
@@ -130,7 +140,8 @@ def entry_for(event: Any) -> CaseEntry | None:
             how = "received as an allegation; no harm test met, so recorded as a low-level concern"
         return CaseEntry(
             "raised",
-            f"Low-level concern {how}; received by {event.recipient}",
+            f"Low-level concern {how}; received by {NAMED}",
+            named=event.recipient,
             what=event.details,
             rationale=event.context,
         )

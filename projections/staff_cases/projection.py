@@ -49,19 +49,24 @@ class StaffCasesView(View):
         sealed = self.logins.keyring.seal_creating(subject_id, value)
         return None if sealed is None else sealed.to_bytes()
 
+    def _ix(self, login: str | None) -> bytes | None:
+        """The blind index of a login the view only matches (the subject's), never shows."""
+        return None if login is None else self.logins.ix(login)
+
     def _chronicle(self, curs: Cursor[Any], e: Any, position: int) -> None:
         entry = entry_for(e)
         assert entry is not None
         curs.execute(
-            "INSERT INTO sc_entries (entry_seq, case_id, at, actor, kind, summary, detail, what, "
-            "decision, rationale) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            "INSERT INTO sc_entries (entry_seq, case_id, at, actor, kind, summary, named, detail, "
+            "what, decision, rationale) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
                 position,
                 e.originator_id,
                 e.timestamp,
-                e.actor,
+                self.logins.seal(e.actor),
                 entry.kind,
                 entry.summary,
+                None if entry.named is None else self.logins.seal(entry.named),
                 self._text(e.originator_id, entry.detail),
                 _b(entry.what),
                 _b(entry.decision),
@@ -86,11 +91,12 @@ class StaffCasesView(View):
         part: str,
         responsibility: bytes | None = None,
     ) -> None:
+        sealed, ix = self.logins.seal_login(user)
         curs.execute(
-            "INSERT INTO sc_members (allegation_id, user_id, part, responsibility) "
-            "VALUES (%s, %s, %s, %s) ON CONFLICT (allegation_id, user_id) DO UPDATE "
+            "INSERT INTO sc_members (allegation_id, user_ix, user_id, part, responsibility) "
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (allegation_id, user_ix) DO UPDATE "
             "SET part = EXCLUDED.part, responsibility = EXCLUDED.responsibility",
-            (allegation_id, user, part, responsibility),
+            (allegation_id, ix, sealed, part, responsibility),
         )
 
     @handles(Allegation.Received)
@@ -98,7 +104,7 @@ class StaffCasesView(View):
         t = e.harm_tests
         curs.execute(
             "INSERT INTO sc_allegations (allegation_id, trust_id, school_id, subject_id, "
-            "subject_user_id, status, received_at, received_by, source, received_via, category, "
+            "subject_user_ix, status, received_at, received_by, source, received_via, category, "
             "description, harmed_child, possible_offence, risk_of_harm, unsuitable, outside_work, "
             "case_manager, case_manager_basis, lado_due_on, version, seq) VALUES "
             "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
@@ -107,10 +113,10 @@ class StaffCasesView(View):
                 e.trust_id,
                 e.school_id,
                 e.subject_id,
-                e.subject_user_id,
+                self._ix(e.subject_user_id),
                 AllegationStatus.OPEN.value,
                 e.received_at,
-                e.actor,
+                self.logins.seal(e.actor),
                 e.source,
                 e.received_via,
                 e.category,
@@ -120,7 +126,7 @@ class StaffCasesView(View):
                 t["risk_of_harm"],
                 t["unsuitable"],
                 e.outside_work,
-                e.case_manager,
+                self.logins.seal(e.case_manager),
                 e.case_manager_basis,
                 e.lado_due_on,
                 e.originator_version,
@@ -146,7 +152,11 @@ class StaffCasesView(View):
         )
         self._member(curs, e.originator_id, e.user_id, MemberPart.CASE_MANAGER)
         self._allegation(
-            curs, e, position, ", case_manager = %s, case_manager_basis = 'override'", (e.user_id,)
+            curs,
+            e,
+            position,
+            ", case_manager = %s, case_manager_basis = 'override'",
+            (self.logins.seal(e.user_id),),
         )
 
     @handles(Allegation.CaseTeamMemberAdded)
@@ -225,24 +235,25 @@ class StaffCasesView(View):
     @handles(LowLevelConcern.Raised)
     def raised(self, curs: Cursor[Any], e: LowLevelConcern.Raised, position: int) -> None:
         curs.execute(
-            "INSERT INTO sc_concerns (concern_id, trust_id, school_id, subject_id, subject_user_id, "
+            "INSERT INTO sc_concerns (concern_id, trust_id, school_id, subject_id, subject_user_ix, "
             "raised_by, raised_at, occurred_on, self_reported, withhold_name, details, context, "
-            "recipient, recipient_basis, screened_as_allegation, status, version, seq) VALUES "
-            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            "recipient, recipient_ix, recipient_basis, screened_as_allegation, status, version, "
+            "seq) VALUES "
+            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
                 e.originator_id,
                 e.trust_id,
                 e.school_id,
                 e.subject_id,
-                e.subject_user_id,
-                e.actor,
+                self._ix(e.subject_user_id),
+                self.logins.seal(e.actor),
                 e.timestamp,
                 e.occurred_on,
                 e.self_reported,
                 e.withhold_name_from_subject,
                 _b(e.details),
                 _b(e.context),
-                e.recipient,
+                *self.logins.seal_login(e.recipient),
                 e.recipient_basis,
                 e.screening is not None,
                 ConcernStatus.RAISED.value,
@@ -298,7 +309,7 @@ class StaffCasesView(View):
             e.school_id,
             cols.pop("kind"),
             cols.pop("at"),
-            e.actor,
+            self.logins.seal(e.actor),
         ]
         names += list(cols)
         values += [_b(v) if isinstance(v, Sealed) else v for v in cols.values()]
