@@ -169,8 +169,8 @@ class HarmTestAnswers:
 class CaseMember:
     user_id: str | None = strawberry.field(description=ERASED_LOGIN)
     responsibility: str | None = strawberry.field(
-        description="case manager, received the allegation, or what they were added for; null "
-        "once erased."
+        description='Their part: "case manager", "received the allegation", or what they were '
+        "added for (null once erased)."
     )
 
 
