@@ -4,6 +4,7 @@ case manager and case team (a concern by its recipient) and the trust safeguardi
 by its subject; every read is written to the access log; other roles see counts."""
 
 import datetime
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -47,7 +48,6 @@ from api.graphql.enums import (
 )
 from domain.access.policy import (
     Action,
-    Principal,
     Target,
     authorise_case,
     case_reach,
@@ -57,8 +57,10 @@ from domain.access.policy import (
 from domain.consent.model import academic_year_start
 from domain.shared.calendar import end_of_london_day, london_today
 from domain.shared.errors import NotFound, ValidationFailed
+from domain.shared.sealing import Erased, Sealed
 from domain.staff_cases.model import CITABLE_OUTCOMES, REMOVED_OUTCOMES, HarmTests
 from projections.staff_cases import queries
+from projections.staff_cases.chronology import summary_text
 from projections.staff_cases.queries import (
     AllegationFilter,
     AllegationRow,
@@ -66,6 +68,7 @@ from projections.staff_cases.queries import (
     CaseReader,
     ConcernFilter,
     ConcernRow,
+    MemberPart,
     SocialRow,
 )
 
@@ -76,12 +79,16 @@ PATTERN_WINDOW = datetime.timedelta(days=365)
 # --- reading ---------------------------------------------------------------------------------
 
 
-def case_reader(principal: Principal, oversight: Action) -> CaseReader:
-    """The cases a principal reads: where ``oversight`` reaches, and where they are named."""
+ERASED_LOGIN = "A login; null once erased."
+
+
+def case_reader(ctx: Context, oversight: Action) -> CaseReader:
+    """The cases the caller reads: where ``oversight`` reaches, and where they are named."""
+    principal = ctx.principal
     oversee = reach(principal, oversight)
     member = case_reach(principal)
     return CaseReader(
-        user_id=principal.user_id,
+        login_ix=ctx.login_ix,
         oversee_trusts=oversee.trust_ids,
         oversee_schools=oversee.school_ids,
         member_trusts=member.trust_ids,
@@ -94,10 +101,23 @@ def _case_target(row: AllegationRow | ConcernRow) -> Target:
     return Target(row.trust_id, row.school_id, frozenset({row.subject_id}))
 
 
+def open_by_name(
+    ctx: Context, rows: Sequence[Mapping[str, Sealed | None]]
+) -> list[dict[str, str | Erased | None]]:
+    """Opens every sealed value of a page with one key look-up; each row's by its name."""
+    opened = iter(ctx.open_all([v for r in rows for v in r.values()]))
+    return [{name: next(opened) for name in r} for r in rows]
+
+
+def _opened_text(opened: str | Erased | None) -> str | None:
+    """A sealed value shown as a plain string (a login, a platform): null once erased."""
+    return None if isinstance(opened, Erased) else opened
+
+
 @strawberry.type(description="One entry of a case's chronology: when, who, what, decision, why.")
 class CaseEntry:
     at: datetime.datetime
-    actor: str
+    actor: str | None = strawberry.field(description=ERASED_LOGIN)
     kind: str
     summary: str
     what: SealedText | None
@@ -106,18 +126,25 @@ class CaseEntry:
 
 
 def case_entries(ctx: Context, rows: list[CaseEntryRow]) -> list[CaseEntry]:
-    opened = ctx.open_all([v for r in rows for v in (r.what, r.decision, r.rationale)])
+    opened = open_by_name(
+        ctx,
+        [
+            {"actor": r.actor, "named": r.named, "detail": r.detail, "what": r.what,
+             "decision": r.decision, "rationale": r.rationale}
+            for r in rows
+        ],
+    )  # fmt: skip
     return [
         CaseEntry(
             at=r.at,
-            actor=r.actor,
+            actor=_opened_text(o["actor"]),
             kind=r.kind,
-            summary=r.summary,
-            what=SealedText.of(opened[3 * i]),
-            decision=SealedText.of(opened[3 * i + 1]),
-            rationale=SealedText.of(opened[3 * i + 2]),
+            summary=summary_text(r.summary, o["named"], o["detail"]),
+            what=SealedText.of(o["what"]),
+            decision=SealedText.of(o["decision"]),
+            rationale=SealedText.of(o["rationale"]),
         )
-        for i, r in enumerate(rows)
+        for r, o in zip(rows, opened, strict=True)
     ]
 
 
@@ -140,8 +167,17 @@ class HarmTestAnswers:
 
 @strawberry.type
 class CaseMember:
-    user_id: str
-    responsibility: str
+    user_id: str | None = strawberry.field(description=ERASED_LOGIN)
+    responsibility: str | None = strawberry.field(
+        description='Their part: "case manager", "received the allegation", or what they were '
+        "added for (null once erased)."
+    )
+
+
+_PART_WORDS = {
+    MemberPart.CASE_MANAGER: "case manager",
+    MemberPart.RECEIVER: "received the allegation",
+}
 
 
 @strawberry.type(description="What the case says a future reference will say about it.")
@@ -160,14 +196,14 @@ class Allegation:
     staff_member_id: strawberry.ID
     status: AllegationStatus
     received_at: datetime.datetime
-    received_by: str
+    received_by: str | None = strawberry.field(description=ERASED_LOGIN)
     source: AllegationSource
     received_via: ReceivedVia
     category: AllegationCategory | None
     description: SealedText
     harm_tests: HarmTestAnswers
     outside_work: bool = strawberry.field(description="Conduct outside work (transferable risk).")
-    case_manager: str
+    case_manager: str | None = strawberry.field(description=ERASED_LOGIN)
     case_manager_basis: CaseManagerBasis
     case_team: list[CaseMember]
     lado_due_on: datetime.date = strawberry.field(
@@ -212,6 +248,31 @@ class Allegation:
         return SealedText.of(info.context.names_of([sid])[sid])
 
 
+def _sealed_of(row: AllegationRow) -> dict[str, Sealed | None]:
+    """An allegation's sealed values by name, its case team's among them."""
+    values: dict[str, Sealed | None] = {
+        "description": row.description,
+        "summary": row.outcome_summary,
+        "declaration": row.reference_declaration,
+        "received_by": row.received_by,
+        "case_manager": row.case_manager,
+    }
+    for n, member in enumerate(row.members):
+        values[f"member {n}"] = member.user_id
+        values[f"responsibility {n}"] = member.responsibility
+    return values
+
+
+def _case_team(row: AllegationRow, opened: Mapping[str, str | Erased | None]) -> list[CaseMember]:
+    return [
+        CaseMember(
+            user_id=_opened_text(opened[f"member {n}"]),
+            responsibility=_PART_WORDS.get(m.part) or _opened_text(opened[f"responsibility {n}"]),
+        )
+        for n, m in enumerate(row.members)
+    ]
+
+
 def _on_personnel_record(row: AllegationRow) -> bool:
     if row.outcome is None:
         return False
@@ -219,13 +280,9 @@ def _on_personnel_record(row: AllegationRow) -> bool:
 
 
 def allegations_of(ctx: Context, rows: list[AllegationRow], action: str) -> list[Allegation]:
-    opened = ctx.open_all(
-        [v for r in rows for v in (r.description, r.outcome_summary, r.reference_declaration)]
-    )
     now = datetime.datetime.now(datetime.UTC)
     result = []
-    for i, row in enumerate(rows):
-        description, summary, declaration = opened[3 * i : 3 * i + 3]
+    for row, o in zip(rows, open_by_name(ctx, [_sealed_of(r) for r in rows]), strict=True):
         ctx.log_read(action, "allegation", row.allegation_id, _case_target(row))
         due_at = end_of_london_day(row.lado_due_on)
         consulted = row.lado_consulted_at
@@ -236,11 +293,11 @@ def allegations_of(ctx: Context, rows: list[AllegationRow], action: str) -> list
                 staff_member_id=to_id(row.subject_id),
                 status=AllegationStatus(row.status),
                 received_at=row.received_at,
-                received_by=row.received_by,
+                received_by=_opened_text(o["received_by"]),
                 source=AllegationSource(row.source),
                 received_via=ReceivedVia(row.received_via),
                 category=AllegationCategory(row.category) if row.category else None,
-                description=SealedText.of(description),  # type: ignore[arg-type]
+                description=SealedText.of(o["description"]),  # type: ignore[arg-type]
                 harm_tests=HarmTestAnswers(
                     harmed_child=row.harmed_child,
                     possible_offence=row.possible_offence,
@@ -248,12 +305,9 @@ def allegations_of(ctx: Context, rows: list[AllegationRow], action: str) -> list
                     unsuitable=row.unsuitable,
                 ),
                 outside_work=row.outside_work,
-                case_manager=row.case_manager,
+                case_manager=_opened_text(o["case_manager"]),
                 case_manager_basis=CaseManagerBasis(row.case_manager_basis),
-                case_team=[
-                    CaseMember(user_id=m.user_id, responsibility=m.responsibility)
-                    for m in row.members
-                ],
+                case_team=_case_team(row, o),
                 lado_due_on=row.lado_due_on,
                 lado_due_at=due_at,
                 lado_consulted_at=consulted,
@@ -263,12 +317,12 @@ def allegations_of(ctx: Context, rows: list[AllegationRow], action: str) -> list
                 else None,
                 outcome=Outcome(row.outcome) if row.outcome else None,
                 outcome_at=row.outcome_at,
-                outcome_summary=SealedText.of(summary),
+                outcome_summary=SealedText.of(o["summary"]),
                 reference_declaration=None
                 if row.reference_will_cite is None
                 else ReferenceDeclaration(
                     will_be_referred_to=row.reference_will_cite,
-                    declaration=SealedText.of(declaration),  # type: ignore[arg-type]
+                    declaration=SealedText.of(o["declaration"]),  # type: ignore[arg-type]
                 ),
                 retention_consent=row.retention_consent,
                 retain_until=row.retain_until,
@@ -292,8 +346,9 @@ def readable_allegation(ctx: Context, allegation_id: UUID) -> AllegationRow:
             ctx.principal,
             Action.OVERSEE_ALLEGATIONS,
             _case_target(row),
-            frozenset(m.user_id for m in row.members),
-            row.subject_user_id,
+            frozenset(m.user_ix for m in row.members),
+            row.subject_user_ix,
+            caller=ctx.login_ix,
         )
     return row
 
@@ -306,7 +361,7 @@ class LowLevelConcern:
     id: strawberry.ID
     school_id: strawberry.ID
     staff_member_id: strawberry.ID
-    raised_by: str
+    raised_by: str | None = strawberry.field(description=ERASED_LOGIN)
     raised_at: datetime.datetime
     occurred_on: datetime.date | None
     self_reported: bool
@@ -315,7 +370,7 @@ class LowLevelConcern:
     )
     details: SealedText
     context: SealedText | None
-    recipient: str
+    recipient: str | None = strawberry.field(description=ERASED_LOGIN)
     recipient_basis: CaseManagerBasis
     screened_as_allegation: bool = strawberry.field(
         description="Came in as an allegation; no harm test was met (see the chronology)."
@@ -339,32 +394,36 @@ class LowLevelConcern:
 
 
 def concerns_of(ctx: Context, rows: list[ConcernRow], action: str) -> list[LowLevelConcern]:
-    opened = ctx.open_all(
-        [v for r in rows for v in (r.details, r.context, r.action_taken, r.rationale)]
-    )
+    opened = open_by_name(
+        ctx,
+        [
+            {"raised_by": r.raised_by, "details": r.details, "context": r.context,
+             "recipient": r.recipient, "action_taken": r.action_taken, "rationale": r.rationale}
+            for r in rows
+        ],
+    )  # fmt: skip
     result = []
-    for i, row in enumerate(rows):
-        details, context, action_taken, rationale = opened[4 * i : 4 * i + 4]
+    for row, o in zip(rows, opened, strict=True):
         ctx.log_read(action, "low_level_concern", row.concern_id, _case_target(row))
         result.append(
             LowLevelConcern(
                 id=to_id(row.concern_id),
                 school_id=to_id(row.school_id),
                 staff_member_id=to_id(row.subject_id),
-                raised_by=row.raised_by,
+                raised_by=_opened_text(o["raised_by"]),
                 raised_at=row.raised_at,
                 occurred_on=row.occurred_on,
                 self_reported=row.self_reported,
                 name_withheld_from_subject=row.withhold_name,
-                details=SealedText.of(details),  # type: ignore[arg-type]
-                context=SealedText.of(context),
-                recipient=row.recipient,
+                details=SealedText.of(o["details"]),  # type: ignore[arg-type]
+                context=SealedText.of(o["context"]),
+                recipient=_opened_text(o["recipient"]),
                 recipient_basis=CaseManagerBasis(row.recipient_basis),
                 screened_as_allegation=row.screened_as_allegation,
                 status=ConcernStatus(row.status),
                 reviewed_at=row.reviewed_at,
-                action_taken=SealedText.of(action_taken),
-                rationale=SealedText.of(rationale),
+                action_taken=SealedText.of(o["action_taken"]),
+                rationale=SealedText.of(o["rationale"]),
                 escalated_to_allegation_id=optional_id(row.escalated_to),
                 closed_at=row.closed_at,
                 retention_review_due_on=row.left_on,
@@ -383,8 +442,9 @@ def readable_concern(ctx: Context, concern_id: UUID) -> ConcernRow:
             ctx.principal,
             Action.HANDLE_LOW_LEVEL_CONCERN,
             _case_target(row),
-            frozenset({row.recipient}),
-            row.subject_user_id,
+            frozenset({row.recipient_ix}),
+            row.subject_user_ix,
+            caller=ctx.login_ix,
         )
     return row
 
@@ -402,8 +462,10 @@ class SocialMediaEntry:
         "presence_check."
     )
     at: datetime.datetime
-    recorded_by: str
-    platform: str | None
+    recorded_by: str | None = strawberry.field(description=ERASED_LOGIN)
+    platform: str | None = strawberry.field(
+        description="The platform or platforms, as recorded; null once erased."
+    )
     detail: SealedText | None
     advice: SealedText | None = strawberry.field(
         description="Advice given (a declaration), or the response (a contact attempt)."
@@ -416,23 +478,30 @@ class SocialMediaEntry:
 
 
 def social_entries(ctx: Context, rows: list[SocialRow]) -> list[SocialMediaEntry]:
-    opened = ctx.open_all([v for r in rows for v in (r.detail, r.advice, r.decision)])
+    opened = open_by_name(
+        ctx,
+        [
+            {"actor": r.actor, "platform": r.platform, "detail": r.detail, "advice": r.advice,
+             "decision": r.decision}
+            for r in rows
+        ],
+    )  # fmt: skip
     return [
         SocialMediaEntry(
             record_id=to_id(r.record_id),
             kind=r.kind,
             at=r.at,
-            recorded_by=r.actor,
-            platform=r.platform,
-            detail=SealedText.of(opened[3 * i]),
-            advice=SealedText.of(opened[3 * i + 1]),
-            decision=SealedText.of(opened[3 * i + 2]),
+            recorded_by=_opened_text(o["actor"]),
+            platform=_opened_text(o["platform"]),
+            detail=SealedText.of(o["detail"]),
+            advice=SealedText.of(o["advice"]),
+            decision=SealedText.of(o["decision"]),
             outcome=PresenceCheckOutcome(r.outcome) if r.outcome else None,
             contact_from=ContactFrom(r.contact_from) if r.contact_from else None,
             from_person_id=optional_id(r.from_person_id),
             ended=r.ended,
         )
-        for i, r in enumerate(rows)
+        for r, o in zip(rows, opened, strict=True)
     ]
 
 
@@ -500,7 +569,7 @@ def concern_history(ctx: Context, staff_id: UUID, target: Target) -> ConcernHist
     if not permits(principal, Action.VIEW_STAFF_CASE_COUNTS, target):
         raise query_error(ValidationFailed("concernHistory", "not visible to you"))
     everything = CaseReader(
-        user_id=principal.user_id,
+        login_ix=ctx.login_ix,
         oversee_trusts=[target.trust_id],
         excluded_subjects=principal.subject_of,
     )
@@ -509,7 +578,7 @@ def concern_history(ctx: Context, staff_id: UUID, target: Target) -> ConcernHist
     ).items
     readable = queries.allegations(
         ctx.conn,
-        case_reader(principal, Action.OVERSEE_ALLEGATIONS),
+        case_reader(ctx, Action.OVERSEE_ALLEGATIONS),
         AllegationFilter(subject_id=staff_id),
         100,
         None,
@@ -517,7 +586,7 @@ def concern_history(ctx: Context, staff_id: UUID, target: Target) -> ConcernHist
     concern_rows = queries.all_concerns(ctx.conn, everything, ConcernFilter(subject_id=staff_id))
     visible_concerns = queries.all_concerns(
         ctx.conn,
-        case_reader(principal, Action.HANDLE_LOW_LEVEL_CONCERN),
+        case_reader(ctx, Action.HANDLE_LOW_LEVEL_CONCERN),
         ConcernFilter(subject_id=staff_id),
     )
     social = None
@@ -546,7 +615,7 @@ def staff_pattern_flags(
     flags: list[StaffPatternFlag] = []
     # Only concerns this reader may see (as recipient, headteacher or trust lead) are counted.
     recent = queries.all_concerns(
-        ctx.conn, case_reader(principal, Action.HANDLE_LOW_LEVEL_CONCERN),
+        ctx.conn, case_reader(ctx, Action.HANDLE_LOW_LEVEL_CONCERN),
         ConcernFilter(subject_id=staff_id, raised_from=since),
     )  # fmt: skip
     if len(recent) >= limit:
@@ -604,7 +673,7 @@ def reference_view(ctx: Context, staff_id: UUID, target: Target) -> ReferenceVie
     if not permits(ctx.principal, Action.VIEW_PERSONNEL_RECORD, target):
         raise query_error(ValidationFailed("referenceView", "not visible to you"))
     everything = CaseReader(
-        user_id=ctx.principal.user_id,
+        login_ix=ctx.login_ix,
         oversee_trusts=[target.trust_id],
         excluded_subjects=ctx.principal.subject_of,
     )
@@ -655,7 +724,7 @@ def reference_view(ctx: Context, staff_id: UUID, target: Target) -> ReferenceVie
 class LadoDeadline:
     allegation_id: strawberry.ID
     school_id: strawberry.ID
-    case_manager: str
+    case_manager: str | None = strawberry.field(description=ERASED_LOGIN)
     received_at: datetime.datetime
     due_on: datetime.date
     due_at: datetime.datetime
@@ -698,7 +767,7 @@ class StaffCaseQuery:
         )
         page = queries.allegations(
             ctx.conn,
-            case_reader(ctx.principal, Action.OVERSEE_ALLEGATIONS),
+            case_reader(ctx, Action.OVERSEE_ALLEGATIONS),
             where,
             check_first(first),
             decode_cursor(after),
@@ -735,7 +804,7 @@ class StaffCaseQuery:
         )
         page = queries.concerns(
             ctx.conn,
-            case_reader(ctx.principal, Action.HANDLE_LOW_LEVEL_CONCERN),
+            case_reader(ctx, Action.HANDLE_LOW_LEVEL_CONCERN),
             where,
             check_first(first),
             decode_cursor(after),
@@ -763,21 +832,23 @@ class StaffCaseQuery:
         ctx = info.context
         page = queries.allegations(
             ctx.conn,
-            case_reader(ctx.principal, Action.OVERSEE_ALLEGATIONS),
+            case_reader(ctx, Action.OVERSEE_ALLEGATIONS),
             AllegationFilter(school_id=optional_uuid("schoolId", school_id), awaiting_lado=True),
             100,
             None,
         )
         now = datetime.datetime.now(datetime.UTC)
+        rows = sorted(page.items, key=lambda r: (r.lado_due_on, r.received_at))
+        managers = ctx.open_all([r.case_manager for r in rows])
         result = []
-        for row in sorted(page.items, key=lambda r: (r.lado_due_on, r.received_at)):
+        for row, manager in zip(rows, managers, strict=True):
             ctx.log_read("deadlines", "allegation", row.allegation_id, _case_target(row))
             due_at = end_of_london_day(row.lado_due_on)
             result.append(
                 LadoDeadline(
                     allegation_id=to_id(row.allegation_id),
                     school_id=to_id(row.school_id),
-                    case_manager=row.case_manager,
+                    case_manager=_opened_text(manager),
                     received_at=row.received_at,
                     due_on=row.lado_due_on,
                     due_at=due_at,
@@ -814,7 +885,7 @@ class StaffCaseQuery:
                 today,
                 academic_year_start(today),
                 ctx.principal.subject_of,
-                ctx.principal.user_id,
+                ctx.login_ix,
             )
         ]
 

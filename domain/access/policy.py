@@ -9,9 +9,10 @@ Rules (DOMAIN.md §1, issue 2 §5):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TypeVar
 from uuid import UUID
 
 from domain.shared.errors import NotAuthorised
@@ -217,22 +218,30 @@ def authorise(principal: Principal, action: Action, target: Target) -> None:
         raise NotAuthorised(f"You are not authorised to {action.value.replace('_', ' ')} here")
 
 
+# How a case names people: by login (its events), or by the login's blind index (its views).
+LoginRef = TypeVar("LoginRef", str, bytes)
+
+
 def authorise_case(
     principal: Principal,
     oversight: Action,
     target: Target,
-    members: frozenset[str],
-    subject_user_id: str | None,
+    members: Collection[LoginRef],
+    subject_user_id: LoginRef | None,
+    caller: LoginRef | None = None,
 ) -> None:
     """A staff case (allegation, low-level concern): its named people and the oversight roles.
 
     Named people (case manager, case team, recipient) read it while they hold any role that
     reaches its school, so a member whose roles end loses the case. The subject never reads
-    it, whatever their role or membership.
+    it, whatever their role or membership. ``members`` and ``subject_user_id`` name people
+    as ``caller`` names the principal: their login by default, or its blind index when they
+    come from a view.
     """
-    subject = subject_user_id is not None and principal.user_id == subject_user_id
+    me = principal.user_id if caller is None else caller
+    subject = subject_user_id is not None and me == subject_user_id
     if not subject and not target.subject_ids & principal.subject_of:
-        if principal.user_id in members and any(g.reaches(target) for g in principal.grants):
+        if me in members and any(g.reaches(target) for g in principal.grants):
             return
         if permits(principal, oversight, target):
             return

@@ -23,6 +23,10 @@ from domain.staff_cases.model import (
     Outcome,
 )
 
+# Free text recorded before it was sealed in the event (a reference, a responsibility, a
+# platform) decodes as a plain ``str``: the view seals it when it reads such an event.
+Text = Sealed | str
+
 
 class CaseClosed(ValidationFailed):
     code = "CASE_CLOSED"
@@ -89,12 +93,12 @@ class Allegation(CaseworkAggregate):
 
     class CaseTeamMemberAdded(CaseworkAggregate.Event):
         user_id: str
-        responsibility: str
+        responsibility: Text
 
     class LadoConsulted(CaseworkAggregate.Event):
         consulted_at: datetime
         lado_name: Sealed
-        reference: str | None
+        reference: Text | None
         advice: Sealed
         agreed_action: Sealed
 
@@ -102,7 +106,7 @@ class Allegation(CaseworkAggregate):
         action_id: UUID
         kind: str
         taken_at: datetime
-        reference: str | None
+        reference: Text | None
         decision: Sealed
         rationale: Sealed
 
@@ -198,7 +202,7 @@ class Allegation(CaseworkAggregate):
     def _manager_assigned(self, user_id: str, reason: Sealed) -> None:
         self.case_manager = user_id
 
-    def add_to_team(self, user_id: str, responsibility: str) -> None:
+    def add_to_team(self, user_id: str, responsibility: Sealed) -> None:
         self._require_open()
         self._not_subject(user_id, "userId")
         if user_id in self.members:
@@ -206,7 +210,7 @@ class Allegation(CaseworkAggregate):
         self._member_added(user_id=user_id, responsibility=responsibility)
 
     @event(CaseTeamMemberAdded)
-    def _member_added(self, user_id: str, responsibility: str) -> None:
+    def _member_added(self, user_id: str, responsibility: Text) -> None:
         self.case_team.append(user_id)
 
     def consult_lado(self, **fields: Any) -> None:
@@ -218,7 +222,7 @@ class Allegation(CaseworkAggregate):
         self,
         consulted_at: datetime,
         lado_name: Sealed,
-        reference: str | None,
+        reference: Sealed | None,
         advice: Sealed,
         agreed_action: Sealed,
     ) -> None:
@@ -234,7 +238,7 @@ class Allegation(CaseworkAggregate):
         action_id: UUID,
         kind: str,
         taken_at: datetime,
-        reference: str | None,
+        reference: Sealed | None,
         decision: Sealed,
         rationale: Sealed,
     ) -> None:
@@ -433,7 +437,7 @@ class SocialMediaDeclaration(CaseworkAggregate):
     class Declared(CaseworkAggregate.Created):
         staff_id: UUID
         declared_at: datetime
-        platform: str
+        platform: Text
         relationship: Sealed
         pupil_ids: list[UUID]
         self_declared: bool
@@ -458,7 +462,7 @@ class SocialMediaDeclaration(CaseworkAggregate):
         school_id: UUID | None,
         staff_id: UUID,
         declared_at: datetime,
-        platform: str,
+        platform: Sealed,
         relationship: Sealed,
         pupil_ids: list[UUID],
         self_declared: bool,
@@ -499,7 +503,7 @@ class ContactAttempt(CaseworkAggregate):
     class Reported(CaseworkAggregate.Created):
         staff_id: UUID
         occurred_at: datetime
-        platform: str
+        platform: Text
         contact_from: str
         from_person_id: UUID | None
         description: Sealed
@@ -513,7 +517,7 @@ class ContactAttempt(CaseworkAggregate):
         school_id: UUID | None,
         staff_id: UUID,
         occurred_at: datetime,
-        platform: str,
+        platform: Sealed,
         contact_from: str,
         from_person_id: UUID | None,
         description: Sealed,
@@ -530,7 +534,7 @@ class PresenceCheck(CaseworkAggregate):
     class Recorded(CaseworkAggregate.Created):
         staff_id: UUID
         checked_at: datetime
-        platforms: str
+        platforms: Text
         outcome: str
         notes: Sealed | None
 
@@ -542,7 +546,7 @@ class PresenceCheck(CaseworkAggregate):
         school_id: UUID | None,
         staff_id: UUID,
         checked_at: datetime,
-        platforms: str,
+        platforms: Sealed,
         outcome: str,
         notes: Sealed | None,
     ) -> None:

@@ -311,7 +311,11 @@ class StaffCaseCommands(CaseworkBase):
     ) -> tuple[UUID, int]:
         allegation = self._allegation(allegation_id, manage=True)
         user_id = self._holds_role_at(user_id, allegation, "userId")
-        allegation.add_to_team(user_id, required_text("responsibility", responsibility, 200))
+        seal = self.keyring.session()
+        allegation.add_to_team(
+            user_id,
+            seal.seal(allegation.id, required_text("responsibility", responsibility, 200)),
+        )
         return allegation.id, self.record(allegation)
 
     def record_lado_consultation(
@@ -328,7 +332,7 @@ class StaffCaseCommands(CaseworkBase):
         allegation.consult_lado(
             consulted_at=self._after_receipt(allegation, "consultedAt", consulted_at),
             lado_name=seal.seal(allegation.id, required_text("ladoName", lado_name)),
-            reference=optional_text("reference", reference, 100),
+            reference=self._reference(seal, allegation.id, reference),
             advice=seal.seal(allegation.id, required_text("advice", advice, MAX_TEXT)),
             agreed_action=seal.seal(
                 allegation.id, required_text("agreedAction", agreed_action, MAX_TEXT)
@@ -358,10 +362,17 @@ class StaffCaseCommands(CaseworkBase):
             action_id=uuid4(),
             kind=choice("kind", kind, AllegationActionKind),
             taken_at=self._after_receipt(allegation, "takenAt", taken_at),
-            reference=optional_text("reference", reference, 100),
+            reference=self._reference(seal, allegation.id, reference),
             **self._decided(seal, allegation.id, decision, rationale),
         )
         return allegation.id, self.record(allegation)
+
+    @staticmethod
+    def _reference(seal: SealingSession, subject: UUID, reference: str | None) -> Sealed | None:
+        """A LADO, police, DBS or other agency's reference: it identifies the case to anyone
+        who holds the other agency's records, so it is sealed like the case's narrative."""
+        text = optional_text("reference", reference, 100)
+        return None if text is None else seal.seal(subject, text)
 
     @staticmethod
     def _decided(
@@ -658,7 +669,7 @@ class StaffCaseCommands(CaseworkBase):
             school_id=staff.school_id,
             staff_id=staff.id,
             declared_at=datetime.now(UTC),
-            platform=required_text("platform", platform, 100),
+            platform=seal.seal(staff.id, required_text("platform", platform, 100)),
             relationship=seal.seal(staff.id, required_text("relationship", relationship, MAX_TEXT)),
             pupil_ids=list(dict.fromkeys(pupil_ids)),
             self_declared=staff.id in current_principal().subject_of,
@@ -728,7 +739,7 @@ class StaffCaseCommands(CaseworkBase):
             school_id=staff.school_id,
             staff_id=staff.id,
             occurred_at=past_instant("occurredAt", occurred_at),
-            platform=required_text("platform", platform, 100),
+            platform=seal.seal(staff.id, required_text("platform", platform, 100)),
             contact_from=contact_from,
             from_person_id=from_person_id,
             description=seal.seal(staff.id, required_text("description", description, MAX_TEXT)),
@@ -753,7 +764,7 @@ class StaffCaseCommands(CaseworkBase):
             school_id=staff.school_id,
             staff_id=staff.id,
             checked_at=past_instant("checkedAt", checked_at),
-            platforms=required_text("platforms", platforms, 500),
+            platforms=seal.seal(staff.id, required_text("platforms", platforms, 500)),
             outcome=choice("outcome", outcome, PresenceCheckOutcome),
             notes=seal.seal(staff.id, text) if text else None,
         )

@@ -1,12 +1,39 @@
 """What each allegation and low-level concern event says in its case chronology: when, who,
-what happened, the decision and its rationale. Pure: the view and the tests share it."""
+what happened, the decision and its rationale. Pure: the view and the tests share it.
+
+A summary is stored as it is shown, except for the personal data it quotes: the login it names
+(a case manager, a new team member, a concern's recipient) and free text (a LADO or DBS
+reference, a team member's responsibility) are kept apart, sealed, and the summary holds
+``{named}`` and ``{detail}`` in their place: :func:`summary_text` puts them back for a reader.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from domain.staff_cases.aggregates import Allegation, LowLevelConcern
+from domain.shared.sealing import Erased
+from domain.staff_cases.aggregates import Allegation, LowLevelConcern, Text
 from projections.incidents.chronology import Entry
+
+NAMED = "{named}"
+DETAIL = "{detail}"
+ERASED_TEXT = "[erased]"
+
+
+@dataclass(frozen=True)
+class CaseEntry(Entry):
+    named: str | None = None  # the login the summary's {named} stands for
+    detail: Text | None = None  # what the summary's {detail} stands for
+
+
+def summary_text(summary: str, named: str | Erased | None, detail: str | Erased | None) -> str:
+    """The summary a reader sees, with the login it names and the detail it quotes opened."""
+    for placeholder, opened in ((NAMED, named), (DETAIL, detail)):
+        if placeholder in summary:
+            text = opened if isinstance(opened, str) else ERASED_TEXT
+            summary = summary.replace(placeholder, text)
+    return summary
 
 
 def _words(code: str) -> str:
@@ -18,7 +45,7 @@ def _tests_met(tests: dict[str, bool]) -> str:
     return ", ".join(met) if met else "none"
 
 
-def entry_for(event: Any) -> Entry | None:
+def entry_for(event: Any) -> CaseEntry | None:
     """The chronology entry a staff-case event makes, or None if it makes none."""
     if isinstance(event, Allegation.Received):
         origin = (
@@ -26,40 +53,48 @@ def entry_for(event: Any) -> Entry | None:
             if event.from_concerns
             else f"from {_words(event.source)} by {_words(event.received_via)}"
         )
-        return Entry(
+        return CaseEntry(
             "received",
             f"Allegation received ({origin}); harm tests met: {_tests_met(event.harm_tests)}; "
-            f"case manager {event.case_manager} ({_words(event.case_manager_basis)}); "
+            f"case manager {NAMED} ({_words(event.case_manager_basis)}); "
             f"LADO to be consulted by {event.lado_due_on}",
+            named=event.case_manager,
             what=event.description,
         )
     if isinstance(event, Allegation.CaseManagerAssigned):
-        return Entry(
-            "case_manager", f"Case manager changed to {event.user_id}", rationale=event.reason
+        return CaseEntry(
+            "case_manager",
+            f"Case manager changed to {NAMED}",
+            named=event.user_id,
+            rationale=event.reason,
         )
     if isinstance(event, Allegation.CaseTeamMemberAdded):
-        return Entry(
-            "case_team", f"{event.user_id} added to the case team ({event.responsibility})"
+        return CaseEntry(
+            "case_team",
+            f"{NAMED} added to the case team ({DETAIL})",
+            named=event.user_id,
+            detail=event.responsibility,
         )
     if isinstance(event, Allegation.LadoConsulted):
-        ref = f", reference {event.reference}" if event.reference else ""
-        return Entry(
+        return CaseEntry(
             "lado_consulted",
-            f"LADO consulted{ref}",
+            f"LADO consulted, reference {DETAIL}" if event.reference else "LADO consulted",
+            detail=event.reference,
             what=event.lado_name,
             decision=event.agreed_action,
             rationale=event.advice,
         )
     if isinstance(event, Allegation.ActionRecorded):
-        ref = f" (reference {event.reference})" if event.reference else ""
-        return Entry(
+        ref = f" (reference {DETAIL})" if event.reference else ""
+        return CaseEntry(
             f"action:{event.kind}",
             _words(event.kind).capitalize() + ref,
+            detail=event.reference,
             decision=event.decision,
             rationale=event.rationale,
         )
     if isinstance(event, Allegation.StrategyDiscussionHeld):
-        return Entry(
+        return CaseEntry(
             "strategy_discussion",
             "Strategy discussion held",
             what=event.attendees,
@@ -67,14 +102,14 @@ def entry_for(event: Any) -> Entry | None:
             rationale=event.actions,
         )
     if isinstance(event, Allegation.SuspensionConsidered):
-        return Entry(
+        return CaseEntry(
             "suspension_considered",
             f"Suspension considered: {_words(event.decision)}",
             what=event.alternatives,
             rationale=event.rationale,
         )
     if isinstance(event, Allegation.OutcomeRecorded):
-        return Entry(
+        return CaseEntry(
             "outcome",
             f"Outcome: {event.outcome}",
             what=event.summary,
@@ -82,37 +117,40 @@ def entry_for(event: Any) -> Entry | None:
         )
     if isinstance(event, Allegation.ReferenceDeclared):
         cited = "will" if event.will_be_referred_to else "will not"
-        return Entry(
+        return CaseEntry(
             "reference_declaration",
             f"Reference declaration: it {cited} be referred to in future references",
             what=event.declaration,
         )
     if isinstance(event, Allegation.RetentionConsentRecorded):
-        return Entry(
+        return CaseEntry(
             "retention_consent",
             f"The subject consented to retention ({_words(event.method)})",
             what=event.note,
         )
     if isinstance(event, Allegation.LessonsLearntRecorded):
-        return Entry(
+        return CaseEntry(
             "lessons_learnt", "Lessons-learnt review", what=event.lessons, decision=event.changes
         )
     if isinstance(event, Allegation.Closed):
-        return Entry("closed", "Closed", what=event.note)
+        return CaseEntry("closed", "Closed", what=event.note)
     if isinstance(event, LowLevelConcern.Raised):
         how = "self-reported" if event.self_reported else "raised by a colleague"
         if event.screening is not None:
             how = "received as an allegation; no harm test met, so recorded as a low-level concern"
-        return Entry(
+        return CaseEntry(
             "raised",
-            f"Low-level concern {how}; received by {event.recipient}",
+            f"Low-level concern {how}; received by {NAMED}",
+            named=event.recipient,
             what=event.details,
             rationale=event.context,
         )
     if isinstance(event, LowLevelConcern.Reviewed):
-        return Entry("reviewed", "Reviewed", decision=event.action_taken, rationale=event.rationale)
+        return CaseEntry(
+            "reviewed", "Reviewed", decision=event.action_taken, rationale=event.rationale
+        )
     if isinstance(event, LowLevelConcern.Escalated):
-        return Entry("escalated", f"Escalated to allegation {event.allegation_id}")
+        return CaseEntry("escalated", f"Escalated to allegation {event.allegation_id}")
     if isinstance(event, LowLevelConcern.Closed):
-        return Entry("closed", "Closed", what=event.note)
+        return CaseEntry("closed", "Closed", what=event.note)
     return None

@@ -4,6 +4,7 @@ staff social-media records, and what retention needs to know about each member o
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from psycopg import Cursor
 
@@ -15,10 +16,12 @@ from domain.staff_cases.aggregates import (
     LowLevelConcern,
     PresenceCheck,
     SocialMediaDeclaration,
+    Text,
 )
 from domain.staff_cases.model import AllegationStatus, ConcernStatus
 from projections.runner import View, handles
 from projections.staff_cases.chronology import entry_for
+from projections.staff_cases.queries import MemberPart
 
 
 def _b(value: Sealed | None) -> bytes | None:
@@ -37,19 +40,34 @@ class StaffCasesView(View):
         "sc_staff",
     )
 
+    def _text(self, subject_id: UUID, value: Text | None) -> bytes | None:
+        """Free text as the view stores it: sealed with ``subject_id``'s key. Events recorded
+        before the command sealed it carry it in plain; it is sealed here (and dropped if that
+        key was destroyed: the record is erased)."""
+        if value is None or isinstance(value, Sealed):
+            return _b(value)
+        sealed = self.logins.keyring.seal_creating(subject_id, value)
+        return None if sealed is None else sealed.to_bytes()
+
+    def _ix(self, login: str | None) -> bytes | None:
+        """The blind index of a login the view only matches (the subject's), never shows."""
+        return None if login is None else self.logins.ix(login)
+
     def _chronicle(self, curs: Cursor[Any], e: Any, position: int) -> None:
         entry = entry_for(e)
         assert entry is not None
         curs.execute(
-            "INSERT INTO sc_entries (entry_seq, case_id, at, actor, kind, summary, what, "
-            "decision, rationale) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            "INSERT INTO sc_entries (entry_seq, case_id, at, actor, kind, summary, named, detail, "
+            "what, decision, rationale) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
                 position,
                 e.originator_id,
                 e.timestamp,
-                e.actor,
+                self.logins.seal(e.actor),
                 entry.kind,
                 entry.summary,
+                None if entry.named is None else self.logins.seal(entry.named),
+                self._text(e.originator_id, entry.detail),
                 _b(entry.what),
                 _b(entry.decision),
                 _b(entry.rationale),
@@ -65,11 +83,20 @@ class StaffCasesView(View):
         )
         self._chronicle(curs, e, position)
 
-    def _member(self, curs: Cursor[Any], allegation_id: Any, user: str, part: str) -> None:
+    def _member(
+        self,
+        curs: Cursor[Any],
+        allegation_id: Any,
+        user: str,
+        part: str,
+        responsibility: bytes | None = None,
+    ) -> None:
+        sealed, ix = self.logins.seal_login(user)
         curs.execute(
-            "INSERT INTO sc_members (allegation_id, user_id, responsibility) VALUES (%s, %s, %s) "
-            "ON CONFLICT (allegation_id, user_id) DO UPDATE SET responsibility = EXCLUDED.responsibility",
-            (allegation_id, user, part),
+            "INSERT INTO sc_members (allegation_id, user_ix, user_id, part, responsibility) "
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (allegation_id, user_ix) DO UPDATE "
+            "SET part = EXCLUDED.part, responsibility = EXCLUDED.responsibility",
+            (allegation_id, ix, sealed, part, responsibility),
         )
 
     @handles(Allegation.Received)
@@ -77,7 +104,7 @@ class StaffCasesView(View):
         t = e.harm_tests
         curs.execute(
             "INSERT INTO sc_allegations (allegation_id, trust_id, school_id, subject_id, "
-            "subject_user_id, status, received_at, received_by, source, received_via, category, "
+            "subject_user_ix, status, received_at, received_by, source, received_via, category, "
             "description, harmed_child, possible_offence, risk_of_harm, unsuitable, outside_work, "
             "case_manager, case_manager_basis, lado_due_on, version, seq) VALUES "
             "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
@@ -86,10 +113,10 @@ class StaffCasesView(View):
                 e.trust_id,
                 e.school_id,
                 e.subject_id,
-                e.subject_user_id,
+                self._ix(e.subject_user_id),
                 AllegationStatus.OPEN.value,
                 e.received_at,
-                e.actor,
+                self.logins.seal(e.actor),
                 e.source,
                 e.received_via,
                 e.category,
@@ -99,16 +126,16 @@ class StaffCasesView(View):
                 t["risk_of_harm"],
                 t["unsuitable"],
                 e.outside_work,
-                e.case_manager,
+                self.logins.seal(e.case_manager),
                 e.case_manager_basis,
                 e.lado_due_on,
                 e.originator_version,
                 position,
             ),
         )
-        self._member(curs, e.originator_id, e.case_manager, "case manager")
+        self._member(curs, e.originator_id, e.case_manager, MemberPart.CASE_MANAGER)
         for user in e.case_team:
-            self._member(curs, e.originator_id, user, "received the allegation")
+            self._member(curs, e.originator_id, user, MemberPart.RECEIVER)
         for concern_id in e.from_concerns:
             curs.execute(
                 "INSERT INTO sc_case_links (allegation_id, concern_id) VALUES (%s, %s) "
@@ -120,17 +147,22 @@ class StaffCasesView(View):
     @handles(Allegation.CaseManagerAssigned)
     def manager(self, curs: Cursor[Any], e: Allegation.CaseManagerAssigned, position: int) -> None:
         curs.execute(
-            "DELETE FROM sc_members WHERE allegation_id = %s AND responsibility = 'case manager'",
-            (e.originator_id,),
+            "DELETE FROM sc_members WHERE allegation_id = %s AND part = %s",
+            (e.originator_id, MemberPart.CASE_MANAGER),
         )
-        self._member(curs, e.originator_id, e.user_id, "case manager")
+        self._member(curs, e.originator_id, e.user_id, MemberPart.CASE_MANAGER)
         self._allegation(
-            curs, e, position, ", case_manager = %s, case_manager_basis = 'override'", (e.user_id,)
+            curs,
+            e,
+            position,
+            ", case_manager = %s, case_manager_basis = 'override'",
+            (self.logins.seal(e.user_id),),
         )
 
     @handles(Allegation.CaseTeamMemberAdded)
     def team(self, curs: Cursor[Any], e: Allegation.CaseTeamMemberAdded, position: int) -> None:
-        self._member(curs, e.originator_id, e.user_id, e.responsibility)
+        responsibility = self._text(e.originator_id, e.responsibility)
+        self._member(curs, e.originator_id, e.user_id, MemberPart.TEAM, responsibility)
         self._allegation(curs, e, position)
 
     @handles(Allegation.LadoConsulted)
@@ -203,24 +235,25 @@ class StaffCasesView(View):
     @handles(LowLevelConcern.Raised)
     def raised(self, curs: Cursor[Any], e: LowLevelConcern.Raised, position: int) -> None:
         curs.execute(
-            "INSERT INTO sc_concerns (concern_id, trust_id, school_id, subject_id, subject_user_id, "
+            "INSERT INTO sc_concerns (concern_id, trust_id, school_id, subject_id, subject_user_ix, "
             "raised_by, raised_at, occurred_on, self_reported, withhold_name, details, context, "
-            "recipient, recipient_basis, screened_as_allegation, status, version, seq) VALUES "
-            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            "recipient, recipient_ix, recipient_basis, screened_as_allegation, status, version, "
+            "seq) VALUES "
+            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
                 e.originator_id,
                 e.trust_id,
                 e.school_id,
                 e.subject_id,
-                e.subject_user_id,
-                e.actor,
+                self._ix(e.subject_user_id),
+                self.logins.seal(e.actor),
                 e.timestamp,
                 e.occurred_on,
                 e.self_reported,
                 e.withhold_name_from_subject,
                 _b(e.details),
                 _b(e.context),
-                e.recipient,
+                *self.logins.seal_login(e.recipient),
                 e.recipient_basis,
                 e.screening is not None,
                 ConcernStatus.RAISED.value,
@@ -276,7 +309,7 @@ class StaffCasesView(View):
             e.school_id,
             cols.pop("kind"),
             cols.pop("at"),
-            e.actor,
+            self.logins.seal(e.actor),
         ]
         names += list(cols)
         values += [_b(v) if isinstance(v, Sealed) else v for v in cols.values()]
@@ -291,7 +324,7 @@ class StaffCasesView(View):
     ) -> None:
         self._social(
             curs, e, position, e.staff_id, kind="declaration", at=e.declared_at,
-            platform=e.platform, detail=e.relationship,
+            platform=self._text(e.staff_id, e.platform), detail=e.relationship,
         )  # fmt: skip
 
     @handles(SocialMediaDeclaration.Updated)
@@ -316,7 +349,7 @@ class StaffCasesView(View):
     def contact(self, curs: Cursor[Any], e: ContactAttempt.Reported, position: int) -> None:
         self._social(
             curs, e, position, e.staff_id, kind="contact_attempt", at=e.occurred_at,
-            platform=e.platform, detail=e.description, advice=e.response,
+            platform=self._text(e.staff_id, e.platform), detail=e.description, advice=e.response,
             contact_from=e.contact_from, from_person_id=e.from_person_id,
         )  # fmt: skip
 
@@ -324,7 +357,7 @@ class StaffCasesView(View):
     def presence(self, curs: Cursor[Any], e: PresenceCheck.Recorded, position: int) -> None:
         self._social(
             curs, e, position, e.staff_id, kind="presence_check", at=e.checked_at,
-            platform=e.platforms, detail=e.notes, outcome=e.outcome,
+            platform=self._text(e.staff_id, e.platforms), detail=e.notes, outcome=e.outcome,
         )  # fmt: skip
 
     # --- retention facts about staff ----------------------------------------------------

@@ -6,9 +6,11 @@ they hold a role reaching its school, and to the oversight roles; never to its s
 
 from __future__ import annotations
 
+from base64 import b64decode
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
@@ -22,9 +24,10 @@ from projections.common import sealed_or_none as _sealed
 
 @dataclass(frozen=True)
 class CaseReader:
-    """Who is reading: where they oversee, where they hold any role, and who they are."""
+    """Who is reading: where they oversee, where they hold any role, and who they are (the
+    blind index of their login: the view keeps no login in plain to compare with)."""
 
-    user_id: str
+    login_ix: bytes
     oversee_trusts: Collection[UUID] = field(default_factory=frozenset)
     oversee_schools: Collection[UUID] = field(default_factory=frozenset)
     member_trusts: Collection[UUID] = field(default_factory=frozenset)
@@ -37,30 +40,40 @@ class CaseReader:
         sql = (
             f"({alias}.trust_id = ANY(%s) OR {alias}.school_id = ANY(%s) "
             f"OR (({alias}.trust_id = ANY(%s) OR {alias}.school_id = ANY(%s)) AND {named})) "
-            f"AND {alias}.subject_id <> ALL(%s) AND {alias}.subject_user_id IS DISTINCT FROM %s"
+            f"AND {alias}.subject_id <> ALL(%s) AND {alias}.subject_user_ix IS DISTINCT FROM %s"
         )
         params: list[Any] = [
             list(self.oversee_trusts),
             list(self.oversee_schools),
             list(self.member_trusts),
             list(self.member_schools),
-            self.user_id,  # the one parameter of ``named``
+            self.login_ix,  # the one parameter of ``named``
             list(self.excluded_subjects),
-            self.user_id,
+            self.login_ix,
         ]
         return sql, params
 
 
 _IS_MEMBER = (
-    "EXISTS (SELECT 1 FROM sc_members m WHERE m.allegation_id = a.allegation_id AND m.user_id = %s)"
+    "EXISTS (SELECT 1 FROM sc_members m WHERE m.allegation_id = a.allegation_id AND m.user_ix = %s)"
 )
-_IS_RECIPIENT = "c.recipient = %s"
+_IS_RECIPIENT = "c.recipient_ix = %s"
+
+
+class MemberPart(StrEnum):
+    """Why someone is one of a case's named people."""
+
+    CASE_MANAGER = "case_manager"
+    RECEIVER = "receiver"  # received the allegation
+    TEAM = "team"  # added to the case team, with a responsibility in the manager's words
 
 
 @dataclass(frozen=True)
 class Member:
-    user_id: str
-    responsibility: str
+    user_ix: bytes
+    user_id: Sealed | None  # null once the login is erased
+    part: MemberPart
+    responsibility: Sealed | None  # a team member's
 
 
 @dataclass(frozen=True)
@@ -69,10 +82,10 @@ class AllegationRow:
     trust_id: UUID
     school_id: UUID
     subject_id: UUID
-    subject_user_id: str | None
+    subject_user_ix: bytes | None
     status: str
     received_at: datetime
-    received_by: str
+    received_by: Sealed | None
     source: str
     received_via: str
     category: str | None
@@ -82,7 +95,7 @@ class AllegationRow:
     risk_of_harm: bool
     unsuitable: bool
     outside_work: bool
-    case_manager: str
+    case_manager: Sealed | None
     case_manager_basis: str
     lado_due_on: date
     lado_consulted_at: datetime | None
@@ -112,20 +125,40 @@ _RETAIN_UNTIL = (
 )
 _ALLEGATIONS = (
     f"SELECT a.*, {_RETAIN_UNTIL} AS retain_until, "
-    "(SELECT coalesce(json_agg(json_build_object('user_id', m.user_id, 'responsibility', "
-    "m.responsibility) ORDER BY m.user_id), '[]') FROM sc_members m "
+    "(SELECT coalesce(json_agg(json_build_object('user_ix', encode(m.user_ix, 'base64'), "
+    "'user_id', encode(m.user_id, 'base64'), 'part', m.part, "
+    "'responsibility', encode(m.responsibility, 'base64')) ORDER BY m.part, m.user_ix), '[]') "
+    "FROM sc_members m "
     "WHERE m.allegation_id = a.allegation_id) AS members, "
     "(SELECT coalesce(array_agg(l.concern_id), '{}') FROM sc_case_links l "
     "WHERE l.allegation_id = a.allegation_id) AS concern_ids FROM sc_allegations a"
 )
 
 
+def _bytes(value: Any) -> bytes | None:
+    return None if value is None else bytes(value)
+
+
+def _from_json(value: str | None) -> Sealed | None:
+    """A sealed column aggregated into JSON (as base64)."""
+    return None if value is None else Sealed.from_bytes(b64decode(value))
+
+
 def _allegation(r: Any) -> AllegationRow:
     values = dict(r)
     values["description"] = Sealed.from_bytes(bytes(r["description"]))
-    values["outcome_summary"] = _sealed(r["outcome_summary"])
-    values["reference_declaration"] = _sealed(r["reference_declaration"])
-    values["members"] = tuple(Member(m["user_id"], m["responsibility"]) for m in r["members"])
+    for name in ("received_by", "case_manager", "outcome_summary", "reference_declaration"):
+        values[name] = _sealed(r[name])
+    values["subject_user_ix"] = _bytes(r["subject_user_ix"])
+    values["members"] = tuple(
+        Member(
+            b64decode(m["user_ix"]),
+            _from_json(m["user_id"]),
+            MemberPart(m["part"]),
+            _from_json(m["responsibility"]),
+        )
+        for m in r["members"]
+    )
     values["concern_ids"] = tuple(r["concern_ids"])
     values.pop("seq")
     return AllegationRow(**values)
@@ -173,9 +206,11 @@ class CaseEntryRow:
     entry_seq: int
     case_id: UUID
     at: datetime
-    actor: str
+    actor: Sealed | None
     kind: str
-    summary: str
+    summary: str  # with {named} and {detail} where it quotes ``named`` and ``detail``
+    named: Sealed | None
+    detail: Sealed | None
     what: Sealed | None
     decision: Sealed | None
     rationale: Sealed | None
@@ -190,9 +225,11 @@ def entries(conn: Connection[Any], case_id: UUID) -> list[CaseEntryRow]:
             r["entry_seq"],
             r["case_id"],
             r["at"],
-            r["actor"],
+            _sealed(r["actor"]),
             r["kind"],
             r["summary"],
+            _sealed(r["named"]),
+            _sealed(r["detail"]),
             _sealed(r["what"]),
             _sealed(r["decision"]),
             _sealed(r["rationale"]),
@@ -207,15 +244,16 @@ class ConcernRow:
     trust_id: UUID
     school_id: UUID
     subject_id: UUID
-    subject_user_id: str | None
-    raised_by: str
+    subject_user_ix: bytes | None
+    raised_by: Sealed | None
     raised_at: datetime
     occurred_on: date | None
     self_reported: bool
     withhold_name: bool
     details: Sealed
     context: Sealed | None
-    recipient: str
+    recipient: Sealed | None
+    recipient_ix: bytes
     recipient_basis: str
     screened_as_allegation: bool
     status: str
@@ -237,8 +275,10 @@ _CONCERNS = (
 def _concern(r: Any) -> ConcernRow:
     values = dict(r)
     values["details"] = Sealed.from_bytes(bytes(r["details"]))
-    for name in ("context", "action_taken", "rationale"):
+    for name in ("raised_by", "context", "recipient", "action_taken", "rationale"):
         values[name] = _sealed(r[name])
+    values["subject_user_ix"] = _bytes(r["subject_user_ix"])
+    values["recipient_ix"] = bytes(r["recipient_ix"])
     values.pop("seq")
     return ConcernRow(**values)
 
@@ -307,8 +347,8 @@ class SocialRow:
     school_id: UUID
     kind: str
     at: datetime
-    actor: str
-    platform: str | None
+    actor: Sealed | None
+    platform: Sealed | None
     detail: Sealed | None
     advice: Sealed | None
     decision: Sealed | None
@@ -325,7 +365,7 @@ def social_media(conn: Connection[Any], staff_id: UUID) -> list[SocialRow]:
     result = []
     for r in rows:
         values = dict(r)
-        for name in ("detail", "advice", "decision"):
+        for name in ("actor", "platform", "detail", "advice", "decision"):
             values[name] = _sealed(r[name])
         result.append(SocialRow(**values))
     return result
@@ -348,7 +388,7 @@ def case_counts(
     today: date,
     year_start: date,
     exclude_subjects: Collection[UUID],
-    reader: str,
+    reader_ix: bytes,
 ) -> list[SchoolCaseCounts]:
     """Counts only, per school: what roles without case access may know. Cases about the
     reader are not counted, so nobody learns of a case about themselves."""
@@ -376,7 +416,7 @@ def case_counts(
             "today": today,
             "year_start": year_start,
             "me": list(exclude_subjects),
-            "reader": reader,
+            "reader": reader_ix,
         },
     ).fetchall()
     return [SchoolCaseCounts(**r) for r in rows]
@@ -384,5 +424,5 @@ def case_counts(
 
 def _not_about(alias: str) -> str:
     return (
-        f"{alias}.subject_id <> ALL(%(me)s) AND {alias}.subject_user_id IS DISTINCT FROM %(reader)s"
+        f"{alias}.subject_id <> ALL(%(me)s) AND {alias}.subject_user_ix IS DISTINCT FROM %(reader)s"
     )

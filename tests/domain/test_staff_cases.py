@@ -15,6 +15,7 @@ from domain.directory.aggregates import School, StaffMember
 from domain.shared.actor import acting_as
 from domain.shared.calendar import LONDON
 from domain.shared.errors import NotAuthorised, NotFound, ValidationFailed
+from domain.shared.sealing import Sealed
 from domain.staff_cases.aggregates import (
     Allegation,
     CaseClosed,
@@ -905,6 +906,69 @@ def test_a_dsl_checks_a_colleague_but_not_themselves(app, school_id, people):
 def test_an_ordinary_member_of_staff_cannot_record_a_presence_check(app, school_id, people):
     with appends_nothing(app), pytest.raises(NotAuthorised):
         check(app, people["lee"], user="dana@oak")
+
+
+# --- free text is sealed in the events ----------------------------------------------------
+# A reference identifies the case to whoever holds the other agency's file; a responsibility or
+# a platform is free text. Each is sealed with its record's key, so erasing the record erases it.
+
+
+def opened(app, value) -> str:
+    assert isinstance(value, Sealed), value
+    return app.keyring.open(value)
+
+
+def test_the_lado_reference_is_sealed_with_the_allegations_key(app, school_id, people):
+    allegation_id = allege(app, people["dana"])
+    with as_user(app, "dsl@oak"):
+        app.record_lado_consultation(
+            allegation_id, NOW, "Pat LADO", "Advice", "Action", reference="LADO-2026-0042"
+        )
+    reference = last_event(app, allegation_id).reference
+    assert reference.subject_id == allegation_id
+    assert opened(app, reference) == "LADO-2026-0042"
+
+
+def test_a_dbs_referral_reference_is_sealed_with_the_allegations_key(app, school_id, people):
+    allegation_id = allege(app, people["dana"])
+    decide(app, allegation_id, "substantiated")
+    with as_user(app, "head@oak"):
+        app.record_allegation_action(
+            allegation_id, "dbs_referral_made", NOW, "Referred", "Substantiated",
+            reference="DBS-77-ABC",
+        )  # fmt: skip
+    reference = last_event(app, allegation_id).reference
+    assert reference.subject_id == allegation_id
+    assert opened(app, reference) == "DBS-77-ABC"
+
+
+def test_a_case_team_members_responsibility_is_sealed(app, school_id, people):
+    allegation_id = allege(app, people["dana"])
+    with as_user(app, "head@oak"):
+        app.add_to_case_team(allegation_id, "deputy@oak", "Liaise with the LADO")
+    assert opened(app, last_event(app, allegation_id).responsibility) == "Liaise with the LADO"
+
+
+def test_a_declared_relationships_platform_is_sealed_with_the_staff_members_key(
+    app, school_id, people
+):
+    declared = events(app, declare(app, people["dana"], platform="Snapchat"))[0]
+    assert declared.platform.subject_id == people["dana"]
+    assert opened(app, declared.platform) == "Snapchat"
+
+
+def test_a_contact_attempts_platform_is_sealed_with_the_staff_members_key(app, school_id, people):
+    reported = events(app, contact(app, people["dana"], people["pupil"]))[0]
+    assert reported.platform.subject_id == people["dana"]
+    assert opened(app, reported.platform) == "Instagram"
+
+
+def test_the_platforms_of_a_presence_check_are_sealed_with_the_staff_members_key(
+    app, school_id, people
+):
+    recorded = events(app, check(app, people["dana"]))[0]
+    assert recorded.platforms.subject_id == people["dana"]
+    assert opened(app, recorded.platforms) == "Facebook, Instagram"
 
 
 # --- pension age -------------------------------------------------------------------------
