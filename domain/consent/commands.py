@@ -543,7 +543,7 @@ class ConsentCommands(CaseworkBase):
             raise ChannelClosed("channelId", f"the channel closed on {channel.closed_on}")
         if not channel.poster_authorised(poster, at):
             raise PosterNotAuthorised(
-                "postedById", f"{poster} was not authorised to post on this channel at that time"
+                "postedById", "the poster was not authorised to post on this channel at that time"
             )
         if not media:
             raise ValidationFailed("media", "name at least one medium")
@@ -650,9 +650,7 @@ class ConsentCommands(CaseworkBase):
         if not publication.needs_approval:
             raise ValidationFailed("publicationId", "this school does not require approval")
         if publication.approved_by is not None:
-            raise ValidationFailed(
-                "publicationId", f"already approved by {publication.approved_by}"
-            )
+            raise ValidationFailed("publicationId", "already approved by a colleague")
         if principal.user_id in (publication.posted_by, publication.recorded_by):
             raise SelfApproval(
                 "publicationId", "a second colleague approves: not the poster, nor who recorded it"

@@ -809,6 +809,17 @@ def test_a_post_before_the_poster_was_authorised_is_refused(app, people, channel
         post(app, channel, [people["mia"]], at=FEB_POST, user="lead@oak", poster=people["lee"])
 
 
+def test_a_refused_poster_is_not_named_by_their_login(app, people, channel):
+    give(app, people["mia"], people["mum"])
+    with as_user(app, "head@oak"):
+        app.authorise_poster(channel, people["lee"], MAR_POST)
+
+    with refused(app, PosterNotAuthorised, "POSTER_NOT_AUTHORISED") as caught:
+        post(app, channel, [people["mia"]], at=FEB_POST, user="lead@oak", poster=people["lee"])
+
+    assert "lee@oak" not in caught.value.message
+
+
 def test_a_post_after_the_posters_authority_was_revoked_is_refused(app, people, channel):
     give(app, people["mia"], people["mum"])
     with as_user(app, "head@oak"):
@@ -975,6 +986,22 @@ def test_a_post_is_approved_only_once(app, school_id, people, channel):
 
     with as_user(app, "head@oak"), refused(app, ValidationFailed, "VALIDATION_ERROR"):
         app.approve_publication(publication_id)
+
+
+def test_a_second_approval_does_not_name_the_first_approver_by_their_login(
+    app, school_id, people, channel
+):
+    give(app, people["mia"], people["mum"])
+    with as_user(app, "head@oak"):
+        app.set_publication_approval(school_id, True)
+    publication_id = post(app, channel, [people["mia"]], user="dana@oak")
+    with as_user(app, "lead@oak"):
+        app.approve_publication(publication_id)
+
+    with as_user(app, "head@oak"), refused(app, ValidationFailed, "VALIDATION_ERROR") as caught:
+        app.approve_publication(publication_id)
+
+    assert "lead@oak" not in caught.value.message
 
 
 def test_a_colleague_who_may_not_post_or_record_posts_cannot_approve(
