@@ -64,7 +64,7 @@ class ConsentRecord(CaseworkAggregate):
         parent_carer_id: UUID | None
         choices: list[dict[str, str]]  # medium, channel, decision
         method: str
-        reference: str
+        reference: Sealed | str  # sealed with the pupil's key; plain in events recorded before
         received_at: datetime
 
         def apply(self, aggregate: Any) -> None:
@@ -88,10 +88,10 @@ class ConsentRecord(CaseworkAggregate):
             aggregate.received.append(self.received_at)
 
     class ConsentGiven(_Decided):
-        statement_version: str
+        statement_version: Sealed | str  # as ``reference``
 
     class ConsentAmended(_Decided):
-        statement_version: str
+        statement_version: Sealed | str  # as ``reference``
 
     class ConsentWithdrawn(_Decided):
         pass
@@ -176,7 +176,7 @@ class ConsentRecord(CaseworkAggregate):
         parent_carer_id: UUID | None,
         choices: list[dict[str, str]],
         method: str,
-        reference: str,
+        reference: Sealed,
         received_at: datetime,
         **extra: Any,
     ) -> None:
@@ -243,16 +243,19 @@ class PosterPeriod:
 
 
 class Channel(CaseworkAggregate):
-    """An official social-media channel, website or publication route (seed 004 §3)."""
+    """An official social-media channel, website or publication route (seed 004 §3).
+
+    What identifies the channel or a person (platform, account, the approver's name) is sealed
+    with the channel's key; events recorded before that carry those fields in plain."""
 
     class Opened(CaseworkAggregate.Created):
         kind: str
-        platform: str
-        account_name: str
+        platform: Sealed | str
+        account_name: Sealed | str
         master_administrator_id: UUID
         purpose: Sealed
         opened_on: date
-        risk_assessment_approved_by: str
+        risk_assessment_approved_by: Sealed | str
         risk_assessment_approver: str
         risk_assessment_approved_on: date
         mfa_enabled: bool
@@ -336,7 +339,7 @@ class Publication(CaseworkAggregate):
         caption_names_anyone: bool
         posted_by: str
         description: Sealed | None
-        link: str | None
+        link: Sealed | str | None  # sealed with the publication's key; plain in older events
         needs_approval: bool
 
     class Approved(CaseworkAggregate.Event):

@@ -4,6 +4,7 @@ the channel register, the publication log and the takedown queue."""
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from psycopg import Cursor
 
@@ -11,7 +12,7 @@ from domain.consent.aggregates import Channel, ConsentRecord, Publication
 from domain.consent.model import TakedownOutcome, party_of
 from domain.directory.aggregates import Pupil
 from domain.shared.calendar import end_of_london_day
-from domain.shared.sealing import Sealed
+from domain.shared.sealing import Sealed, SubjectErased
 from projections.runner import View, handles
 
 
@@ -20,6 +21,9 @@ def _b(value: Sealed | None) -> bytes | None:
 
 
 class ConsentView(View):
+    """Free text that names a family's paperwork, a channel or a post is stored sealed with
+    its record's key (``projections/consent/columns.py``)."""
+
     name = "consent"
     tables = (
         "cs_pupils",
@@ -31,6 +35,17 @@ class ConsentView(View):
         "cs_publication_pupils",
         "cs_takedowns",
     )
+
+    def _text(self, value: Sealed | str | None, subject_id: UUID) -> bytes | None:
+        """Free text as the view stores it: sealed with its record's key. The domain seals it
+        when the event is recorded; events recorded before it did carry it in plain, and are
+        sealed here as they are replayed (read as erased if the record's key is gone)."""
+        if value is None or isinstance(value, Sealed):
+            return _b(value)
+        try:
+            return self.logins.keyring.session().seal(subject_id, value).to_bytes()
+        except SubjectErased:
+            return Sealed(subject_id, b"").to_bytes()
 
     # --- pupils ---------------------------------------------------------------------------
 
@@ -67,6 +82,8 @@ class ConsentView(View):
     )
     def decided(self, curs: Cursor[Any], e: Any, position: int) -> None:
         party = party_of(e.consenter_kind, e.parent_carer_id)
+        reference = self._text(e.reference, e.pupil_id)
+        statement_version = self._text(getattr(e, "statement_version", None), e.pupil_id)
         rows = [
             (
                 e.pupil_id,
@@ -82,8 +99,8 @@ class ConsentView(View):
                 e.consenter_kind,
                 e.parent_carer_id,
                 e.method,
-                e.reference,
-                getattr(e, "statement_version", None),
+                reference,
+                statement_version,
                 e.actor,
             )
             for c in e.choices
@@ -126,12 +143,12 @@ class ConsentView(View):
                 e.trust_id,
                 e.school_id,
                 e.kind,
-                e.platform,
-                e.account_name,
+                self._text(e.platform, e.originator_id),
+                self._text(e.account_name, e.originator_id),
                 e.master_administrator_id,
                 _b(e.purpose),
                 e.opened_on,
-                e.risk_assessment_approved_by,
+                self._text(e.risk_assessment_approved_by, e.originator_id),
                 e.risk_assessment_approver,
                 e.risk_assessment_approved_on,
                 e.mfa_enabled,
@@ -196,7 +213,7 @@ class ConsentView(View):
                 e.actor,
                 e.timestamp,
                 _b(e.description),
-                e.link,
+                self._text(e.link, e.originator_id),
                 e.needs_approval,
                 e.originator_version,
                 position,

@@ -25,15 +25,17 @@ from projections.common import sealed_or_none as _sealed
 
 
 class RulingRow(NamedTuple):
-    """A decision as the rule reads it, and how it was given."""
+    """A decision as the rule reads it, and how it was given (the reference and statement
+    sealed with the pupil's key: opened only for a reader who sees them, as the bytes the view
+    holds)."""
 
     ruling: Ruling
     pupil_id: UUID
     consenter_kind: str
     parent_carer_id: UUID | None
     method: str
-    reference: str
-    statement_version: str | None
+    reference: bytes
+    statement_version: bytes | None
     recorded_by: str
 
 
@@ -409,14 +411,14 @@ class ChannelRow:
     trust_id: UUID
     school_id: UUID
     kind: str
-    platform: str
-    account_name: str
+    platform: Sealed
+    account_name: Sealed
     master_administrator_id: UUID
     purpose: Sealed
     opened_on: date
     closed_on: date | None
     close_reason: Sealed | None
-    risk_assessment_approved_by: str
+    risk_assessment_approved_by: Sealed
     risk_assessment_approver: str
     risk_assessment_approved_on: date
     mfa_enabled: bool
@@ -429,8 +431,11 @@ def _channel(r: Any, posters: tuple[PosterPeriod, ...]) -> ChannelRow:
     return from_row(
         ChannelRow,
         r,
+        platform=Sealed.from_bytes(bytes(r["platform"])),
+        account_name=Sealed.from_bytes(bytes(r["account_name"])),
         purpose=Sealed.from_bytes(bytes(r["purpose"])),
         close_reason=_sealed(r["close_reason"]),
+        risk_assessment_approved_by=Sealed.from_bytes(bytes(r["risk_assessment_approved_by"])),
         posters=posters,
     )
 
@@ -487,7 +492,7 @@ class PublicationRow:
     recorded_by: str
     recorded_at: datetime
     description: Sealed | None
-    link: str | None
+    link: Sealed | None
     needs_approval: bool
     approved_by: str | None
     approved_at: datetime | None
@@ -511,6 +516,7 @@ def _publication(r: Any) -> PublicationRow:
         media=tuple(r["media"]),
         pupil_ids=tuple(r["pupil_ids"]),
         description=_sealed(r["description"]),
+        link=_sealed(r["link"]),
     )
 
 
@@ -544,7 +550,7 @@ class TakedownRow:
     channel: str
     posted_at: datetime
     media: tuple[str, ...]
-    link: str | None
+    link: Sealed | None
     requested_at: datetime
     withdrawal_received_at: datetime
     outcome: str | None
@@ -554,7 +560,13 @@ class TakedownRow:
 
 
 def _takedown(r: Any) -> TakedownRow:
-    return from_row(TakedownRow, r, media=tuple(r["media"]), reason=_sealed(r["reason"]))
+    return from_row(
+        TakedownRow,
+        r,
+        media=tuple(r["media"]),
+        link=_sealed(r["link"]),
+        reason=_sealed(r["reason"]),
+    )
 
 
 def takedowns(
