@@ -75,6 +75,7 @@ def _school(ctx: Context, school_id: strawberry.ID, action: Action) -> Target:
 
 
 ERASED_TEXT = "Null once erased."
+ERASED_LOGIN = "A login; null once erased."
 LINK = "Where it was posted, if given. Null too once erased."
 Opened = dict[Sealed | None, str | Erased | None]
 
@@ -108,7 +109,7 @@ class ConsentDecision:
         description="When it was received, and so took effect."
     )
     recorded_at: datetime.datetime
-    recorded_by: str
+    recorded_by: str | None = strawberry.field(description=ERASED_LOGIN)
     given_by: ConsenterKind
     parent_carer_id: strawberry.ID | None
     method: ConsentMethod
@@ -142,11 +143,16 @@ class ConsentAnswer:
 
 
 def _open_decisions(ctx: Context, judged: Iterable[Judged]) -> Opened:
-    """How the deciding decisions were given (reference, statement), opened with one key
-    look-up for all of them."""
+    """How the deciding decisions were given (reference, statement, who recorded it), opened
+    with one key look-up for all of them."""
     rows = [j.deciding for j in judged if j.deciding is not None]
     return _open(
-        ctx, (sealed_or_none(v) for row in rows for v in (row.reference, row.statement_version))
+        ctx,
+        (
+            sealed_or_none(v)
+            for row in rows
+            for v in (row.reference, row.statement_version, row.recorded_by)
+        ),
     )
 
 
@@ -163,7 +169,7 @@ def _answer(j: Judged, opened: Opened) -> ConsentAnswer:
             decision=r.decision,
             effective_at=r.effective_at,
             recorded_at=r.recorded_at,
-            recorded_by=row.recorded_by,
+            recorded_by=_text(opened, sealed_or_none(row.recorded_by)),
             given_by=ConsenterKind(row.consenter_kind),
             parent_carer_id=optional_id(row.parent_carer_id),
             method=ConsentMethod(row.method),
@@ -290,7 +296,7 @@ class PostingCheck:
 @strawberry.type
 class ChannelPoster:
     staff_member_id: strawberry.ID
-    user_id: str
+    user_id: str | None = strawberry.field(description=ERASED_LOGIN)
     authorised_at: datetime.datetime
     revoked_at: datetime.datetime | None
 
@@ -313,7 +319,7 @@ class OfficialChannel:
     risk_assessment_approver: RiskAssessmentApprover
     risk_assessment_approved_on: datetime.date
     mfa_enabled: bool
-    opened_by: str
+    opened_by: str | None = strawberry.field(description=ERASED_LOGIN)
     posters: list[ChannelPoster] = strawberry.field(
         description="Every authorisation, oldest first."
     )
@@ -332,6 +338,8 @@ def _channels(ctx: Context, rows: list[ChannelRow]) -> list[OfficialChannel]:
                 r.platform,
                 r.account_name,
                 r.risk_assessment_approved_by,
+                r.opened_by,
+                *(p.user_id for p in r.posters),
             )
         ],
     )
@@ -351,11 +359,11 @@ def _channels(ctx: Context, rows: list[ChannelRow]) -> list[OfficialChannel]:
             risk_assessment_approver=RiskAssessmentApprover(r.risk_assessment_approver),
             risk_assessment_approved_on=r.risk_assessment_approved_on,
             mfa_enabled=r.mfa_enabled,
-            opened_by=r.opened_by,
+            opened_by=_text(opened, r.opened_by),
             posters=[
                 ChannelPoster(
                     staff_member_id=to_id(p.staff_member_id),
-                    user_id=p.user_id,
+                    user_id=_text(opened, p.user_id),
                     authorised_at=p.authorised_at,
                     revoked_at=p.revoked_at,
                 )
@@ -380,20 +388,29 @@ class PublicationEntry:
         description="False: pseudonymised or blurred, so no consent was needed."
     )
     caption_names_anyone: bool
-    posted_by: str
-    recorded_by: str
+    posted_by: str | None = strawberry.field(description=ERASED_LOGIN)
+    recorded_by: str | None = strawberry.field(description=ERASED_LOGIN)
     recorded_at: datetime.datetime
     description: SealedText | None
     link: str | None = strawberry.field(description=LINK)
     status: PublicationStatus
-    approved_by: str | None
+    approved_by: str | None = strawberry.field(
+        description=f"{ERASED_LOGIN} Null too until approved (see `approvedAt`)."
+    )
     approved_at: datetime.datetime | None
     takedown_pending: bool
     version: int
 
 
 def _publications(ctx: Context, rows: list[PublicationRow]) -> list[PublicationEntry]:
-    opened = _open(ctx, [v for r in rows for v in (r.description, r.link)])
+    opened = _open(
+        ctx,
+        [
+            v
+            for r in rows
+            for v in (r.description, r.link, r.posted_by, r.recorded_by, r.approved_by)
+        ],
+    )
     result = []
     for r in rows:
         result.append(
@@ -407,13 +424,13 @@ def _publications(ctx: Context, rows: list[PublicationRow]) -> list[PublicationE
                 pupil_ids=[to_id(p) for p in r.pupil_ids],
                 identifiable=r.identifiable,
                 caption_names_anyone=r.caption_names_anyone,
-                posted_by=r.posted_by,
-                recorded_by=r.recorded_by,
+                posted_by=_text(opened, r.posted_by),
+                recorded_by=_text(opened, r.recorded_by),
                 recorded_at=r.recorded_at,
                 description=SealedText.of(opened[r.description]),
                 link=_text(opened, r.link),
-                status=publication_status(r.removed, r.needs_approval, r.approved_by),
-                approved_by=r.approved_by,
+                status=publication_status(r.removed, r.needs_approval, r.approved_at is not None),
+                approved_by=_text(opened, r.approved_by),
                 approved_at=r.approved_at,
                 takedown_pending=r.takedown_pending,
                 version=r.version,
@@ -443,7 +460,7 @@ class TakedownItem:
     outcome: TakedownOutcome | None
     reason: SealedText | None
     done_at: datetime.datetime | None
-    done_by: str | None
+    done_by: str | None = strawberry.field(description=ERASED_LOGIN)
 
 
 # --- queries -----------------------------------------------------------------------------------
@@ -553,6 +570,7 @@ class ConsentQuery:
             ids,
             media.value,
             fresh=ctx.fresh,
+            user_id_ix=ctx.login_ix,
         )
         if channel is None:
             raise NotFound("Channel", channel_id)
@@ -601,7 +619,7 @@ class ConsentQuery:
             check_first(first),
             decode_cursor(after),
         )
-        opened = _open(ctx, [v for t in page.items for v in (t.reason, t.link)])
+        opened = _open(ctx, [v for t in page.items for v in (t.reason, t.link, t.done_by)])
         items = [
             TakedownItem(
                 publication_id=to_id(t.publication_id),
@@ -617,7 +635,7 @@ class ConsentQuery:
                 outcome=TakedownOutcome(t.outcome) if t.outcome else None,
                 reason=SealedText.of(opened[t.reason]),
                 done_at=t.done_at,
-                done_by=t.done_by,
+                done_by=_text(opened, t.done_by),
             )
             for t in page.items
         ]

@@ -388,7 +388,7 @@ class Publication(CaseworkAggregate):
 
     @property
     def status(self) -> PublicationStatus:
-        return publication_status(self.removed, self.needs_approval, self.approved_by)
+        return publication_status(self.removed, self.needs_approval, self.approved_by is not None)
 
     def approve(self) -> None:
         self.trigger_event(self.Approved)

@@ -21,8 +21,8 @@ def _b(value: Sealed | None) -> bytes | None:
 
 
 class ConsentView(View):
-    """Free text that names a family's paperwork, a channel or a post is stored sealed with
-    its record's key (``projections/consent/columns.py``)."""
+    """Nothing identifying is stored in plain (``projections/consent/columns.py``): free text
+    sealed with its record's key, logins sealed with their holder's."""
 
     name = "consent"
     tables = (
@@ -84,6 +84,7 @@ class ConsentView(View):
         party = party_of(e.consenter_kind, e.parent_carer_id)
         reference = self._text(e.reference, e.pupil_id)
         statement_version = self._text(getattr(e, "statement_version", None), e.pupil_id)
+        recorded_by = self.logins.seal(e.actor)
         rows = [
             (
                 e.pupil_id,
@@ -101,7 +102,7 @@ class ConsentView(View):
                 e.method,
                 reference,
                 statement_version,
-                e.actor,
+                recorded_by,
             )
             for c in e.choices
         ]
@@ -125,7 +126,7 @@ class ConsentView(View):
         curs.execute(
             "INSERT INTO cs_confirmations (pupil_id, academic_year, confirmed_at, confirmed_by) "
             "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            (e.pupil_id, e.academic_year, e.timestamp, e.actor),
+            (e.pupil_id, e.academic_year, e.timestamp, self.logins.seal(e.actor)),
         )
 
     # --- channels -------------------------------------------------------------------------
@@ -152,7 +153,7 @@ class ConsentView(View):
                 e.risk_assessment_approver,
                 e.risk_assessment_approved_on,
                 e.mfa_enabled,
-                e.actor,
+                self.logins.seal(e.actor),
                 e.originator_version,
                 position,
             ),
@@ -168,10 +169,11 @@ class ConsentView(View):
     def poster_authorised(
         self, curs: Cursor[Any], e: Channel.PosterAuthorised, position: int
     ) -> None:
+        user_id, user_id_ix = self.logins.seal_login(e.user_id)
         curs.execute(
-            "INSERT INTO cs_posters (channel_id, staff_member_id, user_id, authorised_at, seq) "
-            "VALUES (%s, %s, %s, %s, %s)",
-            (e.originator_id, e.staff_member_id, e.user_id, e.effective_at, position),
+            "INSERT INTO cs_posters (channel_id, staff_member_id, user_id, user_id_ix, "
+            "authorised_at, seq) VALUES (%s, %s, %s, %s, %s, %s)",
+            (e.originator_id, e.staff_member_id, user_id, user_id_ix, e.effective_at, position),
         )
         self._channel_version(curs, e)
 
@@ -209,8 +211,8 @@ class ConsentView(View):
                 list(e.media),
                 e.identifiable,
                 e.caption_names_anyone,
-                e.posted_by,
-                e.actor,
+                self.logins.seal(e.posted_by),
+                self.logins.seal(e.actor),
                 e.timestamp,
                 _b(e.description),
                 self._text(e.link, e.originator_id),
@@ -233,7 +235,7 @@ class ConsentView(View):
     @handles(Publication.Approved)
     def approved(self, curs: Cursor[Any], e: Publication.Approved, position: int) -> None:
         self._publication_version(
-            curs, e, ", approved_by = %s, approved_at = %s", e.actor, e.timestamp
+            curs, e, ", approved_by = %s, approved_at = %s", self.logins.seal(e.actor), e.timestamp
         )
 
     @handles(Publication.TakedownRequested)
@@ -260,6 +262,6 @@ class ConsentView(View):
         curs.execute(
             "UPDATE cs_takedowns SET outcome = %s, reason = %s, done_at = %s, done_by = %s "
             "WHERE publication_id = %s AND outcome IS NULL",
-            (e.outcome, _b(e.reason), e.done_at, e.actor, e.originator_id),
+            (e.outcome, _b(e.reason), e.done_at, self.logins.seal(e.actor), e.originator_id),
         )
         self._publication_version(curs, e, ", removed = %s", e.outcome == TakedownOutcome.REMOVED)

@@ -11,7 +11,6 @@ from projections.classification import data_map
 PENDING_PREFIXES: tuple[str, ...] = (
     "sc_",
     # staff cases above, consent below
-    "cs_",
 )
 
 
