@@ -91,10 +91,9 @@ def project() -> None:
 @cli.command()
 def migrate() -> None:
     """Apply pending database migrations (also done at start-up). Re-running is a no-op."""
-    from api.database import resolve_database
-    from api.migrate import migrate as run
+    from api.wiring import migrate_with_keys
 
-    applied = run(resolve_database(Settings()).conninfo)
+    applied = migrate_with_keys(Settings())
     console.print(f"applied: {', '.join(applied)}" if applied else "up to date")
 
 
@@ -104,6 +103,14 @@ def schema() -> None:
     from api.graphql.schema import sdl
 
     typer.echo(sdl(), nl=False)
+
+
+@cli.command("data-map")
+def data_map() -> None:
+    """Print the data map: every table's columns, sealed, blind-indexed or plain (README)."""
+    from projections.classification import markdown
+
+    typer.echo(markdown(), nl=False)
 
 
 @projections_cli.command("status")

@@ -52,15 +52,15 @@ def add_file_routes(app: FastAPI, container: Container) -> None:
                     if sealed is None
                     else container.keyring.open_bytes(Sealed.from_bytes(sealed))
                 )
-                name = container.keyring.open(row.filename)
-            if content is None or isinstance(content, Erased):
+                name, digest = ctx.open_all([row.filename, row.sha256])
+            if content is None or isinstance(content, Erased) or not isinstance(digest, str):
                 return _problem(410, "This file has been erased", "ERASED")
-            filename = "evidence" if isinstance(name, Erased) else name
+            filename = name if isinstance(name, str) else "evidence"
             headers: dict[str, Any] = {
                 "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
                 "X-Content-Type-Options": "nosniff",
                 "Cache-Control": "no-store",
-                "X-Content-SHA256": row.sha256,
+                "X-Content-SHA256": digest,
             }
             return Response(content, media_type=row.content_type, headers=headers)
 

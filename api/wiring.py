@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from eventsourcing.postgres import PostgresDatastore
@@ -132,12 +133,30 @@ def load_blind_index(keyring: Keyring) -> BlindIndex:
     return BlindIndex(key)
 
 
+def _sealers(keyring: Keyring) -> Callable[[], LoginSealer]:
+    """What a keyed migration step seals with: made only if it has something to seal."""
+    return lambda: LoginSealer(keyring, load_blind_index(keyring))
+
+
+def migrate_with_keys(settings: Settings) -> list[str]:
+    """``casework migrate``: apply pending migrations, with the keys their keyed steps need."""
+    database = resolve_database(settings)
+    keys = load_keys(settings)
+    with ConnectionPool(
+        database.conninfo,
+        connection_class=Connection[DictRow],
+        min_size=1,
+        max_size=2,
+        kwargs={"row_factory": dict_row, "autocommit": True},
+    ) as pool:
+        keyring = Keyring(keys.master_key, PostgresKeyStore(pool))
+        return migrate(database.conninfo, logins=_sealers(keyring))
+
+
 def build(
     settings: Settings, *, apply_migrations: bool = True, database: Database | None = None
 ) -> Container:
     database = database or resolve_database(settings)
-    if apply_migrations:
-        migrate(database.conninfo)
     keys = load_keys(settings)
     pool: ConnectionPool[Connection[DictRow]] = ConnectionPool(
         database.conninfo,
@@ -150,6 +169,8 @@ def build(
         open=True,
     )
     keyring = Keyring(keys.master_key, PostgresKeyStore(pool))
+    if apply_migrations:
+        migrate(database.conninfo, logins=_sealers(keyring))
     blind_index = load_blind_index(keyring)
     logins = LoginSealer(keyring, blind_index)
     app = CaseworkApplication(keyring, env=eventsourcing_env(settings, database, keys.event_key))

@@ -1375,7 +1375,7 @@ class Generator:
                 source=source.value,
                 occurred_at=occurred,
                 reported_at=reported,
-                platform=platform,
+                platform=seal.seal(incident_id, platform) if platform else None,
                 category=category,
                 description=seal.seal(incident_id, text),
                 on_site=on_site,
@@ -1449,7 +1449,7 @@ class Generator:
                     filename=seal.seal(incident.id, filename),
                     content_type=content_type,
                     size=len(content),
-                    sha256=hashlib.sha256(content).hexdigest(),
+                    sha256=seal.seal(incident.id, hashlib.sha256(content).hexdigest()),
                     note=seal.seal(incident.id, "Captured by the reporting member of staff."),
                 )
                 writer.blob(file_id, incident.id, seal.seal_bytes(incident.id, content).to_bytes())

@@ -68,7 +68,7 @@ ENUM = plain("one of a fixed set of values (an enumeration)")
 FLAG = plain("a yes/no answer")
 COUNT = plain("a count, version or size")
 ORGANISATION = plain("the name of a school or trust: an organisation, not a person")
-LOGIN_SEALED = sealed("the login holder's (login_subject)", "a login, to show it")
+LOGIN_SEALED = sealed("the login holder's", "a login, to show it (key: logins.login_subject)")
 LOGIN_IX = blind_index("login", "to match a login exactly without storing it")
 
 
@@ -94,12 +94,26 @@ def data_map() -> dict[str, Table]:
     return tables
 
 
-def markdown() -> str:
-    """The data map as the README shows it: table by table, column, class and whose key."""
-    lines = ["| table | column | class | key | why |", "|---|---|---|---|---|"]
+def markdown(exclude_prefixes: tuple[str, ...] = ()) -> str:
+    """The data map as the README shows it: a row per table, its sealed columns by whose key,
+    its blind indexes by what they index, and its plain columns (the reasons are in the code)."""
+    lines = [
+        "| table | sealed (with whose key) | blind index (of what) | plain |",
+        "|---|---|---|---|",
+    ]
     for table, columns in sorted(data_map().items()):
+        if table.startswith(exclude_prefixes):
+            continue
+        by_key: dict[str, list[str]] = {}
         for name, column in columns.items():
-            lines.append(
-                f"| `{table}` | `{name}` | {column.kind} | {column.key or ''} | {column.reason} |"
-            )
+            if column.kind is Kind.SEALED:
+                by_key.setdefault(column.key or "", []).append(f"`{name}`")
+        sealed_part = "; ".join(f"{', '.join(names)} ({key})" for key, names in by_key.items())
+        indexes = ", ".join(
+            f"`{name}` ({column.key})"
+            for name, column in columns.items()
+            if column.kind is Kind.BLIND_INDEX
+        )
+        plain_part = ", ".join(n for n, c in columns.items() if c.kind is Kind.PLAIN)
+        lines.append(f"| `{table}` | {sealed_part} | {indexes} | {plain_part} |")
     return "\n".join(lines) + "\n"

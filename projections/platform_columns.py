@@ -11,9 +11,8 @@ TABLES: dict[str, Table] = {
         "originator_version": SEQ,
         "topic": plain("the event's class, e.g. domain.incidents.aggregates:Incident.Reported"),
         "state": sealed(
-            "the event-state key (AES-GCM, the library's cipher), personal fields within it "
-            "sealed again with their subjects' keys",
-            "the whole event, encrypted",
+            "the event-state key (the library's AES-GCM cipher)",
+            "the whole event; its personal fields are sealed again with their subjects' keys",
         ),
         "notification_id": SEQ,
     },

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
+from uuid import UUID
 
 from eventsourcing.persistence import Mapper, Notification, Tracking
 from eventsourcing.postgres import (
@@ -30,6 +31,7 @@ from eventsourcing.utils import get_topic
 from psycopg import Cursor
 
 from domain.shared.logins import LoginSealer
+from domain.shared.sealing import Erased, Sealed
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +70,29 @@ class View(PostgresTrackingRecorder):
         # Events carry logins in plain; views store them sealed and blind-indexed.
         self.logins = logins
 
+    def seal_text(self, subject_id: UUID, value: Sealed | str | None) -> bytes | None:
+        """A sealed column's value: as the event sealed it or, from an event recorded before
+        the domain sealed this field, sealed now with the subject's key (None once erased)."""
+        if isinstance(value, str):
+            value = self.logins.keyring.seal_if_kept(subject_id, value)
+        return None if value is None else value.to_bytes()
+
+    def open_text(self, value: Sealed | str | None) -> str | None:
+        """The plaintext of a value an event carries (sealed, or plain from an older event), to
+        compute its blind index; None if absent or erased."""
+        if isinstance(value, Sealed):
+            opened = self.logins.keyring.open(value)
+            return None if isinstance(opened, Erased) else opened
+        return value
+
     @classmethod
     def topics(cls) -> frozenset[str]:
         return frozenset(cls._handlers)
+
+    def keys_needed(self, event: Any) -> Iterable[UUID]:
+        """The subjects whose data keys applying ``event`` opens or seals with: fetched for a
+        whole batch at once, rather than one look-up per event."""
+        return ()
 
     def apply(self, curs: Cursor[Any], event: Any, position: int) -> None:
         getattr(self, self._handlers[get_topic(type(event))])(curs, event, position)
@@ -253,12 +275,16 @@ class ProjectionWorker:
         """Apply the events this view reads, then its new position, inside ``curs``'s
         transaction. ``decoded`` shares decoded events between views in one transaction."""
         batcher = StatementBatcher(curs)
+        mine = []
         for notification in notifications:
             if notification.topic in self._topics:
                 event = decoded.get(notification.id)
                 if event is None:
                     event = decoded[notification.id] = self.mapper.to_domain_event(notification)
-                self.view.apply(batcher, event, notification.id)  # type: ignore[arg-type]
+                mine.append((event, notification.id))
+        self.view.logins.keyring.prefetch(s for e, _ in mine for s in self.view.keys_needed(e))
+        for event, position in mine:
+            self.view.apply(batcher, event, position)  # type: ignore[arg-type]
         batcher.flush()
         self.view.insert_tracking_in(curs, notifications[-1].id)
 

@@ -99,4 +99,5 @@ def assert_no_plaintext(container: Any, markers: Markers | Iterable[str]) -> Non
     assert values, "seed some markers first"
     found = find_plaintext(container.database.conninfo, values)
     names = {v: k for k, v in markers.seeded.items()} if isinstance(markers, Markers) else {}
-    assert [(f.table, f.column, names.get(f.marker, f.marker)) for f in found] == []
+    shown = [(f.table, f.column, names.get(f.marker, f.marker)) for f in found]
+    assert not shown, f"in plaintext at rest (table, column, input): {shown}"

@@ -8,6 +8,7 @@ from strawberry.types import Info
 
 from api import access_log
 from api.graphql.common import (
+    ERASED_LOGIN,
     Connection,
     NotAuthorisedError,
     NotFoundError,
@@ -20,10 +21,12 @@ from api.graphql.common import (
     decode_cursor,
     parse_id,
     run_command,
+    text_or_null,
 )
 from api.graphql.context import Context
 from api.graphql.enums import Role
 from domain.access.policy import Action
+from domain.shared.sealing import Erased
 from projections.access import queries
 from projections.access.queries import GrantRow
 
@@ -44,26 +47,28 @@ class Me:
 
 @strawberry.type(description="A grant as recorded: when and by whom it was made and revoked.")
 class RoleGrant:
-    user_id: str
+    user_id: str | None = strawberry.field(description=ERASED_LOGIN)
     role: Role
     trust_id: strawberry.ID
     school_id: strawberry.ID | None
     granted_at: datetime.datetime
-    granted_by: str
+    granted_by: str | None = strawberry.field(description=ERASED_LOGIN)
     revoked_at: datetime.datetime | None
-    revoked_by: str | None
+    revoked_by: str | None = strawberry.field(description="Null if not revoked. " + ERASED_LOGIN)
 
     @classmethod
-    def of(cls, row: GrantRow) -> "RoleGrant":
+    def of(cls, row: GrantRow, logins: "list[str | Erased | None]") -> "RoleGrant":
+        """``logins``: the row's grantee, granter and revoker, opened."""
+        user_id, granted_by, revoked_by = (text_or_null(v) for v in logins)
         return cls(
-            user_id=row.user_id,
+            user_id=user_id,
             role=Role(row.role),
             trust_id=strawberry.ID(str(row.trust_id)),
             school_id=strawberry.ID(str(row.school_id)) if row.school_id else None,
             granted_at=row.granted_at,
-            granted_by=row.granted_by,
+            granted_by=granted_by,
             revoked_at=row.revoked_at,
-            revoked_by=row.revoked_by,
+            revoked_by=revoked_by,
         )
 
 
@@ -71,7 +76,7 @@ class RoleGrant:
 class AccessLogEntry:
     id: strawberry.ID
     at: datetime.datetime
-    user_id: str
+    user_id: str | None = strawberry.field(description="Who read it. " + ERASED_LOGIN)
     action: str = strawberry.field(description="`view` (one record) or `list` (in a listing).")
     record_type: str
     record_id: strawberry.ID
@@ -118,7 +123,12 @@ class AccessQuery:
             check_first(first),
             decode_cursor(after),
         )
-        return connection(page, [RoleGrant.of(r) for r in page.items])
+        opened = ctx.open_all(
+            [v for r in page.items for v in (r.user_id, r.granted_by, r.revoked_by)]
+        )
+        return connection(
+            page, [RoleGrant.of(r, opened[3 * i : 3 * i + 3]) for i, r in enumerate(page.items)]
+        )
 
     @strawberry.field(
         description="Reads of restricted records in your reach (DPO only), oldest first."
@@ -135,25 +145,26 @@ class AccessQuery:
         page = access_log.entries(
             ctx.conn,
             ctx.visibility(Action.VIEW_ACCESS_LOG),
-            user_id,
+            None if user_id is None else ctx.container.blind_index.login(user_id),
             parse_id("recordId", record_id) if record_id is not None else None,
             check_first(first),
             decode_cursor(after),
         )
+        readers = ctx.open_all([e.user_id for e in page.items])
         return connection(
             page,
             [
                 AccessLogEntry(
                     id=strawberry.ID(str(e.entry_id)),
                     at=e.at,
-                    user_id=e.user_id,
+                    user_id=text_or_null(reader),
                     action=e.action,
                     record_type=e.record_type,
                     record_id=strawberry.ID(str(e.record_id)),
                     trust_id=strawberry.ID(str(e.trust_id)),
                     school_id=strawberry.ID(str(e.school_id)) if e.school_id else None,
                 )
-                for e in page.items
+                for e, reader in zip(page.items, readers, strict=True)
             ],
         )
 

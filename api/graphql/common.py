@@ -183,6 +183,15 @@ class SealedText:
         return cls(value=opened, erased=False)
 
 
+def text_or_null(opened: "str | Erased | None") -> str | None:
+    """A sealed value (a login, say) as a plain ``String`` field shows it: null when there is
+    none, or when it has been erased."""
+    return None if opened is None or isinstance(opened, Erased) else opened
+
+
+ERASED_LOGIN = "Null when the login has been erased."
+
+
 # --- connections ----------------------------------------------------------------------------
 
 

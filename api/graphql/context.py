@@ -92,7 +92,7 @@ class Context:
         """Write the access log for this request, then release the connection."""
         try:
             if self.reads:
-                append(self.conn, self.identity.user_id, self.reads)
+                append(self.conn, self.container.logins, self.identity.user_id, self.reads)
         finally:
             self._stack.close()
             self._conn = None

@@ -20,6 +20,7 @@ from api.graphql.common import (
     decode_cursor,
     parse_id,
     run_command,
+    text_or_null,
     to_id,
 )
 from api.graphql.context import Context
@@ -123,7 +124,9 @@ class StaffMember:
     school_id: strawberry.ID
     full_name: SealedText
     role: StaffRole
-    user_id: str | None = strawberry.field(description="The login this person signs in with.")
+    user_id: str | None = strawberry.field(
+        description="The login this person signs in with. Null if none, or erased."
+    )
     started_on: datetime.date | None
     left_on: datetime.date | None
     leaving_reason: SealedText | None
@@ -178,10 +181,10 @@ def pupils_of(ctx: Context, rows: list[PupilRow], action: str) -> list[Pupil]:
 
 
 def staff_of(ctx: Context, rows: list[StaffRow], action: str) -> list[StaffMember]:
-    sealed = ctx.open_all([v for r in rows for v in (r.full_name, r.leaving_reason)])
+    sealed = ctx.open_all([v for r in rows for v in (r.full_name, r.leaving_reason, r.user_id)])
     result = []
     for i, row in enumerate(rows):
-        name, reason = sealed[2 * i : 2 * i + 2]
+        name, reason, login = sealed[3 * i : 3 * i + 3]
         ctx.log_read(action, "staff_member", row.staff_id, Target(row.trust_id, row.school_id))
         result.append(
             StaffMember(
@@ -189,7 +192,7 @@ def staff_of(ctx: Context, rows: list[StaffRow], action: str) -> list[StaffMembe
                 school_id=strawberry.ID(str(row.school_id)),
                 full_name=SealedText.of(name),  # type: ignore[arg-type]
                 role=StaffRole(row.staff_role),
-                user_id=row.user_id,
+                user_id=text_or_null(login),
                 started_on=row.started_on,
                 left_on=row.left_on,
                 leaving_reason=SealedText.of(reason),

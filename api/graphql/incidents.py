@@ -10,6 +10,7 @@ from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from api.graphql.common import (
+    ERASED_LOGIN,
     Connection,
     NotAuthorisedError,
     NotFoundError,
@@ -25,6 +26,7 @@ from api.graphql.common import (
     parse_id,
     query_error,
     run_command,
+    text_or_null,
     to_id,
 )
 from api.graphql.context import Context
@@ -60,7 +62,7 @@ class IncidentPerson:
 class ChronologyEntry:
     incident_id: strawberry.ID
     at: datetime.datetime
-    actor: str = strawberry.field(description="The user who acted.")
+    actor: str | None = strawberry.field(description="The user who acted. " + ERASED_LOGIN)
     actor_name: SealedText | None = strawberry.field(
         description="Their name in the staff directory."
     )
@@ -80,25 +82,27 @@ class EvidenceFile:
     filename: SealedText
     content_type: str
     size: int
-    sha256: str
+    sha256: str | None = strawberry.field(
+        description="The file's SHA-256 (hex). Null when the incident's data has been erased."
+    )
     note: SealedText | None
     attached_at: datetime.datetime
-    attached_by: str
+    attached_by: str | None = strawberry.field(description=ERASED_LOGIN)
     download_path: str
 
 
 def chronology_entries(ctx: Context, rows: list[ChronologyRow]) -> list[ChronologyEntry]:
     opened = ctx.open_all(
-        [v for r in rows for v in (r.actor_name, r.what, r.decision, r.rationale)]
+        [v for r in rows for v in (r.actor, r.actor_name, r.what, r.decision, r.rationale)]
     )
     entries = []
     for i, r in enumerate(rows):
-        name, what, decision, rationale = opened[4 * i : 4 * i + 4]
+        actor, name, what, decision, rationale = opened[5 * i : 5 * i + 5]
         entries.append(
             ChronologyEntry(
                 incident_id=to_id(r.incident_id),
                 at=r.at,
-                actor=r.actor,
+                actor=text_or_null(actor),
                 actor_name=SealedText.of(name),
                 actor_roles=[Role(role) for role in r.actor_roles],
                 kind=r.kind,
@@ -122,12 +126,14 @@ class Incident:
     risk: Risk | None
     meets_cp_threshold: bool | None
     source: Source
-    platform: str | None
+    platform: str | None = strawberry.field(
+        description="Where it happened online, as reported. Null if none, or erased."
+    )
     on_site: bool
     device: Device
     occurred_at: datetime.datetime
     reported_at: datetime.datetime
-    reported_by: str
+    reported_by: str | None = strawberry.field(description=ERASED_LOGIN)
     description: SealedText
     about_staff_conduct: bool = strawberry.field(
         description="Flagged for the allegations / low-level concern process; outside the DSL views."
@@ -158,17 +164,19 @@ class Incident:
     )
     def evidence(self, info: Info[Context, None]) -> list[EvidenceFile]:
         rows = queries.evidence_of(info.context.conn, self.row.incident_id)
-        opened = info.context.open_all([v for r in rows for v in (r.filename, r.note)])
+        opened = info.context.open_all(
+            [v for r in rows for v in (r.filename, r.note, r.sha256, r.attached_by)]
+        )
         return [
             EvidenceFile(
                 id=to_id(r.file_id),
-                filename=SealedText.of(opened[2 * i]),  # type: ignore[arg-type]
+                filename=SealedText.of(opened[4 * i]),  # type: ignore[arg-type]
                 content_type=r.content_type,
                 size=r.size,
-                sha256=r.sha256,
-                note=SealedText.of(opened[2 * i + 1]),
+                sha256=text_or_null(opened[4 * i + 2]),
+                note=SealedText.of(opened[4 * i + 1]),
                 attached_at=r.attached_at,
-                attached_by=r.attached_by,
+                attached_by=text_or_null(opened[4 * i + 3]),
                 download_path=f"/files/evidence/{r.file_id}",
             )
             for i, r in enumerate(rows)
@@ -188,10 +196,11 @@ def view_action(row: IncidentRow) -> Action:
 
 
 def incidents_of(ctx: Context, rows: list[IncidentRow], action: str) -> list[Incident]:
-    descriptions = ctx.open_all([r.description for r in rows])
+    opened = ctx.open_all([v for r in rows for v in (r.description, r.platform, r.reported_by)])
     ctx.names_of([p.person_id for r in rows for p in r.people])  # the page's people, at once
     result = []
-    for row, description in zip(rows, descriptions, strict=True):
+    for i, row in enumerate(rows):
+        description, platform, reporter = opened[3 * i : 3 * i + 3]
         ctx.log_read(action, "incident", row.incident_id, incident_target(row))
         result.append(
             Incident(
@@ -202,12 +211,12 @@ def incidents_of(ctx: Context, rows: list[IncidentRow], action: str) -> list[Inc
                 risk=Risk(row.risk) if row.risk else None,
                 meets_cp_threshold=row.meets_cp_threshold,
                 source=Source(row.source),
-                platform=row.platform,
+                platform=text_or_null(platform),
                 on_site=row.on_site,
                 device=Device(row.device),
                 occurred_at=row.occurred_at,
                 reported_at=row.reported_at,
-                reported_by=row.reported_by,
+                reported_by=text_or_null(reporter),
                 description=SealedText.of(description),  # type: ignore[arg-type]
                 about_staff_conduct=row.staff_conduct,
                 version=row.version,
@@ -447,12 +456,12 @@ class IncidentQuery:
         return [
             PatternFlag(
                 kind=f.kind,
-                subject=f.subject,
+                subject=subject,
                 count=f.count,
                 incident_ids=[to_id(i) for i in f.incident_ids],
                 explanation=explain[f.kind].format(n=f.count),
             )
-            for f in flags
+            for f, subject in zip(flags, _subjects(ctx, flags), strict=True)
         ]
 
     @strawberry.field(
@@ -486,9 +495,7 @@ class IncidentQuery:
         self, info: Info[Context, None], first: int = 20, after: str | None = None
     ) -> Connection[ReportStatus]:
         ctx = info.context
-        page = queries.reports_by(
-            ctx.conn, ctx.identity.user_id, check_first(first), decode_cursor(after)
-        )
+        page = queries.reports_by(ctx.conn, ctx.login_ix, check_first(first), decode_cursor(after))
         return connection(
             page,
             [
@@ -513,6 +520,20 @@ class IncidentQuery:
         ctx.authorise(Action.REPORT_INCIDENT, target)
         categories = ctx.container.app.incident_categories(target.trust_id)
         return [IncidentCategory(code=c, label=label) for c, label in categories.items()]
+
+
+def _subjects(ctx: Context, flags: list[queries.Flag]) -> list[str]:
+    """Each flag's subject; a spike's is its platform as its incidents give it, opened for every
+    flag at once (each with its own incident's key: one may be erased while others are not)."""
+    opened = ctx.open_all([p for f in flags for p in f.platforms])
+    subjects, start = [], 0
+    for flag in flags:
+        mine, start = opened[start : start + len(flag.platforms)], start + len(flag.platforms)
+        if not flag.platforms:
+            subjects.append(flag.subject)
+        else:
+            subjects.append(next((p for p in mine if isinstance(p, str)), "(erased)"))
+    return subjects
 
 
 def pupil_chronology(ctx: Context, pupil_id: UUID, target: Target) -> list[ChronologyEntry]:

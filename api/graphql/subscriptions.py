@@ -94,6 +94,7 @@ class Subscription:
                 ]
                 append(
                     conn,
+                    container.logins,
                     identity.user_id,
                     [
                         Read("notify", "incident", r.incident_id, r.trust_id, r.school_id)

@@ -40,7 +40,7 @@ class Incident(CaseworkAggregate):
         source: str
         occurred_at: datetime
         reported_at: datetime
-        platform: str | None
+        platform: Sealed | str | None  # str: recorded before platforms were sealed
         category: str
         description: Sealed
         on_site: bool
@@ -71,7 +71,7 @@ class Incident(CaseworkAggregate):
         filename: Sealed
         content_type: str
         size: int
-        sha256: str
+        sha256: Sealed | str  # str: recorded before fingerprints were sealed
         note: Sealed | None
 
     class Linked(CaseworkAggregate.Event):
@@ -95,7 +95,7 @@ class Incident(CaseworkAggregate):
         source: str,
         occurred_at: datetime,
         reported_at: datetime,
-        platform: str | None,
+        platform: Sealed | None,
         category: str,
         description: Sealed,
         on_site: bool,
@@ -205,7 +205,7 @@ class Incident(CaseworkAggregate):
         filename: Sealed,
         content_type: str,
         size: int,
-        sha256: str,
+        sha256: Sealed,
         note: Sealed | None,
     ) -> None:
         self.evidence.add(file_id)

@@ -167,7 +167,9 @@ class IncidentCommands(CaseworkBase):
             source=source,
             occurred_at=occurred,
             reported_at=reported,
-            platform=optional_text("platform", platform, 100),
+            platform=seal.seal(incident_id, where)
+            if (where := optional_text("platform", platform, 100))
+            else None,
             category=category,
             description=seal.seal(incident_id, text),
             on_site=on_site,
@@ -285,7 +287,7 @@ class IncidentCommands(CaseworkBase):
             filename=seal.seal(incident.id, required_text("filename", filename, 255)),
             content_type=media,
             size=len(content),
-            sha256=digest,
+            sha256=seal.seal(incident.id, digest),
             note=seal.seal(incident.id, text)
             if (text := optional_text("note", note, MAX_TEXT))
             else None,

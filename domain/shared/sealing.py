@@ -201,6 +201,18 @@ class Keyring:
         key = self.key_or_create(subject_id)
         return None if key is None else _seal_with(subject_id, key, plaintext.encode())
 
+    def prefetch(self, subject_ids: Iterable[UUID]) -> None:
+        """Fetch (and cache) the keys of many subjects in one look-up, before using them."""
+        wanted = list(subject_ids)
+        if wanted:
+            self._keys_for(wanted)
+
+    def seal_if_kept(self, subject_id: UUID, plaintext: str) -> Sealed | None:
+        """Seal for an existing subject outside a command (a view sealing a value an older event
+        carried in plain); None if the subject's key was destroyed or never made."""
+        key = self.key_for(subject_id)
+        return None if key is None else _seal_with(subject_id, key, plaintext.encode())
+
     def _keys_for(self, subject_ids: Iterable[UUID]) -> dict[UUID, bytes | None]:
         now = time.monotonic()
         found: dict[UUID, bytes | None] = {}

@@ -1,4 +1,5 @@
-"""Access view: every role grant, when and by whom it was made and revoked."""
+"""Access view: every role grant, when and by whom it was made and revoked. Logins are stored
+sealed with their holders' keys; the grantee's also as a blind index, to find the grant."""
 
 from __future__ import annotations
 
@@ -17,16 +18,31 @@ class AccessView(View):
     @handles(UserAccess.RoleGranted)
     def granted(self, curs: Cursor[Any], e: UserAccess.RoleGranted, position: int) -> None:
         curs.execute(
-            "INSERT INTO access_grants (grant_seq, user_id, role, trust_id, school_id, granted_at, "
-            "granted_by) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-            (position, e.user_id, e.role, e.trust_id, e.school_id, e.timestamp, e.actor),
+            "INSERT INTO access_grants (grant_seq, user_id, user_id_ix, role, trust_id, school_id, "
+            "granted_at, granted_by) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                position,
+                *self.logins.seal_login(e.user_id),
+                e.role,
+                e.trust_id,
+                e.school_id,
+                e.timestamp,
+                self.logins.seal(e.actor),
+            ),
         )
 
     @handles(UserAccess.RoleRevoked)
     def revoked(self, curs: Cursor[Any], e: UserAccess.RoleRevoked, position: int) -> None:
         curs.execute(
             "UPDATE access_grants SET revoked_at = %s, revoked_by = %s "
-            "WHERE user_id = %s AND role = %s AND trust_id = %s "
+            "WHERE user_id_ix = %s AND role = %s AND trust_id = %s "
             "AND school_id IS NOT DISTINCT FROM %s AND revoked_at IS NULL",
-            (e.timestamp, e.actor, e.user_id, e.role, e.trust_id, e.school_id),
+            (
+                e.timestamp,
+                self.logins.seal(e.actor),
+                self.logins.ix(e.user_id),
+                e.role,
+                e.trust_id,
+                e.school_id,
+            ),
         )

@@ -9,40 +9,44 @@ from uuid import UUID
 
 from psycopg import Connection
 
-from projections.common import Page, Visibility, fetch_page
+from domain.shared.sealing import Sealed
+from projections.common import Page, Visibility, fetch_page, sealed_or_none
 
 
 @dataclass(frozen=True)
 class GrantRow:
-    user_id: str
+    """A grant; its logins sealed, each with its holder's own key."""
+
+    user_id: Sealed | None
     role: str
     trust_id: UUID
     school_id: UUID | None
     granted_at: datetime
-    granted_by: str
+    granted_by: Sealed | None
     revoked_at: datetime | None
-    revoked_by: str | None
+    revoked_by: Sealed | None
 
     @classmethod
     def of(cls, r: Any) -> GrantRow:
         return cls(
-            r["user_id"],
+            sealed_or_none(r["user_id"]),
             r["role"],
             r["trust_id"],
             r["school_id"],
             r["granted_at"],
-            r["granted_by"],
+            sealed_or_none(r["granted_by"]),
             r["revoked_at"],
-            r["revoked_by"],
+            sealed_or_none(r["revoked_by"]),
         )
 
 
 _GRANTS = "SELECT *, grant_seq AS seq FROM access_grants"
 
 
-def grants_of(conn: Connection[Any], user_id: str) -> list[GrantRow]:
+def grants_of(conn: Connection[Any], login_ix: bytes) -> list[GrantRow]:
+    """The grants held now by the login whose blind index is ``login_ix``."""
     rows = conn.execute(
-        _GRANTS + " WHERE user_id = %s AND revoked_at IS NULL ORDER BY grant_seq", (user_id,)
+        _GRANTS + " WHERE user_id_ix = %s AND revoked_at IS NULL ORDER BY grant_seq", (login_ix,)
     ).fetchall()
     return [GrantRow.of(r) for r in rows]
 

@@ -70,14 +70,15 @@ class DirectoryView(View):
     def staff_registered(self, curs: Cursor[Any], e: StaffMember.Registered, position: int) -> None:
         curs.execute(
             "INSERT INTO dir_staff (staff_id, trust_id, school_id, full_name, staff_role, user_id, "
-            "started_on, version, registered_at, seq) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            "user_id_ix, started_on, version, registered_at, seq) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
                 e.originator_id,
                 e.trust_id,
                 e.school_id,
                 _b(e.full_name),
                 e.staff_role,
-                e.user_id,
+                *self.logins.seal_optional(e.user_id),
                 e.started_on,
                 e.originator_version,
                 e.timestamp,

@@ -72,7 +72,7 @@ class StaffRow:
     school_id: UUID
     full_name: Sealed
     staff_role: str
-    user_id: str | None
+    user_id: Sealed | None  # the login, sealed with its holder's key
     started_on: date | None
     left_on: date | None
     leaving_reason: Sealed | None
@@ -86,7 +86,7 @@ class StaffRow:
             r["school_id"],
             Sealed.from_bytes(bytes(r["full_name"])),
             r["staff_role"],
-            r["user_id"],
+            _sealed(r["user_id"]),
             r["started_on"],
             r["left_on"],
             _sealed(r["leaving_reason"]),

@@ -1,5 +1,9 @@
 """What each incident event says in a chronology: KCSIE record keeping — when, who, what
-happened, the decision and its rationale. Pure: the view and the tests share it."""
+happened, the decision and its rationale. Pure: the view and the tests share it.
+
+A summary is stored in plain, so it says only what is plain anyway: kinds, categories, counts,
+dates and ids. Free text (a platform, a reason) stays in the sealed fields, and an evidence
+file's fingerprint in its sealed record."""
 
 from __future__ import annotations
 
@@ -27,10 +31,9 @@ def entry_for(event: Any) -> Entry | None:
     """The chronology entry an incident event makes, or None if it makes none."""
     if isinstance(event, Incident.Reported):
         where = "on site" if event.on_site else "off site"
-        platform = f" on {event.platform}" if event.platform else ""
         return Entry(
             "reported",
-            f"Reported: {_words(event.category)}{platform}, {where} "
+            f"Reported: {_words(event.category)}, {where} "
             f"({_words(event.source)}, {event.device} device)",
             what=event.description,
         )
@@ -54,8 +57,7 @@ def entry_for(event: Any) -> Entry | None:
     if isinstance(event, Incident.EvidenceAttached):
         return Entry(
             "evidence",
-            f"Evidence attached ({event.content_type}, {event.size} bytes, "
-            f"SHA-256 {event.sha256[:12]}…)",
+            f"Evidence attached ({event.content_type}, {event.size} bytes)",
             what=event.note,
         )
     if isinstance(event, Incident.Linked):

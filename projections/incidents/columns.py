@@ -3,10 +3,21 @@
 
 from __future__ import annotations
 
-from projections.classification import AT, COUNT, ENUM, FLAG, ID, SEQ, Table, plain, sealed
+from projections.classification import (
+    AT,
+    COUNT,
+    ENUM,
+    FLAG,
+    ID,
+    LOGIN_SEALED,
+    SEQ,
+    Table,
+    blind_index,
+    plain,
+    sealed,
+)
 
 INCIDENT = "the incident's"
-_LOGIN = plain("a login, in plaintext until migration 0013")
 
 TABLES: dict[str, Table] = {
     "evidence_blobs": {
@@ -24,12 +35,16 @@ TABLES: dict[str, Table] = {
         "risk": ENUM,
         "meets_cp_threshold": FLAG,
         "source": ENUM,
-        "platform": plain("free text, in plaintext until migration 0013"),
+        "platform": sealed(INCIDENT, "free text typed by the reporter"),
+        "platform_ix": blind_index(
+            "platform, exactly as typed, within the trust", "the pattern flags group by platform"
+        ),
         "on_site": FLAG,
         "device": ENUM,
         "occurred_at": AT,
         "reported_at": AT,
-        "reported_by": _LOGIN,
+        "reported_by": LOGIN_SEALED,
+        "reported_by_ix": blind_index("login", "a reporter lists their own reports"),
         "description": sealed(INCIDENT, "free text"),
         "staff_conduct": FLAG,
         "triaged_at": AT,
@@ -43,9 +58,12 @@ TABLES: dict[str, Table] = {
         "incident_id": ID,
         "school_id": ID,
         "at": AT,
-        "actor": _LOGIN,
+        "actor": LOGIN_SEALED,
+        "actor_ix": blind_index("login", "the actor's name and roles at the time, by login"),
         "kind": ENUM,
-        "summary": plain("a summary, with the platform in plaintext until migration 0013"),
+        "summary": plain(
+            "made only of kinds, categories, counts, dates and ids (no free text: chronology.py)"
+        ),
         "what": sealed(INCIDENT, "free text"),
         "decision": sealed(INCIDENT, "free text"),
         "rationale": sealed(INCIDENT, "free text"),
@@ -65,10 +83,14 @@ TABLES: dict[str, Table] = {
         "filename": sealed(INCIDENT, "a file name"),
         "content_type": plain("one of the accepted media types (a fixed list)"),
         "size": COUNT,
-        "sha256": plain("the file's SHA-256, in plaintext until migration 0013"),
+        "sha256": sealed(
+            INCIDENT,
+            "a file's fingerprint: with a copy of a file (an image of a pupil, say), a plain "
+            "hash would tell which incident holds it, even after the file is erased",
+        ),
         "note": sealed(INCIDENT, "free text"),
         "attached_at": AT,
-        "attached_by": _LOGIN,
+        "attached_by": LOGIN_SEALED,
     },
     "inc_links": {"incident_id": ID, "other_id": ID},
     "inc_categories": {

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+from uuid import UUID
 
 from psycopg import Cursor
 
 from domain.directory.aggregates import Trust
 from domain.incidents.aggregates import Incident
 from domain.incidents.model import Status
+from domain.shared.blind_index import BlindIndex
 from domain.shared.sealing import Sealed
 from projections.incidents.chronology import entry_for
 from projections.runner import View, handles
@@ -16,6 +19,12 @@ from projections.runner import View, handles
 
 def _b(value: Sealed | None) -> bytes | None:
     return None if value is None else value.to_bytes()
+
+
+def platform_ix(index: BlindIndex, trust_id: UUID, platform: str) -> bytes:
+    """The pattern flags group a school's incidents by platform, exactly as typed: within the
+    trust, so that no two trusts' indexes of one platform match."""
+    return index.term("platform", platform, trust_id)
 
 
 class IncidentsView(View):
@@ -30,18 +39,28 @@ class IncidentsView(View):
         "inc_categories",
     )
 
+    def keys_needed(self, event: Any) -> Iterable[UUID]:
+        """A report's platform is opened for its blind index; an older event's plain platform
+        or fingerprint is sealed with the incident's key."""
+        if isinstance(event, Incident.Reported) and event.platform is not None:
+            return (event.originator_id,)
+        if isinstance(event, Incident.EvidenceAttached) and isinstance(event.sha256, str):
+            return (event.originator_id,)
+        return ()
+
     def _chronicle(self, curs: Cursor[Any], e: Any, position: int) -> None:
         entry = entry_for(e)
         assert entry is not None
         curs.execute(
-            "INSERT INTO inc_chronology (entry_seq, incident_id, school_id, at, actor, kind, summary, "
-            "what, decision, rationale) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            "INSERT INTO inc_chronology (entry_seq, incident_id, school_id, at, actor, actor_ix, "
+            "kind, summary, what, decision, rationale) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
                 position,
                 e.originator_id,
                 e.school_id,
                 e.timestamp,
-                e.actor,
+                *self.logins.seal_login(e.actor),
                 entry.kind,
                 entry.summary,
                 _b(entry.what),
@@ -60,11 +79,12 @@ class IncidentsView(View):
 
     @handles(Incident.Reported)
     def reported(self, curs: Cursor[Any], e: Incident.Reported, position: int) -> None:
+        platform = self.open_text(e.platform)
         curs.execute(
             "INSERT INTO inc_incidents (incident_id, trust_id, school_id, status, category, source, "
-            "platform, on_site, device, occurred_at, reported_at, reported_by, description, "
-            "staff_conduct, version, seq) VALUES "
-            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            "platform, platform_ix, on_site, device, occurred_at, reported_at, reported_by, "
+            "reported_by_ix, description, staff_conduct, version, seq) VALUES "
+            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
                 e.originator_id,
                 e.trust_id,
@@ -72,12 +92,13 @@ class IncidentsView(View):
                 Status.REPORTED.value,
                 e.category,
                 e.source,
-                e.platform,
+                self.seal_text(e.originator_id, e.platform),
+                None if platform is None else platform_ix(self.logins.index, e.trust_id, platform),
                 e.on_site,
                 e.device,
                 e.occurred_at,
                 e.reported_at,
-                e.actor,
+                *self.logins.seal_login(e.actor),
                 _b(e.description),
                 e.concerns_staff_conduct,
                 e.originator_version,
@@ -126,10 +147,10 @@ class IncidentsView(View):
                 _b(e.filename),
                 e.content_type,
                 e.size,
-                e.sha256,
+                self.seal_text(e.originator_id, e.sha256),
                 _b(e.note),
                 e.timestamp,
-                e.actor,
+                self.logins.seal(e.actor),
             ),
         )
         self._touch(curs, e)

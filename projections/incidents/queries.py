@@ -31,12 +31,12 @@ class IncidentRow:
     risk: str | None
     meets_cp_threshold: bool | None
     source: str
-    platform: str | None
+    platform: Sealed | None
     on_site: bool
     device: str
     occurred_at: datetime
     reported_at: datetime
-    reported_by: str
+    reported_by: Sealed | None
     description: Sealed
     staff_conduct: bool
     version: int
@@ -63,12 +63,12 @@ def _incident(r: Any) -> IncidentRow:
         r["risk"],
         r["meets_cp_threshold"],
         r["source"],
-        r["platform"],
+        _sealed(r["platform"]),
         r["on_site"],
         r["device"],
         r["occurred_at"],
         r["reported_at"],
-        r["reported_by"],
+        _sealed(r["reported_by"]),
         Sealed.from_bytes(bytes(r["description"])),
         r["staff_conduct"],
         r["version"],
@@ -138,7 +138,7 @@ class ChronologyRow:
     entry_seq: int
     incident_id: UUID
     at: datetime
-    actor: str
+    actor: Sealed | None
     actor_name: Sealed | None
     actor_roles: tuple[str, ...]
     kind: str
@@ -150,11 +150,11 @@ class ChronologyRow:
 
 _CHRONOLOGY = (
     "SELECT c.*, "
-    "(SELECT s.full_name FROM dir_staff s WHERE s.user_id = c.actor AND s.school_id = c.school_id "
+    "(SELECT s.full_name FROM dir_staff s WHERE s.user_id_ix = c.actor_ix AND s.school_id = c.school_id "
     " ORDER BY s.seq LIMIT 1) AS actor_name, "
     "(SELECT coalesce(array_agg(DISTINCT g.role ORDER BY g.role), '{}') FROM access_grants g "
     " JOIN inc_incidents i ON i.incident_id = c.incident_id "
-    " WHERE g.user_id = c.actor AND g.trust_id = i.trust_id "
+    " WHERE g.user_id_ix = c.actor_ix AND g.trust_id = i.trust_id "
     " AND (g.school_id IS NULL OR g.school_id = c.school_id) "
     " AND g.granted_at <= c.at AND (g.revoked_at IS NULL OR g.revoked_at > c.at)) AS actor_roles "
     "FROM inc_chronology c"
@@ -166,7 +166,7 @@ def _entry(r: Any) -> ChronologyRow:
         r["entry_seq"],
         r["incident_id"],
         r["at"],
-        r["actor"],
+        _sealed(r["actor"]),
         _sealed(r["actor_name"]),
         tuple(r["actor_roles"]),
         r["kind"],
@@ -205,10 +205,10 @@ class EvidenceRow:
     filename: Sealed
     content_type: str
     size: int
-    sha256: str
+    sha256: Sealed | None
     note: Sealed | None
     attached_at: datetime
-    attached_by: str
+    attached_by: Sealed | None
 
 
 def _evidence(r: Any) -> EvidenceRow:
@@ -218,10 +218,10 @@ def _evidence(r: Any) -> EvidenceRow:
         Sealed.from_bytes(bytes(r["filename"])),
         r["content_type"],
         r["size"],
-        r["sha256"],
+        _sealed(r["sha256"]),
         _sealed(r["note"]),
         r["attached_at"],
-        r["attached_by"],
+        _sealed(r["attached_by"]),
     )
 
 
@@ -287,9 +287,10 @@ def dashboard(
 @dataclass(frozen=True)
 class Flag:
     kind: str  # pupil_repeated | platform_spike | group_repeated
-    subject: str  # a pupil id, a platform, or pupil ids joined by ","
+    subject: str  # a pupil id, or pupil ids joined by ","; a platform's below
     count: int
     incident_ids: tuple[UUID, ...]
+    platforms: tuple[Sealed, ...] = ()  # platform_spike: each incident's platform, sealed
 
 
 _ELIGIBLE = (
@@ -328,13 +329,15 @@ def platform_spikes(
 ) -> list[Flag]:
     rows = conn.execute(
         _ELIGIBLE
-        + ", recent AS (SELECT platform, array_agg(incident_id ORDER BY occurred_at) AS ids "
-        "  FROM eligible WHERE platform IS NOT NULL "
-        "  AND occurred_at >= %(now)s - make_interval(days => %(w)s) GROUP BY platform), "
-        "base AS (SELECT platform, count(*)::float / %(weeks)s AS weekly FROM eligible "
-        "  WHERE platform IS NOT NULL AND occurred_at < %(now)s - make_interval(days => %(w)s) "
-        "  AND occurred_at >= %(now)s - make_interval(days => %(w)s + 7 * %(weeks)s) GROUP BY platform) "
-        "SELECT r.platform, r.ids FROM recent r LEFT JOIN base b USING (platform) "
+        + ", recent AS (SELECT platform_ix, array_agg(incident_id ORDER BY occurred_at) AS ids, "
+        "  array_agg(platform ORDER BY occurred_at) AS platforms "
+        "  FROM eligible WHERE platform_ix IS NOT NULL "
+        "  AND occurred_at >= %(now)s - make_interval(days => %(w)s) GROUP BY platform_ix), "
+        "base AS (SELECT platform_ix, count(*)::float / %(weeks)s AS weekly FROM eligible "
+        "  WHERE platform_ix IS NOT NULL AND occurred_at < %(now)s - make_interval(days => %(w)s) "
+        "  AND occurred_at >= %(now)s - make_interval(days => %(w)s + 7 * %(weeks)s) "
+        "  GROUP BY platform_ix) "
+        "SELECT r.ids, r.platforms FROM recent r LEFT JOIN base b USING (platform_ix) "
         "WHERE cardinality(r.ids) >= %(min)s "
         "AND cardinality(r.ids) >= %(f)s * coalesce(b.weekly, 0) * %(w)s / 7.0 "
         "ORDER BY cardinality(r.ids) DESC",
@@ -348,7 +351,16 @@ def platform_spikes(
             "min": minimum,
         },
     ).fetchall()
-    return [Flag("platform_spike", r["platform"], len(r["ids"]), tuple(r["ids"])) for r in rows]
+    return [
+        Flag(
+            "platform_spike",
+            "",
+            len(r["ids"]),
+            tuple(r["ids"]),
+            tuple(Sealed.from_bytes(bytes(p)) for p in r["platforms"] if p is not None),
+        )
+        for r in rows
+    ]
 
 
 def repeated_groups(
@@ -428,13 +440,14 @@ class ReportStatus:
 
 
 def reports_by(
-    conn: Connection[Any], user_id: str, first: int, after: int | None
+    conn: Connection[Any], login_ix: bytes, first: int, after: int | None
 ) -> Page[ReportStatus]:
+    """The incidents reported by the login whose blind index is ``login_ix``."""
     return fetch_page(
         conn,
         "SELECT incident_id, school_id, reported_at, status, seq FROM inc_incidents",
-        ["reported_by = %s"],
-        [user_id],
+        ["reported_by_ix = %s"],
+        [login_ix],
         lambda r: ReportStatus(r["incident_id"], r["school_id"], r["reported_at"], r["status"]),
         first,
         after,

@@ -77,6 +77,13 @@ def test_the_description_is_sealed_with_the_incidents_own_key(app, school_id, pe
     assert app.keyring.open(event.description) == "Unkind messages in the class WhatsApp group"
 
 
+def test_the_platform_is_sealed_with_the_incidents_own_key(app, school_id, people):
+    incident_id = report(app, school_id, people)
+    event = last_event(app, incident_id)
+    assert event.platform.subject_id == incident_id
+    assert app.keyring.open(event.platform) == "WhatsApp"
+
+
 def test_occurred_after_reported_is_refused(app, school_id, people):
     with pytest.raises(ValidationFailed) as error:
         report(app, school_id, people, occurred_at=NOW, reported_at=YESTERDAY)
@@ -273,7 +280,15 @@ def test_evidence_records_its_sha256(app, school_id, people):
     with as_user(app, "dsl@oak"):
         evidence, _ = app.attach_evidence(incident_id, "capture.png", "image/png", b"screenshot")
     event = last_event(app, incident_id)
-    assert event.sha256 == evidence.sha256 == hashlib.sha256(b"screenshot").hexdigest()
+    digest = app.keyring.open(event.sha256)
+    assert digest == evidence.sha256 == hashlib.sha256(b"screenshot").hexdigest()
+
+
+def test_the_evidence_fingerprint_is_sealed_with_the_incidents_own_key(app, school_id, people):
+    incident_id = report(app, school_id, people)
+    with as_user(app, "dsl@oak"):
+        app.attach_evidence(incident_id, "capture.png", "image/png", b"screenshot")
+    assert last_event(app, incident_id).sha256.subject_id == incident_id
 
 
 def test_linked_incidents_reference_each_other(app, school_id, people):

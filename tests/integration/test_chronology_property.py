@@ -105,7 +105,10 @@ def test_projected_chronology_equals_replayed_events(
 
     with container.pool.connection() as conn:
         for incident_id in incidents:
-            projected = [(r.kind, r.summary, r.actor, r.at) for r in chronology(conn, incident_id)]
+            projected = [
+                (r.kind, r.summary, container.keyring.open(r.actor), r.at)
+                for r in chronology(conn, incident_id)
+            ]
             replayed = [
                 (entry.kind, entry.summary, event.actor, event.timestamp)
                 for event in app.events.get(incident_id)
