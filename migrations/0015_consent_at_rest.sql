@@ -3,7 +3,8 @@
 -- platform, an account, a risk assessment's approver, a link) is stored sealed with its
 -- record's key: the pupil's, the channel's, the publication's. A login is stored sealed with
 -- its holder's own key; where the view must match one (the posting check's "is the caller a
--- poster on this channel"), also as a keyed blind index, `<name>_ix`.
+-- poster on this channel"), also as a keyed blind index, `<name>_ix`. A sealed column is null
+-- once its subject's key is gone before the view sealed the value (a rebuild after an erasure).
 --
 -- The view is emptied and its position reset in the same transaction, so the projection
 -- rebuilds it from the events in the new shape (emptying it also tells every API process to
@@ -18,7 +19,7 @@ ALTER TABLE cs_rulings
     DROP COLUMN reference,
     DROP COLUMN statement_version,
     DROP COLUMN recorded_by,
-    ADD COLUMN reference bytea NOT NULL,
+    ADD COLUMN reference bytea,
     ADD COLUMN statement_version bytea,
     ADD COLUMN recorded_by bytea;
 
@@ -31,9 +32,9 @@ ALTER TABLE cs_channels
     DROP COLUMN account_name,
     DROP COLUMN risk_assessment_approved_by,
     DROP COLUMN opened_by,
-    ADD COLUMN platform bytea NOT NULL,
-    ADD COLUMN account_name bytea NOT NULL,
-    ADD COLUMN risk_assessment_approved_by bytea NOT NULL,
+    ADD COLUMN platform bytea,
+    ADD COLUMN account_name bytea,
+    ADD COLUMN risk_assessment_approved_by bytea,
     ADD COLUMN opened_by bytea;
 
 -- The posting check's match stays one indexed equality: on the blind index of the caller's

@@ -11,6 +11,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.common import (
+    ERASED_LOGIN,
     Connection,
     Error,
     NotAuthorisedError,
@@ -29,6 +30,7 @@ from api.graphql.common import (
     optional_uuid,
     parse_id,
     run_command,
+    text_or_null,
     to_id,
 )
 from api.graphql.context import Context
@@ -75,7 +77,6 @@ def _school(ctx: Context, school_id: strawberry.ID, action: Action) -> Target:
 
 
 ERASED_TEXT = "Null once erased."
-ERASED_LOGIN = "A login; null once erased."
 LINK = "Where it was posted, if given. Null too once erased."
 Opened = dict[Sealed | None, str | Erased | None]
 
@@ -86,12 +87,6 @@ def _open(ctx: Context, values: Iterable[Sealed | None]) -> Opened:
     opened: Opened = {None: None}
     opened.update(zip(wanted, ctx.open_all(list(wanted)), strict=True))
     return opened
-
-
-def _text(opened: Opened, value: Sealed | None) -> str | None:
-    """A sealed value shown as a plain field: None when absent or erased (its field says so)."""
-    text = opened[value]
-    return None if isinstance(text, Erased) else text
 
 
 # --- answers -----------------------------------------------------------------------------------
@@ -169,12 +164,12 @@ def _answer(j: Judged, opened: Opened) -> ConsentAnswer:
             decision=r.decision,
             effective_at=r.effective_at,
             recorded_at=r.recorded_at,
-            recorded_by=_text(opened, sealed_or_none(row.recorded_by)),
+            recorded_by=text_or_null(opened[sealed_or_none(row.recorded_by)]),
             given_by=ConsenterKind(row.consenter_kind),
             parent_carer_id=optional_id(row.parent_carer_id),
             method=ConsentMethod(row.method),
-            reference=_text(opened, sealed_or_none(row.reference)),
-            statement_version=_text(opened, sealed_or_none(row.statement_version)),
+            reference=text_or_null(opened[sealed_or_none(row.reference)]),
+            statement_version=text_or_null(opened[sealed_or_none(row.statement_version)]),
         )
     lapse = j.answer.lapse
     return ConsentAnswer(
@@ -348,22 +343,22 @@ def _channels(ctx: Context, rows: list[ChannelRow]) -> list[OfficialChannel]:
             id=to_id(r.channel_id),
             school_id=to_id(r.school_id),
             kind=ConsentChannel(r.kind),
-            platform=_text(opened, r.platform),
-            account_name=_text(opened, r.account_name),
+            platform=text_or_null(opened[r.platform]),
+            account_name=text_or_null(opened[r.account_name]),
             master_administrator_id=to_id(r.master_administrator_id),
             purpose=SealedText.of(opened[r.purpose]),  # type: ignore[arg-type]
             opened_on=r.opened_on,
             closed_on=r.closed_on,
             close_reason=SealedText.of(opened[r.close_reason]),
-            risk_assessment_approved_by=_text(opened, r.risk_assessment_approved_by),
+            risk_assessment_approved_by=text_or_null(opened[r.risk_assessment_approved_by]),
             risk_assessment_approver=RiskAssessmentApprover(r.risk_assessment_approver),
             risk_assessment_approved_on=r.risk_assessment_approved_on,
             mfa_enabled=r.mfa_enabled,
-            opened_by=_text(opened, r.opened_by),
+            opened_by=text_or_null(opened[r.opened_by]),
             posters=[
                 ChannelPoster(
                     staff_member_id=to_id(p.staff_member_id),
-                    user_id=_text(opened, p.user_id),
+                    user_id=text_or_null(opened[p.user_id]),
                     authorised_at=p.authorised_at,
                     revoked_at=p.revoked_at,
                 )
@@ -424,13 +419,13 @@ def _publications(ctx: Context, rows: list[PublicationRow]) -> list[PublicationE
                 pupil_ids=[to_id(p) for p in r.pupil_ids],
                 identifiable=r.identifiable,
                 caption_names_anyone=r.caption_names_anyone,
-                posted_by=_text(opened, r.posted_by),
-                recorded_by=_text(opened, r.recorded_by),
+                posted_by=text_or_null(opened[r.posted_by]),
+                recorded_by=text_or_null(opened[r.recorded_by]),
                 recorded_at=r.recorded_at,
                 description=SealedText.of(opened[r.description]),
-                link=_text(opened, r.link),
+                link=text_or_null(opened[r.link]),
                 status=publication_status(r.removed, r.needs_approval, r.approved_at is not None),
-                approved_by=_text(opened, r.approved_by),
+                approved_by=text_or_null(opened[r.approved_by]),
                 approved_at=r.approved_at,
                 takedown_pending=r.takedown_pending,
                 version=r.version,
@@ -628,14 +623,14 @@ class ConsentQuery:
                 channel=ConsentChannel(t.channel),
                 posted_at=t.posted_at,
                 media=[Medium(m) for m in t.media],
-                link=_text(opened, t.link),
+                link=text_or_null(opened[t.link]),
                 requested_at=t.requested_at,
                 withdrawal_received_at=t.withdrawal_received_at,
                 posted_after_withdrawal=t.posted_at >= t.withdrawal_received_at,
                 outcome=TakedownOutcome(t.outcome) if t.outcome else None,
                 reason=SealedText.of(opened[t.reason]),
                 done_at=t.done_at,
-                done_by=_text(opened, t.done_by),
+                done_by=text_or_null(opened[t.done_by]),
             )
             for t in page.items
         ]

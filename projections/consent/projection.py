@@ -3,6 +3,7 @@ the channel register, the publication log and the takedown queue."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
@@ -12,12 +13,24 @@ from domain.consent.aggregates import Channel, ConsentRecord, Publication
 from domain.consent.model import TakedownOutcome, party_of
 from domain.directory.aggregates import Pupil
 from domain.shared.calendar import end_of_london_day
-from domain.shared.sealing import Sealed, SubjectErased
+from domain.shared.logins import login_subject
+from domain.shared.sealing import Sealed
 from projections.runner import View, handles
 
 
 def _b(value: Sealed | None) -> bytes | None:
     return None if value is None else value.to_bytes()
+
+
+# The events whose actor the view stores (who recorded, confirmed, opened, posted, approved...).
+_ACTOR_STORED = (
+    ConsentRecord._Decided,
+    ConsentRecord.ConfirmedForYear,
+    Channel.Opened,
+    Publication.Recorded,
+    Publication.Approved,
+    Publication.TakedownRecorded,
+)
 
 
 class ConsentView(View):
@@ -36,16 +49,26 @@ class ConsentView(View):
         "cs_takedowns",
     )
 
-    def _text(self, value: Sealed | str | None, subject_id: UUID) -> bytes | None:
-        """Free text as the view stores it: sealed with its record's key. The domain seals it
-        when the event is recorded; events recorded before it did carry it in plain, and are
-        sealed here as they are replayed (read as erased if the record's key is gone)."""
-        if value is None or isinstance(value, Sealed):
-            return _b(value)
-        try:
-            return self.logins.keyring.session().seal(subject_id, value).to_bytes()
-        except SubjectErased:
-            return Sealed(subject_id, b"").to_bytes()
+    def keys_needed(self, event: Any) -> Iterable[UUID]:
+        """The keys of the logins an event names (each sealed with its holder's), and of the
+        record whose free text an older event carries in plain (sealed with it here)."""
+        logins = [event.actor] if isinstance(event, _ACTOR_STORED) else []
+        plain: list[Any] = []
+        subject = event.originator_id
+        if isinstance(event, ConsentRecord._Decided):
+            plain = [event.reference, getattr(event, "statement_version", None)]
+            subject = event.pupil_id
+        elif isinstance(event, Channel.Opened):
+            plain = [event.platform, event.account_name, event.risk_assessment_approved_by]
+        elif isinstance(event, Channel.PosterAuthorised):
+            logins.append(event.user_id)
+        elif isinstance(event, Publication.Recorded):
+            logins.append(event.posted_by)
+            plain = [event.link]
+        keys = [login_subject(login) for login in logins]
+        if any(isinstance(value, str) for value in plain):
+            keys.append(subject)
+        return keys
 
     # --- pupils ---------------------------------------------------------------------------
 
@@ -82,8 +105,8 @@ class ConsentView(View):
     )
     def decided(self, curs: Cursor[Any], e: Any, position: int) -> None:
         party = party_of(e.consenter_kind, e.parent_carer_id)
-        reference = self._text(e.reference, e.pupil_id)
-        statement_version = self._text(getattr(e, "statement_version", None), e.pupil_id)
+        reference = self.seal_text(e.pupil_id, e.reference)
+        statement_version = self.seal_text(e.pupil_id, getattr(e, "statement_version", None))
         recorded_by = self.logins.seal(e.actor)
         rows = [
             (
@@ -144,12 +167,12 @@ class ConsentView(View):
                 e.trust_id,
                 e.school_id,
                 e.kind,
-                self._text(e.platform, e.originator_id),
-                self._text(e.account_name, e.originator_id),
+                self.seal_text(e.originator_id, e.platform),
+                self.seal_text(e.originator_id, e.account_name),
                 e.master_administrator_id,
                 _b(e.purpose),
                 e.opened_on,
-                self._text(e.risk_assessment_approved_by, e.originator_id),
+                self.seal_text(e.originator_id, e.risk_assessment_approved_by),
                 e.risk_assessment_approver,
                 e.risk_assessment_approved_on,
                 e.mfa_enabled,
@@ -215,7 +238,7 @@ class ConsentView(View):
                 self.logins.seal(e.actor),
                 e.timestamp,
                 _b(e.description),
-                self._text(e.link, e.originator_id),
+                self.seal_text(e.originator_id, e.link),
                 e.needs_approval,
                 e.originator_version,
                 position,

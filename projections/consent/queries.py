@@ -34,7 +34,7 @@ class RulingRow(NamedTuple):
     consenter_kind: str
     parent_carer_id: UUID | None
     method: str
-    reference: bytes
+    reference: bytes | None
     statement_version: bytes | None
     recorded_by: bytes | None
 
@@ -428,14 +428,14 @@ class ChannelRow:
     trust_id: UUID
     school_id: UUID
     kind: str
-    platform: Sealed
-    account_name: Sealed
+    platform: Sealed | None
+    account_name: Sealed | None
     master_administrator_id: UUID
     purpose: Sealed
     opened_on: date
     closed_on: date | None
     close_reason: Sealed | None
-    risk_assessment_approved_by: Sealed
+    risk_assessment_approved_by: Sealed | None
     risk_assessment_approver: str
     risk_assessment_approved_on: date
     mfa_enabled: bool
@@ -448,11 +448,11 @@ def _channel(r: Any, posters: tuple[ChannelPosterRow, ...]) -> ChannelRow:
     return from_row(
         ChannelRow,
         r,
-        platform=Sealed.from_bytes(bytes(r["platform"])),
-        account_name=Sealed.from_bytes(bytes(r["account_name"])),
+        platform=_sealed(r["platform"]),
+        account_name=_sealed(r["account_name"]),
         purpose=Sealed.from_bytes(bytes(r["purpose"])),
         close_reason=_sealed(r["close_reason"]),
-        risk_assessment_approved_by=Sealed.from_bytes(bytes(r["risk_assessment_approved_by"])),
+        risk_assessment_approved_by=_sealed(r["risk_assessment_approved_by"]),
         opened_by=_sealed(r["opened_by"]),
         posters=posters,
     )

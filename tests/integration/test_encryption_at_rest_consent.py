@@ -5,12 +5,15 @@ strings through the public API, are found in no table; erasing their keys erases
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 import psycopg
 
 from api.database import ensure_database
+from api.event_store import PostgresKeyStore
 from api.migrate import available, migrate
+from api.wiring import build
 from domain.access.policy import Principal, Role
 from domain.consent.aggregates import Channel, ConsentRecord, Publication
 from domain.consent.model import academic_year_of
@@ -19,8 +22,9 @@ from domain.shared.calendar import london_today
 from domain.shared.logins import login_subject
 from domain.shared.sealing import Sealed
 from projections.consent import queries
+from projections.runner import reset
 from tests.api_client import Client
-from tests.at_rest import Markers, assert_no_plaintext, find_plaintext, wait_for_views
+from tests.at_rest import Markers, assert_no_plaintext, wait_for_views
 from tests.conftest import LiveServer
 
 CHANGED = "... on ConsentChanged { id position }"
@@ -50,9 +54,6 @@ TEXT = {
     )
 }
 LINK = f"https://posts.example/{MARK('link')}"
-# Tables whose logins another part of issue 14 seals (directory, access): their own scans
-# cover them; remove each here once its branch is merged.
-LOGINS_SEALED_ELSEWHERE = ("dir_staff", "access_grants", "access_log")
 
 
 class Seeded:
@@ -194,9 +195,7 @@ def test_no_table_holds_a_consent_login_reference_approver_link_or_free_text(
 ) -> None:
     s = seed_every_input(live, settings, demo)
 
-    assert_no_plaintext(live.container, TEXT.values())
-    logins = find_plaintext(live.container.database.conninfo, [LEAD, POSTER, APPROVER])
-    assert [f for f in logins if f.table not in LOGINS_SEALED_ELSEWHERE] == []
+    assert_no_plaintext(live.container, MARK)
     channels = s.client(LEAD).data(
         "query($s: ID!) { channels(schoolId: $s) { id platform accountName "
         "riskAssessmentApprovedBy openedBy posters { userId } } }",
@@ -405,3 +404,50 @@ def test_the_migration_empties_the_consent_view_and_rewinds_it_to_rebuild_sealed
     finally:
         with psycopg.connect(server_database.conninfo, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def test_replaying_the_view_looks_up_the_keys_a_batch_seals_with_at_once(
+    container, server_database, settings, monkeypatch
+) -> None:
+    """Logins, and records whose older events carry plain text: one key look-up for the batch,
+    not one per event (a rebuild replays every event)."""
+    record_the_old_way(container.app)
+    for worker in container.workers(["consent"]):
+        worker.catch_up()  # the logins' keys now exist
+    reset(container.views["consent"])
+    elsewhere = build(settings, database=server_database, apply_migrations=False)
+    fetched: list[list[UUID]] = []
+    fetch = PostgresKeyStore.fetch
+
+    def counted(store: PostgresKeyStore, subject_ids: Any) -> Any:
+        fetched.append(list(subject_ids))
+        return fetch(store, fetched[-1])
+
+    monkeypatch.setattr(PostgresKeyStore, "fetch", counted)
+    try:
+        (worker,) = elsewhere.workers(["consent"])
+        worker.catch_up()
+    finally:
+        elsewhere.close()
+
+    assert len(fetched) == 1
+
+
+def test_a_plain_field_of_an_erased_record_is_not_stored_when_the_view_replays_it(
+    container,
+) -> None:
+    channel_id, _ = record_the_old_way(container.app)
+    container.keyring.destroy(channel_id)
+
+    for worker in container.workers(["consent"]):
+        worker.catch_up()
+
+    assert_no_plaintext(container, OLD.values())
+    with container.pool.connection() as conn:
+        channel = queries.channel(conn, channel_id)
+    assert channel is not None
+    assert (channel.platform, channel.account_name, channel.risk_assessment_approved_by) == (
+        None,
+        None,
+        None,
+    )
