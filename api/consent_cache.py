@@ -37,13 +37,14 @@ PupilKey = tuple[str, str]  # a medium and a kind of channel
 
 
 class PostingCheckCache(Keeping):
-    """Channels as each caller reads them, and pupils' histories per medium and kind of
-    channel; at most ``maxsize`` pupils, the least recently checked going first."""
+    """Channels as each caller reads them (by the blind index of their login, which the view
+    matches), and pupils' histories per medium and kind of channel; at most ``maxsize``
+    pupils, the least recently checked going first."""
 
     def __init__(self, maxsize: int = 20_000) -> None:
         super().__init__()
         self._maxsize = maxsize
-        self._channels: dict[UUID, dict[str, PostingChannel]] = {}
+        self._channels: dict[UUID, dict[bytes | None, PostingChannel]] = {}
         self._pupils: OrderedDict[UUID, dict[PupilKey, PupilHistory]] = OrderedDict()
 
     def read(
@@ -55,25 +56,29 @@ class PostingCheckCache(Keeping):
         medium: str,
         *,
         fresh: bool = False,
+        user_id_ix: bytes | None = None,
     ) -> tuple[PostingChannel | None, dict[UUID, PupilHistory]]:
         """As :func:`projections.consent.queries.posting_sources`: from what is kept if it holds
         the channel for this caller and every pupil, else read (on ``conn()``) and kept.
-        ``fresh``: read, whatever is kept."""
+        ``user_id_ix``: the blind index of ``user_id``, computed once per request (without it
+        the caller's authorisations to post are not read). ``fresh``: read, whatever is kept."""
         with self._lock:
             if self._enabled and not fresh:
-                kept = self._kept(channel_id, user_id, pupil_ids, medium)
+                kept = self._kept(channel_id, user_id_ix, pupil_ids, medium)
                 if kept is not None:
                     return kept
             generation = self._generation
-        channel, pupils = posting_sources(conn(), channel_id, user_id, pupil_ids, medium)
+        channel, pupils = posting_sources(
+            conn(), channel_id, user_id, user_id_ix, pupil_ids, medium
+        )
         if channel is not None:
-            self._keep(generation, user_id, channel, pupils, medium)
+            self._keep(generation, user_id_ix, channel, pupils, medium)
         return channel, pupils
 
     def _kept(
-        self, channel_id: UUID, user_id: str, pupil_ids: list[UUID], medium: str
+        self, channel_id: UUID, user_id_ix: bytes | None, pupil_ids: list[UUID], medium: str
     ) -> tuple[PostingChannel, dict[UUID, PupilHistory]] | None:
-        channel = self._channels.get(channel_id, {}).get(user_id)
+        channel = self._channels.get(channel_id, {}).get(user_id_ix)
         if channel is None:
             return None
         key = (medium, channel.kind)
@@ -90,7 +95,7 @@ class PostingCheckCache(Keeping):
     def _keep(
         self,
         generation: int,
-        user_id: str,
+        user_id_ix: bytes | None,
         channel: PostingChannel,
         pupils: dict[UUID, PupilHistory],
         medium: str,
@@ -98,7 +103,7 @@ class PostingCheckCache(Keeping):
         with self._lock:
             if not self._may_keep(generation):
                 return  # a change was heard while this was read: it may be stale already
-            self._channels.setdefault(channel.channel_id, {})[user_id] = channel
+            self._channels.setdefault(channel.channel_id, {})[user_id_ix] = channel
             key = (medium, channel.kind)
             for pupil_id, history in pupils.items():
                 self._pupils.setdefault(pupil_id, {})[key] = history

@@ -1688,12 +1688,12 @@ class SchoolConsent:
                 Channel.Opened,
                 id=channel_id,
                 kind=kind.value,
-                platform=platform,
-                account_name=account,
+                platform=seal.seal(channel_id, platform),
+                account_name=seal.seal(channel_id, account),
                 master_administrator_id=self.staff_id(administrator),
                 purpose=seal.seal(channel_id, CHANNEL_PURPOSES[kind]),
                 opened_on=opened_on,
-                risk_assessment_approved_by=school.head_name,
+                risk_assessment_approved_by=seal.seal(channel_id, school.head_name),
                 risk_assessment_approver=approver.value,
                 risk_assessment_approved_on=opened_on - timedelta(days=rng.randint(1, 30)),
                 mfa_enabled=rng.random() < 0.95,
@@ -1752,7 +1752,7 @@ class SchoolConsent:
                 caption_names_anyone=identifiable and rng.random() < 0.1,
                 posted_by=poster.user_id,
                 description=seal.seal(publication_id, rng.choice(POSTS)),
-                link=f"https://posts.example/{publication_id.hex[:12]}",
+                link=seal.seal(publication_id, f"https://posts.example/{publication_id.hex[:12]}"),
                 needs_approval=False,
                 trust_id=school.trust_id,
                 school_id=school.school_id,
@@ -1872,11 +1872,21 @@ class SchoolConsent:
         when: datetime,
         **extra: str,
     ) -> None:
-        """Record a decision and queue the posts it narrows (``ConsentCommands._takedowns``)."""
+        """Record a decision and queue the posts it narrows (``ConsentCommands._takedowns``);
+        how it was given sealed with the pupil's key, as the command does."""
         record = self.record_for(pupil)
         kind, parent = who
+        seal = self.g.seal
+        sealed = {name: seal.seal(pupil, text) for name, text in extra.items()}
         record.decide(
-            event_class, kind.value, parent, choices, method.value, reference, received, **extra
+            event_class,
+            kind.value,
+            parent,
+            choices,
+            method.value,
+            seal.seal(pupil, reference),
+            received,
+            **sealed,
         )
         self.g.writer.add(record)
         narrowed = {(c["medium"], c["channel"]) for c in choices if c["decision"] != "granted"}

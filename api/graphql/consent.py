@@ -4,12 +4,14 @@ authorised on a channel runs its posting check (yes or no per pupil, nothing mor
 their own posts."""
 
 import datetime
+from collections.abc import Iterable
 from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from api.graphql.common import (
+    ERASED_LOGIN,
     Connection,
     Error,
     NotAuthorisedError,
@@ -28,6 +30,7 @@ from api.graphql.common import (
     optional_uuid,
     parse_id,
     run_command,
+    text_or_null,
     to_id,
 )
 from api.graphql.context import Context
@@ -47,6 +50,8 @@ from domain.consent.commands import MAX_PUPILS_PER_PUBLICATION, Choice, ConsentM
 from domain.consent.model import academic_year_of, academic_year_starts, publication_status
 from domain.shared.calendar import london_today
 from domain.shared.errors import NotAuthorised, NotFound, ValidationFailed
+from domain.shared.sealing import Erased, Sealed
+from projections.common import sealed_or_none
 from projections.consent import queries
 from projections.consent.queries import ChannelRow, ConsentPupil, Judged, PublicationRow
 
@@ -71,6 +76,19 @@ def _school(ctx: Context, school_id: strawberry.ID, action: Action) -> Target:
     return target
 
 
+ERASED_TEXT = "Null once erased."
+LINK = "Where it was posted, if given. Null too once erased."
+Opened = dict[Sealed | None, str | Erased | None]
+
+
+def _open(ctx: Context, values: Iterable[Sealed | None]) -> Opened:
+    """The sealed values a page shows, opened with one key look-up, by value (None: absent)."""
+    wanted = list(dict.fromkeys(v for v in values if v is not None))
+    opened: Opened = {None: None}
+    opened.update(zip(wanted, ctx.open_all(list(wanted)), strict=True))
+    return opened
+
+
 # --- answers -----------------------------------------------------------------------------------
 
 
@@ -86,13 +104,16 @@ class ConsentDecision:
         description="When it was received, and so took effect."
     )
     recorded_at: datetime.datetime
-    recorded_by: str
+    recorded_by: str | None = strawberry.field(description=ERASED_LOGIN)
     given_by: ConsenterKind
     parent_carer_id: strawberry.ID | None
     method: ConsentMethod
-    reference: str
+    reference: str | None = strawberry.field(
+        description=f"The written decision's reference. {ERASED_TEXT}"
+    )
     statement_version: str | None = strawberry.field(
-        description="The version of the consent statement shown (not on withdrawals)."
+        description="The version of the consent statement shown (not on withdrawals). "
+        + ERASED_TEXT
     )
 
 
@@ -116,7 +137,22 @@ class ConsentAnswer:
     )
 
 
-def _answer(j: Judged) -> ConsentAnswer:
+def _open_decisions(ctx: Context, judged: Iterable[Judged]) -> Opened:
+    """How the deciding decisions were given (reference, statement, who recorded it), opened
+    with one key look-up for all of them."""
+    rows = [j.deciding for j in judged if j.deciding is not None]
+    return _open(
+        ctx,
+        (
+            sealed_or_none(v)
+            for row in rows
+            for v in (row.reference, row.statement_version, row.recorded_by)
+        ),
+    )
+
+
+def _answer(j: Judged, opened: Opened) -> ConsentAnswer:
+    """``opened``: from :func:`_open_decisions` over at least ``j``."""
     row = j.deciding
     decided = None
     if row is not None:
@@ -128,12 +164,12 @@ def _answer(j: Judged) -> ConsentAnswer:
             decision=r.decision,
             effective_at=r.effective_at,
             recorded_at=r.recorded_at,
-            recorded_by=row.recorded_by,
+            recorded_by=text_or_null(opened[sealed_or_none(row.recorded_by)]),
             given_by=ConsenterKind(row.consenter_kind),
             parent_carer_id=optional_id(row.parent_carer_id),
             method=ConsentMethod(row.method),
-            reference=row.reference,
-            statement_version=row.statement_version,
+            reference=text_or_null(opened[sealed_or_none(row.reference)]),
+            statement_version=text_or_null(opened[sealed_or_none(row.statement_version)]),
         )
     lapse = j.answer.lapse
     return ConsentAnswer(
@@ -179,7 +215,7 @@ class ConsentRegisterEntry:
 
 
 def _register_entry(
-    p: ConsentPupil, judged: list[Judged], at: datetime.datetime, year: str
+    p: ConsentPupil, judged: list[Judged], opened: Opened, at: datetime.datetime, year: str
 ) -> ConsentRegisterEntry:
     starts = academic_year_starts(year)
     return ConsentRegisterEntry(
@@ -193,7 +229,7 @@ def _register_entry(
         competence=None
         if p.competent is None or p.competence_assessed_at is None
         else CompetenceAssessment(competent=p.competent, assessed_at=p.competence_assessed_at),
-        answers=[_answer(j) for j in judged],
+        answers=[_answer(j, opened) for j in judged],
     )
 
 
@@ -236,12 +272,14 @@ class PostingCheck:
         return [pupil_id for pupil_id, j in self.judged if not j.answer.may_publish]
 
     @strawberry.field(description="Each pupil asked about, in the order asked.")
-    def pupils(self) -> list[PostingCheckPupil]:
+    def pupils(self, info: Info[Context, None]) -> list[PostingCheckPupil]:
+        judged = [j for _, j in self.judged]
+        opened = _open_decisions(info.context, judged) if self.detailed else {}
         return [
             PostingCheckPupil(
                 pupil_id=pupil_id,
                 may_appear=j.answer.may_publish,
-                detail=_answer(j) if self.detailed else None,
+                detail=_answer(j, opened) if self.detailed else None,
             )
             for pupil_id, j in self.judged
         ]
@@ -253,7 +291,7 @@ class PostingCheck:
 @strawberry.type
 class ChannelPoster:
     staff_member_id: strawberry.ID
-    user_id: str
+    user_id: str | None = strawberry.field(description=ERASED_LOGIN)
     authorised_at: datetime.datetime
     revoked_at: datetime.datetime | None
 
@@ -263,18 +301,20 @@ class OfficialChannel:
     id: strawberry.ID
     school_id: strawberry.ID
     kind: ConsentChannel
-    platform: str
-    account_name: str
+    platform: str | None = strawberry.field(description=ERASED_TEXT)
+    account_name: str | None = strawberry.field(description=ERASED_TEXT)
     master_administrator_id: strawberry.ID
     purpose: SealedText
     opened_on: datetime.date
     closed_on: datetime.date | None
     close_reason: SealedText | None
-    risk_assessment_approved_by: str
+    risk_assessment_approved_by: str | None = strawberry.field(
+        description=f"Their name. {ERASED_TEXT}"
+    )
     risk_assessment_approver: RiskAssessmentApprover
     risk_assessment_approved_on: datetime.date
     mfa_enabled: bool
-    opened_by: str
+    opened_by: str | None = strawberry.field(description=ERASED_LOGIN)
     posters: list[ChannelPoster] = strawberry.field(
         description="Every authorisation, oldest first."
     )
@@ -282,28 +322,43 @@ class OfficialChannel:
 
 
 def _channels(ctx: Context, rows: list[ChannelRow]) -> list[OfficialChannel]:
-    opened = ctx.open_all([v for r in rows for v in (r.purpose, r.close_reason)])
+    opened = _open(
+        ctx,
+        [
+            v
+            for r in rows
+            for v in (
+                r.purpose,
+                r.close_reason,
+                r.platform,
+                r.account_name,
+                r.risk_assessment_approved_by,
+                r.opened_by,
+                *(p.user_id for p in r.posters),
+            )
+        ],
+    )
     return [
         OfficialChannel(
             id=to_id(r.channel_id),
             school_id=to_id(r.school_id),
             kind=ConsentChannel(r.kind),
-            platform=r.platform,
-            account_name=r.account_name,
+            platform=text_or_null(opened[r.platform]),
+            account_name=text_or_null(opened[r.account_name]),
             master_administrator_id=to_id(r.master_administrator_id),
-            purpose=SealedText.of(opened[2 * i]),  # type: ignore[arg-type]
+            purpose=SealedText.of(opened[r.purpose]),  # type: ignore[arg-type]
             opened_on=r.opened_on,
             closed_on=r.closed_on,
-            close_reason=SealedText.of(opened[2 * i + 1]),
-            risk_assessment_approved_by=r.risk_assessment_approved_by,
+            close_reason=SealedText.of(opened[r.close_reason]),
+            risk_assessment_approved_by=text_or_null(opened[r.risk_assessment_approved_by]),
             risk_assessment_approver=RiskAssessmentApprover(r.risk_assessment_approver),
             risk_assessment_approved_on=r.risk_assessment_approved_on,
             mfa_enabled=r.mfa_enabled,
-            opened_by=r.opened_by,
+            opened_by=text_or_null(opened[r.opened_by]),
             posters=[
                 ChannelPoster(
                     staff_member_id=to_id(p.staff_member_id),
-                    user_id=p.user_id,
+                    user_id=text_or_null(opened[p.user_id]),
                     authorised_at=p.authorised_at,
                     revoked_at=p.revoked_at,
                 )
@@ -311,7 +366,7 @@ def _channels(ctx: Context, rows: list[ChannelRow]) -> list[OfficialChannel]:
             ],
             version=r.version,
         )
-        for i, r in enumerate(rows)
+        for r in rows
     ]
 
 
@@ -328,22 +383,31 @@ class PublicationEntry:
         description="False: pseudonymised or blurred, so no consent was needed."
     )
     caption_names_anyone: bool
-    posted_by: str
-    recorded_by: str
+    posted_by: str | None = strawberry.field(description=ERASED_LOGIN)
+    recorded_by: str | None = strawberry.field(description=ERASED_LOGIN)
     recorded_at: datetime.datetime
     description: SealedText | None
-    link: str | None
+    link: str | None = strawberry.field(description=LINK)
     status: PublicationStatus
-    approved_by: str | None
+    approved_by: str | None = strawberry.field(
+        description=f"{ERASED_LOGIN} Null too until approved (see `approvedAt`)."
+    )
     approved_at: datetime.datetime | None
     takedown_pending: bool
     version: int
 
 
 def _publications(ctx: Context, rows: list[PublicationRow]) -> list[PublicationEntry]:
-    opened = ctx.open_all([r.description for r in rows])
+    opened = _open(
+        ctx,
+        [
+            v
+            for r in rows
+            for v in (r.description, r.link, r.posted_by, r.recorded_by, r.approved_by)
+        ],
+    )
     result = []
-    for r, description in zip(rows, opened, strict=True):
+    for r in rows:
         result.append(
             PublicationEntry(
                 id=to_id(r.publication_id),
@@ -355,13 +419,13 @@ def _publications(ctx: Context, rows: list[PublicationRow]) -> list[PublicationE
                 pupil_ids=[to_id(p) for p in r.pupil_ids],
                 identifiable=r.identifiable,
                 caption_names_anyone=r.caption_names_anyone,
-                posted_by=r.posted_by,
-                recorded_by=r.recorded_by,
+                posted_by=text_or_null(opened[r.posted_by]),
+                recorded_by=text_or_null(opened[r.recorded_by]),
                 recorded_at=r.recorded_at,
-                description=SealedText.of(description),
-                link=r.link,
-                status=publication_status(r.removed, r.needs_approval, r.approved_by),
-                approved_by=r.approved_by,
+                description=SealedText.of(opened[r.description]),
+                link=text_or_null(opened[r.link]),
+                status=publication_status(r.removed, r.needs_approval, r.approved_at is not None),
+                approved_by=text_or_null(opened[r.approved_by]),
                 approved_at=r.approved_at,
                 takedown_pending=r.takedown_pending,
                 version=r.version,
@@ -381,7 +445,7 @@ class TakedownItem:
     channel: ConsentChannel
     posted_at: datetime.datetime
     media: list[Medium]
-    link: str | None
+    link: str | None = strawberry.field(description=LINK)
     requested_at: datetime.datetime
     withdrawal_received_at: datetime.datetime
     posted_after_withdrawal: bool = strawberry.field(
@@ -391,7 +455,7 @@ class TakedownItem:
     outcome: TakedownOutcome | None
     reason: SealedText | None
     done_at: datetime.datetime | None
-    done_by: str | None
+    done_by: str | None = strawberry.field(description=ERASED_LOGIN)
 
 
 # --- queries -----------------------------------------------------------------------------------
@@ -431,7 +495,7 @@ class ConsentQuery:
         ctx.authorise(
             Action.VIEW_CONSENT, Target(found.trust_id, found.school_id, frozenset({pid}))
         )
-        return _answer(found.judged)
+        return _answer(found.judged, _open_decisions(ctx, [found.judged]))
 
     @strawberry.field(
         description="The school's consent register: each pupil on roll at `at` (default now) "
@@ -467,7 +531,10 @@ class ConsentQuery:
         judged = queries.judge(lapses, queries.standing(ctx.conn, list(lapses), instant), instant)
         for p in page.items:  # each line names a pupil: a read of their record
             ctx.log_read("consent_register", "pupil", p.pupil_id, target)
-        entries = [_register_entry(p, judged[p.pupil_id], instant, year) for p in page.items]
+        opened = _open_decisions(ctx, (j for answers in judged.values() for j in answers))
+        entries = [
+            _register_entry(p, judged[p.pupil_id], opened, instant, year) for p in page.items
+        ]
         return connection(page, entries)
 
     @strawberry.field(
@@ -498,6 +565,7 @@ class ConsentQuery:
             ids,
             media.value,
             fresh=ctx.fresh,
+            user_id_ix=ctx.login_ix,
         )
         if channel is None:
             raise NotFound("Channel", channel_id)
@@ -546,7 +614,7 @@ class ConsentQuery:
             check_first(first),
             decode_cursor(after),
         )
-        reasons = ctx.open_all([t.reason for t in page.items])
+        opened = _open(ctx, [v for t in page.items for v in (t.reason, t.link, t.done_by)])
         items = [
             TakedownItem(
                 publication_id=to_id(t.publication_id),
@@ -555,16 +623,16 @@ class ConsentQuery:
                 channel=ConsentChannel(t.channel),
                 posted_at=t.posted_at,
                 media=[Medium(m) for m in t.media],
-                link=t.link,
+                link=text_or_null(opened[t.link]),
                 requested_at=t.requested_at,
                 withdrawal_received_at=t.withdrawal_received_at,
                 posted_after_withdrawal=t.posted_at >= t.withdrawal_received_at,
                 outcome=TakedownOutcome(t.outcome) if t.outcome else None,
-                reason=SealedText.of(reason),
+                reason=SealedText.of(opened[t.reason]),
                 done_at=t.done_at,
-                done_by=t.done_by,
+                done_by=text_or_null(opened[t.done_by]),
             )
-            for t, reason in zip(page.items, reasons, strict=True)
+            for t in page.items
         ]
         return connection(page, items)
 

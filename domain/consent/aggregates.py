@@ -70,7 +70,7 @@ class ConsentRecord(CaseworkAggregate):
         parent_carer_id: UUID | None
         choices: list[dict[str, str]]  # medium, channel, decision
         method: str
-        reference: str
+        reference: Sealed | str  # sealed with the pupil's key; plain in events recorded before
         received_at: datetime
 
         def apply(self, aggregate: Any) -> None:
@@ -94,10 +94,10 @@ class ConsentRecord(CaseworkAggregate):
             aggregate.received.append(self.received_at)
 
     class ConsentGiven(_Decided):
-        statement_version: str
+        statement_version: Sealed | str  # as ``reference``
 
     class ConsentAmended(_Decided):
-        statement_version: str
+        statement_version: Sealed | str  # as ``reference``
 
     class ConsentWithdrawn(_Decided):
         pass
@@ -182,7 +182,7 @@ class ConsentRecord(CaseworkAggregate):
         parent_carer_id: UUID | None,
         choices: list[dict[str, str]],
         method: str,
-        reference: str,
+        reference: Sealed,
         received_at: datetime,
         **extra: Any,
     ) -> None:
@@ -249,16 +249,19 @@ class PosterPeriod:
 
 
 class Channel(CaseworkAggregate):
-    """An official social-media channel, website or publication route (seed 004 §3)."""
+    """An official social-media channel, website or publication route (seed 004 §3).
+
+    What identifies the channel or a person (platform, account, the approver's name) is sealed
+    with the channel's key; events recorded before that carry those fields in plain."""
 
     class Opened(CaseworkAggregate.Created):
         kind: str
-        platform: str
-        account_name: str
+        platform: Sealed | str
+        account_name: Sealed | str
         master_administrator_id: UUID
         purpose: Sealed
         opened_on: date
-        risk_assessment_approved_by: str
+        risk_assessment_approved_by: Sealed | str
         risk_assessment_approver: str
         risk_assessment_approved_on: date
         mfa_enabled: bool
@@ -342,7 +345,7 @@ class Publication(CaseworkAggregate):
         caption_names_anyone: bool
         posted_by: str
         description: Sealed | None
-        link: str | None
+        link: Sealed | str | None  # sealed with the publication's key; plain in older events
         needs_approval: bool
 
     class Approved(CaseworkAggregate.Event):
@@ -391,7 +394,7 @@ class Publication(CaseworkAggregate):
 
     @property
     def status(self) -> PublicationStatus:
-        return publication_status(self.removed, self.needs_approval, self.approved_by)
+        return publication_status(self.removed, self.needs_approval, self.approved_by is not None)
 
     def approve(self) -> None:
         self.trigger_event(self.Approved)

@@ -236,9 +236,10 @@ class ConsentCommands(CaseworkBase):
         reference: str,
         received_at: datetime,
         check: Callable[[ConsentRecord, datetime], None] | None = None,
-        **extra: str,
+        statement_version: str | None = None,
     ) -> tuple[UUID, int]:
-        """Record a decision; ``check`` vets it against the record as it stands at receipt."""
+        """Record a decision; ``check`` vets it against the record as it stands at receipt.
+        How it was given names the family's paperwork, so it is sealed with the pupil's key."""
         pupil = self._consent_pupil(pupil_id)
         at = past_instant("receivedAt", received_at)
         self._on_roll(pupil, at, "receivedAt")
@@ -248,9 +249,14 @@ class ConsentCommands(CaseworkBase):
         if check is not None:
             check(record, at)
         parent = self._consenter(pupil, record, consenter_kind, parent_carer_id, at)
-        record.decide(event_class, consenter_kind, parent, choices, method, ref, at, **extra)
+        seal = self.keyring.session()
+        extra = {}
+        if statement_version is not None:
+            extra["statement_version"] = seal.seal(pupil.id, statement_version)
+        sealed_ref = seal.seal(pupil.id, ref)
+        record.decide(event_class, consenter_kind, parent, choices, method, sealed_ref, at, **extra)
         publications = self._takedowns(record, pupil, choices)
-        return record.id, self.record(record, *publications)
+        return record.id, self.record(record, *publications, new_keys=seal.new_keys)
 
     def _takedowns(
         self, record: ConsentRecord, pupil: Pupil, choices: list[dict[str, str]]
@@ -424,13 +430,13 @@ class ConsentCommands(CaseworkBase):
             Channel.Opened,
             id=channel_id,
             kind=kind,
-            platform=required_text("platform", platform, 100),
-            account_name=required_text("accountName", account_name),
+            platform=seal.seal(channel_id, required_text("platform", platform, 100)),
+            account_name=seal.seal(channel_id, required_text("accountName", account_name)),
             master_administrator_id=master_administrator_id,
             purpose=seal.seal(channel_id, required_text("purpose", purpose, MAX_TEXT)),
             opened_on=opened_on,
-            risk_assessment_approved_by=required_text(
-                "riskAssessmentApprovedBy", risk_assessment_approved_by
+            risk_assessment_approved_by=seal.seal(
+                channel_id, required_text("riskAssessmentApprovedBy", risk_assessment_approved_by)
             ),
             risk_assessment_approver=risk_assessment_approver,
             risk_assessment_approved_on=approved_on,
@@ -536,7 +542,7 @@ class ConsentCommands(CaseworkBase):
             raise ChannelClosed("channelId", f"the channel closed on {channel.closed_on}")
         if not channel.poster_authorised(poster, at):
             raise PosterNotAuthorised(
-                "postedById", f"{poster} was not authorised to post on this channel at that time"
+                "postedById", "the poster was not authorised to post on this channel at that time"
             )
         if not media:
             raise ValidationFailed("media", "name at least one medium")
@@ -549,6 +555,7 @@ class ConsentCommands(CaseworkBase):
         seal = self.keyring.session()
         publication_id = seal.new_subject(uuid4())
         text = optional_text("description", description, MAX_TEXT)
+        url = optional_text("link", link, 2000)
         publication = Publication._create(
             Publication.Recorded,
             id=publication_id,
@@ -561,7 +568,7 @@ class ConsentCommands(CaseworkBase):
             caption_names_anyone=caption_names_anyone,
             posted_by=poster,
             description=seal.seal(publication_id, text) if text else None,
-            link=optional_text("link", link, 2000),
+            link=seal.seal(publication_id, url) if url else None,
             needs_approval=school.publication_approval_required,
             trust_id=channel.trust_id,
             school_id=channel.school_id,
@@ -643,9 +650,7 @@ class ConsentCommands(CaseworkBase):
         if not publication.needs_approval:
             raise ValidationFailed("publicationId", "this school does not require approval")
         if publication.approved_by is not None:
-            raise ValidationFailed(
-                "publicationId", f"already approved by {publication.approved_by}"
-            )
+            raise ValidationFailed("publicationId", "already approved by a colleague")
         if principal.user_id in (publication.posted_by, publication.recorded_by):
             raise SelfApproval(
                 "publicationId", "a second colleague approves: not the poster, nor who recorded it"

@@ -95,13 +95,11 @@ class PublicationStatus(StrEnum):
     REMOVED = "removed"
 
 
-def publication_status(
-    removed: bool, needs_approval: bool, approved_by: str | None
-) -> PublicationStatus:
+def publication_status(removed: bool, needs_approval: bool, approved: bool) -> PublicationStatus:
     """Removed, else awaiting a second colleague's approval (two-person rule), else published."""
     if removed:
         return PublicationStatus.REMOVED
-    if needs_approval and approved_by is None:
+    if needs_approval and not approved:
         return PublicationStatus.AWAITING_APPROVAL
     return PublicationStatus.PUBLISHED
 

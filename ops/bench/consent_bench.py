@@ -398,7 +398,12 @@ def explain_reads(
     steps: dict[str, Callable[[Any], Any]] = {
         "c1 consentStatus": lambda c: queries.answers(c, [pupil], medium, kind, now),
         f"c2 postingCheck ({PUPILS_CHECKED})": lambda c: queries.posting_sources(
-            c, channel_id, poster, ids, Medium[check["m"]].value
+            c,
+            channel_id,
+            poster,
+            container.blind_index.login(poster),
+            ids,
+            Medium[check["m"]].value,
         ),
     }
     return common.explain(container, steps)

@@ -3,7 +3,9 @@ the channel register, the publication log and the takedown queue."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+from uuid import UUID
 
 from psycopg import Cursor
 
@@ -11,6 +13,7 @@ from domain.consent.aggregates import Channel, ConsentRecord, Publication
 from domain.consent.model import TakedownOutcome, party_of
 from domain.directory.aggregates import Pupil
 from domain.shared.calendar import end_of_london_day
+from domain.shared.logins import login_subject
 from domain.shared.sealing import Sealed
 from projections.runner import View, handles
 
@@ -19,7 +22,21 @@ def _b(value: Sealed | None) -> bytes | None:
     return None if value is None else value.to_bytes()
 
 
+# The events whose actor the view stores (who recorded, confirmed, opened, posted, approved...).
+_ACTOR_STORED = (
+    ConsentRecord._Decided,
+    ConsentRecord.ConfirmedForYear,
+    Channel.Opened,
+    Publication.Recorded,
+    Publication.Approved,
+    Publication.TakedownRecorded,
+)
+
+
 class ConsentView(View):
+    """Nothing identifying is stored in plain (``projections/consent/columns.py``): free text
+    sealed with its record's key, logins sealed with their holder's."""
+
     name = "consent"
     tables = (
         "cs_pupils",
@@ -31,6 +48,27 @@ class ConsentView(View):
         "cs_publication_pupils",
         "cs_takedowns",
     )
+
+    def keys_needed(self, event: Any) -> Iterable[UUID]:
+        """The keys of the logins an event names (each sealed with its holder's), and of the
+        record whose free text an older event carries in plain (sealed with it here)."""
+        logins = [event.actor] if isinstance(event, _ACTOR_STORED) else []
+        plain: list[Any] = []
+        subject = event.originator_id
+        if isinstance(event, ConsentRecord._Decided):
+            plain = [event.reference, getattr(event, "statement_version", None)]
+            subject = event.pupil_id
+        elif isinstance(event, Channel.Opened):
+            plain = [event.platform, event.account_name, event.risk_assessment_approved_by]
+        elif isinstance(event, Channel.PosterAuthorised):
+            logins.append(event.user_id)
+        elif isinstance(event, Publication.Recorded):
+            logins.append(event.posted_by)
+            plain = [event.link]
+        keys = [login_subject(login) for login in logins]
+        if any(isinstance(value, str) for value in plain):
+            keys.append(subject)
+        return keys
 
     # --- pupils ---------------------------------------------------------------------------
 
@@ -67,6 +105,9 @@ class ConsentView(View):
     )
     def decided(self, curs: Cursor[Any], e: Any, position: int) -> None:
         party = party_of(e.consenter_kind, e.parent_carer_id)
+        reference = self.seal_text(e.pupil_id, e.reference)
+        statement_version = self.seal_text(e.pupil_id, getattr(e, "statement_version", None))
+        recorded_by = self.logins.seal(e.actor)
         rows = [
             (
                 e.pupil_id,
@@ -82,9 +123,9 @@ class ConsentView(View):
                 e.consenter_kind,
                 e.parent_carer_id,
                 e.method,
-                e.reference,
-                getattr(e, "statement_version", None),
-                e.actor,
+                reference,
+                statement_version,
+                recorded_by,
             )
             for c in e.choices
         ]
@@ -108,7 +149,7 @@ class ConsentView(View):
         curs.execute(
             "INSERT INTO cs_confirmations (pupil_id, academic_year, confirmed_at, confirmed_by) "
             "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            (e.pupil_id, e.academic_year, e.timestamp, e.actor),
+            (e.pupil_id, e.academic_year, e.timestamp, self.logins.seal(e.actor)),
         )
 
     # --- channels -------------------------------------------------------------------------
@@ -126,16 +167,16 @@ class ConsentView(View):
                 e.trust_id,
                 e.school_id,
                 e.kind,
-                e.platform,
-                e.account_name,
+                self.seal_text(e.originator_id, e.platform),
+                self.seal_text(e.originator_id, e.account_name),
                 e.master_administrator_id,
                 _b(e.purpose),
                 e.opened_on,
-                e.risk_assessment_approved_by,
+                self.seal_text(e.originator_id, e.risk_assessment_approved_by),
                 e.risk_assessment_approver,
                 e.risk_assessment_approved_on,
                 e.mfa_enabled,
-                e.actor,
+                self.logins.seal(e.actor),
                 e.originator_version,
                 position,
             ),
@@ -151,10 +192,11 @@ class ConsentView(View):
     def poster_authorised(
         self, curs: Cursor[Any], e: Channel.PosterAuthorised, position: int
     ) -> None:
+        user_id, user_id_ix = self.logins.seal_login(e.user_id)
         curs.execute(
-            "INSERT INTO cs_posters (channel_id, staff_member_id, user_id, authorised_at, seq) "
-            "VALUES (%s, %s, %s, %s, %s)",
-            (e.originator_id, e.staff_member_id, e.user_id, e.effective_at, position),
+            "INSERT INTO cs_posters (channel_id, staff_member_id, user_id, user_id_ix, "
+            "authorised_at, seq) VALUES (%s, %s, %s, %s, %s, %s)",
+            (e.originator_id, e.staff_member_id, user_id, user_id_ix, e.effective_at, position),
         )
         self._channel_version(curs, e)
 
@@ -192,11 +234,11 @@ class ConsentView(View):
                 list(e.media),
                 e.identifiable,
                 e.caption_names_anyone,
-                e.posted_by,
-                e.actor,
+                self.logins.seal(e.posted_by),
+                self.logins.seal(e.actor),
                 e.timestamp,
                 _b(e.description),
-                e.link,
+                self.seal_text(e.originator_id, e.link),
                 e.needs_approval,
                 e.originator_version,
                 position,
@@ -216,7 +258,7 @@ class ConsentView(View):
     @handles(Publication.Approved)
     def approved(self, curs: Cursor[Any], e: Publication.Approved, position: int) -> None:
         self._publication_version(
-            curs, e, ", approved_by = %s, approved_at = %s", e.actor, e.timestamp
+            curs, e, ", approved_by = %s, approved_at = %s", self.logins.seal(e.actor), e.timestamp
         )
 
     @handles(Publication.TakedownRequested)
@@ -243,6 +285,6 @@ class ConsentView(View):
         curs.execute(
             "UPDATE cs_takedowns SET outcome = %s, reason = %s, done_at = %s, done_by = %s "
             "WHERE publication_id = %s AND outcome IS NULL",
-            (e.outcome, _b(e.reason), e.done_at, e.actor, e.originator_id),
+            (e.outcome, _b(e.reason), e.done_at, self.logins.seal(e.actor), e.originator_id),
         )
         self._publication_version(curs, e, ", removed = %s", e.outcome == TakedownOutcome.REMOVED)

@@ -25,16 +25,18 @@ from projections.common import sealed_or_none as _sealed
 
 
 class RulingRow(NamedTuple):
-    """A decision as the rule reads it, and how it was given."""
+    """A decision as the rule reads it, and how it was given (the reference and statement
+    sealed with the pupil's key, the login of who recorded it with theirs: opened only for a
+    reader who sees them, as the bytes the view holds)."""
 
     ruling: Ruling
     pupil_id: UUID
     consenter_kind: str
     parent_carer_id: UUID | None
     method: str
-    reference: str
-    statement_version: str | None
-    recorded_by: str
+    reference: bytes | None
+    statement_version: bytes | None
+    recorded_by: bytes | None
 
 
 @dataclass(frozen=True)
@@ -300,7 +302,7 @@ _POSTING_SOURCES = (
     "SELECT array_agg(a.staff_member_id ORDER BY a.seq) AS poster_staff_ids, "
     "array_agg(a.authorised_at ORDER BY a.seq) AS poster_from, "
     "array_agg(a.revoked_at ORDER BY a.seq) AS poster_until FROM cs_posters a "
-    "WHERE a.channel_id = c.channel_id AND a.user_id = %(user)s) a ON true "
+    "WHERE a.channel_id = c.channel_id AND a.user_id_ix = %(user)s) a ON true "
     f"UNION ALL SELECT {'NULL, ' * _CHANNEL_WIDTH}{_PUPIL_PLACE}, {_DECISION} FROM c "
     f"JOIN cs_pupils p ON p.pupil_id = {_ANY_PUPIL} "
     "LEFT JOIN cs_rulings s ON s.pupil_id = p.pupil_id AND s.medium = %(medium)s "
@@ -309,17 +311,23 @@ _POSTING_SOURCES = (
 
 
 def posting_sources(
-    conn: Connection[Any], channel_id: UUID, user_id: str, pupil_ids: list[UUID], medium: str
+    conn: Connection[Any],
+    channel_id: UUID,
+    user_id: str,
+    user_id_ix: bytes | None,
+    pupil_ids: list[UUID],
+    medium: str,
 ) -> tuple[PostingChannel | None, dict[UUID, PupilHistory]]:
     """What the posting check reads, in one statement: the channel as ``user_id`` reads it
     (None if there is no such channel) and each pupil's history for the medium and the
-    channel's kind (a pupil the view does not know is missing)."""
+    channel's kind (a pupil the view does not know is missing). The caller's authorisations
+    are matched on ``user_id_ix``, the blind index of their login (none without it)."""
     rows = _tuples(
         conn,
         _POSTING_SOURCES,
         {
             "channel_id": channel_id,
-            "user": user_id,
+            "user": user_id_ix,
             "pupils": _id_list(pupil_ids),
             "medium": medium,
         },
@@ -404,33 +412,48 @@ def register(
 
 
 @dataclass(frozen=True)
+class ChannelPosterRow:
+    """An authorisation to post, as the register shows it (the login sealed with its own key;
+    None once erased)."""
+
+    staff_member_id: UUID
+    user_id: Sealed | None
+    authorised_at: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
 class ChannelRow:
     channel_id: UUID
     trust_id: UUID
     school_id: UUID
     kind: str
-    platform: str
-    account_name: str
+    platform: Sealed | None
+    account_name: Sealed | None
     master_administrator_id: UUID
     purpose: Sealed
     opened_on: date
     closed_on: date | None
     close_reason: Sealed | None
-    risk_assessment_approved_by: str
+    risk_assessment_approved_by: Sealed | None
     risk_assessment_approver: str
     risk_assessment_approved_on: date
     mfa_enabled: bool
-    opened_by: str
+    opened_by: Sealed | None
     version: int
-    posters: tuple[PosterPeriod, ...]
+    posters: tuple[ChannelPosterRow, ...]
 
 
-def _channel(r: Any, posters: tuple[PosterPeriod, ...]) -> ChannelRow:
+def _channel(r: Any, posters: tuple[ChannelPosterRow, ...]) -> ChannelRow:
     return from_row(
         ChannelRow,
         r,
+        platform=_sealed(r["platform"]),
+        account_name=_sealed(r["account_name"]),
         purpose=Sealed.from_bytes(bytes(r["purpose"])),
         close_reason=_sealed(r["close_reason"]),
+        risk_assessment_approved_by=_sealed(r["risk_assessment_approved_by"]),
+        opened_by=_sealed(r["opened_by"]),
         posters=posters,
     )
 
@@ -444,14 +467,14 @@ def _channels(conn: Connection[Any], where: str, value: UUID) -> list[ChannelRow
         f"WHERE c.{where} = %s ORDER BY c.seq, p.seq",
         (value,),
     ).fetchall()
-    found: dict[UUID, tuple[Any, list[PosterPeriod]]] = {}
+    found: dict[UUID, tuple[Any, list[ChannelPosterRow]]] = {}
     for r in rows:
         _, posters = found.setdefault(r["channel_id"], (r, []))
         if r["poster_staff_member_id"] is not None:
             posters.append(
-                PosterPeriod(
-                    r["poster_user_id"],
+                ChannelPosterRow(
                     r["poster_staff_member_id"],
+                    _sealed(r["poster_user_id"]),
                     r["poster_authorised_at"],
                     r["poster_revoked_at"],
                 )
@@ -483,13 +506,13 @@ class PublicationRow:
     pupil_ids: tuple[UUID, ...]
     identifiable: bool
     caption_names_anyone: bool
-    posted_by: str
-    recorded_by: str
+    posted_by: Sealed | None
+    recorded_by: Sealed | None
     recorded_at: datetime
     description: Sealed | None
-    link: str | None
+    link: Sealed | None
     needs_approval: bool
-    approved_by: str | None
+    approved_by: Sealed | None
     approved_at: datetime | None
     removed: bool
     takedown_pending: bool
@@ -510,7 +533,11 @@ def _publication(r: Any) -> PublicationRow:
         r,
         media=tuple(r["media"]),
         pupil_ids=tuple(r["pupil_ids"]),
+        posted_by=_sealed(r["posted_by"]),
+        recorded_by=_sealed(r["recorded_by"]),
         description=_sealed(r["description"]),
+        link=_sealed(r["link"]),
+        approved_by=_sealed(r["approved_by"]),
     )
 
 
@@ -544,17 +571,24 @@ class TakedownRow:
     channel: str
     posted_at: datetime
     media: tuple[str, ...]
-    link: str | None
+    link: Sealed | None
     requested_at: datetime
     withdrawal_received_at: datetime
     outcome: str | None
     reason: Sealed | None
     done_at: datetime | None
-    done_by: str | None
+    done_by: Sealed | None
 
 
 def _takedown(r: Any) -> TakedownRow:
-    return from_row(TakedownRow, r, media=tuple(r["media"]), reason=_sealed(r["reason"]))
+    return from_row(
+        TakedownRow,
+        r,
+        media=tuple(r["media"]),
+        link=_sealed(r["link"]),
+        reason=_sealed(r["reason"]),
+        done_by=_sealed(r["done_by"]),
+    )
 
 
 def takedowns(

@@ -38,6 +38,7 @@ from domain.consent.model import PUPIL_PARTY, ConsentStatus, Decision, Publicati
 from domain.shared.actor import acting_as
 from domain.shared.calendar import LONDON
 from domain.shared.errors import NotAuthorised, NotFound, ValidationFailed
+from domain.shared.sealing import Sealed, SubjectErased
 from tests.domain.conftest import OPERATOR, as_user
 
 PHOTO = "photo"
@@ -809,6 +810,17 @@ def test_a_post_before_the_poster_was_authorised_is_refused(app, people, channel
         post(app, channel, [people["mia"]], at=FEB_POST, user="lead@oak", poster=people["lee"])
 
 
+def test_a_refused_poster_is_not_named_by_their_login(app, people, channel):
+    give(app, people["mia"], people["mum"])
+    with as_user(app, "head@oak"):
+        app.authorise_poster(channel, people["lee"], MAR_POST)
+
+    with refused(app, PosterNotAuthorised, "POSTER_NOT_AUTHORISED") as caught:
+        post(app, channel, [people["mia"]], at=FEB_POST, user="lead@oak", poster=people["lee"])
+
+    assert "lee@oak" not in caught.value.message
+
+
 def test_a_post_after_the_posters_authority_was_revoked_is_refused(app, people, channel):
     give(app, people["mia"], people["mum"])
     with as_user(app, "head@oak"):
@@ -988,6 +1000,22 @@ def test_a_post_is_approved_only_once(app, school_id, people, channel):
 
     with as_user(app, "head@oak"), refused(app, ValidationFailed, "VALIDATION_ERROR"):
         app.approve_publication(publication_id)
+
+
+def test_a_second_approval_does_not_name_the_first_approver_by_their_login(
+    app, school_id, people, channel
+):
+    give(app, people["mia"], people["mum"])
+    with as_user(app, "head@oak"):
+        app.set_publication_approval(school_id, True)
+    publication_id = post(app, channel, [people["mia"]], user="dana@oak")
+    with as_user(app, "lead@oak"):
+        app.approve_publication(publication_id)
+
+    with as_user(app, "head@oak"), refused(app, ValidationFailed, "VALIDATION_ERROR") as caught:
+        app.approve_publication(publication_id)
+
+    assert "lead@oak" not in caught.value.message
 
 
 def test_a_colleague_who_may_not_post_or_record_posts_cannot_approve(
@@ -1280,3 +1308,57 @@ def test_confirming_for_a_pupil_who_has_left_is_refused(app, people):
 
     with as_user(app, "lead@oak"), refused(app, PupilLeft, "PUPIL_LEFT"):
         app.confirm_consent_for_year(people["mia"], "2026/27")
+
+
+# --- sealed at rest (issue 14 §2) ----------------------------------------------------------
+
+
+def opened(app, value) -> str:
+    assert isinstance(value, Sealed)
+    return app.keyring.open(value)
+
+
+def test_a_decisions_reference_and_statement_are_sealed_with_the_pupils_key(app, people):
+    give(app, people["mia"], people["mum"])
+
+    given = events(app, consent_record_id(people["mia"]))[-1]
+    assert (given.reference.subject_id, given.statement_version.subject_id) == (
+        people["mia"],
+        people["mia"],
+    )
+    assert (opened(app, given.reference), opened(app, given.statement_version)) == (
+        "FORM-1",
+        "2025-v1",
+    )
+
+
+def test_a_channels_platform_account_and_approver_are_sealed_with_its_key(app, people, channel):
+    opened_event = events(app, channel)[0]
+
+    fields = (
+        opened_event.platform,
+        opened_event.account_name,
+        opened_event.risk_assessment_approved_by,
+    )
+    assert {f.subject_id for f in fields} == {channel}
+    assert [opened(app, f) for f in fields] == ["Instagram", "@oakprimary", "Hal Price"]
+
+
+def test_a_publications_link_is_sealed_with_its_key(app, people, channel):
+    give(app, people["mia"], people["mum"])
+    with as_user(app, "dana@oak"):
+        publication_id, _ = app.record_publication(
+            channel, FEB_POST, [PHOTO], [people["mia"]], True, False,
+            link="https://instagram.example/p/1",
+        )  # fmt: skip
+
+    recorded = events(app, publication_id)[0]
+    assert recorded.link.subject_id == publication_id
+    assert opened(app, recorded.link) == "https://instagram.example/p/1"
+
+
+def test_a_decision_about_an_erased_pupil_is_refused(app, people):
+    app.keyring.destroy(people["mia"])
+
+    with refused(app, SubjectErased, "SUBJECT_ERASED"):
+        give(app, people["mia"], people["mum"])

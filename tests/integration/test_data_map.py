@@ -12,7 +12,6 @@ from projections.classification import data_map, markdown
 # Features whose tables are still being classified, one a line (each branch removes its own).
 PENDING_PREFIXES: tuple[str, ...] = (
     # staff cases above, consent below
-    "cs_",
 )
 
 
