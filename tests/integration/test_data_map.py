@@ -10,9 +10,7 @@ import psycopg
 from projections.classification import data_map, markdown
 
 # Features whose tables are still being classified, one a line (each branch removes its own).
-PENDING_PREFIXES: tuple[str, ...] = (
-    # staff cases above, consent below
-)
+PENDING_PREFIXES: tuple[str, ...] = ()
 
 
 def _catalogue(conninfo: str) -> dict[str, dict[str, str]]:
@@ -76,11 +74,7 @@ def test_a_blind_index_column_is_named_for_what_it_indexes():
 
 # Features whose rows the README does not show yet: whoever puts a feature's rows in the README
 # (`casework data-map`) removes its prefix here.
-README_PENDING: tuple[str, ...] = (
-    "sc_",
-    # staff cases above, consent below
-    "cs_",
-)
+README_PENDING: tuple[str, ...] = ()
 
 
 def test_the_readme_shows_the_data_map_as_the_code_classifies_it():
