@@ -16,7 +16,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.datastructures import UploadFile as StarletteUploadFile
 from starlette.formparsers import MultiPartException
+from strawberry.exceptions import MissingQueryError
 from strawberry.http.ides import get_graphql_ide_html
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
 
 from api.auth import InvalidToken
 from api.files import add_file_routes
@@ -25,16 +28,21 @@ from api.graphql.incidents import UploadedFile
 from api.graphql.schema import build_schema
 from api.graphql.subscriptions import SubscriptionRouter
 from api.metrics import Metrics, view_statuses
+from api.request_ids import RequestIds
 from api.wiring import Container
 from api.workers import NoWorkers, WorkerProcess, Workers, WorkerThreads
 
 log = logging.getLogger("casework.http")
+OVER_HTTP = (OperationType.QUERY, OperationType.MUTATION)  # subscriptions: the WebSocket
+NOT_JSON = (ValueError, UnicodeDecodeError, RecursionError)  # RecursionError: nested too deeply
+
+
+def _problem_body(message: str, code: str) -> dict[str, Any]:
+    return {"errors": [{"message": message, "extensions": {"code": code}}]}
 
 
 def _problem(status: int, message: str, code: str) -> JSONResponse:
-    return JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status
-    )
+    return JSONResponse(_problem_body(message, code), status_code=status)
 
 
 async def multipart_payload(request: Request, limit: int) -> dict[str, Any] | Response:
@@ -44,7 +52,7 @@ async def multipart_payload(request: Request, limit: int) -> dict[str, Any] | Re
         form = await request.form(max_files=1, max_fields=2, max_part_size=limit)
         operations = json.loads(str(form["operations"]))
         files_map = json.loads(str(form["map"]))
-    except (KeyError, ValueError, MultiPartException):
+    except (KeyError, MultiPartException, *NOT_JSON):
         return _problem(
             400, "A multipart request needs `operations`, `map` and one file", "BAD_REQUEST"
         )
@@ -123,13 +131,19 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
     )
     app.state.container = container
 
+    app.add_middleware(RequestIds, metrics=metrics)
+
     @app.post("/graphql")
     async def graphql(request: Request) -> Response:
         started = time.perf_counter()
-        response = await _graphql(request)
-        metrics.latency.observe(time.perf_counter() - started)
-        metrics.requests.labels(outcome=str(response.status_code)).inc()
-        return response
+        outcome = "500"  # unless it answers: an exception is answered by RequestIds
+        try:
+            response = await _graphql(request)
+            outcome = str(response.status_code)
+            return response
+        finally:
+            metrics.latency.observe(time.perf_counter() - started)
+            metrics.requests.labels(outcome=outcome).inc()
 
     async def _graphql(request: Request) -> Response:
         multipart = request.headers.get("content-type", "").startswith("multipart/form-data")
@@ -150,7 +164,7 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
                     return _problem(413, "The request body is too large", "REQUEST_TOO_LARGE")
             try:
                 payload = json.loads(body)
-            except (ValueError, UnicodeDecodeError):
+            except NOT_JSON:
                 return _problem(400, "The request body is not valid JSON", "BAD_REQUEST")
         if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
             return _problem(400, "Send a JSON object with a `query` string", "BAD_REQUEST")
@@ -165,14 +179,29 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
         except InvalidToken as error:
             return _problem(401, str(error), "UNAUTHENTICATED")
 
+        request_id = request.state.request_id
+
         def execute() -> tuple[int, dict[str, Any]]:
-            with request_context(container, identity) as context:
-                result = schema.execute_sync(
-                    payload["query"],
-                    variable_values=variables,
-                    context_value=context,
-                    operation_name=operation,
-                )
+            with request_context(container, identity, request_id) as context:
+                try:
+                    result = schema.execute_sync(
+                        payload["query"],
+                        variable_values=variables,
+                        context_value=context,
+                        operation_name=operation,
+                        allowed_operation_types=OVER_HTTP,
+                    )
+                except MissingQueryError:
+                    return 400, _problem_body("The `query` is empty", "BAD_REQUEST")
+                except CannotGetOperationTypeError:
+                    return 400, _problem_body(
+                        "Send one operation, or name one of the document's in `operationName`",
+                        "BAD_REQUEST",
+                    )
+                except InvalidOperationTypeError:
+                    return 400, _problem_body(
+                        "Subscriptions are served over WebSocket", "BAD_REQUEST"
+                    )
             body: dict[str, Any] = {"data": result.data}
             if result.errors:
                 body["errors"] = [e.formatted for e in result.errors]
@@ -184,11 +213,7 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
             )
             return (400 if not_run else 200), body
 
-        try:
-            status, body_out = await to_thread.run_sync(execute)
-        except Exception:
-            log.exception("GraphQL request failed")
-            return _problem(500, "Unexpected error.", "INTERNAL")
+        status, body_out = await to_thread.run_sync(execute)
         return JSONResponse(body_out, status_code=status)
 
     @app.get("/graphql", response_class=HTMLResponse)

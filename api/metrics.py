@@ -1,5 +1,5 @@
-"""Prometheus metrics: request counts and latency, events written, and each view's position and
-lag read from the database at scrape time."""
+"""Prometheus metrics: every HTTP response by status, GraphQL request counts and latency, events
+written, and each view's position and lag read from the database at scrape time."""
 
 from __future__ import annotations
 
@@ -17,6 +17,12 @@ if TYPE_CHECKING:
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self.responses = Counter(
+            "casework_http_responses_total",
+            "HTTP responses of every route by status, 5xx included (api.request_ids)",
+            ["status"],
+            registry=self.registry,
+        )
         self.requests = Counter(
             "casework_graphql_requests_total",
             "GraphQL requests by outcome",

@@ -19,9 +19,12 @@ from projections.directory import queries as directory
 
 
 class Context:
-    def __init__(self, container: Container, identity: Identity) -> None:
+    def __init__(
+        self, container: Container, identity: Identity, request_id: str | None = None
+    ) -> None:
         self.container = container
         self.identity = identity
+        self.request_id = request_id  # the HTTP request's, for its log lines and masked errors
         self._principal: Principal | None = None
         self._conn: Connection[Any] | None = None
         self._stack = ExitStack()
@@ -93,10 +96,12 @@ class Context:
 
 
 @contextmanager
-def request_context(container: Container, identity: Identity) -> Iterator[Context]:
+def request_context(
+    container: Container, identity: Identity, request_id: str | None = None
+) -> Iterator[Context]:
     """A request's context, holding one of the process's execution slots (``api.slots``)."""
     with container.slots.held():
-        context = Context(container, identity)
+        context = Context(container, identity, request_id)
         try:
             yield context
         finally:

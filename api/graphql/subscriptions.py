@@ -22,6 +22,7 @@ from strawberry.types import Info
 from api.access_log import Read, append
 from api.auth import Identity, InvalidToken
 from api.graphql.common import parse_id
+from api.request_ids import new_request_id
 from api.wiring import Container
 from domain.access.policy import Action, Target, permits
 from domain.shared.errors import DomainError
@@ -35,6 +36,7 @@ class SubscriptionContext(BaseContext):
         super().__init__()
         self.container = container
         self.identity: Identity | None = None
+        self.request_id = new_request_id()  # one per connection, as a request's over HTTP
 
 
 @strawberry.type(

@@ -4,8 +4,10 @@ that turns refusals into coded errors."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import httpx
 import pytest
 from graphql import (
     GraphQLEnumType,
@@ -145,3 +147,99 @@ def test_no_field_answers_an_unexpected_error_to_malformed_arguments(live, setti
             if response.status_code >= 500 or "Unexpected error" in text:
                 unexpected.append(f"{user} {name}: {response.status_code} {text[:300]}")
     assert unexpected == [], "\n".join(unexpected)
+
+
+def codes(body: dict) -> list[str]:
+    return [e["extensions"]["code"] for e in body["errors"]]
+
+
+def test_a_page_size_of_zero_in_the_access_log_is_a_validation_error(live, settings, demo):
+    body = Client(live.url, settings, "dpo@demo.trust").gql(
+        "{ accessLog(first: 0) { edges { cursor } } }"
+    )
+    assert [(e["extensions"]["code"], e["extensions"]["field"]) for e in body["errors"]] == [
+        ("VALIDATION_ERROR", "first")
+    ]
+
+
+def test_the_categories_of_a_school_out_of_reach_are_not_found(live, settings, demo):
+    body = Client(live.url, settings, "dsl@primary.demo").gql(
+        "query($s: ID!) { incidentCategories(schoolId: $s) { code } }", {"s": demo["academy"]}
+    )
+    assert codes(body) == ["NOT_FOUND"]
+
+
+def test_an_instant_before_the_supported_range_is_refused_naming_the_field(
+    live, settings, demo, container
+):
+    before = container.head()
+    response = Client(live.url, settings, "dsl@primary.demo").post(
+        "mutation($i: ReportIncidentInput!) { reportIncident(input: $i) { __typename } }",
+        {
+            "i": {
+                "schoolId": demo["primary"],
+                "occurredAt": "0001-01-01T00:00:00Z",
+                "reportedAt": "2026-11-21T08:40:00Z",
+                "category": "cyberbullying",
+                "description": "Messages",
+                "people": [],
+            }
+        },
+    )
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == "BAD_REQUEST"
+    assert ".occurredAt" in error["message"] and "1900 to 2199" in error["message"]
+    assert container.head() == before
+
+
+def test_a_date_after_the_supported_range_is_refused(live, settings, demo):
+    response = Client(live.url, settings, "datalead@primary.demo").post(
+        "mutation($i: RecordPupilLeftInput!) { recordPupilLeft(input: $i) { __typename } }",
+        {"i": {"pupilId": UNKNOWN, "leftOn": "9999-12-31", "expectedVersion": 1}},
+    )
+    assert response.status_code == 400
+    assert codes(response.json()) == ["BAD_REQUEST"]
+
+
+def post_raw(live, settings, content: bytes):
+    client = Client(live.url, settings, "dsl@primary.demo")
+    return client.http.post(
+        "/graphql", content=content, headers=client.headers | {"content-type": "application/json"}
+    )
+
+
+def test_a_body_of_deeply_nested_brackets_is_a_bad_request(live, settings, demo):
+    response = post_raw(live, settings, b"[" * 100_000 + b"]" * 100_000)
+    assert response.status_code == 400
+    assert codes(response.json()) == ["BAD_REQUEST"]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"query": "query A { me { userId } }", "operationName": "B"},
+        {"query": "subscription($s: ID!) { incidentReported(schoolId: $s) { incidentId } }"},
+        {"query": ""},
+    ],
+    ids=["unknown operation name", "subscription", "empty query"],
+)
+def test_a_request_the_schema_cannot_run_is_a_bad_request(live, settings, demo, payload):
+    response = post_raw(live, settings, json.dumps(payload).encode())
+    assert response.status_code == 400
+    assert codes(response.json()) == ["BAD_REQUEST"]
+
+
+def test_every_server_error_is_counted_and_names_its_request(live, settings, demo, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("internal detail")
+
+    monkeypatch.setattr(live.container.verifier, "verify", broken)
+    response = Client(live.url, settings, "dsl@primary.demo").post("{ me { userId } }")
+    assert response.status_code == 500
+    assert response.json()["errors"][0]["extensions"] == {
+        "code": "INTERNAL",
+        "requestId": response.headers["x-request-id"],
+    }
+    metrics = httpx.get(f"{live.url}/metrics").text
+    assert 'casework_http_responses_total{status="500"} 1.0' in metrics
