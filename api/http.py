@@ -35,6 +35,10 @@ from api.workers import NoWorkers, WorkerProcess, Workers, WorkerThreads
 log = logging.getLogger("casework.http")
 OVER_HTTP = (OperationType.QUERY, OperationType.MUTATION)  # subscriptions: the WebSocket
 NOT_JSON = (ValueError, UnicodeDecodeError, RecursionError)  # RecursionError: nested too deeply
+# How uvicorn serves this app. wsproto serves the WebSocket: uvicorn's websockets
+# implementation writes every frame received (subscription variables and all) to its log at
+# DEBUG, and the websockets package is not among the service's dependencies anyway.
+SERVER_OPTIONS: dict[str, Any] = {"ws": "wsproto"}
 
 
 def _problem_body(message: str, code: str) -> dict[str, Any]:
