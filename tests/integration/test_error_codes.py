@@ -1,5 +1,5 @@
 """Every error has a code: a walk over every query and mutation of the schema with malformed
-arguments finds no "Unexpected error." and no 5xx, so a new field cannot bypass the one place
+arguments finds no "Unexpected error.", no 5xx and no error without a code, so a new field cannot bypass the one place
 that turns refusals into coded errors."""
 
 from __future__ import annotations
@@ -144,7 +144,12 @@ def test_no_field_answers_an_unexpected_error_to_malformed_arguments(live, setti
         for name, query, variables in operations(ids):
             response = client.post(query, variables)
             text = response.text
-            if response.status_code >= 500 or "Unexpected error" in text:
+            uncoded = [
+                e
+                for e in response.json().get("errors", [])
+                if "code" not in e.get("extensions", {})
+            ]
+            if response.status_code >= 500 or "Unexpected error" in text or uncoded:
                 unexpected.append(f"{user} {name}: {response.status_code} {text[:300]}")
     assert unexpected == [], "\n".join(unexpected)
 
