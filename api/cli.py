@@ -54,7 +54,7 @@ def serve(
     """Run the API and (unless --api-only) the projection workers."""
     import uvicorn
 
-    from api.http import create_app
+    from api.http import SERVER_OPTIONS, create_app
 
     _exit_cleanly_on_sigterm()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -63,7 +63,9 @@ def serve(
     try:
         app = create_app(container, projections="none" if api_only else "process")
         console.print(f"casework serving GraphQL on http://{host}:{port}/graphql")
-        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+        uvicorn.run(
+            app, host=host, port=port, log_level="warning", access_log=False, **SERVER_OPTIONS
+        )
     finally:
         container.close()
 

@@ -22,23 +22,27 @@ from strawberry.http.ides import get_graphql_ide_html
 
 from api.auth import InvalidToken
 from api.files import add_file_routes
-from api.graphql.execution import Executor
+from api.graphql.execution import Executor, problem_body
 from api.graphql.incidents import UploadedFile
 from api.graphql.schema import build_schema
 from api.graphql.subscriptions import SubscriptionRouter
 from api.metrics import Metrics, scrape_allowed, view_statuses
+from api.request_ids import RequestIds
 from api.wiring import Container
 from api.workers import NoWorkers, WorkerProcess, Workers, WorkerThreads
 
 log = logging.getLogger("casework.http")
 JSON = b"application/json"
 MULTIPART = b"multipart/form-data"
+NOT_JSON = (ValueError, UnicodeDecodeError, RecursionError)  # RecursionError: nested too deeply
+# How uvicorn serves this app. wsproto serves the WebSocket: uvicorn's websockets
+# implementation writes every frame received (subscription variables and all) to its log at
+# DEBUG, and the websockets package is not among the service's dependencies anyway.
+SERVER_OPTIONS: dict[str, Any] = {"ws": "wsproto"}
 
 
 def _problem(status: int, message: str, code: str) -> JSONResponse:
-    return JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status
-    )
+    return JSONResponse(problem_body(message, code), status_code=status)
 
 
 class BodyTooLarge(Exception):
@@ -87,7 +91,7 @@ async def _operations_with_files(form: FormData) -> dict[str, Any] | Response:
     try:
         operations = json.loads(str(form["operations"]))
         files_map = json.loads(str(form["map"]))
-    except (KeyError, ValueError):
+    except (KeyError, MultiPartException, *NOT_JSON):
         return _problem(
             400, "A multipart request needs `operations`, `map` and one file", "BAD_REQUEST"
         )
@@ -166,13 +170,19 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
     )
     app.state.container = container
 
+    app.add_middleware(RequestIds, metrics=metrics)
+
     @app.post("/graphql")
     async def graphql(request: Request) -> Response:
         started = time.perf_counter()
-        response = await _graphql(request)
-        metrics.latency.observe(time.perf_counter() - started)
-        metrics.requests.labels(outcome=str(response.status_code)).inc()
-        return response
+        outcome = "500"  # unless it answers: an exception is answered by RequestIds
+        try:
+            response = await _graphql(request)
+            outcome = str(response.status_code)
+            return response
+        finally:
+            metrics.latency.observe(time.perf_counter() - started)
+            metrics.requests.labels(outcome=outcome).inc()
 
     async def _graphql(request: Request) -> Response:
         # Who is asking is settled before a byte of the body is read.
@@ -204,7 +214,7 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
                 return _problem(413, "The request body is too large", "REQUEST_TOO_LARGE")
             try:
                 payload = json.loads(body)
-            except (ValueError, UnicodeDecodeError):
+            except NOT_JSON:
                 return _problem(400, "The request body is not valid JSON", "BAD_REQUEST")
         if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
             return _problem(400, "Send a JSON object with a `query` string", "BAD_REQUEST")
@@ -215,11 +225,9 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
         if operation is not None and not isinstance(operation, str):
             return _problem(400, "`operationName` must be a string", "BAD_REQUEST")
 
-        try:
-            answer = await executor.run(identity, payload["query"], variables, operation)
-        except Exception:
-            log.exception("GraphQL request failed")
-            return _problem(500, "Unexpected error.", "INTERNAL")
+        answer = await executor.run(
+            identity, payload["query"], variables, operation, request.state.request_id
+        )
         return JSONResponse(answer.body, status_code=answer.status)
 
     @app.get("/graphql", response_class=HTMLResponse)

@@ -1,5 +1,5 @@
-"""Prometheus metrics: request counts and latency, events written, and each view's position and
-lag read from the database at scrape time.
+"""Prometheus metrics: every HTTP response by status, GraphQL request counts and latency, events
+written, and each view's position and lag read from the database at scrape time.
 
 A scrape sends ``Authorization: Bearer <CASEWORK_METRICS_TOKEN>``. Production refuses to start
 without that token; in development, with none set, the endpoint is open."""
@@ -33,6 +33,12 @@ def scrape_allowed(expected_token: str | None, authorization: str | None) -> boo
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self.responses = Counter(
+            "casework_http_responses_total",
+            "HTTP responses of every route by status, 5xx included (api.request_ids)",
+            ["status"],
+            registry=self.registry,
+        )
         self.requests = Counter(
             "casework_graphql_requests_total",
             "GraphQL requests by outcome",

@@ -76,7 +76,7 @@ class LiveServer:
 
         import uvicorn
 
-        from api.http import create_app
+        from api.http import SERVER_OPTIONS, create_app
 
         self.container = container
         with socket.socket() as s:
@@ -89,6 +89,7 @@ class LiveServer:
                 host="127.0.0.1",
                 port=self.port,
                 log_level="warning",
+                **SERVER_OPTIONS,
             )
         )
         self.thread = threading.Thread(target=self.server.run, daemon=True)

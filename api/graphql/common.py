@@ -19,6 +19,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 import api.graphql.enums  # noqa: F401  (registers the domain enums before any type uses them)
 from api.graphql.context import Context
+from api.graphql.scalars import parse_position
 from api.positions import PositionNotReached
 from domain.shared.actor import acting_as
 from domain.shared.errors import (
@@ -37,7 +38,7 @@ Position = NewType("Position", int)
 POSITION_SCALAR = strawberry.scalar(
     name="Position",
     serialize=str,
-    parse_value=int,
+    parse_value=parse_position,
     description=(
         "A position in the event store's global order, as a decimal string. Every mutation "
         "returns the position it wrote; pass it as `minPosition` to a query to read your writes."
@@ -306,7 +307,4 @@ class ReadYourWrites(FieldExtension):
                 info.context.fresh = True
             except PositionNotReached as error:
                 raise GraphQLError(str(error), extensions={"code": error.code}) from None
-        try:
-            return next_(source, info, **kwargs)
-        except DomainError as error:
-            raise query_error(error) from None
+        return next_(source, info, **kwargs)

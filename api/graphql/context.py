@@ -23,11 +23,16 @@ from projections.directory import queries as directory
 
 class Context:
     def __init__(
-        self, container: Container, identity: Identity, positions: ViewPositions | None = None
+        self,
+        container: Container,
+        identity: Identity,
+        positions: ViewPositions | None = None,
+        request_id: str | None = None,
     ) -> None:
         self.container = container
         self.identity = identity
         self._positions = positions
+        self.request_id = request_id  # the HTTP request's, for its log lines and masked errors
         self._principal: Principal | None = None
         self._conn: Connection[Any] | None = None
         self._stack = ExitStack()
@@ -158,11 +163,14 @@ class Context:
 
 @contextmanager
 def request_context(
-    container: Container, identity: Identity, positions: ViewPositions | None = None
+    container: Container,
+    identity: Identity,
+    positions: ViewPositions | None = None,
+    request_id: str | None = None,
 ) -> Iterator[Context]:
     """A request's context, holding one of the process's execution slots (``api.slots``)."""
     with container.slots.held():
-        context = Context(container, identity, positions)
+        context = Context(container, identity, positions, request_id)
         try:
             yield context
         finally:

@@ -16,12 +16,23 @@ from typing import Any
 
 import strawberry
 from anyio import to_thread
+from strawberry.exceptions import MissingQueryError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
 
 from api.auth import Identity
 from api.graphql.context import request_context
 from api.graphql.survey import parsed, survey
 from api.positions import PositionWatch, ViewPositions, Wanted
 from api.wiring import Container
+
+# Subscriptions are served by the WebSocket's own handling (api.graphql.subscriptions).
+QUERIES_AND_MUTATIONS = (OperationType.QUERY, OperationType.MUTATION)
+
+
+def problem_body(message: str, code: str) -> dict[str, Any]:
+    """The body of an answer that carries one coded error and no data."""
+    return {"errors": [{"message": message, "extensions": {"code": code}}]}
 
 
 @dataclass(frozen=True)
@@ -45,13 +56,14 @@ class Executor:
         query: str,
         variables: dict[str, Any] | None,
         operation_name: str | None,
+        request_id: str | None = None,
     ) -> Answer:
         settings = self._container.settings
         deadline = time.monotonic() + settings.read_your_writes_timeout_seconds
         wanted = self._wanted(query, variables, operation_name)
         positions = await self.watch.reach(wanted, deadline) if wanted else None
         return await to_thread.run_sync(
-            self._execute, identity, query, variables, operation_name, positions
+            self._execute, identity, query, variables, operation_name, positions, request_id
         )
 
     def _wanted(
@@ -79,14 +91,31 @@ class Executor:
         variables: dict[str, Any] | None,
         operation_name: str | None,
         positions: ViewPositions | None,
+        request_id: str | None,
     ) -> Answer:
-        with request_context(self._container, identity, positions) as context:
-            result = self._schema.execute_sync(
-                query,
-                variable_values=variables,
-                context_value=context,
-                operation_name=operation_name,
-            )
+        with request_context(self._container, identity, positions, request_id) as context:
+            try:
+                result = self._schema.execute_sync(
+                    query,
+                    variable_values=variables,
+                    context_value=context,
+                    operation_name=operation_name,
+                    allowed_operation_types=QUERIES_AND_MUTATIONS,
+                )
+            except MissingQueryError:
+                return Answer(400, problem_body("The `query` is empty", "BAD_REQUEST"))
+            except CannotGetOperationTypeError:
+                return Answer(
+                    400,
+                    problem_body(
+                        "Send one operation, or name one of the document's in `operationName`",
+                        "BAD_REQUEST",
+                    ),
+                )
+            except InvalidOperationTypeError:
+                return Answer(
+                    400, problem_body("Subscriptions are served over WebSocket", "BAD_REQUEST")
+                )
         body: dict[str, Any] = {"data": result.data}
         if result.errors:
             body["errors"] = [e.formatted for e in result.errors]

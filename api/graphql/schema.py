@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import logging
+import datetime
 from collections.abc import Callable
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
-    MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -20,19 +19,21 @@ from strawberry.extensions import (
 from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from api.graphql.access import AccessMutation, AccessQuery
 from api.graphql.common import POSITION_SCALAR, Position
 from api.graphql.consent import ConsentMutation, ConsentQuery
 from api.graphql.directory import DirectoryMutation, DirectoryQuery
+from api.graphql.errors import CodedErrors, log_errors
 from api.graphql.incidents import IncidentMutation, IncidentQuery
+from api.graphql.scalars import DATE_SCALAR, DATETIME_SCALAR
 from api.graphql.staff_cases import StaffCaseMutation, StaffCaseQuery
 from api.graphql.subscriptions import Subscription
 from api.graphql.suggestions import HideSuggestions
 from api.graphql.survey import NodeLimiter
 from api.settings import Settings
 
-log = logging.getLogger("casework.graphql")
 DOCUMENT_CACHE_SIZE = 512
 
 Query = merge_types(
@@ -42,19 +43,28 @@ Mutation = merge_types(
     "Mutation",
     (DirectoryMutation, AccessMutation, IncidentMutation, StaffCaseMutation, ConsentMutation),
 )
-CONFIG = StrawberryConfig(scalar_map={Position: POSITION_SCALAR})
+CONFIG = StrawberryConfig(
+    scalar_map={
+        Position: POSITION_SCALAR,
+        datetime.datetime: DATETIME_SCALAR,
+        datetime.date: DATE_SCALAR,
+    }
+)
 
 
-def _should_mask(error: GraphQLError) -> bool:
-    """Errors we raise on purpose carry a code; anything else is unexpected: log and mask."""
-    if error.original_error is None or isinstance(error.original_error, GraphQLError):
-        # parse, validation and variable-coercion errors (an enum value outside the schema's,
-        # say) describe the request, not our internals
-        return False
-    if error.extensions and "code" in error.extensions:
-        return False
-    log.error("unexpected error in %s", error.path, exc_info=error.original_error)
-    return True
+class CaseworkSchema(strawberry.Schema):
+    """Logs a request's errors as ``api.graphql.errors`` says, in place of strawberry's default
+    (every error at ERROR, with its message, which may echo the input)."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        context = execution_context.context if execution_context else None
+        log_errors(
+            errors,
+            execution_context.operation_name if execution_context else None,
+            getattr(context, "request_id", None),
+        )
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
@@ -70,11 +80,11 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: NodeLimiter(limit=settings.max_query_nodes, max_depth=settings.max_query_depth),
-        lambda: MaskErrors(should_mask_error=_should_mask, error_message="Unexpected error."),
+        CodedErrors,
     ]
     if not settings.is_development:
         extensions += [DisableIntrospection, HideSuggestions]
-    return strawberry.Schema(
+    return CaseworkSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,

@@ -38,6 +38,7 @@ from api.auth import Identity, InvalidToken
 from api.graphql.common import parse_id
 from api.graphql.execution import Executor
 from api.graphql.survey import parsed
+from api.request_ids import new_request_id
 from api.wiring import Container
 from domain.access.policy import Action, Target, permits
 from domain.shared.errors import DomainError
@@ -55,6 +56,7 @@ class SubscriptionContext(BaseContext):
         super().__init__()
         self.container = container
         self.identity: Identity | None = None
+        self.request_id = new_request_id()  # one per connection, as a request's over HTTP
 
 
 @strawberry.type(
@@ -182,11 +184,18 @@ class TransportHandler(BaseGraphQLTransportWSHandler[SubscriptionContext, None])
         message: dict[str, Any]
         try:
             answer = await executor.run(
-                identity, operation.query, operation.variables, operation.operation_name
+                identity,
+                operation.query,
+                operation.variables,
+                operation.operation_name,
+                self.context.request_id,
             )
         except Exception:
-            log.exception("GraphQL request over the WebSocket failed")
-            internal = GraphQLError("Unexpected error.", extensions={"code": "INTERNAL"})
+            request_id = self.context.request_id
+            log.exception("unexpected error over the WebSocket, request %s", request_id)
+            internal = GraphQLError(
+                "Unexpected error.", extensions={"code": "INTERNAL", "requestId": request_id}
+            )
             message = {"id": operation.id, "type": "error", "payload": [internal.formatted]}
         else:
             if answer.status == 200:
