@@ -54,3 +54,11 @@ def requests_waiting_for_views(base_url: str, expected: int, within: float) -> f
         if waiting >= expected or time.monotonic() > give_up:
             return waiting
         time.sleep(0.02)
+
+
+def staff_ids(client: Client) -> dict[str, str]:
+    """The school's staff records visible to ``client``, by full name."""
+    edges = client.data("{ staffMembers(first: 50) { edges { node { id fullName { value } } } } }")[
+        "staffMembers"
+    ]["edges"]
+    return {e["node"]["fullName"]["value"]: e["node"]["id"] for e in edges}

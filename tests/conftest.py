@@ -135,3 +135,11 @@ def frozen_views(container: Container) -> Iterator[LiveServer]:
     with LiveServer(container, projections="none") as server:
         seed_demo(container)
         yield server
+
+
+@pytest.fixture
+def users(live: LiveServer, settings: Settings, demo: dict[str, str]):
+    """A client for each demo user, by login, on the live service."""
+    from tests.api_client import Client
+
+    return lambda user: Client(live.url, settings, user)

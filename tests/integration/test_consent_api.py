@@ -10,7 +10,7 @@ from uuid import uuid4
 
 import pytest
 
-from tests.api_client import Client
+from tests.api_client import Client, staff_ids
 
 CHANGED = "... on ConsentChanged { id position }"
 PUBLISHED = (
@@ -51,13 +51,6 @@ class Setting:
     channel: str
     teacher_staff_id: str
     position: str
-
-
-def staff_ids(client: Client) -> dict[str, str]:
-    edges = client.data("{ staffMembers(first: 50) { edges { node { id fullName { value } } } } }")[
-        "staffMembers"
-    ]["edges"]
-    return {e["node"]["fullName"]["value"]: e["node"]["id"] for e in edges}
 
 
 def new_pupil(lead: Client, school: str, parental_responsibility: bool = True) -> tuple[str, str]:

@@ -7,23 +7,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
-import pytest
-
 from domain.shared.actor import acting_as
 from domain.shared.logins import login_subject
 from domain.staff_cases.aggregates import SocialMediaDeclaration
-from tests.api_client import Client
+from tests.api_client import Client, staff_ids
 from tests.at_rest import Markers, find_plaintext, wait_for_views
-from tests.integration.test_staff_cases_api import receive, staff_ids, step
+from tests.integration.test_staff_cases_api import receive, step
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 OLD_REFERENCE = "LADO-Legacy-Plain-0042"
 OLD_PLATFORM = "Legacy-Plain-Platform"
-
-
-@pytest.fixture
-def users(live, settings, demo):
-    return lambda user: Client(live.url, settings, user)
 
 
 def chronology(client: Client, allegation_id: str) -> list[str]:

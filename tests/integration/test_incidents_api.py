@@ -352,18 +352,22 @@ def test_evidence_is_uploaded_encrypted_and_downloaded_intact_with_each_download
     assert logged == 1
 
 
+def nudes_incident(dsl: Client, demo: dict[str, str]) -> dict:
+    """A nudes or semi-nudes incident about a primary pupil, reported by its DSL."""
+    return report(
+        dsl,
+        demo["primary"],
+        [{"personId": pupils(dsl)["Amira Khan"], "part": "PUPIL_HARMED"}],
+        category="nudes_sharing",
+        platform="Snapchat",
+    )
+
+
 def test_an_image_upload_on_a_nudes_incident_is_refused_and_nothing_is_stored(
     live, settings, demo, container
 ):
     dsl = as_user(live, settings, "dsl@primary.demo")
-    kids = pupils(dsl)
-    reported = report(
-        dsl,
-        demo["primary"],
-        [{"personId": kids["Amira Khan"], "part": "PUPIL_HARMED"}],
-        category="nudes_sharing",
-        platform="Snapchat",
-    )
+    reported = nudes_incident(dsl, demo)
     head = container.head()
     result = upload(dsl, reported["incidentId"], b"\x89PNG fake", "photo.png", "image/png").json()
     assert result["data"]["attachEvidence"]["code"] == "IMAGERY_REFUSED"
@@ -377,14 +381,7 @@ def test_a_png_declared_as_another_type_is_refused_on_a_nudes_incident(
     live, settings, demo, container, declared
 ):
     dsl = as_user(live, settings, "dsl@primary.demo")
-    kids = pupils(dsl)
-    reported = report(
-        dsl,
-        demo["primary"],
-        [{"personId": kids["Amira Khan"], "part": "PUPIL_HARMED"}],
-        category="nudes_sharing",
-        platform="Snapchat",
-    )
+    reported = nudes_incident(dsl, demo)
     head = container.head()
     result = upload(dsl, reported["incidentId"], PNG, "capture.pdf", declared).json()
     assert result["data"]["attachEvidence"]["code"] == "IMAGERY_REFUSED"

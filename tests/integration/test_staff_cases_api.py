@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
-
-from tests.api_client import Client
+from tests.api_client import Client, staff_ids
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 CHANGED = "... on StaffCaseChanged { id position }"
@@ -29,21 +27,6 @@ ALLEGATION = (
     "referenceDeclaration { willBeReferredTo } linkedConcernIds description { value } "
     "staffMemberName { value } chronology { kind summary actor } } }"
 )
-
-
-@pytest.fixture
-def users(live, settings, demo):
-    def as_user(user: str) -> Client:
-        return Client(live.url, settings, user)
-
-    return as_user
-
-
-def staff_ids(client: Client) -> dict[str, str]:
-    edges = client.data("{ staffMembers(first: 50) { edges { node { id fullName { value } } } } }")[
-        "staffMembers"
-    ]["edges"]
-    return {e["node"]["fullName"]["value"]: e["node"]["id"] for e in edges}
 
 
 def receive(client: Client, staff_id: str, **overrides) -> dict:

@@ -12,7 +12,7 @@ import pytest
 from api.wiring import Container
 from domain.access.policy import Principal, Role
 from domain.shared.actor import acting_as
-from tests.api_client import Client
+from tests.api_client import Client, staff_ids
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 MET = {"harmedChild": True, "possibleOffence": False, "riskOfHarm": False, "unsuitable": False}
@@ -29,21 +29,6 @@ ALLEGATION = (
     "query($id: ID!, $p: Position) { allegation(id: $id, minPosition: $p) { description "
     "{ value } } }"
 )
-
-
-@pytest.fixture
-def users(live, settings, demo):
-    def as_user(user: str) -> Client:
-        return Client(live.url, settings, user)
-
-    return as_user
-
-
-def staff_ids(client: Client) -> dict[str, str]:
-    edges = client.data("{ staffMembers(first: 50) { edges { node { id fullName { value } } } } }")[
-        "staffMembers"
-    ]["edges"]
-    return {e["node"]["fullName"]["value"]: e["node"]["id"] for e in edges}
 
 
 def receive(client: Client, staff_id: str) -> dict:
