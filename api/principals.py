@@ -62,8 +62,9 @@ class PrincipalCache(Keeping):
             return access_id_for(user_id) in self._entries
 
     def forget(self, access_ids: Iterable[UUID]) -> None:
-        """Drop the changed users, and everyone holding a grant one of them made: a grant
-        carries its granter's records (``Grant.granter_subjects``)."""
+        """Drop the changed users, and everyone whose grants came, along any chain of grants,
+        from one of them: a grant carries the records of everyone up its chain
+        (``Grant.granter_subjects``)."""
         changed = set(access_ids)
         with self._lock:
             self._generation += 1
@@ -71,10 +72,7 @@ class PrincipalCache(Keeping):
                 key
                 for key, principal in self._entries.items()
                 if key in changed
-                or any(
-                    g.granted_by is not None and access_id_for(g.granted_by) in changed
-                    for g in principal.grants
-                )
+                or any(access_id_for(login) in changed for login in principal.granters)
             ]:
                 del self._entries[key]
 

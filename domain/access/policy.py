@@ -173,6 +173,9 @@ class Principal:
     grants: frozenset[Grant] = frozenset()
     subject_of: frozenset[UUID] = frozenset()
     is_operator: bool = False
+    # Everyone up the chains of grants this principal's roles came from (see
+    # ``Grant.granter_subjects``): a change to any of them changes what the grants reach.
+    granters: frozenset[str] = field(default=frozenset(), compare=False)
 
     @classmethod
     def operator(cls, name: str = "operator") -> Principal:

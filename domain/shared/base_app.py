@@ -178,24 +178,45 @@ class CaseworkBase(Application[UUID]):
     def principal_for(self, user_id: str) -> Principal:
         """Who ``user_id`` is now, from the record of grants: the authoritative source.
 
-        Each grant carries the records of which its granter is the subject, read the same way
-        as the user's own: the policy keeps a grant from reaching its granter's records.
+        Each grant carries the records its access flows from the subject of: those of its
+        granter, and of whoever granted the granter's roles, back along every chain of grants.
+        The policy keeps a grant from reaching those records, so a subject can appoint no
+        reader of their own case, directly or through someone they appointed. A granter who
+        holds several roles passes on the records behind all of them (the grant does not say
+        which role it was made under): stricter, never looser.
         """
         access = self._access_of(user_id)
         if access is None:
             return Principal(user_id=user_id)
-        subjects = {user_id: frozenset(access.subject_of)}
-        for login in {g.granted_by for g in access.grants if g.granted_by} - subjects.keys():
-            granter = self._access_of(login)
-            subjects[login] = frozenset(granter.subject_of) if granter else frozenset()
+        upstream: dict[str, frozenset[UUID]] = {user_id: frozenset(access.subject_of)}
+        for grant in access.grants:
+            if grant.granted_by:
+                self._upstream_subjects(grant.granted_by, upstream)
         return Principal(
             user_id=user_id,
             grants=frozenset(
-                replace(g, granter_subjects=subjects[g.granted_by]) if g.granted_by else g
+                replace(g, granter_subjects=upstream[g.granted_by]) if g.granted_by else g
                 for g in access.grants
             ),
-            subject_of=subjects[user_id],
+            subject_of=upstream[user_id],
+            granters=frozenset(upstream) - {user_id},
         )
+
+    def _upstream_subjects(self, login: str, seen: dict[str, frozenset[UUID]]) -> frozenset[UUID]:
+        """The records ``login`` is the subject of, and those of everyone up the chains of grants
+        that gave ``login`` its roles. ``seen`` holds what is known, so a circle of grants ends."""
+        if login in seen:
+            return seen[login]
+        seen[login] = frozenset()
+        access = self._access_of(login)
+        if access is None:  # the operator, or a login never granted anything
+            return seen[login]
+        found = set(access.subject_of)
+        for grant in access.grants:
+            if grant.granted_by:
+                found |= self._upstream_subjects(grant.granted_by, seen)
+        seen[login] = frozenset(found)
+        return seen[login]
 
     def _access_of(self, user_id: str) -> UserAccess | None:
         try:

@@ -203,6 +203,33 @@ def test_a_grant_carries_the_records_of_which_its_granter_is_the_subject(app, tr
     assert (grant.granted_by, grant.granter_subjects) == ("head@oak", frozenset({staff_id}))
 
 
+def test_a_grant_made_through_the_subjects_appointee_carries_the_subjects_records(
+    app, trust_id, school_id
+):
+    with acting_as(OPERATOR):
+        app.grant_role("head@oak", Role.HEADTEACHER, trust_id, school_id)
+    with as_user(app, "head@oak"):
+        staff_id, _ = app.register_staff_member(school_id, "Hana Head", "teacher", "head@oak")
+        app.grant_role("second@oak", Role.HEADTEACHER, trust_id, school_id)
+    with as_user(app, "second@oak"):
+        app.grant_role("third@oak", Role.HEADTEACHER, trust_id, school_id)
+    (grant,) = app.principal_for("third@oak").grants
+    assert (grant.granted_by, grant.granter_subjects) == ("second@oak", frozenset({staff_id}))
+
+
+def test_grants_made_in_a_circle_still_end(app, trust_id, school_id):
+    with acting_as(OPERATOR):
+        app.grant_role("head@oak", Role.HEADTEACHER, trust_id, school_id)
+    with as_user(app, "head@oak"):
+        app.grant_role("second@oak", Role.HEADTEACHER, trust_id, school_id)
+    with as_user(app, "second@oak"):
+        app.grant_role("head@oak", Role.DSL, trust_id, school_id)
+    assert {g.granted_by for g in app.principal_for("head@oak").grants} == {
+        OPERATOR.user_id,
+        "second@oak",
+    }
+
+
 # A staff case read from a view names its people by their logins' blind indexes (the view keeps
 # no login in plain): the caller is then matched by theirs, with the same outcome as by login.
 MEMBER_IX, SUBJECT_IX, OTHER_IX = b"ix-member", b"ix-subject", b"ix-other"

@@ -136,3 +136,14 @@ def test_the_least_recently_used_principal_goes_first_when_full():
     for user in ("a", "b", "a", "c"):
         cache.get(user)
     assert [cache.holds(u) for u in ("a", "b", "c")] == [True, False, True]
+
+
+def test_a_change_to_anyone_up_a_chain_of_grants_drops_the_principal_kept():
+    chain = {"third": frozenset({"second", "head"})}  # third's grants came from second, from head
+    cache = PrincipalCache(
+        lambda user_id: Principal(user_id, granters=chain.get(user_id, frozenset()))
+    )
+    cache.enable()
+    cache.get("third")
+    cache.forget([access_id_for("head")])
+    assert not cache.holds("third")
