@@ -11,11 +11,15 @@ the incident's category:
   every container that can carry them — PDF, office documents, archives and e-mail — whatever
   the client declares;
 - content that no signature identifies is accepted only as ``text/plain``, and only when it is
-  UTF-8 text with no NUL or other control bytes; anything else unidentified is refused.
+  UTF-8 text with no NUL or other control bytes; anything else unidentified is refused;
+- text that carries an image or video inside it (a ``data:`` URI, or pasted base64 whose bytes
+  begin with an image's or video's signature) is judged as that image or video.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from enum import StrEnum
 
@@ -83,6 +87,10 @@ _CONTAINER_PREFIXES = (
 _TEXT_FORMATS = frozenset({"message/rfc822", "application/pdf", "image/svg+xml"})
 # Control bytes no text file carries (tab, line feed, form feed and carriage return are text).
 _NOT_TEXT = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f]")
+# Text can carry a picture: as a data URI, or as a pasted run of base64.
+_DATA_URI = re.compile(rb"data:((?:image|video)/[a-z0-9.+-]+)", re.IGNORECASE)
+_BASE64_RUN = re.compile(rb"[A-Za-z0-9+/]{64,}")
+_RUNS_READ = 200  # base64 runs a text is searched for a signature in, at the most
 
 
 class ImageryRefused(ValidationFailed):
@@ -154,8 +162,29 @@ def detect_type(content: bytes) -> str | None:
         matches = []
     found = [m.mime_type.lower() for m in matches if m.mime_type]
     if _is_text(content):
-        return next((m for m in found if m in _TEXT_FORMATS or m.startswith("text/")), TEXT)
+        return _carried(content) or next(
+            (m for m in found if m in _TEXT_FORMATS or m.startswith("text/")), TEXT
+        )
     return found[0] if found else None
+
+
+def _carried(text: bytes) -> str | None:
+    """The type of an image or video that text carries inside it: a ``data:`` URI, or a run of
+    base64 whose first bytes are an image's or a video's signature."""
+    uri = _DATA_URI.search(text)
+    if uri is not None:
+        return uri.group(1).decode().lower()
+    for number, run in enumerate(_BASE64_RUN.finditer(text)):
+        if number == _RUNS_READ:
+            break
+        try:
+            head = base64.b64decode(run.group(0)[:64])
+        except binascii.Error:
+            continue
+        detected = detect_type(head) if not _is_text(head) else None
+        if family(detected) in (Family.IMAGE, Family.VIDEO):
+            return detected
+    return None
 
 
 def verified_type(declared: str, detected: str | None, category: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import zipfile
@@ -339,6 +340,21 @@ def test_a_file_that_can_carry_imagery_is_refused_on_a_nudes_incident(
     incident_id = report(app, school_id, people, category="nudes_sharing")
     with as_user(app, "dsl@oak"), pytest.raises(ImageryRefused):
         app.attach_evidence(incident_id, filename, declared, content)
+    assert len(list(app.events.get(incident_id))) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'<img src="data:image/png;base64,' + base64.b64encode(PNG) + b'">',
+        b"the picture, as it was pasted:\n" + base64.b64encode(PNG * 4),
+    ],
+    ids=["data uri", "bare base64"],
+)
+def test_an_image_carried_inside_text_is_refused_on_a_nudes_incident(app, school_id, people, text):
+    incident_id = report(app, school_id, people, category="nudes_sharing")
+    with as_user(app, "dsl@oak"), pytest.raises(ImageryRefused):
+        app.attach_evidence(incident_id, "notes.txt", "text/plain", text)
     assert len(list(app.events.get(incident_id))) == 1
 
 
