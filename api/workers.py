@@ -12,6 +12,8 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
+from collections.abc import Callable
 from multiprocessing.connection import Connection, wait
 from typing import Any, Protocol
 
@@ -86,6 +88,38 @@ def _child(parent: Connection, settings: Settings, database: Database) -> None:
     run_until(stopping, settings, database)
 
 
+class Backoff:
+    """The delay before restarting a process that exited: ``initial`` after its first crash,
+    doubling while it keeps crashing, up to ``maximum``; a run of ``healthy_after`` seconds or
+    more counts as healthy, and the next crash starts again from ``initial``."""
+
+    def __init__(
+        self,
+        *,
+        initial: float = 1.0,
+        maximum: float = 60.0,
+        healthy_after: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._initial = initial
+        self._maximum = maximum
+        self._healthy_after = healthy_after
+        self._clock = clock
+        self._next = initial
+        self._started_at = clock()
+
+    def started(self) -> None:
+        self._started_at = self._clock()
+
+    def delay(self) -> float:
+        """The delay before the next start, the process having just exited."""
+        if self._clock() - self._started_at >= self._healthy_after:
+            self._next = self._initial
+        delay = self._next
+        self._next = min(delay * 2, self._maximum)
+        return delay
+
+
 class WorkerProcess:
     """The workers in a child process, restarted with back-off if it dies.
 
@@ -101,6 +135,7 @@ class WorkerProcess:
         self._to_child, self._from_parent = self._pipe()
         self._lock = threading.Lock()
         self._closing = threading.Event()
+        self._backoff = Backoff()
         self._process: Any = None
         self._monitor = threading.Thread(
             target=self._supervise, name="projection-process", daemon=True
@@ -120,25 +155,25 @@ class WorkerProcess:
                 name="casework-projections",
             )
             self._process.start()
+            self._backoff.started()
 
     def start(self) -> None:
         self._spawn()
         self._monitor.start()
 
     def _supervise(self) -> None:
-        backoff = 1.0
         while not self._closing.is_set():
             self._process.join(timeout=1)
             if self._process.is_alive() or self._closing.is_set():
                 continue
+            delay = self._backoff.delay()
             log.error(
                 "projection process exited with %s; restarting in %.0fs",
                 self._process.exitcode,
-                backoff,
+                delay,
             )
-            if self._closing.wait(backoff):
+            if self._closing.wait(delay):
                 return
-            backoff = min(backoff * 2, 60)
             self._spawn()
 
     def stop(self) -> None:

@@ -21,6 +21,7 @@ import httpx
 import psutil
 import pytest
 
+from api.workers import Backoff
 from tests.processes import embedded_servers, free_port
 
 STOPPED_WITHIN = 10.0
@@ -148,3 +149,38 @@ def test_the_projection_child_exits_when_its_parent_is_killed(service):
     service.parent.wait(timeout=5)
 
     assert gone_within([child], 5) == []
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def crash_after(backoff: Backoff, clock: Clock, ran_for: float) -> float:
+    backoff.started()
+    clock.now += ran_for
+    delay = backoff.delay()
+    clock.now += delay
+    return delay
+
+
+def test_the_restart_delay_doubles_while_the_child_keeps_crashing():
+    clock = Clock()
+    backoff = Backoff(initial=1, maximum=60, healthy_after=60, clock=clock)
+
+    delays = [crash_after(backoff, clock, ran_for=2) for _ in range(8)]
+
+    assert delays == [1, 2, 4, 8, 16, 32, 60, 60]
+
+
+def test_the_restart_delay_starts_again_after_a_healthy_run():
+    clock = Clock()
+    backoff = Backoff(initial=1, maximum=60, healthy_after=60, clock=clock)
+    for _ in range(6):
+        crash_after(backoff, clock, ran_for=2)
+
+    assert crash_after(backoff, clock, ran_for=3600) == 1
+    assert crash_after(backoff, clock, ran_for=2) == 2
