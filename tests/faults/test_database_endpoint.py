@@ -218,3 +218,39 @@ def test_a_lock_file_naming_a_live_unrelated_process_is_cleared(data_dir):
     finally:
         unrelated.kill()
         unrelated.wait(5)
+
+
+def test_a_lock_file_that_cannot_be_cleared_is_reported_in_one_line_saying_what_to_do(
+    data_dir, tmp_path
+):
+    helper = hold_server(data_dir)
+    server = postmaster(data_dir)
+    assert server is not None
+    lock = pgdata(data_dir) / "postmaster.pid"
+    server.kill()
+    helper.kill()
+    helper.wait(5)
+    assert wait_until(lambda: postmaster(data_dir) is None, 10)
+    unrelated = subprocess.Popen(["sleep", "60"])
+    lingering = subprocess.Popen(["sleep", "60"], cwd=pgdata(data_dir))
+    try:
+        lines = lock.read_text().splitlines()
+        lock.write_text("\n".join([str(unrelated.pid), *lines[1:]]) + "\n")
+        done = subprocess.run(
+            [CASEWORK, "migrate"],
+            env=casework_env(tmp_path),
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=25,
+        )
+        assert done.returncode != 0
+        assert done.stderr.strip().splitlines() == [
+            f"casework: the embedded PostgreSQL's lock file {lock} names PID {unrelated.pid}, "
+            f"which is not its server, but processes {lingering.pid} still run in "
+            f"{pgdata(data_dir)}: stop them, then start again"
+        ]
+    finally:
+        for process in (unrelated, lingering):
+            process.kill()
+            process.wait(5)
