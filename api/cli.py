@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from api.database import DatabaseUnavailable
 from api.settings import InsecureConfiguration, Settings
 
 cli = typer.Typer(
@@ -238,6 +239,10 @@ def main() -> None:
         # one line naming the setting, not a traceback: the operator has a setting to fix
         typer.echo(f"casework: refusing to start: {_reason(error)}", err=True)
         raise SystemExit(2) from None
+    except DatabaseUnavailable as error:
+        # one line naming the server (never the password): the operator has a server to fix
+        typer.echo(f"casework: {error}", err=True)
+        raise SystemExit(3) from None
 
 
 def _reason(error: InsecureConfiguration | ValidationError) -> str:

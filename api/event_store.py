@@ -8,10 +8,38 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
+from eventsourcing.utils import Environment, EnvType
 from psycopg import Connection
+from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow
 from psycopg_pool import ConnectionPool
+
+from api.database import Database
+
+SESSION_PARAMETERS = "POSTGRES_SESSION_PARAMETERS"
+
+
+def limit_connections(datastore: PostgresDatastore, database: Database | str) -> None:
+    """Give every connection the library's datastore opens the database's limits (libpq's
+    connect timeout, the statement timeout): its constructor takes neither, and its pool,
+    not yet open, connects with these keyword arguments."""
+    parameters = (
+        database.session_parameters()
+        if isinstance(database, Database)
+        else conninfo_to_dict(database)
+    )
+    assert isinstance(datastore.pool.kwargs, dict)
+    datastore.pool.kwargs.update(parameters)
+
+
+class CaseworkInfrastructure(PostgresFactory):
+    """The library's PostgreSQL factory, whose connections carry the limits given (as libpq
+    parameters) in ``POSTGRES_SESSION_PARAMETERS``."""
+
+    def __init__(self, env: Environment | EnvType | None) -> None:
+        super().__init__(env)
+        limit_connections(self.datastore, self.env.get(SESSION_PARAMETERS) or "")
 
 
 class CaseworkRecorder(PostgresApplicationRecorder):

@@ -51,6 +51,23 @@ class Settings(BaseSettings):
         description="bearer token a scraper sends to /metrics; required in production",
     )
 
+    database_connect_timeout_seconds: int = Field(
+        default=5,
+        ge=2,
+        description="how long a connection attempt waits for PostgreSQL to answer (libpq's "
+        "connect_timeout)",
+    )
+    statement_timeout_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="PostgreSQL's statement_timeout on the service's connections; 0: none",
+    )
+    migration_statement_timeout_seconds: float = Field(
+        default=600.0,
+        ge=0,
+        description="statement_timeout while migrating (a migration may rewrite a table, or "
+        "wait for another process's migration); 0: none",
+    )
     lock_timeout_seconds: int = 5
     pool_size: int = 8
     concurrent_requests: int = Field(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import jwt
 from eventsourcing.postgres import PostgresDatastore
 from psycopg import Connection
+from psycopg.conninfo import make_conninfo
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool
 
@@ -17,7 +18,7 @@ from api.auth import TokenVerifier
 from api.changes import ChangeListener, Keeper
 from api.consent_cache import PostingCheckCache
 from api.database import Database, resolve_database
-from api.event_store import PostgresKeyStore
+from api.event_store import SESSION_PARAMETERS, PostgresKeyStore, limit_connections
 from api.keys import load_keys
 from api.migrate import migrate
 from api.positions import PositionNotReached, ViewPositions, includes
@@ -118,6 +119,8 @@ class Container:
 
 def eventsourcing_env(settings: Settings, database: Database, event_key: str) -> dict[str, str]:
     return database.eventsourcing_env() | {
+        "PERSISTENCE_MODULE": "api.event_store:CaseworkInfrastructure",
+        SESSION_PARAMETERS: make_conninfo("", **database.session_parameters()),
         "CREATE_TABLE": "no",
         # With database functions on, subscribers skip events when writers commit concurrently.
         "POSTGRES_ENABLE_DB_FUNCTIONS": "no",
@@ -170,7 +173,9 @@ def migrate_with_keys(settings: Settings) -> list[str]:
         kwargs={"row_factory": dict_row, "autocommit": True},
     ) as pool:
         keyring = Keyring(keys.master_key, PostgresKeyStore(pool))
-        return migrate(database.conninfo, logins=_sealers(keyring))
+        return migrate(
+            database.with_limits(settings, migrating=True).conninfo, logins=_sealers(keyring)
+        )
 
 
 def build(
@@ -179,7 +184,7 @@ def build(
     # Secrets first: a bad key or key set never starts (or migrates) a database.
     keys = load_keys(settings)
     verifier = trusted_issuer(settings)
-    database = database or resolve_database(settings)
+    database = (database or resolve_database(settings)).with_limits(settings)
     pool: ConnectionPool[Connection[DictRow]] = ConnectionPool(
         database.conninfo,
         connection_class=Connection[DictRow],
@@ -187,12 +192,13 @@ def build(
         max_size=settings.pool_size * 2,
         # Short indexed reads: JIT compilation only ever costs them (and, on stale statistics,
         # costs hundreds of milliseconds).
-        kwargs={"row_factory": dict_row, "autocommit": True, "options": "-c jit=off"},
+        kwargs={"row_factory": dict_row, "autocommit": True}
+        | {"options": f"{database.session_parameters().get('options', '')} -c jit=off"},
         open=True,
     )
     keyring = Keyring(keys.master_key, PostgresKeyStore(pool))
     if apply_migrations:
-        migrate(database.conninfo, logins=_sealers(keyring))
+        migrate(database.with_limits(settings, migrating=True).conninfo, logins=_sealers(keyring))
     blind_index = load_blind_index(keyring)
     logins = LoginSealer(keyring, blind_index)
     app = CaseworkApplication(keyring, env=eventsourcing_env(settings, database, keys.event_key))
@@ -209,6 +215,7 @@ def build(
         max_overflow=len(VIEW_CLASSES) * 2,
         lock_timeout=settings.lock_timeout_seconds,
     )
+    limit_connections(view_datastore, database)
     container = Container(
         settings=settings,
         database=database,
