@@ -62,17 +62,20 @@ def clean_rebuild(container: Container) -> None:
         worker.catch_up()
 
 
-def run_rebuild(database: Database, settings: Settings) -> subprocess.CompletedProcess[str]:
+def casework_env(database: Database, settings: Settings) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASEWORK_")}
-    env |= {
+    return env | {
         "CASEWORK_DATABASE_URL": database.conninfo,
         "CASEWORK_DATA_DIR": str(settings.data_dir),
         "CASEWORK_ENVIRONMENT": "test",
     }
+
+
+def run_rebuild(database: Database, settings: Settings) -> subprocess.CompletedProcess[str]:
     casework = Path(sys.executable).parent / "casework"
     return subprocess.run(
         [str(casework), "projections", "rebuild"],
-        env=env,
+        env=casework_env(database, settings),
         capture_output=True,
         text=True,
         timeout=60,
@@ -117,3 +120,50 @@ def test_a_rebuild_while_the_service_serves_finishes_every_view_as_a_clean_rebui
     rebuilt_while_serving = view_contents(container)
     clean_rebuild(container)
     assert view_contents(container) == rebuilt_while_serving
+
+
+# A rebuild of the directory view that has emptied it and replayed its first events, and then
+# hangs until it is killed.
+HALF_A_REBUILD = """
+import sys, time
+from api.settings import Settings
+from api.wiring import build
+from projections.runner import holding_for_rebuild, reset
+
+container = build(Settings(), apply_migrations=False)
+(worker,) = container.workers(["directory"])
+with holding_for_rebuild(worker.view):
+    reset(worker.view)
+    worker.resync()
+    worker.holds_view = True
+    worker.process(container.app.recorder.select_notifications(start=0, limit=50))
+    print("half way", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_rebuild_killed_half_way_is_finished_by_the_service(container, server_database, settings):
+    _, school_id = seed_school(container)
+    register_pupils(container, school_id, 100)
+    with LiveServer(container):
+        container.wait_for(list(container.views), container.head(), timeout=20)
+        rebuilding = subprocess.Popen(
+            [sys.executable, "-c", HALF_A_REBUILD],
+            env=casework_env(server_database, settings),
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert rebuilding.stdout is not None
+            assert rebuilding.stdout.readline().strip() == "half way"
+            position = register_pupils(container, school_id, 1)
+            others = [name for name in container.views if name != "directory"]
+            container.wait_for(others, position, timeout=20)
+            assert container.view_positions()["directory"] < position  # left alone meanwhile
+        finally:
+            rebuilding.kill()
+            rebuilding.wait(timeout=10)
+        container.wait_for(["directory"], position, timeout=20)
+    finished_by_the_service = view_contents(container)
+    clean_rebuild(container)
+    assert view_contents(container) == finished_by_the_service
