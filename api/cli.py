@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Annotated, Optional
 from uuid import UUID
 
@@ -134,8 +135,9 @@ def projections_status() -> None:
 
 @projections_cli.command("rebuild")
 def projections_rebuild(name: Annotated[Optional[str], typer.Argument()] = None) -> None:  # noqa: UP045
-    """Empty a view (or all) and replay every event into it, with a progress bar."""
-    from projections.runner import reset
+    """Empty a view (or all) and replay every event into it, with a progress bar. Safe while
+    the service runs: its workers leave each view alone while it is rebuilt, then carry on."""
+    from projections.runner import rebuild
 
     container = _container()
     try:
@@ -154,11 +156,10 @@ def projections_rebuild(name: Annotated[Optional[str], typer.Argument()] = None)
         )
         with Progress(*columns, console=console) as progress:
             for view_name in names:
-                reset(container.views[view_name])
                 (worker,) = container.workers([view_name])
                 task = progress.add_task(view_name, total=head)
-                worker.catch_up(on_batch=lambda n, t=task: progress.advance(t, n))
-                progress.update(task, completed=head)
+                rebuild(worker, on_batch=partial(progress.advance, task))
+                progress.update(task, total=worker.position, completed=worker.position)
     finally:
         container.close()
 

@@ -8,6 +8,9 @@ What this adds to the library's ``ProjectionRunner``:
 - many events per transaction (catch-up, rebuild and live bursts), in pipeline mode;
 - a guard row lock on the tracking row, so two workers (or a worker and a rebuild) never apply the
   same events twice: the loser sees the position move and resynchronises;
+- a rebuild holds its view (an advisory lock per view) from the moment it empties it until it has
+  replayed to the head: workers leave that view alone meanwhile, and carry on from where the
+  rebuild got, while the other views keep being fed;
 - a failing event stops its view loudly: the event's position and error go to
   ``projection_status``; the supervisor retries with back-off, and a restart resumes.
 """
@@ -16,7 +19,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -37,6 +41,10 @@ log = logging.getLogger(__name__)
 
 TRACKING_TABLE = "projection_tracking"
 ANALYZE_AFTER = 10_000  # events caught up in one go
+# The advisory-lock space of rebuilds (a view's lock is this and the hash of its name): a
+# rebuild holds it exclusively, and every batch a worker applies holds it shared.
+REBUILD_LOCKS = 0x63617365
+REBUILD_POLL_SECONDS = 0.5  # how often a worker kept off a view looks again
 Handler = Callable[[Any, Cursor[Any], Any, int], None]
 
 
@@ -169,6 +177,23 @@ class PositionMoved(RuntimeError):
     """Another worker or a rebuild moved this view's position; re-read it and carry on."""
 
 
+class ViewRebuilding(PositionMoved):
+    """A rebuild holds this view: leave it alone until the rebuild lets go, then re-read its
+    position (where the rebuild got) and carry on from there."""
+
+
+def _share_rebuild_lock(curs: Cursor[Any], view_name: str) -> bool:
+    """Hold ``view_name``'s rebuild lock shared until the transaction ends; False (at once,
+    without waiting) while a rebuild holds it or waits for it."""
+    curs.execute(
+        "SELECT pg_try_advisory_xact_lock_shared(%s, hashtext(%s)) AS free",
+        (REBUILD_LOCKS, view_name),
+    )
+    row = curs.fetchone()
+    assert row is not None
+    return bool(row["free"])
+
+
 class ProjectionFailed(RuntimeError):
     def __init__(self, view: str, position: int, error: BaseException) -> None:
         super().__init__(f"view {view} failed at event {position}: {error!r}")
@@ -201,6 +226,7 @@ class ProjectionWorker:
         self.batch_size = batch_size
         self._topics = view.topics()
         self._subscription: BufferedSubscription | None = None
+        self.holds_view = False  # this worker is the rebuild: it holds the rebuild lock
         self.position = self._read_position()
 
     @property
@@ -224,6 +250,11 @@ class ProjectionWorker:
 
     def resync(self) -> None:
         self.position = self._read_position()
+
+    def being_rebuilt(self) -> bool:
+        """Whether a rebuild holds this view (or waits to)."""
+        with self.view.datastore.transaction(commit=False) as curs:
+            return not _share_rebuild_lock(curs, self.name)
 
     def process(self, notifications: Sequence[Notification]) -> None:
         """Apply a batch in one transaction; on failure, find and report the failing event."""
@@ -260,7 +291,10 @@ class ProjectionWorker:
         self.position = notifications[-1].id
 
     def lock_position(self, curs: Cursor[Any]) -> None:
-        """Lock this view's tracking row; refuse if another worker or a rebuild moved it."""
+        """Lock this view's tracking row; refuse while a rebuild holds the view, or if another
+        worker or a rebuild moved it."""
+        if not self.holds_view and not _share_rebuild_lock(curs, self.name):
+            raise ViewRebuilding(self.name)
         curs.execute(
             f"SELECT notification_id FROM {TRACKING_TABLE} WHERE application_name = %s FOR UPDATE",
             (self.name,),
@@ -414,7 +448,8 @@ class ViewGroup:
 
 class Supervisor:
     """Runs the views as one group while all is well; after any failure, runs each view in its
-    own thread and restarts a failed one with back-off."""
+    own thread and restarts a failed one with back-off. A view a rebuild holds is left out of
+    the group until the rebuild lets go; then the group takes it back from where it got."""
 
     def __init__(
         self, workers: Sequence[ProjectionWorker], max_backoff: float = 60.0, grouped: bool = True
@@ -425,6 +460,7 @@ class Supervisor:
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self._group: ViewGroup | None = None
+        self._round_over = threading.Event()
 
     def start(self) -> None:
         target = self._run_group if self.grouped else self._run_each
@@ -433,22 +469,69 @@ class Supervisor:
         self._threads.append(thread)
 
     def _run_group(self) -> None:
-        self._group = ViewGroup(self.workers)
-        try:
-            self._group.run(self._stopping)
+        while not self._stopping.is_set():
+            try:
+                held = [w for w in self.workers if w.being_rebuilt()]
+                for worker in self.workers:
+                    worker.resync()
+                self._run_round([w for w in self.workers if w not in held], held)
+            except PositionMoved:
+                # A rebuild took a view, or moved it between two batches: group again, each
+                # view from the position it has now.
+                continue
+            except Exception:
+                if self._stopping.is_set():
+                    return
+                log.exception(
+                    "the grouped projection run stopped; continuing with a worker per view"
+                )
+                break
+            finally:
+                self._group = None
+        else:
             return
-        except Exception:
-            if self._stopping.is_set():
-                return
-            log.exception("the grouped projection run stopped; continuing with a worker per view")
-        finally:
-            self._group = None
         for worker in self.workers:
             try:
                 worker.resync()
             except Exception:
                 log.exception("projection %s could not re-read its position", worker.name)
         self._run_each()
+
+    def _run_round(self, members: list[ProjectionWorker], held: list[ProjectionWorker]) -> None:
+        """Feed ``members`` as one group until the supervisor stops or every rebuild holding
+        one of ``held`` has let go."""
+        over = self._round_over = threading.Event()
+        if self._stopping.is_set():
+            over.set()
+        group = self._group = ViewGroup(members) if members else None
+        watcher = None
+        if held:
+            watcher = threading.Thread(
+                target=self._await_rebuilds, args=(held, over, group), name="projections-rebuilds"
+            )
+            watcher.start()
+        try:
+            if group is not None:
+                group.run(over)
+            else:
+                over.wait()
+        finally:
+            over.set()
+            if watcher is not None:
+                watcher.join()
+
+    def _await_rebuilds(
+        self, held: list[ProjectionWorker], over: threading.Event, group: ViewGroup | None
+    ) -> None:
+        try:
+            while any(w.being_rebuilt() for w in held):
+                if over.wait(REBUILD_POLL_SECONDS):
+                    return
+        except Exception:
+            log.exception("could not tell whether a rebuild still holds a view; grouping again")
+        over.set()
+        if group is not None:
+            group.interrupt()
 
     def _run_each(self) -> None:
         for worker in self.workers:
@@ -465,6 +548,8 @@ class Supervisor:
         backoff = 0.5
         while not self._stopping.is_set():
             try:
+                if not self._outwait_rebuild(worker):
+                    return
                 worker.run(self._stopping)
                 backoff = 0.5
             except PositionMoved:
@@ -480,14 +565,53 @@ class Supervisor:
                 except Exception:
                     log.exception("projection %s could not re-read its position", worker.name)
 
+    def _outwait_rebuild(self, worker: ProjectionWorker) -> bool:
+        """Wait while a rebuild holds the worker's view, then take its position from where the
+        rebuild got; False if the supervisor stops meanwhile."""
+        if not worker.being_rebuilt():
+            return True
+        while worker.being_rebuilt():
+            if self._stopping.wait(REBUILD_POLL_SECONDS):
+                return False
+        worker.resync()
+        return True
+
     def stop(self) -> None:
         self._stopping.set()
+        self._round_over.set()
         if self._group is not None:
             self._group.interrupt()
         for worker in self.workers:
             worker.interrupt()
         for thread in list(self._threads):
             thread.join(timeout=10)
+
+
+@contextmanager
+def holding_for_rebuild(view: View) -> Iterator[None]:
+    """Hold ``view`` for a rebuild: wait for any batch a worker is applying to it to commit,
+    then keep every worker off it until the block ends (or this process dies)."""
+    with view.datastore.get_connection() as conn:
+        key = (REBUILD_LOCKS, view.name)
+        conn.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", key)
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", key)
+
+
+def rebuild(worker: ProjectionWorker, on_batch: Callable[[int], None] | None = None) -> int:
+    """Empty the worker's view and replay every event into it, while the service may be
+    running: its workers leave the view alone until the replay has reached the head, then
+    carry on from there. Returns how many events were read."""
+    with holding_for_rebuild(worker.view):
+        reset(worker.view)
+        worker.resync()
+        worker.holds_view = True
+        try:
+            return worker.catch_up(on_batch)
+        finally:
+            worker.holds_view = False
 
 
 def reset(view: View) -> None:

@@ -14,7 +14,14 @@ from domain.access.policy import Principal, Role
 from domain.shared.actor import acting_as
 from projections.common import positions
 from projections.directory.projection import DirectoryView
-from projections.runner import PositionMoved, ProjectionFailed, Supervisor, reset
+from projections.runner import (
+    PositionMoved,
+    ProjectionFailed,
+    Supervisor,
+    ViewRebuilding,
+    holding_for_rebuild,
+    reset,
+)
 
 OPERATOR = Principal.operator("tests")
 
@@ -145,6 +152,37 @@ def test_rebuild_replays_from_zero_to_the_same_rows(container):
     assert count(container, "dir_pupils") == 12
     with container.pool.connection() as conn:
         assert positions(conn, ["directory"])["directory"] == container.head()
+
+
+def test_a_worker_leaves_a_view_alone_while_a_rebuild_holds_it(container):
+    _, school_id = seed_school(container)
+    register_pupils(container, school_id, 3)
+    (worker,) = container.workers(["directory"])
+
+    with holding_for_rebuild(container.views["directory"]), pytest.raises(ViewRebuilding):
+        worker.catch_up()
+    assert count(container, "dir_pupils") == 0
+
+
+@pytest.mark.parametrize("grouped", [True, False], ids=["grouped", "a-worker-per-view"])
+def test_the_service_feeds_the_other_views_while_one_is_rebuilt_then_takes_it_back(
+    container, grouped
+):
+    _, school_id = seed_school(container)
+    others = [name for name in container.views if name != "directory"]
+    supervisor = Supervisor(container.workers(), grouped=grouped)
+    supervisor.start()
+    try:
+        container.wait_for(list(container.views), container.head(), timeout=10)
+        with holding_for_rebuild(container.views["directory"]):
+            position = register_pupils(container, school_id, 2)
+            container.wait_for(others, position, timeout=10)
+            with container.pool.connection() as conn:
+                assert positions(conn, ["directory"])["directory"] < position
+        container.wait_for(["directory"], position, timeout=10)
+    finally:
+        supervisor.stop()
+    assert count(container, "dir_pupils") == 2
 
 
 def test_a_failing_view_leaves_the_group_and_the_others_carry_on(container, monkeypatch):
