@@ -255,8 +255,12 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
                 for v in views
                 if v.state == "failed" or v.lag > settings.ready_max_lag_events
             ]
+            keys = "wrong" if container.wrong_keys() else "ok"
+            if keys == "wrong":
+                problems.append("keys")
             return not problems, {
                 "head": head,
+                "keys": keys,
                 "views": {
                     v.name: {"position": v.position, "lag": v.lag, "state": v.state} for v in views
                 },

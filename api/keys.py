@@ -1,7 +1,11 @@
 """Encryption keys: the event-state key and the master key that wraps per-subject data keys.
 
-In development both are generated on first run into ``<data_dir>/keys.json`` (mode 0600). Outside
-development :class:`~api.settings.Settings` refuses to start without configured keys.
+They come from ``CASEWORK_EVENT_KEY`` and ``CASEWORK_MASTER_KEY``, or from the JSON file
+``CASEWORK_KEY_FILE``, or (development only) from ``<data dir>/keys.json``, which is generated
+when missing, but only into an empty store (:mod:`api.key_check` decides, once the database is
+known). Outside development :class:`~api.settings.Settings` refuses to start without configured
+keys. Everything here runs before any database starts, and every refusal is one line naming the
+setting or file and what is wrong with it, never a key's value.
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 from base64 import b64decode, b64encode
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from api.settings import InsecureConfiguration, Settings
@@ -17,8 +21,14 @@ from api.settings import InsecureConfiguration, Settings
 
 @dataclass(frozen=True)
 class Keys:
-    event_key: str  # base64, as the library's AESCipher expects
-    master_key: bytes
+    event_key: str = field(repr=False)  # base64, as the library's AESCipher expects
+    master_key: bytes = field(repr=False)
+    event_source: str  # where each key was configured, to name it in a refusal
+    master_source: str
+    # Development: generated now, for a key file that does not exist yet; it is written only
+    # once the store is known to hold nothing encrypted under other keys.
+    unsaved: Path | None = None
+    where: str = ""  # the key file, as an operator knows it ("" for keys from the environment)
 
 
 def _write_private(path: Path, content: str) -> None:
@@ -28,36 +38,89 @@ def _write_private(path: Path, content: str) -> None:
         handle.write(content)
 
 
+def key_file(settings: Settings) -> tuple[Path, str]:
+    """The key file, and how an operator knows it: by its setting, or as the data directory's."""
+    if settings.key_file is not None:
+        return settings.key_file, f"CASEWORK_KEY_FILE {settings.key_file}"
+    path = settings.data_dir / "keys.json"
+    return path, f"the development key file {path} (CASEWORK_DATA_DIR)"
+
+
 def load_keys(settings: Settings) -> Keys:
-    """The configured keys, or (development) the data directory's, generated on first use.
-    A key that is missing, malformed or trivially weak is refused with one line naming the
-    setting it came from."""
-    if settings.event_key and settings.master_key:
-        return _checked(
+    """The configured keys, or the key file's; in development, fresh keys if the data
+    directory has no key file yet (``Keys.unsaved``). A key that is missing, malformed or
+    trivially weak is refused with one line naming the setting it came from."""
+    if settings.event_key or settings.master_key:
+        for value, name in (
             (settings.event_key, "CASEWORK_EVENT_KEY"),
             (settings.master_key, "CASEWORK_MASTER_KEY"),
+        ):
+            if not value:
+                raise InsecureConfiguration(
+                    f"{name} is not set: CASEWORK_EVENT_KEY and CASEWORK_MASTER_KEY go together"
+                )
+        return _checked(
+            (str(settings.event_key), "CASEWORK_EVENT_KEY"),
+            (str(settings.master_key), "CASEWORK_MASTER_KEY"),
         )
-    path = settings.key_file or settings.data_dir / "keys.json"
-    if not path.exists():
+    path, where = key_file(settings)
+    if not path.exists() and not path.is_symlink():
         if settings.key_file is not None:
-            raise InsecureConfiguration(f"CASEWORK_KEY_FILE {path} does not exist")
-        _write_private(
-            path,
-            json.dumps(
-                {
-                    "event_key": b64encode(os.urandom(32)).decode(),
-                    "master_key": b64encode(os.urandom(32)).decode(),
-                }
-            ),
-        )
+            raise InsecureConfiguration(f"{where} does not exist; restore it from your backup")
+        fresh = (b64encode(os.urandom(32)).decode(), b64encode(os.urandom(32)).decode())
+        keys = _checked((fresh[0], f"event_key in {where}"), (fresh[1], f"master_key in {where}"))
+        return replace(keys, unsaved=path, where=where)
+    return read_key_file(path, where)
+
+
+def read_key_file(path: Path, where: str) -> Keys:
     try:
-        data = json.loads(path.read_text())
-        event_key, master_key = str(data["event_key"]), str(data["master_key"])
-    except (OSError, ValueError, KeyError, TypeError):
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InsecureConfiguration(f"{where} is not UTF-8 text") from None
+    except OSError as error:
         raise InsecureConfiguration(
-            f"the key file {path} must be JSON with event_key and master_key"
+            f"{where} cannot be read ({error.strerror or type(error).__name__})"
         ) from None
-    return _checked((event_key, f"event_key in {path}"), (master_key, f"master_key in {path}"))
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        # The decoder's position only: never the text, which holds the keys.
+        position = getattr(error, "lineno", None), getattr(error, "colno", None)
+        raise InsecureConfiguration(
+            f"{where} is not valid JSON (line {position[0]}, column {position[1]})"
+        ) from None
+    if not isinstance(data, dict):
+        raise InsecureConfiguration(f"{where} must be a JSON object with event_key and master_key")
+    values: list[str] = []
+    for name in ("event_key", "master_key"):
+        value = data.get(name)
+        if value is None:
+            raise InsecureConfiguration(f"{where} has no {name}")
+        if not isinstance(value, str):
+            raise InsecureConfiguration(f"{name} in {where} must be a base64 string")
+        values.append(value)
+    keys = _checked((values[0], f"event_key in {where}"), (values[1], f"master_key in {where}"))
+    return replace(keys, where=where)
+
+
+def save_generated(keys: Keys) -> Keys:
+    """Write development keys generated by :func:`load_keys` to their key file (mode 0600).
+    If another process wrote that file first, its keys are the store's: those are returned."""
+    assert keys.unsaved is not None
+    content = json.dumps(
+        {"event_key": keys.event_key, "master_key": b64encode(keys.master_key).decode()}
+    )
+    try:
+        _write_private(keys.unsaved, content)
+    except FileExistsError:
+        return read_key_file(keys.unsaved, keys.where)
+    except OSError as error:
+        raise InsecureConfiguration(
+            f"cannot write the development key file {keys.unsaved} "
+            f"({error.strerror or type(error).__name__}): check CASEWORK_DATA_DIR"
+        ) from None
+    return replace(keys, unsaved=None)
 
 
 def _checked(event_key: tuple[str, str], master_key: tuple[str, str]) -> Keys:
@@ -67,12 +130,19 @@ def _checked(event_key: tuple[str, str], master_key: tuple[str, str]) -> Keys:
         try:
             key = b64decode(value, validate=True)
         except ValueError:
-            key = b""
+            raise InsecureConfiguration(f"{source} is not valid base64") from None
         if len(key) != 32:
-            raise InsecureConfiguration(f"{source} must be 32 bytes, base64-encoded")
+            raise InsecureConfiguration(
+                f"{source} must be 32 bytes, base64-encoded (it decodes to {len(key)})"
+            )
         if len(set(key)) == 1:
             raise InsecureConfiguration(
                 f"{source} is trivially weak (every byte the same): use 32 random bytes"
             )
         raw.append(key)
-    return Keys(event_key=event_key[0], master_key=raw[1])
+    return Keys(
+        event_key=event_key[0],
+        master_key=raw[1],
+        event_source=event_key[1],
+        master_source=master_key[1],
+    )

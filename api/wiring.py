@@ -19,7 +19,8 @@ from api.changes import ChangeListener, Keeper
 from api.consent_cache import PostingCheckCache
 from api.database import Database, resolve_database
 from api.event_store import SESSION_PARAMETERS, PostgresKeyStore, limit_connections
-from api.keys import load_keys
+from api.key_check import record_key_check, refuse_wrong_keys, settle_generated, wrong_keys
+from api.keys import Keys, load_keys
 from api.migrate import migrate
 from api.positions import PositionNotReached, ViewPositions, includes
 from api.principals import PrincipalCache
@@ -51,6 +52,7 @@ VIEW_CLASSES: tuple[type[View], ...] = (
 class Container:
     settings: Settings
     database: Database
+    keys: Keys
     app: CaseworkApplication
     keyring: Keyring
     blind_index: BlindIndex
@@ -111,6 +113,11 @@ class Container:
             time.sleep(delay)
             delay = min(delay * 2, 0.05)
 
+    def wrong_keys(self) -> list[str]:
+        """The settings of this process's keys that do not open the store now (``/readyz``)."""
+        with self.pool.connection() as conn:
+            return wrong_keys(conn, self.keys, self.keyring)
+
     def close(self) -> None:
         self.app.close()
         self.pool.close()
@@ -161,10 +168,28 @@ def _sealers(keyring: Keyring) -> Callable[[], LoginSealer]:
     return lambda: LoginSealer(keyring, load_blind_index(keyring))
 
 
+def proved_keys(pool: ConnectionPool[Connection[DictRow]], keys: Keys) -> tuple[Keys, Keyring]:
+    """The keys, proved to open the store before anything reads or writes it: development keys
+    generated for a missing key file are kept only if the store holds nothing encrypted, and
+    keys that do not open what it holds are refused (``api.key_check``)."""
+    with pool.connection() as conn:
+        keys = settle_generated(conn, keys)
+    keyring = Keyring(keys.master_key, PostgresKeyStore(pool))
+    with pool.connection() as conn:
+        refuse_wrong_keys(conn, keys, keyring)
+    return keys, keyring
+
+
+def record_keys(pool: ConnectionPool[Connection[DictRow]], keys: Keys, keyring: Keyring) -> None:
+    """Once migrated: the store's proof of its keys, written by its first process."""
+    with pool.connection() as conn:
+        record_key_check(conn, keys, keyring)
+
+
 def migrate_with_keys(settings: Settings) -> list[str]:
     """``casework migrate``: apply pending migrations, with the keys their keyed steps need."""
-    database = resolve_database(settings)
     keys = load_keys(settings)
+    database = resolve_database(settings)
     with ConnectionPool(
         database.conninfo,
         connection_class=Connection[DictRow],
@@ -172,10 +197,13 @@ def migrate_with_keys(settings: Settings) -> list[str]:
         max_size=2,
         kwargs={"row_factory": dict_row, "autocommit": True},
     ) as pool:
-        keyring = Keyring(keys.master_key, PostgresKeyStore(pool))
-        return migrate(
-            database.with_limits(settings, migrating=True).conninfo, logins=_sealers(keyring)
+        keys, keyring = proved_keys(pool, keys)
+        applied = migrate(
+            database.with_limits(settings, migrating=True).conninfo,
+            logins=_sealers(keyring),
         )
+        record_keys(pool, keys, keyring)
+        return applied
 
 
 def build(
@@ -196,9 +224,17 @@ def build(
         | {"options": f"{database.session_parameters().get('options', '')} -c jit=off"},
         open=True,
     )
-    keyring = Keyring(keys.master_key, PostgresKeyStore(pool))
-    if apply_migrations:
-        migrate(database.with_limits(settings, migrating=True).conninfo, logins=_sealers(keyring))
+    try:
+        keys, keyring = proved_keys(pool, keys)
+        if apply_migrations:
+            migrate(
+                database.with_limits(settings, migrating=True).conninfo,
+                logins=_sealers(keyring),
+            )
+        record_keys(pool, keys, keyring)
+    except BaseException:
+        pool.close()
+        raise
     blind_index = load_blind_index(keyring)
     logins = LoginSealer(keyring, blind_index)
     app = CaseworkApplication(keyring, env=eventsourcing_env(settings, database, keys.event_key))
@@ -219,6 +255,7 @@ def build(
     container = Container(
         settings=settings,
         database=database,
+        keys=keys,
         app=app,
         keyring=keyring,
         blind_index=blind_index,

@@ -22,6 +22,14 @@ TABLES: dict[str, Table] = {
         "created_at": AT,
         "destroyed_at": AT,
     },
+    "key_check": {
+        "key_name": plain("which key the proof is for: event_key or master_key"),
+        "proof": sealed(
+            "the key it proves (the event-state key, or the master key)",
+            "a fixed constant, encrypted: proves a process holds this store's keys",
+        ),
+        "created_at": AT,
+    },
     "schema_migrations": {
         "version": plain("a migration's file name"),
         "checksum": plain("the SHA-256 of a migration's file"),

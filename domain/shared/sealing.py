@@ -168,7 +168,9 @@ class Keyring:
         nonce = os.urandom(_NONCE)
         return nonce + self._master.encrypt(nonce, key, subject_id.bytes)
 
-    def _unwrap(self, subject_id: UUID, wrapped: bytes) -> bytes:
+    def unwrap(self, subject_id: UUID, wrapped: bytes) -> bytes:
+        """Open what :meth:`wrap` wrapped for ``subject_id``; ``InvalidTag`` under another
+        master key."""
         return self._master.decrypt(wrapped[:_NONCE], wrapped[_NONCE:], subject_id.bytes)
 
     def key_for(self, subject_id: UUID) -> bytes | None:
@@ -190,7 +192,7 @@ class Keyring:
         else:
             fresh = AESGCM.generate_key(bit_length=256)
             wrapped = self._store.create(subject_id, self.wrap(subject_id, fresh))
-        key = None if wrapped is None else self._unwrap(subject_id, wrapped)
+        key = None if wrapped is None else self.unwrap(subject_id, wrapped)
         with self._lock:
             self._cache[subject_id] = (now + self._cache_seconds, key)
         return key
@@ -231,7 +233,7 @@ class Keyring:
                     self._cache.clear()
                 for subject_id in missing:
                     wrapped = fetched.get(subject_id)
-                    key = None if wrapped is None else self._unwrap(subject_id, wrapped)
+                    key = None if wrapped is None else self.unwrap(subject_id, wrapped)
                     if subject_id in fetched:
                         self._cache[subject_id] = (now + self._cache_seconds, key)
                     found[subject_id] = key

@@ -89,10 +89,10 @@ def test_production_refuses_to_start_without_an_issuer_key_set(tmp_path):
 
 
 def test_development_generates_keys_on_first_run(tmp_path):
-    from api.keys import load_keys
+    from api.keys import load_keys, save_generated
 
     settings = Settings(environment="development", data_dir=tmp_path)
-    first = load_keys(settings)
+    first = save_generated(load_keys(settings))  # written once the store is known to be empty
     assert load_keys(settings) == first
     assert (tmp_path / "keys.json").stat().st_mode & 0o077 == 0
 
