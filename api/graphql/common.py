@@ -21,6 +21,7 @@ import api.graphql.enums  # noqa: F401  (registers the domain enums before any t
 from api.graphql.context import Context
 from api.positions import PositionNotReached
 from domain.shared.actor import acting_as
+from domain.shared.base_app import retry_on_conflict
 from domain.shared.errors import (
     DomainError,
     NotAuthorised,
@@ -95,10 +96,12 @@ def error_result(error: DomainError) -> AnyError:
 
 def run_command(info: Info[Context, None], command: Callable[[], T]) -> T | AnyError:
     """Run a domain command as the caller; a refusal becomes a typed error member, and one on a
-    restricted record is written to the access log as a refused attempt."""
+    restricted record is written to the access log as a refused attempt. A command given no
+    expected version that loses a race is run again on the fresh state (``retry_on_conflict``).
+    """
     try:
         with acting_as(info.context.principal):
-            return command()
+            return retry_on_conflict(command)
     except DomainError as error:
         if error.refusal is not None:
             info.context.log_refusal(info.field_name, error.refusal)
