@@ -216,7 +216,13 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
             return _problem(400, "`operationName` must be a string", "BAD_REQUEST")
 
         try:
-            answer = await executor.run(identity, payload["query"], variables, operation)
+            answer = await executor.run(
+                identity,
+                payload["query"],
+                variables,
+                operation,
+                request.headers.get("idempotency-key"),
+            )
         except Exception:
             log.exception("GraphQL request failed")
             return _problem(500, "Unexpected error.", "INTERNAL")

@@ -29,6 +29,7 @@ from domain.shared.errors import (
     ValidationFailed,
     VersionConflict,
 )
+from domain.shared.idempotency import RequestAlreadyRecorded
 from domain.shared.sealing import Erased
 from projections.common import MAX_PAGE, Page
 
@@ -102,6 +103,10 @@ def run_command(info: Info[Context, None], command: Callable[[], T]) -> T | AnyE
     try:
         with acting_as(info.context.principal):
             return retry_on_conflict(command)
+    except RequestAlreadyRecorded as error:
+        # A duplicate of this request recorded its change first; the request answers with
+        # that one's answer (api.idempotency), so this field's is never seen.
+        raise GraphQLError(str(error), extensions={"code": "IDEMPOTENCY_KEY_IN_USE"}) from None
     except DomainError as error:
         if error.refusal is not None:
             info.context.log_refusal(info.field_name, error.refusal)

@@ -22,8 +22,6 @@ class Claim:
     request_ix: bytes
     # Set once the claim has been written with a command's events.
     recorded: bool = False
-    # Set when a duplicate request recorded this key first.
-    duplicate: bool = False
 
 
 class RequestAlreadyRecorded(Exception):

@@ -133,3 +133,38 @@ def test_racing_triages_with_the_same_expected_version_record_one_and_refuse_the
         "VersionConflictError"
     ] * (len(clients) - 1)
     assert len(events_of(container, incident_id)) == 2
+
+
+def test_racing_actions_each_sent_twice_under_its_own_key_are_each_recorded_once(service, settings):
+    server, container = service
+    incident_id = reported_incident(server, container, settings)
+    actions = 30
+    clients = [Client(server.url, settings, "dsl@primary.demo") for _ in range(actions * 2)]
+
+    def act(n: int) -> dict:
+        action = {
+            "incidentId": incident_id,
+            "kind": "PARENTS_INFORMED",
+            "takenAt": (NOW - timedelta(minutes=n // 2)).isoformat(),
+            "decision": f"Call {n // 2}",
+            "rationale": "Policy: share concerns with parents",
+        }
+        sent = clients[n].http.post(
+            "/graphql",
+            json={
+                "query": ACTION.replace(
+                    "__typename", "__typename ... on IncidentChanged { position }"
+                ),
+                "variables": {"i": action},
+            },
+            headers=clients[n].headers | {"Idempotency-Key": f"action-{n // 2}"},
+        )
+        assert sent.status_code == 200, sent.text
+        return sent.json()["data"]["recordIncidentAction"]
+
+    with ThreadPoolExecutor(len(clients)) as pool:
+        answers = list(pool.map(act, range(len(clients))))
+
+    assert all(a["__typename"] == "IncidentChanged" for a in answers)
+    assert all(answers[2 * i] == answers[2 * i + 1] for i in range(actions))
+    assert len(events_of(container, incident_id)) == actions + 1
