@@ -124,3 +124,20 @@ def test_a_refused_mutation_binds_no_key(live, settings, demo, container):
     assert refused.json()["data"]["registerPupil"]["__typename"] == "ValidationError"
     assert corrected.json()["data"]["registerPupil"]["__typename"] == "RegisterPupilSuccess"
     assert registrations(container) == before + 1
+
+
+def test_a_key_recorded_over_a_day_ago_has_expired_and_may_be_used_again(
+    live, settings, demo, container
+):
+    lead = Client(live.url, settings, "datalead@primary.demo")
+    keyed(lead, "yesterday", REGISTER, {"i": register_pupil_input(demo["primary"])})
+    with psycopg.connect(container.database.conninfo) as conn:
+        conn.execute("UPDATE idempotency_keys SET created_at = now() - interval '25 hours'")
+    before = registrations(container)
+
+    again = keyed(
+        lead, "yesterday", REGISTER, {"i": register_pupil_input(demo["primary"], yearGroup=5)}
+    )
+
+    assert again.json()["data"]["registerPupil"]["__typename"] == "RegisterPupilSuccess"
+    assert registrations(container) == before + 1
