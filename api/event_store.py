@@ -12,10 +12,12 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from eventsourcing.utils import Environment, EnvType
 from psycopg import Connection
 from psycopg.conninfo import conninfo_to_dict
+from psycopg.errors import UniqueViolation
 from psycopg.rows import DictRow
 from psycopg_pool import ConnectionPool
 
 from api.database import Database
+from domain.shared.idempotency import Claim, RequestAlreadyRecorded
 
 SESSION_PARAMETERS = "POSTGRES_SESSION_PARAMETERS"
 
@@ -43,8 +45,9 @@ class CaseworkInfrastructure(PostgresFactory):
 
 
 class CaseworkRecorder(PostgresApplicationRecorder):
-    """Appends a command's events, with the data keys and sealed files it created, in one
-    transaction and one round trip (``casework_append``, migration 0007).
+    """Appends a command's events, with the data keys and sealed files it created and the
+    request's idempotency claim, in one transaction and one round trip (``casework_append``,
+    migrations 0007 and 0025).
 
     The function takes the table's EXCLUSIVE lock, as the library's own recorder does, so
     positions commit in order; a rejected command leaves neither keys nor files behind.
@@ -57,7 +60,8 @@ class CaseworkRecorder(PostgresApplicationRecorder):
             return []
         data_keys: Mapping[UUID, bytes] = kwargs.get("data_keys") or {}
         blobs: Mapping[UUID, tuple[UUID, bytes]] = kwargs.get("blobs") or {}
-        params = (
+        claim: Claim | None = kwargs.get("claim")
+        params: tuple[object, ...] = (
             f"{self.datastore.lock_timeout}s",
             [e.originator_id for e in stored_events],
             [e.originator_version for e in stored_events],
@@ -69,8 +73,17 @@ class CaseworkRecorder(PostgresApplicationRecorder):
             [owner for owner, _ in blobs.values()],
             [sealed for _, sealed in blobs.values()],
         )
+        statement = APPEND
+        if claim is not None:
+            statement = APPEND_CLAIMED
+            params += (claim.user_ix, claim.key_ix, claim.request_ix)
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(APPEND, params, prepare=True)
+            try:
+                curs.execute(statement, params, prepare=True)
+            except UniqueViolation as error:
+                if claim is not None and error.diag.constraint_name == KEY_CONSTRAINT:
+                    raise RequestAlreadyRecorded() from None
+                raise
             return [row["casework_append"] for row in curs.fetchall()]
 
 
@@ -78,6 +91,8 @@ APPEND = (
     "SELECT casework_append(%s, %s::uuid[], %s::bigint[], %s::text[], %s::bytea[], "
     "%s::uuid[], %s::bytea[], %s::uuid[], %s::uuid[], %s::bytea[])"
 )
+APPEND_CLAIMED = APPEND[:-1] + ", %s::bytea, %s::bytea, %s::bytea)"
+KEY_CONSTRAINT = "idempotency_keys_pkey"
 
 
 class PostgresKeyStore:

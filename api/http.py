@@ -226,7 +226,12 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
             return _problem(400, "`operationName` must be a string", "BAD_REQUEST")
 
         answer = await executor.run(
-            identity, payload["query"], variables, operation, request.state.request_id
+            identity,
+            payload["query"],
+            variables,
+            operation,
+            request.state.request_id,
+            request.headers.get("idempotency-key"),
         )
         return JSONResponse(answer.body, status_code=answer.status)
 

@@ -73,14 +73,22 @@ LOGIN_IX = blind_index("login", "to match a login exactly without storing it")
 
 
 def _feature_modules() -> tuple[ModuleType, ...]:
-    from projections import platform_columns
+    from projections import idempotency_columns, platform_columns
     from projections.access import columns as access
     from projections.consent import columns as consent
     from projections.directory import columns as directory
     from projections.incidents import columns as incidents
     from projections.staff_cases import columns as staff_cases
 
-    return (platform_columns, directory, access, incidents, staff_cases, consent)
+    return (
+        platform_columns,
+        directory,
+        access,
+        incidents,
+        staff_cases,
+        consent,
+        idempotency_columns,
+    )
 
 
 def data_map() -> dict[str, Table]:

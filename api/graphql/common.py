@@ -22,6 +22,7 @@ from api.graphql.context import Context
 from api.graphql.scalars import parse_position
 from api.positions import PositionNotReached
 from domain.shared.actor import acting_as
+from domain.shared.base_app import retry_on_conflict
 from domain.shared.errors import (
     DomainError,
     NotAuthorised,
@@ -29,6 +30,7 @@ from domain.shared.errors import (
     ValidationFailed,
     VersionConflict,
 )
+from domain.shared.idempotency import RequestAlreadyRecorded
 from domain.shared.sealing import Erased
 from projections.common import MAX_PAGE, Page
 
@@ -96,10 +98,16 @@ def error_result(error: DomainError) -> AnyError:
 
 def run_command(info: Info[Context, None], command: Callable[[], T]) -> T | AnyError:
     """Run a domain command as the caller; a refusal becomes a typed error member, and one on a
-    restricted record is written to the access log as a refused attempt."""
+    restricted record is written to the access log as a refused attempt. A command given no
+    expected version that loses a race is run again on the fresh state (``retry_on_conflict``).
+    """
     try:
         with acting_as(info.context.principal):
-            return command()
+            return retry_on_conflict(command)
+    except RequestAlreadyRecorded as error:
+        # A duplicate of this request recorded its change first; the request answers with
+        # that one's answer (api.idempotency), so this field's is never seen.
+        raise GraphQLError(str(error), extensions={"code": "IDEMPOTENCY_KEY_IN_USE"}) from None
     except DomainError as error:
         if error.refusal is not None:
             info.context.log_refusal(info.field_name, error.refusal)

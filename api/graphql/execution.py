@@ -3,7 +3,9 @@
 1. If it passes ``minPosition`` anywhere, it first waits, on the event loop, until the views
    include every position it asks for (``api.positions``), with one deadline for the whole
    request; it holds no thread and no execution slot while it waits.
-2. Then it runs synchronously in a worker thread, holding an execution slot, with one context
+2. With an ``Idempotency-Key`` (``api.idempotency``), a mutation already recorded under that key
+   answers as it did then, and runs no further.
+3. Then it runs synchronously in a worker thread, holding an execution slot, with one context
    (one connection, the access log written at the end), and each field that asked for a position
    checks it against what the wait found, without waiting again.
 """
@@ -23,8 +25,10 @@ from strawberry.types.graphql import OperationType
 from api.auth import Identity
 from api.graphql.context import request_context
 from api.graphql.survey import parsed, survey
+from api.idempotency import ANSWER_WAIT_SECONDS, KeyedRequests, key_refusal, keys_a_mutation
 from api.positions import PositionWatch, ViewPositions, Wanted
 from api.wiring import Container
+from domain.shared.idempotency import claiming
 
 # Subscriptions are served by the WebSocket's own handling (api.graphql.subscriptions).
 QUERIES_AND_MUTATIONS = (OperationType.QUERY, OperationType.MUTATION)
@@ -49,6 +53,7 @@ class Executor:
         self._container = container
         self._schema = schema
         self.watch = PositionWatch(container.positions_now, container.view_positions)
+        self._keyed = KeyedRequests(container.pool, container.keyring, container.blind_index)
 
     async def run(
         self,
@@ -57,14 +62,62 @@ class Executor:
         variables: dict[str, Any] | None,
         operation_name: str | None,
         request_id: str | None = None,
+        idempotency_key: str | None = None,
     ) -> Answer:
         settings = self._container.settings
         deadline = time.monotonic() + settings.read_your_writes_timeout_seconds
+        if idempotency_key is not None:
+            document = parsed(query, settings.max_query_tokens)
+            refused = key_refusal(idempotency_key, document, operation_name)
+            if refused is not None:
+                return Answer(refused.status, refused.body)
+            if not keys_a_mutation(document, operation_name):
+                idempotency_key = None  # a query records nothing: the key has nothing to do
         wanted = self._wanted(query, variables, operation_name)
         positions = await self.watch.reach(wanted, deadline) if wanted else None
+        if idempotency_key is not None:
+            return await to_thread.run_sync(
+                self._execute_keyed,
+                identity,
+                query,
+                variables,
+                operation_name,
+                positions,
+                idempotency_key,
+                request_id,
+            )
         return await to_thread.run_sync(
             self._execute, identity, query, variables, operation_name, positions, request_id
         )
+
+    def _execute_keyed(
+        self,
+        identity: Identity,
+        query: str,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        positions: ViewPositions | None,
+        key: str,
+        request_id: str | None,
+    ) -> Answer:
+        """A mutation under an idempotency key: the first answer if one recorded the key, else
+        run it with the key's claim, which its command writes with its events, and keep its
+        answer. One that recorded nothing looks again: a duplicate that ran at the same time
+        may have recorded the key first, and its answer is the one to give."""
+        user_id = identity.user_id
+        claim = self._keyed.claim(user_id, key, query, variables, operation_name)
+        first = self._keyed.first_answer(claim, ANSWER_WAIT_SECONDS)
+        if first is not None:
+            return Answer(first.status, first.body)
+        with claiming(claim):
+            answer = self._execute(
+                identity, query, variables, operation_name, positions, request_id
+            )
+        if claim.recorded:
+            self._keyed.keep(claim, user_id, answer.body)
+            return answer
+        first = self._keyed.first_answer(claim, ANSWER_WAIT_SECONDS)
+        return answer if first is None else Answer(first.status, first.body)
 
     def _wanted(
         self, query: str, variables: dict[str, Any] | None, operation_name: str | None

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import replace
 from typing import TypeVar
 from uuid import UUID
@@ -23,20 +26,60 @@ from domain.shared.errors import (
     Refusal,
     VersionConflict,
 )
+from domain.shared.idempotency import current_claim
 from domain.shared.sealing import Keyring
 from domain.shared.transcodings import register_casework_transcodings
 
 A = TypeVar("A", bound=CaseworkAggregate)
+T = TypeVar("T")
+
+# How often a command that lost a race, and was given no expected version, is run again, and
+# the base of the jittered pause before each new attempt (doubled each time).
+RETRY_ATTEMPTS = 8
+RETRY_PAUSE_SECONDS = 0.005
 
 
 class ConcurrentWrite(VersionConflict):
-    """Another writer recorded an event for the same record first."""
+    """Another writer recorded an event for the same record first. ``guarded``: the command
+    was given an expected version, so the caller, not the server, decides what to do."""
 
-    def __init__(self) -> None:
+    def __init__(self, guarded: bool = True) -> None:
         Exception.__init__(self, "another change to this record was saved first; reload and retry")
         self.message = str(self)
         self.expected = -1
         self.actual = None
+        self.guarded = guarded
+
+
+class _Attempt:
+    """One run of a command under :func:`retry_on_conflict`."""
+
+    guarded = False
+
+
+_attempt: ContextVar[_Attempt | None] = ContextVar("casework_command_attempt", default=None)
+
+
+def retry_on_conflict(command: Callable[[], T], attempts: int = RETRY_ATTEMPTS) -> T:
+    """Run ``command``, a whole command: load, authorise, check, record.
+
+    When its save loses a race with another writer and no expected version was given (the
+    caller asked for no version guard), it is run again from the start, on the fresh state:
+    re-loaded, re-authorised and re-checked, so nothing is recorded that the checks would now
+    refuse. At most ``attempts`` runs, with a jittered, doubling pause between them. A command
+    given an expected version answers the conflict at once: the caller decides.
+    """
+    for attempt in range(1, attempts + 1):
+        token = _attempt.set(_Attempt())
+        try:
+            return command()
+        except ConcurrentWrite as conflict:
+            if conflict.guarded or attempt == attempts:
+                raise
+        finally:
+            _attempt.reset(token)
+        time.sleep(random.uniform(0, RETRY_PAUSE_SECONDS * 2**attempt))
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 class CaseworkBase(Application[UUID]):
@@ -110,6 +153,9 @@ class CaseworkBase(Application[UUID]):
         says NotAuthorised. A refusal on a restricted record names it for the access log.
         """
         aggregate = self.get(cls, record_id, kind, read_only=read_only)
+        attempt = _attempt.get()
+        if expected_version is not None and attempt is not None:
+            attempt.guarded = True
         try:
             self._check(action, aggregate)
         except NotAuthorised as refused:
@@ -158,13 +204,22 @@ class CaseworkBase(Application[UUID]):
         """Save the aggregates' pending events atomically; return the last position written.
 
         New data keys, and encrypted file contents (``blobs``: file id to owner and sealed
-        bytes), are written in the same transaction as the events that refer to them.
+        bytes), are written in the same transaction as the events that refer to them, and so
+        is the request's idempotency claim, by the first save that records anything.
         """
         keys = dict(new_keys or {})
+        claim = current_claim()
+        if claim is not None and claim.recorded:
+            claim = None
         try:
-            recordings = self.save(*aggregates, data_keys=keys, blobs=dict(blobs or {}))
+            recordings = self.save(
+                *aggregates, data_keys=keys, blobs=dict(blobs or {}), claim=claim
+            )
         except IntegrityError:
-            raise ConcurrentWrite() from None
+            attempt = _attempt.get()
+            raise ConcurrentWrite(guarded=attempt is None or attempt.guarded) from None
+        if claim is not None and recordings:
+            claim.recorded = True
         if keys:
             self.keyring.saved(keys)
         return max((r.notification.id or 0 for r in recordings), default=0)
