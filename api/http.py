@@ -228,7 +228,7 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
         answer = await executor.run(
             identity, payload["query"], variables, operation, request.state.request_id
         )
-        return JSONResponse(answer.body, status_code=answer.status)
+        return JSONResponse(answer.body, status_code=answer.status, headers=answer.headers)
 
     @app.get("/graphql", response_class=HTMLResponse)
     async def graphiql() -> Response:
