@@ -123,6 +123,9 @@ def eventsourcing_env(settings: Settings, database: Database, event_key: str) ->
         "POSTGRES_ENABLE_DB_FUNCTIONS": "no",
         "POSTGRES_LOCK_TIMEOUT": str(settings.lock_timeout_seconds),
         "POSTGRES_POOL_SIZE": str(settings.pool_size),
+        # Connections are checked as they are handed out (see ``build``'s pool).
+        "POSTGRES_PRE_PING": "y",
+        "POSTGRES_CONNECT_TIMEOUT": str(int(settings.database_wait_seconds)),
         "POSTGRES_MAX_OVERFLOW": str(settings.pool_size),
         "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
         "CIPHER_KEY": event_key,
@@ -188,6 +191,10 @@ def build(
         # Short indexed reads: JIT compilation only ever costs them (and, on stale statistics,
         # costs hundreds of milliseconds).
         kwargs={"row_factory": dict_row, "autocommit": True, "options": "-c jit=off"},
+        # A connection is checked as it is handed out, so one the server closed (a restart)
+        # is replaced, not given to a request to fail on.
+        check=ConnectionPool.check_connection,
+        timeout=settings.database_wait_seconds,
         open=True,
     )
     keyring = Keyring(keys.master_key, PostgresKeyStore(pool))
@@ -208,6 +215,8 @@ def build(
         pool_size=2,
         max_overflow=len(VIEW_CLASSES) * 2,
         lock_timeout=settings.lock_timeout_seconds,
+        pre_ping=True,
+        connect_timeout=settings.database_wait_seconds,
     )
     container = Container(
         settings=settings,
