@@ -26,7 +26,8 @@ from api.graphql.execution import Executor, problem_body
 from api.graphql.incidents import UploadedFile
 from api.graphql.schema import build_schema
 from api.graphql.subscriptions import SubscriptionRouter
-from api.metrics import Metrics, scrape_allowed, view_statuses
+from api.metrics import Metrics, scrape_allowed
+from api.readiness import ReadinessProbe
 from api.request_ids import RequestIds
 from api.wiring import Container
 from api.workers import NoWorkers, WorkerProcess, Workers, WorkerThreads
@@ -145,6 +146,9 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
         workers = NoWorkers()
 
     changes = container.change_listener()
+    probe = ReadinessProbe(
+        container.database.conninfo, list(container.views), settings.ready_max_lag_events
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -160,6 +164,7 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
             gc.unfreeze()
             await to_thread.run_sync(workers.stop)
             await to_thread.run_sync(changes.stop)
+            await to_thread.run_sync(probe.close)
 
     app = FastAPI(
         title="safeguarding-casework",
@@ -247,30 +252,8 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
 
     @app.get("/readyz")
     async def readyz() -> Response:
-        def check() -> tuple[bool, dict[str, Any]]:
-            head = container.head()
-            views = view_statuses(container, head)
-            problems = [
-                v.name
-                for v in views
-                if v.state == "failed" or v.lag > settings.ready_max_lag_events
-            ]
-            return not problems, {
-                "head": head,
-                "views": {
-                    v.name: {"position": v.position, "lag": v.lag, "state": v.state} for v in views
-                },
-                "problems": problems,
-            }
-
-        try:
-            ready, detail = await to_thread.run_sync(check)
-        except Exception:
-            log.exception("readiness check failed")
-            return JSONResponse(
-                {"ready": False, "problems": ["database unreachable"]}, status_code=503
-            )
-        return JSONResponse({"ready": ready, **detail}, status_code=200 if ready else 503)
+        readiness = await probe.check()
+        return JSONResponse(readiness.body, status_code=200 if readiness.ready else 503)
 
     @app.get("/metrics")
     async def metrics_endpoint(request: Request) -> Response:
