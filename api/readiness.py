@@ -23,7 +23,7 @@ from api.metrics import ViewStatus, read_view_statuses
 
 log = logging.getLogger("casework.http")
 
-TIMEOUT_SECONDS = 0.9
+TIMEOUT_SECONDS = 0.8
 CONNECT_TIMEOUT_SECONDS = 2  # libpq's least
 STATEMENT_TIMEOUT_MS = 500
 UNREACHABLE = "database unreachable"
