@@ -16,7 +16,7 @@ from api import consent_cache, principals
 from api.auth import TokenVerifier
 from api.changes import ChangeListener, Keeper
 from api.consent_cache import PostingCheckCache
-from api.database import Database, resolve_database
+from api.database import CheckedPool, Database, resolve_database
 from api.event_store import PostgresKeyStore
 from api.keys import load_keys
 from api.migrate import migrate
@@ -123,7 +123,7 @@ def eventsourcing_env(settings: Settings, database: Database, event_key: str) ->
         "POSTGRES_ENABLE_DB_FUNCTIONS": "no",
         "POSTGRES_LOCK_TIMEOUT": str(settings.lock_timeout_seconds),
         "POSTGRES_POOL_SIZE": str(settings.pool_size),
-        # Connections are checked as they are handed out (see ``build``'s pool).
+        # Connections are checked as they are handed out (as ``build``'s pool does).
         "POSTGRES_PRE_PING": "y",
         "POSTGRES_CONNECT_TIMEOUT": str(int(settings.database_wait_seconds)),
         "POSTGRES_MAX_OVERFLOW": str(settings.pool_size),
@@ -183,7 +183,7 @@ def build(
     keys = load_keys(settings)
     verifier = trusted_issuer(settings)
     database = database or resolve_database(settings)
-    pool: ConnectionPool[Connection[DictRow]] = ConnectionPool(
+    pool: ConnectionPool[Connection[DictRow]] = CheckedPool(
         database.conninfo,
         connection_class=Connection[DictRow],
         min_size=1,
@@ -191,9 +191,6 @@ def build(
         # Short indexed reads: JIT compilation only ever costs them (and, on stale statistics,
         # costs hundreds of milliseconds).
         kwargs={"row_factory": dict_row, "autocommit": True, "options": "-c jit=off"},
-        # A connection is checked as it is handed out, so one the server closed (a restart)
-        # is replaced, not given to a request to fail on.
-        check=ConnectionPool.check_connection,
         timeout=settings.database_wait_seconds,
         open=True,
     )
