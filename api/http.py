@@ -27,6 +27,7 @@ from api.graphql.incidents import UploadedFile
 from api.graphql.schema import build_schema
 from api.graphql.subscriptions import SubscriptionRouter
 from api.metrics import Metrics, scrape_allowed
+from api.outages import is_transient
 from api.readiness import ReadinessProbe
 from api.request_ids import RequestIds
 from api.wiring import Container
@@ -180,11 +181,14 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
     @app.post("/graphql")
     async def graphql(request: Request) -> Response:
         started = time.perf_counter()
-        outcome = "500"  # unless it answers: an exception is answered by RequestIds
+        outcome = "500"  # an exception is answered by RequestIds (api.request_ids)
         try:
             response = await _graphql(request)
             outcome = str(response.status_code)
             return response
+        except Exception as error:
+            outcome = "503" if is_transient(error) else "500"
+            raise
         finally:
             metrics.latency.observe(time.perf_counter() - started)
             metrics.requests.labels(outcome=outcome).inc()
