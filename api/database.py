@@ -18,7 +18,10 @@ from pathlib import Path
 
 import psutil
 import psycopg
+from psycopg import Connection
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.rows import DictRow
+from psycopg_pool import ConnectionPool
 
 from api.settings import Settings
 
@@ -263,3 +266,23 @@ def resolve_database(settings: Settings) -> Database:
         return database
     log.info("no CASEWORK_DATABASE_URL: using the embedded PostgreSQL in %s", settings.data_dir)
     return start_embedded(settings.data_dir).with_limits(settings)
+
+
+class CheckedPool(ConnectionPool[Connection[DictRow]]):
+    """A pool that checks each connection as it hands it out (one empty round trip).
+
+    A dead connection means the server restarted or dropped us, so every idle one is as dead:
+    they are all checked and dropped at once, and a new connection is made for this request.
+    (psycopg_pool's own ``check=`` instead waits a back-off of a second, then two, ... between
+    one dead connection and the next, so the first request after a restart could wait
+    seconds.)"""
+
+    def getconn(self, timeout: float | None = None) -> Connection[DictRow]:
+        conn = super().getconn(timeout)
+        try:
+            self.check_connection(conn)
+        except psycopg.OperationalError:
+            self.putconn(conn)  # broken: the pool closes it
+            self.check()
+            conn = super().getconn(timeout)
+        return conn

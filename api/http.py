@@ -26,7 +26,9 @@ from api.graphql.execution import Executor, problem_body
 from api.graphql.incidents import UploadedFile
 from api.graphql.schema import build_schema
 from api.graphql.subscriptions import SubscriptionRouter
-from api.metrics import Metrics, scrape_allowed, view_statuses
+from api.metrics import Metrics, scrape_allowed
+from api.outages import is_transient
+from api.readiness import ReadinessProbe
 from api.request_ids import RequestIds
 from api.wiring import Container
 from api.workers import NoWorkers, WorkerProcess, Workers, WorkerThreads
@@ -145,6 +147,12 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
         workers = NoWorkers()
 
     changes = container.change_listener()
+    probe = ReadinessProbe(
+        container.database.conninfo,
+        list(container.views),
+        settings.ready_max_lag_events,
+        container.wrong_keys_on,
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -160,6 +168,7 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
             gc.unfreeze()
             await to_thread.run_sync(workers.stop)
             await to_thread.run_sync(changes.stop)
+            await to_thread.run_sync(probe.close)
 
     app = FastAPI(
         title="safeguarding-casework",
@@ -175,11 +184,14 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
     @app.post("/graphql")
     async def graphql(request: Request) -> Response:
         started = time.perf_counter()
-        outcome = "500"  # unless it answers: an exception is answered by RequestIds
+        outcome = "500"  # an exception is answered by RequestIds (api.request_ids)
         try:
             response = await _graphql(request)
             outcome = str(response.status_code)
             return response
+        except Exception as error:
+            outcome = "503" if is_transient(error) else "500"
+            raise
         finally:
             metrics.latency.observe(time.perf_counter() - started)
             metrics.requests.labels(outcome=outcome).inc()
@@ -233,7 +245,7 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
             request.state.request_id,
             request.headers.get("idempotency-key"),
         )
-        return JSONResponse(answer.body, status_code=answer.status)
+        return JSONResponse(answer.body, status_code=answer.status, headers=answer.headers)
 
     @app.get("/graphql", response_class=HTMLResponse)
     async def graphiql() -> Response:
@@ -252,34 +264,8 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
 
     @app.get("/readyz")
     async def readyz() -> Response:
-        def check() -> tuple[bool, dict[str, Any]]:
-            head = container.head()
-            views = view_statuses(container, head)
-            problems = [
-                v.name
-                for v in views
-                if v.state == "failed" or v.lag > settings.ready_max_lag_events
-            ]
-            keys = "wrong" if container.wrong_keys() else "ok"
-            if keys == "wrong":
-                problems.append("keys")
-            return not problems, {
-                "head": head,
-                "keys": keys,
-                "views": {
-                    v.name: {"position": v.position, "lag": v.lag, "state": v.state} for v in views
-                },
-                "problems": problems,
-            }
-
-        try:
-            ready, detail = await to_thread.run_sync(check)
-        except Exception:
-            log.exception("readiness check failed")
-            return JSONResponse(
-                {"ready": False, "problems": ["database unreachable"]}, status_code=503
-            )
-        return JSONResponse({"ready": ready, **detail}, status_code=200 if ready else 503)
+        readiness = await probe.check()
+        return JSONResponse(readiness.body, status_code=200 if readiness.ready else 503)
 
     @app.get("/metrics")
     async def metrics_endpoint(request: Request) -> Response:

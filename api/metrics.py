@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+from psycopg import Connection
 
 if TYPE_CHECKING:
     from api.positions import PositionWatch
@@ -107,14 +108,19 @@ class ViewStatus:
 
 def view_statuses(container: Container, head: int) -> list[ViewStatus]:
     with container.pool.connection() as conn:
-        rows = conn.execute(
-            "SELECT v.name, COALESCE(t.notification_id, 0) AS position, "
-            "COALESCE(s.state, 'not started') AS state, s.error, s.failed_position "
-            "FROM unnest(%s::text[]) AS v(name) "
-            "LEFT JOIN projection_tracking t ON t.application_name = v.name "
-            "LEFT JOIN projection_status s ON s.name = v.name ORDER BY v.name",
-            (list(container.views),),
-        ).fetchall()
+        return read_view_statuses(conn, list(container.views), head)
+
+
+def read_view_statuses(conn: Connection[Any], names: list[str], head: int) -> list[ViewStatus]:
+    """The named views' statuses, read on ``conn``, their lag counted from ``head``."""
+    rows = conn.execute(
+        "SELECT v.name, COALESCE(t.notification_id, 0) AS position, "
+        "COALESCE(s.state, 'not started') AS state, s.error, s.failed_position "
+        "FROM unnest(%s::text[]) AS v(name) "
+        "LEFT JOIN projection_tracking t ON t.application_name = v.name "
+        "LEFT JOIN projection_status s ON s.name = v.name ORDER BY v.name",
+        (names,),
+    ).fetchall()
     return [
         ViewStatus(
             r["name"], int(r["position"]), head, r["state"], r["error"], r["failed_position"]

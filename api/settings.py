@@ -70,6 +70,12 @@ class Settings(BaseSettings):
     )
     lock_timeout_seconds: int = 5
     pool_size: int = 8
+    database_wait_seconds: int = Field(
+        default=5,
+        ge=1,
+        description="how long a request waits for a database connection before it is answered "
+        "503 SERVICE_UNAVAILABLE",
+    )
     concurrent_requests: int = Field(
         default=4,
         ge=1,

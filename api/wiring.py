@@ -17,7 +17,7 @@ from api import consent_cache, principals
 from api.auth import TokenVerifier
 from api.changes import ChangeListener, Keeper
 from api.consent_cache import PostingCheckCache
-from api.database import Database, resolve_database
+from api.database import CheckedPool, Database, resolve_database
 from api.event_store import SESSION_PARAMETERS, PostgresKeyStore, limit_connections
 from api.key_check import record_key_check, refuse_wrong_keys, settle_generated, wrong_keys
 from api.keys import Keys, load_keys
@@ -114,9 +114,13 @@ class Container:
             delay = min(delay * 2, 0.05)
 
     def wrong_keys(self) -> list[str]:
-        """The settings of this process's keys that do not open the store now (``/readyz``)."""
+        """The settings of this process's keys that do not open the store now."""
         with self.pool.connection() as conn:
-            return wrong_keys(conn, self.keys, self.keyring)
+            return self.wrong_keys_on(conn)
+
+    def wrong_keys_on(self, conn: Connection[DictRow]) -> list[str]:
+        """The same, read on ``conn`` (``/readyz`` reads on its own connection)."""
+        return wrong_keys(conn, self.keys, self.keyring)
 
     def close(self) -> None:
         self.app.close()
@@ -133,6 +137,9 @@ def eventsourcing_env(settings: Settings, database: Database, event_key: str) ->
         "POSTGRES_ENABLE_DB_FUNCTIONS": "no",
         "POSTGRES_LOCK_TIMEOUT": str(settings.lock_timeout_seconds),
         "POSTGRES_POOL_SIZE": str(settings.pool_size),
+        # Connections are checked as they are handed out (as ``build``'s pool does).
+        "POSTGRES_PRE_PING": "y",
+        "POSTGRES_CONNECT_TIMEOUT": str(int(settings.database_wait_seconds)),
         "POSTGRES_MAX_OVERFLOW": str(settings.pool_size),
         "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
         "CIPHER_KEY": event_key,
@@ -213,7 +220,7 @@ def build(
     keys = load_keys(settings)
     verifier = trusted_issuer(settings)
     database = (database or resolve_database(settings)).with_limits(settings)
-    pool: ConnectionPool[Connection[DictRow]] = ConnectionPool(
+    pool: ConnectionPool[Connection[DictRow]] = CheckedPool(
         database.conninfo,
         connection_class=Connection[DictRow],
         min_size=1,
@@ -222,6 +229,7 @@ def build(
         # costs hundreds of milliseconds).
         kwargs={"row_factory": dict_row, "autocommit": True}
         | {"options": f"{database.session_parameters().get('options', '')} -c jit=off"},
+        timeout=settings.database_wait_seconds,
         open=True,
     )
     try:
@@ -250,6 +258,8 @@ def build(
         pool_size=2,
         max_overflow=len(VIEW_CLASSES) * 2,
         lock_timeout=settings.lock_timeout_seconds,
+        pre_ping=True,
+        connect_timeout=settings.database_wait_seconds,
     )
     limit_connections(view_datastore, database)
     container = Container(

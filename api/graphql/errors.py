@@ -3,12 +3,14 @@
 Every error of every operation passes through here, whichever field raised it, so no field can
 bypass it: a domain refusal raised anywhere in a resolver becomes the coded error of
 ``query_error``; a request the schema cannot run (syntax, validation, limits, variables) is
-``BAD_REQUEST``, in words that never repeat the values sent; anything else is unexpected,
-masked as ``INTERNAL`` with the request's id, and logged with its exception.
+``BAD_REQUEST``, in words that never repeat the values sent; a transient database error
+(``api.outages``) is ``SERVICE_UNAVAILABLE``, retryable; anything else is unexpected, masked as
+``INTERNAL`` with the request's id, and logged with its exception.
 
 Logging: expected refusals make at most one INFO line per request, naming the operation and the
-error codes; unexpected errors one ERROR line each, with the request id and the exception. No
-line carries a variable, the query text or an error's message (which may echo input).
+error codes; transient errors one WARNING line per request, with the request id and the error's
+class; unexpected errors one ERROR line each, with the request id and the exception. No line
+carries a variable, the query text or an error's message (which may echo input).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
 from api.graphql.common import query_error
+from api.outages import SERVICE_UNAVAILABLE, UNAVAILABLE, is_transient
 from domain.shared.errors import DomainError
 
 log = logging.getLogger("casework.graphql")
@@ -55,6 +58,8 @@ def code_of(error: GraphQLError) -> str:
         return str(error.extensions["code"])
     if isinstance(original, DomainError):
         return str((query_error(original).extensions or {})["code"])
+    if is_transient(original):
+        return SERVICE_UNAVAILABLE
     if _is_request_error(error):
         return BAD_REQUEST
     return INTERNAL
@@ -84,6 +89,12 @@ def coded(error: GraphQLError, request_id: str | None) -> GraphQLError:
         return GraphQLError(refusal.message, **where, extensions=refusal.extensions)
     if code == INTERNAL:
         return GraphQLError(UNEXPECTED, **where, extensions={"code": code, "requestId": request_id})
+    if code == SERVICE_UNAVAILABLE and not error.extensions:
+        return GraphQLError(
+            UNAVAILABLE,
+            **where,
+            extensions={"code": code, "retryable": True, "requestId": request_id},
+        )
     if code == BAD_REQUEST and not error.extensions:
         return GraphQLError(without_values(error.message), **where, extensions={"code": code})
     return error
@@ -94,10 +105,13 @@ def log_errors(
 ) -> None:
     """What a request's errors leave in the log: see the module's docstring."""
     refused: Counter[str] = Counter()
+    unavailable: list[str] = []
     name = operation if operation and GRAPHQL_NAME.fullmatch(operation) else "-"
     for error in errors:
         code = code_of(error)
-        if code == INTERNAL:
+        if code == SERVICE_UNAVAILABLE and error.original_error is not None:
+            unavailable.append(type(error.original_error).__name__)
+        elif code == INTERNAL:
             log.error(
                 "unexpected error in operation %s, request %s",
                 name,
@@ -106,9 +120,24 @@ def log_errors(
             )
         else:
             refused[code] += 1
+    if unavailable:
+        log.warning(
+            "operation %s: database unavailable (%s), request %s",
+            name,
+            " ".join(sorted(set(unavailable))),
+            request_id,
+        )
     if refused:
         codes = " ".join(f"{code}x{n}" if n > 1 else code for code, n in sorted(refused.items()))
         log.info("operation %s refused: %s (request %s)", name, codes, request_id)
+
+
+def coded_exception(error: Exception, request_id: str | None) -> GraphQLError:
+    """An exception caught outside any GraphQL execution (before a request ran, or while its
+    access log was written), coded, and logged, as an error of a field would be."""
+    wrapped = GraphQLError(UNEXPECTED, original_error=error)
+    log_errors([wrapped], None, request_id)
+    return coded(wrapped, request_id)
 
 
 class CodedErrors(MaskErrors):

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import strawberry
@@ -24,8 +24,10 @@ from strawberry.types.graphql import OperationType
 
 from api.auth import Identity
 from api.graphql.context import request_context
+from api.graphql.errors import code_of
 from api.graphql.survey import parsed, survey
 from api.idempotency import ANSWER_WAIT_SECONDS, KeyedRequests, key_refusal, keys_a_mutation
+from api.outages import RETRY_AFTER, SERVICE_UNAVAILABLE
 from api.positions import PositionWatch, ViewPositions, Wanted
 from api.wiring import Container
 from domain.shared.idempotency import claiming
@@ -42,10 +44,12 @@ def problem_body(message: str, code: str) -> dict[str, Any]:
 @dataclass(frozen=True)
 class Answer:
     """The response: ``status`` 400 when the request could not run at all (syntax, validation,
-    limits), else 200."""
+    limits); 503 (with ``Retry-After``) when the database was unavailable and nothing was
+    answered; else 200."""
 
     status: int
     body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class Executor:
@@ -177,4 +181,9 @@ class Executor:
             and bool(result.errors)
             and all(e.path is None for e in result.errors or [])
         )
-        return Answer(400 if not_run else 200, body)
+        if not_run:
+            return Answer(400, body)
+        nothing_answered = result.data is None or all(v is None for v in result.data.values())
+        if nothing_answered and any(code_of(e) == SERVICE_UNAVAILABLE for e in result.errors or []):
+            return Answer(503, body, RETRY_AFTER)
+        return Answer(200, body)

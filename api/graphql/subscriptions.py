@@ -36,6 +36,7 @@ from strawberry.types import Info
 from api.access_log import Read, append
 from api.auth import Identity, InvalidToken
 from api.graphql.common import parse_id
+from api.graphql.errors import coded_exception
 from api.graphql.execution import Executor
 from api.graphql.survey import parsed
 from api.request_ids import new_request_id
@@ -190,13 +191,9 @@ class TransportHandler(BaseGraphQLTransportWSHandler[SubscriptionContext, None])
                 operation.operation_name,
                 self.context.request_id,
             )
-        except Exception:
-            request_id = self.context.request_id
-            log.exception("unexpected error over the WebSocket, request %s", request_id)
-            internal = GraphQLError(
-                "Unexpected error.", extensions={"code": "INTERNAL", "requestId": request_id}
-            )
-            message = {"id": operation.id, "type": "error", "payload": [internal.formatted]}
+        except Exception as error:
+            coded = coded_exception(error, self.context.request_id)
+            message = {"id": operation.id, "type": "error", "payload": [coded.formatted]}
         else:
             if answer.status == 200:
                 message = {"id": operation.id, "type": "next", "payload": answer.body}
