@@ -24,7 +24,6 @@ from api.graphql.common import (
     connection,
     decode_cursor,
     parse_id,
-    query_error,
     run_command,
     text_or_null,
     to_id,
@@ -543,7 +542,7 @@ def _subjects(ctx: Context, flags: list[queries.Flag]) -> list[str]:
 def pupil_chronology(ctx: Context, pupil_id: UUID, target: Target) -> list[ChronologyEntry]:
     """A pupil's chronology across every incident they appear in that the reader may see."""
     if not permits(ctx.principal, Action.VIEW_INCIDENT, target):
-        raise query_error(NotAuthorised("only the school's DSL and deputies read a chronology"))
+        raise NotAuthorised("only the school's DSL and deputies read a chronology")
     entries = queries.pupil_chronology(
         ctx.conn, pupil_id, ctx.visibility(Action.VIEW_INCIDENT).exclude_ids
     )

@@ -28,7 +28,6 @@ from api.graphql.common import (
     optional_id,
     optional_uuid,
     parse_id,
-    query_error,
     run_command,
     to_id,
 )
@@ -567,7 +566,7 @@ class ReferenceView:
 def concern_history(ctx: Context, staff_id: UUID, target: Target) -> ConcernHistory:
     principal = ctx.principal
     if not permits(principal, Action.VIEW_STAFF_CASE_COUNTS, target):
-        raise query_error(ValidationFailed("concernHistory", "not visible to you"))
+        raise ValidationFailed("concernHistory", "not visible to you")
     everything = CaseReader(
         login_ix=ctx.login_ix,
         oversee_trusts=[target.trust_id],
@@ -609,7 +608,7 @@ def staff_pattern_flags(
     settings = ctx.container.app.staff_case_settings(target.trust_id)
     limit = settings.concern_threshold if threshold is None else threshold
     if not 1 <= limit <= 50:
-        raise query_error(ValidationFailed("threshold", "must be from 1 to 50"))
+        raise ValidationFailed("threshold", "must be from 1 to 50")
     now = datetime.datetime.now(datetime.UTC)
     since = now - PATTERN_WINDOW
     flags: list[StaffPatternFlag] = []
@@ -671,7 +670,7 @@ def staff_pattern_flags(
 
 def reference_view(ctx: Context, staff_id: UUID, target: Target) -> ReferenceView:
     if not permits(ctx.principal, Action.VIEW_PERSONNEL_RECORD, target):
-        raise query_error(ValidationFailed("referenceView", "not visible to you"))
+        raise ValidationFailed("referenceView", "not visible to you")
     everything = CaseReader(
         login_ix=ctx.login_ix,
         oversee_trusts=[target.trust_id],
