@@ -20,9 +20,10 @@ from starlette.datastructures import UploadFile as StarletteUploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 from strawberry.http.ides import get_graphql_ide_html
 
+from api.answers import problem_body
 from api.auth import InvalidToken
 from api.files import add_file_routes
-from api.graphql.execution import Executor, problem_body
+from api.graphql.execution import Executor
 from api.graphql.incidents import UploadedFile
 from api.graphql.schema import build_schema
 from api.graphql.subscriptions import SubscriptionRouter

@@ -17,7 +17,6 @@ import hashlib
 import json
 import re
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from graphql import DocumentNode, FieldNode, OperationType, get_operation_ast
@@ -25,6 +24,7 @@ from psycopg import Connection
 from psycopg.rows import DictRow
 from psycopg_pool import ConnectionPool
 
+from api.answers import Answer, problem
 from domain.shared.blind_index import BlindIndex
 from domain.shared.idempotency import Claim
 from domain.shared.logins import login_subject
@@ -37,21 +37,9 @@ KEY_LIFETIME_HOURS = 24
 ANSWER_WAIT_SECONDS = 5.0
 
 
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    body: dict[str, Any]
-
-
-def problem(status: int, message: str, code: str, **extensions: Any) -> Reply:
-    return Reply(
-        status, {"errors": [{"message": message, "extensions": {"code": code, **extensions}}]}
-    )
-
-
 def key_refusal(
     key: str, document: DocumentNode | None, operation_name: str | None
-) -> Reply | None:
+) -> Answer | None:
     """Why ``key`` cannot key this request, or None. A key keys exactly one mutation field."""
     if not KEY_PATTERN.fullmatch(key):
         return problem(
@@ -117,7 +105,7 @@ class KeyedRequests:
             request_ix=self._index.term("idempotent request", request),
         )
 
-    def first_answer(self, claim: Claim, wait: float = 0.0) -> Reply | None:
+    def first_answer(self, claim: Claim, wait: float = 0.0) -> Answer | None:
         """The answer of the request that recorded this key, None if none did; waits up to
         ``wait`` seconds for one that has recorded but not yet finished."""
         give_up = time.monotonic() + wait
@@ -140,7 +128,7 @@ class KeyedRequests:
             if row["response"] is not None:
                 opened = self._keyring.open(Sealed.from_bytes(bytes(row["response"])))
                 if not isinstance(opened, Erased):
-                    return Reply(200, json.loads(opened))
+                    return Answer(200, json.loads(opened))
             if time.monotonic() >= give_up:
                 return problem(
                     409,

@@ -13,15 +13,16 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import strawberry
 from anyio import to_thread
+from graphql import DocumentNode
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
+from api.answers import Answer, problem
 from api.auth import Identity
 from api.graphql.context import request_context
 from api.graphql.errors import code_of
@@ -34,22 +35,6 @@ from domain.shared.idempotency import claiming
 
 # Subscriptions are served by the WebSocket's own handling (api.graphql.subscriptions).
 QUERIES_AND_MUTATIONS = (OperationType.QUERY, OperationType.MUTATION)
-
-
-def problem_body(message: str, code: str) -> dict[str, Any]:
-    """The body of an answer that carries one coded error and no data."""
-    return {"errors": [{"message": message, "extensions": {"code": code}}]}
-
-
-@dataclass(frozen=True)
-class Answer:
-    """The response: ``status`` 400 when the request could not run at all (syntax, validation,
-    limits); 503 (with ``Retry-After``) when the database was unavailable and nothing was
-    answered; else 200."""
-
-    status: int
-    body: dict[str, Any]
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 class Executor:
@@ -70,14 +55,17 @@ class Executor:
     ) -> Answer:
         settings = self._container.settings
         deadline = time.monotonic() + settings.read_your_writes_timeout_seconds
+        # Parsed here at most once, for the key and the waits (the schema's parser cache
+        # parses a document again only when it has not seen it).
+        needs_document = idempotency_key is not None or "minPosition" in query
+        document = parsed(query, settings.max_query_tokens) if needs_document else None
         if idempotency_key is not None:
-            document = parsed(query, settings.max_query_tokens)
             refused = key_refusal(idempotency_key, document, operation_name)
             if refused is not None:
-                return Answer(refused.status, refused.body)
+                return refused
             if not keys_a_mutation(document, operation_name):
                 idempotency_key = None  # a query records nothing: the key has nothing to do
-        wanted = self._wanted(query, variables, operation_name)
+        wanted = self._wanted(query, document, variables, operation_name)
         positions = await self.watch.reach(wanted, deadline) if wanted else None
         if idempotency_key is not None:
             return await to_thread.run_sync(
@@ -112,7 +100,7 @@ class Executor:
         claim = self._keyed.claim(user_id, key, query, variables, operation_name)
         first = self._keyed.first_answer(claim, ANSWER_WAIT_SECONDS)
         if first is not None:
-            return Answer(first.status, first.body)
+            return first
         with claiming(claim):
             answer = self._execute(
                 identity, query, variables, operation_name, positions, request_id
@@ -121,19 +109,20 @@ class Executor:
             self._keyed.keep(claim, user_id, answer.body)
             return answer
         first = self._keyed.first_answer(claim, ANSWER_WAIT_SECONDS)
-        return answer if first is None else Answer(first.status, first.body)
+        return answer if first is None else first
 
     def _wanted(
-        self, query: str, variables: dict[str, Any] | None, operation_name: str | None
+        self,
+        query: str,
+        document: DocumentNode | None,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
     ) -> frozenset[Wanted]:
         """The positions the request's ``minPosition`` arguments ask for (none for a request
         that will be refused anyway)."""
-        if "minPosition" not in query:
+        if "minPosition" not in query or document is None:
             return frozenset()
         settings = self._container.settings
-        document = parsed(query, settings.max_query_tokens)
-        if document is None:
-            return frozenset()
         found = survey(
             self._schema._schema, document, variables, operation_name, settings.max_query_depth
         )
@@ -160,19 +149,15 @@ class Executor:
                     allowed_operation_types=QUERIES_AND_MUTATIONS,
                 )
             except MissingQueryError:
-                return Answer(400, problem_body("The `query` is empty", "BAD_REQUEST"))
+                return problem(400, "The `query` is empty", "BAD_REQUEST")
             except CannotGetOperationTypeError:
-                return Answer(
+                return problem(
                     400,
-                    problem_body(
-                        "Send one operation, or name one of the document's in `operationName`",
-                        "BAD_REQUEST",
-                    ),
+                    "Send one operation, or name one of the document's in `operationName`",
+                    "BAD_REQUEST",
                 )
             except InvalidOperationTypeError:
-                return Answer(
-                    400, problem_body("Subscriptions are served over WebSocket", "BAD_REQUEST")
-                )
+                return problem(400, "Subscriptions are served over WebSocket", "BAD_REQUEST")
         body: dict[str, Any] = {"data": result.data}
         if result.errors:
             body["errors"] = [e.formatted for e in result.errors]
