@@ -152,7 +152,7 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
         container.database.conninfo,
         list(container.views),
         settings.ready_max_lag_events,
-        container.wrong_keys_on,
+        container.wrong_keys,
     )
 
     @asynccontextmanager

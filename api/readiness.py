@@ -42,7 +42,7 @@ class ReadinessProbe:
         conninfo: str,
         view_names: list[str],
         max_lag: int,
-        wrong_keys: Callable[[psycopg.Connection[DictRow]], list[str]] | None = None,
+        wrong_keys: Callable[[psycopg.Connection[DictRow]], list[str]],
     ) -> None:
         self._conninfo = conninfo
         self._view_names = view_names
@@ -105,7 +105,7 @@ class ReadinessProbe:
             "SELECT COALESCE(MAX(notification_id), 0) AS head FROM casework_events"
         ).fetchone()
         head = int(row["head"]) if row else 0
-        wrong = self._wrong_keys(conn) if self._wrong_keys else []
+        wrong = self._wrong_keys(conn)
         return head, read_view_statuses(conn, self._view_names, head), wrong
 
     def _drop(self) -> None:

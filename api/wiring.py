@@ -113,13 +113,9 @@ class Container:
             time.sleep(delay)
             delay = min(delay * 2, 0.05)
 
-    def wrong_keys(self) -> list[str]:
-        """The settings of this process's keys that do not open the store now."""
-        with self.pool.connection() as conn:
-            return self.wrong_keys_on(conn)
-
-    def wrong_keys_on(self, conn: Connection[DictRow]) -> list[str]:
-        """The same, read on ``conn`` (``/readyz`` reads on its own connection)."""
+    def wrong_keys(self, conn: Connection[DictRow]) -> list[str]:
+        """The settings of this process's keys that do not open the store now, read on
+        ``conn`` (``/readyz`` reads on its own connection)."""
         return wrong_keys(conn, self.keys, self.keyring)
 
     def close(self) -> None:
