@@ -43,14 +43,6 @@ class GrantRow:
 _GRANTS = "SELECT *, grant_seq AS seq FROM access_grants"
 
 
-def grants_of(conn: Connection[Any], login_ix: bytes) -> list[GrantRow]:
-    """The grants held now by the login whose blind index is ``login_ix``."""
-    rows = conn.execute(
-        _GRANTS + " WHERE user_id_ix = %s AND revoked_at IS NULL ORDER BY grant_seq", (login_ix,)
-    ).fetchall()
-    return [GrantRow.of(r) for r in rows]
-
-
 def grants(
     conn: Connection[Any], visible: Visibility, include_revoked: bool, first: int, after: int | None
 ) -> Page[GrantRow]:
