@@ -10,7 +10,7 @@ from uuid import UUID
 from api.wiring import Container
 from domain.access.policy import Principal, Role
 from domain.application import CaseworkApplication
-from domain.consent.commands import Choice
+from domain.consent.handlers import Choice
 from domain.directory.aggregates import School, school_id_for_urn
 from domain.shared.actor import acting_as
 from domain.shared.errors import ValidationFailed

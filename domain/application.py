@@ -1,20 +1,21 @@
 """The write side: one event-sourced application, one event store with a single global order.
 
-Command handlers live in per-feature mixins (``domain/<feature>/commands.py``) over
-:class:`CaseworkBase`; this class joins them.
+Each feature's commands are values (``domain/<feature>/commands.py``), handled by the methods of
+its handler mixin (``domain/<feature>/handlers.py``) over :class:`CaseworkBase`; this class joins
+them.
 """
 
 from __future__ import annotations
 
-from domain.access.commands import AccessCommands
-from domain.consent.commands import ConsentCommands
-from domain.directory.commands import DirectoryCommands
-from domain.incidents.commands import IncidentCommands
-from domain.staff_cases.commands import StaffCaseCommands
+from domain.access.handlers import AccessHandlers
+from domain.consent.handlers import ConsentHandlers
+from domain.directory.handlers import DirectoryHandlers
+from domain.incidents.handlers import IncidentHandlers
+from domain.staff_cases.handlers import StaffCaseHandlers
 
 
 class CaseworkApplication(
-    DirectoryCommands, AccessCommands, IncidentCommands, StaffCaseCommands, ConsentCommands
+    DirectoryHandlers, AccessHandlers, IncidentHandlers, StaffCaseHandlers, ConsentHandlers
 ):
     """All casework commands over one event store (table ``casework_events``)."""
 

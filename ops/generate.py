@@ -112,8 +112,6 @@ from domain.consent.model import (
     Medium,
     RiskAssessmentApprover,
     TakedownOutcome,
-    academic_year_of,
-    academic_year_start,
 )
 from domain.directory.aggregates import (
     ParentCarer,
@@ -128,7 +126,13 @@ from domain.incidents.aggregates import Incident
 from domain.incidents.model import ActionKind, Device, Part, Risk, Source
 from domain.shared.actor import acting_as
 from domain.shared.aggregate import CaseworkAggregate
-from domain.shared.calendar import LONDON, end_of_london_day, is_working_day
+from domain.shared.calendar import (
+    LONDON,
+    academic_year_of,
+    academic_year_start,
+    end_of_london_day,
+    is_working_day,
+)
 from domain.shared.sealing import SealingSession
 
 T = TypeVar("T")
@@ -1602,7 +1606,7 @@ class SchoolConsent:
     a withdrawal puts in the queue.
 
     Everything happens in time order, through the aggregates' own methods and with the checks
-    ``ConsentCommands`` makes (who may decide, what may be withdrawn, who may appear in a post,
+    ``ConsentHandlers`` makes (who may decide, what may be withdrawn, who may appear in a post,
     which posts a narrowing queues), so every event is one the command would have recorded when
     it was. Each school draws from a stream of its own, so the rest of the data set does not
     depend on it, nor one school's consent on another's; and nothing drawn depends on the time
@@ -1872,7 +1876,7 @@ class SchoolConsent:
         when: datetime,
         **extra: str,
     ) -> None:
-        """Record a decision and queue the posts it narrows (``ConsentCommands._takedowns``);
+        """Record a decision and queue the posts it narrows (``ConsentHandlers._takedowns``);
         how it was given sealed with the pupil's key, as the command does."""
         record = self.record_for(pupil)
         kind, parent = who

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, get_args, get_origin, get_type_hints
 from uuid import UUID
 
 from psycopg import Connection
@@ -22,15 +22,41 @@ def sealed_or_none(value: Any) -> Sealed | None:
 MAX_PAGE = 100
 
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+def _decoder(annotation: Any) -> Callable[[Any], Any] | None:
+    """How a column becomes the value a field is typed as: a field typed ``Sealed`` (or
+    ``Sealed | None``) is decoded from its bytea, a ``tuple[...]`` from its array; any other
+    column is taken as it is."""
+    if annotation is Sealed or set(get_args(annotation)) == {Sealed, type(None)}:
+        return sealed_or_none
+    if get_origin(annotation) is tuple:
+        return _tuple_or_none
+    return None
+
+
+def _tuple_or_none(value: Any) -> tuple[Any, ...] | None:
+    return None if value is None else tuple(value)
+
+
+_DECODERS: dict[type, tuple[tuple[str, Callable[[Any], Any] | None], ...]] = {}
 
 
 def from_row(cls: type[T], row: Mapping[str, Any], **values: Any) -> T:
-    """A dataclass from a row: each field from the column of its name, unless given."""
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
-    return cls(**{n: values[n] if n in values else row[n] for n in names})
+    """A dataclass from a row: each field from the column of its name, unless given, decoded
+    by its annotation (:func:`_decoder`), so adding a sealed field to a view row is one line."""
+    decoders = _DECODERS.get(cls)
+    if decoders is None:
+        hints = get_type_hints(cls)
+        decoders = _DECODERS[cls] = tuple(
+            (f.name, _decoder(hints[f.name]))
+            for f in fields(cls)  # type: ignore[arg-type]
+        )
+    made: dict[str, Any] = {}
+    for name, decode in decoders:
+        if name in values:
+            made[name] = values[name]
+        else:
+            made[name] = row[name] if decode is None else decode(row[name])
+    return cls(**made)
 
 
 @dataclass(frozen=True)

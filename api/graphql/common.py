@@ -3,9 +3,9 @@ positions and the read-your-writes argument."""
 
 import base64
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from enum import Enum
-from typing import Any, Generic, NewType, TypeVar
+from typing import Annotated, Any, Generic, NewType, Protocol, TypeVar
 from uuid import UUID
 
 import strawberry
@@ -31,7 +31,7 @@ from domain.shared.errors import (
     VersionConflict,
 )
 from domain.shared.idempotency import RequestAlreadyRecorded
-from domain.shared.sealing import Erased
+from domain.shared.sealing import Erased, Sealed
 from projections.common import MAX_PAGE, Page
 
 T = TypeVar("T")
@@ -114,6 +114,43 @@ def run_command(info: Info[Context, None], command: Callable[[], T]) -> T | AnyE
         return error_result(error)
 
 
+class ToCommand(Protocol):
+    """A mutation's input: it converts itself to the domain command it asks for, parsing its
+    ids and naming the input field of any that is malformed."""
+
+    def to_command(self) -> Any: ...
+
+
+def command_mutation(
+    handle: Callable[[Any, Any], tuple[Any, int]],
+    input_type: type[ToCommand],
+    result: Any,
+    payload: type,
+    description: str,
+    id_field: str = "id",
+) -> Any:
+    """A mutation that runs ``handle(app, input.to_command())`` — ``handle`` is the
+    application method that handles the command, e.g. ``CaseworkApplication.grant_role`` — and
+    answers ``payload(<id_field>=id, position=position)``."""
+
+    def resolve(info: Info[Context, None], input: ToCommand) -> Any:
+        def command() -> Any:
+            record_id, position = handle(info.context.container.app, input.to_command())
+            return payload(**{id_field: to_id(record_id)}, position=Position(position))
+
+        return run_command(info, command)
+
+    resolve.__annotations__["input"] = input_type
+    resolve.__annotations__["return"] = result
+    return strawberry.mutation(resolver=resolve, description=description)
+
+
+def result_union(name: str, payload: type) -> Any:
+    """A mutation's result: its payload, or one of the typed errors (the same four for every
+    mutation), as the GraphQL union ``name``."""
+    return Annotated[payload | AnyError, strawberry.union(name)]
+
+
 LOGIN_FIELDS = frozenset({"user_id", "headteacher_case_manager"})  # logins, not record ids
 
 
@@ -140,7 +177,7 @@ def command_args(input: object) -> dict[str, Any]:
     }
 
 
-def command_mutation(
+def legacy_command_mutation(
     method: str,
     input_type: type,
     result: Any,
@@ -148,7 +185,7 @@ def command_mutation(
     description: str,
     id_field: str = "id",
 ) -> Any:
-    """A mutation that runs ``app.<method>(**input)`` and answers ``payload(<id_field>=id,
+    """(Being replaced by :func:`command_mutation`.) A mutation that runs ``app.<method>(**input)`` and answers ``payload(<id_field>=id,
     position=position)``."""
 
     def resolve(info: Info[Context, None], input: Any) -> Any:
@@ -202,6 +239,45 @@ def text_or_null(opened: "str | Erased | None") -> str | None:
 
 
 ERASED_LOGIN = "Null when the login has been erased."
+
+
+class Opened:
+    """The sealed values of some view rows, opened with one key look-up, looked up by value
+    (``opened.text(row.platform)``); an absent value (None) reads as None."""
+
+    def __init__(self, opened: Mapping[Sealed, str | Erased]) -> None:
+        self._opened = opened
+
+    def __getitem__(self, value: Sealed | None) -> str | Erased | None:
+        return None if value is None else self._opened[value]
+
+    def text(self, value: Sealed | None) -> str | None:
+        """As a plain ``String`` field shows it: null when absent or erased."""
+        return text_or_null(self[value])
+
+    def sealed(self, value: Sealed | None) -> SealedText | None:
+        """As a ``SealedText`` field shows it: null when absent, ``erased`` when erased."""
+        return SealedText.of(self[value])
+
+
+def sealed_values(item: object) -> Iterator[Sealed]:
+    """Every sealed value in ``item``: a view row (a dataclass or named tuple, walked field by
+    field, nested rows included), a list or tuple of them, or a sealed value itself."""
+    if isinstance(item, Sealed):
+        yield item
+    elif dataclasses.is_dataclass(item) and not isinstance(item, type):
+        for f in dataclasses.fields(item):
+            yield from sealed_values(getattr(item, f.name))
+    elif isinstance(item, list | tuple):
+        for member in item:
+            yield from sealed_values(member)
+
+
+def open_rows(ctx: Context, *items: object) -> Opened:
+    """Open every sealed value of ``items`` (rows, lists of rows, values) at once."""
+    wanted = list(dict.fromkeys(v for item in items for v in sealed_values(item)))
+    opened = ctx.open_all(list(wanted))
+    return Opened({v: o for v, o in zip(wanted, opened, strict=True) if o is not None})
 
 
 # --- connections ----------------------------------------------------------------------------

@@ -23,9 +23,9 @@ from api.graphql.common import (
     VersionConflictError,
     check_first,
     command_args,
-    command_mutation,
     connection,
     decode_cursor,
+    legacy_command_mutation,
     optional_id,
     optional_uuid,
     parse_id,
@@ -46,9 +46,9 @@ from api.graphql.enums import (
 )
 from domain.access.policy import Action, Target, permits
 from domain.consent.aggregates import PosterPeriod, Publication
-from domain.consent.commands import MAX_PUPILS_PER_PUBLICATION, Choice, ConsentMissing
-from domain.consent.model import academic_year_of, academic_year_starts, publication_status
-from domain.shared.calendar import london_today
+from domain.consent.handlers import MAX_PUPILS_PER_PUBLICATION, Choice, ConsentMissing
+from domain.consent.model import publication_status
+from domain.shared.calendar import academic_year_of, academic_year_starts, london_today
 from domain.shared.errors import NotAuthorised, NotFound, ValidationFailed
 from domain.shared.sealing import Erased, Sealed
 from projections.common import sealed_or_none
@@ -867,7 +867,7 @@ RecordPublicationResult = Annotated[
 
 
 def _consent_command(method: str, input_type: type, description: str) -> object:
-    return command_mutation(method, input_type, ConsentResult, ConsentChanged, description)
+    return legacy_command_mutation(method, input_type, ConsentResult, ConsentChanged, description)
 
 
 @strawberry.type

@@ -20,9 +20,9 @@ from api.graphql.common import (
     ValidationError,
     VersionConflictError,
     check_first,
-    command_mutation,
     connection,
     decode_cursor,
+    legacy_command_mutation,
     parse_id,
     run_command,
     text_or_null,
@@ -716,7 +716,7 @@ class IncidentMutation:
             ),
         )
 
-    triage_incident = command_mutation(
+    triage_incident = legacy_command_mutation(
         "triage_incident",
         TriageIncidentInput,
         IncidentResult,
@@ -775,7 +775,7 @@ class IncidentMutation:
 
         return run_command(info, command)
 
-    link_incidents = command_mutation(
+    link_incidents = legacy_command_mutation(
         "link_incidents",
         LinkIncidentsInput,
         IncidentResult,
@@ -784,7 +784,7 @@ class IncidentMutation:
         id_field="incident_id",
     )
 
-    close_incident = command_mutation(
+    close_incident = legacy_command_mutation(
         "close_incident",
         CloseIncidentInput,
         IncidentResult,
@@ -793,7 +793,7 @@ class IncidentMutation:
         id_field="incident_id",
     )
 
-    reopen_incident = command_mutation(
+    reopen_incident = legacy_command_mutation(
         "reopen_incident",
         ReopenIncidentInput,
         IncidentResult,

@@ -22,9 +22,9 @@ from api.graphql.common import (
     VersionConflictError,
     check_first,
     command_args,
-    command_mutation,
     connection,
     decode_cursor,
+    legacy_command_mutation,
     optional_id,
     optional_uuid,
     parse_id,
@@ -53,8 +53,7 @@ from domain.access.policy import (
     permits,
     reach,
 )
-from domain.consent.model import academic_year_start
-from domain.shared.calendar import end_of_london_day, london_today
+from domain.shared.calendar import academic_year_start, end_of_london_day, london_today
 from domain.shared.errors import NotFound, ValidationFailed
 from domain.shared.sealing import Erased, Sealed
 from domain.staff_cases.model import CITABLE_OUTCOMES, REMOVED_OUTCOMES, HarmTests
@@ -1161,7 +1160,9 @@ ReceiveAllegationResult = Annotated[
 
 
 def _staff_command(method: str, input_type: type, description: str) -> Any:
-    return command_mutation(method, input_type, StaffCaseResult, StaffCaseChanged, description)
+    return legacy_command_mutation(
+        method, input_type, StaffCaseResult, StaffCaseChanged, description
+    )
 
 
 @strawberry.type

@@ -23,17 +23,13 @@ The rule, stated once here and in the README:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from enum import StrEnum
 from itertools import product
 from typing import NamedTuple
 from uuid import UUID
-
-from domain.shared.calendar import LONDON
-from domain.shared.errors import ValidationFailed
 
 
 class Medium(StrEnum):
@@ -183,21 +179,3 @@ def decide(standing_rulings: Iterable[Ruling], lapse: Lapse | None, at: datetime
 def answer_at(rulings: Iterable[Ruling], lapse: Lapse | None, at: datetime) -> Answer:
     """The answer for one medium and channel at ``at`` from its whole history."""
     return decide(standing(rulings, at).values(), lapse, at)
-
-
-def academic_year_start(day: date) -> date:
-    """The 1 September on which the academic year containing ``day`` began."""
-    return date(day.year if day.month >= 9 else day.year - 1, 9, 1)
-
-
-def academic_year_starts(year: str) -> datetime:
-    """The first instant (London) of an academic year written ``2026/27``."""
-    if not re.fullmatch(r"\d{4}/\d{2}", year) or (int(year[:4]) + 1) % 100 != int(year[5:]):
-        raise ValidationFailed("academicYear", "must be written like 2026/27")
-    return datetime.combine(date(int(year[:4]), 9, 1), time(), LONDON).astimezone(UTC)
-
-
-def academic_year_of(day: date) -> str:
-    """The academic year (1 September to 31 August) a London date falls in, e.g. ``2026/27``."""
-    start = academic_year_start(day).year
-    return f"{start}/{(start + 1) % 100:02d}"

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from domain.shared import clock
 from domain.shared.actor import current_principal
 
 
@@ -28,6 +29,9 @@ class CaseworkAggregate(Aggregate):
         actor: str
         trust_id: UUID
         school_id: UUID | None
+
+        # Stamped by the domain's clock, so a simulated history reads true (domain.shared.clock).
+        create_timestamp = staticmethod(clock.now)
 
     class Created(Event, Aggregate.Created):
         pass

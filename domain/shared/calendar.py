@@ -4,11 +4,15 @@ Europe/London and stored as UTC instants."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+import re
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
+
+from domain.shared import clock
+from domain.shared.errors import ValidationFailed
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -47,7 +51,7 @@ def add_working_days(instant: datetime, days: int) -> datetime:
 
 
 def london_today(now: datetime | None = None) -> date:
-    return (now or datetime.now(UTC)).astimezone(LONDON).date()
+    return (now or clock.now()).astimezone(LONDON).date()
 
 
 def due_on_working_day(instant: datetime, days: int) -> date:
@@ -72,3 +76,24 @@ def due_on_working_day(instant: datetime, days: int) -> date:
 def end_of_london_day(day: date) -> datetime:
     """The first instant after ``day`` ends in London, in UTC (a due day runs to midnight)."""
     return datetime.combine(day + timedelta(days=1), datetime.min.time(), LONDON).astimezone(UTC)
+
+
+# --- the academic year (1 September to 31 August) ---------------------------------------
+
+
+def academic_year_start(day: date) -> date:
+    """The 1 September on which the academic year containing ``day`` began."""
+    return date(day.year if day.month >= 9 else day.year - 1, 9, 1)
+
+
+def academic_year_starts(year: str) -> datetime:
+    """The first instant (London) of an academic year written ``2026/27``."""
+    if not re.fullmatch(r"\d{4}/\d{2}", year) or (int(year[:4]) + 1) % 100 != int(year[5:]):
+        raise ValidationFailed("academicYear", "must be written like 2026/27")
+    return datetime.combine(date(int(year[:4]), 9, 1), time(), LONDON).astimezone(UTC)
+
+
+def academic_year_of(day: date) -> str:
+    """The academic year (1 September to 31 August) a London date falls in, e.g. ``2026/27``."""
+    start = academic_year_start(day).year
+    return f"{start}/{(start + 1) % 100:02d}"

@@ -6,6 +6,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
+from domain.shared import clock
 from domain.shared.errors import ValidationFailed
 
 MAX_NAME = 200
@@ -38,7 +39,7 @@ def pattern(field: str, value: str, regex: str, description: str) -> str:
 
 
 def today_utc() -> date:
-    return datetime.now(UTC).date()
+    return clock.now().date()
 
 
 def not_in_future(field: str, value: date) -> date:
@@ -51,7 +52,7 @@ def past_instant(field: str, value: datetime) -> datetime:
     """An instant that has happened (a few minutes' clock skew allowed), as UTC."""
     if value.tzinfo is None:
         raise ValidationFailed(field, "must include a time zone offset")
-    if value > datetime.now(UTC) + CLOCK_SKEW:
+    if value > clock.now() + CLOCK_SKEW:
         raise ValidationFailed(field, "cannot be in the future")
     return value.astimezone(UTC)
 

@@ -86,7 +86,7 @@ if __package__ in (None, ""):  # run as a script: make the project importable fr
 from api.auth import issue_dev_token
 from api.wiring import Container
 from domain.consent.aggregates import ConsentRecord, consent_record_id
-from domain.consent.commands import lapse_of
+from domain.consent.handlers import lapse_of
 from domain.consent.model import ConsentChannel, ConsentStatus, Medium, academic_year_start
 from domain.directory.aggregates import Pupil
 from domain.shared.calendar import LONDON, london_today

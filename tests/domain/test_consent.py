@@ -17,7 +17,7 @@ import pytest
 
 from domain.access.policy import Role
 from domain.consent.aggregates import ConsentRecord, Publication, consent_record_id
-from domain.consent.commands import (
+from domain.consent.handlers import (
     ChannelClosed,
     Choice,
     CompetenceNotAssessed,

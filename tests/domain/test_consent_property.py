@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from domain.access.policy import Role
 from domain.application import CaseworkApplication
 from domain.consent.aggregates import ConsentRecord, consent_record_id
-from domain.consent.commands import Choice, lapse_of
+from domain.consent.handlers import Choice, lapse_of
 from domain.consent.model import (
     PUPIL_PARTY,
     Answer,

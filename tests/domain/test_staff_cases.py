@@ -27,7 +27,7 @@ from domain.staff_cases.aggregates import (
     SocialMediaDeclaration,
     SubjectCannotBeOnCase,
 )
-from domain.staff_cases.commands import BelowHarmThreshold, NoCaseManager
+from domain.staff_cases.handlers import BelowHarmThreshold, NoCaseManager
 from domain.staff_cases.model import HarmTests
 from tests.domain.conftest import OPERATOR, as_user
 

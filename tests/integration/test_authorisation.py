@@ -13,10 +13,9 @@ import pytest
 
 from api.graphql.schema import Mutation, Query
 from domain.access.policy import Principal, Role
-from domain.consent.commands import Choice
-from domain.consent.model import academic_year_of
+from domain.consent.handlers import Choice
 from domain.shared.actor import acting_as
-from domain.shared.calendar import london_today
+from domain.shared.calendar import academic_year_of, london_today
 from domain.staff_cases.model import HarmTests
 from tests.api_client import Client
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from domain.access.policy import Principal, Role
-from domain.consent.commands import Choice
+from domain.consent.handlers import Choice
 from domain.shared.actor import acting_as
 from domain.staff_cases.model import HarmTests
 from tests.at_rest import assert_no_plaintext, find_plaintext

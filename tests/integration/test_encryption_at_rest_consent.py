@@ -16,9 +16,8 @@ from api.migrate import available, migrate
 from api.wiring import build
 from domain.access.policy import Principal, Role
 from domain.consent.aggregates import Channel, ConsentRecord, Publication
-from domain.consent.model import academic_year_of
 from domain.shared.actor import acting_as
-from domain.shared.calendar import london_today
+from domain.shared.calendar import academic_year_of, london_today
 from domain.shared.logins import login_subject
 from domain.shared.sealing import Sealed
 from projections.consent import queries

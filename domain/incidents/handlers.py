@@ -1,0 +1,300 @@
+"""Incident commands: the DSL's daily work (issue 3). Each authorises, validates, records."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import UUID, uuid4
+
+from domain.access.policy import Action, Target, authorise
+from domain.directory.aggregates import ParentCarer, Person, Pupil, StaffMember, Trust
+from domain.incidents.aggregates import Incident
+from domain.incidents.evidence import detect_type, verified_type
+from domain.incidents.model import (
+    POLICE_OUTCOME_CODES,
+    PUPIL_PARTS,
+    ActionKind,
+    Category,
+    Device,
+    Involvement,
+    Part,
+    Risk,
+    Source,
+)
+from domain.shared.actor import current_principal
+from domain.shared.base_app import CaseworkBase
+from domain.shared.errors import NotFound, ValidationFailed
+from domain.shared.sealing import SealingSession
+from domain.shared.validation import (
+    MAX_TEXT,
+    choice,
+    optional_text,
+    past_instant,
+    pattern,
+    required_text,
+)
+
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Evidence:
+    file_id: UUID
+    sha256: str
+    size: int
+
+
+_PERSON_KIND: dict[Part, type[Person]] = {
+    Part.PUPIL_HARMED: Pupil,
+    Part.PUPIL_ALLEGED: Pupil,
+    Part.PUPIL_WITNESS: Pupil,
+    Part.PARENT_CARER: ParentCarer,
+    Part.STAFF_MEMBER: StaffMember,
+}
+
+
+class IncidentHandlers(CaseworkBase):
+    def incident_categories(self, trust_id: UUID) -> dict[str, str]:
+        trust = self.get(Trust, trust_id, "Trust")
+        return {c.value: c.value.replace("_", " ") for c in Category} | trust.incident_categories
+
+    def add_incident_category(self, trust_id: UUID, code: str, label: str) -> tuple[UUID, int]:
+        trust = self.get(Trust, trust_id, "Trust")
+        authorise(current_principal(), Action.MANAGE_TRUST_SETTINGS, Target(trust.id))
+        code = pattern(
+            "code", code, r"[a-z][a-z0-9_]{2,40}", "3 to 41 lower-case letters, digits or _"
+        )
+        if code in {c.value for c in Category}:
+            raise ValidationFailed("code", f"{code} is a built-in category")
+        trust.add_incident_category(code, required_text("label", label))
+        return trust.id, self.record(trust)
+
+    def incident_target(self, incident: Incident) -> Target:
+        return Target(incident.trust_id, incident.school_id, incident.subject_ids)
+
+    def _authorise_incident(self, incident: Incident) -> None:
+        action = Action.MANAGE_INCIDENT
+        if incident.concerns_staff_conduct:
+            action = Action.HANDLE_STAFF_CONDUCT_INCIDENT
+        authorise(current_principal(), action, self.incident_target(incident))
+
+    def _people(self, school_id: UUID, people: Sequence[tuple[UUID, str]]) -> list[Involvement]:
+        if not people:
+            raise ValidationFailed("people", "name at least one person involved")
+        involved: list[Involvement] = []
+        for person_id, part_value in people:
+            try:
+                part = Part(part_value)
+            except ValueError:
+                raise ValidationFailed("people", f"part must be one of {', '.join(Part)}") from None
+            kind = _PERSON_KIND[part]
+            try:
+                person = self.get(kind, person_id, kind.__name__)
+            except NotFound:
+                raise NotFound(kind.__name__, person_id) from None
+            if person.school_id != school_id:
+                raise NotFound(kind.__name__, person_id)
+            if any(i.person_id == person_id for i in involved):
+                raise ValidationFailed("people", f"{person_id} is named twice")
+            involved.append(Involvement(person_id, part))
+        if not any(i.part in PUPIL_PARTS for i in involved):
+            raise ValidationFailed("people", "a pupil online-safety incident involves a pupil")
+        return involved
+
+    def report_incident(
+        self,
+        school_id: UUID,
+        occurred_at: datetime,
+        reported_at: datetime,
+        category: str,
+        description: str,
+        people: Sequence[tuple[UUID, str]],
+        platform: str | None = None,
+        source: str = Source.STAFF_OBSERVATION,
+        on_site: bool = False,
+        device: str = Device.UNKNOWN,
+        concerns_staff_conduct: bool = False,
+    ) -> tuple[UUID, int]:
+        school = self.school_for(school_id, Action.REPORT_INCIDENT)
+        occurred = past_instant("occurredAt", occurred_at)
+        reported = past_instant("reportedAt", reported_at)
+        if occurred > reported:
+            raise ValidationFailed("occurredAt", "cannot be after reportedAt")
+        if category not in self.incident_categories(school.trust_id):
+            raise ValidationFailed("category", f"{category} is not a category of this trust")
+        choice("source", source, Source)
+        choice("device", device, Device)
+        involved = self._people(school_id, people)
+        if concerns_staff_conduct and not any(i.part is Part.STAFF_MEMBER for i in involved):
+            raise ValidationFailed("people", "name the member of staff whose conduct is concerned")
+        text = required_text("description", description, MAX_TEXT)
+        seal = self.keyring.session()
+        incident_id = seal.new_subject(uuid4())
+        incident = Incident(
+            id=incident_id,
+            trust_id=school.trust_id,
+            school_id=school_id,
+            source=source,
+            occurred_at=occurred,
+            reported_at=reported,
+            platform=seal.seal(incident_id, where)
+            if (where := optional_text("platform", platform, 100))
+            else None,
+            category=category,
+            description=seal.seal(incident_id, text),
+            on_site=on_site,
+            device=device,
+            people=[i.as_dict() for i in involved],
+            concerns_staff_conduct=concerns_staff_conduct,
+        )
+        return incident.id, self.record(incident, new_keys=seal.new_keys)
+
+    def _open_incident(self, incident_id: UUID, expected_version: int | None = None) -> Incident:
+        # Whoever may not work on an incident may not read it either: they learn nothing of it.
+        return self.open(
+            Incident, incident_id, "Incident", self._authorise_incident, expected_version
+        )
+
+    def triage_incident(
+        self,
+        incident_id: UUID,
+        risk: str,
+        meets_cp_threshold: bool,
+        rationale: str,
+        category: str | None = None,
+        category_reason: str | None = None,
+        expected_version: int | None = None,
+    ) -> tuple[UUID, int]:
+        incident = self._open_incident(incident_id, expected_version)
+        try:
+            level = Risk(risk)
+        except ValueError:
+            raise ValidationFailed("risk", f"must be one of {', '.join(Risk)}") from None
+        category = category or incident.category
+        if category not in self.incident_categories(incident.trust_id):
+            raise ValidationFailed("category", f"{category} is not a category of this trust")
+        seal = self.keyring.session()
+        reason = optional_text("categoryReason", category_reason, MAX_TEXT)
+        incident.triage(
+            level,
+            meets_cp_threshold,
+            category,
+            seal.seal(incident.id, reason) if reason else None,
+            seal.seal(incident.id, required_text("rationale", rationale, MAX_TEXT)),
+        )
+        return incident.id, self.record(incident)
+
+    def record_incident_action(
+        self,
+        incident_id: UUID,
+        kind: str,
+        taken_at: datetime,
+        decision: str,
+        rationale: str,
+        planned: bool = False,
+        due_on: date | None = None,
+        completes: UUID | None = None,
+        outcome_code: str | None = None,
+    ) -> tuple[UUID, int]:
+        incident = self._open_incident(incident_id)
+        try:
+            action_kind = ActionKind(kind)
+        except ValueError:
+            raise ValidationFailed("kind", f"must be one of {', '.join(ActionKind)}") from None
+        taken = past_instant("takenAt", taken_at)
+        if planned and due_on is None:
+            raise ValidationFailed("dueOn", "a planned action needs the date it is due")
+        if not planned and due_on is not None:
+            raise ValidationFailed("dueOn", "only a planned action has a due date")
+        if action_kind is ActionKind.POLICE_OUTCOME:
+            if outcome_code not in POLICE_OUTCOME_CODES:
+                raise ValidationFailed(
+                    "outcomeCode", "must be a Home Office outcome, outcome_1 to outcome_22"
+                )
+        elif outcome_code is not None:
+            raise ValidationFailed("outcomeCode", "only a police outcome has an outcome code")
+        seal = self.keyring.session()
+        incident.record_action(
+            action_id=uuid4(),
+            kind=action_kind.value,
+            taken_at=taken,
+            planned=planned,
+            due_on=due_on,
+            completes=completes,
+            decision=seal.seal(incident.id, required_text("decision", decision, MAX_TEXT)),
+            rationale=seal.seal(incident.id, required_text("rationale", rationale, MAX_TEXT)),
+            outcome_code=outcome_code,
+        )
+        return incident.id, self.record(incident)
+
+    def attach_evidence(
+        self,
+        incident_id: UUID,
+        filename: str,
+        content_type: str,
+        content: bytes,
+        note: str | None = None,
+    ) -> tuple[Evidence, int]:
+        incident = self._open_incident(incident_id)  # authorise before looking at the file
+        if not content:
+            raise ValidationFailed("file", "the file is empty")
+        if len(content) > MAX_EVIDENCE_BYTES:
+            raise ValidationFailed(
+                "file", f"files over {MAX_EVIDENCE_BYTES // (1024 * 1024)} MB are not accepted"
+            )
+        media = verified_type(content_type, detect_type(content), incident.category)
+        seal: SealingSession = self.keyring.session()
+        file_id = uuid4()
+        digest = hashlib.sha256(content).hexdigest()
+        incident.attach_evidence(
+            file_id=file_id,
+            filename=seal.seal(incident.id, required_text("filename", filename, 255)),
+            content_type=media,
+            size=len(content),
+            sha256=seal.seal(incident.id, digest),
+            note=seal.seal(incident.id, text)
+            if (text := optional_text("note", note, MAX_TEXT))
+            else None,
+        )
+        blob = seal.seal_bytes(incident.id, content)
+        position = self.record(incident, blobs={file_id: (incident.id, blob.to_bytes())})
+        return Evidence(file_id, digest, len(content)), position
+
+    def link_incidents(
+        self, incident_id: UUID, other_incident_id: UUID, reason: str | None = None
+    ) -> tuple[UUID, int]:
+        incident = self._open_incident(incident_id)
+        other = self.open(Incident, other_incident_id, "Incident", self._authorise_incident)
+        if other.school_id != incident.school_id:
+            raise ValidationFailed("otherIncidentId", "linked incidents belong to the same school")
+        seal = self.keyring.session()
+        text = optional_text("reason", reason, MAX_TEXT)
+        incident.link(other.id, seal.seal(incident.id, text) if text else None)
+        other.link(incident.id, seal.seal(other.id, text) if text else None)
+        return incident.id, self.record(incident, other)
+
+    def close_incident(
+        self,
+        incident_id: UUID,
+        outcome: str,
+        lessons_learnt: str,
+        policy_changes: str | None = None,
+        expected_version: int | None = None,
+    ) -> tuple[UUID, int]:
+        incident = self._open_incident(incident_id, expected_version)
+        seal = self.keyring.session()
+        changes = optional_text("policyChanges", policy_changes, MAX_TEXT)
+        incident.close(
+            seal.seal(incident.id, required_text("outcome", outcome, MAX_TEXT)),
+            seal.seal(incident.id, required_text("lessonsLearnt", lessons_learnt, MAX_TEXT)),
+            seal.seal(incident.id, changes) if changes else None,
+        )
+        return incident.id, self.record(incident)
+
+    def reopen_incident(self, incident_id: UUID, reason: str) -> tuple[UUID, int]:
+        incident = self._open_incident(incident_id)
+        seal = self.keyring.session()
+        incident.reopen(seal.seal(incident.id, required_text("reason", reason, MAX_TEXT)))
+        return incident.id, self.record(incident)
