@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from api.database import Database
 from api.settings import Settings
 from api.wiring import Container, build
-from projections.runner import Supervisor
+from projections.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
 

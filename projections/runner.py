@@ -19,134 +19,31 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, ClassVar
-from uuid import UUID
+from typing import Any
 
-from eventsourcing.persistence import Mapper, Notification, Tracking
+from eventsourcing.persistence import Mapper, Notification
 from eventsourcing.postgres import (
     PostgresApplicationRecorder,
-    PostgresDatastore,
     PostgresSubscription,
-    PostgresTrackingRecorder,
 )
-from eventsourcing.utils import get_topic
 from psycopg import Cursor
 
-from domain.shared.logins import LoginSealer
-from domain.shared.sealing import Erased, Sealed
+from projections.view import (
+    TRACKING_TABLE,
+    StatementBatcher,
+    View,
+    begin_view_transaction,
+)
 
 log = logging.getLogger(__name__)
 
-TRACKING_TABLE = "projection_tracking"
 ANALYZE_AFTER = 10_000  # events caught up in one go
 # The advisory-lock space of rebuilds (a view's lock is this and the hash of its name): a
 # rebuild holds it exclusively, and every batch a worker applies holds it shared.
 REBUILD_LOCKS = 0x63617365
 REBUILD_POLL_SECONDS = 0.5  # how often a worker kept off a view looks again
-Handler = Callable[[Any, Cursor[Any], Any, int], None]
-
-
-def handles(*event_classes: type) -> Callable[[Handler], Handler]:
-    """Mark a view method as the handler of the given event classes."""
-
-    def mark(method: Handler) -> Handler:
-        method._handles = event_classes  # type: ignore[attr-defined]
-        return method
-
-    return mark
-
-
-class View(PostgresTrackingRecorder):
-    """A read model: its tables, and one handler per event class it reads."""
-
-    name: ClassVar[str]
-    tables: ClassVar[tuple[str, ...]]
-    _handlers: ClassVar[dict[str, str]]
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls._handlers = {
-            get_topic(event_class): attr
-            for attr, member in vars(cls).items()
-            for event_class in getattr(member, "_handles", ())
-        }
-
-    def __init__(self, datastore: PostgresDatastore, logins: LoginSealer) -> None:
-        super().__init__(datastore, tracking_table_name=TRACKING_TABLE)
-        # Events carry logins in plain; views store them sealed and blind-indexed.
-        self.logins = logins
-
-    def seal_text(self, subject_id: UUID, value: Sealed | str | None) -> bytes | None:
-        """A sealed column's value: as the event sealed it or, from an event recorded before
-        the domain sealed this field, sealed now with the subject's key (None once erased)."""
-        if isinstance(value, str):
-            value = self.logins.keyring.seal_if_kept(subject_id, value)
-        return None if value is None else value.to_bytes()
-
-    def open_text(self, value: Sealed | str | None) -> str | None:
-        """The plaintext of a value an event carries (sealed, or plain from an older event), to
-        compute its blind index; None if absent or erased."""
-        if isinstance(value, Sealed):
-            opened = self.logins.keyring.open(value)
-            return None if isinstance(opened, Erased) else opened
-        return value
-
-    @classmethod
-    def topics(cls) -> frozenset[str]:
-        return frozenset(cls._handlers)
-
-    def keys_needed(self, event: Any) -> Iterable[UUID]:
-        """The subjects whose data keys applying ``event`` opens or seals with: fetched for a
-        whole batch at once, rather than one look-up per event."""
-        return ()
-
-    def apply(self, curs: Cursor[Any], event: Any, position: int) -> None:
-        getattr(self, self._handlers[get_topic(type(event))])(curs, event, position)
-
-    def insert_tracking_in(self, curs: Cursor[Any], position: int) -> None:
-        self._insert_tracking(curs, Tracking(self.name, position))  # type: ignore[arg-type]
-
-
-class StatementBatcher:
-    """A cursor for view handlers that sends runs of the same statement as one executemany:
-    a rebuild applies thousands of identical inserts, and one call each cost more than the
-    decoding. Reads (``fetchone``) first send what is pending, so handlers see their writes."""
-
-    def __init__(self, curs: Cursor[Any]) -> None:
-        self._curs = curs
-        self._sql: Any = None
-        self._rows: list[Any] = []
-
-    def execute(self, query: Any, params: Any = None) -> None:
-        if self._rows and query != self._sql:
-            self.flush()
-        self._sql = query
-        self._rows.append(params)
-
-    def executemany(self, query: Any, rows: Any) -> None:
-        self.flush()
-        self._curs.executemany(query, rows)
-
-    def fetchone(self) -> Any:
-        self.flush()
-        return self._curs.fetchone()
-
-    def flush(self) -> None:
-        if self._rows:
-            rows, self._rows = self._rows, []
-            if len(rows) == 1:
-                self._curs.execute(self._sql, rows[0])
-            else:
-                self._curs.executemany(self._sql, rows)
-
-
-def begin_view_transaction(curs: Cursor[Any]) -> None:
-    # A view is derived data: a crash may lose its last commits, never half of one, and they
-    # are re-applied from the event store. So it need not wait for the disk, leaving that to
-    # the appends that must be durable.
-    curs.execute("SET LOCAL synchronous_commit = off")
 
 
 def follow(
@@ -444,147 +341,6 @@ class ViewGroup:
     def interrupt(self) -> None:
         if self._subscription is not None:
             self._subscription.stop()
-
-
-class Supervisor:
-    """Runs the views as one group while all is well; after any failure, runs each view in its
-    own thread and restarts a failed one with back-off. A view a rebuild holds is left out of
-    the group until the rebuild lets go; then the group takes it back from where it got."""
-
-    def __init__(
-        self, workers: Sequence[ProjectionWorker], max_backoff: float = 60.0, grouped: bool = True
-    ) -> None:
-        self.workers = list(workers)
-        self.max_backoff = max_backoff
-        self.grouped = grouped and len(self.workers) > 1
-        self._stopping = threading.Event()
-        self._threads: list[threading.Thread] = []
-        self._group: ViewGroup | None = None
-        self._round_over = threading.Event()
-
-    def start(self) -> None:
-        target = self._run_group if self.grouped else self._run_each
-        thread = threading.Thread(target=target, name="projections", daemon=True)
-        thread.start()
-        self._threads.append(thread)
-
-    def _run_group(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                held = [w for w in self.workers if w.being_rebuilt()]
-                for worker in self.workers:
-                    worker.resync()
-                self._run_round([w for w in self.workers if w not in held], held)
-            except PositionMoved:
-                # A rebuild took a view, or moved it between two batches: group again, each
-                # view from the position it has now.
-                continue
-            except Exception:
-                if self._stopping.is_set():
-                    return
-                log.exception(
-                    "the grouped projection run stopped; continuing with a worker per view"
-                )
-                break
-            finally:
-                self._group = None
-        else:
-            return
-        for worker in self.workers:
-            try:
-                worker.resync()
-            except Exception:
-                log.exception("projection %s could not re-read its position", worker.name)
-        self._run_each()
-
-    def _run_round(self, members: list[ProjectionWorker], held: list[ProjectionWorker]) -> None:
-        """Feed ``members`` as one group until the supervisor stops or every rebuild holding
-        one of ``held`` has let go."""
-        over = self._round_over = threading.Event()
-        if self._stopping.is_set():
-            over.set()
-        group = self._group = ViewGroup(members) if members else None
-        watcher = None
-        if held:
-            watcher = threading.Thread(
-                target=self._await_rebuilds, args=(held, over, group), name="projections-rebuilds"
-            )
-            watcher.start()
-        try:
-            if group is not None:
-                group.run(over)
-            else:
-                over.wait()
-        finally:
-            over.set()
-            if watcher is not None:
-                watcher.join()
-
-    def _await_rebuilds(
-        self, held: list[ProjectionWorker], over: threading.Event, group: ViewGroup | None
-    ) -> None:
-        try:
-            while any(w.being_rebuilt() for w in held):
-                if over.wait(REBUILD_POLL_SECONDS):
-                    return
-        except Exception:
-            log.exception("could not tell whether a rebuild still holds a view; grouping again")
-        over.set()
-        if group is not None:
-            group.interrupt()
-
-    def _run_each(self) -> None:
-        for worker in self.workers:
-            thread = threading.Thread(
-                target=self._supervise,
-                args=(worker,),
-                name=f"projection-{worker.name}",
-                daemon=True,
-            )
-            thread.start()
-            self._threads.append(thread)
-
-    def _supervise(self, worker: ProjectionWorker) -> None:
-        backoff = 0.5
-        while not self._stopping.is_set():
-            try:
-                if not self._outwait_rebuild(worker):
-                    return
-                worker.run(self._stopping)
-                backoff = 0.5
-            except PositionMoved:
-                worker.resync()
-            except Exception:
-                if self._stopping.is_set():
-                    return
-                log.exception("projection %s stopped; retrying in %.1fs", worker.name, backoff)
-                self._stopping.wait(backoff)
-                backoff = min(backoff * 2, self.max_backoff)
-                try:
-                    worker.resync()
-                except Exception:
-                    log.exception("projection %s could not re-read its position", worker.name)
-
-    def _outwait_rebuild(self, worker: ProjectionWorker) -> bool:
-        """Wait while a rebuild holds the worker's view, then take its position from where the
-        rebuild got; False if the supervisor stops meanwhile."""
-        if not worker.being_rebuilt():
-            return True
-        while worker.being_rebuilt():
-            if self._stopping.wait(REBUILD_POLL_SECONDS):
-                return False
-        worker.resync()
-        return True
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._round_over.set()
-        if self._group is not None:
-            self._group.interrupt()
-        for worker in self.workers:
-            worker.interrupt()
-        for thread in list(self._threads):
-            thread.join(timeout=10)
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from typing import Any
 from psycopg import Cursor
 
 from domain.access.aggregates import UserAccess
-from projections.runner import View, handles
+from projections.view import View, handles
 
 
 class AccessView(View):

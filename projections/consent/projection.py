@@ -15,7 +15,7 @@ from domain.directory.aggregates import Pupil
 from domain.shared.calendar import end_of_london_day
 from domain.shared.logins import login_subject
 from domain.shared.sealing import Sealed
-from projections.runner import View, handles
+from projections.view import View, handles
 
 
 def _b(value: Sealed | None) -> bytes | None:

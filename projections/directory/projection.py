@@ -8,7 +8,7 @@ from psycopg import Cursor
 
 from domain.directory.aggregates import ParentCarer, Pupil, School, StaffMember, Trust
 from domain.shared.sealing import Sealed
-from projections.runner import View, handles
+from projections.view import View, handles
 
 
 def _b(value: Sealed | None) -> bytes | None:

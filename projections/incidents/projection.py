@@ -14,7 +14,7 @@ from domain.incidents.model import Status
 from domain.shared.blind_index import BlindIndex
 from domain.shared.sealing import Sealed
 from projections.incidents.chronology import entry_for
-from projections.runner import View, handles
+from projections.view import View, handles
 
 
 def _b(value: Sealed | None) -> bytes | None:

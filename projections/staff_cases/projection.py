@@ -19,9 +19,9 @@ from domain.staff_cases.aggregates import (
     Text,
 )
 from domain.staff_cases.model import AllegationStatus, ConcernStatus
-from projections.runner import View, handles
 from projections.staff_cases.chronology import entry_for
 from projections.staff_cases.queries import MemberPart
+from projections.view import View, handles
 
 
 def _b(value: Sealed | None) -> bytes | None:

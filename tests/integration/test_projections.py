@@ -17,11 +17,11 @@ from projections.directory.projection import DirectoryView
 from projections.runner import (
     PositionMoved,
     ProjectionFailed,
-    Supervisor,
     ViewRebuilding,
     holding_for_rebuild,
     reset,
 )
+from projections.supervisor import Supervisor
 
 OPERATOR = Principal.operator("tests")
 

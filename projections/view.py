@@ -1,0 +1,121 @@
+"""What a read model is: its tables, and one handler per event class it reads
+(:class:`View`); the statement batching its handlers write through. ``projections.runner``
+feeds views their events."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
+from uuid import UUID
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from eventsourcing.utils import get_topic
+from psycopg import Cursor
+
+from domain.shared.logins import LoginSealer
+from domain.shared.sealing import Erased, Sealed
+
+TRACKING_TABLE = "projection_tracking"
+Handler = Callable[[Any, Cursor[Any], Any, int], None]
+
+
+def handles(*event_classes: type) -> Callable[[Handler], Handler]:
+    """Mark a view method as the handler of the given event classes."""
+
+    def mark(method: Handler) -> Handler:
+        method._handles = event_classes  # type: ignore[attr-defined]
+        return method
+
+    return mark
+
+
+class View(PostgresTrackingRecorder):
+    """A read model: its tables, and one handler per event class it reads."""
+
+    name: ClassVar[str]
+    tables: ClassVar[tuple[str, ...]]
+    _handlers: ClassVar[dict[str, str]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._handlers = {
+            get_topic(event_class): attr
+            for attr, member in vars(cls).items()
+            for event_class in getattr(member, "_handles", ())
+        }
+
+    def __init__(self, datastore: PostgresDatastore, logins: LoginSealer) -> None:
+        super().__init__(datastore, tracking_table_name=TRACKING_TABLE)
+        # Events carry logins in plain; views store them sealed and blind-indexed.
+        self.logins = logins
+
+    def seal_text(self, subject_id: UUID, value: Sealed | str | None) -> bytes | None:
+        """A sealed column's value: as the event sealed it or, from an event recorded before
+        the domain sealed this field, sealed now with the subject's key (None once erased)."""
+        if isinstance(value, str):
+            value = self.logins.keyring.seal_if_kept(subject_id, value)
+        return None if value is None else value.to_bytes()
+
+    def open_text(self, value: Sealed | str | None) -> str | None:
+        """The plaintext of a value an event carries (sealed, or plain from an older event), to
+        compute its blind index; None if absent or erased."""
+        if isinstance(value, Sealed):
+            opened = self.logins.keyring.open(value)
+            return None if isinstance(opened, Erased) else opened
+        return value
+
+    @classmethod
+    def topics(cls) -> frozenset[str]:
+        return frozenset(cls._handlers)
+
+    def keys_needed(self, event: Any) -> Iterable[UUID]:
+        """The subjects whose data keys applying ``event`` opens or seals with: fetched for a
+        whole batch at once, rather than one look-up per event."""
+        return ()
+
+    def apply(self, curs: Cursor[Any], event: Any, position: int) -> None:
+        getattr(self, self._handlers[get_topic(type(event))])(curs, event, position)
+
+    def insert_tracking_in(self, curs: Cursor[Any], position: int) -> None:
+        self._insert_tracking(curs, Tracking(self.name, position))  # type: ignore[arg-type]
+
+
+class StatementBatcher:
+    """A cursor for view handlers that sends runs of the same statement as one executemany:
+    a rebuild applies thousands of identical inserts, and one call each cost more than the
+    decoding. Reads (``fetchone``) first send what is pending, so handlers see their writes."""
+
+    def __init__(self, curs: Cursor[Any]) -> None:
+        self._curs = curs
+        self._sql: Any = None
+        self._rows: list[Any] = []
+
+    def execute(self, query: Any, params: Any = None) -> None:
+        if self._rows and query != self._sql:
+            self.flush()
+        self._sql = query
+        self._rows.append(params)
+
+    def executemany(self, query: Any, rows: Any) -> None:
+        self.flush()
+        self._curs.executemany(query, rows)
+
+    def fetchone(self) -> Any:
+        self.flush()
+        return self._curs.fetchone()
+
+    def flush(self) -> None:
+        if self._rows:
+            rows, self._rows = self._rows, []
+            if len(rows) == 1:
+                self._curs.execute(self._sql, rows[0])
+            else:
+                self._curs.executemany(self._sql, rows)
+
+
+def begin_view_transaction(curs: Cursor[Any]) -> None:
+    # A view is derived data: a crash may lose its last commits, never half of one, and they
+    # are re-applied from the event store. So it need not wait for the disk, leaving that to
+    # the appends that must be durable.
+    curs.execute("SET LOCAL synchronous_commit = off")
