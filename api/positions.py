@@ -2,7 +2,8 @@
 
 A request that passes ``minPosition`` waits before it runs, on the event loop, holding neither a
 thread nor an execution slot (``api.graphql.execution``): one watch per process reads the views'
-positions for every waiting request at once, every 10 ms and only while some request waits. The request has one deadline, however many of its fields wait. A position beyond the event
+positions for every waiting request at once, every 10 ms and only while some request waits.
+The request has one deadline, however many of its fields wait. A position beyond the event
 store's head has not been written, so no wait would reach it: it is refused at once.
 """
 

@@ -4,7 +4,8 @@ The probe has its own connection, apart from the pools requests use, so it never
 them; it connects with a short timeout, runs its statements under a statement timeout, and the
 whole probe is bounded on the event loop: whatever the database does, the answer comes within
 ``TIMEOUT_SECONDS``, and it is 503 unless the database answered, this process's keys open the
-store, and no view is failed or too far behind. A connection the server closed (a restart) is replaced at once, within the same probe.
+store, and no view is failed or too far behind. A connection the server closed (a restart) is
+replaced at once, within the same probe.
 """
 
 from __future__ import annotations

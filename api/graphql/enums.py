@@ -1,4 +1,5 @@
-"""The domain's enumerations exposed as GraphQL enums, registered once, before any type uses them."""
+"""The domain's enumerations exposed as GraphQL enums, registered once, before any type uses
+them."""
 
 import strawberry
 

@@ -61,7 +61,9 @@ class SubscriptionContext(BaseContext):
 
 
 @strawberry.type(
-    description="A new incident in a school you are DSL or deputy of. Query `incident` for the rest."
+    description=(
+        "A new incident in a school you are DSL or deputy of. Query `incident` for the rest."
+    )
 )
 class IncidentReported:
     incident_id: strawberry.ID

@@ -1,6 +1,6 @@
 """Every error has a code: a walk over every query and mutation of the schema with malformed
-arguments finds no "Unexpected error.", no 5xx and no error without a code, so a new field cannot bypass the one place
-that turns refusals into coded errors."""
+arguments finds no "Unexpected error.", no 5xx and no error without a code, so a new field
+cannot bypass the one place that turns refusals into coded errors."""
 
 from __future__ import annotations
 

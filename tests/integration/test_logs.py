@@ -66,7 +66,8 @@ def send_over_json_literals(live, settings, demo) -> None:
     dsl = Client(live.url, settings, "dsl@primary.demo")
     dsl.post(
         f'mutation {{ reportIncident(input: {{schoolId: "{demo["primary"]}", occurredAt: "{BORN}", '
-        f'reportedAt: "2026-11-21T08:40:00Z", category: "cyberbullying", description: "{NARRATIVE}", '
+        f'reportedAt: "2026-11-21T08:40:00Z", category: "cyberbullying", '
+        f'description: "{NARRATIVE}", '
         'peopel: [{personId: "MARKER-ID", part: PUPIL_HARMED}]}) { __typename } }'
     )
     dsl.post('{ pupil(id: "MARKER-ID") { id } }')
