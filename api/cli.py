@@ -15,6 +15,7 @@ from rich.table import Table
 
 from api.database import DatabaseUnavailable
 from api.settings import InsecureConfiguration, Settings
+from domain.directory.commands import CreateTrust
 
 cli = typer.Typer(
     help="Safeguarding casework: event-sourced case management for schools.", no_args_is_help=True
@@ -173,7 +174,7 @@ def trust_create(name: str) -> None:
     container = _container()
     try:
         with acting_as(Principal.operator("cli")):
-            trust_id, _ = container.app.create_trust(name)
+            trust_id, _ = container.app.create_trust(CreateTrust(name=name))
         typer.echo(str(trust_id))
     finally:
         container.close()

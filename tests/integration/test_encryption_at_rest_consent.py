@@ -14,8 +14,16 @@ from api.database import ensure_database
 from api.event_store import PostgresKeyStore
 from api.migrate import available, migrate
 from api.wiring import build
+from domain.access.commands import GrantRole
 from domain.access.policy import Principal, Role
 from domain.consent.aggregates import Channel, ConsentRecord, Publication
+from domain.directory.commands import (
+    CreateTrust,
+    LinkParent,
+    RegisterPupil,
+    RegisterSchool,
+    RegisterStaffMember,
+)
 from domain.shared.actor import acting_as
 from domain.shared.calendar import academic_year_of, london_today
 from domain.shared.logins import login_subject
@@ -285,13 +293,36 @@ def record_the_old_way(app) -> tuple[UUID, UUID]:
     """A channel, a consent form and a post as events recorded before these fields were
     sealed carry them: in plain. Returns the channel and the pupil."""
     with acting_as(Principal.operator("tests")):
-        trust, _ = app.create_trust("Trust")
-        school, _ = app.register_school(trust, "School", "400002")
-        app.grant_role("head@old", Role.HEADTEACHER, trust, school)
+        trust, _ = app.create_trust(CreateTrust(name="Trust"))
+        school, _ = app.register_school(RegisterSchool(trust_id=trust, name="School", urn="400002"))
+        app.grant_role(
+            GrantRole(user_id="head@old", role=Role.HEADTEACHER, trust_id=trust, school_id=school)
+        )
     with acting_as(app.principal_for("head@old")):
-        staff, _ = app.register_staff_member(school, "Staff Person", "teacher", "poster@old")
-        pupil, _ = app.register_pupil(school, "Pupil Person", date(2013, 5, 1), 8)
-        parent, _ = app.link_parent(pupil, "mother", True, full_name="Parent Person")
+        staff, _ = app.register_staff_member(
+            RegisterStaffMember(
+                school_id=school,
+                full_name="Staff Person",
+                staff_role="teacher",
+                user_id="poster@old",
+            )
+        )
+        pupil, _ = app.register_pupil(
+            RegisterPupil(
+                school_id=school,
+                full_name="Pupil Person",
+                date_of_birth=date(2013, 5, 1),
+                year_group=8,
+            )
+        )
+        parent, _ = app.link_parent(
+            LinkParent(
+                pupil_id=pupil,
+                relationship="mother",
+                parental_responsibility=True,
+                full_name="Parent Person",
+            )
+        )
         seal = app.keyring.session()
         channel_id = seal.new_subject(uuid4())
         channel = Channel._create(
