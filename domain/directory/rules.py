@@ -52,7 +52,7 @@ def school_target(trust_id: UUID, school_id: UUID) -> Target:
     return Target(trust_id, school_id)
 
 
-def person_target(trust_id: UUID, school_id: UUID, person_id: UUID) -> Target:
+def person_target(trust_id: UUID, school_id: UUID | None, person_id: UUID) -> Target:
     """What the policy decides on for a person's record (a pupil, a member of staff): its
     tenancy, and the person it is about, who never reads it."""
     return Target(trust_id, school_id, frozenset({person_id}))
