@@ -19,6 +19,7 @@ from domain.shared.policy import (
     case_reach,
     permits,
     reach,
+    schools_in_trust,
 )
 
 __all__ = [
@@ -37,4 +38,5 @@ __all__ = [
     "case_reach",
     "permits",
     "reach",
+    "schools_in_trust",
 ]

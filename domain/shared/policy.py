@@ -269,3 +269,15 @@ def reach(principal: Principal, action: Action) -> Reach:
         school_ids=frozenset(g.school_id for g in grants if g.school_id is not None),
         excluded_subjects=_excluded(principal, grants),
     )
+
+
+def schools_in_trust(principal: Principal, action: Action, trust_id: UUID) -> list[UUID] | None:
+    """Where in ``trust_id`` ``principal`` may perform ``action``: None for the whole trust, or
+    the schools their school roles reach; NotAuthorised if nowhere."""
+    visible = reach(principal, action)
+    if trust_id in visible.trust_ids:
+        return None
+    schools = [s for s in visible.school_ids if permits(principal, action, Target(trust_id, s))]
+    if not schools:
+        authorise(principal, action, Target(trust_id))
+    return schools
