@@ -140,10 +140,18 @@ def _consent(
     the first three pupils (the third refusing videos); the fourth has no record."""
     received = datetime(2025, 9, 3, 8, 30, tzinfo=UTC)
     channel, _ = app.open_channel(
-        school_id, "school_social_media", "Facebook", "Demo school news", administrator,
-        "Celebrating pupils' successes and school events", date(2025, 9, 1), "Head of school",
-        "headteacher", date(2025, 8, 20), True,
-    )  # fmt: skip
+        school_id,
+        "school_social_media",
+        "Facebook",
+        "Demo school news",
+        administrator,
+        "Celebrating pupils' successes and school events",
+        date(2025, 9, 1),
+        "Head of school",
+        "headteacher",
+        date(2025, 8, 20),
+        True,
+    )
     position = app.authorise_poster(channel, poster, received)[1]
     for number, (pupil_id, parent_id) in enumerate(pupils[:3]):
         choices = [Choice(["photo", "video"], ["school_social_media", "school_website"], True)]
@@ -153,9 +161,15 @@ def _consent(
                 Choice(["video"], ["school_social_media", "school_website"], False),
             ]
         _, position = app.give_consent(
-            pupil_id, "parent_carer", choices, "paper_form", f"Joiner form {number + 1}",
-            "2025-09 v1", received, parent_carer_id=parent_id,
-        )  # fmt: skip
+            pupil_id,
+            "parent_carer",
+            choices,
+            "paper_form",
+            f"Joiner form {number + 1}",
+            "2025-09 v1",
+            received,
+            parent_carer_id=parent_id,
+        )
     return position
 
 

@@ -1455,9 +1455,14 @@ def test_a_publications_link_is_sealed_with_its_key(app, people, channel):
     give(app, people["mia"], people["mum"])
     with as_user(app, "dana@oak"):
         publication_id, _ = app.record_publication(
-            channel, FEB_POST, [PHOTO], [people["mia"]], True, False,
+            channel,
+            FEB_POST,
+            [PHOTO],
+            [people["mia"]],
+            True,
+            False,
             link="https://instagram.example/p/1",
-        )  # fmt: skip
+        )
 
     recorded = events(app, publication_id)[0]
     assert recorded.link.subject_id == publication_id

@@ -1027,9 +1027,13 @@ def test_a_dbs_referral_reference_is_sealed_with_the_allegations_key(app, school
     decide(app, allegation_id, "substantiated")
     with as_user(app, "head@oak"):
         app.record_allegation_action(
-            allegation_id, "dbs_referral_made", NOW, "Referred", "Substantiated",
+            allegation_id,
+            "dbs_referral_made",
+            NOW,
+            "Referred",
+            "Substantiated",
             reference="DBS-77-ABC",
-        )  # fmt: skip
+        )
     reference = last_event(app, allegation_id).reference
     assert reference.subject_id == allegation_id
     assert opened(app, reference) == "DBS-77-ABC"

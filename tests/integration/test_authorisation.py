@@ -149,27 +149,60 @@ def world(container) -> World:
             parent_carer_id=parent,
         )
         channel, _ = app.open_channel(
-            a1, "school_social_media", "Facebook", MARKER, staff, MARKER,
-            date(2025, 9, 1), "A1 head", "headteacher", date(2025, 8, 1), True,
-        )  # fmt: skip
+            a1,
+            "school_social_media",
+            "Facebook",
+            MARKER,
+            staff,
+            MARKER,
+            date(2025, 9, 1),
+            "A1 head",
+            "headteacher",
+            date(2025, 8, 1),
+            True,
+        )
         app.authorise_poster(channel, staff, now - timedelta(hours=3))
         publication, _ = app.record_publication(
-            channel, now - timedelta(hours=2), ["photo"], [pupil], True, False,
-            posted_by_id=staff, description=MARKER,
-        )  # fmt: skip
+            channel,
+            now - timedelta(hours=2),
+            ["photo"],
+            [pupil],
+            True,
+            False,
+            posted_by_id=staff,
+            description=MARKER,
+        )
         app.withdraw_consent(
-            pupil, "parent_carer", ["photo"], ["school_social_media"], "letter", MARKER,
-            now - timedelta(hours=1), parent_carer_id=parent,
-        )  # fmt: skip
+            pupil,
+            "parent_carer",
+            ["photo"],
+            ["school_social_media"],
+            "letter",
+            MARKER,
+            now - timedelta(hours=1),
+            parent_carer_id=parent,
+        )
     with acting_as(app.principal_for(CROSS_SCHOOL)), pytest.raises(Exception):
         app.register_pupil(
             RegisterPupil(school_id=a1, full_name="x", date_of_birth=date(2014, 1, 1), year_group=6)
         )
     container.wait_for(list(container.views), position, timeout=20)
     return World(
-        trust_a, a1, a2, trust_b, b1, pupil, parent, staff, incident, allegation, concern,
-        declaration, channel, publication,
-    )  # fmt: skip
+        trust_a,
+        a1,
+        a2,
+        trust_b,
+        b1,
+        pupil,
+        parent,
+        staff,
+        incident,
+        allegation,
+        concern,
+        declaration,
+        channel,
+        publication,
+    )
 
 
 @dataclass(frozen=True)
@@ -239,7 +272,8 @@ def on_allegation(**extra: Any) -> Any:
 STAFF_CASES: dict[str, tuple[Case, Any]] = {
     "allegations": (
         Case(
-            "query($s: ID) { allegations(schoolId: $s) { edges { node { id description { value } } } } }",
+            "query($s: ID) { allegations(schoolId: $s) "
+            "{ edges { node { id description { value } } } } }",
             lambda w: {"s": str(w.school_a1)},
             subject_applies=True,
         ),
@@ -255,7 +289,8 @@ STAFF_CASES: dict[str, tuple[Case, Any]] = {
     ),
     "lowLevelConcerns": (
         Case(
-            "query($s: ID) { lowLevelConcerns(schoolId: $s) { edges { node { id details { value } } } } }",
+            "query($s: ID) { lowLevelConcerns(schoolId: $s) "
+            "{ edges { node { id details { value } } } } }",
             lambda w: {"s": str(w.school_a1)},
             subject_applies=True,
         ),
@@ -480,7 +515,8 @@ CASES: dict[str, tuple[Case, Any]] = {
     ),
     "staffMembers": (
         Case(
-            "query($s: ID) { staffMembers(schoolId: $s) { edges { node { id fullName { value } } } } }",
+            "query($s: ID) { staffMembers(schoolId: $s) "
+            "{ edges { node { id fullName { value } } } } }",
             lambda w: {"s": str(w.school_a1)},
             subject_applies=True,
         ),
@@ -581,7 +617,8 @@ CASES: dict[str, tuple[Case, Any]] = {
     # incidents
     "incidents": (
         Case(
-            "query($s: ID) { incidents(schoolId: $s) { edges { node { id description { value } } } } }",
+            "query($s: ID) { incidents(schoolId: $s) "
+            "{ edges { node { id description { value } } } } }",
             lambda w: {"s": str(w.school_a1)},
         ),
         no_edges("incidents"),
@@ -596,14 +633,16 @@ CASES: dict[str, tuple[Case, Any]] = {
     ),
     "schoolDashboard": (
         Case(
-            "query($s: ID!) { schoolDashboard(schoolId: $s) { openByRisk { risk openIncidents } } }",
+            "query($s: ID!) { schoolDashboard(schoolId: $s) "
+            "{ openByRisk { risk openIncidents } } }",
             lambda w: {"s": str(w.school_a1)},
         ),
         null_with_error("schoolDashboard"),
     ),
     "patternFlags": (
         Case(
-            "query($s: ID!) { patternFlags(schoolId: $s, pupilThreshold: 2) { subject incidentIds } }",
+            "query($s: ID!) { patternFlags(schoolId: $s, pupilThreshold: 2) "
+            "{ subject incidentIds } }",
             lambda w: {"s": str(w.school_a1)},
         ),
         null_with_error("patternFlags"),

@@ -60,9 +60,13 @@ def test_no_table_holds_the_plaintext_of_a_sealed_field(container):
             RegisterStaffMember(school_id=school, full_name=NAME, staff_role="teacher")
         )
         case = app.receive_allegation(
-            staff, datetime.now(UTC), "pupil", "in_person", ALLEGATION,
+            staff,
+            datetime.now(UTC),
+            "pupil",
+            "in_person",
+            ALLEGATION,
             HarmTests(True, False, False, False),
-        ).record_id  # fmt: skip
+        ).record_id
         app.record_allegation_outcome(case, "substantiated", datetime.now(UTC), ALLEGATION, REASON)
         app.raise_low_level_concern(staff, CONCERN, context=CONCERN)
         app.declare_social_media_relationship(staff, "Facebook", DECLARED)
@@ -91,27 +95,54 @@ def _consent_and_publication(app, school, staff) -> None:
     )
     app.record_competence_assessment(pupil, now - timedelta(hours=4), False, notes=COMPETENCE)
     app.give_consent(
-        pupil, "parent_carer", [Choice(["photo"], ["school_website"], True)], "email", "F-1",
-        "v1", now - timedelta(hours=4), parent_carer_id=parent,
-    )  # fmt: skip
+        pupil,
+        "parent_carer",
+        [Choice(["photo"], ["school_website"], True)],
+        "email",
+        "F-1",
+        "v1",
+        now - timedelta(hours=4),
+        parent_carer_id=parent,
+    )
     poster, _ = app.register_staff_member(
         RegisterStaffMember(
             school_id=school, full_name=NAME, staff_role="teacher", user_id="poster@x"
         )
     )
     channel, _ = app.open_channel(
-        school, "school_website", "Website", "School site", staff, PURPOSE, date(2025, 9, 1),
-        "The head", "headteacher", date(2025, 8, 1), True,
-    )  # fmt: skip
+        school,
+        "school_website",
+        "Website",
+        "School site",
+        staff,
+        PURPOSE,
+        date(2025, 9, 1),
+        "The head",
+        "headteacher",
+        date(2025, 8, 1),
+        True,
+    )
     app.authorise_poster(channel, poster, now - timedelta(hours=4))
     publication, _ = app.record_publication(
-        channel, now - timedelta(hours=3), ["photo"], [pupil], True, False,
-        posted_by_id=poster, description=CAPTION,
-    )  # fmt: skip
+        channel,
+        now - timedelta(hours=3),
+        ["photo"],
+        [pupil],
+        True,
+        False,
+        posted_by_id=poster,
+        description=CAPTION,
+    )
     app.withdraw_consent(
-        pupil, "parent_carer", ["photo"], ["school_website"], "letter", "L-1",
-        now - timedelta(hours=2), parent_carer_id=parent,
-    )  # fmt: skip
+        pupil,
+        "parent_carer",
+        ["photo"],
+        ["school_website"],
+        "letter",
+        "L-1",
+        now - timedelta(hours=2),
+        parent_carer_id=parent,
+    )
     app.record_takedown(publication, "not_practicable", now - timedelta(hours=1), TAKEDOWN)
     app.close_channel(channel, date.today(), reason=TAKEDOWN)
 

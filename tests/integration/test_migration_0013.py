@@ -56,9 +56,13 @@ def test_the_logins_already_in_the_access_log_are_sealed_by_the_migration(deploy
         with container.pool.connection() as conn:
             trust_ids = [r["trust_id"] for r in conn.execute("SELECT trust_id FROM access_log")]
             page = access_log.entries(
-                conn, Visibility(trust_ids=trust_ids), container.blind_index.login(READER),
-                None, 10, None,
-            )  # fmt: skip
+                conn,
+                Visibility(trust_ids=trust_ids),
+                container.blind_index.login(READER),
+                None,
+                10,
+                None,
+            )
         [entry] = page.items
         assert entry.user_id is not None and container.keyring.open(entry.user_id) == READER
     finally:

@@ -74,9 +74,13 @@ def test_migration_0014_rebuilds_the_staff_cases_view_from_the_events(deployed, 
             )
         with acting_as(app.principal_for("dsl@old.example")):
             case = app.receive_allegation(
-                staff, datetime.now(UTC), "pupil", "in_person", "Narrative",
+                staff,
+                datetime.now(UTC),
+                "pupil",
+                "in_person",
+                "Narrative",
                 HarmTests(True, False, False, False),
-            ).record_id  # fmt: skip
+            ).record_id
         head = app.recorder.max_notification_id()
         with psycopg.connect(deployed.conninfo) as conn:
             # The view as the old code built it: the case manager's login in its summary.
