@@ -8,10 +8,10 @@ from uuid import UUID
 
 import pytest
 
-from domain.access.policy import Principal
 from domain.application import CaseworkApplication
 from domain.directory.commands import CreateTrust, RegisterSchool
 from domain.shared.actor import acting_as
+from domain.shared.policy import Principal
 from domain.shared.sealing import InMemoryKeyStore, Keyring
 
 OPERATOR = Principal.operator("tests")

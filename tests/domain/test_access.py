@@ -8,7 +8,11 @@ import pytest
 
 from domain.access.aggregates import UserAccess, access_id_for
 from domain.access.commands import GrantRole, RevokeRole
-from domain.access.policy import (
+from domain.access.rules import roles_in_order
+from domain.directory.commands import RegisterStaffMember
+from domain.shared.actor import acting_as
+from domain.shared.errors import NotAuthorised, ValidationFailed
+from domain.shared.policy import (
     Action,
     Grant,
     Principal,
@@ -18,10 +22,8 @@ from domain.access.policy import (
     authorise_case,
     case_reach,
     reach,
+    schools_in_trust,
 )
-from domain.directory.commands import RegisterStaffMember
-from domain.shared.actor import acting_as
-from domain.shared.errors import NotAuthorised, ValidationFailed
 from tests.domain.conftest import OPERATOR, as_user
 
 TRUST, OTHER_TRUST, SCHOOL, OTHER_SCHOOL = uuid4(), uuid4(), uuid4(), uuid4()
@@ -329,3 +331,41 @@ def test_the_subject_named_by_blind_index_never_reads_their_case_even_as_trust_l
         authorise_case(
             lead, Action.OVERSEE_ALLEGATIONS, target, {SUBJECT_IX}, SUBJECT_IX, caller=SUBJECT_IX
         )
+
+
+# --- which schools of a trust a reader reaches ---------------------------------------------------
+
+
+def test_a_trust_role_reaches_the_whole_trust():
+    lead = Principal("lead", frozenset({Grant(Role.TRUST_SAFEGUARDING_LEAD, TRUST)}))
+    assert schools_in_trust(lead, Action.VIEW_INCIDENT_OVERVIEW, TRUST) is None
+
+
+def test_school_roles_reach_their_schools_of_the_trust():
+    head = Principal("head", frozenset({Grant(Role.HEADTEACHER, TRUST, SCHOOL)}))
+    assert schools_in_trust(head, Action.VIEW_INCIDENT_OVERVIEW, TRUST) == [SCHOOL]
+
+
+def test_school_roles_in_another_trust_reach_none_of_this_one():
+    head = Principal("head", frozenset({Grant(Role.HEADTEACHER, OTHER_TRUST, OTHER_SCHOOL)}))
+    with pytest.raises(NotAuthorised):
+        schools_in_trust(head, Action.VIEW_INCIDENT_OVERVIEW, TRUST)
+
+
+def test_a_role_not_permitted_the_action_reaches_no_school():
+    reporter = Principal("r", frozenset({Grant(Role.STAFF_REPORTER, TRUST, SCHOOL)}))
+    with pytest.raises(NotAuthorised):
+        schools_in_trust(reporter, Action.VIEW_INCIDENT_OVERVIEW, TRUST)
+
+
+# --- the order roles are shown in ------------------------------------------------------------
+
+
+def test_roles_are_shown_by_trust_then_school_then_role():
+    first, second = sorted([uuid4(), uuid4()], key=str)
+    grants = [
+        Grant(Role.HEADTEACHER, second, SCHOOL),
+        Grant(Role.DSL, first, SCHOOL),
+        Grant(Role.DATA_LEAD, first, SCHOOL),
+    ]
+    assert roles_in_order(grants) == [grants[2], grants[1], grants[0]]

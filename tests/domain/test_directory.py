@@ -8,7 +8,6 @@ from uuid import UUID, uuid4
 import pytest
 
 from domain.access.commands import GrantRole
-from domain.access.policy import Role
 from domain.application import CaseworkApplication
 from domain.directory.aggregates import ParentCarer, Pupil, School, StaffMember
 from domain.directory.commands import (
@@ -20,8 +19,17 @@ from domain.directory.commands import (
     RegisterSchool,
     RegisterStaffMember,
 )
+from domain.directory.rules import (
+    age_in_years,
+    is_pupil_age,
+    is_relationship,
+    is_year_group,
+    person_target,
+    school_target,
+)
 from domain.shared.actor import NoActingPrincipal, acting_as
 from domain.shared.errors import NotAuthorised, NotFound, ValidationFailed, VersionConflict
+from domain.shared.policy import Role, Target
 from domain.shared.sealing import ERASED
 from tests.domain.conftest import OPERATOR, as_user
 
@@ -306,3 +314,44 @@ def test_nothing_new_is_recorded_about_an_erased_pupil(app, school_id, data_lead
         app.record_pupil_left(
             RecordPupilLeft(pupil_id=pupil_id, left_on=date.today(), destination="Elm Academy")
         )
+
+
+# --- the directory's rules, as pure functions ---------------------------------------------------
+
+TODAY = date(2026, 9, 1)
+
+
+def test_year_groups_run_from_nursery_one_to_year_thirteen():
+    assert [g for g in range(-5, 20) if is_year_group(g)] == list(range(-2, 14))
+
+
+def test_a_relationship_must_be_one_the_directory_knows():
+    assert is_relationship("foster carer")
+    assert not is_relationship("neighbour")
+
+
+def test_an_age_counts_a_year_as_three_hundred_and_sixty_five_and_a_quarter_days():
+    assert age_in_years(date(2016, 9, 1), TODAY) == pytest.approx(10, abs=0.01)
+
+
+def test_a_pupil_may_be_from_one_to_twenty_six_years_old():
+    assert is_pupil_age(date(2025, 8, 31), TODAY)
+    assert is_pupil_age(date(2000, 9, 2), TODAY)
+
+
+def test_a_date_of_birth_giving_under_a_year_is_not_a_pupils():
+    assert not is_pupil_age(date(2026, 1, 1), TODAY)
+
+
+def test_a_date_of_birth_giving_over_twenty_six_years_is_not_a_pupils():
+    assert not is_pupil_age(date(1999, 1, 1), TODAY)
+
+
+def test_a_school_is_decided_on_by_its_tenancy_alone():
+    trust, school = uuid4(), uuid4()
+    assert school_target(trust, school) == Target(trust, school)
+
+
+def test_a_person_record_is_about_its_person():
+    trust, school, person = uuid4(), uuid4(), uuid4()
+    assert person_target(trust, school, person) == Target(trust, school, frozenset({person}))
