@@ -20,7 +20,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from api.settings import Settings
+from api.settings import InsecureConfiguration, Settings
 
 ALGORITHMS = ["EdDSA", "RS256", "ES256"]
 DEV_KEY_ID = "casework-dev"
@@ -48,7 +48,8 @@ def dev_signing_key(settings: Settings) -> Ed25519PrivateKey:
         with os.fdopen(fd, "wb") as handle:
             handle.write(pem)
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    assert isinstance(key, Ed25519PrivateKey)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise InsecureConfiguration(f"{path} does not hold an Ed25519 private key")
     return key
 
 

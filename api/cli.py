@@ -167,13 +167,14 @@ def projections_rebuild(name: Annotated[Optional[str], typer.Argument()] = None)
 @trust_cli.command("create")
 def trust_create(name: str) -> None:
     """Provision a trust (a maintained school is a trust of one)."""
-    from domain.access.policy import Principal
+    from domain.directory.commands import CreateTrust
     from domain.shared.actor import acting_as
+    from domain.shared.policy import Principal
 
     container = _container()
     try:
         with acting_as(Principal.operator("cli")):
-            trust_id, _ = container.app.create_trust(name)
+            trust_id, _ = container.app.create_trust(CreateTrust(name=name))
         typer.echo(str(trust_id))
     finally:
         container.close()
@@ -201,10 +202,12 @@ def token_issue(
             raise typer.BadParameter("with --role give --school or --trust")
         container = _container()
         try:
-            trust_id = trust
             if school is not None:
                 trust_id = container.app.get(School, school, "School").trust_id
-            assert trust_id is not None
+            elif trust is not None:
+                trust_id = trust
+            else:  # refused above; said again so the trust is known to be given here
+                raise typer.BadParameter("with --role give --school or --trust")
             grant_if_missing(container, user, role, trust_id, school)
         finally:
             container.close()

@@ -31,8 +31,10 @@ def limit_connections(datastore: PostgresDatastore, database: Database | str) ->
         if isinstance(database, Database)
         else conninfo_to_dict(database)
     )
-    assert isinstance(datastore.pool.kwargs, dict)
-    datastore.pool.kwargs.update(parameters)
+    kwargs = datastore.pool.kwargs
+    if not isinstance(kwargs, dict):
+        raise TypeError("the datastore's pool keeps no connection keyword arguments to extend")
+    kwargs.update(parameters)
 
 
 class CaseworkInfrastructure(PostgresFactory):

@@ -8,10 +8,18 @@ from datetime import UTC, date, datetime
 from uuid import UUID
 
 from api.wiring import Container
+from domain.access.commands import GrantRole
 from domain.access.policy import Principal, Role
 from domain.application import CaseworkApplication
 from domain.consent.handlers import Choice
 from domain.directory.aggregates import School, school_id_for_urn
+from domain.directory.commands import (
+    CreateTrust,
+    LinkParent,
+    RegisterPupil,
+    RegisterSchool,
+    RegisterStaffMember,
+)
 from domain.shared.actor import acting_as
 from domain.shared.errors import ValidationFailed
 
@@ -59,13 +67,17 @@ def seed_demo(container: Container) -> tuple[UUID, dict[str, UUID], int, bool]:
         return school.trust_id, found, container.head(), False
     position = 0
     with acting_as(OPERATOR):
-        trust_id, _ = app.create_trust("Demo Learning Trust")
+        trust_id, _ = app.create_trust(CreateTrust(name="Demo Learning Trust"))
         ids: dict[str, UUID] = {}
         for urn, name, key in SCHOOLS:
-            ids[key], _ = app.register_school(trust_id, name, urn)
+            ids[key], _ = app.register_school(RegisterSchool(trust_id=trust_id, name=name, urn=urn))
         for user in demo_users():
             school_id = ids[user.school] if user.school else None
-            _, position = app.grant_role(user.user_id, user.role, trust_id, school_id)
+            _, position = app.grant_role(
+                GrantRole(
+                    user_id=user.user_id, role=user.role, trust_id=trust_id, school_id=school_id
+                )
+            )
     with acting_as(app.principal_for("tsl@demo.trust")):
         # Allegations and low-level concerns about a headteacher go to the chair of governors.
         app.configure_staff_cases(trust_id, "chair@demo.trust", "chair of governors")
@@ -76,18 +88,41 @@ def seed_demo(container: Container) -> tuple[UUID, dict[str, UUID], int, bool]:
                 if user.school == key and user.role is not Role.STAFF_REPORTER:
                     role = "headteacher" if user.role is Role.HEADTEACHER else "teacher"
                     staff[user.user_id], _ = app.register_staff_member(
-                        school_id, user.name, role, user.user_id
+                        RegisterStaffMember(
+                            school_id=school_id,
+                            full_name=user.name,
+                            staff_role=role,
+                            user_id=user.user_id,
+                        )
                     )
             staff["teacher"], _ = app.register_staff_member(
-                school_id, f"Sam Jones ({key})", "teacher", f"teacher@{key}.demo"
+                RegisterStaffMember(
+                    school_id=school_id,
+                    full_name=f"Sam Jones ({key})",
+                    staff_role="teacher",
+                    user_id=f"teacher@{key}.demo",
+                )
             )
-            app.register_staff_member(school_id, "Chris Volunteer", "volunteer")
+            app.register_staff_member(
+                RegisterStaffMember(
+                    school_id=school_id, full_name="Chris Volunteer", staff_role="volunteer"
+                )
+            )
             pupils = []
             for full_name, dob, year in PUPILS:
-                pupil_id, _ = app.register_pupil(school_id, full_name, dob, year)
+                pupil_id, _ = app.register_pupil(
+                    RegisterPupil(
+                        school_id=school_id, full_name=full_name, date_of_birth=dob, year_group=year
+                    )
+                )
                 surname = full_name.split()[-1]
                 parent_id, position = app.link_parent(
-                    pupil_id, "parent", True, full_name=f"Alex {surname}"
+                    LinkParent(
+                        pupil_id=pupil_id,
+                        relationship="parent",
+                        parental_responsibility=True,
+                        full_name=f"Alex {surname}",
+                    )
                 )
                 pupils.append((pupil_id, parent_id))
             position = _consent(app, school_id, staff[f"dsl@{key}.demo"], staff["teacher"], pupils)
@@ -105,10 +140,18 @@ def _consent(
     the first three pupils (the third refusing videos); the fourth has no record."""
     received = datetime(2025, 9, 3, 8, 30, tzinfo=UTC)
     channel, _ = app.open_channel(
-        school_id, "school_social_media", "Facebook", "Demo school news", administrator,
-        "Celebrating pupils' successes and school events", date(2025, 9, 1), "Head of school",
-        "headteacher", date(2025, 8, 20), True,
-    )  # fmt: skip
+        school_id,
+        "school_social_media",
+        "Facebook",
+        "Demo school news",
+        administrator,
+        "Celebrating pupils' successes and school events",
+        date(2025, 9, 1),
+        "Head of school",
+        "headteacher",
+        date(2025, 8, 20),
+        True,
+    )
     position = app.authorise_poster(channel, poster, received)[1]
     for number, (pupil_id, parent_id) in enumerate(pupils[:3]):
         choices = [Choice(["photo", "video"], ["school_social_media", "school_website"], True)]
@@ -118,9 +161,15 @@ def _consent(
                 Choice(["video"], ["school_social_media", "school_website"], False),
             ]
         _, position = app.give_consent(
-            pupil_id, "parent_carer", choices, "paper_form", f"Joiner form {number + 1}",
-            "2025-09 v1", received, parent_carer_id=parent_id,
-        )  # fmt: skip
+            pupil_id,
+            "parent_carer",
+            choices,
+            "paper_form",
+            f"Joiner form {number + 1}",
+            "2025-09 v1",
+            received,
+            parent_carer_id=parent_id,
+        )
     return position
 
 
@@ -129,7 +178,9 @@ def grant_if_missing(
 ) -> None:
     with acting_as(Principal.operator("cli")):
         try:
-            container.app.grant_role(user_id, role, trust_id, school_id)
+            container.app.grant_role(
+                GrantRole(user_id=user_id, role=role, trust_id=trust_id, school_id=school_id)
+            )
         except ValidationFailed as error:
             if "already holds" not in error.message:
                 raise

@@ -87,7 +87,8 @@ def _share_rebuild_lock(curs: Cursor[Any], view_name: str) -> bool:
         (REBUILD_LOCKS, view_name),
     )
     row = curs.fetchone()
-    assert row is not None
+    if row is None:
+        raise RuntimeError(f"the rebuild lock of view {view_name} answered no row")
     return bool(row["free"])
 
 
@@ -142,7 +143,8 @@ class ProjectionWorker:
                 (self.name,),
             )
             row = curs.fetchone()
-        assert row is not None
+        if row is None:
+            raise RuntimeError(f"view {self.name} has no tracking row, though one was just made")
         return int(row["notification_id"])
 
     def resync(self) -> None:
@@ -242,7 +244,8 @@ class ProjectionWorker:
             return
         with self.view.datastore.transaction(commit=True) as curs:
             curs.execute(
-                "INSERT INTO projection_status (name, state, updated_at) VALUES (%s, 'running', now()) "
+                "INSERT INTO projection_status (name, state, updated_at) "
+                "VALUES (%s, 'running', now()) "
                 "ON CONFLICT (name) DO UPDATE SET state = 'running', failed_position = NULL, "
                 "error = NULL, updated_at = now()",
                 (self.name,),

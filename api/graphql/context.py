@@ -14,8 +14,8 @@ from api.access_log import AccessOutcome, Read, append
 from api.auth import Identity
 from api.positions import ViewPositions
 from api.wiring import Container
-from domain.access.policy import Action, Principal, Target, authorise, permits, reach
 from domain.shared.errors import NotAuthorised, Refusal
+from domain.shared.policy import Action, Principal, Target, authorise, reach, schools_in_trust
 from domain.shared.sealing import Erased, Sealed
 from projections.common import Visibility
 from projections.directory import queries as directory
@@ -75,17 +75,8 @@ class Context:
         return Visibility(r.trust_ids, r.school_ids, r.excluded_subjects)
 
     def trust_schools(self, action: Action, trust_id: UUID) -> list[UUID] | None:
-        """Where in ``trust_id`` the reader may perform ``action``: None for the whole trust, or
-        the schools their school roles reach; NotAuthorised if nowhere."""
-        visible = reach(self.principal, action)
-        if trust_id in visible.trust_ids:
-            return None
-        schools = [
-            s for s in visible.school_ids if permits(self.principal, action, Target(trust_id, s))
-        ]
-        if not schools:
-            self.authorise(action, Target(trust_id))
-        return schools
+        """Where in ``trust_id`` the reader may perform ``action`` (``schools_in_trust``)."""
+        return schools_in_trust(self.principal, action, trust_id)
 
     def log_read(
         self,

@@ -6,10 +6,10 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
-from domain.access.policy import Grant, Role
 from domain.shared.actor import current_principal
 from domain.shared.aggregate import CaseworkAggregate
 from domain.shared.errors import ValidationFailed
+from domain.shared.policy import Grant, Role
 
 
 def access_id_for(user_id: str) -> UUID:

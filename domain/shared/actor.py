@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from domain.access.policy import Principal
+    from domain.shared.policy import Principal
 
 _current: ContextVar[Principal | None] = ContextVar("casework_principal", default=None)
 

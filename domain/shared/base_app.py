@@ -1,4 +1,8 @@
-"""What every command mixin shares: repository access, sealing and atomic saving."""
+"""What every command mixin shares: repository access, sealing and atomic saving.
+
+The ground floor: it knows no feature. What it needs from one (who a user is, a school's
+tenancy, a login's link to a person record) it declares as a hook, which that feature's handler
+mixin implements (``domain/access/handlers.py``, ``domain/directory/handlers.py``)."""
 
 from __future__ import annotations
 
@@ -6,16 +10,12 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
-from dataclasses import replace
 from typing import TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
-from domain.access.aggregates import UserAccess, access_id_for
-from domain.access.policy import Action, Principal, Target, authorise, permits
-from domain.directory.aggregates import School
 from domain.shared.actor import current_principal
 from domain.shared.aggregate import CaseworkAggregate
 from domain.shared.errors import (
@@ -27,6 +27,7 @@ from domain.shared.errors import (
     VersionConflict,
 )
 from domain.shared.idempotency import current_claim
+from domain.shared.policy import Action, Principal, Target, authorise, permits
 from domain.shared.sealing import Keyring
 from domain.shared.transcodings import register_casework_transcodings
 
@@ -87,25 +88,7 @@ class CaseworkBase(Application[UUID]):
 
     def __init__(self, keyring: Keyring, env: Mapping[str, str] | None = None) -> None:
         self.keyring = keyring
-        self._school_trusts: dict[UUID, UUID] = {}
-        self._access_watchers: list[Callable[[set[UUID]], None]] = []
         super().__init__(env=env)
-
-    def on_access_changed(self, watcher: Callable[[set[UUID]], None]) -> None:
-        """Call ``watcher`` with the ids of the user-access records (``access_id_for``) each
-        save changed, once it is committed: whoever keeps principals can drop the stale ones."""
-        self._access_watchers.append(watcher)
-
-    def _notify(self, recordings: list[Recording[UUID]]) -> None:
-        super()._notify(recordings)
-        changed = {
-            r.domain_event.originator_id
-            for r in recordings
-            if isinstance(r.domain_event, UserAccess.Event)
-        }
-        if changed:
-            for watcher in self._access_watchers:
-                watcher(changed)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -224,60 +207,22 @@ class CaseworkBase(Application[UUID]):
             self.keyring.saved(keys)
         return max((r.notification.id or 0 for r in recordings), default=0)
 
-    def user_access(self, user_id: str, trust_id: UUID, school_id: UUID | None) -> UserAccess:
-        access_id = access_id_for(user_id)
-        if access_id in self.repository:
-            return self.get(UserAccess, access_id, "User")
-        return UserAccess(id=access_id, user_id=user_id, trust_id=trust_id, school_id=school_id)
+    # --- hooks: implemented by the feature that owns the record --------------------------------
 
     def principal_for(self, user_id: str) -> Principal:
-        """Who ``user_id`` is now, from the record of grants: the authoritative source.
+        """Who ``user_id`` is now, from the record of grants (``domain/access/handlers.py``)."""
+        raise NotImplementedError
 
-        Each grant carries the records its access flows from the subject of: those of its
-        granter, and of whoever granted the granter's roles, back along every chain of grants.
-        The policy keeps a grant from reaching those records, so a subject can appoint no
-        reader of their own case, directly or through someone they appointed. A granter who
-        holds several roles passes on the records behind all of them (the grant does not say
-        which role it was made under): stricter, never looser.
-        """
-        access = self._access_of(user_id)
-        if access is None:
-            return Principal(user_id=user_id)
-        upstream: dict[str, frozenset[UUID]] = {user_id: frozenset(access.subject_of)}
-        for grant in access.grants:
-            if grant.granted_by:
-                self._upstream_subjects(grant.granted_by, upstream)
-        return Principal(
-            user_id=user_id,
-            grants=frozenset(
-                replace(g, granter_subjects=upstream[g.granted_by]) if g.granted_by else g
-                for g in access.grants
-            ),
-            subject_of=upstream[user_id],
-            granters=frozenset(upstream) - {user_id},
-        )
+    def linked_login(
+        self, user_id: str, person_id: UUID, trust_id: UUID, school_id: UUID | None
+    ) -> CaseworkAggregate:
+        """The record of ``user_id``'s access, changed to make them the subject of the person
+        record ``person_id``, to be saved with it (``domain/access/handlers.py``)."""
+        raise NotImplementedError
 
-    def _upstream_subjects(self, login: str, seen: dict[str, frozenset[UUID]]) -> frozenset[UUID]:
-        """The records ``login`` is the subject of, and those of everyone up the chains of grants
-        that gave ``login`` its roles. ``seen`` holds what is known, so a circle of grants ends."""
-        if login in seen:
-            return seen[login]
-        seen[login] = frozenset()
-        access = self._access_of(login)
-        if access is None:  # the operator, or a login never granted anything
-            return seen[login]
-        found = set(access.subject_of)
-        for grant in access.grants:
-            if grant.granted_by:
-                found |= self._upstream_subjects(grant.granted_by, seen)
-        seen[login] = frozenset(found)
-        return seen[login]
-
-    def _access_of(self, user_id: str) -> UserAccess | None:
-        try:
-            return self.get(UserAccess, access_id_for(user_id), "User", read_only=True)
-        except NotFound:
-            return None
+    def school_target(self, school_id: UUID) -> Target:
+        """The tenancy of a school (``domain/directory/handlers.py``)."""
+        raise NotImplementedError
 
     def school_for(self, school_id: UUID, action: Action) -> Target:
         """The school a command acts in, once the caller is authorised to do ``action`` there.
@@ -292,13 +237,3 @@ class CaseworkBase(Application[UUID]):
                 raise
             raise Concealed("School", school_id) from None
         return target
-
-    def school_target(self, school_id: UUID) -> Target:
-        """The tenancy of a school. A school's trust never changes, so it is remembered."""
-        trust_id = self._school_trusts.get(school_id)
-        if trust_id is None:
-            trust_id = self.get(School, school_id, "School", read_only=True).trust_id
-            if len(self._school_trusts) > 100_000:
-                self._school_trusts.clear()
-            self._school_trusts[school_id] = trust_id
-        return Target(trust_id, school_id)

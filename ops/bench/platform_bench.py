@@ -64,6 +64,7 @@ from api.auth import issue_dev_token
 from api.seed import seed_demo
 from api.wiring import Container
 from domain.directory.aggregates import Pupil
+from domain.directory.commands import RegisterPupil
 from domain.shared.actor import acting_as
 from ops.bench.common import (
     LoadResult,
@@ -145,7 +146,12 @@ def fill_store(container: Container, school_id: Any, target: int, threads: int =
             with acting_as(principal):
                 while (number := claim()) is not None:
                     container.app.register_pupil(
-                        school_id, f"Filler {number}", date(2015, 3, 14), 4
+                        RegisterPupil(
+                            school_id=school_id,
+                            full_name=f"Filler {number}",
+                            date_of_birth=date(2015, 3, 14),
+                            year_group=4,
+                        )
                     )
         except BaseException as error:
             errors.append(error)

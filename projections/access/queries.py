@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 from uuid import UUID
 
 from psycopg import Connection
 
 from domain.shared.sealing import Sealed
-from projections.common import Page, Visibility, fetch_page, sealed_or_none
+from projections.common import Page, Visibility, fetch_page, from_row
 
 
 @dataclass(frozen=True)
@@ -26,19 +27,6 @@ class GrantRow:
     revoked_at: datetime | None
     revoked_by: Sealed | None
 
-    @classmethod
-    def of(cls, r: Any) -> GrantRow:
-        return cls(
-            sealed_or_none(r["user_id"]),
-            r["role"],
-            r["trust_id"],
-            r["school_id"],
-            r["granted_at"],
-            sealed_or_none(r["granted_by"]),
-            r["revoked_at"],
-            sealed_or_none(r["revoked_by"]),
-        )
-
 
 _GRANTS = "SELECT *, grant_seq AS seq FROM access_grants"
 
@@ -51,5 +39,12 @@ def grants(
     if not include_revoked:
         where.append("revoked_at IS NULL")
     return fetch_page(
-        conn, _GRANTS, where, params, GrantRow.of, first, after, seq_column="grant_seq"
+        conn,
+        _GRANTS,
+        where,
+        params,
+        partial(from_row, GrantRow),
+        first,
+        after,
+        seq_column="grant_seq",
     )

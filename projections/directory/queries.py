@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 from uuid import UUID
 
 from psycopg import Connection
 
 from domain.shared.sealing import Sealed
-from projections.common import Page, T, Visibility, fetch_page
-from projections.common import sealed_or_none as _sealed
+from projections.common import Page, T, Visibility, fetch_page, from_row
 
 
 @dataclass(frozen=True)
@@ -33,10 +33,6 @@ class SchoolRow:
     urn: str
     registered_at: datetime
 
-    @classmethod
-    def of(cls, r: Any) -> SchoolRow:
-        return cls(r["school_id"], r["trust_id"], r["name"], r["urn"], r["registered_at"])
-
 
 @dataclass(frozen=True)
 class PupilRow:
@@ -49,20 +45,6 @@ class PupilRow:
     left_on: date | None
     destination: Sealed | None
     version: int
-
-    @classmethod
-    def of(cls, r: Any) -> PupilRow:
-        return cls(
-            r["pupil_id"],
-            r["trust_id"],
-            r["school_id"],
-            Sealed.from_bytes(bytes(r["full_name"])),
-            Sealed.from_bytes(bytes(r["date_of_birth"])),
-            r["year_group"],
-            r["left_on"],
-            _sealed(r["destination"]),
-            r["version"],
-        )
 
 
 @dataclass(frozen=True)
@@ -77,21 +59,6 @@ class StaffRow:
     left_on: date | None
     leaving_reason: Sealed | None
     version: int
-
-    @classmethod
-    def of(cls, r: Any) -> StaffRow:
-        return cls(
-            r["staff_id"],
-            r["trust_id"],
-            r["school_id"],
-            Sealed.from_bytes(bytes(r["full_name"])),
-            r["staff_role"],
-            _sealed(r["user_id"]),
-            r["started_on"],
-            r["left_on"],
-            _sealed(r["leaving_reason"]),
-            r["version"],
-        )
 
 
 @dataclass(frozen=True)
@@ -112,24 +79,24 @@ def trust(conn: Connection[Any], trust_id: UUID) -> TrustRow | None:
     r = conn.execute(
         "SELECT trust_id, name FROM dir_trusts WHERE trust_id = %s", (trust_id,)
     ).fetchone()
-    return None if r is None else TrustRow(r["trust_id"], r["name"])
+    return None if r is None else from_row(TrustRow, r)
 
 
 def school(conn: Connection[Any], school_id: UUID) -> SchoolRow | None:
     r = conn.execute(_SCHOOLS + " WHERE school_id = %s", (school_id,)).fetchone()
-    return None if r is None else SchoolRow.of(r)
+    return None if r is None else from_row(SchoolRow, r)
 
 
 def schools(
     conn: Connection[Any], visible: Visibility, first: int, after: int | None
 ) -> Page[SchoolRow]:
     clause, params = visible.clause()
-    return fetch_page(conn, _SCHOOLS, [clause], params, SchoolRow.of, first, after)
+    return fetch_page(conn, _SCHOOLS, [clause], params, partial(from_row, SchoolRow), first, after)
 
 
 def pupil(conn: Connection[Any], pupil_id: UUID) -> PupilRow | None:
     r = conn.execute(_PUPILS + " WHERE pupil_id = %s", (pupil_id,)).fetchone()
-    return None if r is None else PupilRow.of(r)
+    return None if r is None else from_row(PupilRow, r)
 
 
 def _people(
@@ -163,13 +130,21 @@ def pupils(
     after: int | None,
 ) -> Page[PupilRow]:
     return _people(
-        conn, _PUPILS, "pupil_id", PupilRow.of, visible, school_id, include_left, first, after
+        conn,
+        _PUPILS,
+        "pupil_id",
+        partial(from_row, PupilRow),
+        visible,
+        school_id,
+        include_left,
+        first,
+        after,
     )
 
 
 def staff_member(conn: Connection[Any], staff_id: UUID) -> StaffRow | None:
     r = conn.execute(_STAFF + " WHERE staff_id = %s", (staff_id,)).fetchone()
-    return None if r is None else StaffRow.of(r)
+    return None if r is None else from_row(StaffRow, r)
 
 
 def staff_members(
@@ -181,7 +156,15 @@ def staff_members(
     after: int | None,
 ) -> Page[StaffRow]:
     return _people(
-        conn, _STAFF, "staff_id", StaffRow.of, visible, school_id, include_left, first, after
+        conn,
+        _STAFF,
+        "staff_id",
+        partial(from_row, StaffRow),
+        visible,
+        school_id,
+        include_left,
+        first,
+        after,
     )
 
 
@@ -192,16 +175,7 @@ def parents_of(conn: Connection[Any], pupil_id: UUID) -> list[ParentLinkRow]:
         "ORDER BY p.seq",
         (pupil_id,),
     ).fetchall()
-    return [
-        ParentLinkRow(
-            r["parent_id"],
-            r["pupil_id"],
-            Sealed.from_bytes(bytes(r["full_name"])),
-            r["relationship"],
-            r["parental_responsibility"],
-        )
-        for r in rows
-    ]
+    return [from_row(ParentLinkRow, r) for r in rows]
 
 
 def names_of(conn: Connection[Any], person_ids: list[UUID]) -> dict[UUID, Sealed]:

@@ -8,9 +8,10 @@ from uuid import UUID
 
 import pytest
 
-from domain.access.policy import Principal
 from domain.application import CaseworkApplication
+from domain.directory.commands import CreateTrust, RegisterSchool
 from domain.shared.actor import acting_as
+from domain.shared.policy import Principal
 from domain.shared.sealing import InMemoryKeyStore, Keyring
 
 OPERATOR = Principal.operator("tests")
@@ -27,14 +28,16 @@ def app() -> Iterator[CaseworkApplication]:
 @pytest.fixture
 def trust_id(app: CaseworkApplication) -> UUID:
     with acting_as(OPERATOR):
-        trust, _ = app.create_trust("Oak Learning Trust")
+        trust, _ = app.create_trust(CreateTrust(name="Oak Learning Trust"))
     return trust
 
 
 @pytest.fixture
 def school_id(app: CaseworkApplication, trust_id: UUID) -> UUID:
     with acting_as(OPERATOR):
-        school, _ = app.register_school(trust_id, "Oak Primary", "123456")
+        school, _ = app.register_school(
+            RegisterSchool(trust_id=trust_id, name="Oak Primary", urn="123456")
+        )
     return school
 
 

@@ -7,7 +7,12 @@ from uuid import uuid4
 import pytest
 
 from domain.access.aggregates import UserAccess, access_id_for
-from domain.access.policy import (
+from domain.access.commands import GrantRole, RevokeRole
+from domain.access.rules import roles_in_order
+from domain.directory.commands import RegisterStaffMember
+from domain.shared.actor import acting_as
+from domain.shared.errors import NotAuthorised, ValidationFailed
+from domain.shared.policy import (
     Action,
     Grant,
     Principal,
@@ -17,9 +22,8 @@ from domain.access.policy import (
     authorise_case,
     case_reach,
     reach,
+    schools_in_trust,
 )
-from domain.shared.actor import acting_as
-from domain.shared.errors import NotAuthorised, ValidationFailed
 from tests.domain.conftest import OPERATOR, as_user
 
 TRUST, OTHER_TRUST, SCHOOL, OTHER_SCHOOL = uuid4(), uuid4(), uuid4(), uuid4()
@@ -68,7 +72,9 @@ def test_reach_lists_trusts_and_schools_separately():
 
 def test_granting_a_role_records_an_event(app, trust_id, school_id):
     with acting_as(OPERATOR):
-        app.grant_role("dsl@oak", Role.DSL, trust_id, school_id)
+        app.grant_role(
+            GrantRole(user_id="dsl@oak", role=Role.DSL, trust_id=trust_id, school_id=school_id)
+        )
     event = list(app.events.get(access_id_for("dsl@oak")))[-1]
     assert isinstance(event, UserAccess.RoleGranted)
     assert (event.role, event.school_id, event.actor) == ("dsl", school_id, OPERATOR.user_id)
@@ -76,52 +82,85 @@ def test_granting_a_role_records_an_event(app, trust_id, school_id):
 
 def test_revoking_a_role_removes_it_from_the_principal(app, trust_id, school_id):
     with acting_as(OPERATOR):
-        app.grant_role("dsl@oak", Role.DSL, trust_id, school_id)
-        app.revoke_role("dsl@oak", Role.DSL, trust_id, school_id)
+        app.grant_role(
+            GrantRole(user_id="dsl@oak", role=Role.DSL, trust_id=trust_id, school_id=school_id)
+        )
+        app.revoke_role(
+            RevokeRole(user_id="dsl@oak", role=Role.DSL, trust_id=trust_id, school_id=school_id)
+        )
     assert app.principal_for("dsl@oak").grants == frozenset()
 
 
 def test_who_held_access_when_is_on_the_record(app, trust_id, school_id):
     with acting_as(OPERATOR):
-        app.grant_role("dsl@oak", Role.DSL, trust_id, school_id)
-        app.revoke_role("dsl@oak", Role.DSL, trust_id, school_id)
+        app.grant_role(
+            GrantRole(user_id="dsl@oak", role=Role.DSL, trust_id=trust_id, school_id=school_id)
+        )
+        app.revoke_role(
+            RevokeRole(user_id="dsl@oak", role=Role.DSL, trust_id=trust_id, school_id=school_id)
+        )
     then = app.repository.get(access_id_for("dsl@oak"), version=2)
     assert Grant(Role.DSL, trust_id, school_id) in then.grants
 
 
 def test_a_trust_only_role_cannot_be_granted_in_a_school(app, trust_id, school_id):
     with acting_as(OPERATOR), pytest.raises(ValidationFailed) as error:
-        app.grant_role("x", Role.TRUST_SAFEGUARDING_LEAD, trust_id, school_id)
+        app.grant_role(
+            GrantRole(
+                user_id="x",
+                role=Role.TRUST_SAFEGUARDING_LEAD,
+                trust_id=trust_id,
+                school_id=school_id,
+            )
+        )
     assert error.value.field == "schoolId"
 
 
 def test_an_unknown_role_is_refused(app, trust_id, school_id):
     with acting_as(OPERATOR), pytest.raises(ValidationFailed) as error:
-        app.grant_role("x", "superuser", trust_id, school_id)
+        app.grant_role(
+            GrantRole(user_id="x", role="superuser", trust_id=trust_id, school_id=school_id)
+        )
     assert error.value.field == "role"
 
 
 def test_granting_a_role_twice_is_refused(app, trust_id, school_id):
     with acting_as(OPERATOR):
-        app.grant_role("dsl@oak", Role.DSL, trust_id, school_id)
+        app.grant_role(
+            GrantRole(user_id="dsl@oak", role=Role.DSL, trust_id=trust_id, school_id=school_id)
+        )
         with pytest.raises(ValidationFailed):
-            app.grant_role("dsl@oak", Role.DSL, trust_id, school_id)
+            app.grant_role(
+                GrantRole(user_id="dsl@oak", role=Role.DSL, trust_id=trust_id, school_id=school_id)
+            )
 
 
 def test_nobody_grants_themselves_a_role(app, trust_id, school_id):
     with acting_as(OPERATOR):
-        app.grant_role("head@oak", Role.HEADTEACHER, trust_id, school_id)
+        app.grant_role(
+            GrantRole(
+                user_id="head@oak", role=Role.HEADTEACHER, trust_id=trust_id, school_id=school_id
+            )
+        )
     with as_user(app, "head@oak"), pytest.raises(NotAuthorised):
-        app.grant_role("head@oak", Role.DSL, trust_id, school_id)
+        app.grant_role(
+            GrantRole(user_id="head@oak", role=Role.DSL, trust_id=trust_id, school_id=school_id)
+        )
 
 
 def test_a_headteacher_grants_school_roles_but_not_trust_roles(app, trust_id, school_id):
     with acting_as(OPERATOR):
-        app.grant_role("head@oak", Role.HEADTEACHER, trust_id, school_id)
+        app.grant_role(
+            GrantRole(
+                user_id="head@oak", role=Role.HEADTEACHER, trust_id=trust_id, school_id=school_id
+            )
+        )
     with as_user(app, "head@oak"):
-        app.grant_role("dsl@oak", Role.DSL, trust_id, school_id)
+        app.grant_role(
+            GrantRole(user_id="dsl@oak", role=Role.DSL, trust_id=trust_id, school_id=school_id)
+        )
         with pytest.raises(NotAuthorised):
-            app.grant_role("dpo@oak", Role.DPO, trust_id)
+            app.grant_role(GrantRole(user_id="dpo@oak", role=Role.DPO, trust_id=trust_id))
 
 
 # --- the subject of a record cannot appoint its reader (issue 14 §3) ------------------------
@@ -194,11 +233,23 @@ def test_a_refusal_never_tells_the_subject_the_record_is_about_them():
 
 def test_a_grant_carries_the_records_of_which_its_granter_is_the_subject(app, trust_id, school_id):
     with acting_as(OPERATOR):
-        app.grant_role("head@oak", Role.HEADTEACHER, trust_id, school_id)
+        app.grant_role(
+            GrantRole(
+                user_id="head@oak", role=Role.HEADTEACHER, trust_id=trust_id, school_id=school_id
+            )
+        )
     with as_user(app, "head@oak"):
-        staff_id, _ = app.register_staff_member(school_id, "Hana Head", "teacher", "head@oak")
+        staff_id, _ = app.register_staff_member(
+            RegisterStaffMember(
+                school_id=school_id, full_name="Hana Head", staff_role="teacher", user_id="head@oak"
+            )
+        )
     with as_user(app, "head@oak"):
-        app.grant_role("second@oak", Role.HEADTEACHER, trust_id, school_id)
+        app.grant_role(
+            GrantRole(
+                user_id="second@oak", role=Role.HEADTEACHER, trust_id=trust_id, school_id=school_id
+            )
+        )
     (grant,) = app.principal_for("second@oak").grants
     assert (grant.granted_by, grant.granter_subjects) == ("head@oak", frozenset({staff_id}))
 
@@ -207,23 +258,49 @@ def test_a_grant_made_through_the_subjects_appointee_carries_the_subjects_record
     app, trust_id, school_id
 ):
     with acting_as(OPERATOR):
-        app.grant_role("head@oak", Role.HEADTEACHER, trust_id, school_id)
+        app.grant_role(
+            GrantRole(
+                user_id="head@oak", role=Role.HEADTEACHER, trust_id=trust_id, school_id=school_id
+            )
+        )
     with as_user(app, "head@oak"):
-        staff_id, _ = app.register_staff_member(school_id, "Hana Head", "teacher", "head@oak")
-        app.grant_role("second@oak", Role.HEADTEACHER, trust_id, school_id)
+        staff_id, _ = app.register_staff_member(
+            RegisterStaffMember(
+                school_id=school_id, full_name="Hana Head", staff_role="teacher", user_id="head@oak"
+            )
+        )
+        app.grant_role(
+            GrantRole(
+                user_id="second@oak", role=Role.HEADTEACHER, trust_id=trust_id, school_id=school_id
+            )
+        )
     with as_user(app, "second@oak"):
-        app.grant_role("third@oak", Role.HEADTEACHER, trust_id, school_id)
+        app.grant_role(
+            GrantRole(
+                user_id="third@oak", role=Role.HEADTEACHER, trust_id=trust_id, school_id=school_id
+            )
+        )
     (grant,) = app.principal_for("third@oak").grants
     assert (grant.granted_by, grant.granter_subjects) == ("second@oak", frozenset({staff_id}))
 
 
 def test_grants_made_in_a_circle_still_end(app, trust_id, school_id):
     with acting_as(OPERATOR):
-        app.grant_role("head@oak", Role.HEADTEACHER, trust_id, school_id)
+        app.grant_role(
+            GrantRole(
+                user_id="head@oak", role=Role.HEADTEACHER, trust_id=trust_id, school_id=school_id
+            )
+        )
     with as_user(app, "head@oak"):
-        app.grant_role("second@oak", Role.HEADTEACHER, trust_id, school_id)
+        app.grant_role(
+            GrantRole(
+                user_id="second@oak", role=Role.HEADTEACHER, trust_id=trust_id, school_id=school_id
+            )
+        )
     with as_user(app, "second@oak"):
-        app.grant_role("head@oak", Role.DSL, trust_id, school_id)
+        app.grant_role(
+            GrantRole(user_id="head@oak", role=Role.DSL, trust_id=trust_id, school_id=school_id)
+        )
     assert {g.granted_by for g in app.principal_for("head@oak").grants} == {
         OPERATOR.user_id,
         "second@oak",
@@ -254,3 +331,41 @@ def test_the_subject_named_by_blind_index_never_reads_their_case_even_as_trust_l
         authorise_case(
             lead, Action.OVERSEE_ALLEGATIONS, target, {SUBJECT_IX}, SUBJECT_IX, caller=SUBJECT_IX
         )
+
+
+# --- which schools of a trust a reader reaches ---------------------------------------------------
+
+
+def test_a_trust_role_reaches_the_whole_trust():
+    lead = Principal("lead", frozenset({Grant(Role.TRUST_SAFEGUARDING_LEAD, TRUST)}))
+    assert schools_in_trust(lead, Action.VIEW_INCIDENT_OVERVIEW, TRUST) is None
+
+
+def test_school_roles_reach_their_schools_of_the_trust():
+    head = Principal("head", frozenset({Grant(Role.HEADTEACHER, TRUST, SCHOOL)}))
+    assert schools_in_trust(head, Action.VIEW_INCIDENT_OVERVIEW, TRUST) == [SCHOOL]
+
+
+def test_school_roles_in_another_trust_reach_none_of_this_one():
+    head = Principal("head", frozenset({Grant(Role.HEADTEACHER, OTHER_TRUST, OTHER_SCHOOL)}))
+    with pytest.raises(NotAuthorised):
+        schools_in_trust(head, Action.VIEW_INCIDENT_OVERVIEW, TRUST)
+
+
+def test_a_role_not_permitted_the_action_reaches_no_school():
+    reporter = Principal("r", frozenset({Grant(Role.STAFF_REPORTER, TRUST, SCHOOL)}))
+    with pytest.raises(NotAuthorised):
+        schools_in_trust(reporter, Action.VIEW_INCIDENT_OVERVIEW, TRUST)
+
+
+# --- the order roles are shown in ------------------------------------------------------------
+
+
+def test_roles_are_shown_by_trust_then_school_then_role():
+    first, second = sorted([uuid4(), uuid4()], key=str)
+    grants = [
+        Grant(Role.HEADTEACHER, second, SCHOOL),
+        Grant(Role.DSL, first, SCHOOL),
+        Grant(Role.DATA_LEAD, first, SCHOOL),
+    ]
+    assert roles_in_order(grants) == [grants[2], grants[1], grants[0]]

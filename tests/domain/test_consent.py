@@ -15,6 +15,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from domain.access.commands import GrantRole
 from domain.access.policy import Role
 from domain.consent.aggregates import ConsentRecord, Publication, consent_record_id
 from domain.consent.handlers import (
@@ -35,6 +36,13 @@ from domain.consent.handlers import (
     lapse_of,
 )
 from domain.consent.model import PUPIL_PARTY, ConsentStatus, Decision, PublicationStatus
+from domain.directory.commands import (
+    LinkParent,
+    RecordPupilLeft,
+    RegisterPupil,
+    RegisterSchool,
+    RegisterStaffMember,
+)
 from domain.shared.actor import acting_as
 from domain.shared.calendar import LONDON
 from domain.shared.errors import NotAuthorised, NotFound, ValidationFailed
@@ -63,21 +71,96 @@ END_OF_LEFT_DAY = datetime(2026, 7, 22, 23, 0, tzinfo=UTC)
 @pytest.fixture
 def people(app, trust_id, school_id):
     with acting_as(OPERATOR):
-        app.grant_role("head@oak", Role.HEADTEACHER, trust_id, school_id)
-        app.grant_role("lead@oak", Role.DATA_LEAD, trust_id, school_id)
-        app.grant_role("dsl@oak", Role.DSL, trust_id, school_id)
-        app.grant_role("dana@oak", Role.STAFF_REPORTER, trust_id, school_id)
-        app.grant_role("lee@oak", Role.STAFF_REPORTER, trust_id, school_id)
-        head, _ = app.register_staff_member(school_id, "Hal Price", "headteacher", "head@oak")
+        app.grant_role(
+            GrantRole(
+                user_id="head@oak", role=Role.HEADTEACHER, trust_id=trust_id, school_id=school_id
+            )
+        )
+        app.grant_role(
+            GrantRole(
+                user_id="lead@oak", role=Role.DATA_LEAD, trust_id=trust_id, school_id=school_id
+            )
+        )
+        app.grant_role(
+            GrantRole(user_id="dsl@oak", role=Role.DSL, trust_id=trust_id, school_id=school_id)
+        )
+        app.grant_role(
+            GrantRole(
+                user_id="dana@oak", role=Role.STAFF_REPORTER, trust_id=trust_id, school_id=school_id
+            )
+        )
+        app.grant_role(
+            GrantRole(
+                user_id="lee@oak", role=Role.STAFF_REPORTER, trust_id=trust_id, school_id=school_id
+            )
+        )
+        head, _ = app.register_staff_member(
+            RegisterStaffMember(
+                school_id=school_id,
+                full_name="Hal Price",
+                staff_role="headteacher",
+                user_id="head@oak",
+            )
+        )
     with as_user(app, "head@oak"):
-        dana, _ = app.register_staff_member(school_id, "Dana Cole", "teacher", "dana@oak")
-        lee, _ = app.register_staff_member(school_id, "Lee Hart", "support", "lee@oak")
-        mia, _ = app.register_pupil(school_id, "Mia Patel", date(2013, 4, 1), 8)
-        noah, _ = app.register_pupil(school_id, "Noah Reed", date(2013, 6, 1), 8)
-        mum, _ = app.link_parent(mia, "mother", True, full_name="Ann Patel")
-        dad, _ = app.link_parent(mia, "father", True, full_name="Raj Patel")
-        aunt, _ = app.link_parent(mia, "other", False, full_name="Sue Patel")
-        noahs_dad, _ = app.link_parent(noah, "father", True, full_name="Ben Reed")
+        dana, _ = app.register_staff_member(
+            RegisterStaffMember(
+                school_id=school_id, full_name="Dana Cole", staff_role="teacher", user_id="dana@oak"
+            )
+        )
+        lee, _ = app.register_staff_member(
+            RegisterStaffMember(
+                school_id=school_id, full_name="Lee Hart", staff_role="support", user_id="lee@oak"
+            )
+        )
+        mia, _ = app.register_pupil(
+            RegisterPupil(
+                school_id=school_id,
+                full_name="Mia Patel",
+                date_of_birth=date(2013, 4, 1),
+                year_group=8,
+            )
+        )
+        noah, _ = app.register_pupil(
+            RegisterPupil(
+                school_id=school_id,
+                full_name="Noah Reed",
+                date_of_birth=date(2013, 6, 1),
+                year_group=8,
+            )
+        )
+        mum, _ = app.link_parent(
+            LinkParent(
+                pupil_id=mia,
+                relationship="mother",
+                parental_responsibility=True,
+                full_name="Ann Patel",
+            )
+        )
+        dad, _ = app.link_parent(
+            LinkParent(
+                pupil_id=mia,
+                relationship="father",
+                parental_responsibility=True,
+                full_name="Raj Patel",
+            )
+        )
+        aunt, _ = app.link_parent(
+            LinkParent(
+                pupil_id=mia,
+                relationship="other",
+                parental_responsibility=False,
+                full_name="Sue Patel",
+            )
+        )
+        noahs_dad, _ = app.link_parent(
+            LinkParent(
+                pupil_id=noah,
+                relationship="father",
+                parental_responsibility=True,
+                full_name="Ben Reed",
+            )
+        )
     return {
         "head": head,
         "dana": dana,
@@ -437,7 +520,7 @@ def test_consent_lapses_from_the_end_of_the_london_day_the_pupil_left(app, peopl
     give(app, people["mia"], people["mum"])
 
     with as_user(app, "head@oak"):
-        app.record_pupil_left(people["mia"], LEFT_ON)
+        app.record_pupil_left(RecordPupilLeft(pupil_id=people["mia"], left_on=LEFT_ON))
 
     mia = people["mia"]
     assert status(app, mia, PHOTO, END_OF_LEFT_DAY - timedelta(seconds=1)) is ConsentStatus.GRANTED
@@ -451,14 +534,14 @@ def test_a_refusal_also_gives_way_to_lapse_once_the_pupil_left(app, people):
     give(app, people["mia"], people["mum"], granted=False)
 
     with as_user(app, "head@oak"):
-        app.record_pupil_left(people["mia"], LEFT_ON)
+        app.record_pupil_left(RecordPupilLeft(pupil_id=people["mia"], left_on=LEFT_ON))
 
     assert status(app, people["mia"], PHOTO, END_OF_LEFT_DAY) is ConsentStatus.LAPSED
 
 
 def test_a_decision_received_on_the_day_the_pupil_left_is_recorded(app, people):
     with as_user(app, "head@oak"):
-        app.record_pupil_left(people["mia"], LEFT_ON)
+        app.record_pupil_left(RecordPupilLeft(pupil_id=people["mia"], left_on=LEFT_ON))
 
     give(app, people["mia"], people["mum"], at=END_OF_LEFT_DAY - timedelta(minutes=1))
 
@@ -469,7 +552,7 @@ def test_a_decision_received_on_the_day_the_pupil_left_is_recorded(app, people):
 
 def test_consent_received_after_the_pupil_left_is_refused(app, people):
     with as_user(app, "head@oak"):
-        app.record_pupil_left(people["mia"], LEFT_ON)
+        app.record_pupil_left(RecordPupilLeft(pupil_id=people["mia"], left_on=LEFT_ON))
 
     with refused(app, PupilLeft, "PUPIL_LEFT"):
         give(app, people["mia"], people["mum"], at=END_OF_LEFT_DAY)
@@ -478,7 +561,7 @@ def test_consent_received_after_the_pupil_left_is_refused(app, people):
 def test_a_withdrawal_received_after_the_pupil_left_is_refused(app, people):
     give(app, people["mia"], people["mum"])
     with as_user(app, "head@oak"):
-        app.record_pupil_left(people["mia"], LEFT_ON)
+        app.record_pupil_left(RecordPupilLeft(pupil_id=people["mia"], left_on=LEFT_ON))
 
     with refused(app, PupilLeft, "PUPIL_LEFT"):
         withdraw(app, people["mia"], people["mum"], at=END_OF_LEFT_DAY + timedelta(days=1))
@@ -486,7 +569,7 @@ def test_a_withdrawal_received_after_the_pupil_left_is_refused(app, people):
 
 def test_a_competence_assessment_after_the_pupil_left_is_refused(app, people):
     with as_user(app, "head@oak"):
-        app.record_pupil_left(people["mia"], LEFT_ON)
+        app.record_pupil_left(RecordPupilLeft(pupil_id=people["mia"], left_on=LEFT_ON))
 
     with refused(app, PupilLeft, "PUPIL_LEFT"):
         assess(app, people["mia"], at=END_OF_LEFT_DAY + timedelta(days=1))
@@ -495,7 +578,7 @@ def test_a_competence_assessment_after_the_pupil_left_is_refused(app, people):
 def test_a_post_after_the_pupil_left_is_refused_as_lapsed(app, people, channel):
     give(app, people["mia"], people["mum"])
     with as_user(app, "head@oak"):
-        app.record_pupil_left(people["mia"], LEFT_ON)
+        app.record_pupil_left(RecordPupilLeft(pupil_id=people["mia"], left_on=LEFT_ON))
 
     with refused(app, ConsentMissing, "CONSENT_MISSING") as caught:
         post(app, channel, [people["mia"]], at=END_OF_LEFT_DAY + timedelta(days=1))
@@ -844,10 +927,20 @@ def test_a_post_while_the_poster_was_authorised_is_accepted_after_revocation(app
 
 def test_a_post_featuring_a_pupil_of_another_school_is_not_found(app, trust_id, people, channel):
     with acting_as(OPERATOR):
-        elm, _ = app.register_school(trust_id, "Elm Primary", "654321")
-        app.grant_role("elmhead@elm", Role.HEADTEACHER, trust_id, elm)
+        elm, _ = app.register_school(
+            RegisterSchool(trust_id=trust_id, name="Elm Primary", urn="654321")
+        )
+        app.grant_role(
+            GrantRole(
+                user_id="elmhead@elm", role=Role.HEADTEACHER, trust_id=trust_id, school_id=elm
+            )
+        )
     with as_user(app, "elmhead@elm"):
-        elsewhere, _ = app.register_pupil(elm, "Zoe Lane", date(2013, 1, 1), 8)
+        elsewhere, _ = app.register_pupil(
+            RegisterPupil(
+                school_id=elm, full_name="Zoe Lane", date_of_birth=date(2013, 1, 1), year_group=8
+            )
+        )
 
     with refused(app, NotFound, "NOT_FOUND"):
         post(app, channel, [elsewhere])
@@ -857,10 +950,20 @@ def test_a_member_of_staff_of_another_school_named_as_poster_is_not_found(
     app, trust_id, people, channel
 ):
     with acting_as(OPERATOR):
-        elm, _ = app.register_school(trust_id, "Elm Primary", "654321")
-        app.grant_role("elmhead@elm", Role.HEADTEACHER, trust_id, elm)
+        elm, _ = app.register_school(
+            RegisterSchool(trust_id=trust_id, name="Elm Primary", urn="654321")
+        )
+        app.grant_role(
+            GrantRole(
+                user_id="elmhead@elm", role=Role.HEADTEACHER, trust_id=trust_id, school_id=elm
+            )
+        )
     with as_user(app, "elmhead@elm"):
-        elsewhere, _ = app.register_staff_member(elm, "Zoe Lane", "teacher", "zoe@elm")
+        elsewhere, _ = app.register_staff_member(
+            RegisterStaffMember(
+                school_id=elm, full_name="Zoe Lane", staff_role="teacher", user_id="zoe@elm"
+            )
+        )
 
     with as_user(app, "head@oak"), refused(app, NotFound, "NOT_FOUND"):
         app.authorise_poster(channel, elsewhere, POSTER_FROM)
@@ -1209,8 +1312,12 @@ def test_a_staff_reporter_cannot_open_a_channel(app, school_id, people):
 def elm_lead(app, trust_id):
     """The data lead of another school in the same trust."""
     with acting_as(OPERATOR):
-        elm, _ = app.register_school(trust_id, "Elm Primary", "654321")
-        app.grant_role("lead@elm", Role.DATA_LEAD, trust_id, elm)
+        elm, _ = app.register_school(
+            RegisterSchool(trust_id=trust_id, name="Elm Primary", urn="654321")
+        )
+        app.grant_role(
+            GrantRole(user_id="lead@elm", role=Role.DATA_LEAD, trust_id=trust_id, school_id=elm)
+        )
     return "lead@elm"
 
 
@@ -1304,7 +1411,7 @@ def test_confirming_for_a_year_other_than_this_or_the_next_is_refused(app, peopl
 def test_confirming_for_a_pupil_who_has_left_is_refused(app, people):
     give(app, people["mia"], people["mum"])
     with as_user(app, "head@oak"):
-        app.record_pupil_left(people["mia"], LEFT_ON)
+        app.record_pupil_left(RecordPupilLeft(pupil_id=people["mia"], left_on=LEFT_ON))
 
     with as_user(app, "lead@oak"), refused(app, PupilLeft, "PUPIL_LEFT"):
         app.confirm_consent_for_year(people["mia"], "2026/27")
@@ -1348,9 +1455,14 @@ def test_a_publications_link_is_sealed_with_its_key(app, people, channel):
     give(app, people["mia"], people["mum"])
     with as_user(app, "dana@oak"):
         publication_id, _ = app.record_publication(
-            channel, FEB_POST, [PHOTO], [people["mia"]], True, False,
+            channel,
+            FEB_POST,
+            [PHOTO],
+            [people["mia"]],
+            True,
+            False,
             link="https://instagram.example/p/1",
-        )  # fmt: skip
+        )
 
     recorded = events(app, publication_id)[0]
     assert recorded.link.subject_id == publication_id

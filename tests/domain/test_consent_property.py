@@ -17,6 +17,7 @@ from uuid import UUID, uuid4
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from domain.access.commands import GrantRole
 from domain.access.policy import Role
 from domain.application import CaseworkApplication
 from domain.consent.aggregates import ConsentRecord, consent_record_id
@@ -31,6 +32,13 @@ from domain.consent.model import (
     answer_at,
     decide,
     standing,
+)
+from domain.directory.commands import (
+    CreateTrust,
+    LinkParent,
+    RecordPupilLeft,
+    RegisterPupil,
+    RegisterSchool,
 )
 from domain.shared.actor import acting_as
 from domain.shared.calendar import end_of_london_day
@@ -331,7 +339,7 @@ class School:
 
     def leave(self, left_on: date) -> None:
         with as_user(self.app, "head@oak"):
-            self.app.record_pupil_left(self.pupil, left_on)
+            self.app.record_pupil_left(RecordPupilLeft(pupil_id=self.pupil, left_on=left_on))
 
     def answer(self, medium: str, channel: str, at: datetime) -> tuple:
         record = self.app.repository.get(consent_record_id(self.pupil))
@@ -349,14 +357,45 @@ def school() -> Iterator[School]:
     responsibility, and a first form from one of them received at the start of 2025."""
     with application() as app:
         with acting_as(OPERATOR):
-            trust, _ = app.create_trust("Oak Learning Trust")
-            school_id, _ = app.register_school(trust, "Oak Primary", "123456")
-            app.grant_role("head@oak", Role.HEADTEACHER, trust, school_id)
-            app.grant_role("lead@oak", Role.DATA_LEAD, trust, school_id)
+            trust, _ = app.create_trust(CreateTrust(name="Oak Learning Trust"))
+            school_id, _ = app.register_school(
+                RegisterSchool(trust_id=trust, name="Oak Primary", urn="123456")
+            )
+            app.grant_role(
+                GrantRole(
+                    user_id="head@oak", role=Role.HEADTEACHER, trust_id=trust, school_id=school_id
+                )
+            )
+            app.grant_role(
+                GrantRole(
+                    user_id="lead@oak", role=Role.DATA_LEAD, trust_id=trust, school_id=school_id
+                )
+            )
         with as_user(app, "head@oak"):
-            pupil, _ = app.register_pupil(school_id, "Mia Patel", date(2010, 4, 1), 11)
-            mum, _ = app.link_parent(pupil, "mother", True, full_name="Ann Patel")
-            dad, _ = app.link_parent(pupil, "father", True, full_name="Raj Patel")
+            pupil, _ = app.register_pupil(
+                RegisterPupil(
+                    school_id=school_id,
+                    full_name="Mia Patel",
+                    date_of_birth=date(2010, 4, 1),
+                    year_group=11,
+                )
+            )
+            mum, _ = app.link_parent(
+                LinkParent(
+                    pupil_id=pupil,
+                    relationship="mother",
+                    parental_responsibility=True,
+                    full_name="Ann Patel",
+                )
+            )
+            dad, _ = app.link_parent(
+                LinkParent(
+                    pupil_id=pupil,
+                    relationship="father",
+                    parental_responsibility=True,
+                    full_name="Raj Patel",
+                )
+            )
         with as_user(app, "lead@oak"):
             app.record_competence_assessment(pupil, START - timedelta(days=1), True)
         yield School(app, pupil, {"mum": mum, "dad": dad})

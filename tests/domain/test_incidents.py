@@ -11,7 +11,9 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from domain.access.commands import GrantRole
 from domain.access.policy import Role
+from domain.directory.commands import RegisterPupil, RegisterSchool, RegisterStaffMember
 from domain.incidents.aggregates import Incident, IncidentClosed
 from domain.incidents.evidence import ContentTypeMismatch, ImageryRefused
 from domain.incidents.model import Status
@@ -40,14 +42,45 @@ YESTERDAY = NOW - timedelta(days=1)
 @pytest.fixture
 def people(app, trust_id, school_id):
     with acting_as(OPERATOR):
-        app.grant_role("dsl@oak", Role.DSL, trust_id, school_id)
-        app.grant_role("teacher@oak", Role.STAFF_REPORTER, trust_id, school_id)
-        app.grant_role("head@oak", Role.HEADTEACHER, trust_id, school_id)
+        app.grant_role(
+            GrantRole(user_id="dsl@oak", role=Role.DSL, trust_id=trust_id, school_id=school_id)
+        )
+        app.grant_role(
+            GrantRole(
+                user_id="teacher@oak",
+                role=Role.STAFF_REPORTER,
+                trust_id=trust_id,
+                school_id=school_id,
+            )
+        )
+        app.grant_role(
+            GrantRole(
+                user_id="head@oak", role=Role.HEADTEACHER, trust_id=trust_id, school_id=school_id
+            )
+        )
     with as_user(app, "dsl@oak"):
-        harmed, _ = app.register_pupil(school_id, "Mia Patel", date(2013, 4, 1), 7)
-        alleged, _ = app.register_pupil(school_id, "Tom Reed", date(2013, 6, 1), 7)
+        harmed, _ = app.register_pupil(
+            RegisterPupil(
+                school_id=school_id,
+                full_name="Mia Patel",
+                date_of_birth=date(2013, 4, 1),
+                year_group=7,
+            )
+        )
+        alleged, _ = app.register_pupil(
+            RegisterPupil(
+                school_id=school_id,
+                full_name="Tom Reed",
+                date_of_birth=date(2013, 6, 1),
+                year_group=7,
+            )
+        )
     with as_user(app, "head@oak"):
-        staff, _ = app.register_staff_member(school_id, "Dana Cole", "teacher", "dana@oak")
+        staff, _ = app.register_staff_member(
+            RegisterStaffMember(
+                school_id=school_id, full_name="Dana Cole", staff_role="teacher", user_id="dana@oak"
+            )
+        )
     return {"harmed": harmed, "alleged": alleged, "staff": staff}
 
 
@@ -126,10 +159,16 @@ def test_an_unknown_pupil_is_not_found(app, school_id, people):
 
 def test_a_pupil_of_another_school_is_not_found(app, trust_id, school_id, people):
     with acting_as(OPERATOR):
-        other, _ = app.register_school(trust_id, "Elm", "222222")
-        app.grant_role("lead@elm", Role.DATA_LEAD, trust_id, other)
+        other, _ = app.register_school(RegisterSchool(trust_id=trust_id, name="Elm", urn="222222"))
+        app.grant_role(
+            GrantRole(user_id="lead@elm", role=Role.DATA_LEAD, trust_id=trust_id, school_id=other)
+        )
     with as_user(app, "lead@elm"):
-        stranger, _ = app.register_pupil(other, "Sam Elm", date(2013, 1, 1), 7)
+        stranger, _ = app.register_pupil(
+            RegisterPupil(
+                school_id=other, full_name="Sam Elm", date_of_birth=date(2013, 1, 1), year_group=7
+            )
+        )
     with pytest.raises(NotFound):
         report(app, school_id, people, people=[(stranger, "pupil_harmed")])
 
@@ -142,7 +181,9 @@ def test_an_unknown_category_is_refused(app, school_id, people):
 
 def test_a_trust_may_add_its_own_category(app, trust_id, school_id, people):
     with acting_as(OPERATOR):
-        app.grant_role("tsl@oak", Role.TRUST_SAFEGUARDING_LEAD, trust_id)
+        app.grant_role(
+            GrantRole(user_id="tsl@oak", role=Role.TRUST_SAFEGUARDING_LEAD, trust_id=trust_id)
+        )
     with as_user(app, "tsl@oak"):
         app.add_incident_category(trust_id, "gaming_chat", "Abuse in in-game chat")
     incident_id = report(app, school_id, people, category="gaming_chat")
@@ -405,7 +446,9 @@ def test_an_incident_about_staff_conduct_is_for_the_headteacher_not_the_dsl(app,
 
 def test_the_member_of_staff_concerned_never_acts_on_the_incident(app, trust_id, school_id, people):
     with acting_as(OPERATOR):
-        app.grant_role("dana@oak", Role.DSL, trust_id, school_id)
+        app.grant_role(
+            GrantRole(user_id="dana@oak", role=Role.DSL, trust_id=trust_id, school_id=school_id)
+        )
     incident_id = report(
         app,
         school_id,

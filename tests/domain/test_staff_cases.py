@@ -10,8 +10,15 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from domain.access.commands import GrantRole, RevokeRole
 from domain.access.policy import Role
 from domain.directory.aggregates import School, StaffMember
+from domain.directory.commands import (
+    CreateTrust,
+    RegisterPupil,
+    RegisterSchool,
+    RegisterStaffMember,
+)
 from domain.shared.actor import acting_as
 from domain.shared.calendar import LONDON
 from domain.shared.errors import NotAuthorised, NotFound, ValidationFailed
@@ -44,19 +51,65 @@ ALL_OUTCOMES = ["substantiated", *NOT_SUBSTANTIATED]
 @pytest.fixture
 def people(app, trust_id, school_id):
     with acting_as(OPERATOR):
-        app.grant_role("head@oak", Role.HEADTEACHER, trust_id, school_id)
-        app.grant_role("dsl@oak", Role.DSL, trust_id, school_id)
-        app.grant_role("deputy@oak", Role.DSL, trust_id, school_id)
-        app.grant_role("dana@oak", Role.STAFF_REPORTER, trust_id, school_id)
-        app.grant_role("lee@oak", Role.STAFF_REPORTER, trust_id, school_id)
-        app.grant_role("tsl@oak", Role.TRUST_SAFEGUARDING_LEAD, trust_id)
-        app.grant_role("chair@oak", Role.CHAIR_OF_GOVERNORS, trust_id)
-        head, _ = app.register_staff_member(school_id, "Hal Price", "headteacher", "head@oak")
+        app.grant_role(
+            GrantRole(
+                user_id="head@oak", role=Role.HEADTEACHER, trust_id=trust_id, school_id=school_id
+            )
+        )
+        app.grant_role(
+            GrantRole(user_id="dsl@oak", role=Role.DSL, trust_id=trust_id, school_id=school_id)
+        )
+        app.grant_role(
+            GrantRole(user_id="deputy@oak", role=Role.DSL, trust_id=trust_id, school_id=school_id)
+        )
+        app.grant_role(
+            GrantRole(
+                user_id="dana@oak", role=Role.STAFF_REPORTER, trust_id=trust_id, school_id=school_id
+            )
+        )
+        app.grant_role(
+            GrantRole(
+                user_id="lee@oak", role=Role.STAFF_REPORTER, trust_id=trust_id, school_id=school_id
+            )
+        )
+        app.grant_role(
+            GrantRole(user_id="tsl@oak", role=Role.TRUST_SAFEGUARDING_LEAD, trust_id=trust_id)
+        )
+        app.grant_role(
+            GrantRole(user_id="chair@oak", role=Role.CHAIR_OF_GOVERNORS, trust_id=trust_id)
+        )
+        head, _ = app.register_staff_member(
+            RegisterStaffMember(
+                school_id=school_id,
+                full_name="Hal Price",
+                staff_role="headteacher",
+                user_id="head@oak",
+            )
+        )
     with as_user(app, "head@oak"):
-        dana, _ = app.register_staff_member(school_id, "Dana Cole", "teacher", "dana@oak")
-        lee, _ = app.register_staff_member(school_id, "Lee Hart", "support", "lee@oak")
-        dsl, _ = app.register_staff_member(school_id, "Sam Doyle", "teacher", "dsl@oak")
-        pupil, _ = app.register_pupil(school_id, "Mia Patel", date(2013, 4, 1), 7)
+        dana, _ = app.register_staff_member(
+            RegisterStaffMember(
+                school_id=school_id, full_name="Dana Cole", staff_role="teacher", user_id="dana@oak"
+            )
+        )
+        lee, _ = app.register_staff_member(
+            RegisterStaffMember(
+                school_id=school_id, full_name="Lee Hart", staff_role="support", user_id="lee@oak"
+            )
+        )
+        dsl, _ = app.register_staff_member(
+            RegisterStaffMember(
+                school_id=school_id, full_name="Sam Doyle", staff_role="teacher", user_id="dsl@oak"
+            )
+        )
+        pupil, _ = app.register_pupil(
+            RegisterPupil(
+                school_id=school_id,
+                full_name="Mia Patel",
+                date_of_birth=date(2013, 4, 1),
+                year_group=7,
+            )
+        )
     return {"head": head, "dana": dana, "lee": lee, "dsl": dsl, "pupil": pupil}
 
 
@@ -138,7 +191,11 @@ def test_revoking_the_headteacher_role_stands_the_headteacher_down(
     app, trust_id, school_id, people
 ):
     with acting_as(OPERATOR):
-        app.revoke_role("head@oak", Role.HEADTEACHER, trust_id, school_id)
+        app.revoke_role(
+            RevokeRole(
+                user_id="head@oak", role=Role.HEADTEACHER, trust_id=trust_id, school_id=school_id
+            )
+        )
     assert isinstance(last_event(app, school_id), School.HeadteacherStoodDown)
     assert app.repository.get(school_id).headteachers == []
 
@@ -190,9 +247,17 @@ def test_a_headteacher_recognised_by_their_grant_goes_to_the_named_person(
 ):
     name_headteacher_case_manager(app, trust_id)
     with as_user(app, "head@oak"):
-        other, _ = app.register_staff_member(school_id, "Co Head", "teacher", "cohead@oak")
+        other, _ = app.register_staff_member(
+            RegisterStaffMember(
+                school_id=school_id, full_name="Co Head", staff_role="teacher", user_id="cohead@oak"
+            )
+        )
     with acting_as(OPERATOR):
-        app.grant_role("cohead@oak", Role.HEADTEACHER, trust_id, school_id)
+        app.grant_role(
+            GrantRole(
+                user_id="cohead@oak", role=Role.HEADTEACHER, trust_id=trust_id, school_id=school_id
+            )
+        )
     received = events(app, allege(app, other))[0]
     assert received.case_manager == "chair@oak"
 
@@ -208,18 +273,32 @@ def test_about_the_headteacher_with_no_named_person_there_is_no_case_manager(
 
 def test_a_school_without_a_headteacher_has_no_case_manager(app, trust_id, school_id, people):
     with acting_as(OPERATOR):
-        elm, _ = app.register_school(trust_id, "Elm Primary", "222222")
-        app.grant_role("dsl@elm", Role.DSL, trust_id, elm)
-        app.grant_role("data@elm", Role.DATA_LEAD, trust_id, elm)
+        elm, _ = app.register_school(
+            RegisterSchool(trust_id=trust_id, name="Elm Primary", urn="222222")
+        )
+        app.grant_role(
+            GrantRole(user_id="dsl@elm", role=Role.DSL, trust_id=trust_id, school_id=elm)
+        )
+        app.grant_role(
+            GrantRole(user_id="data@elm", role=Role.DATA_LEAD, trust_id=trust_id, school_id=elm)
+        )
     with as_user(app, "data@elm"):
-        teacher, _ = app.register_staff_member(elm, "Ola Elm", "teacher", "ola@elm")
+        teacher, _ = app.register_staff_member(
+            RegisterStaffMember(
+                school_id=elm, full_name="Ola Elm", staff_role="teacher", user_id="ola@elm"
+            )
+        )
     with appends_nothing(app), pytest.raises(NoCaseManager):
         receive(app, teacher, user="dsl@elm")
 
 
 def test_a_stood_down_headteacher_no_longer_manages_allegations(app, trust_id, school_id, people):
     with acting_as(OPERATOR):
-        app.revoke_role("head@oak", Role.HEADTEACHER, trust_id, school_id)
+        app.revoke_role(
+            RevokeRole(
+                user_id="head@oak", role=Role.HEADTEACHER, trust_id=trust_id, school_id=school_id
+            )
+        )
     with appends_nothing(app), pytest.raises(NoCaseManager):
         receive(app, people["dana"])
 
@@ -564,7 +643,9 @@ def test_the_named_person_manages_an_allegation_about_the_headteacher(
 
 def test_the_subject_never_acts_even_as_trust_safeguarding_lead(app, trust_id, school_id, people):
     with acting_as(OPERATOR):
-        app.grant_role("dana@oak", Role.TRUST_SAFEGUARDING_LEAD, trust_id)
+        app.grant_role(
+            GrantRole(user_id="dana@oak", role=Role.TRUST_SAFEGUARDING_LEAD, trust_id=trust_id)
+        )
     allegation_id = allege(app, people["dana"])
     with appends_nothing(app), pytest.raises(NotAuthorised):
         consult_lado(app, allegation_id, user="dana@oak")
@@ -581,7 +662,9 @@ def test_the_subject_never_acts_even_as_headteacher(app, trust_id, school_id, pe
 
 def test_a_headteacher_subject_with_oversight_still_cannot_act(app, trust_id, school_id, people):
     with acting_as(OPERATOR):
-        app.grant_role("head@oak", Role.TRUST_SAFEGUARDING_LEAD, trust_id)
+        app.grant_role(
+            GrantRole(user_id="head@oak", role=Role.TRUST_SAFEGUARDING_LEAD, trust_id=trust_id)
+        )
     name_headteacher_case_manager(app, trust_id)
     allegation_id = allege(app, people["head"])
     with appends_nothing(app), pytest.raises(NotAuthorised):
@@ -592,7 +675,9 @@ def test_the_subject_cannot_receive_an_allegation_about_themselves(
     app, trust_id, school_id, people
 ):
     with acting_as(OPERATOR):
-        app.grant_role("dana@oak", Role.DSL, trust_id, school_id)
+        app.grant_role(
+            GrantRole(user_id="dana@oak", role=Role.DSL, trust_id=trust_id, school_id=school_id)
+        )
     with appends_nothing(app), pytest.raises(NotAuthorised):
         receive(app, people["dana"], user="dana@oak")
 
@@ -836,10 +921,18 @@ def test_an_ended_relationship_takes_no_further_update(app, school_id, people):
 
 def pupil_at_elm(app, trust_id) -> UUID:
     with acting_as(OPERATOR):
-        elm, _ = app.register_school(trust_id, "Elm Primary", "222222")
-        app.grant_role("data@elm", Role.DATA_LEAD, trust_id, elm)
+        elm, _ = app.register_school(
+            RegisterSchool(trust_id=trust_id, name="Elm Primary", urn="222222")
+        )
+        app.grant_role(
+            GrantRole(user_id="data@elm", role=Role.DATA_LEAD, trust_id=trust_id, school_id=elm)
+        )
     with as_user(app, "data@elm"):
-        pupil, _ = app.register_pupil(elm, "Sam Elm", date(2013, 1, 1), 7)
+        pupil, _ = app.register_pupil(
+            RegisterPupil(
+                school_id=elm, full_name="Sam Elm", date_of_birth=date(2013, 1, 1), year_group=7
+            )
+        )
     return pupil
 
 
@@ -934,9 +1027,13 @@ def test_a_dbs_referral_reference_is_sealed_with_the_allegations_key(app, school
     decide(app, allegation_id, "substantiated")
     with as_user(app, "head@oak"):
         app.record_allegation_action(
-            allegation_id, "dbs_referral_made", NOW, "Referred", "Substantiated",
+            allegation_id,
+            "dbs_referral_made",
+            NOW,
+            "Referred",
+            "Substantiated",
             reference="DBS-77-ABC",
-        )  # fmt: skip
+        )
     reference = last_event(app, allegation_id).reference
     assert reference.subject_id == allegation_id
     assert opened(app, reference) == "DBS-77-ABC"
@@ -1020,7 +1117,7 @@ def test_the_named_person_escalates_concerns_about_the_headteacher(
     app, trust_id, school_id, people
 ):
     with acting_as(OPERATOR):
-        app.grant_role("ceo@oak", Role.DPO, trust_id)
+        app.grant_role(GrantRole(user_id="ceo@oak", role=Role.DPO, trust_id=trust_id))
     name_headteacher_case_manager(
         app, trust_id, user="ceo@oak", headteacher_case_manager_title="CEO"
     )
@@ -1034,8 +1131,14 @@ def test_no_allegation_is_routed_to_a_named_person_who_cannot_reach_the_school(
     app, trust_id, school_id, people
 ):
     with acting_as(OPERATOR):
-        elm, _ = app.register_school(trust_id, "Elm Primary", "222222")
-        app.grant_role("chair@elm", Role.CHAIR_OF_GOVERNORS, trust_id, elm)
+        elm, _ = app.register_school(
+            RegisterSchool(trust_id=trust_id, name="Elm Primary", urn="222222")
+        )
+        app.grant_role(
+            GrantRole(
+                user_id="chair@elm", role=Role.CHAIR_OF_GOVERNORS, trust_id=trust_id, school_id=elm
+            )
+        )
     name_headteacher_case_manager(app, trust_id, user="chair@elm")
     with appends_nothing(app), pytest.raises(NoCaseManager):
         receive(app, people["head"])
@@ -1067,8 +1170,10 @@ def test_the_subject_acting_on_their_own_allegation_is_answered_as_for_an_unknow
 
 def test_authorisation_comes_before_the_expected_version(app, trust_id, school_id, people):
     with acting_as(OPERATOR):
-        other_trust, _ = app.create_trust("Elm Trust")
-        app.grant_role("tsl@elm", Role.TRUST_SAFEGUARDING_LEAD, other_trust)
+        other_trust, _ = app.create_trust(CreateTrust(name="Elm Trust"))
+        app.grant_role(
+            GrantRole(user_id="tsl@elm", role=Role.TRUST_SAFEGUARDING_LEAD, trust_id=other_trust)
+        )
     allegation_id, unknown = allege(app, people["dana"]), uuid4()
     assert _as_unknown(_refusal(app, "tsl@elm", allegation_id, 99), allegation_id) == (
         _as_unknown(_refusal(app, "tsl@elm", unknown, 99), unknown)

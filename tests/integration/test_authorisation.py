@@ -12,8 +12,16 @@ from uuid import UUID
 import pytest
 
 from api.graphql.schema import Mutation, Query
+from domain.access.commands import GrantRole
 from domain.access.policy import Principal, Role
 from domain.consent.handlers import Choice
+from domain.directory.commands import (
+    CreateTrust,
+    LinkParent,
+    RegisterPupil,
+    RegisterSchool,
+    RegisterStaffMember,
+)
 from domain.shared.actor import acting_as
 from domain.shared.calendar import academic_year_of, london_today
 from domain.staff_cases.model import HarmTests
@@ -61,25 +69,48 @@ TRUST_ROLES = (Role.TRUST_SAFEGUARDING_LEAD, Role.DPO, Role.CHAIR_OF_GOVERNORS)
 def world(container) -> World:
     app = container.app
     with acting_as(OPERATOR):
-        trust_a, _ = app.create_trust("Trust A")
-        a1, _ = app.register_school(trust_a, "A1", "310001")
-        a2, _ = app.register_school(trust_a, "A2", "310002")
-        trust_b, _ = app.create_trust("Trust B")
-        b1, _ = app.register_school(trust_b, "B1", "320001")
+        trust_a, _ = app.create_trust(CreateTrust(name="Trust A"))
+        a1, _ = app.register_school(RegisterSchool(trust_id=trust_a, name="A1", urn="310001"))
+        a2, _ = app.register_school(RegisterSchool(trust_id=trust_a, name="A2", urn="310002"))
+        trust_b, _ = app.create_trust(CreateTrust(name="Trust B"))
+        b1, _ = app.register_school(RegisterSchool(trust_id=trust_b, name="B1", urn="320001"))
         for role in SCHOOL_ROLES:
-            app.grant_role(CROSS_SCHOOL, role, trust_a, a2)
-            app.grant_role(CROSS_TRUST, role, trust_b, b1)
+            app.grant_role(
+                GrantRole(user_id=CROSS_SCHOOL, role=role, trust_id=trust_a, school_id=a2)
+            )
+            app.grant_role(
+                GrantRole(user_id=CROSS_TRUST, role=role, trust_id=trust_b, school_id=b1)
+            )
         for role in TRUST_ROLES:
-            app.grant_role(CROSS_TRUST, role, trust_b)
-        app.grant_role(SUBJECT, Role.HEADTEACHER, trust_a, a1)
-        app.grant_role(SUBJECT, Role.DPO, trust_a, a1)
-        app.grant_role(SUBJECT, Role.DSL, trust_a, a1)
-        app.grant_role("lead@a1", Role.DATA_LEAD, trust_a, a1)
+            app.grant_role(GrantRole(user_id=CROSS_TRUST, role=role, trust_id=trust_b))
+        app.grant_role(
+            GrantRole(user_id=SUBJECT, role=Role.HEADTEACHER, trust_id=trust_a, school_id=a1)
+        )
+        app.grant_role(GrantRole(user_id=SUBJECT, role=Role.DPO, trust_id=trust_a, school_id=a1))
+        app.grant_role(GrantRole(user_id=SUBJECT, role=Role.DSL, trust_id=trust_a, school_id=a1))
+        app.grant_role(
+            GrantRole(user_id="lead@a1", role=Role.DATA_LEAD, trust_id=trust_a, school_id=a1)
+        )
     with acting_as(app.principal_for("lead@a1")):
-        pupil, _ = app.register_pupil(a1, MARKER, date(2014, 1, 1), 6)
-        parent, _ = app.link_parent(pupil, "mother", True, full_name=MARKER)
+        pupil, _ = app.register_pupil(
+            RegisterPupil(
+                school_id=a1, full_name=MARKER, date_of_birth=date(2014, 1, 1), year_group=6
+            )
+        )
+        parent, _ = app.link_parent(
+            LinkParent(
+                pupil_id=pupil,
+                relationship="mother",
+                parental_responsibility=True,
+                full_name=MARKER,
+            )
+        )
     with acting_as(app.principal_for(SUBJECT)):
-        staff, position = app.register_staff_member(a1, MARKER, "headteacher", SUBJECT)
+        staff, position = app.register_staff_member(
+            RegisterStaffMember(
+                school_id=a1, full_name=MARKER, staff_role="headteacher", user_id=SUBJECT
+            )
+        )
     with acting_as(app.principal_for("lead@a1")):
         now = datetime.now(UTC)
         incident, position = app.report_incident(
@@ -92,8 +123,10 @@ def world(container) -> World:
             "WhatsApp",
         )
     with acting_as(OPERATOR):
-        app.grant_role("tsl@a", Role.TRUST_SAFEGUARDING_LEAD, trust_a)
-        app.grant_role("chair@a", Role.CHAIR_OF_GOVERNORS, trust_a)
+        app.grant_role(
+            GrantRole(user_id="tsl@a", role=Role.TRUST_SAFEGUARDING_LEAD, trust_id=trust_a)
+        )
+        app.grant_role(GrantRole(user_id="chair@a", role=Role.CHAIR_OF_GOVERNORS, trust_id=trust_a))
     with acting_as(app.principal_for("tsl@a")):
         app.configure_staff_cases(trust_a, "chair@a", "chair of governors")
     with acting_as(app.principal_for("chair@a")):
@@ -116,25 +149,60 @@ def world(container) -> World:
             parent_carer_id=parent,
         )
         channel, _ = app.open_channel(
-            a1, "school_social_media", "Facebook", MARKER, staff, MARKER,
-            date(2025, 9, 1), "A1 head", "headteacher", date(2025, 8, 1), True,
-        )  # fmt: skip
+            a1,
+            "school_social_media",
+            "Facebook",
+            MARKER,
+            staff,
+            MARKER,
+            date(2025, 9, 1),
+            "A1 head",
+            "headteacher",
+            date(2025, 8, 1),
+            True,
+        )
         app.authorise_poster(channel, staff, now - timedelta(hours=3))
         publication, _ = app.record_publication(
-            channel, now - timedelta(hours=2), ["photo"], [pupil], True, False,
-            posted_by_id=staff, description=MARKER,
-        )  # fmt: skip
+            channel,
+            now - timedelta(hours=2),
+            ["photo"],
+            [pupil],
+            True,
+            False,
+            posted_by_id=staff,
+            description=MARKER,
+        )
         app.withdraw_consent(
-            pupil, "parent_carer", ["photo"], ["school_social_media"], "letter", MARKER,
-            now - timedelta(hours=1), parent_carer_id=parent,
-        )  # fmt: skip
+            pupil,
+            "parent_carer",
+            ["photo"],
+            ["school_social_media"],
+            "letter",
+            MARKER,
+            now - timedelta(hours=1),
+            parent_carer_id=parent,
+        )
     with acting_as(app.principal_for(CROSS_SCHOOL)), pytest.raises(Exception):
-        app.register_pupil(a1, "x", date(2014, 1, 1), 6)
+        app.register_pupil(
+            RegisterPupil(school_id=a1, full_name="x", date_of_birth=date(2014, 1, 1), year_group=6)
+        )
     container.wait_for(list(container.views), position, timeout=20)
     return World(
-        trust_a, a1, a2, trust_b, b1, pupil, parent, staff, incident, allegation, concern,
-        declaration, channel, publication,
-    )  # fmt: skip
+        trust_a,
+        a1,
+        a2,
+        trust_b,
+        b1,
+        pupil,
+        parent,
+        staff,
+        incident,
+        allegation,
+        concern,
+        declaration,
+        channel,
+        publication,
+    )
 
 
 @dataclass(frozen=True)
@@ -204,7 +272,8 @@ def on_allegation(**extra: Any) -> Any:
 STAFF_CASES: dict[str, tuple[Case, Any]] = {
     "allegations": (
         Case(
-            "query($s: ID) { allegations(schoolId: $s) { edges { node { id description { value } } } } }",
+            "query($s: ID) { allegations(schoolId: $s) "
+            "{ edges { node { id description { value } } } } }",
             lambda w: {"s": str(w.school_a1)},
             subject_applies=True,
         ),
@@ -220,7 +289,8 @@ STAFF_CASES: dict[str, tuple[Case, Any]] = {
     ),
     "lowLevelConcerns": (
         Case(
-            "query($s: ID) { lowLevelConcerns(schoolId: $s) { edges { node { id details { value } } } } }",
+            "query($s: ID) { lowLevelConcerns(schoolId: $s) "
+            "{ edges { node { id details { value } } } } }",
             lambda w: {"s": str(w.school_a1)},
             subject_applies=True,
         ),
@@ -445,7 +515,8 @@ CASES: dict[str, tuple[Case, Any]] = {
     ),
     "staffMembers": (
         Case(
-            "query($s: ID) { staffMembers(schoolId: $s) { edges { node { id fullName { value } } } } }",
+            "query($s: ID) { staffMembers(schoolId: $s) "
+            "{ edges { node { id fullName { value } } } } }",
             lambda w: {"s": str(w.school_a1)},
             subject_applies=True,
         ),
@@ -546,7 +617,8 @@ CASES: dict[str, tuple[Case, Any]] = {
     # incidents
     "incidents": (
         Case(
-            "query($s: ID) { incidents(schoolId: $s) { edges { node { id description { value } } } } }",
+            "query($s: ID) { incidents(schoolId: $s) "
+            "{ edges { node { id description { value } } } } }",
             lambda w: {"s": str(w.school_a1)},
         ),
         no_edges("incidents"),
@@ -561,14 +633,16 @@ CASES: dict[str, tuple[Case, Any]] = {
     ),
     "schoolDashboard": (
         Case(
-            "query($s: ID!) { schoolDashboard(schoolId: $s) { openByRisk { risk openIncidents } } }",
+            "query($s: ID!) { schoolDashboard(schoolId: $s) "
+            "{ openByRisk { risk openIncidents } } }",
             lambda w: {"s": str(w.school_a1)},
         ),
         null_with_error("schoolDashboard"),
     ),
     "patternFlags": (
         Case(
-            "query($s: ID!) { patternFlags(schoolId: $s, pupilThreshold: 2) { subject incidentIds } }",
+            "query($s: ID!) { patternFlags(schoolId: $s, pupilThreshold: 2) "
+            "{ subject incidentIds } }",
             lambda w: {"s": str(w.school_a1)},
         ),
         null_with_error("patternFlags"),

@@ -9,7 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from domain.access.commands import GrantRole
 from domain.access.policy import Principal, Role
+from domain.directory.commands import CreateTrust, RegisterPupil, RegisterSchool
 from domain.shared.actor import acting_as
 from projections.incidents.chronology import entry_for
 from projections.incidents.queries import chronology
@@ -94,11 +96,17 @@ def test_projected_chronology_equals_replayed_events(
     truncate_all(server_database)
     app = container.app
     with acting_as(OPERATOR):
-        trust, _ = app.create_trust("T")
-        school, _ = app.register_school(trust, "S", str(next(URNS)))
-        app.grant_role("dsl@x", Role.DSL, trust, school)
+        trust, _ = app.create_trust(CreateTrust(name="T"))
+        school, _ = app.register_school(
+            RegisterSchool(trust_id=trust, name="S", urn=str(next(URNS)))
+        )
+        app.grant_role(GrantRole(user_id="dsl@x", role=Role.DSL, trust_id=trust, school_id=school))
     with acting_as(app.principal_for("dsl@x")):
-        pupil, _ = app.register_pupil(school, "P", date(2014, 1, 1), 6)
+        pupil, _ = app.register_pupil(
+            RegisterPupil(
+                school_id=school, full_name="P", date_of_birth=date(2014, 1, 1), year_group=6
+            )
+        )
     incidents = run_commands(app, school, pupil, commands)
     for worker in container.workers(batch_size=batch_size):
         worker.catch_up()

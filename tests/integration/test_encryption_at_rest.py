@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from domain.access.commands import GrantRole
 from domain.access.policy import Principal, Role
 from domain.consent.handlers import Choice
+from domain.directory.commands import (
+    CreateTrust,
+    LinkParent,
+    RecordPupilLeft,
+    RecordStaffLeft,
+    RegisterPupil,
+    RegisterSchool,
+    RegisterStaffMember,
+)
 from domain.shared.actor import acting_as
 from domain.staff_cases.model import HarmTests
 from tests.at_rest import assert_no_plaintext, find_plaintext
@@ -26,23 +36,44 @@ TAKEDOWN = "Takedown-Plaintext-Reason"
 def test_no_table_holds_the_plaintext_of_a_sealed_field(container):
     app = container.app
     with acting_as(Principal.operator("tests")):
-        trust, _ = app.create_trust("Trust")
-        school, _ = app.register_school(trust, "School", "400001")
-        app.grant_role("head@x", Role.HEADTEACHER, trust, school)
+        trust, _ = app.create_trust(CreateTrust(name="Trust"))
+        school, _ = app.register_school(RegisterSchool(trust_id=trust, name="School", urn="400001"))
+        app.grant_role(
+            GrantRole(user_id="head@x", role=Role.HEADTEACHER, trust_id=trust, school_id=school)
+        )
     with acting_as(app.principal_for("head@x")):
-        pupil, _ = app.register_pupil(school, NAME, DOB, 7)
-        app.link_parent(pupil, "father", True, full_name=PARENT)
-        app.record_pupil_left(pupil, date.today(), destination=REASON)
-        staff, _ = app.register_staff_member(school, NAME, "teacher")
+        pupil, _ = app.register_pupil(
+            RegisterPupil(school_id=school, full_name=NAME, date_of_birth=DOB, year_group=7)
+        )
+        app.link_parent(
+            LinkParent(
+                pupil_id=pupil,
+                relationship="father",
+                parental_responsibility=True,
+                full_name=PARENT,
+            )
+        )
+        app.record_pupil_left(
+            RecordPupilLeft(pupil_id=pupil, left_on=date.today(), destination=REASON)
+        )
+        staff, _ = app.register_staff_member(
+            RegisterStaffMember(school_id=school, full_name=NAME, staff_role="teacher")
+        )
         case = app.receive_allegation(
-            staff, datetime.now(UTC), "pupil", "in_person", ALLEGATION,
+            staff,
+            datetime.now(UTC),
+            "pupil",
+            "in_person",
+            ALLEGATION,
             HarmTests(True, False, False, False),
-        ).record_id  # fmt: skip
+        ).record_id
         app.record_allegation_outcome(case, "substantiated", datetime.now(UTC), ALLEGATION, REASON)
         app.raise_low_level_concern(staff, CONCERN, context=CONCERN)
         app.declare_social_media_relationship(staff, "Facebook", DECLARED)
         _consent_and_publication(app, school, staff)
-        app.record_staff_left(staff, date.today(), reason=REASON)
+        app.record_staff_left(
+            RecordStaffLeft(staff_member_id=staff, left_on=date.today(), reason=REASON)
+        )
     for worker in container.workers():
         worker.catch_up()
 
@@ -54,27 +85,64 @@ def test_no_table_holds_the_plaintext_of_a_sealed_field(container):
 def _consent_and_publication(app, school, staff) -> None:
     """Consent with a competence note, a channel, a publication, its takedown and closing."""
     now = datetime.now(UTC)
-    pupil, _ = app.register_pupil(school, NAME, DOB, 7)
-    parent, _ = app.link_parent(pupil, "mother", True, full_name=PARENT)
+    pupil, _ = app.register_pupil(
+        RegisterPupil(school_id=school, full_name=NAME, date_of_birth=DOB, year_group=7)
+    )
+    parent, _ = app.link_parent(
+        LinkParent(
+            pupil_id=pupil, relationship="mother", parental_responsibility=True, full_name=PARENT
+        )
+    )
     app.record_competence_assessment(pupil, now - timedelta(hours=4), False, notes=COMPETENCE)
     app.give_consent(
-        pupil, "parent_carer", [Choice(["photo"], ["school_website"], True)], "email", "F-1",
-        "v1", now - timedelta(hours=4), parent_carer_id=parent,
-    )  # fmt: skip
-    poster, _ = app.register_staff_member(school, NAME, "teacher", "poster@x")
+        pupil,
+        "parent_carer",
+        [Choice(["photo"], ["school_website"], True)],
+        "email",
+        "F-1",
+        "v1",
+        now - timedelta(hours=4),
+        parent_carer_id=parent,
+    )
+    poster, _ = app.register_staff_member(
+        RegisterStaffMember(
+            school_id=school, full_name=NAME, staff_role="teacher", user_id="poster@x"
+        )
+    )
     channel, _ = app.open_channel(
-        school, "school_website", "Website", "School site", staff, PURPOSE, date(2025, 9, 1),
-        "The head", "headteacher", date(2025, 8, 1), True,
-    )  # fmt: skip
+        school,
+        "school_website",
+        "Website",
+        "School site",
+        staff,
+        PURPOSE,
+        date(2025, 9, 1),
+        "The head",
+        "headteacher",
+        date(2025, 8, 1),
+        True,
+    )
     app.authorise_poster(channel, poster, now - timedelta(hours=4))
     publication, _ = app.record_publication(
-        channel, now - timedelta(hours=3), ["photo"], [pupil], True, False,
-        posted_by_id=poster, description=CAPTION,
-    )  # fmt: skip
+        channel,
+        now - timedelta(hours=3),
+        ["photo"],
+        [pupil],
+        True,
+        False,
+        posted_by_id=poster,
+        description=CAPTION,
+    )
     app.withdraw_consent(
-        pupil, "parent_carer", ["photo"], ["school_website"], "letter", "L-1",
-        now - timedelta(hours=2), parent_carer_id=parent,
-    )  # fmt: skip
+        pupil,
+        "parent_carer",
+        ["photo"],
+        ["school_website"],
+        "letter",
+        "L-1",
+        now - timedelta(hours=2),
+        parent_carer_id=parent,
+    )
     app.record_takedown(publication, "not_practicable", now - timedelta(hours=1), TAKEDOWN)
     app.close_channel(channel, date.today(), reason=TAKEDOWN)
 
@@ -82,7 +150,7 @@ def _consent_and_publication(app, school, staff) -> None:
 def test_the_scan_would_find_plaintext_if_it_were_there(container):
     """Guards the scan: an unsealed value (a trust's name) is found, in its column and its row."""
     with acting_as(Principal.operator("tests")):
-        container.app.create_trust("Trust Findable-Name")
+        container.app.create_trust(CreateTrust(name="Trust Findable-Name"))
     for worker in container.workers():
         worker.catch_up()
     found = find_plaintext(container.database.conninfo, ["Findable-Name"])

@@ -6,7 +6,9 @@ import hashlib
 from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
+from domain.access.commands import GrantRole
 from domain.access.policy import Principal, Role
+from domain.directory.commands import CreateTrust, RegisterPupil, RegisterSchool
 from domain.incidents.aggregates import Incident
 from domain.shared.actor import acting_as
 from domain.shared.logins import login_subject
@@ -21,14 +23,20 @@ ERASABLE = "erasable@primary.demo"
 
 def test_an_erased_login_reads_as_null_wherever_a_view_shows_it(live, settings, demo, container):
     head = Client(live.url, settings, "head@primary.demo")
-    head.mutate("grantRole", "RoleGrantInput", {"userId": ERASABLE, "role": "DSL",
-                "trustId": demo["trust"], "schoolId": demo["primary"]})  # fmt: skip
+    head.mutate(
+        "grantRole",
+        "RoleGrantInput",
+        {"userId": ERASABLE, "role": "DSL", "trustId": demo["trust"], "schoolId": demo["primary"]},
+    )
     erasable = Client(live.url, settings, ERASABLE)
     kids = pupils(erasable)
     reported = report(
         erasable, demo["primary"], [{"personId": kids["Amira Khan"], "part": "PUPIL_HARMED"}]
     )
-    incident = "query($id: ID!, $p: Position) { incident(id: $id, minPosition: $p) { reportedBy chronology { actor } } }"  # fmt: skip
+    incident = (
+        "query($id: ID!, $p: Position) { incident(id: $id, minPosition: $p) "
+        "{ reportedBy chronology { actor } } }"
+    )
     erasable.data(incident, {"id": reported["incidentId"], "p": reported["position"]})
 
     container.keyring.destroy(login_subject(ERASABLE))
@@ -57,13 +65,17 @@ def test_the_dpo_finds_each_readers_entries_by_their_login(live, settings, demo)
         user: {
             e["node"]["userId"]
             for e in dpo.data(
-                "query($u: String) { accessLog(userId: $u, first: 100) { edges { node { userId } } } }",
+                "query($u: String) { accessLog(userId: $u, first: 100) "
+                "{ edges { node { userId } } } }",
                 {"u": user},
             )["accessLog"]["edges"]
         }
         for user in ("dsl@primary.demo", "head@primary.demo")
     }
-    assert readers == {"dsl@primary.demo": {"dsl@primary.demo"}, "head@primary.demo": {"head@primary.demo"}}  # fmt: skip
+    assert readers == {
+        "dsl@primary.demo": {"dsl@primary.demo"},
+        "head@primary.demo": {"head@primary.demo"},
+    }
 
 
 def test_a_platform_and_fingerprint_recorded_before_they_were_sealed_are_sealed_in_the_view(
@@ -73,27 +85,42 @@ def test_a_platform_and_fingerprint_recorded_before_they_were_sealed_are_sealed_
     view seals them with the incident's key as it applies them."""
     app = container.app
     with acting_as(Principal.operator("tests")):
-        trust, _ = app.create_trust("Trust")
-        school, _ = app.register_school(trust, "School", "400014")
-        app.grant_role("dsl@x", Role.DSL, trust, school)
+        trust, _ = app.create_trust(CreateTrust(name="Trust"))
+        school, _ = app.register_school(RegisterSchool(trust_id=trust, name="School", urn="400014"))
+        app.grant_role(GrantRole(user_id="dsl@x", role=Role.DSL, trust_id=trust, school_id=school))
     now = datetime.now(UTC)
     with acting_as(app.principal_for("dsl@x")):
-        pupil, _ = app.register_pupil(school, "P", date(2014, 1, 1), 6)
+        pupil, _ = app.register_pupil(
+            RegisterPupil(
+                school_id=school, full_name="P", date_of_birth=date(2014, 1, 1), year_group=6
+            )
+        )
         seal = app.keyring.session()
         incident_id = seal.new_subject(uuid4())
         old = Incident(
-            id=incident_id, trust_id=trust, school_id=school, source="staff_observation",
-            occurred_at=now - timedelta(hours=2), reported_at=now - timedelta(hours=1),
-            platform="LegacyPlainPlatform", category="cyberbullying",
-            description=seal.seal(incident_id, "d"), on_site=False, device="unknown",
+            id=incident_id,
+            trust_id=trust,
+            school_id=school,
+            source="staff_observation",
+            occurred_at=now - timedelta(hours=2),
+            reported_at=now - timedelta(hours=1),
+            platform="LegacyPlainPlatform",
+            category="cyberbullying",
+            description=seal.seal(incident_id, "d"),
+            on_site=False,
+            device="unknown",
             people=[{"person_id": str(pupil), "part": "pupil_harmed"}],
             concerns_staff_conduct=False,
-        )  # fmt: skip
+        )
         digest = hashlib.sha256(b"legacy file").hexdigest()
         old.attach_evidence(
-            file_id=uuid4(), filename=seal.seal(incident_id, "f.pdf"),
-            content_type="application/pdf", size=11, sha256=digest, note=None,
-        )  # fmt: skip
+            file_id=uuid4(),
+            filename=seal.seal(incident_id, "f.pdf"),
+            content_type="application/pdf",
+            size=11,
+            sha256=digest,
+            note=None,
+        )
         app.record(old, new_keys=seal.new_keys)
     for worker in container.workers():
         worker.catch_up()

@@ -13,7 +13,9 @@ from api import access_log
 from api.database import Database, ensure_database
 from api.migrate import MigrationNeedsKeys, migrate
 from api.wiring import build
+from domain.access.commands import GrantRole
 from domain.access.policy import Principal, Role
+from domain.directory.commands import CreateTrust, RegisterSchool, RegisterStaffMember
 from domain.shared.actor import acting_as
 from domain.shared.sealing import Sealed
 from projections.common import Visibility
@@ -54,9 +56,13 @@ def test_the_logins_already_in_the_access_log_are_sealed_by_the_migration(deploy
         with container.pool.connection() as conn:
             trust_ids = [r["trust_id"] for r in conn.execute("SELECT trust_id FROM access_log")]
             page = access_log.entries(
-                conn, Visibility(trust_ids=trust_ids), container.blind_index.login(READER),
-                None, 10, None,
-            )  # fmt: skip
+                conn,
+                Visibility(trust_ids=trust_ids),
+                container.blind_index.login(READER),
+                None,
+                10,
+                None,
+            )
         [entry] = page.items
         assert entry.user_id is not None and container.keyring.open(entry.user_id) == READER
     finally:
@@ -90,11 +96,27 @@ def test_the_views_of_a_deployment_rebuild_from_the_events_with_their_logins_sea
     try:
         app = before.app
         with acting_as(Principal.operator("ops")):
-            trust, _ = app.create_trust("Trust")
-            school, _ = app.register_school(trust, "School", "400013")
-            app.grant_role("head@school.example", Role.HEADTEACHER, trust, school)
+            trust, _ = app.create_trust(CreateTrust(name="Trust"))
+            school, _ = app.register_school(
+                RegisterSchool(trust_id=trust, name="School", urn="400013")
+            )
+            app.grant_role(
+                GrantRole(
+                    user_id="head@school.example",
+                    role=Role.HEADTEACHER,
+                    trust_id=trust,
+                    school_id=school,
+                )
+            )
         with acting_as(app.principal_for("head@school.example")):
-            app.register_staff_member(school, "A Teacher", "teacher", "teacher@school.example")
+            app.register_staff_member(
+                RegisterStaffMember(
+                    school_id=school,
+                    full_name="A Teacher",
+                    staff_role="teacher",
+                    user_id="teacher@school.example",
+                )
+            )
         head = before.head()
     finally:
         before.close()

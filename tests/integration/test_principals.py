@@ -14,6 +14,7 @@ from api.changes import APPLICATION_NAME, ChangeListener
 from api.principals import CHANNEL, PrincipalCache
 from api.wiring import Container, build
 from domain.access.aggregates import access_id_for
+from domain.access.commands import GrantRole, RevokeRole
 from domain.access.policy import Principal
 from domain.shared.actor import acting_as
 from tests.api_client import Client
@@ -52,7 +53,14 @@ def seeded(container: Container) -> dict[str, str]:
 def grant_deputy(saver: Container, ids: dict[str, str]) -> None:
     app = saver.app
     with acting_as(app.principal_for("head@primary.demo")):
-        app.grant_role(DEPUTY, "deputy_dsl", UUID(ids["trust"]), UUID(ids["primary"]))
+        app.grant_role(
+            GrantRole(
+                user_id=DEPUTY,
+                role="deputy_dsl",
+                trust_id=UUID(ids["trust"]),
+                school_id=UUID(ids["primary"]),
+            )
+        )
 
 
 def roles(client: Client) -> list[str]:
@@ -78,7 +86,14 @@ def test_a_revocation_in_this_process_reaches_the_next_read_at_once(container, s
     app = container.app
     (grant,) = before.grants
     with acting_as(app.principal_for("head@primary.demo")):
-        app.revoke_role("dsl@primary.demo", grant.role.value, grant.trust_id, grant.school_id)
+        app.revoke_role(
+            RevokeRole(
+                user_id="dsl@primary.demo",
+                role=grant.role.value,
+                trust_id=grant.trust_id,
+                school_id=grant.school_id,
+            )
+        )
 
     assert not cache.holds("dsl@primary.demo")
     assert cache.get("dsl@primary.demo").grants == frozenset()

@@ -10,7 +10,9 @@ from uuid import UUID
 import pytest
 
 from api.wiring import Container
+from domain.access.commands import GrantRole
 from domain.access.policy import Principal, Role
+from domain.directory.commands import CreateTrust, RegisterPupil, RegisterSchool
 from domain.shared.actor import acting_as
 from projections.common import positions
 from projections.directory.projection import DirectoryView
@@ -28,9 +30,15 @@ OPERATOR = Principal.operator("tests")
 
 def seed_school(container: Container) -> tuple[UUID, UUID]:
     with acting_as(OPERATOR):
-        trust_id, _ = container.app.create_trust("Oak Trust")
-        school_id, _ = container.app.register_school(trust_id, "Oak Primary", "100001")
-        container.app.grant_role("lead@oak", Role.DATA_LEAD, trust_id, school_id)
+        trust_id, _ = container.app.create_trust(CreateTrust(name="Oak Trust"))
+        school_id, _ = container.app.register_school(
+            RegisterSchool(trust_id=trust_id, name="Oak Primary", urn="100001")
+        )
+        container.app.grant_role(
+            GrantRole(
+                user_id="lead@oak", role=Role.DATA_LEAD, trust_id=trust_id, school_id=school_id
+            )
+        )
     return trust_id, school_id
 
 
@@ -38,7 +46,14 @@ def register_pupils(container: Container, school_id: UUID, count: int) -> int:
     position = 0
     with acting_as(container.app.principal_for("lead@oak")):
         for i in range(count):
-            _, position = container.app.register_pupil(school_id, f"Pupil {i}", date(2015, 1, 1), 4)
+            _, position = container.app.register_pupil(
+                RegisterPupil(
+                    school_id=school_id,
+                    full_name=f"Pupil {i}",
+                    date_of_birth=date(2015, 1, 1),
+                    year_group=4,
+                )
+            )
     return position
 
 
@@ -201,7 +216,12 @@ def test_a_failing_view_leaves_the_group_and_the_others_carry_on(container, monk
     try:
         with acting_as(OPERATOR):
             _, last = container.app.grant_role(
-                "dsl@oak", Role.DSL, container.app.school_target(school_id).trust_id, school_id
+                GrantRole(
+                    user_id="dsl@oak",
+                    role=Role.DSL,
+                    trust_id=container.app.school_target(school_id).trust_id,
+                    school_id=school_id,
+                )
             )
         container.wait_for(["access", "incidents"], last, timeout=20)
     finally:

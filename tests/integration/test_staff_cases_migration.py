@@ -14,7 +14,9 @@ import api.migrate
 from api.database import Database, ensure_database
 from api.migrate import migrate
 from api.wiring import build
+from domain.access.commands import GrantRole
 from domain.access.policy import Principal, Role
+from domain.directory.commands import CreateTrust, RegisterSchool, RegisterStaffMember
 from domain.shared.actor import acting_as
 from domain.staff_cases.model import HarmTests
 from tests.at_rest import find_plaintext
@@ -44,17 +46,41 @@ def test_migration_0014_rebuilds_the_staff_cases_view_from_the_events(deployed, 
     try:
         app = container.app
         with acting_as(Principal.operator("tests")):
-            trust, _ = app.create_trust("Trust")
-            school, _ = app.register_school(trust, "School", "400001")
-            app.grant_role("head@old.example", Role.HEADTEACHER, trust, school)
-            app.grant_role("dsl@old.example", Role.DSL, trust, school)
+            trust, _ = app.create_trust(CreateTrust(name="Trust"))
+            school, _ = app.register_school(
+                RegisterSchool(trust_id=trust, name="School", urn="400001")
+            )
+            app.grant_role(
+                GrantRole(
+                    user_id="head@old.example",
+                    role=Role.HEADTEACHER,
+                    trust_id=trust,
+                    school_id=school,
+                )
+            )
+            app.grant_role(
+                GrantRole(
+                    user_id="dsl@old.example", role=Role.DSL, trust_id=trust, school_id=school
+                )
+            )
         with acting_as(app.principal_for("head@old.example")):
-            staff, _ = app.register_staff_member(school, "Teacher", "teacher", "sub@old.example")
+            staff, _ = app.register_staff_member(
+                RegisterStaffMember(
+                    school_id=school,
+                    full_name="Teacher",
+                    staff_role="teacher",
+                    user_id="sub@old.example",
+                )
+            )
         with acting_as(app.principal_for("dsl@old.example")):
             case = app.receive_allegation(
-                staff, datetime.now(UTC), "pupil", "in_person", "Narrative",
+                staff,
+                datetime.now(UTC),
+                "pupil",
+                "in_person",
+                "Narrative",
                 HarmTests(True, False, False, False),
-            ).record_id  # fmt: skip
+            ).record_id
         head = app.recorder.max_notification_id()
         with psycopg.connect(deployed.conninfo) as conn:
             # The view as the old code built it: the case manager's login in its summary.
