@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 
 from domain.shared.actor import acting_as
 from domain.shared.logins import login_subject
-from domain.staff_cases.aggregates import SocialMediaDeclaration
+from domain.staff_cases.social_media import SocialMediaDeclaration
 from tests.api_client import Client, staff_ids
 from tests.at_rest import Markers, find_plaintext, wait_for_views
 from tests.integration.test_staff_cases_api import receive, step
