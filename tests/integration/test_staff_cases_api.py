@@ -3,8 +3,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from uuid import UUID
 
+import psycopg
+
+from domain.staff_cases.allegations import Allegation
+from domain.staff_cases.former_topics import FORMER_MODULE
 from tests.api_client import Client, staff_ids
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -609,3 +615,43 @@ def test_the_lado_deadline_follows_the_trusts_interval(users, demo):
         dsl, staff_ids(head)["Sam Jones (primary)"], receivedAt="2025-12-19T10:00:00+00:00"
     )
     assert received["ladoDueOn"] == date(2025, 12, 24).isoformat()
+
+
+def test_an_allegation_stored_under_its_former_topics_is_read_and_worked_on(
+    users, demo, container, monkeypatch
+):
+    """Events recorded while the staff-case aggregates shared one module carry that module in
+    their topic: the view still reads them, and the case still loads for its next command."""
+    dsl, head = users("dsl@primary.demo"), users("head@primary.demo")
+    teacher = staff_ids(head)["Sam Jones (primary)"]
+    mapper = container.app.events.mapper
+    to_stored_event = mapper.to_stored_event
+    moved = f"{Allegation.__module__}:"
+
+    def as_formerly_stored(event):
+        stored = to_stored_event(event)
+        return replace(stored, topic=stored.topic.replace(moved, f"{FORMER_MODULE}:"))
+
+    monkeypatch.setattr(mapper, "to_stored_event", as_formerly_stored)
+    received = receive(dsl, teacher)
+    monkeypatch.undo()
+    case = received["allegationId"]
+    with psycopg.connect(container.database.conninfo) as conn:
+        topics = conn.execute(
+            "SELECT topic FROM casework_events WHERE originator_id = %s", (UUID(case),)
+        ).fetchall()
+    assert topics == [(f"{FORMER_MODULE}:Allegation.Received",)]
+    assert detail(head, case, received["position"])["status"] == "OPEN"
+    consulted = step(
+        head,
+        "recordLadoConsultation",
+        "RecordLadoConsultationInput",
+        {
+            "allegationId": case,
+            "consultedAt": NOW.isoformat(),
+            "ladoName": "Pat",
+            "advice": "x",
+            "agreedAction": "x",
+        },
+    )
+    assert detail(head, case, consulted["position"])["ladoConsultedAt"] is not None
