@@ -22,6 +22,9 @@ from domain.directory.commands import (
 )
 from domain.shared.actor import acting_as
 from domain.shared.errors import ValidationFailed
+from domain.staff_cases.commands import (
+    ConfigureStaffCases,
+)
 
 OPERATOR = Principal.operator("seed")
 SCHOOLS = (("900001", "Demo Primary School", "primary"), ("900002", "Demo Academy", "academy"))
@@ -80,7 +83,13 @@ def seed_demo(container: Container) -> tuple[UUID, dict[str, UUID], int, bool]:
             )
     with acting_as(app.principal_for("tsl@demo.trust")):
         # Allegations and low-level concerns about a headteacher go to the chair of governors.
-        app.configure_staff_cases(trust_id, "chair@demo.trust", "chair of governors")
+        app.configure_staff_cases(
+            ConfigureStaffCases(
+                trust_id=trust_id,
+                headteacher_case_manager="chair@demo.trust",
+                headteacher_case_manager_title="chair of governors",
+            )
+        )
     with acting_as(OPERATOR):
         for key, school_id in ids.items():
             staff: dict[str, UUID] = {}

@@ -1,5 +1,5 @@
 """The staff cases commands: what a caller may ask for, as values. Each is handled by
-the application method of the same name (``domain/staff_cases/handlers.py``)."""
+the application method of the same name (``domain/staff_cases/handlers/``)."""
 
 from __future__ import annotations
 

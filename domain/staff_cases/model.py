@@ -6,6 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from domain.shared.sealing import Sealed
+
+# Free text recorded before it was sealed in the event (a reference, a responsibility, a
+# platform) decodes as a plain ``str``: the view seals it when it reads such an event.
+Text = Sealed | str
+
 
 class AllegationSource(StrEnum):
     """From whom the allegation came."""

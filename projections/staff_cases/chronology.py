@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.shared.sealing import Erased
-from domain.staff_cases.aggregates import Allegation, LowLevelConcern, Text
+from domain.staff_cases.allegations import Allegation
+from domain.staff_cases.concerns import LowLevelConcern
+from domain.staff_cases.model import Text
 from projections.incidents.chronology import Entry
 
 NAMED = "{named}"

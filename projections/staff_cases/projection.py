@@ -6,19 +6,16 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.utils import get_topic
 from psycopg import Cursor
 
 from domain.directory.aggregates import StaffMember
 from domain.shared.sealing import Sealed
-from domain.staff_cases.aggregates import (
-    Allegation,
-    ContactAttempt,
-    LowLevelConcern,
-    PresenceCheck,
-    SocialMediaDeclaration,
-    Text,
-)
-from domain.staff_cases.model import AllegationStatus, ConcernStatus
+from domain.staff_cases.allegations import Allegation
+from domain.staff_cases.concerns import LowLevelConcern
+from domain.staff_cases.former_topics import FORMER_TOPICS
+from domain.staff_cases.model import AllegationStatus, ConcernStatus, Text
+from domain.staff_cases.social_media import ContactAttempt, PresenceCheck, SocialMediaDeclaration
 from projections.staff_cases.chronology import entry_for
 from projections.staff_cases.queries import MemberPart
 from projections.view import View, handles
@@ -40,6 +37,14 @@ class StaffCasesView(View):
         "sc_staff",
     )
 
+    @classmethod
+    def topics(cls) -> frozenset[str]:
+        """The topics of the events this view reads, as they are stored: events recorded
+        before an aggregate moved module carry its former topic."""
+        handled = super().topics()
+        former = {t for t, c in FORMER_TOPICS.items() if get_topic(c) in handled}
+        return handled | former
+
     def _text(self, subject_id: UUID, value: Text | None) -> bytes | None:
         """Free text as the view stores it: sealed with ``subject_id``'s key. Events recorded
         before the command sealed it carry it in plain; it is sealed here (and dropped if that
@@ -55,7 +60,8 @@ class StaffCasesView(View):
 
     def _chronicle(self, curs: Cursor[Any], e: Any, position: int) -> None:
         entry = entry_for(e)
-        assert entry is not None
+        if entry is None:
+            raise TypeError(f"{type(e).__qualname__} makes no chronology entry")
         curs.execute(
             "INSERT INTO sc_entries (entry_seq, case_id, at, actor, kind, summary, named, detail, "
             "what, decision, rationale) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
@@ -107,7 +113,8 @@ class StaffCasesView(View):
             "subject_user_ix, status, received_at, received_by, source, received_via, category, "
             "description, harmed_child, possible_offence, risk_of_harm, unsuitable, outside_work, "
             "case_manager, case_manager_basis, lado_due_on, version, seq) VALUES "
-            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+            "%s, %s)",
             (
                 e.originator_id,
                 e.trust_id,
@@ -235,10 +242,10 @@ class StaffCasesView(View):
     @handles(LowLevelConcern.Raised)
     def raised(self, curs: Cursor[Any], e: LowLevelConcern.Raised, position: int) -> None:
         curs.execute(
-            "INSERT INTO sc_concerns (concern_id, trust_id, school_id, subject_id, subject_user_ix, "
-            "raised_by, raised_at, occurred_on, self_reported, withhold_name, details, context, "
-            "recipient, recipient_ix, recipient_basis, screened_as_allegation, status, version, "
-            "seq) VALUES "
+            "INSERT INTO sc_concerns (concern_id, trust_id, school_id, subject_id, "
+            "subject_user_ix, raised_by, raised_at, occurred_on, self_reported, withhold_name, "
+            "details, context, recipient, recipient_ix, recipient_basis, screened_as_allegation, "
+            "status, version, seq) VALUES "
             "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
                 e.originator_id,
@@ -323,42 +330,75 @@ class StaffCasesView(View):
         self, curs: Cursor[Any], e: SocialMediaDeclaration.Declared, position: int
     ) -> None:
         self._social(
-            curs, e, position, e.staff_id, kind="declaration", at=e.declared_at,
-            platform=self._text(e.staff_id, e.platform), detail=e.relationship,
-        )  # fmt: skip
+            curs,
+            e,
+            position,
+            e.staff_id,
+            kind="declaration",
+            at=e.declared_at,
+            platform=self._text(e.staff_id, e.platform),
+            detail=e.relationship,
+        )
 
     @handles(SocialMediaDeclaration.Updated)
     def declaration_updated(
         self, curs: Cursor[Any], e: SocialMediaDeclaration.Updated, position: int
     ) -> None:
         self._social(
-            curs, e, position, e.staff_id, kind="declaration_update", at=e.changed_at,
-            detail=e.circumstances, ended=e.ended,
-        )  # fmt: skip
+            curs,
+            e,
+            position,
+            e.staff_id,
+            kind="declaration_update",
+            at=e.changed_at,
+            detail=e.circumstances,
+            ended=e.ended,
+        )
 
     @handles(SocialMediaDeclaration.AdviceRecorded)
     def advice(
         self, curs: Cursor[Any], e: SocialMediaDeclaration.AdviceRecorded, position: int
     ) -> None:
         self._social(
-            curs, e, position, e.staff_id, kind="declaration_advice", at=e.advised_at,
-            advice=e.advice, decision=e.decision,
-        )  # fmt: skip
+            curs,
+            e,
+            position,
+            e.staff_id,
+            kind="declaration_advice",
+            at=e.advised_at,
+            advice=e.advice,
+            decision=e.decision,
+        )
 
     @handles(ContactAttempt.Reported)
     def contact(self, curs: Cursor[Any], e: ContactAttempt.Reported, position: int) -> None:
         self._social(
-            curs, e, position, e.staff_id, kind="contact_attempt", at=e.occurred_at,
-            platform=self._text(e.staff_id, e.platform), detail=e.description, advice=e.response,
-            contact_from=e.contact_from, from_person_id=e.from_person_id,
-        )  # fmt: skip
+            curs,
+            e,
+            position,
+            e.staff_id,
+            kind="contact_attempt",
+            at=e.occurred_at,
+            platform=self._text(e.staff_id, e.platform),
+            detail=e.description,
+            advice=e.response,
+            contact_from=e.contact_from,
+            from_person_id=e.from_person_id,
+        )
 
     @handles(PresenceCheck.Recorded)
     def presence(self, curs: Cursor[Any], e: PresenceCheck.Recorded, position: int) -> None:
         self._social(
-            curs, e, position, e.staff_id, kind="presence_check", at=e.checked_at,
-            platform=self._text(e.staff_id, e.platforms), detail=e.notes, outcome=e.outcome,
-        )  # fmt: skip
+            curs,
+            e,
+            position,
+            e.staff_id,
+            kind="presence_check",
+            at=e.checked_at,
+            platform=self._text(e.staff_id, e.platforms),
+            detail=e.notes,
+            outcome=e.outcome,
+        )
 
     # --- retention facts about staff ----------------------------------------------------
 
@@ -368,7 +408,8 @@ class StaffCasesView(View):
     ) -> None:
         curs.execute(
             "INSERT INTO sc_staff (staff_id, reaches_pension_age_on) VALUES (%s, %s) "
-            "ON CONFLICT (staff_id) DO UPDATE SET reaches_pension_age_on = EXCLUDED.reaches_pension_age_on",
+            "ON CONFLICT (staff_id) DO UPDATE "
+            "SET reaches_pension_age_on = EXCLUDED.reaches_pension_age_on",
             (e.originator_id, e.reaches_on),
         )
 

@@ -17,9 +17,9 @@ from uuid import UUID
 from psycopg import Connection
 
 from domain.shared.sealing import Sealed
-from domain.staff_cases.model import RETENTION_YEARS
-from projections.common import Page, fetch_page
-from projections.common import sealed_or_none as _sealed
+from domain.staff_cases.model import REMOVED_OUTCOMES, RETENTION_YEARS
+from domain.staff_cases.rules import sql_list
+from projections.common import Page, fetch_page, from_row
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,21 @@ class Member:
     part: MemberPart
     responsibility: Sealed | None  # a team member's
 
+    @classmethod
+    def from_json(cls, member: dict[str, Any]) -> Member:
+        """A member as the allegation query aggregates it: JSON, its bytes in base64."""
+        return cls(
+            b64decode(member["user_ix"]),
+            _from_base64(member["user_id"]),
+            MemberPart(member["part"]),
+            _from_base64(member["responsibility"]),
+        )
+
+
+def _from_base64(value: str | None) -> Sealed | None:
+    """A sealed column aggregated into JSON (as base64)."""
+    return None if value is None else Sealed.from_bytes(b64decode(value))
+
 
 @dataclass(frozen=True)
 class AllegationRow:
@@ -115,10 +130,11 @@ class AllegationRow:
 
 
 # Retention (DOMAIN.md §9): normal pension age or ten years from receipt, whichever is later;
-# malicious and false outcomes only when the subject consented to retention.
+# malicious and false outcomes only when the subject consented to retention (the rule
+# ``domain.staff_cases.rules.erasure_due``, on the same constant).
 _RETAIN_UNTIL = (
     "CASE WHEN a.outcome IS NULL THEN NULL "
-    "WHEN a.outcome IN ('malicious', 'false') AND NOT a.retention_consent THEN NULL "
+    f"WHEN a.outcome IN ({sql_list(REMOVED_OUTCOMES)}) AND NOT a.retention_consent THEN NULL "
     "ELSE GREATEST(((a.received_at AT TIME ZONE 'Europe/London') "
     f"+ interval '{RETENTION_YEARS} years')::date, "
     "(SELECT s.reaches_pension_age_on FROM sc_staff s WHERE s.staff_id = a.subject_id)) END"
@@ -135,33 +151,8 @@ _ALLEGATIONS = (
 )
 
 
-def _bytes(value: Any) -> bytes | None:
-    return None if value is None else bytes(value)
-
-
-def _from_json(value: str | None) -> Sealed | None:
-    """A sealed column aggregated into JSON (as base64)."""
-    return None if value is None else Sealed.from_bytes(b64decode(value))
-
-
 def _allegation(r: Any) -> AllegationRow:
-    values = dict(r)
-    values["description"] = Sealed.from_bytes(bytes(r["description"]))
-    for name in ("received_by", "case_manager", "outcome_summary", "reference_declaration"):
-        values[name] = _sealed(r[name])
-    values["subject_user_ix"] = _bytes(r["subject_user_ix"])
-    values["members"] = tuple(
-        Member(
-            b64decode(m["user_ix"]),
-            _from_json(m["user_id"]),
-            MemberPart(m["part"]),
-            _from_json(m["responsibility"]),
-        )
-        for m in r["members"]
-    )
-    values["concern_ids"] = tuple(r["concern_ids"])
-    values.pop("seq")
-    return AllegationRow(**values)
+    return from_row(AllegationRow, r, members=tuple(Member.from_json(m) for m in r["members"]))
 
 
 @dataclass(frozen=True)
@@ -220,22 +211,7 @@ def entries(conn: Connection[Any], case_id: UUID) -> list[CaseEntryRow]:
     rows = conn.execute(
         "SELECT * FROM sc_entries WHERE case_id = %s ORDER BY entry_seq", (case_id,)
     ).fetchall()
-    return [
-        CaseEntryRow(
-            r["entry_seq"],
-            r["case_id"],
-            r["at"],
-            _sealed(r["actor"]),
-            r["kind"],
-            r["summary"],
-            _sealed(r["named"]),
-            _sealed(r["detail"]),
-            _sealed(r["what"]),
-            _sealed(r["decision"]),
-            _sealed(r["rationale"]),
-        )
-        for r in rows
-    ]
+    return [from_row(CaseEntryRow, r) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -273,14 +249,7 @@ _CONCERNS = (
 
 
 def _concern(r: Any) -> ConcernRow:
-    values = dict(r)
-    values["details"] = Sealed.from_bytes(bytes(r["details"]))
-    for name in ("raised_by", "context", "recipient", "action_taken", "rationale"):
-        values[name] = _sealed(r[name])
-    values["subject_user_ix"] = _bytes(r["subject_user_ix"])
-    values["recipient_ix"] = bytes(r["recipient_ix"])
-    values.pop("seq")
-    return ConcernRow(**values)
+    return from_row(ConcernRow, r)
 
 
 @dataclass(frozen=True)
@@ -362,13 +331,7 @@ def social_media(conn: Connection[Any], staff_id: UUID) -> list[SocialRow]:
     rows = conn.execute(
         "SELECT * FROM sc_social WHERE staff_id = %s ORDER BY entry_seq", (staff_id,)
     ).fetchall()
-    result = []
-    for r in rows:
-        values = dict(r)
-        for name in ("actor", "platform", "detail", "advice", "decision"):
-            values[name] = _sealed(r[name])
-        result.append(SocialRow(**values))
-    return result
+    return [from_row(SocialRow, r) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -419,7 +382,7 @@ def case_counts(
             "reader": reader_ix,
         },
     ).fetchall()
-    return [SchoolCaseCounts(**r) for r in rows]
+    return [from_row(SchoolCaseCounts, r) for r in rows]
 
 
 def _not_about(alias: str) -> str:

@@ -23,19 +23,40 @@ from domain.shared.actor import acting_as
 from domain.shared.calendar import LONDON
 from domain.shared.errors import NotAuthorised, NotFound, ValidationFailed
 from domain.shared.sealing import Sealed
-from domain.staff_cases.aggregates import (
-    Allegation,
+from domain.staff_cases.allegations import Allegation
+from domain.staff_cases.commands import (
+    AddToCaseTeam,
+    AssignCaseManager,
+    CloseAllegation,
+    CloseLowLevelConcern,
+    ConfigureStaffCases,
+    DeclareSocialMediaRelationship,
+    EscalateLowLevelConcerns,
+    RaiseLowLevelConcern,
+    ReceiveAllegation,
+    RecordAllegationAction,
+    RecordAllegationOutcome,
+    RecordDeclarationAdvice,
+    RecordLadoConsultation,
+    RecordOnlinePresenceCheck,
+    RecordPensionAge,
+    RecordReferenceDeclaration,
+    RecordRetentionConsent,
+    ReportContactAttempt,
+    ReviewLowLevelConcern,
+    UpdateSocialMediaDeclaration,
+)
+from domain.staff_cases.concerns import LowLevelConcern
+from domain.staff_cases.errors import (
+    BelowHarmThreshold,
     CaseClosed,
-    ContactAttempt,
-    LowLevelConcern,
+    NoCaseManager,
     OutcomeRequired,
-    PresenceCheck,
     ReferenceNotPermitted,
-    SocialMediaDeclaration,
     SubjectCannotBeOnCase,
 )
-from domain.staff_cases.handlers import BelowHarmThreshold, NoCaseManager
 from domain.staff_cases.model import HarmTests
+from domain.staff_cases.social_media import ContactAttempt, PresenceCheck, SocialMediaDeclaration
 from tests.domain.conftest import OPERATOR, as_user
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -134,7 +155,7 @@ def name_headteacher_case_manager(app, trust_id, user="chair@oak", **overrides) 
         "headteacher_case_manager_title": "Chair of governors",
     } | overrides
     with as_user(app, "tsl@oak"):
-        app.configure_staff_cases(trust_id, **fields)
+        app.configure_staff_cases(ConfigureStaffCases(trust_id=trust_id, **fields))
 
 
 def receive(app, staff_id, user="dsl@oak", **overrides):
@@ -146,7 +167,7 @@ def receive(app, staff_id, user="dsl@oak", **overrides):
         "harm_tests": MET,
     } | overrides
     with as_user(app, user):
-        return app.receive_allegation(staff_id, **fields)
+        return app.receive_allegation(ReceiveAllegation(staff_member_id=staff_id, **fields))
 
 
 def allege(app, staff_id, user="dsl@oak", **overrides) -> UUID:
@@ -156,25 +177,47 @@ def allege(app, staff_id, user="dsl@oak", **overrides) -> UUID:
 def consult_lado(app, allegation_id, user="dsl@oak") -> None:
     with as_user(app, user):
         app.record_lado_consultation(
-            allegation_id, NOW, "Pat LADO", "Investigate internally", "Head to investigate"
+            RecordLadoConsultation(
+                allegation_id=allegation_id,
+                consulted_at=NOW,
+                lado_name="Pat LADO",
+                advice="Investigate internally",
+                agreed_action="Head to investigate",
+            )
         )
 
 
 def decide(app, allegation_id, outcome, user="head@oak") -> None:
     with as_user(app, user):
-        app.record_allegation_outcome(allegation_id, outcome, NOW, "Summary", "Rationale")
+        app.record_allegation_outcome(
+            RecordAllegationOutcome(
+                allegation_id=allegation_id,
+                outcome=outcome,
+                decided_at=NOW,
+                summary="Summary",
+                rationale="Rationale",
+            )
+        )
 
 
 def raise_concern(app, staff_id, user="lee@oak", **overrides) -> UUID:
     fields = {"details": "Keeps a pupil behind alone after lessons"} | overrides
     with as_user(app, user):
-        concern_id, _ = app.raise_low_level_concern(staff_id, **fields)
+        concern_id, _ = app.raise_low_level_concern(
+            RaiseLowLevelConcern(staff_member_id=staff_id, **fields)
+        )
     return concern_id
 
 
 def review(app, concern_id, user="head@oak") -> None:
     with as_user(app, user):
-        app.review_low_level_concern(concern_id, "Spoke to them", "Reminded of the code")
+        app.review_low_level_concern(
+            ReviewLowLevelConcern(
+                concern_id=concern_id,
+                action_taken="Spoke to them",
+                rationale="Reminded of the code",
+            )
+        )
 
 
 # --- who manages an allegation -----------------------------------------------------------
@@ -310,7 +353,11 @@ def test_the_subject_cannot_be_assigned_as_case_manager(app, school_id, people):
         as_user(app, "head@oak"),
         pytest.raises(SubjectCannotBeOnCase) as error,
     ):
-        app.assign_case_manager(allegation_id, "dana@oak", "She knows the pupil best")
+        app.assign_case_manager(
+            AssignCaseManager(
+                allegation_id=allegation_id, user_id="dana@oak", reason="She knows the pupil best"
+            )
+        )
     assert error.value.code == "SUBJECT_EXCLUDED"
     assert error.value.field == "userId"
 
@@ -318,14 +365,20 @@ def test_the_subject_cannot_be_assigned_as_case_manager(app, school_id, people):
 def test_reassigning_the_case_manager_needs_a_reason(app, school_id, people):
     allegation_id = allege(app, people["dana"])
     with appends_nothing(app), as_user(app, "head@oak"), pytest.raises(ValidationFailed) as error:
-        app.assign_case_manager(allegation_id, "deputy@oak", "  ")
+        app.assign_case_manager(
+            AssignCaseManager(allegation_id=allegation_id, user_id="deputy@oak", reason="  ")
+        )
     assert error.value.field == "reason"
 
 
 def test_reassigning_the_case_manager_is_recorded_with_the_reason(app, school_id, people):
     allegation_id = allege(app, people["dana"])
     with as_user(app, "head@oak"):
-        app.assign_case_manager(allegation_id, "deputy@oak", "Head is a witness")
+        app.assign_case_manager(
+            AssignCaseManager(
+                allegation_id=allegation_id, user_id="deputy@oak", reason="Head is a witness"
+            )
+        )
     event = last_event(app, allegation_id)
     assert isinstance(event, Allegation.CaseManagerAssigned)
     assert event.user_id == "deputy@oak"
@@ -336,14 +389,22 @@ def test_reassigning_the_case_manager_is_recorded_with_the_reason(app, school_id
 def test_a_user_with_no_role_at_the_school_cannot_be_case_manager(app, school_id, people):
     allegation_id = allege(app, people["dana"])
     with appends_nothing(app), as_user(app, "head@oak"), pytest.raises(ValidationFailed) as error:
-        app.assign_case_manager(allegation_id, "stranger@elsewhere", "Independent")
+        app.assign_case_manager(
+            AssignCaseManager(
+                allegation_id=allegation_id, user_id="stranger@elsewhere", reason="Independent"
+            )
+        )
     assert error.value.field == "userId"
 
 
 def test_only_the_case_manager_reassigns_the_case(app, school_id, people):
     allegation_id = allege(app, people["dana"])
     with appends_nothing(app), as_user(app, "dsl@oak"), pytest.raises(NotAuthorised):
-        app.assign_case_manager(allegation_id, "deputy@oak", "I would rather")
+        app.assign_case_manager(
+            AssignCaseManager(
+                allegation_id=allegation_id, user_id="deputy@oak", reason="I would rather"
+            )
+        )
 
 
 # --- the harm threshold ------------------------------------------------------------------
@@ -418,7 +479,14 @@ def test_the_lado_deadline_skips_bank_holidays(app, school_id, people):
 
 def test_a_trust_may_allow_more_working_days_for_the_lado(app, trust_id, school_id, people):
     with as_user(app, "tsl@oak"):
-        app.configure_staff_cases(trust_id, None, None, lado_working_days=3)
+        app.configure_staff_cases(
+            ConfigureStaffCases(
+                trust_id=trust_id,
+                headteacher_case_manager=None,
+                headteacher_case_manager_title=None,
+                lado_working_days=3,
+            )
+        )
     allegation_id = allege(
         app, people["dana"], received_at=datetime(2025, 12, 19, 16, 0, tzinfo=LONDON)
     )
@@ -427,7 +495,14 @@ def test_a_trust_may_allow_more_working_days_for_the_lado(app, trust_id, school_
 
 def test_more_than_ten_working_days_for_the_lado_is_refused(app, trust_id, people):
     with appends_nothing(app), as_user(app, "tsl@oak"), pytest.raises(ValidationFailed) as error:
-        app.configure_staff_cases(trust_id, None, None, lado_working_days=11)
+        app.configure_staff_cases(
+            ConfigureStaffCases(
+                trust_id=trust_id,
+                headteacher_case_manager=None,
+                headteacher_case_manager_title=None,
+                lado_working_days=11,
+            )
+        )
     assert error.value.field == "ladoWorkingDays"
 
 
@@ -455,7 +530,13 @@ def test_the_named_person_needs_a_title(app, trust_id, people):
 
 def test_only_the_trust_safeguarding_lead_configures_staff_cases(app, trust_id, people):
     with appends_nothing(app), as_user(app, "head@oak"), pytest.raises(NotAuthorised):
-        app.configure_staff_cases(trust_id, "chair@oak", "Chair of governors")
+        app.configure_staff_cases(
+            ConfigureStaffCases(
+                trust_id=trust_id,
+                headteacher_case_manager="chair@oak",
+                headteacher_case_manager_title="Chair of governors",
+            )
+        )
 
 
 # --- outcomes ----------------------------------------------------------------------------
@@ -489,7 +570,13 @@ def test_an_outcome_before_receipt_is_refused(app, school_id, people):
     allegation_id = allege(app, people["dana"])
     with appends_nothing(app), as_user(app, "head@oak"), pytest.raises(ValidationFailed) as error:
         app.record_allegation_outcome(
-            allegation_id, "unfounded", RECEIVED - timedelta(hours=1), "S", "R"
+            RecordAllegationOutcome(
+                allegation_id=allegation_id,
+                outcome="unfounded",
+                decided_at=RECEIVED - timedelta(hours=1),
+                summary="S",
+                rationale="R",
+            )
         )
     assert error.value.field == "decidedAt"
 
@@ -503,7 +590,7 @@ def test_only_the_case_manager_records_the_outcome(app, school_id, people):
 def test_closing_without_an_outcome_is_refused(app, school_id, people):
     allegation_id = allege(app, people["dana"])
     with appends_nothing(app), as_user(app, "head@oak"), pytest.raises(OutcomeRequired) as error:
-        app.close_allegation(allegation_id)
+        app.close_allegation(CloseAllegation(allegation_id=allegation_id))
     assert error.value.code == "OUTCOME_REQUIRED"
 
 
@@ -511,14 +598,20 @@ def test_closing_after_the_outcome_closes_the_allegation(app, school_id, people)
     allegation_id = allege(app, people["dana"])
     decide(app, allegation_id, "unfounded")
     with as_user(app, "head@oak"):
-        app.close_allegation(allegation_id, "No further action")
+        app.close_allegation(CloseAllegation(allegation_id=allegation_id, note="No further action"))
     assert isinstance(last_event(app, allegation_id), Allegation.Closed)
 
 
 def test_a_reference_declaration_needs_an_outcome(app, school_id, people):
     allegation_id = allege(app, people["dana"])
     with appends_nothing(app), as_user(app, "head@oak"), pytest.raises(OutcomeRequired):
-        app.record_reference_declaration(allegation_id, False, "Not to be mentioned")
+        app.record_reference_declaration(
+            RecordReferenceDeclaration(
+                allegation_id=allegation_id,
+                will_be_referred_to=False,
+                declaration="Not to be mentioned",
+            )
+        )
 
 
 @pytest.mark.parametrize("outcome", NOT_SUBSTANTIATED)
@@ -532,7 +625,13 @@ def test_a_reference_may_not_cite_an_allegation_that_was_not_substantiated(
         as_user(app, "head@oak"),
         pytest.raises(ReferenceNotPermitted) as error,
     ):
-        app.record_reference_declaration(allegation_id, True, "Will be mentioned")
+        app.record_reference_declaration(
+            RecordReferenceDeclaration(
+                allegation_id=allegation_id,
+                will_be_referred_to=True,
+                declaration="Will be mentioned",
+            )
+        )
     assert error.value.code == "REFERENCE_NOT_PERMITTED"
     assert error.value.field == "willBeReferredTo"
 
@@ -541,7 +640,13 @@ def test_a_reference_may_cite_a_substantiated_allegation(app, school_id, people)
     allegation_id = allege(app, people["dana"])
     decide(app, allegation_id, "substantiated")
     with as_user(app, "head@oak"):
-        app.record_reference_declaration(allegation_id, True, "Will be mentioned")
+        app.record_reference_declaration(
+            RecordReferenceDeclaration(
+                allegation_id=allegation_id,
+                will_be_referred_to=True,
+                declaration="Will be mentioned",
+            )
+        )
     event = last_event(app, allegation_id)
     assert isinstance(event, Allegation.ReferenceDeclared)
     assert event.will_be_referred_to is True
@@ -554,7 +659,13 @@ def test_declaring_a_reference_will_not_mention_it_is_allowed_for_any_outcome(
     allegation_id = allege(app, people["dana"])
     decide(app, allegation_id, outcome)
     with as_user(app, "head@oak"):
-        app.record_reference_declaration(allegation_id, False, "Not to be mentioned")
+        app.record_reference_declaration(
+            RecordReferenceDeclaration(
+                allegation_id=allegation_id,
+                will_be_referred_to=False,
+                declaration="Not to be mentioned",
+            )
+        )
     assert last_event(app, allegation_id).will_be_referred_to is False
 
 
@@ -565,7 +676,9 @@ def test_retention_consent_is_recorded_for_a_malicious_or_false_allegation(
     allegation_id = allege(app, people["dana"])
     decide(app, allegation_id, outcome)
     with as_user(app, "head@oak"):
-        app.record_retention_consent(allegation_id, NOW, "written")
+        app.record_retention_consent(
+            RecordRetentionConsent(allegation_id=allegation_id, consented_at=NOW, method="written")
+        )
     event = last_event(app, allegation_id)
     assert isinstance(event, Allegation.RetentionConsentRecorded)
     assert event.method == "written"
@@ -578,7 +691,9 @@ def test_retention_consent_is_refused_for_an_allegation_retained_anyway(
     allegation_id = allege(app, people["dana"])
     decide(app, allegation_id, outcome)
     with appends_nothing(app), as_user(app, "head@oak"), pytest.raises(ValidationFailed) as error:
-        app.record_retention_consent(allegation_id, NOW, "written")
+        app.record_retention_consent(
+            RecordRetentionConsent(allegation_id=allegation_id, consented_at=NOW, method="written")
+        )
     assert error.value.field == "allegationId"
 
 
@@ -586,23 +701,31 @@ def test_retention_consent_is_recorded_once(app, school_id, people):
     allegation_id = allege(app, people["dana"])
     decide(app, allegation_id, "malicious")
     with as_user(app, "head@oak"):
-        app.record_retention_consent(allegation_id, NOW, "email")
+        app.record_retention_consent(
+            RecordRetentionConsent(allegation_id=allegation_id, consented_at=NOW, method="email")
+        )
     with appends_nothing(app), as_user(app, "head@oak"), pytest.raises(ValidationFailed) as error:
-        app.record_retention_consent(allegation_id, NOW, "email")
+        app.record_retention_consent(
+            RecordRetentionConsent(allegation_id=allegation_id, consented_at=NOW, method="email")
+        )
     assert error.value.field == "allegationId"
 
 
 def test_retention_consent_needs_an_outcome(app, school_id, people):
     allegation_id = allege(app, people["dana"])
     with appends_nothing(app), as_user(app, "head@oak"), pytest.raises(OutcomeRequired):
-        app.record_retention_consent(allegation_id, NOW, "written")
+        app.record_retention_consent(
+            RecordRetentionConsent(allegation_id=allegation_id, consented_at=NOW, method="written")
+        )
 
 
 def test_retention_consent_by_an_unknown_method_is_refused(app, school_id, people):
     allegation_id = allege(app, people["dana"])
     decide(app, allegation_id, "false")
     with appends_nothing(app), as_user(app, "head@oak"), pytest.raises(ValidationFailed) as error:
-        app.record_retention_consent(allegation_id, NOW, "verbal")
+        app.record_retention_consent(
+            RecordRetentionConsent(allegation_id=allegation_id, consented_at=NOW, method="verbal")
+        )
     assert error.value.field == "method"
 
 
@@ -618,7 +741,13 @@ def test_a_dsl_not_on_the_case_cannot_record_a_lado_consultation(app, school_id,
 def test_a_dsl_added_to_the_case_team_records_a_lado_consultation(app, school_id, people):
     allegation_id = allege(app, people["dana"])
     with as_user(app, "head@oak"):
-        app.add_to_case_team(allegation_id, "deputy@oak", "Liaise with the LADO")
+        app.add_to_case_team(
+            AddToCaseTeam(
+                allegation_id=allegation_id,
+                user_id="deputy@oak",
+                responsibility="Liaise with the LADO",
+            )
+        )
     assert isinstance(last_event(app, allegation_id), Allegation.CaseTeamMemberAdded)
     consult_lado(app, allegation_id, user="deputy@oak")
     event = last_event(app, allegation_id)
@@ -657,7 +786,11 @@ def test_the_subject_never_acts_even_as_headteacher(app, trust_id, school_id, pe
     with appends_nothing(app), pytest.raises(NotAuthorised):
         consult_lado(app, allegation_id, user="head@oak")
     with appends_nothing(app), as_user(app, "head@oak"), pytest.raises(NotAuthorised):
-        app.add_to_case_team(allegation_id, "deputy@oak", "Help me")
+        app.add_to_case_team(
+            AddToCaseTeam(
+                allegation_id=allegation_id, user_id="deputy@oak", responsibility="Help me"
+            )
+        )
 
 
 def test_a_headteacher_subject_with_oversight_still_cannot_act(app, trust_id, school_id, people):
@@ -689,14 +822,20 @@ def test_the_subject_cannot_be_added_to_the_case_team(app, school_id, people):
         as_user(app, "head@oak"),
         pytest.raises(SubjectCannotBeOnCase) as error,
     ):
-        app.add_to_case_team(allegation_id, "dana@oak", "Give her side")
+        app.add_to_case_team(
+            AddToCaseTeam(
+                allegation_id=allegation_id, user_id="dana@oak", responsibility="Give her side"
+            )
+        )
     assert error.value.code == "SUBJECT_EXCLUDED"
 
 
 def test_a_member_of_the_team_is_not_added_twice(app, school_id, people):
     allegation_id = allege(app, people["dana"])
     with appends_nothing(app), as_user(app, "head@oak"), pytest.raises(ValidationFailed) as error:
-        app.add_to_case_team(allegation_id, "dsl@oak", "Again")
+        app.add_to_case_team(
+            AddToCaseTeam(allegation_id=allegation_id, user_id="dsl@oak", responsibility="Again")
+        )
     assert error.value.field == "userId"
 
 
@@ -704,7 +843,7 @@ def test_a_closed_allegation_refuses_a_further_lado_consultation(app, school_id,
     allegation_id = allege(app, people["dana"])
     decide(app, allegation_id, "unsubstantiated")
     with as_user(app, "head@oak"):
-        app.close_allegation(allegation_id)
+        app.close_allegation(CloseAllegation(allegation_id=allegation_id))
     with appends_nothing(app), pytest.raises(CaseClosed) as error:
         consult_lado(app, allegation_id)
     assert error.value.code == "CASE_CLOSED"
@@ -781,7 +920,7 @@ def test_the_subject_cannot_review_a_concern_about_themselves(app, trust_id, sch
 def test_closing_a_concern_before_review_is_refused(app, school_id, people):
     concern_id = raise_concern(app, people["dana"])
     with appends_nothing(app), as_user(app, "head@oak"), pytest.raises(ValidationFailed) as error:
-        app.close_low_level_concern(concern_id)
+        app.close_low_level_concern(CloseLowLevelConcern(concern_id=concern_id))
     assert error.value.field == "concernId"
 
 
@@ -789,14 +928,18 @@ def test_a_reviewed_concern_is_closed(app, school_id, people):
     concern_id = raise_concern(app, people["dana"])
     review(app, concern_id)
     with as_user(app, "head@oak"):
-        app.close_low_level_concern(concern_id, "No pattern")
+        app.close_low_level_concern(CloseLowLevelConcern(concern_id=concern_id, note="No pattern"))
     assert isinstance(last_event(app, concern_id), LowLevelConcern.Closed)
 
 
 def escalate(app, concern_ids, user="head@oak") -> UUID:
     with as_user(app, user):
         allegation_id, _ = app.escalate_low_level_concerns(
-            concern_ids, "A pattern of keeping pupils behind alone", MET
+            EscalateLowLevelConcerns(
+                concern_ids=concern_ids,
+                description="A pattern of keeping pupils behind alone",
+                harm_tests=MET,
+            )
         )
     return allegation_id
 
@@ -842,7 +985,11 @@ def test_a_concern_is_escalated_once(app, school_id, people):
 def test_escalation_needs_a_harm_test_met(app, school_id, people):
     concern_id = raise_concern(app, people["dana"])
     with appends_nothing(app), as_user(app, "head@oak"), pytest.raises(ValidationFailed) as error:
-        app.escalate_low_level_concerns([concern_id], "Pattern", NONE_MET)
+        app.escalate_low_level_concerns(
+            EscalateLowLevelConcerns(
+                concern_ids=[concern_id], description="Pattern", harm_tests=NONE_MET
+            )
+        )
     assert error.value.field == "harmTests"
 
 
@@ -852,7 +999,9 @@ def test_escalation_needs_a_harm_test_met(app, school_id, people):
 def declare(app, staff_id, user="dana@oak", **overrides) -> UUID:
     fields = {"platform": "Instagram", "relationship": "Follows her niece, who is a pupil"}
     with as_user(app, user):
-        declaration_id, _ = app.declare_social_media_relationship(staff_id, **(fields | overrides))
+        declaration_id, _ = app.declare_social_media_relationship(
+            DeclareSocialMediaRelationship(staff_member_id=staff_id, **fields | overrides)
+        )
     return declaration_id
 
 
@@ -885,7 +1034,11 @@ def test_a_declaration_naming_a_pupil_of_another_school_is_not_found(
 def test_the_headteacher_records_advice_on_a_declaration(app, school_id, people):
     declaration_id = declare(app, people["dana"])
     with as_user(app, "head@oak"):
-        app.record_declaration_advice(declaration_id, "Keep it private", "May continue")
+        app.record_declaration_advice(
+            RecordDeclarationAdvice(
+                declaration_id=declaration_id, advice="Keep it private", decision="May continue"
+            )
+        )
     event = last_event(app, declaration_id)
     assert isinstance(event, SocialMediaDeclaration.AdviceRecorded)
     assert app.keyring.open(event.advice) == "Keep it private"
@@ -894,13 +1047,21 @@ def test_the_headteacher_records_advice_on_a_declaration(app, school_id, people)
 def test_the_member_of_staff_cannot_advise_themselves(app, school_id, people):
     declaration_id = declare(app, people["dana"])
     with appends_nothing(app), as_user(app, "dana@oak"), pytest.raises(NotAuthorised):
-        app.record_declaration_advice(declaration_id, "Fine by me", "Continue")
+        app.record_declaration_advice(
+            RecordDeclarationAdvice(
+                declaration_id=declaration_id, advice="Fine by me", decision="Continue"
+            )
+        )
 
 
 def test_a_declaration_is_updated_when_circumstances_change(app, school_id, people):
     declaration_id = declare(app, people["dana"])
     with as_user(app, "dana@oak"):
-        app.update_social_media_declaration(declaration_id, "Niece has left the school")
+        app.update_social_media_declaration(
+            UpdateSocialMediaDeclaration(
+                declaration_id=declaration_id, circumstances="Niece has left the school"
+            )
+        )
     event = last_event(app, declaration_id)
     assert isinstance(event, SocialMediaDeclaration.Updated)
     assert event.ended is False
@@ -909,13 +1070,21 @@ def test_a_declaration_is_updated_when_circumstances_change(app, school_id, peop
 def test_an_ended_relationship_takes_no_further_update(app, school_id, people):
     declaration_id = declare(app, people["dana"])
     with as_user(app, "dana@oak"):
-        app.update_social_media_declaration(declaration_id, "Unfollowed", ended=True)
+        app.update_social_media_declaration(
+            UpdateSocialMediaDeclaration(
+                declaration_id=declaration_id, circumstances="Unfollowed", ended=True
+            )
+        )
     with (
         appends_nothing(app),
         as_user(app, "dana@oak"),
         pytest.raises(ValidationFailed) as error,
     ):
-        app.update_social_media_declaration(declaration_id, "Followed again")
+        app.update_social_media_declaration(
+            UpdateSocialMediaDeclaration(
+                declaration_id=declaration_id, circumstances="Followed again"
+            )
+        )
     assert error.value.field == "declarationId"
 
 
@@ -939,12 +1108,14 @@ def pupil_at_elm(app, trust_id) -> UUID:
 def contact(app, staff_id, from_person_id, user="dana@oak") -> UUID:
     with as_user(app, user):
         attempt_id, _ = app.report_contact_attempt(
-            staff_id,
-            NOW - timedelta(hours=3),
-            "Instagram",
-            "pupil",
-            "Sent a follow request",
-            from_person_id=from_person_id,
+            ReportContactAttempt(
+                staff_member_id=staff_id,
+                occurred_at=NOW - timedelta(hours=3),
+                platform="Instagram",
+                contact_from="pupil",
+                description="Sent a follow request",
+                from_person_id=from_person_id,
+            )
         )
     return attempt_id
 
@@ -972,7 +1143,12 @@ def test_a_contact_attempt_naming_a_colleague_is_not_found(app, school_id, peopl
 def check(app, staff_id, user="head@oak", outcome="no_concerns") -> UUID:
     with as_user(app, user):
         check_id, _ = app.record_online_presence_check(
-            staff_id, NOW - timedelta(hours=1), "Facebook, Instagram", outcome
+            RecordOnlinePresenceCheck(
+                staff_member_id=staff_id,
+                checked_at=NOW - timedelta(hours=1),
+                platforms="Facebook, Instagram",
+                outcome=outcome,
+            )
         )
     return check_id
 
@@ -1015,7 +1191,14 @@ def test_the_lado_reference_is_sealed_with_the_allegations_key(app, school_id, p
     allegation_id = allege(app, people["dana"])
     with as_user(app, "dsl@oak"):
         app.record_lado_consultation(
-            allegation_id, NOW, "Pat LADO", "Advice", "Action", reference="LADO-2026-0042"
+            RecordLadoConsultation(
+                allegation_id=allegation_id,
+                consulted_at=NOW,
+                lado_name="Pat LADO",
+                advice="Advice",
+                agreed_action="Action",
+                reference="LADO-2026-0042",
+            )
         )
     reference = last_event(app, allegation_id).reference
     assert reference.subject_id == allegation_id
@@ -1027,12 +1210,14 @@ def test_a_dbs_referral_reference_is_sealed_with_the_allegations_key(app, school
     decide(app, allegation_id, "substantiated")
     with as_user(app, "head@oak"):
         app.record_allegation_action(
-            allegation_id,
-            "dbs_referral_made",
-            NOW,
-            "Referred",
-            "Substantiated",
-            reference="DBS-77-ABC",
+            RecordAllegationAction(
+                allegation_id=allegation_id,
+                kind="dbs_referral_made",
+                taken_at=NOW,
+                decision="Referred",
+                rationale="Substantiated",
+                reference="DBS-77-ABC",
+            )
         )
     reference = last_event(app, allegation_id).reference
     assert reference.subject_id == allegation_id
@@ -1042,7 +1227,13 @@ def test_a_dbs_referral_reference_is_sealed_with_the_allegations_key(app, school
 def test_a_case_team_members_responsibility_is_sealed(app, school_id, people):
     allegation_id = allege(app, people["dana"])
     with as_user(app, "head@oak"):
-        app.add_to_case_team(allegation_id, "deputy@oak", "Liaise with the LADO")
+        app.add_to_case_team(
+            AddToCaseTeam(
+                allegation_id=allegation_id,
+                user_id="deputy@oak",
+                responsibility="Liaise with the LADO",
+            )
+        )
     assert opened(app, last_event(app, allegation_id).responsibility) == "Liaise with the LADO"
 
 
@@ -1073,7 +1264,9 @@ def test_the_platforms_of_a_presence_check_are_sealed_with_the_staff_members_key
 
 def test_the_state_pension_age_is_recorded(app, school_id, people):
     with as_user(app, "head@oak"):
-        app.record_pension_age(people["dana"], date(2045, 5, 1))
+        app.record_pension_age(
+            RecordPensionAge(staff_member_id=people["dana"], reaches_on=date(2045, 5, 1))
+        )
     event = last_event(app, people["dana"])
     assert isinstance(event, StaffMember.PensionAgeRecorded)
     assert event.reaches_on == date(2045, 5, 1)
@@ -1082,15 +1275,21 @@ def test_the_state_pension_age_is_recorded(app, school_id, people):
 
 def test_the_same_pension_age_is_not_recorded_twice(app, school_id, people):
     with as_user(app, "head@oak"):
-        app.record_pension_age(people["dana"], date(2045, 5, 1))
+        app.record_pension_age(
+            RecordPensionAge(staff_member_id=people["dana"], reaches_on=date(2045, 5, 1))
+        )
     with appends_nothing(app), as_user(app, "head@oak"), pytest.raises(ValidationFailed) as error:
-        app.record_pension_age(people["dana"], date(2045, 5, 1))
+        app.record_pension_age(
+            RecordPensionAge(staff_member_id=people["dana"], reaches_on=date(2045, 5, 1))
+        )
     assert error.value.field == "reachesOn"
 
 
 def test_a_colleague_cannot_record_the_pension_age(app, school_id, people):
     with appends_nothing(app), as_user(app, "lee@oak"), pytest.raises(NotAuthorised):
-        app.record_pension_age(people["dana"], date(2045, 5, 1))
+        app.record_pension_age(
+            RecordPensionAge(staff_member_id=people["dana"], reaches_on=date(2045, 5, 1))
+        )
 
 
 def test_an_unknown_staff_member_is_not_found(app, school_id, people):
@@ -1150,7 +1349,14 @@ def test_no_allegation_is_routed_to_a_named_person_who_cannot_reach_the_school(
 def _refusal(app, user: str, allegation_id: UUID, expected_version: int | None = None):
     with appends_nothing(app), as_user(app, user), pytest.raises(NotFound) as caught:
         app.record_allegation_outcome(
-            allegation_id, "unfounded", NOW, "Summary", "Rationale", expected_version
+            RecordAllegationOutcome(
+                allegation_id=allegation_id,
+                outcome="unfounded",
+                decided_at=NOW,
+                summary="Summary",
+                rationale="Rationale",
+                expected_version=expected_version,
+            )
         )
     return caught.value
 
@@ -1183,7 +1389,15 @@ def test_authorisation_comes_before_the_expected_version(app, trust_id, school_i
 def test_a_case_team_member_who_may_not_do_this_is_told_not_authorised(app, school_id, people):
     allegation_id = allege(app, people["dana"])  # the DSL who received it is on the team
     with appends_nothing(app), as_user(app, "dsl@oak"), pytest.raises(NotAuthorised) as caught:
-        app.record_allegation_outcome(allegation_id, "unfounded", NOW, "Summary", "Rationale")
+        app.record_allegation_outcome(
+            RecordAllegationOutcome(
+                allegation_id=allegation_id,
+                outcome="unfounded",
+                decided_at=NOW,
+                summary="Summary",
+                rationale="Rationale",
+            )
+        )
     assert caught.value.code == "NOT_AUTHORISED"
 
 

@@ -24,6 +24,12 @@ from domain.directory.commands import (
 )
 from domain.shared.actor import acting_as
 from domain.shared.calendar import academic_year_of, london_today
+from domain.staff_cases.commands import (
+    ConfigureStaffCases,
+    DeclareSocialMediaRelationship,
+    RaiseLowLevelConcern,
+    ReceiveAllegation,
+)
 from domain.staff_cases.model import HarmTests
 from tests.api_client import Client
 
@@ -128,15 +134,34 @@ def world(container) -> World:
         )
         app.grant_role(GrantRole(user_id="chair@a", role=Role.CHAIR_OF_GOVERNORS, trust_id=trust_a))
     with acting_as(app.principal_for("tsl@a")):
-        app.configure_staff_cases(trust_a, "chair@a", "chair of governors")
+        app.configure_staff_cases(
+            ConfigureStaffCases(
+                trust_id=trust_a,
+                headteacher_case_manager="chair@a",
+                headteacher_case_manager_title="chair of governors",
+            )
+        )
     with acting_as(app.principal_for("chair@a")):
         allegation = app.receive_allegation(
-            staff, now, "parent_carer", "email", MARKER, HarmTests(True, False, False, False)
+            ReceiveAllegation(
+                staff_member_id=staff,
+                received_at=now,
+                source="parent_carer",
+                received_via="email",
+                description=MARKER,
+                harm_tests=HarmTests(True, False, False, False),
+            )
         ).record_id
     with acting_as(app.principal_for("lead@a1")):
-        concern, _ = app.raise_low_level_concern(staff, MARKER)
+        concern, _ = app.raise_low_level_concern(
+            RaiseLowLevelConcern(staff_member_id=staff, details=MARKER)
+        )
     with acting_as(app.principal_for(SUBJECT)):
-        declaration, position = app.declare_social_media_relationship(staff, "Facebook", MARKER)
+        declaration, position = app.declare_social_media_relationship(
+            DeclareSocialMediaRelationship(
+                staff_member_id=staff, platform="Facebook", relationship=MARKER
+            )
+        )
     with acting_as(app.principal_for("lead@a1")):
         app.give_consent(
             pupil,

@@ -17,6 +17,12 @@ from domain.directory.commands import (
     RegisterStaffMember,
 )
 from domain.shared.actor import acting_as
+from domain.staff_cases.commands import (
+    DeclareSocialMediaRelationship,
+    RaiseLowLevelConcern,
+    ReceiveAllegation,
+    RecordAllegationOutcome,
+)
 from domain.staff_cases.model import HarmTests
 from tests.at_rest import assert_no_plaintext, find_plaintext
 
@@ -60,16 +66,32 @@ def test_no_table_holds_the_plaintext_of_a_sealed_field(container):
             RegisterStaffMember(school_id=school, full_name=NAME, staff_role="teacher")
         )
         case = app.receive_allegation(
-            staff,
-            datetime.now(UTC),
-            "pupil",
-            "in_person",
-            ALLEGATION,
-            HarmTests(True, False, False, False),
+            ReceiveAllegation(
+                staff_member_id=staff,
+                received_at=datetime.now(UTC),
+                source="pupil",
+                received_via="in_person",
+                description=ALLEGATION,
+                harm_tests=HarmTests(True, False, False, False),
+            )
         ).record_id
-        app.record_allegation_outcome(case, "substantiated", datetime.now(UTC), ALLEGATION, REASON)
-        app.raise_low_level_concern(staff, CONCERN, context=CONCERN)
-        app.declare_social_media_relationship(staff, "Facebook", DECLARED)
+        app.record_allegation_outcome(
+            RecordAllegationOutcome(
+                allegation_id=case,
+                outcome="substantiated",
+                decided_at=datetime.now(UTC),
+                summary=ALLEGATION,
+                rationale=REASON,
+            )
+        )
+        app.raise_low_level_concern(
+            RaiseLowLevelConcern(staff_member_id=staff, details=CONCERN, context=CONCERN)
+        )
+        app.declare_social_media_relationship(
+            DeclareSocialMediaRelationship(
+                staff_member_id=staff, platform="Facebook", relationship=DECLARED
+            )
+        )
         _consent_and_publication(app, school, staff)
         app.record_staff_left(
             RecordStaffLeft(staff_member_id=staff, left_on=date.today(), reason=REASON)

@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 
 from domain.shared.actor import acting_as
 from domain.shared.logins import login_subject
-from domain.staff_cases.aggregates import SocialMediaDeclaration
+from domain.staff_cases.social_media import SocialMediaDeclaration
 from tests.api_client import Client, staff_ids
 from tests.at_rest import Markers, find_plaintext, wait_for_views
 from tests.integration.test_staff_cases_api import receive, step
@@ -31,9 +31,30 @@ def test_the_chronology_quotes_the_lado_and_dbs_references_to_its_readers(users,
     case = receive(dsl, staff_ids(head)["Sam Jones (primary)"])["allegationId"]
     later = (NOW + timedelta(minutes=1)).isoformat()
     on_case = {"allegationId": case, "consultedAt": later}
-    step(head, "recordLadoConsultation", "RecordLadoConsultationInput", on_case | {"ladoName": "Pat LADO", "advice": "a", "agreedAction": "b", "reference": "LADO-42"})  # fmt: skip
-    done = step(head, "recordAllegationAction", "RecordAllegationActionInput", {"allegationId": case, "kind": "DBS_REFERRAL_MADE", "takenAt": later, "decision": "c", "rationale": "d", "reference": "DBS-7"})  # fmt: skip
-    head.data("query($p: Position) { allegations(minPosition: $p) { edges { cursor } } }", {"p": done["position"]})  # fmt: skip
+    step(
+        head,
+        "recordLadoConsultation",
+        "RecordLadoConsultationInput",
+        on_case
+        | {"ladoName": "Pat LADO", "advice": "a", "agreedAction": "b", "reference": "LADO-42"},
+    )
+    done = step(
+        head,
+        "recordAllegationAction",
+        "RecordAllegationActionInput",
+        {
+            "allegationId": case,
+            "kind": "DBS_REFERRAL_MADE",
+            "takenAt": later,
+            "decision": "c",
+            "rationale": "d",
+            "reference": "DBS-7",
+        },
+    )
+    head.data(
+        "query($p: Position) { allegations(minPosition: $p) { edges { cursor } } }",
+        {"p": done["position"]},
+    )
     summaries = chronology(head, case)
     assert "LADO consulted, reference LADO-42" in summaries
     assert "Dbs referral made (reference DBS-7)" in summaries
@@ -48,9 +69,12 @@ def test_a_reference_an_older_event_carries_in_plain_is_sealed_in_the_view(users
         seal = app.keyring.session()
         # As recorded before the command sealed it: the reference in plain.
         allegation._lado(
-            consulted_at=NOW, lado_name=seal.seal(case, "Pat"), reference=OLD_REFERENCE,
-            advice=seal.seal(case, "a"), agreed_action=seal.seal(case, "b"),
-        )  # fmt: skip
+            consulted_at=NOW,
+            lado_name=seal.seal(case, "Pat"),
+            reference=OLD_REFERENCE,
+            advice=seal.seal(case, "a"),
+            agreed_action=seal.seal(case, "b"),
+        )
         position = app.record(allegation)
     container.wait_for(["staff_cases"], position, timeout=20)
     assert find_plaintext(container.database.conninfo, [OLD_REFERENCE]) == []
@@ -64,11 +88,16 @@ def test_a_platform_an_older_event_carries_in_plain_is_sealed_in_the_view(users,
     with acting_as(app.principal_for("head@primary.demo")):
         member = app.repository.get(staff)
         declaration = SocialMediaDeclaration(
-            id=uuid4(), trust_id=member.trust_id, school_id=member.school_id, staff_id=staff,
-            declared_at=NOW, platform=OLD_PLATFORM,
-            relationship=app.keyring.session().seal(staff, "Cousin"), pupil_ids=[],
+            id=uuid4(),
+            trust_id=member.trust_id,
+            school_id=member.school_id,
+            staff_id=staff,
+            declared_at=NOW,
+            platform=OLD_PLATFORM,
+            relationship=app.keyring.session().seal(staff, "Cousin"),
+            pupil_ids=[],
             self_declared=False,
-        )  # fmt: skip
+        )
         position = app.record(declaration)
     container.wait_for(["staff_cases"], position, timeout=20)
     assert find_plaintext(container.database.conninfo, [OLD_PLATFORM]) == []
@@ -84,7 +113,12 @@ def test_erasing_a_login_erases_it_from_the_case_while_its_holder_stays_on_the_t
 ):
     dsl, head = users("dsl@primary.demo"), users("head@primary.demo")
     case = receive(dsl, staff_ids(head)["Sam Jones (primary)"])["allegationId"]
-    added = step(head, "addToCaseTeam", "AddToCaseTeamInput", {"allegationId": case, "userId": "datalead@primary.demo", "responsibility": "HR"})  # fmt: skip
+    added = step(
+        head,
+        "addToCaseTeam",
+        "AddToCaseTeamInput",
+        {"allegationId": case, "userId": "datalead@primary.demo", "responsibility": "HR"},
+    )
     container.wait_for(["staff_cases"], int(added["position"]), timeout=20)
     container.keyring.destroy(login_subject("datalead@primary.demo"))
     seen = head.data(
@@ -138,22 +172,34 @@ def test_no_table_holds_a_staff_cases_login_reference_platform_or_free_text_in_p
     head, receiver, member = m.login("headteacher"), m.login("receiver"), m.login("teamMember")
     manager, raiser, subject = m.login("newManager"), m.login("raiser"), m.login("subject")
     school = s.mutate(
-        tsl, "registerSchool", "RegisterSchoolInput",
+        tsl,
+        "registerSchool",
+        "RegisterSchoolInput",
         {"trustId": trust, "name": "Scan Primary", "urn": "700001"},
         "... on RegisterSchoolSuccess { schoolId position }",
-    )["schoolId"]  # fmt: skip
-    for login, role in ((head, "HEADTEACHER"), (receiver, "DSL"), (member, "DEPUTY_DSL"),
-                        (manager, "DSL"), (raiser, "STAFF_REPORTER"), (subject, "STAFF_REPORTER")):  # fmt: skip
+    )["schoolId"]
+    for login, role in (
+        (head, "HEADTEACHER"),
+        (receiver, "DSL"),
+        (member, "DEPUTY_DSL"),
+        (manager, "DSL"),
+        (raiser, "STAFF_REPORTER"),
+        (subject, "STAFF_REPORTER"),
+    ):
         s.mutate(
-            tsl, "grantRole", "RoleGrantInput",
+            tsl,
+            "grantRole",
+            "RoleGrantInput",
             {"userId": login, "role": role, "trustId": trust, "schoolId": school},
             "... on GrantRoleSuccess { position }",
-        )  # fmt: skip
+        )
     staff = s.mutate(
-        head, "registerStaffMember", "RegisterStaffMemberInput",
+        head,
+        "registerStaffMember",
+        "RegisterStaffMemberInput",
         {"schoolId": school, "fullName": "Casey Scan", "role": "TEACHER", "userId": subject},
         "... on RegisterStaffMemberSuccess { staffMemberId position }",
-    )["staffMemberId"]  # fmt: skip
+    )["staffMemberId"]
     _an_allegation_with_every_input(s, m, staff, head, receiver, member, manager)
     _low_level_concerns_with_every_input(s, m, staff, head, raiser)
     _social_media_with_every_input(s, m, staff, head, subject)
@@ -164,46 +210,234 @@ def test_no_table_holds_a_staff_cases_login_reference_platform_or_free_text_in_p
 def _an_allegation_with_every_input(s, m, staff, head, receiver, member, manager) -> None:
     at = (NOW + timedelta(minutes=1)).isoformat()
     case = s.mutate(
-        receiver, "receiveAllegation", "ReceiveAllegationInput",
-        {"staffMemberId": staff, "receivedAt": NOW.isoformat(), "source": "PUPIL",
-         "receivedVia": "IN_PERSON", "description": m("allegation"), "harmTests": MET},
+        receiver,
+        "receiveAllegation",
+        "ReceiveAllegationInput",
+        {
+            "staffMemberId": staff,
+            "receivedAt": NOW.isoformat(),
+            "source": "PUPIL",
+            "receivedVia": "IN_PERSON",
+            "description": m("allegation"),
+            "harmTests": MET,
+        },
         "... on AllegationReceived { allegationId position }",
-    )["allegationId"]  # fmt: skip
+    )["allegationId"]
     on = {"allegationId": case}
-    s.step(head, "addToCaseTeam", "AddToCaseTeamInput", on | {"userId": member, "responsibility": m("responsibility")})  # fmt: skip
-    s.step(head, "recordLadoConsultation", "RecordLadoConsultationInput", on | {"consultedAt": at, "ladoName": m("ladoName"), "advice": m("ladoAdvice"), "agreedAction": m("agreedAction"), "reference": m("ladoReference")})  # fmt: skip
-    s.step(head, "recordAllegationAction", "RecordAllegationActionInput", on | {"kind": "IMMEDIATE_POLICE_REFERRAL", "takenAt": at, "decision": m("actionDecision"), "rationale": m("actionRationale"), "reference": m("policeReference")})  # fmt: skip
-    s.step(head, "recordStrategyDiscussion", "RecordStrategyDiscussionInput", on | {"heldAt": at, "attendees": [m("attendee")], "decisions": m("decisions"), "actions": m("actions")})  # fmt: skip
-    s.step(head, "recordSuspensionDecision", "RecordSuspensionDecisionInput", on | {"consideredAt": at, "alternatives": m("alternatives"), "decision": "NOT_SUSPENDED", "rationale": m("suspensionRationale")})  # fmt: skip
-    s.step(head, "recordAllegationOutcome", "RecordAllegationOutcomeInput", on | {"outcome": "SUBSTANTIATED", "decidedAt": at, "summary": m("outcomeSummary"), "rationale": m("outcomeRationale")})  # fmt: skip
-    s.step(head, "recordReferenceDeclaration", "RecordReferenceDeclarationInput", on | {"willBeReferredTo": True, "declaration": m("declaration")})  # fmt: skip
-    s.step(head, "recordAllegationAction", "RecordAllegationActionInput", on | {"kind": "DBS_REFERRAL_MADE", "takenAt": at, "decision": m("dbsDecision"), "rationale": m("dbsRationale"), "reference": m("dbsReference")})  # fmt: skip
-    s.step(head, "recordLessonsLearnt", "RecordLessonsLearntInput", on | {"lessons": m("lessons"), "changes": m("changes")})  # fmt: skip
-    s.step(head, "assignCaseManager", "AssignCaseManagerInput", on | {"userId": manager, "reason": m("overrideReason")})  # fmt: skip
+    s.step(
+        head,
+        "addToCaseTeam",
+        "AddToCaseTeamInput",
+        on | {"userId": member, "responsibility": m("responsibility")},
+    )
+    s.step(
+        head,
+        "recordLadoConsultation",
+        "RecordLadoConsultationInput",
+        on
+        | {
+            "consultedAt": at,
+            "ladoName": m("ladoName"),
+            "advice": m("ladoAdvice"),
+            "agreedAction": m("agreedAction"),
+            "reference": m("ladoReference"),
+        },
+    )
+    s.step(
+        head,
+        "recordAllegationAction",
+        "RecordAllegationActionInput",
+        on
+        | {
+            "kind": "IMMEDIATE_POLICE_REFERRAL",
+            "takenAt": at,
+            "decision": m("actionDecision"),
+            "rationale": m("actionRationale"),
+            "reference": m("policeReference"),
+        },
+    )
+    s.step(
+        head,
+        "recordStrategyDiscussion",
+        "RecordStrategyDiscussionInput",
+        on
+        | {
+            "heldAt": at,
+            "attendees": [m("attendee")],
+            "decisions": m("decisions"),
+            "actions": m("actions"),
+        },
+    )
+    s.step(
+        head,
+        "recordSuspensionDecision",
+        "RecordSuspensionDecisionInput",
+        on
+        | {
+            "consideredAt": at,
+            "alternatives": m("alternatives"),
+            "decision": "NOT_SUSPENDED",
+            "rationale": m("suspensionRationale"),
+        },
+    )
+    s.step(
+        head,
+        "recordAllegationOutcome",
+        "RecordAllegationOutcomeInput",
+        on
+        | {
+            "outcome": "SUBSTANTIATED",
+            "decidedAt": at,
+            "summary": m("outcomeSummary"),
+            "rationale": m("outcomeRationale"),
+        },
+    )
+    s.step(
+        head,
+        "recordReferenceDeclaration",
+        "RecordReferenceDeclarationInput",
+        on | {"willBeReferredTo": True, "declaration": m("declaration")},
+    )
+    s.step(
+        head,
+        "recordAllegationAction",
+        "RecordAllegationActionInput",
+        on
+        | {
+            "kind": "DBS_REFERRAL_MADE",
+            "takenAt": at,
+            "decision": m("dbsDecision"),
+            "rationale": m("dbsRationale"),
+            "reference": m("dbsReference"),
+        },
+    )
+    s.step(
+        head,
+        "recordLessonsLearnt",
+        "RecordLessonsLearntInput",
+        on | {"lessons": m("lessons"), "changes": m("changes")},
+    )
+    s.step(
+        head,
+        "assignCaseManager",
+        "AssignCaseManagerInput",
+        on | {"userId": manager, "reason": m("overrideReason")},
+    )
     s.step(manager, "closeAllegation", "CloseAllegationInput", on | {"note": m("closingNote")})
     malicious = s.mutate(
-        receiver, "receiveAllegation", "ReceiveAllegationInput",
-        {"staffMemberId": staff, "receivedAt": NOW.isoformat(), "source": "ANONYMOUS",
-         "receivedVia": "LETTER", "description": m("secondAllegation"), "harmTests": MET},
+        receiver,
+        "receiveAllegation",
+        "ReceiveAllegationInput",
+        {
+            "staffMemberId": staff,
+            "receivedAt": NOW.isoformat(),
+            "source": "ANONYMOUS",
+            "receivedVia": "LETTER",
+            "description": m("secondAllegation"),
+            "harmTests": MET,
+        },
         "... on AllegationReceived { allegationId position }",
-    )["allegationId"]  # fmt: skip
+    )["allegationId"]
     on = {"allegationId": malicious}
-    s.step(head, "recordAllegationOutcome", "RecordAllegationOutcomeInput", on | {"outcome": "MALICIOUS", "decidedAt": at, "summary": m("maliciousSummary"), "rationale": m("maliciousRationale")})  # fmt: skip
-    s.step(head, "recordRetentionConsent", "RecordRetentionConsentInput", on | {"consentedAt": at, "method": "written", "note": m("retentionNote")})  # fmt: skip
+    s.step(
+        head,
+        "recordAllegationOutcome",
+        "RecordAllegationOutcomeInput",
+        on
+        | {
+            "outcome": "MALICIOUS",
+            "decidedAt": at,
+            "summary": m("maliciousSummary"),
+            "rationale": m("maliciousRationale"),
+        },
+    )
+    s.step(
+        head,
+        "recordRetentionConsent",
+        "RecordRetentionConsentInput",
+        on | {"consentedAt": at, "method": "written", "note": m("retentionNote")},
+    )
 
 
 def _low_level_concerns_with_every_input(s, m, staff, head, raiser) -> None:
-    concern = s.step(raiser, "raiseLowLevelConcern", "RaiseLowLevelConcernInput", {"staffMemberId": staff, "details": m("concernDetails"), "context": m("concernContext")})  # fmt: skip
-    s.step(head, "reviewLowLevelConcern", "ReviewLowLevelConcernInput", {"concernId": concern, "actionTaken": m("actionTaken"), "rationale": m("reviewRationale")})  # fmt: skip
-    s.step(head, "closeLowLevelConcern", "CloseLowLevelConcernInput", {"concernId": concern, "note": m("concernNote")})  # fmt: skip
-    second = s.step(raiser, "raiseLowLevelConcern", "RaiseLowLevelConcernInput", {"staffMemberId": staff, "details": m("secondConcern")})  # fmt: skip
-    s.step(head, "escalateLowLevelConcerns", "EscalateLowLevelConcernsInput", {"concernIds": [second], "description": m("escalation"), "harmTests": MET})  # fmt: skip
+    concern = s.step(
+        raiser,
+        "raiseLowLevelConcern",
+        "RaiseLowLevelConcernInput",
+        {"staffMemberId": staff, "details": m("concernDetails"), "context": m("concernContext")},
+    )
+    s.step(
+        head,
+        "reviewLowLevelConcern",
+        "ReviewLowLevelConcernInput",
+        {"concernId": concern, "actionTaken": m("actionTaken"), "rationale": m("reviewRationale")},
+    )
+    s.step(
+        head,
+        "closeLowLevelConcern",
+        "CloseLowLevelConcernInput",
+        {"concernId": concern, "note": m("concernNote")},
+    )
+    second = s.step(
+        raiser,
+        "raiseLowLevelConcern",
+        "RaiseLowLevelConcernInput",
+        {"staffMemberId": staff, "details": m("secondConcern")},
+    )
+    s.step(
+        head,
+        "escalateLowLevelConcerns",
+        "EscalateLowLevelConcernsInput",
+        {"concernIds": [second], "description": m("escalation"), "harmTests": MET},
+    )
 
 
 def _social_media_with_every_input(s, m, staff, head, subject) -> None:
     at = (NOW - timedelta(hours=1)).isoformat()
-    declared = s.step(subject, "declareSocialMediaRelationship", "DeclareSocialMediaRelationshipInput", {"staffMemberId": staff, "platform": m("declaredPlatform"), "relationship": m("relationship")})  # fmt: skip
-    s.step(subject, "updateSocialMediaDeclaration", "UpdateSocialMediaDeclarationInput", {"declarationId": declared, "circumstances": m("circumstances")})  # fmt: skip
-    s.step(head, "recordDeclarationAdvice", "RecordDeclarationAdviceInput", {"declarationId": declared, "advice": m("advice"), "decision": m("adviceDecision")})  # fmt: skip
-    s.step(subject, "reportContactAttempt", "ReportContactAttemptInput", {"staffMemberId": staff, "occurredAt": at, "platform": m("contactPlatform"), "contactFrom": "OTHER", "description": m("contactDescription"), "response": m("contactResponse")})  # fmt: skip
-    s.step(head, "recordOnlinePresenceCheck", "RecordOnlinePresenceCheckInput", {"staffMemberId": staff, "checkedAt": at, "platforms": m("checkedPlatforms"), "outcome": "NO_CONCERNS", "notes": m("checkNotes")})  # fmt: skip
+    declared = s.step(
+        subject,
+        "declareSocialMediaRelationship",
+        "DeclareSocialMediaRelationshipInput",
+        {
+            "staffMemberId": staff,
+            "platform": m("declaredPlatform"),
+            "relationship": m("relationship"),
+        },
+    )
+    s.step(
+        subject,
+        "updateSocialMediaDeclaration",
+        "UpdateSocialMediaDeclarationInput",
+        {"declarationId": declared, "circumstances": m("circumstances")},
+    )
+    s.step(
+        head,
+        "recordDeclarationAdvice",
+        "RecordDeclarationAdviceInput",
+        {"declarationId": declared, "advice": m("advice"), "decision": m("adviceDecision")},
+    )
+    s.step(
+        subject,
+        "reportContactAttempt",
+        "ReportContactAttemptInput",
+        {
+            "staffMemberId": staff,
+            "occurredAt": at,
+            "platform": m("contactPlatform"),
+            "contactFrom": "OTHER",
+            "description": m("contactDescription"),
+            "response": m("contactResponse"),
+        },
+    )
+    s.step(
+        head,
+        "recordOnlinePresenceCheck",
+        "RecordOnlinePresenceCheckInput",
+        {
+            "staffMemberId": staff,
+            "checkedAt": at,
+            "platforms": m("checkedPlatforms"),
+            "outcome": "NO_CONCERNS",
+            "notes": m("checkNotes"),
+        },
+    )

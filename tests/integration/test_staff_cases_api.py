@@ -3,8 +3,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from uuid import UUID
 
+import psycopg
+
+from domain.staff_cases.allegations import Allegation
+from domain.staff_cases.former_topics import FORMER_MODULE
 from tests.api_client import Client, staff_ids
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -63,16 +69,109 @@ def test_an_allegation_from_receipt_to_closure(users, demo):
     case = received["allegationId"]
     later = (NOW + timedelta(minutes=1)).isoformat()
     on_case = {"allegationId": case}
-    step(head, "addToCaseTeam", "AddToCaseTeamInput", on_case | {"userId": "datalead@primary.demo", "responsibility": "HR"})  # fmt: skip
-    step(head, "recordLadoConsultation", "RecordLadoConsultationInput", on_case | {"consultedAt": later, "ladoName": "Pat LADO", "advice": "Strategy discussion", "agreedAction": "Investigate", "reference": "LADO-42"})  # fmt: skip
-    step(dsl, "recordAllegationAction", "RecordAllegationActionInput", on_case | {"kind": "CHILD_WELFARE_SUPPORT", "takenAt": later, "decision": "Check-ins with the pupil", "rationale": "Welfare"})  # fmt: skip
-    step(head, "recordStrategyDiscussion", "RecordStrategyDiscussionInput", on_case | {"heldAt": later, "attendees": ["Pat LADO", "DC Lee"], "decisions": "Single-agency investigation", "actions": "HR to interview"})  # fmt: skip
-    step(head, "recordSuspensionDecision", "RecordSuspensionDecisionInput", on_case | {"consideredAt": later, "alternatives": "Redeployment to non-teaching duties", "decision": "REDEPLOYED", "rationale": "Protects pupils without suspension"})  # fmt: skip
-    step(head, "recordAllegationAction", "RecordAllegationActionInput", on_case | {"kind": "SUBJECT_INFORMED", "takenAt": later, "decision": "Told in person with union rep", "rationale": "Agreed with LADO"})  # fmt: skip
-    step(head, "recordAllegationOutcome", "RecordAllegationOutcomeInput", on_case | {"outcome": "SUBSTANTIATED", "decidedAt": later, "summary": "CCTV confirms", "rationale": "Sufficient evidence"})  # fmt: skip
-    step(head, "recordReferenceDeclaration", "RecordReferenceDeclarationInput", on_case | {"willBeReferredTo": True, "declaration": "Will be included"})  # fmt: skip
-    step(head, "recordAllegationAction", "RecordAllegationActionInput", on_case | {"kind": "DBS_REFERRAL_MADE", "takenAt": later, "decision": "Referred", "rationale": "Harm threshold met and substantiated"})  # fmt: skip
-    step(head, "recordLessonsLearnt", "RecordLessonsLearntInput", on_case | {"lessons": "Corridor supervision", "changes": "Rota changed"})  # fmt: skip
+    step(
+        head,
+        "addToCaseTeam",
+        "AddToCaseTeamInput",
+        on_case | {"userId": "datalead@primary.demo", "responsibility": "HR"},
+    )
+    step(
+        head,
+        "recordLadoConsultation",
+        "RecordLadoConsultationInput",
+        on_case
+        | {
+            "consultedAt": later,
+            "ladoName": "Pat LADO",
+            "advice": "Strategy discussion",
+            "agreedAction": "Investigate",
+            "reference": "LADO-42",
+        },
+    )
+    step(
+        dsl,
+        "recordAllegationAction",
+        "RecordAllegationActionInput",
+        on_case
+        | {
+            "kind": "CHILD_WELFARE_SUPPORT",
+            "takenAt": later,
+            "decision": "Check-ins with the pupil",
+            "rationale": "Welfare",
+        },
+    )
+    step(
+        head,
+        "recordStrategyDiscussion",
+        "RecordStrategyDiscussionInput",
+        on_case
+        | {
+            "heldAt": later,
+            "attendees": ["Pat LADO", "DC Lee"],
+            "decisions": "Single-agency investigation",
+            "actions": "HR to interview",
+        },
+    )
+    step(
+        head,
+        "recordSuspensionDecision",
+        "RecordSuspensionDecisionInput",
+        on_case
+        | {
+            "consideredAt": later,
+            "alternatives": "Redeployment to non-teaching duties",
+            "decision": "REDEPLOYED",
+            "rationale": "Protects pupils without suspension",
+        },
+    )
+    step(
+        head,
+        "recordAllegationAction",
+        "RecordAllegationActionInput",
+        on_case
+        | {
+            "kind": "SUBJECT_INFORMED",
+            "takenAt": later,
+            "decision": "Told in person with union rep",
+            "rationale": "Agreed with LADO",
+        },
+    )
+    step(
+        head,
+        "recordAllegationOutcome",
+        "RecordAllegationOutcomeInput",
+        on_case
+        | {
+            "outcome": "SUBSTANTIATED",
+            "decidedAt": later,
+            "summary": "CCTV confirms",
+            "rationale": "Sufficient evidence",
+        },
+    )
+    step(
+        head,
+        "recordReferenceDeclaration",
+        "RecordReferenceDeclarationInput",
+        on_case | {"willBeReferredTo": True, "declaration": "Will be included"},
+    )
+    step(
+        head,
+        "recordAllegationAction",
+        "RecordAllegationActionInput",
+        on_case
+        | {
+            "kind": "DBS_REFERRAL_MADE",
+            "takenAt": later,
+            "decision": "Referred",
+            "rationale": "Harm threshold met and substantiated",
+        },
+    )
+    step(
+        head,
+        "recordLessonsLearnt",
+        "RecordLessonsLearntInput",
+        on_case | {"lessons": "Corridor supervision", "changes": "Rota changed"},
+    )
     closed = step(head, "closeAllegation", "CloseAllegationInput", on_case)
 
     seen = detail(head, case, closed["position"])
@@ -89,10 +188,19 @@ def test_an_allegation_from_receipt_to_closure(users, demo):
         "datalead@primary.demo",
     }
     assert [e["kind"] for e in seen["chronology"]] == [
-        "received", "case_team", "lado_consulted", "action:child_welfare_support",
-        "strategy_discussion", "suspension_considered", "action:subject_informed", "outcome",
-        "reference_declaration", "action:dbs_referral_made", "lessons_learnt", "closed",
-    ]  # fmt: skip
+        "received",
+        "case_team",
+        "lado_consulted",
+        "action:child_welfare_support",
+        "strategy_discussion",
+        "suspension_considered",
+        "action:subject_informed",
+        "outcome",
+        "reference_declaration",
+        "action:dbs_referral_made",
+        "lessons_learnt",
+        "closed",
+    ]
     reference = head.data(
         "query($id: ID!) { staffMember(id: $id) { referenceView { citableInReference "
         "{ allegationId outcome } personnelRecord { allegationId } } } }",
@@ -105,8 +213,24 @@ def test_a_later_pension_age_extends_retention(users, demo):
     head, dsl = users("head@primary.demo"), users("dsl@primary.demo")
     teacher = staff_ids(head)["Sam Jones (primary)"]
     case = receive(dsl, teacher)["allegationId"]
-    step(head, "recordAllegationOutcome", "RecordAllegationOutcomeInput", {"allegationId": case, "outcome": "UNFOUNDED", "decidedAt": NOW.isoformat(), "summary": "x", "rationale": "x"})  # fmt: skip
-    moved = step(head, "recordStaffPensionAge", "RecordStaffPensionAgeInput", {"staffMemberId": teacher, "reachesOn": "2061-05-01"})  # fmt: skip
+    step(
+        head,
+        "recordAllegationOutcome",
+        "RecordAllegationOutcomeInput",
+        {
+            "allegationId": case,
+            "outcome": "UNFOUNDED",
+            "decidedAt": NOW.isoformat(),
+            "summary": "x",
+            "rationale": "x",
+        },
+    )
+    moved = step(
+        head,
+        "recordStaffPensionAge",
+        "RecordStaffPensionAgeInput",
+        {"staffMemberId": teacher, "reachesOn": "2061-05-01"},
+    )
     assert detail(head, case, moved["position"])["retainUntil"] == "2061-05-01"
 
 
@@ -114,7 +238,18 @@ def test_a_malicious_allegation_leaves_the_personnel_record_unless_consent_is_re
     head, dsl = users("head@primary.demo"), users("dsl@primary.demo")
     teacher = staff_ids(head)["Sam Jones (primary)"]
     case = receive(dsl, teacher)["allegationId"]
-    done = step(head, "recordAllegationOutcome", "RecordAllegationOutcomeInput", {"allegationId": case, "outcome": "MALICIOUS", "decidedAt": NOW.isoformat(), "summary": "Fabricated", "rationale": "Admitted"})  # fmt: skip
+    done = step(
+        head,
+        "recordAllegationOutcome",
+        "RecordAllegationOutcomeInput",
+        {
+            "allegationId": case,
+            "outcome": "MALICIOUS",
+            "decidedAt": NOW.isoformat(),
+            "summary": "Fabricated",
+            "rationale": "Admitted",
+        },
+    )
     seen = detail(head, case, done["position"])
     assert (seen["onPersonnelRecord"], seen["erasureDue"], seen["retainUntil"]) == (
         False,
@@ -122,11 +257,17 @@ def test_a_malicious_allegation_leaves_the_personnel_record_unless_consent_is_re
         None,
     )
     record = head.data(
-        "query($id: ID!) { staffMember(id: $id) { referenceView { personnelRecord { allegationId } } } }",
+        "query($id: ID!) { staffMember(id: $id) { "
+        "referenceView { personnelRecord { allegationId } } } }",
         {"id": teacher},
     )["staffMember"]["referenceView"]["personnelRecord"]
     assert record == []
-    consent = step(head, "recordRetentionConsent", "RecordRetentionConsentInput", {"allegationId": case, "consentedAt": NOW.isoformat(), "method": "written"})  # fmt: skip
+    consent = step(
+        head,
+        "recordRetentionConsent",
+        "RecordRetentionConsentInput",
+        {"allegationId": case, "consentedAt": NOW.isoformat(), "method": "written"},
+    )
     seen = detail(head, case, consent["position"])
     assert (seen["onPersonnelRecord"], seen["erasureDue"]) == (True, False)
 
@@ -135,7 +276,18 @@ def test_a_reference_may_not_mention_an_unsubstantiated_allegation(users, demo, 
     head, dsl = users("head@primary.demo"), users("dsl@primary.demo")
     teacher = staff_ids(head)["Sam Jones (primary)"]
     case = receive(dsl, teacher)["allegationId"]
-    step(head, "recordAllegationOutcome", "RecordAllegationOutcomeInput", {"allegationId": case, "outcome": "UNSUBSTANTIATED", "decidedAt": NOW.isoformat(), "summary": "x", "rationale": "x"})  # fmt: skip
+    step(
+        head,
+        "recordAllegationOutcome",
+        "RecordAllegationOutcomeInput",
+        {
+            "allegationId": case,
+            "outcome": "UNSUBSTANTIATED",
+            "decidedAt": NOW.isoformat(),
+            "summary": "x",
+            "rationale": "x",
+        },
+    )
     before = container.head()
     refused = head.mutate(
         "recordReferenceDeclaration",
@@ -278,7 +430,18 @@ def test_an_unconsulted_allegation_received_days_ago_is_overdue(users, demo):
     overdue = {d["allegationId"]: d["overdue"] for d in due}
     assert overdue == {old["allegationId"]: True, fresh["allegationId"]: False}
     assert due[0]["allegationId"] == old["allegationId"]
-    consulted = step(head, "recordLadoConsultation", "RecordLadoConsultationInput", {"allegationId": old["allegationId"], "consultedAt": NOW.isoformat(), "ladoName": "Pat", "advice": "x", "agreedAction": "x"})  # fmt: skip
+    consulted = step(
+        head,
+        "recordLadoConsultation",
+        "RecordLadoConsultationInput",
+        {
+            "allegationId": old["allegationId"],
+            "consultedAt": NOW.isoformat(),
+            "ladoName": "Pat",
+            "advice": "x",
+            "agreedAction": "x",
+        },
+    )
     after = head.data(
         "query($p: Position) { deadlines(minPosition: $p) { allegationId } }",
         {"p": consulted["position"]},
@@ -316,7 +479,16 @@ def test_a_pattern_of_low_level_concerns_is_flagged_and_escalated_with_links_bot
             "recordIds": [c["id"] for c in concerns],
         }
     ]
-    escalated = step(head, "escalateLowLevelConcerns", "EscalateLowLevelConcernsInput", {"concernIds": [c["id"] for c in concerns], "description": "Together these suggest grooming behaviour", "harmTests": {**NONE_MET, "riskOfHarm": True}})  # fmt: skip
+    escalated = step(
+        head,
+        "escalateLowLevelConcerns",
+        "EscalateLowLevelConcernsInput",
+        {
+            "concernIds": [c["id"] for c in concerns],
+            "description": "Together these suggest grooming behaviour",
+            "harmTests": {**NONE_MET, "riskOfHarm": True},
+        },
+    )
     allegation = detail(head, escalated["id"], escalated["position"])
     assert sorted(allegation["linkedConcernIds"]) == sorted(c["id"] for c in concerns)
     concern = head.data(
@@ -338,11 +510,52 @@ def test_social_media_declarations_and_repeated_contact_attempts(users, demo):
     pupil = head.data("{ pupils(first: 1) { edges { node { id } } } }")["pupils"]["edges"][0][
         "node"
     ]["id"]
-    declared = step(teacher_user, "declareSocialMediaRelationship", "DeclareSocialMediaRelationshipInput", {"staffMemberId": me, "platform": "Facebook", "relationship": "My nephew's mother; friends before I joined", "pupilIds": [pupil]})  # fmt: skip
-    step(head, "recordDeclarationAdvice", "RecordDeclarationAdviceInput", {"declarationId": declared["id"], "advice": "Keep it private; no school talk", "decision": "May stay connected"})  # fmt: skip
+    declared = step(
+        teacher_user,
+        "declareSocialMediaRelationship",
+        "DeclareSocialMediaRelationshipInput",
+        {
+            "staffMemberId": me,
+            "platform": "Facebook",
+            "relationship": "My nephew's mother; friends before I joined",
+            "pupilIds": [pupil],
+        },
+    )
+    step(
+        head,
+        "recordDeclarationAdvice",
+        "RecordDeclarationAdviceInput",
+        {
+            "declarationId": declared["id"],
+            "advice": "Keep it private; no school talk",
+            "decision": "May stay connected",
+        },
+    )
     for hours in (3, 2):
-        step(teacher_user, "reportContactAttempt", "ReportContactAttemptInput", {"staffMemberId": me, "occurredAt": (NOW - timedelta(hours=hours)).isoformat(), "platform": "Instagram", "contactFrom": "PUPIL", "fromPersonId": pupil, "description": "Follow request"})  # fmt: skip
-    last = step(head, "recordOnlinePresenceCheck", "RecordOnlinePresenceCheckInput", {"staffMemberId": me, "checkedAt": NOW.isoformat(), "platforms": "Facebook, Instagram", "outcome": "ADVICE_GIVEN"})  # fmt: skip
+        step(
+            teacher_user,
+            "reportContactAttempt",
+            "ReportContactAttemptInput",
+            {
+                "staffMemberId": me,
+                "occurredAt": (NOW - timedelta(hours=hours)).isoformat(),
+                "platform": "Instagram",
+                "contactFrom": "PUPIL",
+                "fromPersonId": pupil,
+                "description": "Follow request",
+            },
+        )
+    last = step(
+        head,
+        "recordOnlinePresenceCheck",
+        "RecordOnlinePresenceCheckInput",
+        {
+            "staffMemberId": me,
+            "checkedAt": NOW.isoformat(),
+            "platforms": "Facebook, Instagram",
+            "outcome": "ADVICE_GIVEN",
+        },
+    )
     seen = head.data(
         "query($id: ID!, $p: Position) { staffMember(id: $id, minPosition: $p) { concernHistory "
         "{ socialMedia { kind platform detail { value } } } patternFlags { kind count } } }",
@@ -387,8 +600,58 @@ def test_the_lado_deadline_follows_the_trusts_interval(users, demo):
         users("dsl@primary.demo"),
         users("head@primary.demo"),
     )
-    step(tsl, "configureStaffCases", "ConfigureStaffCasesInput", {"trustId": demo["trust"], "headteacherCaseManager": "chair@demo.trust", "headteacherCaseManagerTitle": "chair of governors", "ladoWorkingDays": 3})  # fmt: skip
+    step(
+        tsl,
+        "configureStaffCases",
+        "ConfigureStaffCasesInput",
+        {
+            "trustId": demo["trust"],
+            "headteacherCaseManager": "chair@demo.trust",
+            "headteacherCaseManagerTitle": "chair of governors",
+            "ladoWorkingDays": 3,
+        },
+    )
     received = receive(
         dsl, staff_ids(head)["Sam Jones (primary)"], receivedAt="2025-12-19T10:00:00+00:00"
     )
     assert received["ladoDueOn"] == date(2025, 12, 24).isoformat()
+
+
+def test_an_allegation_stored_under_its_former_topics_is_read_and_worked_on(
+    users, demo, container, monkeypatch
+):
+    """Events recorded while the staff-case aggregates shared one module carry that module in
+    their topic: the view still reads them, and the case still loads for its next command."""
+    dsl, head = users("dsl@primary.demo"), users("head@primary.demo")
+    teacher = staff_ids(head)["Sam Jones (primary)"]
+    mapper = container.app.events.mapper
+    to_stored_event = mapper.to_stored_event
+    moved = f"{Allegation.__module__}:"
+
+    def as_formerly_stored(event):
+        stored = to_stored_event(event)
+        return replace(stored, topic=stored.topic.replace(moved, f"{FORMER_MODULE}:"))
+
+    monkeypatch.setattr(mapper, "to_stored_event", as_formerly_stored)
+    received = receive(dsl, teacher)
+    monkeypatch.undo()
+    case = received["allegationId"]
+    with psycopg.connect(container.database.conninfo) as conn:
+        topics = conn.execute(
+            "SELECT topic FROM casework_events WHERE originator_id = %s", (UUID(case),)
+        ).fetchall()
+    assert topics == [(f"{FORMER_MODULE}:Allegation.Received",)]
+    assert detail(head, case, received["position"])["status"] == "OPEN"
+    consulted = step(
+        head,
+        "recordLadoConsultation",
+        "RecordLadoConsultationInput",
+        {
+            "allegationId": case,
+            "consultedAt": NOW.isoformat(),
+            "ladoName": "Pat",
+            "advice": "x",
+            "agreedAction": "x",
+        },
+    )
+    assert detail(head, case, consulted["position"])["ladoConsultedAt"] is not None

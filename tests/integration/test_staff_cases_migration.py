@@ -18,6 +18,9 @@ from domain.access.commands import GrantRole
 from domain.access.policy import Principal, Role
 from domain.directory.commands import CreateTrust, RegisterSchool, RegisterStaffMember
 from domain.shared.actor import acting_as
+from domain.staff_cases.commands import (
+    ReceiveAllegation,
+)
 from domain.staff_cases.model import HarmTests
 from tests.at_rest import find_plaintext
 
@@ -74,12 +77,14 @@ def test_migration_0014_rebuilds_the_staff_cases_view_from_the_events(deployed, 
             )
         with acting_as(app.principal_for("dsl@old.example")):
             case = app.receive_allegation(
-                staff,
-                datetime.now(UTC),
-                "pupil",
-                "in_person",
-                "Narrative",
-                HarmTests(True, False, False, False),
+                ReceiveAllegation(
+                    staff_member_id=staff,
+                    received_at=datetime.now(UTC),
+                    source="pupil",
+                    received_via="in_person",
+                    description="Narrative",
+                    harm_tests=HarmTests(True, False, False, False),
+                )
             ).record_id
         head = app.recorder.max_notification_id()
         with psycopg.connect(deployed.conninfo) as conn:
