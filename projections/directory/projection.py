@@ -62,7 +62,8 @@ class DirectoryView(View):
     @handles(Pupil.Left)
     def pupil_left(self, curs: Cursor[Any], e: Pupil.Left, position: int) -> None:
         curs.execute(
-            "UPDATE dir_pupils SET left_on = %s, destination = %s, version = %s WHERE pupil_id = %s",
+            "UPDATE dir_pupils SET left_on = %s, destination = %s, version = %s "
+            "WHERE pupil_id = %s",
             (e.left_on, _b(e.destination), e.originator_version, e.originator_id),
         )
 
@@ -89,7 +90,8 @@ class DirectoryView(View):
     @handles(StaffMember.Left)
     def staff_left(self, curs: Cursor[Any], e: StaffMember.Left, position: int) -> None:
         curs.execute(
-            "UPDATE dir_staff SET left_on = %s, leaving_reason = %s, version = %s WHERE staff_id = %s",
+            "UPDATE dir_staff SET left_on = %s, leaving_reason = %s, version = %s "
+            "WHERE staff_id = %s",
             (e.left_on, _b(e.reason), e.originator_version, e.originator_id),
         )
 
@@ -113,7 +115,8 @@ class DirectoryView(View):
     @handles(ParentCarer.LinkedToPupil)
     def parent_linked(self, curs: Cursor[Any], e: ParentCarer.LinkedToPupil, position: int) -> None:
         curs.execute(
-            "INSERT INTO dir_parent_links (parent_id, pupil_id, relationship, parental_responsibility) "
+            "INSERT INTO dir_parent_links "
+            "(parent_id, pupil_id, relationship, parental_responsibility) "
             "VALUES (%s, %s, %s, %s) ON CONFLICT (parent_id, pupil_id) DO UPDATE SET "
             "relationship = EXCLUDED.relationship, "
             "parental_responsibility = EXCLUDED.parental_responsibility",

@@ -9,7 +9,10 @@ import pytest
 
 from tests.api_client import Client
 
-PUPILS = "query($s: ID, $p: Position) { pupils(schoolId: $s, minPosition: $p) { edges { node { id fullName { value erased } yearGroup } } } }"
+PUPILS = (
+    "query($s: ID, $p: Position) { pupils(schoolId: $s, minPosition: $p) { edges { node { id "
+    "fullName { value erased } yearGroup } } } }"
+)
 
 
 def client(live, settings, user: str) -> Client:
@@ -42,7 +45,8 @@ def test_a_registered_pupil_is_readable_at_the_returned_position(live, settings,
     )
     assert result["__typename"] == "RegisterPupilSuccess"
     pupil = lead.data(
-        "query($id: ID!, $p: Position) { pupil(id: $id, minPosition: $p) { fullName { value } dateOfBirth { value } } }",
+        "query($id: ID!, $p: Position) { pupil(id: $id, minPosition: $p) { fullName { value } "
+        "dateOfBirth { value } } }",
         {"id": result["pupilId"], "p": result["position"]},
     )["pupil"]
     assert pupil == {"fullName": {"value": "Zara Ahmed"}, "dateOfBirth": {"value": "2016-02-03"}}
@@ -162,7 +166,8 @@ def test_a_headteacher_grants_a_role_and_the_grant_is_on_the_record(live, settin
         "... on GrantRoleSuccess { position }",
     )
     grants = head.data(
-        "query($p: Position) { roleGrants(minPosition: $p, first: 100) { edges { node { userId role grantedBy } } } }",
+        "query($p: Position) { roleGrants(minPosition: $p, first: 100) { edges { node { userId "
+        "role grantedBy } } } }",
         {"p": result["position"]},
     )["roleGrants"]["edges"]
     assert {
@@ -177,7 +182,8 @@ def test_keyset_pagination_walks_every_pupil_once(live, settings, demo):
     seen, after = [], None
     while True:
         page = dsl.data(
-            "query($a: String) { pupils(first: 3, after: $a) { edges { node { id } } pageInfo { hasNextPage endCursor } } }",
+            "query($a: String) { pupils(first: 3, after: $a) { edges { node { id } } pageInfo { "
+            "hasNextPage endCursor } } }",
             {"a": after},
         )["pupils"]
         seen += [e["node"]["id"] for e in page["edges"]]

@@ -46,8 +46,18 @@ def test_no_login_or_free_text_of_the_directory_access_or_incidents_is_stored_in
         },
         f"... on RegisterPupilSuccess {{ pupilId }} {ANY}",
     )["pupilId"]
-    _mutate(lead, "linkParent", "LinkParentInput", {"pupilId": pupil, "relationship": "mother",
-            "parentalResponsibility": True, "fullName": m("ParentName")}, "LinkParentSuccess")  # fmt: skip
+    _mutate(
+        lead,
+        "linkParent",
+        "LinkParentInput",
+        {
+            "pupilId": pupil,
+            "relationship": "mother",
+            "parentalResponsibility": True,
+            "fullName": m("ParentName"),
+        },
+        "LinkParentSuccess",
+    )
     staff_login = m.login("StaffLogin")
     staff = lead.mutate(
         "registerStaffMember",
@@ -58,18 +68,39 @@ def test_no_login_or_free_text_of_the_directory_access_or_incidents_is_stored_in
 
     # Access: a granter, grantees, a revocation, each a login of its own.
     granter, dsl_login, reporter_login = (
-        m.login("Granter"), m.login("Grantee"), m.login("Reporter")
-    )  # fmt: skip
+        m.login("Granter"),
+        m.login("Grantee"),
+        m.login("Reporter"),
+    )
     grant = {"trustId": trust, "schoolId": school}
-    _mutate(head, "grantRole", "RoleGrantInput", {**grant, "userId": granter,
-            "role": "HEADTEACHER"}, "GrantRoleSuccess")  # fmt: skip
+    _mutate(
+        head,
+        "grantRole",
+        "RoleGrantInput",
+        {**grant, "userId": granter, "role": "HEADTEACHER"},
+        "GrantRoleSuccess",
+    )
     as_granter = Client(live.url, settings, granter)
-    for login, role in ((dsl_login, "DSL"), (reporter_login, "STAFF_REPORTER"),
-                        (staff_login, "DEPUTY_DSL"), (staff_login, "STAFF_REPORTER")):  # fmt: skip
-        _mutate(as_granter, "grantRole", "RoleGrantInput", {**grant, "userId": login,
-                "role": role}, "GrantRoleSuccess")  # fmt: skip
-    _mutate(as_granter, "revokeRole", "RoleGrantInput", {**grant, "userId": staff_login,
-            "role": "DEPUTY_DSL"}, "RevokeRoleSuccess")  # fmt: skip
+    for login, role in (
+        (dsl_login, "DSL"),
+        (reporter_login, "STAFF_REPORTER"),
+        (staff_login, "DEPUTY_DSL"),
+        (staff_login, "STAFF_REPORTER"),
+    ):
+        _mutate(
+            as_granter,
+            "grantRole",
+            "RoleGrantInput",
+            {**grant, "userId": login, "role": role},
+            "GrantRoleSuccess",
+        )
+    _mutate(
+        as_granter,
+        "revokeRole",
+        "RoleGrantInput",
+        {**grant, "userId": staff_login, "role": "DEPUTY_DSL"},
+        "RevokeRoleSuccess",
+    )
 
     # Incidents: every free-text input, by marker logins.
     reporter, dsl = (Client(live.url, settings, u) for u in (reporter_login, dsl_login))
@@ -91,35 +122,89 @@ def test_no_login_or_free_text_of_the_directory_access_or_incidents_is_stored_in
     )
     incident = reported["incidentId"]
     other = reporter.mutate(
-        "reportIncident", "ReportIncidentInput",
-        {"schoolId": school, "occurredAt": (NOW - timedelta(hours=3)).isoformat(),
-         "reportedAt": (NOW - timedelta(hours=2)).isoformat(), "category": "cyberbullying",
-         "description": m("OtherDescription"), "people": [{"personId": pupil, "part": "PUPIL_HARMED"}]},
+        "reportIncident",
+        "ReportIncidentInput",
+        {
+            "schoolId": school,
+            "occurredAt": (NOW - timedelta(hours=3)).isoformat(),
+            "reportedAt": (NOW - timedelta(hours=2)).isoformat(),
+            "category": "cyberbullying",
+            "description": m("OtherDescription"),
+            "people": [{"personId": pupil, "part": "PUPIL_HARMED"}],
+        },
         f"... on IncidentChanged {{ incidentId }} {ANY}",
-    )["incidentId"]  # fmt: skip
+    )["incidentId"]
     changed = "IncidentChanged"
-    _mutate(dsl, "triageIncident", "TriageIncidentInput", {"incidentId": incident, "risk": "MEDIUM",
-            "meetsCpThreshold": False, "rationale": m("TriageRationale"), "category": "online_abuse_disclosure",
-            "categoryReason": m("CategoryReason")}, changed)  # fmt: skip
-    _mutate(dsl, "recordIncidentAction", "RecordIncidentActionInput", {"incidentId": incident,
-            "kind": "PARENTS_INFORMED", "takenAt": (NOW - timedelta(hours=1)).isoformat(),
-            "decision": m("ActionDecision"), "rationale": m("ActionRationale")}, changed)  # fmt: skip
+    _mutate(
+        dsl,
+        "triageIncident",
+        "TriageIncidentInput",
+        {
+            "incidentId": incident,
+            "risk": "MEDIUM",
+            "meetsCpThreshold": False,
+            "rationale": m("TriageRationale"),
+            "category": "online_abuse_disclosure",
+            "categoryReason": m("CategoryReason"),
+        },
+        changed,
+    )
+    _mutate(
+        dsl,
+        "recordIncidentAction",
+        "RecordIncidentActionInput",
+        {
+            "incidentId": incident,
+            "kind": "PARENTS_INFORMED",
+            "takenAt": (NOW - timedelta(hours=1)).isoformat(),
+            "decision": m("ActionDecision"),
+            "rationale": m("ActionRationale"),
+        },
+        changed,
+    )
     content = b"%PDF-1.4 " + m("FileContent").encode()
     uploaded = upload(dsl, incident, content, m("FileName") + ".pdf", "application/pdf")
     assert uploaded.json()["data"]["attachEvidence"]["__typename"] == "EvidenceAttached"
-    _mutate(dsl, "linkIncidents", "LinkIncidentsInput", {"incidentId": incident,
-            "otherIncidentId": other, "reason": m("LinkReason")}, changed)  # fmt: skip
-    _mutate(dsl, "closeIncident", "CloseIncidentInput", {"incidentId": incident,
-            "outcome": m("Outcome"), "lessonsLearnt": m("Lessons"),
-            "policyChanges": m("PolicyChanges")}, changed)  # fmt: skip
-    _mutate(dsl, "reopenIncident", "ReopenIncidentInput", {"incidentId": incident,
-            "reason": m("ReopenReason")}, changed)  # fmt: skip
-    _mutate(lead, "recordPupilLeft", "RecordPupilLeftInput", {"pupilId": pupil,
-            "leftOn": NOW.date().isoformat(), "destination": m("Destination")},
-            "RecordPupilLeftSuccess")  # fmt: skip
-    last = _mutate(lead, "recordStaffLeft", "RecordStaffLeftInput", {"staffMemberId": staff,
-                   "leftOn": NOW.date().isoformat(), "reason": m("LeavingReason")},
-                   "RecordStaffLeftSuccess")  # fmt: skip
+    _mutate(
+        dsl,
+        "linkIncidents",
+        "LinkIncidentsInput",
+        {"incidentId": incident, "otherIncidentId": other, "reason": m("LinkReason")},
+        changed,
+    )
+    _mutate(
+        dsl,
+        "closeIncident",
+        "CloseIncidentInput",
+        {
+            "incidentId": incident,
+            "outcome": m("Outcome"),
+            "lessonsLearnt": m("Lessons"),
+            "policyChanges": m("PolicyChanges"),
+        },
+        changed,
+    )
+    _mutate(
+        dsl,
+        "reopenIncident",
+        "ReopenIncidentInput",
+        {"incidentId": incident, "reason": m("ReopenReason")},
+        changed,
+    )
+    _mutate(
+        lead,
+        "recordPupilLeft",
+        "RecordPupilLeftInput",
+        {"pupilId": pupil, "leftOn": NOW.date().isoformat(), "destination": m("Destination")},
+        "RecordPupilLeftSuccess",
+    )
+    last = _mutate(
+        lead,
+        "recordStaffLeft",
+        "RecordStaffLeftInput",
+        {"staffMemberId": staff, "leftOn": NOW.date().isoformat(), "reason": m("LeavingReason")},
+        "RecordStaffLeftSuccess",
+    )
     wait_for_views(container, _position(last))
 
     # Reads by marker logins go to the access log; what was typed reads back as typed.

@@ -46,7 +46,8 @@ def incident_detail(client: Client, incident_id: str, position: str) -> dict:
     return client.data(
         "query($id: ID!, $p: Position) { incident(id: $id, minPosition: $p) { status risk category "
         "description { value } people { part name { value } } "
-        "chronology { kind summary actor actorRoles actorName { value } decision { value } rationale { value } what { value } } "
+        "chronology { kind summary actor actorRoles actorName { value } decision { value } "
+        "rationale { value } what { value } } "
         "evidence { filename { value } sha256 size downloadPath } linkedIncidentIds } }",
         {"id": incident_id, "p": position},
     )["incident"]
@@ -193,7 +194,8 @@ def test_incident_filters_by_category_and_pupil(live, settings, demo):
         platform=None,
     )
     found = dsl.data(
-        'query($p: Position, $pupil: ID) { incidents(minPosition: $p, category: "filtering_breach", pupilId: $pupil) '
+        "query($p: Position, $pupil: ID) { incidents(minPosition: $p, category: "
+        '"filtering_breach", pupilId: $pupil) '
         "{ edges { node { id category } } } }",
         {"p": last["position"], "pupil": kids["Oliver Smith"]},
     )["incidents"]["edges"]
@@ -208,7 +210,8 @@ def test_a_pupil_in_three_incidents_is_flagged_with_the_incidents_behind_it(live
         for _ in range(3)
     ]
     flags = dsl.data(
-        "query($s: ID!, $p: Position) { patternFlags(schoolId: $s, minPosition: $p) { kind subject count incidentIds explanation } }",
+        "query($s: ID!, $p: Position) { patternFlags(schoolId: $s, minPosition: $p) { kind "
+        "subject count incidentIds explanation } }",
         {"s": demo["primary"], "p": ids[-1]["position"]},
     )["patternFlags"]
     pupil_flags = [f for f in flags if f["kind"] == "pupil_repeated"]
@@ -257,7 +260,8 @@ def test_the_dashboard_counts_open_incidents_by_risk(live, settings, demo):
         RESULT,
     )
     board = dsl.data(
-        "query($s: ID!, $p: Position) { schoolDashboard(schoolId: $s, minPosition: $p) { openByRisk { risk openIncidents } "
+        "query($s: ID!, $p: Position) { schoolDashboard(schoolId: $s, minPosition: $p) { "
+        "openByRisk { risk openIncidents } "
         "awaitingTriageOverOneWorkingDay { incidentId } overdueActions { kind } } }",
         {"s": demo["primary"], "p": last["position"]},
     )["schoolDashboard"]
@@ -308,7 +312,8 @@ def upload(
 ) -> httpx.Response:
     operations = {
         "query": "mutation($i: AttachEvidenceInput!) { attachEvidence(input: $i) { __typename "
-        "... on EvidenceAttached { fileId sha256 size position } ... on ValidationError { field code message } "
+        "... on EvidenceAttached { fileId sha256 size position } ... on ValidationError { field "
+        "code message } "
         "... on Error { code } } }",
         "variables": {
             "i": {"incidentId": incident_id, "file": None, "note": "Screen capture of the post"}
