@@ -85,105 +85,171 @@ def seed_every_input(live: LiveServer, settings, demo: dict[str, str]) -> Seeded
     school = s.school
     for login, role in ((LEAD, "DATA_LEAD"), (APPROVER, "DSL"), (POSTER, "STAFF_REPORTER")):
         s.mutate(
-            head, "grantRole", "RoleGrantInput",
+            head,
+            "grantRole",
+            "RoleGrantInput",
             {"userId": login, "role": role, "trustId": s.trust, "schoolId": school},
             "... on GrantRoleSuccess { position }",
-        )  # fmt: skip
+        )
     lead, poster, approver = s.client(LEAD), s.client(POSTER), s.client(APPROVER)
     staff = s.mutate(
-        lead, "registerStaffMember", "RegisterStaffMemberInput",
+        lead,
+        "registerStaffMember",
+        "RegisterStaffMemberInput",
         {"schoolId": school, "fullName": "Poster Person", "role": "TEACHER", "userId": POSTER},
         "... on RegisterStaffMemberSuccess { staffMemberId position }",
-    )["staffMemberId"]  # fmt: skip
+    )["staffMemberId"]
     pupil = s.mutate(
-        lead, "registerPupil", "RegisterPupilInput",
-        {"schoolId": school, "fullName": f"Pupil {uuid4().hex[:6]}", "dateOfBirth": "2013-05-01",
-         "yearGroup": 8},
+        lead,
+        "registerPupil",
+        "RegisterPupilInput",
+        {
+            "schoolId": school,
+            "fullName": f"Pupil {uuid4().hex[:6]}",
+            "dateOfBirth": "2013-05-01",
+            "yearGroup": 8,
+        },
         "... on RegisterPupilSuccess { pupilId position }",
-    )["pupilId"]  # fmt: skip
+    )["pupilId"]
     parent = s.mutate(
-        lead, "linkParent", "LinkParentInput",
-        {"pupilId": pupil, "relationship": "mother", "parentalResponsibility": True,
-         "fullName": "Robin Parent"},
+        lead,
+        "linkParent",
+        "LinkParentInput",
+        {
+            "pupilId": pupil,
+            "relationship": "mother",
+            "parentalResponsibility": True,
+            "fullName": "Robin Parent",
+        },
         "... on LinkParentSuccess { parentId position }",
-    )["parentId"]  # fmt: skip
+    )["parentId"]
     s.mutate(
-        lead, "recordCompetenceAssessment", "RecordCompetenceAssessmentInput",
+        lead,
+        "recordCompetenceAssessment",
+        "RecordCompetenceAssessmentInput",
         {"pupilId": pupil, "assessedAt": JAN5, "competent": False, "notes": TEXT["notes"]},
         CHANGED,
-    )  # fmt: skip
+    )
     by_parent = {"pupilId": pupil, "consenterKind": "PARENT_CARER", "parentCarerId": parent}
     s.mutate(
-        lead, "giveConsent", "GiveConsentInput",
-        by_parent | {
+        lead,
+        "giveConsent",
+        "GiveConsentInput",
+        by_parent
+        | {
             "choices": [{"media": ["PHOTO"], "channels": [SOCIAL], "granted": True}],
-            "method": "PAPER_FORM", "reference": TEXT["reference"],
-            "statementVersion": TEXT["statementVersion"], "receivedAt": JAN5,
+            "method": "PAPER_FORM",
+            "reference": TEXT["reference"],
+            "statementVersion": TEXT["statementVersion"],
+            "receivedAt": JAN5,
         },
         CHANGED,
-    )  # fmt: skip
+    )
     s.mutate(
-        lead, "confirmConsentForYear", "ConfirmConsentForYearInput",
-        {"pupilId": pupil, "academicYear": academic_year_of(london_today())}, CHANGED,
-    )  # fmt: skip
+        lead,
+        "confirmConsentForYear",
+        "ConfirmConsentForYearInput",
+        {"pupilId": pupil, "academicYear": academic_year_of(london_today())},
+        CHANGED,
+    )
     channel = s.mutate(
-        lead, "openChannel", "OpenChannelInput",
+        lead,
+        "openChannel",
+        "OpenChannelInput",
         {
-            "schoolId": school, "kind": SOCIAL, "platform": TEXT["platform"],
-            "accountName": TEXT["accountName"], "masterAdministratorId": staff,
-            "purpose": TEXT["purpose"], "openedOn": "2025-09-01",
+            "schoolId": school,
+            "kind": SOCIAL,
+            "platform": TEXT["platform"],
+            "accountName": TEXT["accountName"],
+            "masterAdministratorId": staff,
+            "purpose": TEXT["purpose"],
+            "openedOn": "2025-09-01",
             "riskAssessmentApprovedBy": TEXT["riskAssessmentApprovedBy"],
-            "riskAssessmentApprover": "HEADTEACHER", "riskAssessmentApprovedOn": "2025-08-20",
+            "riskAssessmentApprover": "HEADTEACHER",
+            "riskAssessmentApprovedOn": "2025-08-20",
             "mfaEnabled": True,
         },
         CHANGED,
-    )["id"]  # fmt: skip
+    )["id"]
     s.mutate(
-        lead, "authorisePoster", "AuthorisePosterInput",
+        lead,
+        "authorisePoster",
+        "AuthorisePosterInput",
         {"channelId": channel, "staffMemberId": staff, "effectiveAt": "2025-09-01T00:00:00Z"},
         CHANGED,
-    )  # fmt: skip
+    )
     s.mutate(
-        lead, "setPublicationApproval", "SetPublicationApprovalInput",
-        {"schoolId": school, "required": True}, CHANGED,
-    )  # fmt: skip
+        lead,
+        "setPublicationApproval",
+        "SetPublicationApprovalInput",
+        {"schoolId": school, "required": True},
+        CHANGED,
+    )
     try:
         publication = s.mutate(
-            poster, "recordPublication", "RecordPublicationInput",
+            poster,
+            "recordPublication",
+            "RecordPublicationInput",
             {
-                "channelId": channel, "postedAt": FEB10, "media": ["PHOTO"], "pupilIds": [pupil],
-                "identifiable": True, "captionNamesAnyone": False,
-                "description": TEXT["description"], "link": LINK,
+                "channelId": channel,
+                "postedAt": FEB10,
+                "media": ["PHOTO"],
+                "pupilIds": [pupil],
+                "identifiable": True,
+                "captionNamesAnyone": False,
+                "description": TEXT["description"],
+                "link": LINK,
             },
             "... on PublicationRecorded { publicationId position }",
-        )["publicationId"]  # fmt: skip
+        )["publicationId"]
         s.mutate(
-            approver, "approvePublication", "ApprovePublicationInput",
-            {"publicationId": publication}, CHANGED,
-        )  # fmt: skip
+            approver,
+            "approvePublication",
+            "ApprovePublicationInput",
+            {"publicationId": publication},
+            CHANGED,
+        )
     finally:
         s.mutate(
-            lead, "setPublicationApproval", "SetPublicationApprovalInput",
-            {"schoolId": school, "required": False}, CHANGED,
-        )  # fmt: skip
+            lead,
+            "setPublicationApproval",
+            "SetPublicationApprovalInput",
+            {"schoolId": school, "required": False},
+            CHANGED,
+        )
     s.mutate(
-        lead, "withdrawConsent", "WithdrawConsentInput",
-        by_parent | {"media": ["PHOTO"], "channels": [SOCIAL], "method": "LETTER",
-                     "reference": TEXT["withdrawal"], "receivedAt": MAR1},
+        lead,
+        "withdrawConsent",
+        "WithdrawConsentInput",
+        by_parent
+        | {
+            "media": ["PHOTO"],
+            "channels": [SOCIAL],
+            "method": "LETTER",
+            "reference": TEXT["withdrawal"],
+            "receivedAt": MAR1,
+        },
         CHANGED,
-    )  # fmt: skip
+    )
     s.mutate(
-        lead, "recordTakedown", "RecordTakedownInput",
-        {"publicationId": publication, "outcome": "NOT_PRACTICABLE", "doneAt": MAR2,
-         "reason": TEXT["takedown"]},
+        lead,
+        "recordTakedown",
+        "RecordTakedownInput",
+        {
+            "publicationId": publication,
+            "outcome": "NOT_PRACTICABLE",
+            "doneAt": MAR2,
+            "reason": TEXT["takedown"],
+        },
         CHANGED,
-    )  # fmt: skip
+    )
     s.mutate(
-        lead, "closeChannel", "CloseChannelInput",
-        {"channelId": channel, "closedOn": date.today().isoformat(),
-         "reason": TEXT["closeReason"]},
+        lead,
+        "closeChannel",
+        "CloseChannelInput",
+        {"channelId": channel, "closedOn": date.today().isoformat(), "reason": TEXT["closeReason"]},
         CHANGED,
-    )  # fmt: skip
+    )
     s.wait()
     s.pupil, s.channel, s.publication = pupil, channel, publication
     return s
@@ -295,29 +361,50 @@ def record_the_old_way(app) -> tuple[UUID, UUID]:
         seal = app.keyring.session()
         channel_id = seal.new_subject(uuid4())
         channel = Channel._create(
-            Channel.Opened, id=channel_id, kind="school_website", platform=OLD["platform"],
-            account_name=OLD["account"], master_administrator_id=staff,
-            purpose=seal.seal(channel_id, "Purpose"), opened_on=date(2025, 9, 1),
-            risk_assessment_approved_by=OLD["approver"], risk_assessment_approver="headteacher",
-            risk_assessment_approved_on=date(2025, 8, 1), mfa_enabled=True, trust_id=trust,
+            Channel.Opened,
+            id=channel_id,
+            kind="school_website",
+            platform=OLD["platform"],
+            account_name=OLD["account"],
+            master_administrator_id=staff,
+            purpose=seal.seal(channel_id, "Purpose"),
+            opened_on=date(2025, 9, 1),
+            risk_assessment_approved_by=OLD["approver"],
+            risk_assessment_approver="headteacher",
+            risk_assessment_approved_on=date(2025, 8, 1),
+            mfa_enabled=True,
+            trust_id=trust,
             school_id=school,
-        )  # fmt: skip
+        )
         channel.authorise_poster(staff, "poster@old", datetime(2025, 9, 1, tzinfo=UTC))
         record = ConsentRecord.open(pupil, trust, school)
-        record.decide(
-            ConsentRecord.ConsentGiven, "parent_carer", parent,
+        record.give(
+            "parent_carer",
+            parent,
             [{"medium": "photo", "channel": "school_website", "decision": "granted"}],
-            "email", OLD["reference"], datetime(2026, 1, 5, tzinfo=UTC),  # type: ignore[arg-type]
-            statement_version=OLD["statement"],
-        )  # fmt: skip
+            "email",
+            OLD["reference"],  # type: ignore[arg-type]
+            OLD["statement"],  # type: ignore[arg-type]
+            datetime(2026, 1, 5, tzinfo=UTC),
+        )
         publication_id = seal.new_subject(uuid4())
         publication = Publication._create(
-            Publication.Recorded, id=publication_id, channel_id=channel_id,
-            channel="school_website", posted_at=datetime(2026, 2, 10, tzinfo=UTC),
-            media=["photo"], pupil_ids=[pupil], identifiable=True, caption_names_anyone=False,
-            posted_by="poster@old", description=None, link=OLD["link"], needs_approval=False,
-            trust_id=trust, school_id=school,
-        )  # fmt: skip
+            Publication.Recorded,
+            id=publication_id,
+            channel_id=channel_id,
+            channel="school_website",
+            posted_at=datetime(2026, 2, 10, tzinfo=UTC),
+            media=["photo"],
+            pupil_ids=[pupil],
+            identifiable=True,
+            caption_names_anyone=False,
+            posted_by="poster@old",
+            description=None,
+            link=OLD["link"],
+            needs_approval=False,
+            trust_id=trust,
+            school_id=school,
+        )
         app.record(channel, record, publication, new_keys=seal.new_keys)
     return channel_id, pupil
 
