@@ -10,7 +10,8 @@ from datetime import datetime
 
 from domain.access.policy import Action, Grant, Principal, Target, authorise, permits
 from domain.consent.model import PosterPeriod
-from domain.shared.errors import NotAuthorised
+from domain.shared.calendar import academic_year_starts
+from domain.shared.errors import NotAuthorised, ValidationFailed
 
 MAX_PUPILS_PER_PUBLICATION = 200
 
@@ -44,3 +45,30 @@ def posting_check_detailed(
     if target.subject_ids & principal.subject_of:
         raise NotAuthorised()
     return detailed
+
+
+def check_posting_check_size(count: int) -> None:
+    """A posting check names from one pupil to as many as one post may show."""
+    if not 1 <= count <= MAX_PUPILS_PER_PUBLICATION:
+        raise ValidationFailed("pupilIds", f"name from 1 to {MAX_PUPILS_PER_PUBLICATION} pupils")
+
+
+def has_record_by(first_received_at: datetime | None, at: datetime) -> bool:
+    """A pupil has a consent record at ``at`` once any decision about them was received."""
+    return first_received_at is not None and first_received_at <= at
+
+
+def current_for_year(
+    year: str, confirmed_years: Iterable[str], last_received_at: datetime | None
+) -> bool:
+    """A pupil's record is current for an academic year (e.g. 2026/27) once the data lead
+    confirmed it for that year, or a decision was received during it."""
+    return year in confirmed_years or (
+        last_received_at is not None and last_received_at >= academic_year_starts(year)
+    )
+
+
+def posted_after_withdrawal(posted_at: datetime, withdrawal_received_at: datetime) -> bool:
+    """A post published after the withdrawal was received (recorded late): a breach to report
+    to the data protection officer."""
+    return posted_at >= withdrawal_received_at
