@@ -41,7 +41,7 @@ CONSENT = "consent"
 
 def _instant(field: str, value: datetime.datetime | None) -> datetime.datetime:
     if value is None:
-        return datetime.datetime.now(datetime.UTC)
+        return clock.now()
     if value.tzinfo is None:
         raise ValidationFailed(field, "must include a time zone offset")
     return value.astimezone(datetime.UTC)
