@@ -11,7 +11,12 @@ from api.wiring import Container
 from domain.access.commands import GrantRole
 from domain.access.policy import Principal, Role
 from domain.application import CaseworkApplication
-from domain.consent.handlers import Choice
+from domain.consent.commands import (
+    AuthorisePoster,
+    Choice,
+    GiveConsent,
+    OpenChannel,
+)
 from domain.directory.aggregates import School, school_id_for_urn
 from domain.directory.commands import (
     CreateTrust,
@@ -149,19 +154,23 @@ def _consent(
     the first three pupils (the third refusing videos); the fourth has no record."""
     received = datetime(2025, 9, 3, 8, 30, tzinfo=UTC)
     channel, _ = app.open_channel(
-        school_id,
-        "school_social_media",
-        "Facebook",
-        "Demo school news",
-        administrator,
-        "Celebrating pupils' successes and school events",
-        date(2025, 9, 1),
-        "Head of school",
-        "headteacher",
-        date(2025, 8, 20),
-        True,
+        OpenChannel(
+            school_id=school_id,
+            kind="school_social_media",
+            platform="Facebook",
+            account_name="Demo school news",
+            master_administrator_id=administrator,
+            purpose="Celebrating pupils' successes and school events",
+            opened_on=date(2025, 9, 1),
+            risk_assessment_approved_by="Head of school",
+            risk_assessment_approver="headteacher",
+            risk_assessment_approved_on=date(2025, 8, 20),
+            mfa_enabled=True,
+        )
     )
-    position = app.authorise_poster(channel, poster, received)[1]
+    position = app.authorise_poster(
+        AuthorisePoster(channel_id=channel, staff_member_id=poster, effective_at=received)
+    )[1]
     for number, (pupil_id, parent_id) in enumerate(pupils[:3]):
         choices = [Choice(["photo", "video"], ["school_social_media", "school_website"], True)]
         if number == 2:
@@ -170,14 +179,16 @@ def _consent(
                 Choice(["video"], ["school_social_media", "school_website"], False),
             ]
         _, position = app.give_consent(
-            pupil_id,
-            "parent_carer",
-            choices,
-            "paper_form",
-            f"Joiner form {number + 1}",
-            "2025-09 v1",
-            received,
-            parent_carer_id=parent_id,
+            GiveConsent(
+                pupil_id=pupil_id,
+                consenter_kind="parent_carer",
+                choices=choices,
+                method="paper_form",
+                reference=f"Joiner form {number + 1}",
+                statement_version="2025-09 v1",
+                received_at=received,
+                parent_carer_id=parent_id,
+            )
         )
     return position
 

@@ -4,20 +4,28 @@ A pupil's consent record holds every decision ever received about their images, 
 from its receipt; nothing is overwritten, so the answer for any past instant can be recomputed
 (``model.answer_at``). It also remembers where the pupil was published identifiably, so a
 withdrawal can put those publications in the takedown queue in the same transaction.
+
+Each event is applied by the method decorated with its class (``@event``). The classes, their
+names and their attributes are those the event store has always held (their topics, e.g.
+``domain.consent.aggregates:ConsentRecord.ConsentGiven``, must not change: stored events load
+by them), and the view matches on them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import event
 
 from domain.consent.model import (
     Answer,
     ConsentStatus,
     Decision,
     Lapse,
+    PosterPeriod,
     PublicationStatus,
     Ruling,
     TakedownOutcome,
@@ -46,10 +54,6 @@ class Featured:
 class ConsentRecord(CaseworkAggregate):
     record_type = "consent_record"
 
-    @property
-    def subject_ids(self) -> frozenset[UUID]:
-        return frozenset({self.pupil_id})
-
     class Opened(CaseworkAggregate.Created):
         pupil_id: UUID
 
@@ -59,11 +63,6 @@ class ConsentRecord(CaseworkAggregate):
         competent: bool
         notes: Sealed | None
 
-        def apply(self, aggregate: Any) -> None:
-            aggregate.assessments.append(
-                (self.assessed_at, self.originator_version, self.competent)
-            )
-
     class _Decided(CaseworkAggregate.Event):
         pupil_id: UUID
         consenter_kind: str
@@ -72,26 +71,6 @@ class ConsentRecord(CaseworkAggregate):
         method: str
         reference: Sealed | str  # sealed with the pupil's key; plain in events recorded before
         received_at: datetime
-
-        def apply(self, aggregate: Any) -> None:
-            party = party_of(self.consenter_kind, self.parent_carer_id)
-            kind = type(self).__name__
-            for c in self.choices:
-                aggregate.rulings.append(
-                    Ruling(
-                        party=party,
-                        medium=c["medium"],
-                        channel=c["channel"],
-                        decision=c["decision"],
-                        effective_at=self.received_at,
-                        order=self.originator_version,
-                        kind=kind,
-                        record_id=self.originator_id,
-                        version=self.originator_version,
-                        recorded_at=self.timestamp,
-                    )
-                )
-            aggregate.received.append(self.received_at)
 
     class ConsentGiven(_Decided):
         statement_version: Sealed | str  # as ``reference``
@@ -106,9 +85,6 @@ class ConsentRecord(CaseworkAggregate):
         pupil_id: UUID
         academic_year: str
 
-        def apply(self, aggregate: Any) -> None:
-            aggregate.confirmed_years.add(self.academic_year)
-
     class FeaturedInPublication(CaseworkAggregate.Event):
         pupil_id: UUID
         publication_id: UUID
@@ -116,12 +92,12 @@ class ConsentRecord(CaseworkAggregate):
         media: list[str]
         posted_at: datetime
 
-        def apply(self, aggregate: Any) -> None:
-            aggregate.featured.append(
-                Featured(self.publication_id, self.channel, frozenset(self.media), self.posted_at)
-            )
+    @staticmethod
+    def create_id(pupil_id: UUID) -> UUID:
+        return consent_record_id(pupil_id)
 
-    def __init__(self, pupil_id: UUID, trust_id: UUID, school_id: UUID, **_: Any) -> None:
+    @event(Opened)
+    def __init__(self, pupil_id: UUID, trust_id: UUID, school_id: UUID) -> None:
         self.pupil_id = pupil_id
         self.trust_id = trust_id
         self.school_id = school_id
@@ -138,13 +114,7 @@ class ConsentRecord(CaseworkAggregate):
 
     @classmethod
     def open(cls, pupil_id: UUID, trust_id: UUID, school_id: UUID) -> ConsentRecord:
-        return cls._create(
-            cls.Opened,
-            id=consent_record_id(pupil_id),
-            pupil_id=pupil_id,
-            trust_id=trust_id,
-            school_id=school_id,
-        )
+        return cls(pupil_id=pupil_id, trust_id=trust_id, school_id=school_id)
 
     # --- reading --------------------------------------------------------------------------
 
@@ -168,48 +138,162 @@ class ConsentRecord(CaseworkAggregate):
 
     # --- recording ------------------------------------------------------------------------
 
+    @event(CompetenceAssessed)
     def assess_competence(
         self, assessed_at: datetime, competent: bool, notes: Sealed | None
     ) -> None:
-        self.trigger_event(
-            self.CompetenceAssessed, assessed_at=assessed_at, competent=competent, notes=notes
+        # The version of the event being applied (the next one) orders same-instant assessments.
+        self.assessments.append((assessed_at, self.version + 1, competent))
+
+    def give(
+        self,
+        consenter_kind: str,
+        parent_carer_id: UUID | None,
+        choices: list[dict[str, str]],
+        method: str,
+        reference: Sealed,
+        statement_version: Sealed,
+        received_at: datetime,
+    ) -> None:
+        """A consent form's decisions, effective from ``received_at``."""
+        self._given(
+            consenter_kind=consenter_kind,
+            parent_carer_id=parent_carer_id,
+            choices=choices,
+            method=method,
+            reference=reference,
+            statement_version=statement_version,
+            received_at=received_at,
         )
 
-    def decide(
+    def amend(
         self,
-        event_class: type[_Decided],
+        consenter_kind: str,
+        parent_carer_id: UUID | None,
+        choices: list[dict[str, str]],
+        method: str,
+        reference: Sealed,
+        statement_version: Sealed,
+        received_at: datetime,
+    ) -> None:
+        """A written change to some combinations, effective from ``received_at``."""
+        self._amended(
+            consenter_kind=consenter_kind,
+            parent_carer_id=parent_carer_id,
+            choices=choices,
+            method=method,
+            reference=reference,
+            statement_version=statement_version,
+            received_at=received_at,
+        )
+
+    def withdraw(
+        self,
         consenter_kind: str,
         parent_carer_id: UUID | None,
         choices: list[dict[str, str]],
         method: str,
         reference: Sealed,
         received_at: datetime,
-        **extra: Any,
     ) -> None:
-        self.trigger_event(
-            event_class,
+        """A written withdrawal of some combinations, effective from ``received_at``."""
+        self._withdrawn(
             consenter_kind=consenter_kind,
             parent_carer_id=parent_carer_id,
             choices=choices,
             method=method,
             reference=reference,
             received_at=received_at,
-            **extra,
         )
 
-    def confirm_for_year(self, academic_year: str) -> None:
-        self.trigger_event(self.ConfirmedForYear, academic_year=academic_year)
+    # ``timestamp`` is the event's own (the library stamps it when it is not given): the
+    # instant the decision was recorded. The event applied is the record's next version.
 
+    @event(ConsentGiven)
+    def _given(
+        self,
+        consenter_kind: str,
+        parent_carer_id: UUID | None,
+        choices: list[dict[str, str]],
+        method: str,
+        reference: Sealed | str,
+        statement_version: Sealed | str,
+        received_at: datetime,
+        timestamp: datetime | None = None,
+    ) -> None:
+        self._decided(
+            "ConsentGiven", consenter_kind, parent_carer_id, choices, received_at, timestamp
+        )
+
+    @event(ConsentAmended)
+    def _amended(
+        self,
+        consenter_kind: str,
+        parent_carer_id: UUID | None,
+        choices: list[dict[str, str]],
+        method: str,
+        reference: Sealed | str,
+        statement_version: Sealed | str,
+        received_at: datetime,
+        timestamp: datetime | None = None,
+    ) -> None:
+        self._decided(
+            "ConsentAmended", consenter_kind, parent_carer_id, choices, received_at, timestamp
+        )
+
+    @event(ConsentWithdrawn)
+    def _withdrawn(
+        self,
+        consenter_kind: str,
+        parent_carer_id: UUID | None,
+        choices: list[dict[str, str]],
+        method: str,
+        reference: Sealed | str,
+        received_at: datetime,
+        timestamp: datetime | None = None,
+    ) -> None:
+        self._decided(
+            "ConsentWithdrawn", consenter_kind, parent_carer_id, choices, received_at, timestamp
+        )
+
+    def _decided(
+        self,
+        kind: str,
+        consenter_kind: str,
+        parent_carer_id: UUID | None,
+        choices: list[dict[str, str]],
+        received_at: datetime,
+        recorded_at: datetime | None,
+    ) -> None:
+        """A decision event's rulings, one per medium and channel it decides."""
+        party = party_of(consenter_kind, parent_carer_id)
+        version = self.version + 1
+        for c in choices:
+            self.rulings.append(
+                Ruling(
+                    party=party,
+                    medium=c["medium"],
+                    channel=c["channel"],
+                    decision=c["decision"],
+                    effective_at=received_at,
+                    order=version,
+                    kind=kind,
+                    record_id=self.id,
+                    version=version,
+                    recorded_at=cast(datetime, recorded_at),
+                )
+            )
+        self.received.append(received_at)
+
+    @event(ConfirmedForYear)
+    def confirm_for_year(self, academic_year: str) -> None:
+        self.confirmed_years.add(academic_year)
+
+    @event(FeaturedInPublication)
     def featured_in(
         self, publication_id: UUID, channel: str, media: list[str], posted_at: datetime
     ) -> None:
-        self.trigger_event(
-            self.FeaturedInPublication,
-            publication_id=publication_id,
-            channel=channel,
-            media=media,
-            posted_at=posted_at,
-        )
+        self.featured.append(Featured(publication_id, channel, frozenset(media), posted_at))
 
     def objection(
         self, media: frozenset[str] | list[str], channel: str, now: datetime, lapse: Lapse | None
@@ -235,19 +319,6 @@ class ConsentRecord(CaseworkAggregate):
         return found
 
 
-@dataclass(frozen=True)
-class PosterPeriod:
-    """A member of staff's authorisation to post on a channel, from one instant until revoked."""
-
-    user_id: str
-    staff_member_id: UUID
-    authorised_at: datetime
-    revoked_at: datetime | None = None
-
-    def covers(self, at: datetime) -> bool:
-        return self.authorised_at <= at and (self.revoked_at is None or at < self.revoked_at)
-
-
 class Channel(CaseworkAggregate):
     """An official social-media channel, website or publication route (seed 004 §3).
 
@@ -271,32 +342,32 @@ class Channel(CaseworkAggregate):
         user_id: str
         effective_at: datetime
 
-        def apply(self, aggregate: Any) -> None:
-            aggregate.posters.append(
-                PosterPeriod(self.user_id, self.staff_member_id, self.effective_at)
-            )
-
     class PosterRevoked(CaseworkAggregate.Event):
         staff_member_id: UUID
         user_id: str
         effective_at: datetime
 
-        def apply(self, aggregate: Any) -> None:
-            aggregate.posters = [
-                replace(p, revoked_at=self.effective_at)
-                if p.staff_member_id == self.staff_member_id and p.revoked_at is None
-                else p
-                for p in aggregate.posters
-            ]
-
     class Closed(CaseworkAggregate.Event):
         closed_on: date
         reason: Sealed | None
 
-        def apply(self, aggregate: Any) -> None:
-            aggregate.closed_on = self.closed_on
-
-    def __init__(self, kind: str, opened_on: date, trust_id: UUID, school_id: UUID, **_: Any):
+    @event(Opened)
+    def __init__(
+        self,
+        id: UUID,
+        trust_id: UUID,
+        school_id: UUID,
+        kind: str,
+        platform: Sealed | str,
+        account_name: Sealed | str,
+        master_administrator_id: UUID,
+        purpose: Sealed,
+        opened_on: date,
+        risk_assessment_approved_by: Sealed | str,
+        risk_assessment_approver: str,
+        risk_assessment_approved_on: date,
+        mfa_enabled: bool,
+    ) -> None:
         self.kind = kind
         self.opened_on = opened_on
         self.trust_id = trust_id
@@ -304,32 +375,34 @@ class Channel(CaseworkAggregate):
         self.posters: list[PosterPeriod] = []
         self.closed_on: date | None = None
 
+    def authorisations_of(self, user_id: str) -> list[PosterPeriod]:
+        """The login's authorisations to post on this channel, past and present."""
+        return [p for p in self.posters if p.user_id == user_id]
+
     def poster_authorised(self, user_id: str, at: datetime) -> bool:
-        return any(p.user_id == user_id and p.covers(at) for p in self.posters)
+        return any(p.covers(at) for p in self.authorisations_of(user_id))
 
     def currently_authorised(self, staff_member_id: UUID) -> bool:
         return any(
             p.staff_member_id == staff_member_id and p.revoked_at is None for p in self.posters
         )
 
+    @event(PosterAuthorised)
     def authorise_poster(self, staff_member_id: UUID, user_id: str, effective_at: datetime) -> None:
-        self.trigger_event(
-            self.PosterAuthorised,
-            staff_member_id=staff_member_id,
-            user_id=user_id,
-            effective_at=effective_at,
-        )
+        self.posters.append(PosterPeriod(user_id, staff_member_id, effective_at))
 
+    @event(PosterRevoked)
     def revoke_poster(self, staff_member_id: UUID, user_id: str, effective_at: datetime) -> None:
-        self.trigger_event(
-            self.PosterRevoked,
-            staff_member_id=staff_member_id,
-            user_id=user_id,
-            effective_at=effective_at,
-        )
+        self.posters = [
+            replace(p, revoked_at=effective_at)
+            if p.staff_member_id == staff_member_id and p.revoked_at is None
+            else p
+            for p in self.posters
+        ]
 
+    @event(Closed)
     def close(self, closed_on: date, reason: Sealed | None) -> None:
-        self.trigger_event(self.Closed, closed_on=closed_on, reason=reason)
+        self.closed_on = closed_on
 
 
 class Publication(CaseworkAggregate):
@@ -349,38 +422,38 @@ class Publication(CaseworkAggregate):
         needs_approval: bool
 
     class Approved(CaseworkAggregate.Event):
-        def apply(self, aggregate: Any) -> None:
-            aggregate.approved_by = self.actor
+        pass
 
     class TakedownRequested(CaseworkAggregate.Event):
         pupil_id: UUID
         withdrawal_received_at: datetime
         consent_record_version: int
 
-        def apply(self, aggregate: Any) -> None:
-            aggregate.pending_takedown.add(self.pupil_id)
-
     class TakedownRecorded(CaseworkAggregate.Event):
         outcome: str
         reason: Sealed | None
         done_at: datetime
 
-        def apply(self, aggregate: Any) -> None:
-            aggregate.pending_takedown.clear()
-            if self.outcome == TakedownOutcome.REMOVED:
-                aggregate.removed = True
-
+    @event(Recorded)
     def __init__(
         self,
-        channel_id: UUID,
-        posted_at: datetime,
-        posted_by: str,
-        needs_approval: bool,
+        id: UUID,
         trust_id: UUID,
-        school_id: UUID,
+        school_id: UUID | None,
         actor: str,
-        **_: Any,
+        channel_id: UUID,
+        channel: str,
+        posted_at: datetime,
+        media: list[str],
+        pupil_ids: list[UUID],
+        identifiable: bool,
+        caption_names_anyone: bool,
+        posted_by: str,
+        description: Sealed | None,
+        link: Sealed | str | None,
+        needs_approval: bool,
     ) -> None:
+        """``actor``: who recorded it (the event's actor, as for every event)."""
         self.channel_id = channel_id
         self.recorded_by = actor
         self.posted_at = posted_at
@@ -396,18 +469,28 @@ class Publication(CaseworkAggregate):
     def status(self) -> PublicationStatus:
         return publication_status(self.removed, self.needs_approval, self.approved_by is not None)
 
-    def approve(self) -> None:
-        self.trigger_event(self.Approved)
+    @event(Approved)
+    def approve(self, actor: str) -> None:
+        """``actor``: the approving colleague's login."""
+        self.approved_by = actor
 
     def request_takedown(self, pupil_id: UUID, received_at: datetime, record_version: int) -> None:
         if self.removed or pupil_id in self.pending_takedown:
             return
-        self.trigger_event(
-            self.TakedownRequested,
+        self._takedown_requested(
             pupil_id=pupil_id,
             withdrawal_received_at=received_at,
             consent_record_version=record_version,
         )
 
+    @event(TakedownRequested)
+    def _takedown_requested(
+        self, pupil_id: UUID, withdrawal_received_at: datetime, consent_record_version: int
+    ) -> None:
+        self.pending_takedown.add(pupil_id)
+
+    @event(TakedownRecorded)
     def record_takedown(self, outcome: str, reason: Sealed | None, done_at: datetime) -> None:
-        self.trigger_event(self.TakedownRecorded, outcome=outcome, reason=reason, done_at=done_at)
+        self.pending_takedown.clear()
+        if outcome == TakedownOutcome.REMOVED:
+            self.removed = True

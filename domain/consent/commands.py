@@ -18,6 +18,40 @@ class RecordCompetenceAssessment:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """A decision for every combination of ``media`` and ``channels``."""
+
+    media: Sequence[str]
+    channels: Sequence[str]
+    granted: bool
+
+
+@dataclass(frozen=True)
+class ConsentForm:
+    """A consent form's decisions, for any combination of media and channels, from receipt;
+    decided by the pupil (once assessed competent) or a person with parental responsibility."""
+
+    pupil_id: UUID
+    consenter_kind: str
+    choices: Sequence[Choice]
+    method: str
+    reference: str
+    statement_version: str
+    received_at: datetime
+    parent_carer_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class GiveConsent(ConsentForm):
+    """A consent form: decisions for any combination of media and channels, from receipt."""
+
+
+@dataclass(frozen=True)
+class AmendConsent(ConsentForm):
+    """A written change to some combinations, effective from receipt (needs an earlier form)."""
+
+
+@dataclass(frozen=True)
 class WithdrawConsent:
     """Withdraw consent for a subset, from receipt: earlier use stays lawful (Art 7(3))."""
 

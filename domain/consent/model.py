@@ -143,6 +143,19 @@ class Lapse:
     pupil_id: UUID
 
 
+@dataclass(frozen=True)
+class PosterPeriod:
+    """A member of staff's authorisation to post on a channel, from one instant until revoked."""
+
+    user_id: str
+    staff_member_id: UUID
+    authorised_at: datetime
+    revoked_at: datetime | None = None
+
+    def covers(self, at: datetime) -> bool:
+        return self.authorised_at <= at and (self.revoked_at is None or at < self.revoked_at)
+
+
 class Answer(NamedTuple):
     status: ConsentStatus
     deciding: Ruling | None = None

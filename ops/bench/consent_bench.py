@@ -87,12 +87,12 @@ from api.auth import issue_dev_token
 from api.wiring import Container
 from domain.consent.aggregates import ConsentRecord, consent_record_id
 from domain.consent.handlers import lapse_of
-from domain.consent.model import ConsentChannel, ConsentStatus, Medium, academic_year_start
+from domain.consent.model import ConsentChannel, ConsentStatus, Medium
 from domain.directory.aggregates import Pupil
-from domain.shared.calendar import LONDON, london_today
+from domain.shared.calendar import LONDON, academic_year_start, london_today
 from ops.bench import common
 from ops.generate import Generated, Options, SchoolSample
-from projections.consent import queries
+from projections.consent import publications, queries
 
 TYPENAME_QUERY = "{ __typename }"
 STATUS_QUERY = (
@@ -221,7 +221,7 @@ def describe_reads(
     statuses: Counter[str] = Counter()
     may_appear = []
     with container.pool.connection() as conn:
-        channel = queries.channel(conn, channel_id)
+        channel = publications.channel(conn, channel_id)
         assert channel is not None and channel.school_id == school
         for body in bodies.status:
             v = body["variables"]
@@ -344,7 +344,7 @@ def verify(container: Container, url: str, lead: str, poster: str, bodies: Bodie
 
 def channel_kind(container: Container, channel_id: str) -> str:
     with container.pool.connection() as conn:
-        row = queries.channel(conn, UUID(channel_id))
+        row = publications.channel(conn, UUID(channel_id))
     assert row is not None
     return row.kind
 

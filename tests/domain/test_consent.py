@@ -18,9 +18,24 @@ import pytest
 from domain.access.commands import GrantRole
 from domain.access.policy import Role
 from domain.consent.aggregates import ConsentRecord, Publication, consent_record_id
+from domain.consent.commands import (
+    AmendConsent,
+    ApprovePublication,
+    AuthorisePoster,
+    Choice,
+    CloseChannel,
+    ConfirmConsentForYear,
+    GiveConsent,
+    OpenChannel,
+    RecordCompetenceAssessment,
+    RecordPublication,
+    RecordTakedown,
+    RevokePoster,
+    SetPublicationApproval,
+    WithdrawConsent,
+)
 from domain.consent.handlers import (
     ChannelClosed,
-    Choice,
     CompetenceNotAssessed,
     ConsentMissing,
     ConsentNotGiven,
@@ -177,17 +192,19 @@ def people(app, trust_id, school_id):
 def open_channel(app, school_id, staff_id, kind=SOCIAL, opened_on=CHANNEL_OPENED) -> UUID:
     with as_user(app, "head@oak"):
         channel_id, _ = app.open_channel(
-            school_id,
-            kind,
-            "Instagram",
-            "@oakprimary",
-            staff_id,
-            "Celebrating pupils' achievements",
-            opened_on,
-            "Hal Price",
-            "headteacher",
-            opened_on - timedelta(days=7),
-            True,
+            OpenChannel(
+                school_id=school_id,
+                kind=kind,
+                platform="Instagram",
+                account_name="@oakprimary",
+                master_administrator_id=staff_id,
+                purpose="Celebrating pupils' achievements",
+                opened_on=opened_on,
+                risk_assessment_approved_by="Hal Price",
+                risk_assessment_approver="headteacher",
+                risk_assessment_approved_on=opened_on - timedelta(days=7),
+                mfa_enabled=True,
+            )
         )
     return channel_id
 
@@ -197,7 +214,11 @@ def channel(app, school_id, people) -> UUID:
     """The school's Instagram account, open from 1 September 2025; Dana posts on it."""
     channel_id = open_channel(app, school_id, people["head"])
     with as_user(app, "head@oak"):
-        app.authorise_poster(channel_id, people["dana"], POSTER_FROM)
+        app.authorise_poster(
+            AuthorisePoster(
+                channel_id=channel_id, staff_member_id=people["dana"], effective_at=POSTER_FROM
+            )
+        )
     return channel_id
 
 
@@ -231,13 +252,15 @@ def give(
 ):
     with as_user(app, user):
         return app.give_consent(
-            pupil_id,
-            choices=[Choice(list(media), list(channels), granted)],
-            method="paper_form",
-            reference="FORM-1",
-            statement_version="2025-v1",
-            received_at=at,
-            **by(who),
+            GiveConsent(
+                pupil_id=pupil_id,
+                choices=[Choice(list(media), list(channels), granted)],
+                method="paper_form",
+                reference="FORM-1",
+                statement_version="2025-v1",
+                received_at=at,
+                **by(who),
+            )
         )
 
 
@@ -246,32 +269,40 @@ def amend(
 ):
     with as_user(app, user):
         return app.amend_consent(
-            pupil_id,
-            choices=[Choice(list(media), list(channels), granted)],
-            method="email",
-            reference="EMAIL-2",
-            statement_version="2025-v1",
-            received_at=at,
-            **by(who),
+            AmendConsent(
+                pupil_id=pupil_id,
+                choices=[Choice(list(media), list(channels), granted)],
+                method="email",
+                reference="EMAIL-2",
+                statement_version="2025-v1",
+                received_at=at,
+                **by(who),
+            )
         )
 
 
 def withdraw(app, pupil_id, who, media=BOTH, channels=(SOCIAL,), at=WITHDRAWN, user="lead@oak"):
     with as_user(app, user):
         return app.withdraw_consent(
-            pupil_id,
-            media=list(media),
-            channels=list(channels),
-            method="letter",
-            reference="LETTER-3",
-            received_at=at,
-            **by(who),
+            WithdrawConsent(
+                pupil_id=pupil_id,
+                media=list(media),
+                channels=list(channels),
+                method="letter",
+                reference="LETTER-3",
+                received_at=at,
+                **by(who),
+            )
         )
 
 
 def assess(app, pupil_id, competent=True, at=ASSESSED, user="lead@oak"):
     with as_user(app, user):
-        return app.record_competence_assessment(pupil_id, at, competent, "Understands the form")
+        return app.record_competence_assessment(
+            RecordCompetenceAssessment(
+                pupil_id=pupil_id, assessed_at=at, competent=competent, notes="Understands the form"
+            )
+        )
 
 
 def post(
@@ -287,7 +318,15 @@ def post(
     """Record a post; ``poster`` is the staff member who posted (default: whoever records)."""
     with as_user(app, user):
         publication_id, _ = app.record_publication(
-            channel_id, at, list(media), list(pupils), identifiable, False, poster
+            RecordPublication(
+                channel_id=channel_id,
+                posted_at=at,
+                media=list(media),
+                pupil_ids=list(pupils),
+                identifiable=identifiable,
+                caption_names_anyone=False,
+                posted_by_id=poster,
+            )
         )
     return publication_id
 
@@ -335,14 +374,19 @@ def test_a_combination_nobody_decided_has_no_record(app, people):
 def test_a_form_can_refuse_some_combinations_and_grant_others(app, people):
     with as_user(app, "lead@oak"):
         app.give_consent(
-            people["mia"],
-            "parent_carer",
-            [Choice([PHOTO], [SOCIAL, WEBSITE], True), Choice([VIDEO], [SOCIAL], False)],
-            "online_form",
-            "WEB-9",
-            "2025-v1",
-            GIVEN,
-            parent_carer_id=people["mum"],
+            GiveConsent(
+                pupil_id=people["mia"],
+                consenter_kind="parent_carer",
+                choices=[
+                    Choice([PHOTO], [SOCIAL, WEBSITE], True),
+                    Choice([VIDEO], [SOCIAL], False),
+                ],
+                method="online_form",
+                reference="WEB-9",
+                statement_version="2025-v1",
+                received_at=GIVEN,
+                parent_carer_id=people["mum"],
+            )
         )
 
     assert status(app, people["mia"], PHOTO, FEB_POST, WEBSITE) is ConsentStatus.GRANTED
@@ -775,14 +819,16 @@ def test_a_receipt_in_london_time_is_kept_as_the_same_instant(app, people):
 def test_both_granting_and_refusing_one_combination_is_refused(app, people):
     with as_user(app, "lead@oak"), refused(app, ValidationFailed, "VALIDATION_ERROR") as caught:
         app.give_consent(
-            people["mia"],
-            "parent_carer",
-            [Choice([PHOTO, VIDEO], [SOCIAL], True), Choice([PHOTO], [SOCIAL], False)],
-            "paper_form",
-            "FORM-1",
-            "2025-v1",
-            GIVEN,
-            parent_carer_id=people["mum"],
+            GiveConsent(
+                pupil_id=people["mia"],
+                consenter_kind="parent_carer",
+                choices=[Choice([PHOTO, VIDEO], [SOCIAL], True), Choice([PHOTO], [SOCIAL], False)],
+                method="paper_form",
+                reference="FORM-1",
+                statement_version="2025-v1",
+                received_at=GIVEN,
+                parent_carer_id=people["mum"],
+            )
         )
 
     assert caught.value.field == "choices[1]"
@@ -844,7 +890,13 @@ def test_whether_a_post_precedes_the_opening_is_judged_by_the_london_day(app, pe
     """23:30 UTC on 31 August 2025 is already 1 September in London (BST)."""
     give(app, people["mia"], people["mum"], at=datetime(2025, 8, 30, 9, 0, tzinfo=UTC))
     with as_user(app, "head@oak"):
-        app.authorise_poster(channel, people["lee"], datetime(2025, 8, 31, 20, 0, tzinfo=UTC))
+        app.authorise_poster(
+            AuthorisePoster(
+                channel_id=channel,
+                staff_member_id=people["lee"],
+                effective_at=datetime(2025, 8, 31, 20, 0, tzinfo=UTC),
+            )
+        )
 
     with refused(app, PostedBeforeChannelOpened, "POSTED_BEFORE_CHANNEL_OPENED"):
         post(
@@ -862,7 +914,11 @@ def test_whether_a_post_precedes_the_opening_is_judged_by_the_london_day(app, pe
 def test_a_post_on_or_after_the_day_the_channel_closed_is_refused(app, people, channel):
     give(app, people["mia"], people["mum"])
     with as_user(app, "head@oak"):
-        app.close_channel(channel, date(2026, 3, 1), "Moved to a new account")
+        app.close_channel(
+            CloseChannel(
+                channel_id=channel, closed_on=date(2026, 3, 1), reason="Moved to a new account"
+            )
+        )
 
     with refused(app, ChannelClosed, "CHANNEL_CLOSED"):
         post(app, channel, [people["mia"]], at=datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
@@ -871,23 +927,31 @@ def test_a_post_on_or_after_the_day_the_channel_closed_is_refused(app, people, c
 def test_a_post_before_the_channel_closed_is_accepted(app, people, channel):
     give(app, people["mia"], people["mum"])
     with as_user(app, "head@oak"):
-        app.close_channel(channel, date(2026, 3, 1))
+        app.close_channel(CloseChannel(channel_id=channel, closed_on=date(2026, 3, 1)))
 
     assert post(app, channel, [people["mia"]], at=FEB_POST)
 
 
 def test_a_closed_channel_cannot_authorise_posters(app, people, channel):
     with as_user(app, "head@oak"):
-        app.close_channel(channel, date(2026, 3, 1))
+        app.close_channel(CloseChannel(channel_id=channel, closed_on=date(2026, 3, 1)))
 
     with as_user(app, "head@oak"), refused(app, ChannelClosed, "CHANNEL_CLOSED"):
-        app.authorise_poster(channel, people["lee"], POSTER_FROM)
+        app.authorise_poster(
+            AuthorisePoster(
+                channel_id=channel, staff_member_id=people["lee"], effective_at=POSTER_FROM
+            )
+        )
 
 
 def test_a_post_before_the_poster_was_authorised_is_refused(app, people, channel):
     give(app, people["mia"], people["mum"])
     with as_user(app, "head@oak"):
-        app.authorise_poster(channel, people["lee"], MAR_POST)
+        app.authorise_poster(
+            AuthorisePoster(
+                channel_id=channel, staff_member_id=people["lee"], effective_at=MAR_POST
+            )
+        )
 
     with refused(app, PosterNotAuthorised, "POSTER_NOT_AUTHORISED"):
         post(app, channel, [people["mia"]], at=FEB_POST, user="lead@oak", poster=people["lee"])
@@ -896,7 +960,11 @@ def test_a_post_before_the_poster_was_authorised_is_refused(app, people, channel
 def test_a_refused_poster_is_not_named_by_their_login(app, people, channel):
     give(app, people["mia"], people["mum"])
     with as_user(app, "head@oak"):
-        app.authorise_poster(channel, people["lee"], MAR_POST)
+        app.authorise_poster(
+            AuthorisePoster(
+                channel_id=channel, staff_member_id=people["lee"], effective_at=MAR_POST
+            )
+        )
 
     with refused(app, PosterNotAuthorised, "POSTER_NOT_AUTHORISED") as caught:
         post(app, channel, [people["mia"]], at=FEB_POST, user="lead@oak", poster=people["lee"])
@@ -907,7 +975,9 @@ def test_a_refused_poster_is_not_named_by_their_login(app, people, channel):
 def test_a_post_after_the_posters_authority_was_revoked_is_refused(app, people, channel):
     give(app, people["mia"], people["mum"])
     with as_user(app, "head@oak"):
-        app.revoke_poster(channel, people["dana"], WITHDRAWN)
+        app.revoke_poster(
+            RevokePoster(channel_id=channel, staff_member_id=people["dana"], effective_at=WITHDRAWN)
+        )
 
     with refused(app, PosterNotAuthorised, "POSTER_NOT_AUTHORISED"):
         post(app, channel, [people["mia"]], at=MAR_POST, user="lead@oak", poster=people["dana"])
@@ -916,7 +986,9 @@ def test_a_post_after_the_posters_authority_was_revoked_is_refused(app, people, 
 def test_a_post_while_the_poster_was_authorised_is_accepted_after_revocation(app, people, channel):
     give(app, people["mia"], people["mum"])
     with as_user(app, "head@oak"):
-        app.revoke_poster(channel, people["dana"], WITHDRAWN)
+        app.revoke_poster(
+            RevokePoster(channel_id=channel, staff_member_id=people["dana"], effective_at=WITHDRAWN)
+        )
 
     publication_id = post(
         app, channel, [people["mia"]], at=FEB_POST, user="lead@oak", poster=people["dana"]
@@ -966,7 +1038,9 @@ def test_a_member_of_staff_of_another_school_named_as_poster_is_not_found(
         )
 
     with as_user(app, "head@oak"), refused(app, NotFound, "NOT_FOUND"):
-        app.authorise_poster(channel, elsewhere, POSTER_FROM)
+        app.authorise_poster(
+            AuthorisePoster(channel_id=channel, staff_member_id=elsewhere, effective_at=POSTER_FROM)
+        )
 
 
 # --- ConsentMissing lists every gap --------------------------------------------------------
@@ -1051,7 +1125,7 @@ def test_a_withdrawal_does_not_queue_a_pseudonymised_post(app, people, channel):
 def test_with_the_two_person_rule_a_post_awaits_approval(app, school_id, people, channel):
     give(app, people["mia"], people["mum"])
     with as_user(app, "head@oak"):
-        app.set_publication_approval(school_id, True)
+        app.set_publication_approval(SetPublicationApproval(school_id=school_id, required=True))
 
     publication_id = post(app, channel, [people["mia"]])
 
@@ -1061,31 +1135,31 @@ def test_with_the_two_person_rule_a_post_awaits_approval(app, school_id, people,
 def test_the_poster_cannot_approve_their_own_post(app, school_id, people, channel):
     give(app, people["mia"], people["mum"])
     with as_user(app, "head@oak"):
-        app.set_publication_approval(school_id, True)
+        app.set_publication_approval(SetPublicationApproval(school_id=school_id, required=True))
     publication_id = post(app, channel, [people["mia"]], user="dana@oak")
 
     with as_user(app, "dana@oak"), refused(app, SelfApproval, "SELF_APPROVAL"):
-        app.approve_publication(publication_id)
+        app.approve_publication(ApprovePublication(publication_id=publication_id))
 
 
 def test_whoever_recorded_a_post_cannot_approve_it(app, school_id, people, channel):
     give(app, people["mia"], people["mum"])
     with as_user(app, "head@oak"):
-        app.set_publication_approval(school_id, True)
+        app.set_publication_approval(SetPublicationApproval(school_id=school_id, required=True))
     publication_id = post(app, channel, [people["mia"]], user="lead@oak", poster=people["dana"])
 
     with as_user(app, "lead@oak"), refused(app, SelfApproval, "SELF_APPROVAL"):
-        app.approve_publication(publication_id)
+        app.approve_publication(ApprovePublication(publication_id=publication_id))
 
 
 def test_a_colleague_approving_publishes_the_post(app, school_id, people, channel):
     give(app, people["mia"], people["mum"])
     with as_user(app, "head@oak"):
-        app.set_publication_approval(school_id, True)
+        app.set_publication_approval(SetPublicationApproval(school_id=school_id, required=True))
     publication_id = post(app, channel, [people["mia"]], user="dana@oak")
 
     with as_user(app, "lead@oak"):
-        app.approve_publication(publication_id)
+        app.approve_publication(ApprovePublication(publication_id=publication_id))
 
     assert publication(app, publication_id).status is PublicationStatus.PUBLISHED
     approved = events(app, publication_id)[-1]
@@ -1096,13 +1170,13 @@ def test_a_colleague_approving_publishes_the_post(app, school_id, people, channe
 def test_a_post_is_approved_only_once(app, school_id, people, channel):
     give(app, people["mia"], people["mum"])
     with as_user(app, "head@oak"):
-        app.set_publication_approval(school_id, True)
+        app.set_publication_approval(SetPublicationApproval(school_id=school_id, required=True))
     publication_id = post(app, channel, [people["mia"]], user="dana@oak")
     with as_user(app, "lead@oak"):
-        app.approve_publication(publication_id)
+        app.approve_publication(ApprovePublication(publication_id=publication_id))
 
     with as_user(app, "head@oak"), refused(app, ValidationFailed, "VALIDATION_ERROR"):
-        app.approve_publication(publication_id)
+        app.approve_publication(ApprovePublication(publication_id=publication_id))
 
 
 def test_a_second_approval_does_not_name_the_first_approver_by_their_login(
@@ -1110,13 +1184,13 @@ def test_a_second_approval_does_not_name_the_first_approver_by_their_login(
 ):
     give(app, people["mia"], people["mum"])
     with as_user(app, "head@oak"):
-        app.set_publication_approval(school_id, True)
+        app.set_publication_approval(SetPublicationApproval(school_id=school_id, required=True))
     publication_id = post(app, channel, [people["mia"]], user="dana@oak")
     with as_user(app, "lead@oak"):
-        app.approve_publication(publication_id)
+        app.approve_publication(ApprovePublication(publication_id=publication_id))
 
     with as_user(app, "head@oak"), refused(app, ValidationFailed, "VALIDATION_ERROR") as caught:
-        app.approve_publication(publication_id)
+        app.approve_publication(ApprovePublication(publication_id=publication_id))
 
     assert "lead@oak" not in caught.value.message
 
@@ -1126,22 +1200,26 @@ def test_a_colleague_who_may_not_post_or_record_posts_cannot_approve(
 ):
     give(app, people["mia"], people["mum"])
     with as_user(app, "head@oak"):
-        app.set_publication_approval(school_id, True)
+        app.set_publication_approval(SetPublicationApproval(school_id=school_id, required=True))
     publication_id = post(app, channel, [people["mia"]], user="dana@oak")
 
     with as_user(app, "lee@oak"), refused(app, NotAuthorised, "NOT_AUTHORISED"):
-        app.approve_publication(publication_id)
+        app.approve_publication(ApprovePublication(publication_id=publication_id))
 
 
 def test_another_authorised_poster_may_approve(app, school_id, people, channel):
     give(app, people["mia"], people["mum"])
     with as_user(app, "head@oak"):
-        app.set_publication_approval(school_id, True)
-        app.authorise_poster(channel, people["lee"], POSTER_FROM)
+        app.set_publication_approval(SetPublicationApproval(school_id=school_id, required=True))
+        app.authorise_poster(
+            AuthorisePoster(
+                channel_id=channel, staff_member_id=people["lee"], effective_at=POSTER_FROM
+            )
+        )
     publication_id = post(app, channel, [people["mia"]], user="dana@oak")
 
     with as_user(app, "lee@oak"):
-        app.approve_publication(publication_id)
+        app.approve_publication(ApprovePublication(publication_id=publication_id))
 
     assert publication(app, publication_id).approved_by == "lee@oak"
 
@@ -1151,7 +1229,7 @@ def test_switching_the_rule_on_leaves_earlier_posts_published(app, school_id, pe
     earlier = post(app, channel, [people["mia"]])
 
     with as_user(app, "head@oak"):
-        app.set_publication_approval(school_id, True)
+        app.set_publication_approval(SetPublicationApproval(school_id=school_id, required=True))
 
     assert publication(app, earlier).status is PublicationStatus.PUBLISHED
 
@@ -1164,17 +1242,17 @@ def test_without_the_two_person_rule_a_post_is_published_and_needs_no_approval(
 
     assert publication(app, publication_id).status is PublicationStatus.PUBLISHED
     with as_user(app, "lead@oak"), refused(app, ValidationFailed, "VALIDATION_ERROR"):
-        app.approve_publication(publication_id)
+        app.approve_publication(ApprovePublication(publication_id=publication_id))
 
 
 def test_switching_the_two_person_rule_to_its_current_setting_is_refused(app, school_id, people):
     with as_user(app, "head@oak"), refused(app, ValidationFailed, "VALIDATION_ERROR"):
-        app.set_publication_approval(school_id, False)
+        app.set_publication_approval(SetPublicationApproval(school_id=school_id, required=False))
 
 
 def test_a_staff_reporter_cannot_switch_the_two_person_rule(app, school_id, people):
     with as_user(app, "dana@oak"), refused(app, NotAuthorised, "NOT_AUTHORISED"):
-        app.set_publication_approval(school_id, True)
+        app.set_publication_approval(SetPublicationApproval(school_id=school_id, required=True))
 
 
 # --- takedowns ---------------------------------------------------------------------------------
@@ -1191,7 +1269,11 @@ def queued(app, people, channel) -> UUID:
 
 def test_recording_a_removal_empties_the_queue_and_removes_the_post(app, queued):
     with as_user(app, "lead@oak"):
-        app.record_takedown(queued, "removed", WITHDRAWN + timedelta(hours=3))
+        app.record_takedown(
+            RecordTakedown(
+                publication_id=queued, outcome="removed", done_at=WITHDRAWN + timedelta(hours=3)
+            )
+        )
 
     removed = publication(app, queued)
     assert removed.pending_takedown == set()
@@ -1203,7 +1285,13 @@ def test_recording_a_removal_empties_the_queue_and_removes_the_post(app, queued)
 
 def test_not_practicable_without_a_reason_is_refused(app, queued):
     with as_user(app, "lead@oak"), refused(app, ValidationFailed, "VALIDATION_ERROR") as caught:
-        app.record_takedown(queued, "not_practicable", WITHDRAWN + timedelta(hours=3))
+        app.record_takedown(
+            RecordTakedown(
+                publication_id=queued,
+                outcome="not_practicable",
+                done_at=WITHDRAWN + timedelta(hours=3),
+            )
+        )
 
     assert caught.value.field == "reason"
 
@@ -1211,7 +1299,12 @@ def test_not_practicable_without_a_reason_is_refused(app, queued):
 def test_not_practicable_with_a_reason_empties_the_queue_and_leaves_the_post(app, queued):
     with as_user(app, "lead@oak"):
         app.record_takedown(
-            queued, "not_practicable", WITHDRAWN + timedelta(hours=3), "Printed prospectus"
+            RecordTakedown(
+                publication_id=queued,
+                outcome="not_practicable",
+                done_at=WITHDRAWN + timedelta(hours=3),
+                reason="Printed prospectus",
+            )
         )
 
     left = publication(app, queued)
@@ -1224,27 +1317,45 @@ def test_a_takedown_with_none_pending_is_refused(app, people, channel):
     publication_id = post(app, channel, [people["mia"]])
 
     with as_user(app, "lead@oak"), refused(app, NoTakedownPending, "NO_TAKEDOWN_PENDING"):
-        app.record_takedown(publication_id, "removed", MAR_POST)
+        app.record_takedown(
+            RecordTakedown(publication_id=publication_id, outcome="removed", done_at=MAR_POST)
+        )
 
 
 def test_a_second_takedown_record_is_refused(app, queued):
     with as_user(app, "lead@oak"):
-        app.record_takedown(queued, "removed", WITHDRAWN + timedelta(hours=3))
+        app.record_takedown(
+            RecordTakedown(
+                publication_id=queued, outcome="removed", done_at=WITHDRAWN + timedelta(hours=3)
+            )
+        )
 
     with as_user(app, "lead@oak"), refused(app, NoTakedownPending, "NO_TAKEDOWN_PENDING"):
-        app.record_takedown(queued, "removed", WITHDRAWN + timedelta(hours=4))
+        app.record_takedown(
+            RecordTakedown(
+                publication_id=queued, outcome="removed", done_at=WITHDRAWN + timedelta(hours=4)
+            )
+        )
 
 
 def test_an_unknown_takedown_outcome_is_refused(app, queued):
     with as_user(app, "lead@oak"), refused(app, ValidationFailed, "VALIDATION_ERROR") as caught:
-        app.record_takedown(queued, "hidden", WITHDRAWN + timedelta(hours=3))
+        app.record_takedown(
+            RecordTakedown(
+                publication_id=queued, outcome="hidden", done_at=WITHDRAWN + timedelta(hours=3)
+            )
+        )
 
     assert caught.value.field == "outcome"
 
 
 def test_a_staff_reporter_cannot_record_a_takedown(app, queued):
     with as_user(app, "dana@oak"), refused(app, NotAuthorised, "NOT_AUTHORISED"):
-        app.record_takedown(queued, "removed", WITHDRAWN + timedelta(hours=3))
+        app.record_takedown(
+            RecordTakedown(
+                publication_id=queued, outcome="removed", done_at=WITHDRAWN + timedelta(hours=3)
+            )
+        )
 
 
 # --- authorisation -----------------------------------------------------------------------------
@@ -1280,7 +1391,11 @@ def test_an_authorised_poster_records_their_own_post(app, people, channel):
 def test_an_authorised_poster_cannot_record_a_post_for_someone_else(app, people, channel):
     give(app, people["mia"], people["mum"])
     with as_user(app, "head@oak"):
-        app.authorise_poster(channel, people["lee"], POSTER_FROM)
+        app.authorise_poster(
+            AuthorisePoster(
+                channel_id=channel, staff_member_id=people["lee"], effective_at=POSTER_FROM
+            )
+        )
 
     with refused(app, NotAuthorised, "NOT_AUTHORISED"):
         post(app, channel, [people["mia"]], user="dana@oak", poster=people["lee"])
@@ -1294,17 +1409,19 @@ def test_an_authorised_poster_still_cannot_record_consent(app, people, channel):
 def test_a_staff_reporter_cannot_open_a_channel(app, school_id, people):
     with as_user(app, "dana@oak"), refused(app, NotAuthorised, "NOT_AUTHORISED"):
         app.open_channel(
-            school_id,
-            SOCIAL,
-            "Instagram",
-            "@oak",
-            people["head"],
-            "Purpose",
-            CHANNEL_OPENED,
-            "Hal Price",
-            "headteacher",
-            CHANNEL_OPENED,
-            True,
+            OpenChannel(
+                school_id=school_id,
+                kind=SOCIAL,
+                platform="Instagram",
+                account_name="@oak",
+                master_administrator_id=people["head"],
+                purpose="Purpose",
+                opened_on=CHANNEL_OPENED,
+                risk_assessment_approved_by="Hal Price",
+                risk_assessment_approver="headteacher",
+                risk_assessment_approved_on=CHANNEL_OPENED,
+                mfa_enabled=True,
+            )
         )
 
 
@@ -1337,7 +1454,9 @@ def test_a_data_lead_at_another_school_cannot_confirm_consent(app, people, elm_l
     give(app, people["mia"], people["mum"])
 
     with as_user(app, elm_lead), refused(app, NotAuthorised, "NOT_FOUND"):
-        app.confirm_consent_for_year(people["mia"], "2026/27")
+        app.confirm_consent_for_year(
+            ConfirmConsentForYear(pupil_id=people["mia"], academic_year="2026/27")
+        )
 
 
 def test_a_data_lead_at_another_school_cannot_record_a_post(app, people, channel, elm_lead):
@@ -1349,7 +1468,11 @@ def test_a_data_lead_at_another_school_cannot_record_a_post(app, people, channel
 
 def test_a_data_lead_at_another_school_cannot_manage_the_channel(app, people, channel, elm_lead):
     with as_user(app, elm_lead), refused(app, NotAuthorised, "NOT_AUTHORISED"):
-        app.authorise_poster(channel, people["lee"], POSTER_FROM)
+        app.authorise_poster(
+            AuthorisePoster(
+                channel_id=channel, staff_member_id=people["lee"], effective_at=POSTER_FROM
+            )
+        )
 
 
 @pytest.mark.parametrize("user", ["head@oak", "lead@oak", "dsl@oak"])
@@ -1366,7 +1489,9 @@ def test_the_data_lead_confirms_the_record_for_the_current_year(app, people):
     give(app, people["mia"], people["mum"])
 
     with as_user(app, "lead@oak"):
-        app.confirm_consent_for_year(people["mia"], "2026/27")
+        app.confirm_consent_for_year(
+            ConfirmConsentForYear(pupil_id=people["mia"], academic_year="2026/27")
+        )
 
     confirmed = events(app, consent_record_id(people["mia"]))[-1]
     assert isinstance(confirmed, ConsentRecord.ConfirmedForYear)
@@ -1377,23 +1502,31 @@ def test_the_data_lead_may_confirm_for_the_next_year(app, people):
     give(app, people["mia"], people["mum"])
 
     with as_user(app, "lead@oak"):
-        app.confirm_consent_for_year(people["mia"], "2027/28")
+        app.confirm_consent_for_year(
+            ConfirmConsentForYear(pupil_id=people["mia"], academic_year="2027/28")
+        )
 
     assert app.repository.get(consent_record_id(people["mia"])).confirmed_years == {"2027/28"}
 
 
 def test_confirming_without_a_record_is_refused(app, people):
     with as_user(app, "lead@oak"), refused(app, NoConsentRecord, "NO_CONSENT_RECORD"):
-        app.confirm_consent_for_year(people["mia"], "2026/27")
+        app.confirm_consent_for_year(
+            ConfirmConsentForYear(pupil_id=people["mia"], academic_year="2026/27")
+        )
 
 
 def test_confirming_twice_for_the_same_year_is_refused(app, people):
     give(app, people["mia"], people["mum"])
     with as_user(app, "lead@oak"):
-        app.confirm_consent_for_year(people["mia"], "2026/27")
+        app.confirm_consent_for_year(
+            ConfirmConsentForYear(pupil_id=people["mia"], academic_year="2026/27")
+        )
 
     with as_user(app, "lead@oak"), refused(app, ValidationFailed, "VALIDATION_ERROR") as caught:
-        app.confirm_consent_for_year(people["mia"], "2026/27")
+        app.confirm_consent_for_year(
+            ConfirmConsentForYear(pupil_id=people["mia"], academic_year="2026/27")
+        )
 
     assert caught.value.field == "academicYear"
 
@@ -1403,7 +1536,9 @@ def test_confirming_for_a_year_other_than_this_or_the_next_is_refused(app, peopl
     give(app, people["mia"], people["mum"])
 
     with as_user(app, "lead@oak"), refused(app, ValidationFailed, "VALIDATION_ERROR") as caught:
-        app.confirm_consent_for_year(people["mia"], year)
+        app.confirm_consent_for_year(
+            ConfirmConsentForYear(pupil_id=people["mia"], academic_year=year)
+        )
 
     assert caught.value.field == "academicYear"
 
@@ -1414,7 +1549,9 @@ def test_confirming_for_a_pupil_who_has_left_is_refused(app, people):
         app.record_pupil_left(RecordPupilLeft(pupil_id=people["mia"], left_on=LEFT_ON))
 
     with as_user(app, "lead@oak"), refused(app, PupilLeft, "PUPIL_LEFT"):
-        app.confirm_consent_for_year(people["mia"], "2026/27")
+        app.confirm_consent_for_year(
+            ConfirmConsentForYear(pupil_id=people["mia"], academic_year="2026/27")
+        )
 
 
 # --- sealed at rest (issue 14 §2) ----------------------------------------------------------
@@ -1455,13 +1592,15 @@ def test_a_publications_link_is_sealed_with_its_key(app, people, channel):
     give(app, people["mia"], people["mum"])
     with as_user(app, "dana@oak"):
         publication_id, _ = app.record_publication(
-            channel,
-            FEB_POST,
-            [PHOTO],
-            [people["mia"]],
-            True,
-            False,
-            link="https://instagram.example/p/1",
+            RecordPublication(
+                channel_id=channel,
+                posted_at=FEB_POST,
+                media=[PHOTO],
+                pupil_ids=[people["mia"]],
+                identifiable=True,
+                caption_names_anyone=False,
+                link="https://instagram.example/p/1",
+            )
         )
 
     recorded = events(app, publication_id)[0]

@@ -21,7 +21,14 @@ from domain.access.commands import GrantRole
 from domain.access.policy import Role
 from domain.application import CaseworkApplication
 from domain.consent.aggregates import ConsentRecord, consent_record_id
-from domain.consent.handlers import Choice, lapse_of
+from domain.consent.commands import (
+    AmendConsent,
+    Choice,
+    GiveConsent,
+    RecordCompetenceAssessment,
+    WithdrawConsent,
+)
+from domain.consent.handlers import lapse_of
 from domain.consent.model import (
     PUPIL_PARTY,
     Answer,
@@ -218,11 +225,6 @@ def steps(after: datetime = START) -> st.SearchStrategy[Step]:
     )
 
 
-EVENT = {
-    "give": ConsentRecord.ConsentGiven,
-    "amend": ConsentRecord.ConsentAmended,
-    "withdraw": ConsentRecord.ConsentWithdrawn,
-}
 PARENT_IDS = {"mum": uuid4(), "dad": uuid4()}
 
 
@@ -242,17 +244,14 @@ def record_of(history: list[Step]) -> ConsentRecord:
                 for m in step.media
                 for c in step.channels
             ]
-            extra = {} if step.command == "withdraw" else {"statement_version": "v1"}
-            record.decide(
-                EVENT[step.command],
-                "pupil" if step.who == "pupil" else "parent_carer",
-                PARENT_IDS.get(step.who),
-                choices,
-                "paper_form",
-                "REF",
-                step.received_at,
-                **extra,
-            )
+            kind = "pupil" if step.who == "pupil" else "parent_carer"
+            parent = PARENT_IDS.get(step.who)
+            at = step.received_at
+            if step.command == "withdraw":
+                record.withdraw(kind, parent, choices, "paper_form", "REF", at)
+            else:
+                decide = record.give if step.command == "give" else record.amend
+                decide(kind, parent, choices, "paper_form", "REF", "v1", at)
     return record
 
 
@@ -315,26 +314,31 @@ class School:
         with as_user(self.app, "lead@oak"):
             if step.command == "withdraw":
                 self.app.withdraw_consent(
-                    self.pupil,
-                    media=list(step.media),
-                    channels=list(step.channels),
-                    method="letter",
-                    reference="REF",
-                    received_at=step.received_at,
-                    **kind,
+                    WithdrawConsent(
+                        pupil_id=self.pupil,
+                        media=list(step.media),
+                        channels=list(step.channels),
+                        method="letter",
+                        reference="REF",
+                        received_at=step.received_at,
+                        **kind,
+                    )
                 )
             else:
+                form = GiveConsent if step.command == "give" else AmendConsent
                 command = (
                     self.app.give_consent if step.command == "give" else self.app.amend_consent
                 )
                 command(
-                    self.pupil,
-                    choices=[Choice(list(step.media), list(step.channels), step.granted)],
-                    method="paper_form",
-                    reference="REF",
-                    statement_version="v1",
-                    received_at=step.received_at,
-                    **kind,
+                    form(
+                        pupil_id=self.pupil,
+                        choices=[Choice(list(step.media), list(step.channels), step.granted)],
+                        method="paper_form",
+                        reference="REF",
+                        statement_version="v1",
+                        received_at=step.received_at,
+                        **kind,
+                    )
                 )
 
     def leave(self, left_on: date) -> None:
@@ -397,7 +401,11 @@ def school() -> Iterator[School]:
                 )
             )
         with as_user(app, "lead@oak"):
-            app.record_competence_assessment(pupil, START - timedelta(days=1), True)
+            app.record_competence_assessment(
+                RecordCompetenceAssessment(
+                    pupil_id=pupil, assessed_at=START - timedelta(days=1), competent=True
+                )
+            )
         yield School(app, pupil, {"mum": mum, "dad": dad})
 
 

@@ -14,7 +14,14 @@ import pytest
 from api.graphql.schema import Mutation, Query
 from domain.access.commands import GrantRole
 from domain.access.policy import Principal, Role
-from domain.consent.handlers import Choice
+from domain.consent.commands import (
+    AuthorisePoster,
+    Choice,
+    GiveConsent,
+    OpenChannel,
+    RecordPublication,
+    WithdrawConsent,
+)
 from domain.directory.commands import (
     CreateTrust,
     LinkParent,
@@ -164,48 +171,60 @@ def world(container) -> World:
         )
     with acting_as(app.principal_for("lead@a1")):
         app.give_consent(
-            pupil,
-            "parent_carer",
-            [Choice(["photo"], ["school_social_media"], True)],
-            "paper_form",
-            MARKER,
-            "v1",
-            now - timedelta(hours=3),
-            parent_carer_id=parent,
+            GiveConsent(
+                pupil_id=pupil,
+                consenter_kind="parent_carer",
+                choices=[Choice(["photo"], ["school_social_media"], True)],
+                method="paper_form",
+                reference=MARKER,
+                statement_version="v1",
+                received_at=now - timedelta(hours=3),
+                parent_carer_id=parent,
+            )
         )
         channel, _ = app.open_channel(
-            a1,
-            "school_social_media",
-            "Facebook",
-            MARKER,
-            staff,
-            MARKER,
-            date(2025, 9, 1),
-            "A1 head",
-            "headteacher",
-            date(2025, 8, 1),
-            True,
+            OpenChannel(
+                school_id=a1,
+                kind="school_social_media",
+                platform="Facebook",
+                account_name=MARKER,
+                master_administrator_id=staff,
+                purpose=MARKER,
+                opened_on=date(2025, 9, 1),
+                risk_assessment_approved_by="A1 head",
+                risk_assessment_approver="headteacher",
+                risk_assessment_approved_on=date(2025, 8, 1),
+                mfa_enabled=True,
+            )
         )
-        app.authorise_poster(channel, staff, now - timedelta(hours=3))
+        app.authorise_poster(
+            AuthorisePoster(
+                channel_id=channel, staff_member_id=staff, effective_at=now - timedelta(hours=3)
+            )
+        )
         publication, _ = app.record_publication(
-            channel,
-            now - timedelta(hours=2),
-            ["photo"],
-            [pupil],
-            True,
-            False,
-            posted_by_id=staff,
-            description=MARKER,
+            RecordPublication(
+                channel_id=channel,
+                posted_at=now - timedelta(hours=2),
+                media=["photo"],
+                pupil_ids=[pupil],
+                identifiable=True,
+                caption_names_anyone=False,
+                posted_by_id=staff,
+                description=MARKER,
+            )
         )
         app.withdraw_consent(
-            pupil,
-            "parent_carer",
-            ["photo"],
-            ["school_social_media"],
-            "letter",
-            MARKER,
-            now - timedelta(hours=1),
-            parent_carer_id=parent,
+            WithdrawConsent(
+                pupil_id=pupil,
+                consenter_kind="parent_carer",
+                media=["photo"],
+                channels=["school_social_media"],
+                method="letter",
+                reference=MARKER,
+                received_at=now - timedelta(hours=1),
+                parent_carer_id=parent,
+            )
         )
     with acting_as(app.principal_for(CROSS_SCHOOL)), pytest.raises(Exception):
         app.register_pupil(

@@ -6,7 +6,17 @@ from datetime import UTC, date, datetime, timedelta
 
 from domain.access.commands import GrantRole
 from domain.access.policy import Principal, Role
-from domain.consent.handlers import Choice
+from domain.consent.commands import (
+    AuthorisePoster,
+    Choice,
+    CloseChannel,
+    GiveConsent,
+    OpenChannel,
+    RecordCompetenceAssessment,
+    RecordPublication,
+    RecordTakedown,
+    WithdrawConsent,
+)
 from domain.directory.commands import (
     CreateTrust,
     LinkParent,
@@ -115,16 +125,22 @@ def _consent_and_publication(app, school, staff) -> None:
             pupil_id=pupil, relationship="mother", parental_responsibility=True, full_name=PARENT
         )
     )
-    app.record_competence_assessment(pupil, now - timedelta(hours=4), False, notes=COMPETENCE)
+    app.record_competence_assessment(
+        RecordCompetenceAssessment(
+            pupil_id=pupil, assessed_at=now - timedelta(hours=4), competent=False, notes=COMPETENCE
+        )
+    )
     app.give_consent(
-        pupil,
-        "parent_carer",
-        [Choice(["photo"], ["school_website"], True)],
-        "email",
-        "F-1",
-        "v1",
-        now - timedelta(hours=4),
-        parent_carer_id=parent,
+        GiveConsent(
+            pupil_id=pupil,
+            consenter_kind="parent_carer",
+            choices=[Choice(["photo"], ["school_website"], True)],
+            method="email",
+            reference="F-1",
+            statement_version="v1",
+            received_at=now - timedelta(hours=4),
+            parent_carer_id=parent,
+        )
     )
     poster, _ = app.register_staff_member(
         RegisterStaffMember(
@@ -132,41 +148,58 @@ def _consent_and_publication(app, school, staff) -> None:
         )
     )
     channel, _ = app.open_channel(
-        school,
-        "school_website",
-        "Website",
-        "School site",
-        staff,
-        PURPOSE,
-        date(2025, 9, 1),
-        "The head",
-        "headteacher",
-        date(2025, 8, 1),
-        True,
+        OpenChannel(
+            school_id=school,
+            kind="school_website",
+            platform="Website",
+            account_name="School site",
+            master_administrator_id=staff,
+            purpose=PURPOSE,
+            opened_on=date(2025, 9, 1),
+            risk_assessment_approved_by="The head",
+            risk_assessment_approver="headteacher",
+            risk_assessment_approved_on=date(2025, 8, 1),
+            mfa_enabled=True,
+        )
     )
-    app.authorise_poster(channel, poster, now - timedelta(hours=4))
+    app.authorise_poster(
+        AuthorisePoster(
+            channel_id=channel, staff_member_id=poster, effective_at=now - timedelta(hours=4)
+        )
+    )
     publication, _ = app.record_publication(
-        channel,
-        now - timedelta(hours=3),
-        ["photo"],
-        [pupil],
-        True,
-        False,
-        posted_by_id=poster,
-        description=CAPTION,
+        RecordPublication(
+            channel_id=channel,
+            posted_at=now - timedelta(hours=3),
+            media=["photo"],
+            pupil_ids=[pupil],
+            identifiable=True,
+            caption_names_anyone=False,
+            posted_by_id=poster,
+            description=CAPTION,
+        )
     )
     app.withdraw_consent(
-        pupil,
-        "parent_carer",
-        ["photo"],
-        ["school_website"],
-        "letter",
-        "L-1",
-        now - timedelta(hours=2),
-        parent_carer_id=parent,
+        WithdrawConsent(
+            pupil_id=pupil,
+            consenter_kind="parent_carer",
+            media=["photo"],
+            channels=["school_website"],
+            method="letter",
+            reference="L-1",
+            received_at=now - timedelta(hours=2),
+            parent_carer_id=parent,
+        )
     )
-    app.record_takedown(publication, "not_practicable", now - timedelta(hours=1), TAKEDOWN)
-    app.close_channel(channel, date.today(), reason=TAKEDOWN)
+    app.record_takedown(
+        RecordTakedown(
+            publication_id=publication,
+            outcome="not_practicable",
+            done_at=now - timedelta(hours=1),
+            reason=TAKEDOWN,
+        )
+    )
+    app.close_channel(CloseChannel(channel_id=channel, closed_on=date.today(), reason=TAKEDOWN))
 
 
 def test_the_scan_would_find_plaintext_if_it_were_there(container):

@@ -28,7 +28,7 @@ from domain.shared.actor import acting_as
 from domain.shared.calendar import academic_year_of, london_today
 from domain.shared.logins import login_subject
 from domain.shared.sealing import Sealed
-from projections.consent import queries
+from projections.consent import publications, queries
 from projections.runner import reset
 from tests.api_client import Client
 from tests.at_rest import Markers, assert_no_plaintext, wait_for_views
@@ -409,15 +409,14 @@ def record_the_old_way(app) -> tuple[UUID, UUID]:
         )
         channel.authorise_poster(staff, "poster@old", datetime(2025, 9, 1, tzinfo=UTC))
         record = ConsentRecord.open(pupil, trust, school)
-        record.decide(
-            ConsentRecord.ConsentGiven,
+        record.give(
             "parent_carer",
             parent,
             [{"medium": "photo", "channel": "school_website", "decision": "granted"}],
             "email",
-            OLD["reference"],
-            datetime(2026, 1, 5, tzinfo=UTC),  # type: ignore[arg-type]
-            statement_version=OLD["statement"],
+            OLD["reference"],  # type: ignore[arg-type]
+            OLD["statement"],  # type: ignore[arg-type]
+            datetime(2026, 1, 5, tzinfo=UTC),
         )
         publication_id = seal.new_subject(uuid4())
         publication = Publication._create(
@@ -451,9 +450,9 @@ def test_fields_recorded_in_plain_before_sealing_are_sealed_by_the_view_and_stil
 
     assert_no_plaintext(container, OLD.values())
     with container.pool.connection() as conn:
-        channel = queries.channel(conn, channel_id)
+        channel = publications.channel(conn, channel_id)
         rulings = queries.standing(conn, [pupil], datetime.now(UTC))
-        (entry,) = queries.publications(conn, channel.school_id, None, None, 10, None).items
+        (entry,) = publications.publications(conn, channel.school_id, None, None, 10, None).items
     assert channel is not None and len(rulings) == 1
     opened = container.keyring.open_many(
         [
@@ -564,7 +563,7 @@ def test_a_plain_field_of_an_erased_record_is_not_stored_when_the_view_replays_i
 
     assert_no_plaintext(container, OLD.values())
     with container.pool.connection() as conn:
-        channel = queries.channel(conn, channel_id)
+        channel = publications.channel(conn, channel_id)
     assert channel is not None
     assert (channel.platform, channel.account_name, channel.risk_assessment_approved_by) == (
         None,
