@@ -17,6 +17,7 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import StoredEvent
 
+from domain.access.commands import GrantRole
 from domain.access.policy import Role
 from domain.consent.aggregates import Channel, ConsentRecord, Publication, consent_record_id
 from domain.consent.commands import (
@@ -36,6 +37,13 @@ from domain.consent.commands import (
     WithdrawConsent,
 )
 from domain.consent.model import Decision, PosterPeriod, PublicationStatus
+from domain.directory.commands import (
+    CreateTrust,
+    LinkParent,
+    RegisterPupil,
+    RegisterSchool,
+    RegisterStaffMember,
+)
 from domain.shared.actor import acting_as
 from domain.shared.calendar import academic_year_of, london_today
 from tests.domain.conftest import OPERATOR, as_user
@@ -160,16 +168,22 @@ def test_a_publication_stored_before_loads_approved_and_taken_down(app, loaded) 
 def record_the_lifecycle(app) -> list[StoredEvent]:
     """The lifecycle the stored events came from, recorded through today's commands."""
     with acting_as(OPERATOR):
-        trust, _ = app.create_trust("Oak Learning Trust")
-        school, _ = app.register_school(trust, "Oak Primary", "123456")
-        app.grant_role("head@oak", Role.HEADTEACHER, trust, school)
-        app.grant_role("lead@oak", Role.DATA_LEAD, trust, school)
-        app.grant_role("dana@oak", Role.STAFF_REPORTER, trust, school)
-        head, _ = app.register_staff_member(school, "Hal Price", "headteacher", "head@oak")
+        trust, _ = app.create_trust(CreateTrust(name="Oak Learning Trust"))
+        school, _ = app.register_school(
+            RegisterSchool(trust_id=trust, name="Oak Primary", urn="123456")
+        )
+        app.grant_role(GrantRole("head@oak", Role.HEADTEACHER, trust, school))
+        app.grant_role(GrantRole("lead@oak", Role.DATA_LEAD, trust, school))
+        app.grant_role(GrantRole("dana@oak", Role.STAFF_REPORTER, trust, school))
+        head, _ = app.register_staff_member(
+            RegisterStaffMember(school, "Hal Price", "headteacher", "head@oak")
+        )
     with as_user(app, "head@oak"):
-        dana, _ = app.register_staff_member(school, "Dana Cole", "teacher", "dana@oak")
-        mia, _ = app.register_pupil(school, "Mia Patel", date(2013, 4, 1), 8)
-        mum, _ = app.link_parent(mia, "mother", True, full_name="Ann Patel")
+        dana, _ = app.register_staff_member(
+            RegisterStaffMember(school, "Dana Cole", "teacher", "dana@oak")
+        )
+        mia, _ = app.register_pupil(RegisterPupil(school, "Mia Patel", date(2013, 4, 1), 8))
+        mum, _ = app.link_parent(LinkParent(mia, "mother", True, full_name="Ann Patel"))
         channel, _ = app.open_channel(
             OpenChannel(
                 school_id=school,
