@@ -83,8 +83,8 @@ class IncidentsView(View):
         platform = self.open_text(e.platform)
         curs.execute(
             "INSERT INTO inc_incidents (incident_id, trust_id, school_id, status, category, "
-            "source, platform, platform_ix, on_site, device, occurred_at, reported_at, reported_by, "
-            "reported_by_ix, description, staff_conduct, version, seq) VALUES "
+            "source, platform, platform_ix, on_site, device, occurred_at, reported_at, "
+            "reported_by, reported_by_ix, description, staff_conduct, version, seq) VALUES "
             "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
                 e.originator_id,
