@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -161,9 +160,19 @@ class Incident(CaseworkAggregate):
         if self.status is Status.REPORTED:
             self.status = Status.TRIAGED
 
-    def record_action(self, **fields: Any) -> None:
+    def record_action(
+        self,
+        action_id: UUID,
+        kind: str,
+        taken_at: datetime,
+        planned: bool,
+        due_on: date | None,
+        completes: UUID | None,
+        decision: Sealed,
+        rationale: Sealed,
+        outcome_code: str | None,
+    ) -> None:
         self._require_open()
-        completes = fields.get("completes")
         if completes is not None:
             earlier = self.actions.get(completes)
             if earlier is None or not earlier.planned:
@@ -172,7 +181,17 @@ class Incident(CaseworkAggregate):
                 )
             if earlier.completed:
                 raise ValidationFailed("completesActionId", "that action is already completed")
-        self._action(**fields)
+        self._action(
+            action_id=action_id,
+            kind=kind,
+            taken_at=taken_at,
+            planned=planned,
+            due_on=due_on,
+            completes=completes,
+            decision=decision,
+            rationale=rationale,
+            outcome_code=outcome_code,
+        )
 
     @event(ActionRecorded)
     def _action(
@@ -196,9 +215,24 @@ class Incident(CaseworkAggregate):
                 done.action_id, done.kind, True, done.due_on, True
             )
 
-    def attach_evidence(self, **fields: Any) -> None:
+    def attach_evidence(
+        self,
+        file_id: UUID,
+        filename: Sealed,
+        content_type: str,
+        size: int,
+        sha256: Sealed,
+        note: Sealed | None,
+    ) -> None:
         self._require_open()
-        self._evidence(**fields)
+        self._evidence(
+            file_id=file_id,
+            filename=filename,
+            content_type=content_type,
+            size=size,
+            sha256=sha256,
+            note=note,
+        )
 
     @event(EvidenceAttached)
     def _evidence(

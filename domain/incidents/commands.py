@@ -16,6 +16,8 @@ from domain.incidents.model import (
 
 @dataclass(frozen=True)
 class AddIncidentCategory:
+    """An incident category of the trust's own (trust safeguarding lead)."""
+
     trust_id: UUID
     code: str
     label: str
@@ -23,6 +25,9 @@ class AddIncidentCategory:
 
 @dataclass(frozen=True)
 class ReportIncident:
+    """A concern about pupils, reported by any member of staff; ``people`` pairs each person
+    with their part (a ``Part`` value)."""
+
     school_id: UUID
     occurred_at: datetime
     reported_at: datetime
@@ -38,6 +43,9 @@ class ReportIncident:
 
 @dataclass(frozen=True)
 class TriageIncident:
+    """The DSL's triage: risk, the child-protection threshold, and a corrected category
+    with its reason."""
+
     incident_id: UUID
     risk: str
     meets_cp_threshold: bool
@@ -49,6 +57,9 @@ class TriageIncident:
 
 @dataclass(frozen=True)
 class RecordIncidentAction:
+    """An action or decision, with its rationale; a planned one has the date it is due,
+    and a later one may complete it."""
+
     incident_id: UUID
     kind: str
     taken_at: datetime
@@ -62,6 +73,8 @@ class RecordIncidentAction:
 
 @dataclass(frozen=True)
 class AttachEvidence:
+    """An evidence file, as sent; its type is checked against its content."""
+
     incident_id: UUID
     filename: str
     content_type: str
@@ -71,6 +84,8 @@ class AttachEvidence:
 
 @dataclass(frozen=True)
 class LinkIncidents:
+    """Two incidents of one school, each to reference the other."""
+
     incident_id: UUID
     other_incident_id: UUID
     reason: str | None = None
@@ -78,6 +93,8 @@ class LinkIncidents:
 
 @dataclass(frozen=True)
 class CloseIncident:
+    """The outcome and lessons learnt of a triaged incident."""
+
     incident_id: UUID
     outcome: str
     lessons_learnt: str
@@ -87,5 +104,7 @@ class CloseIncident:
 
 @dataclass(frozen=True)
 class ReopenIncident:
+    """A closed incident reopened, saying why."""
+
     incident_id: UUID
     reason: str

@@ -5,12 +5,21 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 from uuid import UUID, uuid4
 
 from domain.access.policy import Action, Target, authorise
 from domain.directory.aggregates import ParentCarer, Person, Pupil, StaffMember, Trust
 from domain.incidents.aggregates import Incident
+from domain.incidents.commands import (
+    AddIncidentCategory,
+    AttachEvidence,
+    CloseIncident,
+    LinkIncidents,
+    RecordIncidentAction,
+    ReopenIncident,
+    ReportIncident,
+    TriageIncident,
+)
 from domain.incidents.evidence import detect_type, verified_type
 from domain.incidents.model import (
     POLICE_OUTCOME_CODES,
@@ -23,6 +32,7 @@ from domain.incidents.model import (
     Risk,
     Source,
 )
+from domain.incidents.rules import incident_action
 from domain.shared.actor import current_principal
 from domain.shared.base_app import CaseworkBase
 from domain.shared.errors import NotFound, ValidationFailed
@@ -60,24 +70,22 @@ class IncidentHandlers(CaseworkBase):
         trust = self.get(Trust, trust_id, "Trust")
         return {c.value: c.value.replace("_", " ") for c in Category} | trust.incident_categories
 
-    def add_incident_category(self, trust_id: UUID, code: str, label: str) -> tuple[UUID, int]:
-        trust = self.get(Trust, trust_id, "Trust")
+    def add_incident_category(self, command: AddIncidentCategory) -> tuple[UUID, int]:
+        trust = self.get(Trust, command.trust_id, "Trust")
         authorise(current_principal(), Action.MANAGE_TRUST_SETTINGS, Target(trust.id))
         code = pattern(
-            "code", code, r"[a-z][a-z0-9_]{2,40}", "3 to 41 lower-case letters, digits or _"
+            "code", command.code, r"[a-z][a-z0-9_]{2,40}", "3 to 41 lower-case letters, digits or _"
         )
         if code in {c.value for c in Category}:
             raise ValidationFailed("code", f"{code} is a built-in category")
-        trust.add_incident_category(code, required_text("label", label))
+        trust.add_incident_category(code, required_text("label", command.label))
         return trust.id, self.record(trust)
 
     def incident_target(self, incident: Incident) -> Target:
         return Target(incident.trust_id, incident.school_id, incident.subject_ids)
 
     def _authorise_incident(self, incident: Incident) -> None:
-        action = Action.MANAGE_INCIDENT
-        if incident.concerns_staff_conduct:
-            action = Action.HANDLE_STAFF_CONDUCT_INCIDENT
+        action = incident_action(incident.concerns_staff_conduct, managing=True)
         authorise(current_principal(), action, self.incident_target(incident))
 
     def _people(self, school_id: UUID, people: Sequence[tuple[UUID, str]]) -> list[Involvement]:
@@ -103,49 +111,38 @@ class IncidentHandlers(CaseworkBase):
             raise ValidationFailed("people", "a pupil online-safety incident involves a pupil")
         return involved
 
-    def report_incident(
-        self,
-        school_id: UUID,
-        occurred_at: datetime,
-        reported_at: datetime,
-        category: str,
-        description: str,
-        people: Sequence[tuple[UUID, str]],
-        platform: str | None = None,
-        source: str = Source.STAFF_OBSERVATION,
-        on_site: bool = False,
-        device: str = Device.UNKNOWN,
-        concerns_staff_conduct: bool = False,
-    ) -> tuple[UUID, int]:
+    def report_incident(self, command: ReportIncident) -> tuple[UUID, int]:
+        school_id, category = command.school_id, command.category
         school = self.school_for(school_id, Action.REPORT_INCIDENT)
-        occurred = past_instant("occurredAt", occurred_at)
-        reported = past_instant("reportedAt", reported_at)
+        occurred = past_instant("occurredAt", command.occurred_at)
+        reported = past_instant("reportedAt", command.reported_at)
         if occurred > reported:
             raise ValidationFailed("occurredAt", "cannot be after reportedAt")
         if category not in self.incident_categories(school.trust_id):
             raise ValidationFailed("category", f"{category} is not a category of this trust")
-        choice("source", source, Source)
-        choice("device", device, Device)
-        involved = self._people(school_id, people)
+        choice("source", command.source, Source)
+        choice("device", command.device, Device)
+        involved = self._people(school_id, command.people)
+        concerns_staff_conduct = command.concerns_staff_conduct
         if concerns_staff_conduct and not any(i.part is Part.STAFF_MEMBER for i in involved):
             raise ValidationFailed("people", "name the member of staff whose conduct is concerned")
-        text = required_text("description", description, MAX_TEXT)
+        text = required_text("description", command.description, MAX_TEXT)
         seal = self.keyring.session()
         incident_id = seal.new_subject(uuid4())
         incident = Incident(
             id=incident_id,
             trust_id=school.trust_id,
             school_id=school_id,
-            source=source,
+            source=command.source,
             occurred_at=occurred,
             reported_at=reported,
             platform=seal.seal(incident_id, where)
-            if (where := optional_text("platform", platform, 100))
+            if (where := optional_text("platform", command.platform, 100))
             else None,
             category=category,
             description=seal.seal(incident_id, text),
-            on_site=on_site,
-            device=device,
+            on_site=command.on_site,
+            device=command.device,
             people=[i.as_dict() for i in involved],
             concerns_staff_conduct=concerns_staff_conduct,
         )
@@ -157,53 +154,35 @@ class IncidentHandlers(CaseworkBase):
             Incident, incident_id, "Incident", self._authorise_incident, expected_version
         )
 
-    def triage_incident(
-        self,
-        incident_id: UUID,
-        risk: str,
-        meets_cp_threshold: bool,
-        rationale: str,
-        category: str | None = None,
-        category_reason: str | None = None,
-        expected_version: int | None = None,
-    ) -> tuple[UUID, int]:
-        incident = self._open_incident(incident_id, expected_version)
+    def triage_incident(self, command: TriageIncident) -> tuple[UUID, int]:
+        incident = self._open_incident(command.incident_id, command.expected_version)
         try:
-            level = Risk(risk)
+            level = Risk(command.risk)
         except ValueError:
             raise ValidationFailed("risk", f"must be one of {', '.join(Risk)}") from None
-        category = category or incident.category
+        category = command.category or incident.category
         if category not in self.incident_categories(incident.trust_id):
             raise ValidationFailed("category", f"{category} is not a category of this trust")
         seal = self.keyring.session()
-        reason = optional_text("categoryReason", category_reason, MAX_TEXT)
+        reason = optional_text("categoryReason", command.category_reason, MAX_TEXT)
+        rationale = required_text("rationale", command.rationale, MAX_TEXT)
         incident.triage(
             level,
-            meets_cp_threshold,
+            command.meets_cp_threshold,
             category,
             seal.seal(incident.id, reason) if reason else None,
-            seal.seal(incident.id, required_text("rationale", rationale, MAX_TEXT)),
+            seal.seal(incident.id, rationale),
         )
         return incident.id, self.record(incident)
 
-    def record_incident_action(
-        self,
-        incident_id: UUID,
-        kind: str,
-        taken_at: datetime,
-        decision: str,
-        rationale: str,
-        planned: bool = False,
-        due_on: date | None = None,
-        completes: UUID | None = None,
-        outcome_code: str | None = None,
-    ) -> tuple[UUID, int]:
-        incident = self._open_incident(incident_id)
+    def record_incident_action(self, command: RecordIncidentAction) -> tuple[UUID, int]:
+        incident = self._open_incident(command.incident_id)
         try:
-            action_kind = ActionKind(kind)
+            action_kind = ActionKind(command.kind)
         except ValueError:
             raise ValidationFailed("kind", f"must be one of {', '.join(ActionKind)}") from None
-        taken = past_instant("takenAt", taken_at)
+        taken = past_instant("takenAt", command.taken_at)
+        planned, due_on, outcome_code = command.planned, command.due_on, command.outcome_code
         if planned and due_on is None:
             raise ValidationFailed("dueOn", "a planned action needs the date it is due")
         if not planned and due_on is not None:
@@ -222,79 +201,68 @@ class IncidentHandlers(CaseworkBase):
             taken_at=taken,
             planned=planned,
             due_on=due_on,
-            completes=completes,
-            decision=seal.seal(incident.id, required_text("decision", decision, MAX_TEXT)),
-            rationale=seal.seal(incident.id, required_text("rationale", rationale, MAX_TEXT)),
+            completes=command.completes,
+            decision=seal.seal(incident.id, required_text("decision", command.decision, MAX_TEXT)),
+            rationale=seal.seal(
+                incident.id, required_text("rationale", command.rationale, MAX_TEXT)
+            ),
             outcome_code=outcome_code,
         )
         return incident.id, self.record(incident)
 
-    def attach_evidence(
-        self,
-        incident_id: UUID,
-        filename: str,
-        content_type: str,
-        content: bytes,
-        note: str | None = None,
-    ) -> tuple[Evidence, int]:
-        incident = self._open_incident(incident_id)  # authorise before looking at the file
+    def attach_evidence(self, command: AttachEvidence) -> tuple[Evidence, int]:
+        incident = self._open_incident(command.incident_id)  # authorise before the file
+        content = command.content
         if not content:
             raise ValidationFailed("file", "the file is empty")
         if len(content) > MAX_EVIDENCE_BYTES:
             raise ValidationFailed(
                 "file", f"files over {MAX_EVIDENCE_BYTES // (1024 * 1024)} MB are not accepted"
             )
-        media = verified_type(content_type, detect_type(content), incident.category)
+        media = verified_type(command.content_type, detect_type(content), incident.category)
         seal: SealingSession = self.keyring.session()
         file_id = uuid4()
         digest = hashlib.sha256(content).hexdigest()
         incident.attach_evidence(
             file_id=file_id,
-            filename=seal.seal(incident.id, required_text("filename", filename, 255)),
+            filename=seal.seal(incident.id, required_text("filename", command.filename, 255)),
             content_type=media,
             size=len(content),
             sha256=seal.seal(incident.id, digest),
             note=seal.seal(incident.id, text)
-            if (text := optional_text("note", note, MAX_TEXT))
+            if (text := optional_text("note", command.note, MAX_TEXT))
             else None,
         )
         blob = seal.seal_bytes(incident.id, content)
         position = self.record(incident, blobs={file_id: (incident.id, blob.to_bytes())})
         return Evidence(file_id, digest, len(content)), position
 
-    def link_incidents(
-        self, incident_id: UUID, other_incident_id: UUID, reason: str | None = None
-    ) -> tuple[UUID, int]:
-        incident = self._open_incident(incident_id)
-        other = self.open(Incident, other_incident_id, "Incident", self._authorise_incident)
+    def link_incidents(self, command: LinkIncidents) -> tuple[UUID, int]:
+        incident = self._open_incident(command.incident_id)
+        other = self.open(Incident, command.other_incident_id, "Incident", self._authorise_incident)
         if other.school_id != incident.school_id:
             raise ValidationFailed("otherIncidentId", "linked incidents belong to the same school")
         seal = self.keyring.session()
-        text = optional_text("reason", reason, MAX_TEXT)
+        text = optional_text("reason", command.reason, MAX_TEXT)
         incident.link(other.id, seal.seal(incident.id, text) if text else None)
         other.link(incident.id, seal.seal(other.id, text) if text else None)
         return incident.id, self.record(incident, other)
 
-    def close_incident(
-        self,
-        incident_id: UUID,
-        outcome: str,
-        lessons_learnt: str,
-        policy_changes: str | None = None,
-        expected_version: int | None = None,
-    ) -> tuple[UUID, int]:
-        incident = self._open_incident(incident_id, expected_version)
+    def close_incident(self, command: CloseIncident) -> tuple[UUID, int]:
+        incident = self._open_incident(command.incident_id, command.expected_version)
         seal = self.keyring.session()
-        changes = optional_text("policyChanges", policy_changes, MAX_TEXT)
+        changes = optional_text("policyChanges", command.policy_changes, MAX_TEXT)
+        outcome = required_text("outcome", command.outcome, MAX_TEXT)
+        lessons = required_text("lessonsLearnt", command.lessons_learnt, MAX_TEXT)
         incident.close(
-            seal.seal(incident.id, required_text("outcome", outcome, MAX_TEXT)),
-            seal.seal(incident.id, required_text("lessonsLearnt", lessons_learnt, MAX_TEXT)),
+            seal.seal(incident.id, outcome),
+            seal.seal(incident.id, lessons),
             seal.seal(incident.id, changes) if changes else None,
         )
         return incident.id, self.record(incident)
 
-    def reopen_incident(self, incident_id: UUID, reason: str) -> tuple[UUID, int]:
-        incident = self._open_incident(incident_id)
+    def reopen_incident(self, command: ReopenIncident) -> tuple[UUID, int]:
+        incident = self._open_incident(command.incident_id)
         seal = self.keyring.session()
-        incident.reopen(seal.seal(incident.id, required_text("reason", reason, MAX_TEXT)))
+        incident.reopen(seal.seal(incident.id, required_text("reason", command.reason, MAX_TEXT)))
         return incident.id, self.record(incident)

@@ -50,7 +50,8 @@ class IncidentsView(View):
 
     def _chronicle(self, curs: Cursor[Any], e: Any, position: int) -> None:
         entry = entry_for(e)
-        assert entry is not None
+        if entry is None:
+            raise TypeError(f"{type(e).__qualname__} makes no chronology entry")
         curs.execute(
             "INSERT INTO inc_chronology (entry_seq, incident_id, school_id, at, actor, actor_ix, "
             "kind, summary, what, decision, rationale) "
@@ -81,9 +82,9 @@ class IncidentsView(View):
     def reported(self, curs: Cursor[Any], e: Incident.Reported, position: int) -> None:
         platform = self.open_text(e.platform)
         curs.execute(
-            "INSERT INTO inc_incidents (incident_id, trust_id, school_id, status, category, source, "
-            "platform, platform_ix, on_site, device, occurred_at, reported_at, reported_by, "
-            "reported_by_ix, description, staff_conduct, version, seq) VALUES "
+            "INSERT INTO inc_incidents (incident_id, trust_id, school_id, status, category, "
+            "source, platform, platform_ix, on_site, device, occurred_at, reported_at, "
+            "reported_by, reported_by_ix, description, staff_conduct, version, seq) VALUES "
             "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
                 e.originator_id,
@@ -116,7 +117,8 @@ class IncidentsView(View):
         self._touch(
             curs,
             e,
-            ", risk = %s, meets_cp_threshold = %s, category = %s, triaged_at = COALESCE(triaged_at, %s), "
+            ", risk = %s, meets_cp_threshold = %s, category = %s, "
+            "triaged_at = COALESCE(triaged_at, %s), "
             "status = CASE WHEN status = 'reported' THEN 'triaged' ELSE status END",
             (e.risk, e.meets_cp_threshold, e.category, e.timestamp),
         )

@@ -10,9 +10,10 @@ from uuid import UUID
 
 from psycopg import Connection
 
+from domain.incidents.model import PUPIL_PARTS
+from domain.incidents.rules import PatternKind, PatternLimits
 from domain.shared.sealing import Sealed
-from projections.common import Page, Visibility, fetch_page
-from projections.common import sealed_or_none as _sealed
+from projections.common import Page, Visibility, fetch_page, from_row
 
 
 @dataclass(frozen=True)
@@ -48,32 +49,15 @@ class IncidentRow:
 
 
 _INCIDENTS = (
-    "SELECT i.*, (SELECT coalesce(json_agg(json_build_object('person_id', p.person_id, 'part', p.part)), '[]') "
+    "SELECT i.*, (SELECT coalesce(json_agg(json_build_object("
+    "'person_id', p.person_id, 'part', p.part)), '[]') "
     "FROM inc_people p WHERE p.incident_id = i.incident_id) AS people FROM inc_incidents i"
 )
 
 
 def _incident(r: Any) -> IncidentRow:
-    return IncidentRow(
-        r["incident_id"],
-        r["trust_id"],
-        r["school_id"],
-        r["status"],
-        r["category"],
-        r["risk"],
-        r["meets_cp_threshold"],
-        r["source"],
-        _sealed(r["platform"]),
-        r["on_site"],
-        r["device"],
-        r["occurred_at"],
-        r["reported_at"],
-        _sealed(r["reported_by"]),
-        Sealed.from_bytes(bytes(r["description"])),
-        r["staff_conduct"],
-        r["version"],
-        tuple(Involved(UUID(p["person_id"]), p["part"]) for p in r["people"]),
-    )
+    people = tuple(from_row(Involved, p, person_id=UUID(p["person_id"])) for p in r["people"])
+    return from_row(IncidentRow, r, people=people)
 
 
 @dataclass(frozen=True)
@@ -125,7 +109,8 @@ def incidents(
         params.append(where.occurred_to)
     if where.pupil_id is not None:
         conditions.append(
-            "EXISTS (SELECT 1 FROM inc_people y WHERE y.incident_id = i.incident_id AND y.person_id = %s)"
+            "EXISTS (SELECT 1 FROM inc_people y "
+            "WHERE y.incident_id = i.incident_id AND y.person_id = %s)"
         )
         params.append(where.pupil_id)
     return fetch_page(
@@ -150,7 +135,8 @@ class ChronologyRow:
 
 _CHRONOLOGY = (
     "SELECT c.*, "
-    "(SELECT s.full_name FROM dir_staff s WHERE s.user_id_ix = c.actor_ix AND s.school_id = c.school_id "
+    "(SELECT s.full_name FROM dir_staff s "
+    " WHERE s.user_id_ix = c.actor_ix AND s.school_id = c.school_id "
     " ORDER BY s.seq LIMIT 1) AS actor_name, "
     "(SELECT coalesce(array_agg(DISTINCT g.role ORDER BY g.role), '{}') FROM access_grants g "
     " JOIN inc_incidents i ON i.incident_id = c.incident_id "
@@ -161,27 +147,11 @@ _CHRONOLOGY = (
 )
 
 
-def _entry(r: Any) -> ChronologyRow:
-    return ChronologyRow(
-        r["entry_seq"],
-        r["incident_id"],
-        r["at"],
-        _sealed(r["actor"]),
-        _sealed(r["actor_name"]),
-        tuple(r["actor_roles"]),
-        r["kind"],
-        r["summary"],
-        _sealed(r["what"]),
-        _sealed(r["decision"]),
-        _sealed(r["rationale"]),
-    )
-
-
 def chronology(conn: Connection[Any], incident_id: UUID) -> list[ChronologyRow]:
     rows = conn.execute(
         _CHRONOLOGY + " WHERE c.incident_id = %s ORDER BY c.entry_seq", (incident_id,)
     ).fetchall()
-    return [_entry(r) for r in rows]
+    return [from_row(ChronologyRow, r) for r in rows]
 
 
 def pupil_chronology(
@@ -195,7 +165,7 @@ def pupil_chronology(
         "AND NOT i.staff_conduct" + _NOT_ABOUT_READER + ") ORDER BY c.at, c.entry_seq",
         {"pupil": pupil_id, "me": list(exclude)},
     ).fetchall()
-    return [_entry(r) for r in rows]
+    return [from_row(ChronologyRow, r) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -211,30 +181,16 @@ class EvidenceRow:
     attached_by: Sealed | None
 
 
-def _evidence(r: Any) -> EvidenceRow:
-    return EvidenceRow(
-        r["file_id"],
-        r["incident_id"],
-        Sealed.from_bytes(bytes(r["filename"])),
-        r["content_type"],
-        r["size"],
-        _sealed(r["sha256"]),
-        _sealed(r["note"]),
-        r["attached_at"],
-        _sealed(r["attached_by"]),
-    )
-
-
 def evidence_of(conn: Connection[Any], incident_id: UUID) -> list[EvidenceRow]:
     rows = conn.execute(
         "SELECT * FROM inc_evidence WHERE incident_id = %s ORDER BY attached_at", (incident_id,)
     ).fetchall()
-    return [_evidence(r) for r in rows]
+    return [from_row(EvidenceRow, r) for r in rows]
 
 
 def evidence(conn: Connection[Any], file_id: UUID) -> EvidenceRow | None:
     r = conn.execute("SELECT * FROM inc_evidence WHERE file_id = %s", (file_id,)).fetchone()
-    return None if r is None else _evidence(r)
+    return None if r is None else from_row(EvidenceRow, r)
 
 
 def links_of(conn: Connection[Any], incident_id: UUID) -> list[UUID]:
@@ -261,14 +217,17 @@ def dashboard(
     conn: Connection[Any], school_id: UUID, today: date, exclude: Collection[UUID]
 ) -> Dashboard:
     """Open incidents by risk, untriaged incidents, and planned actions past their due date, in
-    one statement. Incidents about a member of staff's conduct, or about the reader, are not in it."""
+    one statement. Incidents about a member of staff's conduct, or about the reader, are not in
+    it."""
     row = conn.execute(
         "WITH mine AS (SELECT * FROM inc_incidents i WHERE school_id = %(s)s AND NOT staff_conduct"
         + _NOT_ABOUT_READER
         + ") SELECT "
-        "(SELECT coalesce(json_object_agg(risk, n), '{}') FROM (SELECT coalesce(risk, 'untriaged') AS risk, "
+        "(SELECT coalesce(json_object_agg(risk, n), '{}') FROM ("
+        "  SELECT coalesce(risk, 'untriaged') AS risk, "
         "  count(*) AS n FROM mine WHERE status <> 'closed' GROUP BY 1) r) AS by_risk, "
-        "(SELECT coalesce(json_agg(json_build_array(incident_id, reported_at) ORDER BY reported_at), '[]') "
+        "(SELECT coalesce(json_agg(json_build_array(incident_id, reported_at) "
+        "  ORDER BY reported_at), '[]') "
         "  FROM mine WHERE status = 'reported') AS untriaged, "
         "(SELECT coalesce(json_agg(json_build_array(a.action_id, a.incident_id, a.kind, a.due_on) "
         "  ORDER BY a.due_on), '[]') FROM inc_actions a JOIN mine i USING (incident_id) "
@@ -276,7 +235,8 @@ def dashboard(
         "  AND i.status <> 'closed') AS overdue",
         {"s": school_id, "today": today, "me": list(exclude)},
     ).fetchone()
-    assert row is not None
+    if row is None:
+        raise RuntimeError("the dashboard statement answered no row")
     return Dashboard(
         {risk: int(n) for risk, n in row["by_risk"].items()},
         [(UUID(i), datetime.fromisoformat(at)) for i, at in row["untriaged"]],
@@ -286,7 +246,7 @@ def dashboard(
 
 @dataclass(frozen=True)
 class Flag:
-    kind: str  # pupil_repeated | platform_spike | group_repeated
+    kind: PatternKind
     subject: str  # a pupil id, or pupil ids joined by ","; a platform's below
     count: int
     incident_ids: tuple[UUID, ...]
@@ -299,6 +259,35 @@ _ELIGIBLE = (
 )
 
 
+_PUPIL_PARTS = sorted(PUPIL_PARTS)  # the parts a pupil takes; a pattern is about pupils
+
+
+def pattern_flags(
+    conn: Connection[Any],
+    school_id: UUID,
+    now: datetime,
+    limits: PatternLimits,
+    exclude: Collection[UUID],
+) -> list[Flag]:
+    """A school's pattern flags at ``now`` within ``limits``: pupils in many incidents, platform
+    spikes, pupils repeatedly together; not incidents about a member of staff's conduct, nor
+    incidents that name the reader."""
+    return [
+        *pupils_in_many(conn, school_id, limits.pupil_since(now), limits.pupil_threshold, exclude),
+        *platform_spikes(
+            conn,
+            school_id,
+            now,
+            limits.spike_window_days,
+            limits.spike_baseline_weeks,
+            limits.spike_factor,
+            limits.spike_minimum,
+            exclude,
+        ),
+        *repeated_groups(conn, school_id, limits.group_since(now), limits.group_threshold, exclude),
+    ]
+
+
 def pupils_in_many(
     conn: Connection[Any],
     school_id: UUID,
@@ -309,11 +298,19 @@ def pupils_in_many(
     rows = conn.execute(
         _ELIGIBLE + "SELECT p.person_id, array_agg(i.incident_id ORDER BY i.occurred_at) AS ids "
         "FROM inc_people p JOIN eligible i USING (incident_id) WHERE i.occurred_at >= %(since)s "
-        "AND p.part LIKE 'pupil_%%' GROUP BY p.person_id HAVING count(*) >= %(n)s ORDER BY count(*) DESC",
-        {"s": school_id, "me": list(exclude), "since": since, "n": threshold},
+        "AND p.part = ANY(%(pupil)s) GROUP BY p.person_id HAVING count(*) >= %(n)s "
+        "ORDER BY count(*) DESC",
+        {
+            "s": school_id,
+            "me": list(exclude),
+            "since": since,
+            "n": threshold,
+            "pupil": _PUPIL_PARTS,
+        },
     ).fetchall()
     return [
-        Flag("pupil_repeated", str(r["person_id"]), len(r["ids"]), tuple(r["ids"])) for r in rows
+        Flag(PatternKind.PUPIL_REPEATED, str(r["person_id"]), len(r["ids"]), tuple(r["ids"]))
+        for r in rows
     ]
 
 
@@ -353,7 +350,7 @@ def platform_spikes(
     ).fetchall()
     return [
         Flag(
-            "platform_spike",
+            PatternKind.PLATFORM_SPIKE,
             "",
             len(r["ids"]),
             tuple(r["ids"]),
@@ -375,12 +372,19 @@ def repeated_groups(
         "array_agg(i.incident_id ORDER BY i.occurred_at) AS ids FROM inc_people a "
         "JOIN inc_people b ON a.incident_id = b.incident_id AND a.person_id < b.person_id "
         "JOIN eligible i ON i.incident_id = a.incident_id WHERE i.occurred_at >= %(since)s "
-        "AND a.part LIKE 'pupil_%%' AND b.part LIKE 'pupil_%%' GROUP BY 1, 2 "
+        "AND a.part = ANY(%(pupil)s) AND b.part = ANY(%(pupil)s) GROUP BY 1, 2 "
         "HAVING count(*) >= %(n)s ORDER BY count(*) DESC",
-        {"s": school_id, "me": list(exclude), "since": since, "n": threshold},
+        {
+            "s": school_id,
+            "me": list(exclude),
+            "since": since,
+            "n": threshold,
+            "pupil": _PUPIL_PARTS,
+        },
     ).fetchall()
     return [
-        Flag("group_repeated", f"{r['a']},{r['b']}", len(r["ids"]), tuple(r["ids"])) for r in rows
+        Flag(PatternKind.GROUP_REPEATED, f"{r['a']},{r['b']}", len(r["ids"]), tuple(r["ids"]))
+        for r in rows
     ]
 
 
@@ -402,13 +406,14 @@ def trust_overview(
     by the London date the incident occurred). No pupil identities."""
     rows = conn.execute(
         "WITH dated AS (SELECT i.*, (i.occurred_at AT TIME ZONE 'Europe/London')::date AS d "
-        "  FROM inc_incidents i WHERE i.trust_id = %s AND (%s::uuid[] IS NULL OR i.school_id = ANY(%s))) "
+        "  FROM inc_incidents i WHERE i.trust_id = %s "
+        "  AND (%s::uuid[] IS NULL OR i.school_id = ANY(%s))) "
         "SELECT d.school_id, s.name AS school_name, d.category, "
         "  CASE WHEN extract(month FROM d.d) >= 9 THEN extract(year FROM d.d)::int "
         "       ELSE extract(year FROM d.d)::int - 1 END AS start_year, "
         "  CASE WHEN extract(month FROM d.d) >= 9 THEN 'autumn' "
         "       WHEN extract(month FROM d.d) <= 3 THEN 'spring' ELSE 'summer' END AS term, "
-        "  count(*) AS n, count(*) FILTER (WHERE d.status <> 'closed') AS open "
+        "  count(*) AS incidents, count(*) FILTER (WHERE d.status <> 'closed') AS open "
         "FROM dated d JOIN dir_schools s USING (school_id) GROUP BY 1, 2, 3, 4, 5 "
         "ORDER BY s.name, start_year, term, d.category",
         (
@@ -418,14 +423,12 @@ def trust_overview(
         ),
     ).fetchall()
     return [
-        OverviewRow(
-            r["school_id"],
-            r["school_name"],
-            r["category"],
-            f"{r['start_year']}/{(r['start_year'] + 1) % 100:02d}",
-            r["term"],
-            int(r["n"]),
-            int(r["open"]),
+        from_row(
+            OverviewRow,
+            r,
+            academic_year=f"{r['start_year']}/{(r['start_year'] + 1) % 100:02d}",
+            incidents=int(r["incidents"]),
+            open=int(r["open"]),
         )
         for r in rows
     ]
@@ -448,7 +451,7 @@ def reports_by(
         "SELECT incident_id, school_id, reported_at, status, seq FROM inc_incidents",
         ["reported_by_ix = %s"],
         [login_ix],
-        lambda r: ReportStatus(r["incident_id"], r["school_id"], r["reported_at"], r["status"]),
+        lambda r: from_row(ReportStatus, r),
         first,
         after,
     )
@@ -477,21 +480,10 @@ def reported_since(
     conn: Connection[Any], school_id: UUID, after_seq: int, limit: int = 100
 ) -> list[Reported]:
     rows = conn.execute(
-        "SELECT i.seq, i.incident_id, i.trust_id, i.school_id, i.category, i.reported_at, i.staff_conduct, "
-        "(SELECT array_agg(p.person_id) FROM inc_people p WHERE p.incident_id = i.incident_id) AS people "
+        "SELECT i.seq, i.incident_id, i.trust_id, i.school_id, i.category, i.reported_at, "
+        "i.staff_conduct, (SELECT array_agg(p.person_id) FROM inc_people p "
+        "WHERE p.incident_id = i.incident_id) AS people "
         "FROM inc_incidents i WHERE i.school_id = %s AND i.seq > %s ORDER BY i.seq LIMIT %s",
         (school_id, after_seq, limit),
     ).fetchall()
-    return [
-        Reported(
-            r["seq"],
-            r["incident_id"],
-            r["trust_id"],
-            r["school_id"],
-            r["category"],
-            r["reported_at"],
-            r["staff_conduct"],
-            tuple(r["people"] or ()),
-        )
-        for r in rows
-    ]
+    return [from_row(Reported, r, people=tuple(r["people"] or ())) for r in rows]

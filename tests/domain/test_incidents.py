@@ -15,6 +15,16 @@ from domain.access.commands import GrantRole
 from domain.access.policy import Role
 from domain.directory.commands import RegisterPupil, RegisterSchool, RegisterStaffMember
 from domain.incidents.aggregates import Incident, IncidentClosed
+from domain.incidents.commands import (
+    AddIncidentCategory,
+    AttachEvidence,
+    CloseIncident,
+    LinkIncidents,
+    RecordIncidentAction,
+    ReopenIncident,
+    ReportIncident,
+    TriageIncident,
+)
 from domain.incidents.evidence import ContentTypeMismatch, ImageryRefused
 from domain.incidents.model import Status
 from domain.shared.actor import acting_as
@@ -94,7 +104,7 @@ def report(app, school_id, cast, user="teacher@oak", **overrides) -> UUID:
         "platform": "WhatsApp",
     } | overrides
     with as_user(app, user):
-        incident_id, _ = app.report_incident(school_id, **fields)
+        incident_id, _ = app.report_incident(ReportIncident(school_id=school_id, **fields))
     return incident_id
 
 
@@ -105,7 +115,7 @@ def triage(app, incident_id, **overrides) -> None:
         "rationale": "Peer conflict, no CP concern",
     } | overrides
     with as_user(app, "dsl@oak"):
-        app.triage_incident(incident_id, **fields)
+        app.triage_incident(TriageIncident(incident_id=incident_id, **fields))
 
 
 def last_event(app, incident_id):
@@ -185,7 +195,11 @@ def test_a_trust_may_add_its_own_category(app, trust_id, school_id, people):
             GrantRole(user_id="tsl@oak", role=Role.TRUST_SAFEGUARDING_LEAD, trust_id=trust_id)
         )
     with as_user(app, "tsl@oak"):
-        app.add_incident_category(trust_id, "gaming_chat", "Abuse in in-game chat")
+        app.add_incident_category(
+            AddIncidentCategory(
+                trust_id=trust_id, code="gaming_chat", label="Abuse in in-game chat"
+            )
+        )
     incident_id = report(app, school_id, people, category="gaming_chat")
     assert app.repository.get(incident_id).category == "gaming_chat"
 
@@ -201,7 +215,11 @@ def test_triage_by_the_dsl_records_risk_and_threshold(app, school_id, people):
 def test_triage_by_a_non_dsl_is_refused(app, school_id, people):
     incident_id = report(app, school_id, people)
     with as_user(app, "teacher@oak"), pytest.raises(NotAuthorised):
-        app.triage_incident(incident_id, "low", False, "fine")
+        app.triage_incident(
+            TriageIncident(
+                incident_id=incident_id, risk="low", meets_cp_threshold=False, rationale="fine"
+            )
+        )
 
 
 def test_correcting_the_category_needs_a_reason(app, school_id, people):
@@ -223,26 +241,52 @@ def test_a_corrected_category_is_a_new_event_with_its_reason(app, school_id, peo
 def test_closing_an_untriaged_incident_is_refused(app, school_id, people):
     incident_id = report(app, school_id, people)
     with as_user(app, "dsl@oak"), pytest.raises(ValidationFailed):
-        app.close_incident(incident_id, "Resolved", "None")
+        app.close_incident(
+            CloseIncident(incident_id=incident_id, outcome="Resolved", lessons_learnt="None")
+        )
 
 
 def test_actions_on_a_closed_incident_are_refused(app, school_id, people):
     incident_id = report(app, school_id, people)
     triage(app, incident_id)
     with as_user(app, "dsl@oak"):
-        app.close_incident(incident_id, "Resolved", "PSHE lesson on group chats")
+        app.close_incident(
+            CloseIncident(
+                incident_id=incident_id,
+                outcome="Resolved",
+                lessons_learnt="PSHE lesson on group chats",
+            )
+        )
         with pytest.raises(IncidentClosed):
-            app.record_incident_action(incident_id, "parents_informed", NOW, "Phoned", "Policy")
+            app.record_incident_action(
+                RecordIncidentAction(
+                    incident_id=incident_id,
+                    kind="parents_informed",
+                    taken_at=NOW,
+                    decision="Phoned",
+                    rationale="Policy",
+                )
+            )
 
 
 def test_a_reopened_incident_takes_actions_again(app, school_id, people):
     incident_id = report(app, school_id, people)
     triage(app, incident_id)
     with as_user(app, "dsl@oak"):
-        app.close_incident(incident_id, "Resolved", "None")
-        app.reopen_incident(incident_id, "Messages started again")
+        app.close_incident(
+            CloseIncident(incident_id=incident_id, outcome="Resolved", lessons_learnt="None")
+        )
+        app.reopen_incident(
+            ReopenIncident(incident_id=incident_id, reason="Messages started again")
+        )
         app.record_incident_action(
-            incident_id, "pastoral_support", NOW, "Weekly check-in", "Ongoing"
+            RecordIncidentAction(
+                incident_id=incident_id,
+                kind="pastoral_support",
+                taken_at=NOW,
+                decision="Weekly check-in",
+                rationale="Ongoing",
+            )
         )
     assert app.repository.get(incident_id).status is Status.REOPENED
 
@@ -251,11 +295,13 @@ def test_the_decision_not_to_contact_police_is_recorded_with_its_reason(app, sch
     incident_id = report(app, school_id, people)
     with as_user(app, "dsl@oak"):
         app.record_incident_action(
-            incident_id,
-            "police_not_contacted",
-            NOW,
-            "Not reported to police",
-            "Inadvertent; pupils are not criminalised (seed 001 §9.4)",
+            RecordIncidentAction(
+                incident_id=incident_id,
+                kind="police_not_contacted",
+                taken_at=NOW,
+                decision="Not reported to police",
+                rationale="Inadvertent; pupils are not criminalised (seed 001 §9.4)",
+            )
         )
     event = last_event(app, incident_id)
     assert event.kind == "police_not_contacted"
@@ -266,7 +312,14 @@ def test_a_police_outcome_needs_a_home_office_code(app, school_id, people):
     incident_id = report(app, school_id, people)
     with as_user(app, "dsl@oak"), pytest.raises(ValidationFailed) as error:
         app.record_incident_action(
-            incident_id, "police_outcome", NOW, "Police closed", "n/a", outcome_code="outcome_99"
+            RecordIncidentAction(
+                incident_id=incident_id,
+                kind="police_outcome",
+                taken_at=NOW,
+                decision="Police closed",
+                rationale="n/a",
+                outcome_code="outcome_99",
+            )
         )
     assert error.value.field == "outcomeCode"
 
@@ -275,12 +328,14 @@ def test_outcome_21_is_accepted(app, school_id, people):
     incident_id = report(app, school_id, people, category="nudes_sharing")
     with as_user(app, "dsl@oak"):
         app.record_incident_action(
-            incident_id,
-            "police_outcome",
-            NOW,
-            "Outcome 21",
-            "Not in public interest",
-            outcome_code="outcome_21",
+            RecordIncidentAction(
+                incident_id=incident_id,
+                kind="police_outcome",
+                taken_at=NOW,
+                decision="Outcome 21",
+                rationale="Not in public interest",
+                outcome_code="outcome_21",
+            )
         )
     assert last_event(app, incident_id).outcome_code == "outcome_21"
 
@@ -289,7 +344,14 @@ def test_a_planned_action_needs_a_due_date(app, school_id, people):
     incident_id = report(app, school_id, people)
     with as_user(app, "dsl@oak"), pytest.raises(ValidationFailed) as error:
         app.record_incident_action(
-            incident_id, "parents_informed", NOW, "Call parents", "Policy", planned=True
+            RecordIncidentAction(
+                incident_id=incident_id,
+                kind="parents_informed",
+                taken_at=NOW,
+                decision="Call parents",
+                rationale="Policy",
+                planned=True,
+            )
         )
     assert error.value.field == "dueOn"
 
@@ -298,17 +360,26 @@ def test_an_action_completes_a_planned_one(app, school_id, people):
     incident_id = report(app, school_id, people)
     with as_user(app, "dsl@oak"):
         app.record_incident_action(
-            incident_id,
-            "parents_informed",
-            NOW,
-            "Call parents",
-            "Policy",
-            planned=True,
-            due_on=date.today(),
+            RecordIncidentAction(
+                incident_id=incident_id,
+                kind="parents_informed",
+                taken_at=NOW,
+                decision="Call parents",
+                rationale="Policy",
+                planned=True,
+                due_on=date.today(),
+            )
         )
         planned_id = last_event(app, incident_id).action_id
         app.record_incident_action(
-            incident_id, "parents_informed", NOW, "Called", "Done", completes=planned_id
+            RecordIncidentAction(
+                incident_id=incident_id,
+                kind="parents_informed",
+                taken_at=NOW,
+                decision="Called",
+                rationale="Done",
+                completes=planned_id,
+            )
         )
     assert app.repository.get(incident_id).actions[planned_id].completed
 
@@ -316,27 +387,55 @@ def test_an_action_completes_a_planned_one(app, school_id, people):
 def test_any_image_upload_on_a_nudes_incident_is_refused(app, school_id, people):
     incident_id = report(app, school_id, people, category="nudes_sharing")
     with as_user(app, "dsl@oak"), pytest.raises(ImageryRefused):
-        app.attach_evidence(incident_id, "capture.png", "image/png", b"\x89PNG....")
+        app.attach_evidence(
+            AttachEvidence(
+                incident_id=incident_id,
+                filename="capture.png",
+                content_type="image/png",
+                content=b"\x89PNG....",
+            )
+        )
     assert len(list(app.events.get(incident_id))) == 1
 
 
 def test_a_video_upload_on_a_nudes_incident_is_refused(app, school_id, people):
     incident_id = report(app, school_id, people, category="nudes_sharing")
     with as_user(app, "dsl@oak"), pytest.raises(ImageryRefused):
-        app.attach_evidence(incident_id, "clip.mp4", "video/mp4", b"....")
+        app.attach_evidence(
+            AttachEvidence(
+                incident_id=incident_id,
+                filename="clip.mp4",
+                content_type="video/mp4",
+                content=b"....",
+            )
+        )
 
 
 def test_a_disallowed_file_type_is_refused(app, school_id, people):
     incident_id = report(app, school_id, people)
     with as_user(app, "dsl@oak"), pytest.raises(ValidationFailed) as error:
-        app.attach_evidence(incident_id, "run.exe", "application/x-msdownload", b"MZ")
+        app.attach_evidence(
+            AttachEvidence(
+                incident_id=incident_id,
+                filename="run.exe",
+                content_type="application/x-msdownload",
+                content=b"MZ",
+            )
+        )
     assert error.value.field == "file"
 
 
 def test_evidence_records_its_sha256(app, school_id, people):
     incident_id = report(app, school_id, people)
     with as_user(app, "dsl@oak"):
-        evidence, _ = app.attach_evidence(incident_id, "capture.png", "image/png", PNG)
+        evidence, _ = app.attach_evidence(
+            AttachEvidence(
+                incident_id=incident_id,
+                filename="capture.png",
+                content_type="image/png",
+                content=PNG,
+            )
+        )
     event = last_event(app, incident_id)
     digest = app.keyring.open(event.sha256)
     assert digest == evidence.sha256 == hashlib.sha256(PNG).hexdigest()
@@ -347,7 +446,14 @@ def test_a_declared_type_that_contradicts_the_content_is_refused_on_any_incident
 ):
     incident_id = report(app, school_id, people)
     with as_user(app, "dsl@oak"), pytest.raises(ContentTypeMismatch) as error:
-        app.attach_evidence(incident_id, "capture.pdf", "application/pdf", PNG)
+        app.attach_evidence(
+            AttachEvidence(
+                incident_id=incident_id,
+                filename="capture.pdf",
+                content_type="application/pdf",
+                content=PNG,
+            )
+        )
     assert error.value.field == "file"
     assert len(list(app.events.get(incident_id))) == 1
 
@@ -355,14 +461,28 @@ def test_a_declared_type_that_contradicts_the_content_is_refused_on_any_incident
 def test_the_stored_type_is_the_one_the_content_shows(app, school_id, people):
     incident_id = report(app, school_id, people)
     with as_user(app, "dsl@oak"):
-        app.attach_evidence(incident_id, "capture.jpg", "image/jpeg", PNG)
+        app.attach_evidence(
+            AttachEvidence(
+                incident_id=incident_id,
+                filename="capture.jpg",
+                content_type="image/jpeg",
+                content=PNG,
+            )
+        )
     assert last_event(app, incident_id).content_type == "image/png"
 
 
 def test_an_image_declared_as_text_is_refused_on_a_nudes_incident(app, school_id, people):
     incident_id = report(app, school_id, people, category="nudes_sharing")
     with as_user(app, "dsl@oak"), pytest.raises(ImageryRefused):
-        app.attach_evidence(incident_id, "notes.txt", "text/plain", PNG)
+        app.attach_evidence(
+            AttachEvidence(
+                incident_id=incident_id,
+                filename="notes.txt",
+                content_type="text/plain",
+                content=PNG,
+            )
+        )
     assert len(list(app.events.get(incident_id))) == 1
 
 
@@ -380,7 +500,11 @@ def test_a_file_that_can_carry_imagery_is_refused_on_a_nudes_incident(
 ):
     incident_id = report(app, school_id, people, category="nudes_sharing")
     with as_user(app, "dsl@oak"), pytest.raises(ImageryRefused):
-        app.attach_evidence(incident_id, filename, declared, content)
+        app.attach_evidence(
+            AttachEvidence(
+                incident_id=incident_id, filename=filename, content_type=declared, content=content
+            )
+        )
     assert len(list(app.events.get(incident_id))) == 1
 
 
@@ -395,7 +519,14 @@ def test_a_file_that_can_carry_imagery_is_refused_on_a_nudes_incident(
 def test_an_image_carried_inside_text_is_refused_on_a_nudes_incident(app, school_id, people, text):
     incident_id = report(app, school_id, people, category="nudes_sharing")
     with as_user(app, "dsl@oak"), pytest.raises(ImageryRefused):
-        app.attach_evidence(incident_id, "notes.txt", "text/plain", text)
+        app.attach_evidence(
+            AttachEvidence(
+                incident_id=incident_id,
+                filename="notes.txt",
+                content_type="text/plain",
+                content=text,
+            )
+        )
     assert len(list(app.events.get(incident_id))) == 1
 
 
@@ -403,7 +534,12 @@ def test_plain_text_notes_are_kept_on_a_nudes_incident(app, school_id, people):
     incident_id = report(app, school_id, people, category="nudes_sharing")
     with as_user(app, "dsl@oak"):
         app.attach_evidence(
-            incident_id, "notes.txt", "text/plain", "BMW mentioned at the café".encode()
+            AttachEvidence(
+                incident_id=incident_id,
+                filename="notes.txt",
+                content_type="text/plain",
+                content="BMW mentioned at the café".encode(),
+            )
         )
     assert last_event(app, incident_id).content_type == "text/plain"
 
@@ -411,13 +547,27 @@ def test_plain_text_notes_are_kept_on_a_nudes_incident(app, school_id, people):
 def test_unrecognised_binary_content_declared_as_text_is_refused(app, school_id, people):
     incident_id = report(app, school_id, people)
     with as_user(app, "dsl@oak"), pytest.raises(ContentTypeMismatch):
-        app.attach_evidence(incident_id, "notes.txt", "text/plain", b"notes\x00\x01\x02")
+        app.attach_evidence(
+            AttachEvidence(
+                incident_id=incident_id,
+                filename="notes.txt",
+                content_type="text/plain",
+                content=b"notes\x00\x01\x02",
+            )
+        )
 
 
 def test_the_evidence_fingerprint_is_sealed_with_the_incidents_own_key(app, school_id, people):
     incident_id = report(app, school_id, people)
     with as_user(app, "dsl@oak"):
-        app.attach_evidence(incident_id, "capture.png", "image/png", PNG)
+        app.attach_evidence(
+            AttachEvidence(
+                incident_id=incident_id,
+                filename="capture.png",
+                content_type="image/png",
+                content=PNG,
+            )
+        )
     assert last_event(app, incident_id).sha256.subject_id == incident_id
 
 
@@ -425,7 +575,9 @@ def test_linked_incidents_reference_each_other(app, school_id, people):
     first = report(app, school_id, people)
     second = report(app, school_id, people)
     with as_user(app, "dsl@oak"):
-        app.link_incidents(first, second, "Same group chat")
+        app.link_incidents(
+            LinkIncidents(incident_id=first, other_incident_id=second, reason="Same group chat")
+        )
     assert second in app.repository.get(first).links
     assert first in app.repository.get(second).links
 
@@ -441,7 +593,14 @@ def test_an_incident_about_staff_conduct_is_for_the_headteacher_not_the_dsl(app,
     with pytest.raises(NotAuthorised):
         triage(app, incident_id)
     with as_user(app, "head@oak"):
-        app.triage_incident(incident_id, "high", False, "Refer to the allegations process")
+        app.triage_incident(
+            TriageIncident(
+                incident_id=incident_id,
+                risk="high",
+                meets_cp_threshold=False,
+                rationale="Refer to the allegations process",
+            )
+        )
 
 
 def test_the_member_of_staff_concerned_never_acts_on_the_incident(app, trust_id, school_id, people):
@@ -456,4 +615,11 @@ def test_the_member_of_staff_concerned_never_acts_on_the_incident(app, trust_id,
         people=[(people["harmed"], "pupil_harmed"), (people["staff"], "staff_member")],
     )
     with as_user(app, "dana@oak"), pytest.raises(NotAuthorised):
-        app.triage_incident(incident_id, "low", False, "nothing to see")
+        app.triage_incident(
+            TriageIncident(
+                incident_id=incident_id,
+                risk="low",
+                meets_cp_threshold=False,
+                rationale="nothing to see",
+            )
+        )

@@ -29,6 +29,7 @@ from domain.directory.commands import (
     RegisterSchool,
     RegisterStaffMember,
 )
+from domain.incidents.commands import ReportIncident
 from domain.shared.actor import acting_as
 from domain.shared.calendar import academic_year_of, london_today
 from domain.staff_cases.commands import (
@@ -127,13 +128,15 @@ def world(container) -> World:
     with acting_as(app.principal_for("lead@a1")):
         now = datetime.now(UTC)
         incident, position = app.report_incident(
-            a1,
-            now - timedelta(hours=2),
-            now,
-            "cyberbullying",
-            MARKER,
-            [(pupil, "pupil_harmed"), (staff, "staff_member")],
-            "WhatsApp",
+            ReportIncident(
+                school_id=a1,
+                occurred_at=now - timedelta(hours=2),
+                reported_at=now,
+                category="cyberbullying",
+                description=MARKER,
+                people=[(pupil, "pupil_harmed"), (staff, "staff_member")],
+                platform="WhatsApp",
+            )
         )
     with acting_as(OPERATOR):
         app.grant_role(

@@ -12,6 +12,15 @@ from hypothesis import strategies as st
 from domain.access.commands import GrantRole
 from domain.access.policy import Principal, Role
 from domain.directory.commands import CreateTrust, RegisterPupil, RegisterSchool
+from domain.incidents.commands import (
+    AttachEvidence,
+    CloseIncident,
+    LinkIncidents,
+    RecordIncidentAction,
+    ReopenIncident,
+    ReportIncident,
+    TriageIncident,
+)
 from domain.shared.actor import acting_as
 from projections.incidents.chronology import entry_for
 from projections.incidents.queries import chronology
@@ -35,12 +44,14 @@ def run_commands(app, school_id, pupil, commands: list[str]) -> list:
     with acting_as(app.principal_for("dsl@x")):
         incidents = [
             app.report_incident(
-                school_id,
-                NOW - timedelta(hours=1),
-                NOW,
-                "cyberbullying",
-                "first",
-                [(pupil, "pupil_harmed")],
+                ReportIncident(
+                    school_id=school_id,
+                    occurred_at=NOW - timedelta(hours=1),
+                    reported_at=NOW,
+                    category="cyberbullying",
+                    description="first",
+                    people=[(pupil, "pupil_harmed")],
+                )
             )[0]
         ]
         for name in commands:
@@ -49,30 +60,45 @@ def run_commands(app, school_id, pupil, commands: list[str]) -> list:
             if name == "report":
                 incidents.append(
                     app.report_incident(
-                        school_id,
-                        NOW - timedelta(hours=1),
-                        NOW,
-                        "other_breach",
-                        "another",
-                        [(pupil, "pupil_witness")],
+                        ReportIncident(
+                            school_id=school_id,
+                            occurred_at=NOW - timedelta(hours=1),
+                            reported_at=NOW,
+                            category="other_breach",
+                            description="another",
+                            people=[(pupil, "pupil_witness")],
+                        )
                     )[0]
                 )
             elif name == "triage" and not closed:
-                app.triage_incident(current.id, "low", False, "rationale")
+                app.triage_incident(
+                    TriageIncident(
+                        incident_id=current.id,
+                        risk="low",
+                        meets_cp_threshold=False,
+                        rationale="rationale",
+                    )
+                )
             elif name in ("action", "planned") and not closed:
                 app.record_incident_action(
-                    current.id,
-                    "pastoral_support",
-                    NOW,
-                    "decision",
-                    "why",
-                    planned=name == "planned",
-                    due_on=date.today() if name == "planned" else None,
+                    RecordIncidentAction(
+                        incident_id=current.id,
+                        kind="pastoral_support",
+                        taken_at=NOW,
+                        decision="decision",
+                        rationale="why",
+                        planned=name == "planned",
+                        due_on=date.today() if name == "planned" else None,
+                    )
                 )
             elif name == "close" and triaged and not closed:
-                app.close_incident(current.id, "outcome", "lessons")
+                app.close_incident(
+                    CloseIncident(
+                        incident_id=current.id, outcome="outcome", lessons_learnt="lessons"
+                    )
+                )
             elif name == "reopen" and closed:
-                app.reopen_incident(current.id, "again")
+                app.reopen_incident(ReopenIncident(incident_id=current.id, reason="again"))
             elif name == "link" and len(incidents) > 1 and not closed:
                 other = incidents[0]
                 if (
@@ -80,9 +106,18 @@ def run_commands(app, school_id, pupil, commands: list[str]) -> list:
                     and other != current.id
                     and app.repository.get(other).is_open
                 ):
-                    app.link_incidents(current.id, other)
+                    app.link_incidents(
+                        LinkIncidents(incident_id=current.id, other_incident_id=other)
+                    )
             elif name == "evidence" and not closed:
-                app.attach_evidence(current.id, "note.txt", "text/plain", b"evidence")
+                app.attach_evidence(
+                    AttachEvidence(
+                        incident_id=current.id,
+                        filename="note.txt",
+                        content_type="text/plain",
+                        content=b"evidence",
+                    )
+                )
     return incidents
 
 
