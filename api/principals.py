@@ -24,7 +24,7 @@ from uuid import UUID
 
 from api.changes import Keeping
 from domain.access.aggregates import access_id_for
-from domain.access.policy import Principal
+from domain.shared.policy import Principal
 
 log = logging.getLogger(__name__)
 CHANNEL = "casework_access"

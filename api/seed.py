@@ -9,7 +9,6 @@ from uuid import UUID
 
 from api.wiring import Container
 from domain.access.commands import GrantRole
-from domain.access.policy import Principal, Role
 from domain.application import CaseworkApplication
 from domain.consent.commands import (
     AuthorisePoster,
@@ -27,6 +26,7 @@ from domain.directory.commands import (
 )
 from domain.shared.actor import acting_as
 from domain.shared.errors import ValidationFailed
+from domain.shared.policy import Principal, Role
 from domain.staff_cases.commands import (
     ConfigureStaffCases,
 )

@@ -26,10 +26,10 @@ from api.positions import PositionNotReached, ViewPositions, includes
 from api.principals import PrincipalCache
 from api.settings import InsecureConfiguration, Settings
 from api.slots import ExecutionSlots
-from domain.access.policy import Principal
 from domain.application import CaseworkApplication
 from domain.shared.blind_index import BLIND_INDEX_SUBJECT, BlindIndex
 from domain.shared.logins import LoginSealer
+from domain.shared.policy import Principal
 from domain.shared.sealing import Keyring
 from projections.access.projection import AccessView
 from projections.common import positions

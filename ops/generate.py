@@ -100,7 +100,6 @@ if __package__ in (None, ""):  # run as a script: make the project importable fr
 from api.settings import Settings
 from api.wiring import Container, build
 from domain.access.aggregates import UserAccess, access_id_for
-from domain.access.policy import Grant, Principal, Role
 from domain.consent.aggregates import Channel, ConsentRecord, Publication
 from domain.consent.model import (
     ALL_COMBINATIONS,
@@ -133,6 +132,7 @@ from domain.shared.calendar import (
     end_of_london_day,
     is_working_day,
 )
+from domain.shared.policy import Grant, Principal, Role
 from domain.shared.sealing import SealingSession
 
 T = TypeVar("T")

@@ -3,9 +3,8 @@ positions and the read-your-writes argument."""
 
 import base64
 import dataclasses
-from collections.abc import Callable, Iterator, Mapping
-from enum import Enum
-from typing import Annotated, Any, Generic, NewType, Protocol, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, Generic, NewType, Protocol, TypeVar, get_args, get_type_hints
 from uuid import UUID
 
 import strawberry
@@ -15,7 +14,6 @@ from strawberry.extensions import FieldExtension
 from strawberry.types import Info
 from strawberry.types.arguments import StrawberryArgument
 from strawberry.types.field import StrawberryField
-from strawberry.utils.str_converters import to_camel_case
 
 import api.graphql.enums  # noqa: F401  (registers the domain enums before any type uses them)
 from api.graphql.context import Context
@@ -151,55 +149,6 @@ def result_union(name: str, payload: type) -> Any:
     return Annotated[payload | AnyError, strawberry.union(name)]
 
 
-LOGIN_FIELDS = frozenset({"user_id", "headteacher_case_manager"})  # logins, not record ids
-
-
-def _command_value(name: str, value: Any) -> Any:
-    if isinstance(value, list):
-        return [_command_value(name, v) for v in value]
-    if isinstance(value, Enum):
-        return value.value
-    if hasattr(value, "to_domain"):
-        return value.to_domain()
-    if name in LOGIN_FIELDS or value is None:
-        return value
-    if name.endswith(("_id", "_ids")):
-        return parse_id(to_camel_case(name), value)
-    return value
-
-
-def command_args(input: object) -> dict[str, Any]:
-    """An input object as a command's keyword arguments: ids parsed, enums to their values,
-    nested inputs converted by their ``to_domain``."""
-    return {
-        f.name: _command_value(f.name, getattr(input, f.name))
-        for f in dataclasses.fields(input)  # type: ignore[arg-type]
-    }
-
-
-def legacy_command_mutation(
-    method: str,
-    input_type: type,
-    result: Any,
-    payload: type,
-    description: str,
-    id_field: str = "id",
-) -> Any:
-    """(Being replaced by :func:`command_mutation`.) A mutation that runs ``app.<method>(**input)`` and answers ``payload(<id_field>=id,
-    position=position)``."""
-
-    def resolve(info: Info[Context, None], input: Any) -> Any:
-        def command() -> Any:
-            record_id, position = getattr(info.context.container.app, method)(**command_args(input))
-            return payload(**{id_field: to_id(record_id)}, position=Position(position))
-
-        return run_command(info, command)
-
-    resolve.__annotations__["input"] = input_type
-    resolve.__annotations__["return"] = result
-    return strawberry.mutation(resolver=resolve, description=description)
-
-
 def query_error(error: DomainError) -> GraphQLError:
     """A refusal in a query: null data plus an error with ``extensions.code``."""
     if isinstance(error, NotAuthorised | NotFound):
@@ -260,22 +209,65 @@ class Opened:
         return SealedText.of(self[value])
 
 
-def sealed_values(item: object) -> Iterator[Sealed]:
-    """Every sealed value in ``item``: a view row (a dataclass or named tuple, walked field by
-    field, nested rows included), a list or tuple of them, or a sealed value itself."""
+def _may_hold_sealed(annotation: Any, seen: set[type]) -> bool:
+    """Whether a field typed ``annotation`` can hold a sealed value, directly or in a row or
+    collection it holds (an annotation that cannot be read is taken to be able to)."""
+    if annotation is Sealed or annotation is Any:
+        return True
+    if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
+        return bool(_sealed_fields(annotation, seen))
+    return any(_may_hold_sealed(arg, seen) for arg in get_args(annotation))
+
+
+_SEALED_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _sealed_fields(cls: type, seen: set[type] | None = None) -> tuple[str, ...]:
+    """The fields of row class ``cls`` that can hold sealed values, read once from its
+    annotations: a page of rows is then walked only where sealed values can be."""
+    cached = _SEALED_FIELDS.get(cls)
+    if cached is not None:
+        return cached
+    seen = set() if seen is None else seen
+    if cls in seen:  # a row type that holds itself: walk every field
+        return tuple(f.name for f in dataclasses.fields(cls))
+    seen.add(cls)
+    try:
+        hints = get_type_hints(cls)
+    except (NameError, TypeError):
+        hints = {}
+    names = tuple(
+        f.name
+        for f in dataclasses.fields(cls)
+        if f.name not in hints or _may_hold_sealed(hints[f.name], seen)
+    )
+    _SEALED_FIELDS[cls] = names
+    return names
+
+
+def sealed_values(item: object, into: list[Sealed] | None = None) -> list[Sealed]:
+    """Every sealed value in ``item``: a view row (a dataclass, walked where its annotations
+    say sealed values can be, nested rows included), a list or tuple of them, or a sealed
+    value itself."""
+    found: list[Sealed] = [] if into is None else into
     if isinstance(item, Sealed):
-        yield item
-    elif dataclasses.is_dataclass(item) and not isinstance(item, type):
-        for f in dataclasses.fields(item):
-            yield from sealed_values(getattr(item, f.name))
+        found.append(item)
     elif isinstance(item, list | tuple):
         for member in item:
-            yield from sealed_values(member)
+            sealed_values(member, found)
+    elif dataclasses.is_dataclass(item) and not isinstance(item, type):
+        for name in _sealed_fields(type(item)):
+            value = getattr(item, name)
+            if isinstance(value, Sealed):
+                found.append(value)
+            elif value is not None:
+                sealed_values(value, found)
+    return found
 
 
 def open_rows(ctx: Context, *items: object) -> Opened:
     """Open every sealed value of ``items`` (rows, lists of rows, values) at once."""
-    wanted = list(dict.fromkeys(v for item in items for v in sealed_values(item)))
+    wanted = list(dict.fromkeys(sealed_values(list(items))))
     opened = ctx.open_all(list(wanted))
     return Opened({v: o for v, o in zip(wanted, opened, strict=True) if o is not None})
 

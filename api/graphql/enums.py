@@ -4,7 +4,6 @@ them."""
 import strawberry
 
 from api.access_log import AccessOutcome
-from domain.access.policy import Role
 from domain.consent.model import (
     ConsentChannel,
     ConsenterKind,
@@ -17,6 +16,7 @@ from domain.consent.model import (
 )
 from domain.directory.aggregates import StaffRole
 from domain.incidents.model import ActionKind, Device, Part, Risk, Source, Status
+from domain.shared.policy import Role
 from domain.staff_cases.model import (
     AllegationActionKind,
     AllegationCategory,

@@ -41,8 +41,8 @@ from api.graphql.execution import Executor
 from api.graphql.survey import parsed
 from api.request_ids import new_request_id
 from api.wiring import Container
-from domain.access.policy import Action, Target, permits
 from domain.shared.errors import DomainError
+from domain.shared.policy import Action, Target, permits
 from projections.incidents import queries
 
 log = logging.getLogger("casework.ws")

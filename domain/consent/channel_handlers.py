@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from domain.access.policy import Action, Target, authorise, permits
 from domain.consent.aggregates import Channel, ConsentRecord, Publication, consent_record_id
 from domain.consent.commands import (
     ApprovePublication,
@@ -43,6 +42,7 @@ from domain.shared.actor import current_principal
 from domain.shared.base_app import CaseworkBase
 from domain.shared.calendar import LONDON
 from domain.shared.errors import NotFound, ValidationFailed
+from domain.shared.policy import Action, Target, authorise, permits
 from domain.shared.validation import (
     MAX_TEXT,
     choice,

@@ -1,4 +1,4 @@
-"""Image and video consent (DOMAIN.md §6 to §7; seed 001 §7): the vocabulary, and the one rule
+"""Image and video consent (docs/rules.md §6 to §7; seed 001 §7): the vocabulary, and the one rule
 that turns a history of decisions into an answer for an instant.
 
 The rule, stated once here and in the README:
@@ -38,7 +38,7 @@ class Medium(StrEnum):
 
 
 class ConsentChannel(StrEnum):
-    """Where an image may be used (seed 001 §7.11; DOMAIN.md §6)."""
+    """Where an image may be used (seed 001 §7.11; docs/rules.md §6)."""
 
     SCHOOL_SOCIAL_MEDIA = "school_social_media"
     TRUST_SOCIAL_MEDIA = "trust_social_media"
@@ -79,7 +79,7 @@ class ConsentMethod(StrEnum):
 
 
 class RiskAssessmentApprover(StrEnum):
-    """Who approves a new channel's risk assessment (DOMAIN.md §7)."""
+    """Who approves a new channel's risk assessment (docs/rules.md §7)."""
 
     HEADTEACHER = "headteacher"
     CEO = "ceo"

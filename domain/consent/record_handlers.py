@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from uuid import UUID
 
-from domain.access.policy import Action
 from domain.consent.aggregates import ConsentRecord, Publication, consent_record_id
 from domain.consent.commands import (
     AmendConsent,
@@ -45,6 +44,7 @@ from domain.shared import clock
 from domain.shared.base_app import CaseworkBase
 from domain.shared.calendar import academic_year_of, end_of_london_day, london_today
 from domain.shared.errors import ValidationFailed
+from domain.shared.policy import Action
 from domain.shared.sealing import Sealed
 from domain.shared.validation import (
     MAX_TEXT,

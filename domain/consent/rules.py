@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from domain.access.policy import Action, Grant, Principal, Target, authorise, permits
 from domain.consent.model import PosterPeriod
 from domain.shared.calendar import academic_year_starts
 from domain.shared.errors import NotAuthorised, ValidationFailed
+from domain.shared.policy import Action, Grant, Principal, Target, authorise, permits
 
 MAX_PUPILS_PER_PUBLICATION = 200
 

@@ -27,7 +27,7 @@ class StaffRole(StrEnum):
 
 @dataclass(frozen=True)
 class StaffCaseSettings:
-    """How a trust handles allegations and low-level concerns (DOMAIN.md §3 to §4, configurable).
+    """How a trust handles allegations and low-level concerns (docs/rules.md §3, §4; configurable).
 
     ``headteacher_case_manager``: the user who manages allegations and receives low-level
     concerns about a headteacher (the chair of governors, or the trust's named person such as

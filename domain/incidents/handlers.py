@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
-from domain.access.policy import Action, Target, authorise
 from domain.directory.aggregates import ParentCarer, Person, Pupil, StaffMember, Trust
 from domain.incidents.aggregates import Incident
 from domain.incidents.commands import (
@@ -36,6 +35,7 @@ from domain.incidents.rules import incident_action
 from domain.shared.actor import current_principal
 from domain.shared.base_app import CaseworkBase
 from domain.shared.errors import NotFound, ValidationFailed
+from domain.shared.policy import Action, Target, authorise
 from domain.shared.sealing import SealingSession
 from domain.shared.validation import (
     MAX_TEXT,

@@ -1,4 +1,4 @@
-"""The vocabulary of pupil online-safety incidents (DOMAIN.md §2 and the seeds)."""
+"""The vocabulary of pupil online-safety incidents (docs/rules.md §2 and the seeds)."""
 
 from __future__ import annotations
 

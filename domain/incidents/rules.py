@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from domain.access.policy import Action
 from domain.shared.calendar import add_working_days
 from domain.shared.errors import ValidationFailed
+from domain.shared.policy import Action
 
 
 def incident_action(concerns_staff_conduct: bool, *, managing: bool) -> Action:

@@ -1,4 +1,4 @@
-"""Working days (DOMAIN.md §10): Monday to Friday except England and Wales bank holidays,
+"""Working days (docs/rules.md §10): Monday to Friday except England and Wales bank holidays,
 substitute days included, from the maintained ``holidays`` package. Deadlines are computed in
 Europe/London and stored as UTC instants."""
 

@@ -1,6 +1,6 @@
 """The access policy: one pure function decides every action.
 
-Rules (DOMAIN.md §1, issue 2 §5):
+Rules (docs/rules.md §1, issue 2 §5):
 - a school-scoped grant reaches its school only; a trust-scoped grant reaches the trust's schools;
 - nobody reaches a record whose subject they are, whatever their role;
 - no grant reaches a record whose subject made that grant: the subject cannot appoint a reader;

@@ -1,5 +1,5 @@
 """The vocabulary of KCSIE Part four: allegations against staff, low-level concerns and staff
-social-media records (DOMAIN.md §3 to §5)."""
+social-media records (docs/rules.md §3 to §5)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ class ReceivedVia(StrEnum):
 
 
 class AllegationCategory(StrEnum):
-    """The categories LADO referral forms ask for (DOMAIN.md §11)."""
+    """The categories LADO referral forms ask for (docs/rules.md §11)."""
 
     PHYSICAL = "physical"
     EMOTIONAL = "emotional"

@@ -129,7 +129,7 @@ class AllegationRow:
     concern_ids: tuple[UUID, ...]
 
 
-# Retention (DOMAIN.md §9): normal pension age or ten years from receipt, whichever is later;
+# Retention (docs/rules.md §9): normal pension age or ten years from receipt, whichever is later;
 # malicious and false outcomes only when the subject consented to retention (the rule
 # ``domain.staff_cases.rules.erasure_due``, on the same constant).
 _RETAIN_UNTIL = (

@@ -1,4 +1,4 @@
-"""Deadlines due on a London working day: "within one working day of receipt" (DOMAIN.md §10)."""
+"""Deadlines on a London working day: "within one working day of receipt" (docs/rules.md §10)."""
 
 from __future__ import annotations
 

@@ -16,7 +16,6 @@ from uuid import UUID, uuid4
 import pytest
 
 from domain.access.commands import GrantRole
-from domain.access.policy import Role
 from domain.consent.aggregates import ConsentRecord, Publication, consent_record_id
 from domain.consent.commands import (
     AmendConsent,
@@ -61,6 +60,7 @@ from domain.directory.commands import (
 from domain.shared.actor import acting_as
 from domain.shared.calendar import LONDON
 from domain.shared.errors import NotAuthorised, NotFound, ValidationFailed
+from domain.shared.policy import Role
 from domain.shared.sealing import Sealed, SubjectErased
 from tests.domain.conftest import OPERATOR, as_user
 

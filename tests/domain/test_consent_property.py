@@ -18,7 +18,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.access.commands import GrantRole
-from domain.access.policy import Role
 from domain.application import CaseworkApplication
 from domain.consent.aggregates import ConsentRecord, consent_record_id
 from domain.consent.commands import (
@@ -50,6 +49,7 @@ from domain.directory.commands import (
 from domain.shared.actor import acting_as
 from domain.shared.calendar import end_of_london_day
 from domain.shared.errors import DomainError
+from domain.shared.policy import Role
 from domain.shared.sealing import InMemoryKeyStore, Keyring
 from tests.domain.conftest import OPERATOR, as_user
 

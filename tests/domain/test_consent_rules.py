@@ -9,7 +9,6 @@ from uuid import uuid4
 
 import pytest
 
-from domain.access.policy import Grant, Principal, Role, Target
 from domain.consent.model import PosterPeriod
 from domain.consent.rules import (
     MAX_PUPILS_PER_PUBLICATION,
@@ -21,6 +20,7 @@ from domain.consent.rules import (
     posting_check_detailed,
 )
 from domain.shared.errors import NotAuthorised, ValidationFailed
+from domain.shared.policy import Grant, Principal, Role, Target
 
 TRUST, SCHOOL, OTHER_SCHOOL = uuid4(), uuid4(), uuid4()
 AT_SCHOOL = Target(TRUST, SCHOOL)

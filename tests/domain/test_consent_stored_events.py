@@ -18,7 +18,6 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from domain.access.commands import GrantRole
-from domain.access.policy import Role
 from domain.consent.aggregates import Channel, ConsentRecord, Publication, consent_record_id
 from domain.consent.commands import (
     AmendConsent,
@@ -46,6 +45,7 @@ from domain.directory.commands import (
 )
 from domain.shared.actor import acting_as
 from domain.shared.calendar import academic_year_of, london_today
+from domain.shared.policy import Role
 from tests.domain.conftest import OPERATOR, as_user
 
 RECORDED_BEFORE = json.loads(

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.access.policy import Action
 from domain.incidents.rules import (
     PatternKind,
     PatternLimits,
@@ -15,6 +14,7 @@ from domain.incidents.rules import (
     triage_overdue,
 )
 from domain.shared.errors import ValidationFailed
+from domain.shared.policy import Action
 
 # Tuesday 3 March 2026, 10:00 in London (GMT)
 TUESDAY = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)

@@ -12,7 +12,6 @@ from uuid import UUID, uuid4
 import pytest
 
 from domain.access.commands import GrantRole
-from domain.access.policy import Role
 from domain.directory.commands import RegisterPupil, RegisterSchool, RegisterStaffMember
 from domain.incidents.aggregates import Incident, IncidentClosed
 from domain.incidents.commands import (
@@ -29,6 +28,7 @@ from domain.incidents.evidence import ContentTypeMismatch, ImageryRefused
 from domain.incidents.model import Status
 from domain.shared.actor import acting_as
 from domain.shared.errors import NotAuthorised, NotFound, ValidationFailed
+from domain.shared.policy import Role
 from tests.domain.conftest import OPERATOR, as_user
 
 NOW = datetime.now(UTC).replace(microsecond=0)

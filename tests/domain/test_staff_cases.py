@@ -11,7 +11,6 @@ from uuid import UUID, uuid4
 import pytest
 
 from domain.access.commands import GrantRole, RevokeRole
-from domain.access.policy import Role
 from domain.directory.aggregates import School, StaffMember
 from domain.directory.commands import (
     CreateTrust,
@@ -22,6 +21,7 @@ from domain.directory.commands import (
 from domain.shared.actor import acting_as
 from domain.shared.calendar import LONDON
 from domain.shared.errors import NotAuthorised, NotFound, ValidationFailed
+from domain.shared.policy import Role
 from domain.shared.sealing import Sealed
 from domain.staff_cases.allegations import Allegation
 from domain.staff_cases.commands import (

@@ -13,7 +13,6 @@ import pytest
 
 from api.graphql.schema import Mutation, Query
 from domain.access.commands import GrantRole
-from domain.access.policy import Principal, Role
 from domain.consent.commands import (
     AuthorisePoster,
     Choice,
@@ -32,6 +31,7 @@ from domain.directory.commands import (
 from domain.incidents.commands import ReportIncident
 from domain.shared.actor import acting_as
 from domain.shared.calendar import academic_year_of, london_today
+from domain.shared.policy import Principal, Role
 from domain.staff_cases.commands import (
     ConfigureStaffCases,
     DeclareSocialMediaRelationship,

@@ -10,7 +10,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.access.commands import GrantRole
-from domain.access.policy import Principal, Role
 from domain.directory.commands import CreateTrust, RegisterPupil, RegisterSchool
 from domain.incidents.commands import (
     AttachEvidence,
@@ -22,6 +21,7 @@ from domain.incidents.commands import (
     TriageIncident,
 )
 from domain.shared.actor import acting_as
+from domain.shared.policy import Principal, Role
 from projections.incidents.chronology import entry_for
 from projections.incidents.queries import chronology
 from tests.conftest import truncate_all

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from domain.access.commands import GrantRole
-from domain.access.policy import Principal, Role
 from domain.consent.commands import (
     AuthorisePoster,
     Choice,
@@ -27,6 +26,7 @@ from domain.directory.commands import (
     RegisterStaffMember,
 )
 from domain.shared.actor import acting_as
+from domain.shared.policy import Principal, Role
 from domain.staff_cases.commands import (
     DeclareSocialMediaRelationship,
     RaiseLowLevelConcern,

@@ -15,7 +15,6 @@ from api.event_store import PostgresKeyStore
 from api.migrate import available, migrate
 from api.wiring import build
 from domain.access.commands import GrantRole
-from domain.access.policy import Principal, Role
 from domain.consent.aggregates import Channel, ConsentRecord, Publication
 from domain.directory.commands import (
     CreateTrust,
@@ -27,6 +26,7 @@ from domain.directory.commands import (
 from domain.shared.actor import acting_as
 from domain.shared.calendar import academic_year_of, london_today
 from domain.shared.logins import login_subject
+from domain.shared.policy import Principal, Role
 from domain.shared.sealing import Sealed
 from projections.consent import publications, queries
 from projections.runner import reset

@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
 from domain.access.commands import GrantRole
-from domain.access.policy import Principal, Role
 from domain.directory.commands import CreateTrust, RegisterPupil, RegisterSchool
 from domain.incidents.aggregates import Incident
 from domain.shared.actor import acting_as
 from domain.shared.logins import login_subject
+from domain.shared.policy import Principal, Role
 from projections.incidents import queries
 from projections.incidents.projection import platform_ix
 from tests.api_client import Client

@@ -15,8 +15,8 @@ from api.principals import CHANNEL, PrincipalCache
 from api.wiring import Container, build
 from domain.access.aggregates import access_id_for
 from domain.access.commands import GrantRole, RevokeRole
-from domain.access.policy import Principal
 from domain.shared.actor import acting_as
+from domain.shared.policy import Principal
 from tests.api_client import Client
 
 ME = "{ me { roles { role schoolId } } }"

@@ -11,9 +11,9 @@ import pytest
 
 from api.wiring import Container
 from domain.access.commands import GrantRole
-from domain.access.policy import Principal, Role
 from domain.directory.commands import CreateTrust, RegisterPupil, RegisterSchool
 from domain.shared.actor import acting_as
+from domain.shared.policy import Principal, Role
 from projections.common import positions
 from projections.directory.projection import DirectoryView
 from projections.runner import (

@@ -15,9 +15,9 @@ from api.database import Database, ensure_database
 from api.migrate import migrate
 from api.wiring import build
 from domain.access.commands import GrantRole
-from domain.access.policy import Principal, Role
 from domain.directory.commands import CreateTrust, RegisterSchool, RegisterStaffMember
 from domain.shared.actor import acting_as
+from domain.shared.policy import Principal, Role
 from domain.staff_cases.commands import (
     ReceiveAllegation,
 )

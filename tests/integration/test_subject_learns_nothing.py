@@ -11,9 +11,9 @@ import pytest
 
 from api.wiring import Container
 from domain.access.commands import GrantRole
-from domain.access.policy import Principal, Role
 from domain.directory.commands import CreateTrust
 from domain.shared.actor import acting_as
+from domain.shared.policy import Principal, Role
 from tests.api_client import Client, staff_ids
 
 NOW = datetime.now(UTC).replace(microsecond=0)

@@ -29,11 +29,11 @@ from api.graphql.consent.types import (
 )
 from api.graphql.context import Context
 from api.graphql.enums import ConsentChannel, Medium
-from domain.access.policy import Action, Target
 from domain.consent.rules import check_posting_check_size, posting_check_detailed
 from domain.shared import clock
 from domain.shared.calendar import academic_year_of, academic_year_starts, london_today
 from domain.shared.errors import NotAuthorised, NotFound, ValidationFailed
+from domain.shared.policy import Action, Target
 from projections.consent import publications, queries
 
 CONSENT = "consent"

@@ -29,12 +29,12 @@ from api.graphql.incidents.types import (
     incident_target,
     view_action,
 )
-from domain.access.policy import Action, Target, permits
 from domain.incidents import rules
 from domain.incidents.rules import PatternLimits, incident_action
 from domain.shared import clock
 from domain.shared.calendar import london_today
 from domain.shared.errors import NotAuthorised, NotFound
+from domain.shared.policy import Action, Target, permits
 from projections.incidents import queries
 from projections.incidents.queries import IncidentFilter, IncidentRow
 

@@ -11,8 +11,8 @@ from strawberry.types import Info
 from api.graphql.common import ERASED_LOGIN, Opened, SealedText, open_rows, to_id
 from api.graphql.context import Context
 from api.graphql.enums import ActionKind, Device, Part, Risk, Role, Source, Status
-from domain.access.policy import Action, Target
 from domain.incidents.rules import PatternLimits, incident_action, triage_due_at, triage_overdue
+from domain.shared.policy import Action, Target
 from projections.incidents import queries
 from projections.incidents.queries import ChronologyRow, EvidenceRow, IncidentRow
 

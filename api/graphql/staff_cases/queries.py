@@ -31,9 +31,9 @@ from api.graphql.staff_cases.types import (
     LowLevelConcern,
     SchoolCaseCounts,
 )
-from domain.access.policy import Action
 from domain.shared import clock
 from domain.shared.calendar import academic_year_start, london_today
+from domain.shared.policy import Action
 from projections.staff_cases import queries
 from projections.staff_cases.queries import AllegationFilter, ConcernFilter
 

@@ -8,9 +8,9 @@ from uuid import UUID
 from api.graphql.common import open_rows
 from api.graphql.context import Context
 from api.graphql.staff_cases.types import Allegation, LowLevelConcern
-from domain.access.policy import Action, Target, authorise_case, case_reach, reach
 from domain.shared import clock
 from domain.shared.errors import NotFound
+from domain.shared.policy import Action, Target, authorise_case, case_reach, reach
 from projections.staff_cases import queries
 from projections.staff_cases.queries import AllegationRow, CaseReader, ConcernRow
 

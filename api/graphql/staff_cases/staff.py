@@ -18,9 +18,9 @@ from api.graphql.staff_cases.types import (
     SocialMediaEntry,
     StaffPatternFlag,
 )
-from domain.access.policy import Action, Target, permits
 from domain.shared import clock
 from domain.shared.errors import ValidationFailed
+from domain.shared.policy import Action, Target, permits
 from domain.staff_cases import rules
 from projections.staff_cases import queries
 from projections.staff_cases.queries import AllegationFilter, ConcernFilter

@@ -1,7 +1,7 @@
 """KCSIE Part four commands: allegations, low-level concerns, staff social-media records, each
 handled by the application method of the command's name (``domain/staff_cases/commands.py``).
 
-Routing (DOMAIN.md §3 to §4) is in :mod:`domain.staff_cases.handlers.routing`.
+Routing (docs/rules.md §3 to §4) is in :mod:`domain.staff_cases.handlers.routing`.
 """
 
 from __future__ import annotations

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID, uuid4
 
-from domain.access.policy import Action, Target, authorise_case
 from domain.directory.aggregates import StaffMember
 from domain.shared.actor import current_principal
 from domain.shared.calendar import london_today
 from domain.shared.errors import ValidationFailed
+from domain.shared.policy import Action, Target, authorise_case
 from domain.shared.sealing import Sealed, SealingSession
 from domain.shared.validation import (
     MAX_TEXT,

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from domain.access.policy import Action, Target, authorise, authorise_case
 from domain.directory.aggregates import StaffMember
 from domain.shared import clock
 from domain.shared.actor import current_principal
 from domain.shared.aggregate import CaseworkAggregate
 from domain.shared.errors import ValidationFailed
+from domain.shared.policy import Action, Target, authorise, authorise_case
 from domain.shared.validation import MAX_TEXT, not_in_future, optional_text, required_text
 from domain.staff_cases.commands import (
     CloseLowLevelConcern,

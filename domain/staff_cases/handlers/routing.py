@@ -1,7 +1,7 @@
 """What every staff-case handler shares: who handles a case about a member of staff, and how
 an allegation or a low-level concern is opened.
 
-Routing (DOMAIN.md §3 to §4): the headteacher manages an allegation and receives a low-level
+Routing (docs/rules.md §3 to §4): the headteacher manages an allegation and receives a low-level
 concern; when the subject is a headteacher, the trust's named person does (chair of governors
 or CEO). The subject is never the case manager, never on the case team, and never reads it.
 """
@@ -12,11 +12,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID, uuid4
 
-from domain.access.policy import Target
 from domain.directory.aggregates import School, StaffMember, Trust
 from domain.shared.actor import current_principal
 from domain.shared.base_app import CaseworkBase
 from domain.shared.calendar import due_on_working_day
+from domain.shared.policy import Target
 from domain.shared.sealing import SealingSession
 from domain.shared.validation import choice
 from domain.staff_cases.allegations import Allegation

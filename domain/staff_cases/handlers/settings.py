@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from domain.access.policy import Action, Target, authorise
 from domain.directory.aggregates import StaffCaseSettings, StaffMember, Trust
 from domain.shared.actor import current_principal
 from domain.shared.errors import ValidationFailed
+from domain.shared.policy import Action, Target, authorise
 from domain.shared.validation import optional_text
 from domain.staff_cases.commands import ConfigureStaffCases, RecordPensionAge
 from domain.staff_cases.handlers.routing import StaffCaseBase

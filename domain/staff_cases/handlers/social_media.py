@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from uuid import UUID, uuid4
 
-from domain.access.policy import Action, Target, authorise
 from domain.directory.aggregates import Person, Pupil, StaffMember
 from domain.shared import clock
 from domain.shared.actor import current_principal
 from domain.shared.errors import NotFound, ValidationFailed
+from domain.shared.policy import Action, Target, authorise
 from domain.shared.validation import MAX_TEXT, choice, optional_text, past_instant, required_text
 from domain.staff_cases.commands import (
     DeclareSocialMediaRelationship,
