@@ -1,0 +1,483 @@
+"""A school's image and video consent, through the consent commands: its official channels
+(the social media account, often the website too) with staff authorised to post; a consent form
+for most pupils from a person with parental responsibility (or from the pupil, after a
+competence assessment says they can) around when they joined; a few amendments and withdrawals
+later; the data lead's yearly confirmations; posts featuring pupils with consent; and the
+takedowns the commands put in the queue, most then done.
+
+Everything happens in time order. What to do next is decided on the records as the commands
+left them (read back, never changed here); whether it is allowed is the commands' business.
+Each school draws from a stream of its own, so the rest of the data set does not depend on it.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import random
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import partial
+from uuid import UUID
+
+from domain.consent.aggregates import ConsentRecord, Publication, consent_record_id
+from domain.consent.commands import (
+    AuthorisePoster,
+    ConfirmConsentForYear,
+    OpenChannel,
+    RecordCompetenceAssessment,
+    RecordPublication,
+    RecordTakedown,
+    WithdrawConsent,
+)
+from domain.consent.handlers import Choice
+from domain.consent.model import (
+    ALL_COMBINATIONS,
+    ConsentChannel,
+    ConsenterKind,
+    ConsentMethod,
+    ConsentStatus,
+    Lapse,
+    Medium,
+    RiskAssessmentApprover,
+    TakedownOutcome,
+)
+from domain.shared.calendar import (
+    LONDON,
+    academic_year_of,
+    academic_year_start,
+    end_of_london_day,
+    london_today,
+)
+from ops.generate.commands import AmendConsent, Commands, GiveConsent, User
+from ops.generate.directory import SchoolState
+from ops.generate.sampling import Period, at_london, school_day, working_time
+from ops.generate.vocabulary import (
+    CHANNEL_PURPOSES,
+    COMPETENCE_NOTES,
+    CONSENT_REFUSALS,
+    NARROWED_CHANNELS,
+    NOT_PRACTICABLE,
+    POSTS,
+    SOCIAL_PLATFORMS,
+    VIDEO_REFUSAL,
+)
+
+Happening = Callable[[datetime], None]
+Consenter = tuple[ConsenterKind, UUID | None]
+
+
+@dataclass
+class ConsentSample:
+    channel_id: str | None = None
+    poster_user_id: str | None = None
+    records: int = 0
+    publications: int = 0
+
+
+@dataclass(frozen=True)
+class ChannelMade:
+    channel_id: UUID
+    kind: str
+
+
+class SchoolConsent:
+    def __init__(self, commands: Commands, period: Period, school: SchoolState, seed: int):
+        self.do = commands
+        self.period = period
+        self.school = school
+        self.rng = random.Random(f"consent-{seed}-{school.school_id}")
+        self.counts: Counter[str] = Counter()
+        self.with_record: set[UUID] = set()  # pupils with a consent record
+        self.lapses = {
+            pupil: Lapse(left, end_of_london_day(left), pupil)
+            for pupil, left in school.left_on.items()
+        }
+        self.publications = 0
+        self.takedowns: set[tuple[UUID, UUID]] = set()  # publication, pupil: queued
+        self._queue: list[tuple[datetime, int, Happening]] = []
+        self._order = itertools.count()
+        self._serial = itertools.count(1)
+
+    # -- the run
+
+    def run(self) -> ConsentSample:
+        channel, poster = self.open_channel(ConsentChannel.SCHOOL_SOCIAL_MEDIA, 0.2)
+        if self.rng.random() < 0.5:
+            self.open_channel(ConsentChannel.SCHOOL_WEBSITE, 0.04)
+        for pupil in self.school.pupils:
+            self.plan_form(pupil)
+        while self._queue:
+            when, _, happening = heapq.heappop(self._queue)
+            if when >= self.period.now:
+                break  # the rest is still to come
+            self.do.clock.at(when)
+            happening(when)
+        return ConsentSample(
+            channel_id=str(channel.channel_id),
+            poster_user_id=poster.user_id,
+            records=len(self.with_record),
+            publications=self.publications,
+        )
+
+    def later(self, when: datetime, happening: Happening) -> None:
+        heapq.heappush(self._queue, (when, next(self._order), happening))
+
+    def reference(self, prefix: str, when: datetime) -> str:
+        return f"{prefix}-{when.year}-{next(self._serial):04d}"
+
+    def working(self, day: date, first: float = 8.5, last: float = 16.5) -> datetime:
+        """A time on ``day`` (or the next working day) in working hours."""
+        return working_time(at_london(day, self.rng.uniform(first, last)), self.rng)
+
+    def record(self, pupil: UUID) -> ConsentRecord | None:
+        if pupil not in self.with_record:
+            return None
+        return self.do.read(ConsentRecord, consent_record_id(pupil))
+
+    def on_roll(self, pupil: UUID, at: datetime) -> bool:
+        lapse = self.lapses.get(pupil)
+        return lapse is None or at < lapse.effective_at
+
+    @property
+    def data_lead(self) -> User:
+        return self.school.data_lead
+
+    # -- channels and posts
+
+    def open_channel(self, kind: ConsentChannel, posts_per_day: float) -> tuple[ChannelMade, User]:
+        """A channel entered in the register before the period, opened some time before that,
+        a poster or two authorised on it, and its posts (``posts_per_day`` on a school day)
+        planned."""
+        period, rng, school = self.period, self.rng, self.school
+        entered = at_london(period.start, 9) - timedelta(days=rng.uniform(3, 20))
+        opened_on = period.start - timedelta(days=rng.randint(60, 2000))
+        if kind is ConsentChannel.SCHOOL_SOCIAL_MEDIA:
+            platform = rng.choice(SOCIAL_PLATFORMS)
+            account = "@" + "".join(w for w in school.name.split() if w.isalpha())[:28]
+        else:
+            platform = "School website"
+            account = f"www.{school.name.split()[0].lower()}.sch.example"
+        administrator = school.head if rng.random() < 0.6 else school.data_lead
+        approver = rng.choices(list(RiskAssessmentApprover), (85, 15))[0]
+        staff = school.reporters or [school.data_lead]
+        posters = rng.sample(staff, min(len(staff), rng.choice((1, 1, 2))))
+        command = OpenChannel(
+            school_id=school.school_id,
+            kind=kind.value,
+            platform=platform,
+            account_name=account,
+            master_administrator_id=staff_id(administrator),
+            purpose=CHANNEL_PURPOSES[kind],
+            opened_on=opened_on,
+            risk_assessment_approved_by=school.head_name,
+            risk_assessment_approver=approver.value,
+            risk_assessment_approved_on=opened_on - timedelta(days=rng.randint(1, 30)),
+            mfa_enabled=rng.random() < 0.95,
+        )
+        channel = ChannelMade(self.do.new_id(school.head, command, entered), kind.value)
+        for poster in posters:
+            authorise = AuthorisePoster(channel.channel_id, staff_id(poster), entered)
+            self.do(school.head, authorise, entered)
+        self.counts["channels"] += 1
+        day = period.start
+        while day < period.today:
+            if school_day(day) and rng.random() < posts_per_day:
+                posted = at_london(day, rng.uniform(9.5, 17.5))
+                recorded = posted + timedelta(minutes=rng.uniform(2, 90))
+                self.later(recorded, partial(self.publish, channel, rng.choice(posters), posted))
+            day += timedelta(days=1)
+        return channel, posters[0]
+
+    def granted(self, pupil: UUID, media: list[str], channel: str, at: datetime) -> bool:
+        record = self.record(pupil)
+        lapse = self.lapses.get(pupil)
+        return record is not None and all(
+            record.answer(m, channel, at, lapse).status is ConsentStatus.GRANTED for m in media
+        )
+
+    def publish(self, channel: ChannelMade, poster: User, posted: datetime, when: datetime) -> None:
+        """A post of a group from one year group, each shown identifiably with consent when
+        posted; a few pseudonymised. An authorised poster records their own posts."""
+        rng, school = self.rng, self.school
+        media = rng.choices((["photo"], ["video"], ["photo", "video"]), (75, 15, 10))[0]
+        identifiable = rng.random() < 0.9
+        classmates = school.by_year[rng.choice(list(school.by_year))].items
+        if identifiable:
+            eligible = [p for p in classmates if self.granted(p, media, channel.kind, posted)]
+        else:
+            eligible = [p for p in classmates if self.on_roll(p, posted)]
+        if not eligible:
+            return
+        count = rng.choices((1, 2, 3, 4, 6, 8, 12), (12, 15, 20, 20, 15, 10, 8))[0]
+        pupils = rng.sample(eligible, min(count, len(eligible)))
+        caption = identifiable and rng.random() < 0.1
+        command = RecordPublication(
+            channel_id=channel.channel_id,
+            posted_at=posted,
+            media=media,
+            pupil_ids=pupils,
+            identifiable=identifiable,
+            caption_names_anyone=caption,
+            description=rng.choice(POSTS),
+            link=f"https://posts.example/{rng.getrandbits(48):012x}",
+        )
+        publication_id = self.do.new_id(poster, command)
+        self.publications += 1
+        self.counts["publications"] += 1
+        # recorded after an objection received since it was posted: the command queues it
+        self.queued([publication_id], when)
+
+    def queued(self, publication_ids: list[UUID], when: datetime) -> None:
+        """Takedowns the commands have queued on these publications: the data lead records
+        each, some time later."""
+        for publication_id in dict.fromkeys(publication_ids):
+            publication = self.do.read(Publication, publication_id)
+            new = {(publication_id, p) for p in publication.pending_takedown} - self.takedowns
+            if not new:
+                continue
+            self.counts["takedowns_requested"] += len(new)
+            self.takedowns |= new
+            done = working_time(when + timedelta(hours=self.rng.uniform(2, 240)), self.rng)
+            self.later(done, partial(self.take_down, publication_id))
+
+    def take_down(self, publication_id: UUID, when: datetime) -> None:
+        """The data lead records the takedown: removed, or not reasonably practicable."""
+        if not self.do.read(Publication, publication_id).pending_takedown:
+            return
+        if self.rng.random() < 0.85:
+            command = RecordTakedown(publication_id, TakedownOutcome.REMOVED.value, when)
+        else:
+            reason = self.rng.choice(NOT_PRACTICABLE)
+            outcome = TakedownOutcome.NOT_PRACTICABLE.value
+            command = RecordTakedown(publication_id, outcome, when, reason)
+        self.do(self.data_lead, command)
+        self.counts["takedowns_done"] += 1
+
+    # -- consent forms and what follows them
+
+    def year_group_in(self, pupil: UUID, start_year: int) -> int:
+        """The pupil's year group in the academic year starting in September ``start_year``."""
+        return self.school.year_of[pupil] - (self.period.year_start - start_year)
+
+    def plan_form(self, pupil: UUID) -> None:
+        """Most families return the form when the pupil joins (or at the start of the period,
+        when the school began keeping the record here); a few never do."""
+        period, rng = self.period, self.rng
+        if rng.random() >= 0.92:
+            return
+        secondary = self.school.secondary
+        entry = 7 if secondary else 0
+        if secondary and self.school.year_of[pupil] >= 12 and rng.random() < 0.3:
+            entry = 12  # joined the sixth form from another school
+        joined = period.year_start - (self.school.year_of[pupil] - entry)
+        start_year = max(joined, period.start.year)
+        late = rng.choices(
+            (rng.randint(0, 6), rng.randint(7, 30), rng.randint(31, 150)), (55, 35, 10)
+        )[0]
+        received = self.working(date(start_year, 9, 1) + timedelta(days=late), 8, 18)
+        recorded = working_time(received + timedelta(hours=rng.uniform(0.2, 72)), rng)
+        self.later(recorded, partial(self.form, pupil, received, start_year))
+
+    def consenter(self, pupil: UUID, received: datetime, assess: float) -> Consenter | None:
+        """Who decides: the pupil if assessed competent (assessing an older secondary pupil
+        first, with probability ``assess``), else a person with parental responsibility."""
+        rng = self.rng
+        parents = self.school.responsible_for.get(pupil, [])
+        record = self.record(pupil)
+        competent = record.competent_at(received) if record is not None else None
+        start_year = academic_year_start(received.astimezone(LONDON).date()).year
+        older = self.year_group_in(pupil, start_year) >= 10
+        if competent is None and older and rng.random() < assess:
+            assessed = received - timedelta(days=rng.uniform(1, 20))
+            competent = rng.random() < 0.85
+            notes = rng.choice(COMPETENCE_NOTES[:2]) if competent else COMPETENCE_NOTES[2]
+            command = RecordCompetenceAssessment(
+                pupil, assessed, competent, notes if rng.random() < 0.5 else None
+            )
+            self.do(self.data_lead, command)
+            self.with_record.add(pupil)
+            self.counts["competence_assessments"] += 1
+        if competent and (not parents or rng.random() < 0.7):
+            return ConsenterKind.PUPIL, None
+        if parents:
+            return ConsenterKind.PARENT_CARER, rng.choice(parents)
+        return None
+
+    def decided(self, pupil: UUID, narrowed: bool, command: object, when: datetime) -> None:
+        """The data lead records a decision; the posts it narrowed join the takedown queue
+        (the command queues them: here they are only found, to be done later)."""
+        self.do(self.data_lead, command)
+        self.with_record.add(pupil)
+        if narrowed:
+            record = self.record(pupil)
+            if record is not None:
+                self.queued([f.publication_id for f in record.featured], when)
+
+    def form(self, pupil: UUID, received: datetime, start_year: int, when: datetime) -> None:
+        period, rng = self.period, self.rng
+        if not self.on_roll(pupil, received):
+            return
+        who = self.consenter(pupil, received, 0.3)
+        if who is None:
+            return  # nobody on record may decide (a foster carer, say): no form
+        refused = {c for c, p in CONSENT_REFUSALS.items() if rng.random() < p}
+        no_video = rng.random() < VIDEO_REFUSAL
+        choices = [
+            Choice((m.value,), (c.value,), not (c in refused or (no_video and m is Medium.VIDEO)))
+            for m, c in ALL_COMBINATIONS
+        ]
+        method = rng.choices(
+            (ConsentMethod.ONLINE_FORM, ConsentMethod.PAPER_FORM, ConsentMethod.EMAIL),
+            (50, 45, 5),
+        )[0]
+        command = GiveConsent(
+            pupil_id=pupil,
+            consenter_kind=who[0].value,
+            choices=choices,
+            method=method.value,
+            reference=self.reference("CF", received),
+            statement_version=f"{start_year}.1",
+            received_at=received,
+            parent_carer_id=who[1],
+        )
+        self.decided(pupil, not all(c.granted for c in choices), command, when)
+        self.counts["consent_forms"] += 1
+        # the other parent sends their own form now and then
+        parents = self.school.responsible_for.get(pupil, [])
+        if who[0] is ConsenterKind.PARENT_CARER and len(parents) > 1 and rng.random() < 0.05:
+            other = next(p for p in parents if p != who[1])
+            received = received + timedelta(days=rng.uniform(1, 10))
+            self.later(
+                working_time(received + timedelta(hours=4), rng),
+                partial(self.second_form, pupil, other, received, start_year),
+            )
+        for year in range(start_year + 1, period.year_start + 1):  # the yearly confirmation
+            if rng.random() < (0.7 if year == period.year_start else 0.6):
+                self.later(
+                    self.working(date(year, 9, 1) + timedelta(days=rng.randint(2, 45)), 9, 16),
+                    partial(self.confirm, pupil, academic_year_of(date(year, 9, 1))),
+                )
+        if rng.random() < 0.08:
+            self.later(self.some_time_after(when), partial(self.amend, pupil))
+        if rng.random() < 0.05:
+            self.later(self.some_time_after(when), partial(self.withdraw, pupil))
+
+    def some_time_after(self, when: datetime) -> datetime:
+        """Within two years of ``when``; if that is still to come, it has not happened yet."""
+        day = (when + timedelta(days=self.rng.uniform(1, 730))).astimezone(LONDON).date()
+        return self.working(day)
+
+    def second_form(
+        self, pupil: UUID, parent: UUID, received: datetime, start_year: int, when: datetime
+    ) -> None:
+        """The other parent's own form: the same, perhaps refusing press (refusal wins)."""
+        if not self.on_roll(pupil, received):
+            return
+        press = self.rng.random() >= 0.5
+        choices = [
+            Choice((m.value,), (c.value,), press or c is not ConsentChannel.PRESS)
+            for m, c in ALL_COMBINATIONS
+        ]
+        command = GiveConsent(
+            pupil_id=pupil,
+            consenter_kind=ConsenterKind.PARENT_CARER.value,
+            choices=choices,
+            method=ConsentMethod.PAPER_FORM.value,
+            reference=self.reference("CF", received),
+            statement_version=f"{start_year}.1",
+            received_at=received,
+            parent_carer_id=parent,
+        )
+        self.decided(pupil, not press, command, when)
+        self.counts["consent_forms"] += 1
+
+    def confirm(self, pupil: UUID, academic_year: str, when: datetime) -> None:
+        """The data lead confirms the record is up to date for the year."""
+        record = self.record(pupil)
+        if record is None or not record.has_decisions or not self.on_roll(pupil, when):
+            return
+        if academic_year in record.confirmed_years:
+            return
+        if self.do.clock.real_time and academic_year != academic_year_of(london_today()):
+            return  # on the wall clock only this year's confirmation is still to make
+        self.do(self.data_lead, ConfirmConsentForYear(pupil, academic_year))
+        self.counts["confirmations"] += 1
+
+    def amend(self, pupil: UUID, when: datetime) -> None:
+        """A written change: take back a channel or two, or grant what was refused."""
+        rng = self.rng
+        received = when - timedelta(hours=rng.uniform(0, 48))
+        record = self.record(pupil)
+        if record is None or not record.has_decisions or not self.on_roll(pupil, received):
+            return
+        who = self.consenter(pupil, received, 0.5)
+        if who is None:
+            return
+        record = self.do.read(ConsentRecord, consent_record_id(pupil))
+        refused = [
+            c
+            for c in ConsentChannel
+            if record.answer("photo", c.value, received, None).status is ConsentStatus.REFUSED
+        ]
+        if refused and rng.random() < 0.4:
+            channels, granted = rng.sample(refused, min(len(refused), 2)), True
+        else:
+            channels, granted = list(dict.fromkeys(rng.choices(NARROWED_CHANNELS, k=2))), False
+        year = academic_year_start(received.astimezone(LONDON).date()).year
+        command = AmendConsent(
+            pupil_id=pupil,
+            consenter_kind=who[0].value,
+            choices=[Choice([m.value for m in Medium], [c.value for c in channels], granted)],
+            method=rng.choice((ConsentMethod.ONLINE_FORM, ConsentMethod.EMAIL)).value,
+            reference=self.reference("CA", received),
+            statement_version=f"{year}.1",
+            received_at=received,
+            parent_carer_id=who[1],
+        )
+        self.decided(pupil, not granted, command, when)
+        self.counts["consent_amendments"] += 1
+
+    def withdraw(self, pupil: UUID, when: datetime) -> None:
+        """Withdrawal of some standing consent (every combination in the scope granted by
+        someone at receipt, as the command requires)."""
+        rng = self.rng
+        received = when - timedelta(hours=rng.uniform(0, 48))
+        record = self.record(pupil)
+        if record is None or not self.on_roll(pupil, received):
+            return
+        media = rng.choices((list(Medium), [Medium.VIDEO]), (75, 25))[0]
+        wanted = rng.choices(
+            ([ConsentChannel.SCHOOL_SOCIAL_MEDIA], list(ConsentChannel)), (60, 40)
+        )[0]
+        channels = [
+            c
+            for c in wanted
+            if all(record.granted_by_anyone(m.value, c.value, received) for m in media)
+        ]
+        if not channels:
+            return
+        who = self.consenter(pupil, received, 0.3)
+        if who is None:
+            return
+        method = rng.choice((ConsentMethod.EMAIL, ConsentMethod.LETTER, ConsentMethod.ONLINE_FORM))
+        command = WithdrawConsent(
+            pupil_id=pupil,
+            consenter_kind=who[0].value,
+            media=[m.value for m in media],
+            channels=[c.value for c in channels],
+            method=method.value,
+            reference=self.reference("CW", received),
+            received_at=received,
+            parent_carer_id=who[1],
+        )
+        self.decided(pupil, True, command, when)
+        self.counts["consent_withdrawals"] += 1
+
+
+def staff_id(user: User) -> UUID:
+    if user.staff_id is None:
+        raise ValueError(f"{user.user_id} has no staff record")
+    return user.staff_id
