@@ -1,6 +1,6 @@
 """What the benchmarks share: a fresh database, the real HTTP server, an HTTP load generator,
 raw commits as a baseline, and the arithmetic of the figures; for the benchmarks on a generated
-data set (``ops/generate.py``), their options, the generation, alternating rounds of load
+data set (``ops/generate``), their options, the generation, alternating rounds of load
 phases, their figures and the EXPLAIN of the SQL a read issues.
 
 A load phase is a :class:`LoadSpec`: request bodies (cycled over, each client starting at its
@@ -449,7 +449,7 @@ def load_arguments(parser: argparse.ArgumentParser, requests: int, rounds: str) 
     )
 
 
-# --- benchmarks on a generated data set (``ops/generate.py``) ------------------------------------
+# --- benchmarks on a generated data set (``ops/generate``) ---------------------------------------
 
 
 def data_set_parser(doc: str | None, explain: str) -> argparse.ArgumentParser:

@@ -35,6 +35,12 @@ def parser() -> argparse.ArgumentParser:
         help="processes running commands side by side (default: one more than the CPUs)",
     )
     parser.add_argument(
+        "--commands-per-transaction",
+        type=int,
+        default=Options.commands_per_transaction,
+        help="commands whose events one transaction writes (1: each its own, as in service)",
+    )
+    parser.add_argument(
         "--database-url",
         default=None,
         help="a PostgreSQL URL; default: the service's settings (CASEWORK_DATABASE_URL, else "
@@ -66,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         simulated_clock=not args.real_time,
         consent=not args.no_consent,
         workers=args.workers,
+        commands_per_transaction=args.commands_per_transaction,
     )
     overrides = {"database_url": args.database_url} if args.database_url else {}
     container = build(Settings(**overrides))
@@ -78,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"generated {result.counts['events_generated']:,} events in {result.seconds:.1f} s "
             f"({result.counts['events_generated'] / result.seconds:,.0f} events/s, "
-            f"{result.counts['transactions']:,} transactions); "
+            f"{result.counts['commands']:,} commands, {result.counts['transactions']:,} "
+            "transactions); "
             f"{result.events:,} events in the store"
         )
         if not args.no_catch_up:

@@ -122,7 +122,7 @@ class Commands:
 
     def read(self, cls: type[A], record_id: UUID) -> A:
         """A record as it stands (the cached copy: never to be changed)."""
-        aggregate = self.app.repository.get(record_id, deepcopy_from_cache=False)
+        aggregate: object = self.app.repository.get(record_id, deepcopy_from_cache=False)
         if not isinstance(aggregate, cls):
             raise TypeError(f"{record_id} is a {type(aggregate).__name__}, not a {cls.__name__}")
         return aggregate

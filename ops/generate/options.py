@@ -19,7 +19,8 @@ class Options:
     seed: int = 20240901
     simulated_clock: bool = True
     consent: bool = True  # image and video consent, channels and publications (on top)
-    workers: int = 0  # processes running commands side by side (0: one per CPU, at least 2)
+    workers: int = 0  # processes running commands side by side (0: one more than the CPUs)
+    commands_per_transaction: int = 100  # 1: each command in its own, as in service
 
 
 @dataclass

@@ -29,12 +29,15 @@ from uuid import UUID
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from api.database import Database
+from api.event_store import CaseworkRecorder, PostgresKeyStore
 from api.settings import Settings
 from api.wiring import Container, build
 from domain.directory.aggregates import school_id_for_urn
+from domain.shared.sealing import Keyring
 from ops.generate.commands import Commands
 from ops.generate.consent import ConsentSample, SchoolConsent
 from ops.generate.directory import SchoolPlan, SchoolState, TrustDirectory
+from ops.generate.grouping import GroupedAppends, RememberedKeys
 from ops.generate.incidents import SchoolIncidents
 from ops.generate.options import Generated, Options, SchoolSample
 from ops.generate.sampling import Period, SimulatedClock
@@ -45,10 +48,15 @@ R = TypeVar("R")
 
 # What a worker's application is told (the library reads its settings from the environment
 # under the application's name first): a big aggregate cache, not fast-forwarded from the
-# store before each command, since nothing else writes the records a task works on.
+# store before each command, since nothing else writes the records a task works on, nor copied
+# for each command (a command the generator runs never fails but the run fails with it); and no
+# empty round trip to check each connection as it is handed out (one process, one thread, a
+# local server: a broken connection fails the run, which is then simply run again).
 WORKER_ENVIRONMENT = {
     "CASEWORK_AGGREGATE_CACHE_MAXSIZE": "200000",
     "CASEWORK_AGGREGATE_CACHE_FASTFORWARD": "n",
+    "CASEWORK_DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
+    "CASEWORK_POSTGRES_PRE_PING": "n",
 }
 # A command's transaction commits without waiting for its write-ahead log to reach the disk:
 # a crash of the server may lose the last moments of a run, never leave it inconsistent.
@@ -125,11 +133,30 @@ class Worker:
         given = str(conninfo_to_dict(database.address).get("options") or "")
         address = make_conninfo(database.address, options=f"{given} {WORKER_SESSION}".strip())
         database = replace(database, address=address)
+        settings = settings.model_copy(update={"pool_size": 1})  # one thread, few connections
         self.container = build(settings, apply_migrations=False, database=database)
+        app = self.container.app
+        self.grouped: GroupedAppends | None = None
+        if options.commands_per_transaction > 1:
+            store = RememberedKeys(PostgresKeyStore(self.container.pool))
+            app.keyring = Keyring(self.container.keys.master_key, store)
+            recorder = app.recorder
+            if not isinstance(recorder, CaseworkRecorder):
+                raise TypeError(f"the event store's recorder is a {type(recorder).__name__}")
+            self.grouped = GroupedAppends(recorder, options.commands_per_transaction)
         self.options = options
         self.period = Period(now, options.academic_years)
         self.clock = SimulatedClock(now, real_time=not options.simulated_clock)
-        self.commands = Commands(self.container.app, self.clock)
+        self.commands = Commands(app, self.clock)
+
+    @property
+    def transactions(self) -> int:
+        return self.commands.runs if self.grouped is None else self.grouped.transactions
+
+    def flush(self) -> None:
+        """Everything the task's commands recorded, in the store."""
+        if self.grouped is not None:
+            self.grouped.flush()
 
 
 _worker: Worker | None = None
@@ -148,12 +175,34 @@ def _here() -> Worker:
 
 @dataclass
 class Done:
-    """What a task made: its counts, the events and commands it recorded."""
+    """What a task made: its counts, the events recorded, commands run, transactions."""
 
     counts: Counter[str]
     events: int
     commands: int
+    transactions: int
     consent_events: int = 0
+
+
+class Measure:
+    """What a worker has done since the task began."""
+
+    def __init__(self, worker: Worker) -> None:
+        self.worker = worker
+        self.events = worker.commands.events
+        self.commands = worker.commands.runs
+        self.transactions = worker.transactions
+
+    def done(self, counts: Counter[str], consent_events: int = 0) -> Done:
+        self.worker.flush()
+        w = self.worker
+        return Done(
+            counts,
+            w.commands.events - self.events,
+            w.commands.runs - self.commands,
+            w.transactions - self.transactions,
+            consent_events,
+        )
 
 
 class TaskFailed(RuntimeError):
@@ -175,20 +224,19 @@ def _reported(task: Callable[P, R]) -> Callable[P, R]:
 @_reported
 def make_directory(trust: TrustPlan) -> tuple[list[SchoolState], Done]:
     worker = _here()
-    events, commands = worker.commands.events, worker.commands.runs
+    measure = Measure(worker)
     directory = TrustDirectory(worker.commands, worker.period, worker.options.seed, trust.number)
     with worker.clock.installed():
         schools = directory.make(
             trust.schools, worker.options.pupils_per_school, worker.options.staff_per_school
         )
-    done = Done(directory.counts, worker.commands.events - events, worker.commands.runs - commands)
-    return schools, done
+    return schools, measure.done(directory.counts)
 
 
 @_reported
 def make_activity(school: SchoolState, incident_events: float) -> tuple[SchoolSample, Done]:
     worker = _here()
-    events, commands = worker.commands.events, worker.commands.runs
+    measure = Measure(worker)
     seed = worker.options.seed
     incidents = SchoolIncidents(worker.commands, worker.period, school, seed)
     consent = None
@@ -201,12 +249,7 @@ def make_activity(school: SchoolState, incident_events: float) -> tuple[SchoolSa
             consent = made.run()
             counts.update(made.counts)
             counts["consent_records"] += consent.records
-    done = Done(
-        counts,
-        worker.commands.events - events,
-        worker.commands.runs - commands,
-        worker.commands.events - before,
-    )
+    done = measure.done(counts, worker.commands.events - before)
     return sample(school, incidents, consent), done
 
 
@@ -278,7 +321,8 @@ def add(counts: Counter[str], done: Done) -> None:
     counts.update(done.counts)
     counts["events_generated"] += done.events
     counts["consent_events"] += done.consent_events
-    counts["transactions"] += done.commands
+    counts["commands"] += done.commands
+    counts["transactions"] += done.transactions
 
 
 def already_generated(container: Container, options: Options) -> bool:
