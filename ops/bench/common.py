@@ -495,10 +495,11 @@ def generate_data_set(args: argparse.Namespace, container: Container) -> Generat
         flush=True,
     )
     generated = generate(container, options)
+    made = generated.counts["events_generated"]
     print(
-        f"generated {generated.counts['events_generated']:,} events in "
-        f"{generated.seconds:.1f} s ({generated.counts['events_generated'] / generated.seconds:,.0f}"
-        f" events/s, {generated.counts['transactions']:,} transactions); "
+        f"generated {made:,} events in {generated.seconds:.1f} s "
+        f"({made / generated.seconds:,.0f} events/s, {generated.counts['commands']:,} commands, "
+        f"{generated.counts['transactions']:,} transactions); "
         f"{generated.events:,} events in the store",
         flush=True,
     )

@@ -187,7 +187,8 @@ class TrustDirectory:
             # lead their role, and the data lead registers everyone else
             registrar = head if index <= 1 or data_lead is None else data_lead
             clock.later(minutes=rng.uniform(1, 20))
-            started = period.start - timedelta(days=rng.randint(30, 365 * 15))
+            # started before the records were entered here (six weeks before the period)
+            started = period.start - timedelta(days=rng.randint(42, 365 * 15))
             staff_id = do.new_id(
                 registrar,
                 RegisterStaffMember(

@@ -34,8 +34,9 @@ from api.settings import Settings
 from api.wiring import Container, build
 from domain.directory.aggregates import school_id_for_urn
 from domain.shared.sealing import Keyring
+from ops.generate.channels import ConsentSample
 from ops.generate.commands import Commands
-from ops.generate.consent import ConsentSample, SchoolConsent
+from ops.generate.consent import SchoolConsent
 from ops.generate.directory import SchoolPlan, SchoolState, TrustDirectory
 from ops.generate.grouping import GroupedAppends, RememberedKeys
 from ops.generate.incidents import SchoolIncidents
@@ -300,7 +301,7 @@ def run(
         for states, done in pool.map(make_directory, plans):
             schools += states
             add(counts, done)
-            progress(0, counts["events_generated"])
+        progress(0, counts["events_generated"])
         # the events still to make, after the directories, shared out by the schools' weights
         rest = max(0.0, options.min_events - counts["events_generated"])
         total = sum(s.weight for s in schools)
