@@ -5,9 +5,10 @@ A run has two rounds. First every trust's directory is made (a trust's schools, 
 families and grants), one trust per task. Then the events still to make, after the directories,
 are shared out between the schools by their weights, and each school's incidents and consent
 are made, one school per task. Tasks run in worker processes side by side (``--workers``), each
-with its own application, principals and simulated clock; a trust's records are only ever
-written by one task, so each process keeps the records it writes in its aggregate cache
-without reading them again before each command.
+with its own application, principals and simulated clock. A record is only ever written by
+one task (a trust's directory by its first-round task, a school's incidents and consent by its
+second-round task, which changes nothing of the directory), so each process keeps the records in
+its aggregate cache without reading them again before each command.
 """
 
 from __future__ import annotations
