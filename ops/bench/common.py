@@ -1,6 +1,6 @@
 """What the benchmarks share: a fresh database, the real HTTP server, an HTTP load generator,
 raw commits as a baseline, and the arithmetic of the figures; for the benchmarks on a generated
-data set (``ops/generate.py``), their options, the generation, alternating rounds of load
+data set (``ops/generate``), their options, the generation, alternating rounds of load
 phases, their figures and the EXPLAIN of the SQL a read issues.
 
 A load phase is a :class:`LoadSpec`: request bodies (cycled over, each client starting at its
@@ -449,7 +449,7 @@ def load_arguments(parser: argparse.ArgumentParser, requests: int, rounds: str) 
     )
 
 
-# --- benchmarks on a generated data set (``ops/generate.py``) ------------------------------------
+# --- benchmarks on a generated data set (``ops/generate``) ---------------------------------------
 
 
 def data_set_parser(doc: str | None, explain: str) -> argparse.ArgumentParser:
@@ -495,10 +495,11 @@ def generate_data_set(args: argparse.Namespace, container: Container) -> Generat
         flush=True,
     )
     generated = generate(container, options)
+    made = generated.counts["events_generated"]
     print(
-        f"generated {generated.counts['events_generated']:,} events in "
-        f"{generated.seconds:.1f} s ({generated.counts['events_generated'] / generated.seconds:,.0f}"
-        f" events/s, {generated.counts['transactions']:,} transactions); "
+        f"generated {made:,} events in {generated.seconds:.1f} s "
+        f"({made / generated.seconds:,.0f} events/s, {generated.counts['commands']:,} commands, "
+        f"{generated.counts['transactions']:,} transactions); "
         f"{generated.events:,} events in the store",
         flush=True,
     )

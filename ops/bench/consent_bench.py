@@ -3,7 +3,7 @@
 One run, one machine, one PostgreSQL server: a database ``casework_bench_<random>`` is created
 for the run and dropped when it ends, however it ends. The phases:
 
-generation  ``ops/generate.py`` with its defaults: 200 schools in ~20 trusts and at least
+generation  ``ops/generate`` with its defaults: 200 schools in ~20 trusts and at least
             500,000 events of people, role grants and two years of incidents, and on top of them
             (about half as many again) each school's image and video consent: a form for most
             pupils from a parent or carer with parental responsibility (or the pupil, once
@@ -86,8 +86,8 @@ if __package__ in (None, ""):  # run as a script: make the project importable fr
 from api.auth import issue_dev_token
 from api.wiring import Container
 from domain.consent.aggregates import ConsentRecord, consent_record_id
-from domain.consent.handlers import lapse_of
 from domain.consent.model import ConsentChannel, ConsentStatus, Medium
+from domain.consent.record_handlers import lapse_of
 from domain.directory.aggregates import Pupil
 from domain.shared.calendar import LONDON, academic_year_start, london_today
 from ops.bench import common

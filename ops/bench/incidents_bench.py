@@ -4,7 +4,7 @@ Everything is measured in one run, on one machine, against one PostgreSQL server
 database (``casework_bench_<random>``) that is created at the start and dropped at the end,
 whatever happens:
 
-generation  ``ops/generate.py``: by default 200 schools in ~20 trusts and at least 500,000 real
+generation  ``ops/generate``: by default 200 schools in ~20 trusts and at least 500,000 real
             domain events (people, role grants, two years of incidents and their lifecycles),
             then every view caught up and the database analysed (``ANALYZE``, as autovacuum
             would in time; ``--no-analyze`` measures without it). All timed and reported.

@@ -1,0 +1,5 @@
+import sys
+
+from ops.generate.cli import main
+
+sys.exit(main())
