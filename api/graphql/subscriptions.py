@@ -35,7 +35,7 @@ from strawberry.types import Info
 
 from api.access_log import Read, append
 from api.auth import Identity, InvalidToken
-from api.graphql.common import parse_id
+from api.graphql.common import parse_id, to_id
 from api.graphql.errors import coded_exception
 from api.graphql.execution import Executor
 from api.graphql.survey import parsed
@@ -138,8 +138,8 @@ class Subscription:
             batch, seen = await to_thread.run_sync(next_batch, seen)
             for r in batch:
                 yield IncidentReported(
-                    incident_id=strawberry.ID(str(r.incident_id)),
-                    school_id=strawberry.ID(str(r.school_id)),
+                    incident_id=to_id(r.incident_id),
+                    school_id=to_id(r.school_id),
                     category=r.category,
                     reported_at=r.reported_at,
                 )

@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, TypeVar
 from uuid import uuid4
 
 import httpx
@@ -49,6 +49,16 @@ from ops.generate import Generated, Options, analyze, catch_up, generate
 DATABASE_URL_ENV = "CASEWORK_BENCH_DATABASE_URL"
 
 # --- arithmetic ----------------------------------------------------------------------------------
+
+
+T = TypeVar("T")
+
+
+def present(value: T | None, what: str) -> T:
+    """``value``, which the data set must hold; a benchmark without it measures nothing."""
+    if value is None:
+        raise RuntimeError(f"the data set has no {what}: generate it afresh")
+    return value
 
 
 def percentile(values: Sequence[float], pct: float) -> float:
@@ -85,8 +95,7 @@ def count_events(container: Container, topic: str | None = None) -> int:
             row = conn.execute(
                 "SELECT count(*) AS n FROM casework_events WHERE topic = %s", (topic,)
             ).fetchone()
-    assert row is not None
-    return int(row["n"])
+    return int(present(row, "count")["n"])
 
 
 # --- a fresh database ----------------------------------------------------------------------------

@@ -177,7 +177,7 @@ def since_data_began() -> datetime:
 def make_bodies(school: SchoolSample, count: int, seed: int) -> Bodies:
     """(c1): random pupils, media and channels, ``at`` omitted or a random instant since the
     data set began; (c2) to (c5): 30 random pupils of the school and a random medium, now."""
-    assert school.channel_id is not None
+    common.present(school.channel_id, "channel")
     rng = random.Random(seed)
     began = since_data_began()
     span = (datetime.now(UTC) - began).total_seconds()
@@ -216,13 +216,13 @@ def describe_reads(
     container: Container, read: SchoolSample, bodies: Bodies, figures: Figures
 ) -> None:
     """What the measured reads return on this data set (through the real query functions)."""
-    assert read.channel_id is not None
-    school, channel_id = UUID(read.school_id), UUID(read.channel_id)
+    school, channel_id = UUID(read.school_id), UUID(common.present(read.channel_id, "channel"))
     statuses: Counter[str] = Counter()
     may_appear = []
     with container.pool.connection() as conn:
-        channel = publications.channel(conn, channel_id)
-        assert channel is not None and channel.school_id == school
+        channel = common.present(publications.channel(conn, channel_id), "channel")
+        if channel.school_id != school:
+            raise RuntimeError("the sample's channel is not its school's")
         for body in bodies.status:
             v = body["variables"]
             at = datetime.fromisoformat(v["at"]) if "at" in v else datetime.now(UTC)
@@ -345,17 +345,15 @@ def verify(container: Container, url: str, lead: str, poster: str, bodies: Bodie
 def channel_kind(container: Container, channel_id: str) -> str:
     with container.pool.connection() as conn:
         row = publications.channel(conn, UUID(channel_id))
-    assert row is not None
-    return row.kind
+    return common.present(row, "channel").kind
 
 
 def run_http_phases(
     args: argparse.Namespace, container: Container, figures: Figures, read: SchoolSample
 ) -> Bodies:
     settings = container.settings
-    assert read.poster_user_id is not None
     lead_token = issue_dev_token(settings, read.data_lead_user_id)
-    poster_token = issue_dev_token(settings, read.poster_user_id)
+    poster_token = issue_dev_token(settings, common.present(read.poster_user_id, "poster"))
     print(f"reads as {read.data_lead_user_id} (data lead) and {read.poster_user_id} (poster)")
     per_run = args.clients * (common.warmup_requests(args) + args.requests)
     bodies = make_bodies(read, min(per_run, 2000), args.seed)
@@ -393,8 +391,7 @@ def explain_reads(
     medium, kind = Medium[status["m"]].value, ConsentChannel[status["c"]].value
     channel_id = UUID(check["c"])
     ids = [UUID(p) for p in check["ps"]]
-    assert read.poster_user_id is not None
-    poster = read.poster_user_id
+    poster = common.present(read.poster_user_id, "poster")
     steps: dict[str, Callable[[Any], Any]] = {
         "c1 consentStatus": lambda c: queries.answers(c, [pupil], medium, kind, now),
         f"c2 postingCheck ({PUPILS_CHECKED})": lambda c: queries.posting_sources(
