@@ -15,7 +15,7 @@ from uuid import UUID
 from psycopg import Connection
 
 from domain.shared.sealing import Sealed
-from projections.common import Page, T, Visibility, fetch_page, from_row
+from projections.common import Page, T, Visibility, fetch_page, from_row, rows_of
 
 
 @dataclass(frozen=True)
@@ -138,13 +138,14 @@ staff_members = _People(_STAFF, "staff_id", StaffRow)
 
 
 def parents_of(conn: Connection[Any], pupil_id: UUID) -> list[ParentLinkRow]:
-    rows = conn.execute(
+    return rows_of(
+        conn,
+        ParentLinkRow,
         "SELECT l.parent_id, l.pupil_id, p.full_name, l.relationship, l.parental_responsibility "
         "FROM dir_parent_links l JOIN dir_parents p USING (parent_id) WHERE l.pupil_id = %s "
         "ORDER BY p.seq",
         (pupil_id,),
-    ).fetchall()
-    return [from_row(ParentLinkRow, r) for r in rows]
+    )
 
 
 def names_of(conn: Connection[Any], person_ids: list[UUID]) -> dict[UUID, Sealed]:

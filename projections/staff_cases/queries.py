@@ -19,7 +19,7 @@ from psycopg import Connection
 from domain.shared.sealing import Sealed
 from domain.staff_cases.model import REMOVED_OUTCOMES, RETENTION_YEARS
 from domain.staff_cases.rules import sql_list
-from projections.common import Page, fetch_page, from_row
+from projections.common import Page, fetch_page, from_row, rows_of
 
 
 @dataclass(frozen=True)
@@ -208,10 +208,12 @@ class CaseEntryRow:
 
 
 def entries(conn: Connection[Any], case_id: UUID) -> list[CaseEntryRow]:
-    rows = conn.execute(
-        "SELECT * FROM sc_entries WHERE case_id = %s ORDER BY entry_seq", (case_id,)
-    ).fetchall()
-    return [from_row(CaseEntryRow, r) for r in rows]
+    return rows_of(
+        conn,
+        CaseEntryRow,
+        "SELECT * FROM sc_entries WHERE case_id = %s ORDER BY entry_seq",
+        (case_id,),
+    )
 
 
 @dataclass(frozen=True)
@@ -328,10 +330,12 @@ class SocialRow:
 
 
 def social_media(conn: Connection[Any], staff_id: UUID) -> list[SocialRow]:
-    rows = conn.execute(
-        "SELECT * FROM sc_social WHERE staff_id = %s ORDER BY entry_seq", (staff_id,)
-    ).fetchall()
-    return [from_row(SocialRow, r) for r in rows]
+    return rows_of(
+        conn,
+        SocialRow,
+        "SELECT * FROM sc_social WHERE staff_id = %s ORDER BY entry_seq",
+        (staff_id,),
+    )
 
 
 @dataclass(frozen=True)
@@ -355,7 +359,9 @@ def case_counts(
 ) -> list[SchoolCaseCounts]:
     """Counts only, per school: what roles without case access may know. Cases about the
     reader are not counted, so nobody learns of a case about themselves."""
-    rows = conn.execute(
+    return rows_of(
+        conn,
+        SchoolCaseCounts,
         "SELECT s.school_id, "
         "(SELECT count(*) FROM sc_allegations a WHERE a.school_id = s.school_id "
         " AND a.status = 'open' AND " + _not_about("a") + ") AS open_allegations, "
@@ -381,8 +387,7 @@ def case_counts(
             "me": list(exclude_subjects),
             "reader": reader_ix,
         },
-    ).fetchall()
-    return [from_row(SchoolCaseCounts, r) for r in rows]
+    )
 
 
 def _not_about(alias: str) -> str:
