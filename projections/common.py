@@ -95,6 +95,15 @@ class Visibility:
         return sql, params
 
 
+def add_given(conditions: list[str], params: list[Any], *tests: tuple[str, Any]) -> None:
+    """A filter's optional tests: each ``(condition, value)`` whose value was given (is not
+    None) joins the conditions, its value the parameters."""
+    for condition, value in tests:
+        if value is not None:
+            conditions.append(condition)
+            params.append(value)
+
+
 @dataclass(frozen=True)
 class Page(Generic[T]):
     items: list[T]

@@ -15,7 +15,7 @@ from uuid import UUID
 from psycopg import Connection
 
 from domain.shared.sealing import Sealed
-from projections.common import Page, T, Visibility, fetch_page, from_row, rows_of
+from projections.common import Page, T, Visibility, add_given, fetch_page, from_row, rows_of
 
 
 @dataclass(frozen=True)
@@ -117,9 +117,7 @@ class _People(Generic[T]):
     ) -> Page[T]:
         clause, params = visible.clause(self.id_column)
         where = [clause]
-        if school_id is not None:
-            where.append("school_id = %s")
-            params.append(school_id)
+        add_given(where, params, ("school_id = %s", school_id))
         if not include_left:
             where.append("left_on IS NULL")
         make = partial(from_row, self.row)

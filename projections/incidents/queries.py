@@ -13,7 +13,7 @@ from psycopg import Connection
 from domain.incidents.model import PUPIL_PARTS
 from domain.incidents.rules import PatternKind, PatternLimits
 from domain.shared.sealing import Sealed
-from projections.common import Page, Visibility, fetch_page, from_row, rows_of
+from projections.common import Page, Visibility, add_given, fetch_page, from_row, rows_of
 
 
 @dataclass(frozen=True)
@@ -92,27 +92,21 @@ def incidents(
             "AND x.person_id = ANY(%s))"
         )
         params.append(list(visible.exclude_ids))
-    for column, value in (
-        ("i.school_id", where.school_id),
-        ("i.status", where.status),
-        ("i.category", where.category),
-        ("i.risk", where.risk),
-    ):
-        if value is not None:
-            conditions.append(f"{column} = %s")
-            params.append(value)
-    if where.occurred_from is not None:
-        conditions.append("i.occurred_at >= %s")
-        params.append(where.occurred_from)
-    if where.occurred_to is not None:
-        conditions.append("i.occurred_at < %s")
-        params.append(where.occurred_to)
-    if where.pupil_id is not None:
-        conditions.append(
+    add_given(
+        conditions,
+        params,
+        ("i.school_id = %s", where.school_id),
+        ("i.status = %s", where.status),
+        ("i.category = %s", where.category),
+        ("i.risk = %s", where.risk),
+        ("i.occurred_at >= %s", where.occurred_from),
+        ("i.occurred_at < %s", where.occurred_to),
+        (
             "EXISTS (SELECT 1 FROM inc_people y "
-            "WHERE y.incident_id = i.incident_id AND y.person_id = %s)"
-        )
-        params.append(where.pupil_id)
+            "WHERE y.incident_id = i.incident_id AND y.person_id = %s)",
+            where.pupil_id,
+        ),
+    )
     return fetch_page(
         conn, _INCIDENTS, conditions, params, _incident, first, after, seq_column="i.seq"
     )

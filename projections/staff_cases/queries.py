@@ -19,7 +19,7 @@ from psycopg import Connection
 from domain.shared.sealing import Sealed
 from domain.staff_cases.model import REMOVED_OUTCOMES, RETENTION_YEARS
 from domain.staff_cases.rules import sql_list
-from projections.common import Page, fetch_page, from_row, rows_of
+from projections.common import Page, add_given, fetch_page, from_row, rows_of
 
 
 @dataclass(frozen=True)
@@ -177,14 +177,13 @@ def allegations(
 ) -> Page[AllegationRow]:
     clause, params = reader.clause("a", _IS_MEMBER)
     conditions = [clause]
-    for column, value in (
-        ("a.school_id", where.school_id),
-        ("a.subject_id", where.subject_id),
-        ("a.status", where.status),
-    ):
-        if value is not None:
-            conditions.append(f"{column} = %s")
-            params.append(value)
+    add_given(
+        conditions,
+        params,
+        ("a.school_id = %s", where.school_id),
+        ("a.subject_id = %s", where.subject_id),
+        ("a.status = %s", where.status),
+    )
     if where.awaiting_lado:
         conditions.append("a.lado_consulted_at IS NULL AND a.status = 'open'")
     return fetch_page(
@@ -270,17 +269,14 @@ def concern(conn: Connection[Any], concern_id: UUID) -> ConcernRow | None:
 def _concern_conditions(reader: CaseReader, where: ConcernFilter) -> tuple[list[str], list[Any]]:
     clause, params = reader.clause("c", _IS_RECIPIENT)
     conditions = [clause]
-    for column, value in (
-        ("c.school_id", where.school_id),
-        ("c.subject_id", where.subject_id),
-        ("c.status", where.status),
-    ):
-        if value is not None:
-            conditions.append(f"{column} = %s")
-            params.append(value)
-    if where.raised_from is not None:
-        conditions.append("c.raised_at >= %s")
-        params.append(where.raised_from)
+    add_given(
+        conditions,
+        params,
+        ("c.school_id = %s", where.school_id),
+        ("c.subject_id = %s", where.subject_id),
+        ("c.status = %s", where.status),
+        ("c.raised_at >= %s", where.raised_from),
+    )
     return conditions, params
 
 
