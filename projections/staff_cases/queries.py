@@ -168,6 +168,23 @@ def allegation(conn: Connection[Any], allegation_id: UUID) -> AllegationRow | No
     return None if r is None else _allegation(r)
 
 
+def _case_conditions(
+    reader: CaseReader, alias: str, named: str, where: AllegationFilter | ConcernFilter
+) -> tuple[list[str], list[Any]]:
+    """The cases of one kind the reader sees (``named``: as in ``CaseReader.clause``), narrowed to
+    the school, subject and status the filter gives."""
+    clause, params = reader.clause(alias, named)
+    conditions = [clause]
+    add_given(
+        conditions,
+        params,
+        (f"{alias}.school_id = %s", where.school_id),
+        (f"{alias}.subject_id = %s", where.subject_id),
+        (f"{alias}.status = %s", where.status),
+    )
+    return conditions, params
+
+
 def allegations(
     conn: Connection[Any],
     reader: CaseReader,
@@ -175,15 +192,7 @@ def allegations(
     first: int,
     after: int | None,
 ) -> Page[AllegationRow]:
-    clause, params = reader.clause("a", _IS_MEMBER)
-    conditions = [clause]
-    add_given(
-        conditions,
-        params,
-        ("a.school_id = %s", where.school_id),
-        ("a.subject_id = %s", where.subject_id),
-        ("a.status = %s", where.status),
-    )
+    conditions, params = _case_conditions(reader, "a", _IS_MEMBER, where)
     if where.awaiting_lado:
         conditions.append("a.lado_consulted_at IS NULL AND a.status = 'open'")
     return fetch_page(
@@ -267,16 +276,8 @@ def concern(conn: Connection[Any], concern_id: UUID) -> ConcernRow | None:
 
 
 def _concern_conditions(reader: CaseReader, where: ConcernFilter) -> tuple[list[str], list[Any]]:
-    clause, params = reader.clause("c", _IS_RECIPIENT)
-    conditions = [clause]
-    add_given(
-        conditions,
-        params,
-        ("c.school_id = %s", where.school_id),
-        ("c.subject_id = %s", where.subject_id),
-        ("c.status = %s", where.status),
-        ("c.raised_at >= %s", where.raised_from),
-    )
+    conditions, params = _case_conditions(reader, "c", _IS_RECIPIENT, where)
+    add_given(conditions, params, ("c.raised_at >= %s", where.raised_from))
     return conditions, params
 
 
