@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any, Generic, TypeVar, get_args, get_origin, get_type_hints
+from typing import Any, Generic, LiteralString, TypeVar, get_args, get_origin, get_type_hints
 from uuid import UUID
 
 from psycopg import Connection
@@ -17,6 +17,11 @@ T = TypeVar("T")
 def sealed_or_none(value: Any) -> Sealed | None:
     """A sealed column as stored in a view (bytea), or None."""
     return None if value is None else Sealed.from_bytes(bytes(value))
+
+
+def sealed_column(value: Sealed | None) -> bytes | None:
+    """A sealed value as a view stores it (bytea), or None: the inverse of ``sealed_or_none``."""
+    return None if value is None else value.to_bytes()
 
 
 MAX_PAGE = 100
@@ -59,6 +64,16 @@ def from_row(cls: type[T], row: Mapping[str, Any], **values: Any) -> T:
     return cls(**made)
 
 
+def rows_of(
+    conn: Connection[Any],
+    cls: type[T],
+    query: LiteralString,
+    params: Sequence[Any] | Mapping[str, Any],
+) -> list[T]:
+    """Every row a query answers, each as a ``cls`` (:func:`from_row`)."""
+    return [from_row(cls, r) for r in conn.execute(query, params).fetchall()]
+
+
 @dataclass(frozen=True)
 class Visibility:
     """The trusts and schools a reader reaches, and record ids they must never see."""
@@ -78,6 +93,15 @@ class Visibility:
             sql += f" AND {id_column} <> ALL(%s)"
             params.append(list(self.exclude_ids))
         return sql, params
+
+
+def add_given(conditions: list[str], params: list[Any], *tests: tuple[str, Any]) -> None:
+    """A filter's optional tests: each ``(condition, value)`` whose value was given (is not
+    None) joins the conditions, its value the parameters."""
+    for condition, value in tests:
+        if value is not None:
+            conditions.append(condition)
+            params.append(value)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from domain.consent.model import (
     Medium,
 )
 from domain.directory.aggregates import ParentCarer, Pupil
+from domain.directory.opening import open_pupil
 from domain.shared import clock
 from domain.shared.base_app import CaseworkBase
 from domain.shared.calendar import academic_year_of, end_of_london_day, london_today
@@ -109,7 +110,7 @@ class ConsentRecordHandlers(CaseworkBase):
     # --- look-ups -------------------------------------------------------------------------
 
     def _consent_pupil(self, pupil_id: UUID, action: Action = Action.RECORD_CONSENT) -> Pupil:
-        return self.open(Pupil, pupil_id, "Pupil", action, view=Action.VIEW_PUPIL)
+        return open_pupil(self, pupil_id, action)
 
     def consent_record(self, pupil: Pupil) -> ConsentRecord:
         """The pupil's record, or a new one (saved with the first event recorded on it)."""

@@ -23,6 +23,7 @@ from domain.directory.commands import (
     RegisterSchool,
     RegisterStaffMember,
 )
+from domain.directory.opening import open_pupil, open_staff
 from domain.directory.rules import (
     LEAVING_REASON_MAX,
     RELATIONSHIPS,
@@ -123,9 +124,7 @@ class DirectoryHandlers(CaseworkBase):
 
     def link_parent(self, command: LinkParent) -> tuple[UUID, int]:
         parent_id, full_name = command.parent_id, command.full_name
-        pupil = self.open(
-            Pupil, command.pupil_id, "Pupil", Action.MANAGE_PUPIL, view=Action.VIEW_PUPIL
-        )
+        pupil = open_pupil(self, command.pupil_id, Action.MANAGE_PUPIL)
         if not is_relationship(command.relationship):
             raise ValidationFailed("relationship", f"must be one of {', '.join(RELATIONSHIPS)}")
         seal = self.keyring.session()
@@ -149,14 +148,7 @@ class DirectoryHandlers(CaseworkBase):
         return parent.id, self.record(parent, new_keys=seal.new_keys)
 
     def record_pupil_left(self, command: RecordPupilLeft) -> tuple[UUID, int]:
-        pupil = self.open(
-            Pupil,
-            command.pupil_id,
-            "Pupil",
-            Action.MANAGE_PUPIL,
-            command.expected_version,
-            view=Action.VIEW_PUPIL,
-        )
+        pupil = open_pupil(self, command.pupil_id, Action.MANAGE_PUPIL, command.expected_version)
         not_in_future("leftOn", command.left_on)
         destination = optional_text("destination", command.destination)
         seal = self.keyring.session()
@@ -166,13 +158,8 @@ class DirectoryHandlers(CaseworkBase):
         return pupil.id, self.record(pupil, new_keys=seal.new_keys)
 
     def record_staff_left(self, command: RecordStaffLeft) -> tuple[UUID, int]:
-        staff = self.open(
-            StaffMember,
-            command.staff_member_id,
-            "Staff member",
-            Action.MANAGE_STAFF,
-            command.expected_version,
-            view=Action.VIEW_STAFF,
+        staff = open_staff(
+            self, command.staff_member_id, Action.MANAGE_STAFF, command.expected_version
         )
         not_in_future("leftOn", command.left_on)
         reason = optional_text("reason", command.reason, LEAVING_REASON_MAX)

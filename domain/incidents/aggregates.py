@@ -13,7 +13,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.incidents.model import ActionKind, Involvement, Risk, Status
-from domain.shared.aggregate import CaseworkAggregate
+from domain.shared.aggregate import CaseworkAggregate, guarded
 from domain.shared.errors import ValidationFailed
 from domain.shared.sealing import Sealed
 
@@ -215,25 +215,6 @@ class Incident(CaseworkAggregate):
                 done.action_id, done.kind, True, done.due_on, True
             )
 
-    def attach_evidence(
-        self,
-        file_id: UUID,
-        filename: Sealed,
-        content_type: str,
-        size: int,
-        sha256: Sealed,
-        note: Sealed | None,
-    ) -> None:
-        self._require_open()
-        self._evidence(
-            file_id=file_id,
-            filename=filename,
-            content_type=content_type,
-            size=size,
-            sha256=sha256,
-            note=note,
-        )
-
     @event(EvidenceAttached)
     def _evidence(
         self,
@@ -245,6 +226,8 @@ class Incident(CaseworkAggregate):
         note: Sealed | None,
     ) -> None:
         self.evidence.add(file_id)
+
+    attach_evidence = guarded(_require_open, _evidence)
 
     def link(self, other_incident_id: UUID, reason: Sealed | None) -> None:
         if other_incident_id == self.id:

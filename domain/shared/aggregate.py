@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar, Concatenate, ParamSpec, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
 from domain.shared import clock
 from domain.shared.actor import current_principal
+
+A = TypeVar("A", bound="CaseworkAggregate")
+P = ParamSpec("P")
 
 
 class CaseworkAggregate(Aggregate):
@@ -46,3 +50,20 @@ class CaseworkAggregate(Aggregate):
         kwargs.setdefault("trust_id", self.trust_id)
         kwargs.setdefault("school_id", self.school_id)
         super().trigger_event(event_class, **kwargs)
+
+
+def guarded(
+    check: Callable[[A], None], record: Callable[Concatenate[A, P], None]
+) -> Callable[Concatenate[A, P], None]:
+    """A command that ``check`` may refuse (it raises) and that otherwise records its event
+    with its arguments unchanged: ``record`` is the ``@event`` method, whose signature the
+    command keeps. On replay the event method alone is applied, so the check never runs there.
+    """
+
+    def command(self: A, /, *args: P.args, **kwargs: P.kwargs) -> None:
+        check(self)
+        # ``record`` is the library's decorator: bound, it triggers the event.
+        cast(Any, record).__get__(self, type(self))(*args, **kwargs)
+
+    command.__doc__ = record.__doc__
+    return command

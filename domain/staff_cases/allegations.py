@@ -11,7 +11,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from domain.shared.aggregate import CaseworkAggregate
+from domain.shared.aggregate import CaseworkAggregate, guarded
 from domain.shared.errors import ValidationFailed
 from domain.shared.sealing import Sealed
 from domain.staff_cases.errors import (
@@ -179,22 +179,7 @@ class Allegation(CaseworkAggregate):
     def _member_added(self, user_id: str, responsibility: Text) -> None:
         self.case_team.append(user_id)
 
-    def consult_lado(
-        self,
-        consulted_at: datetime,
-        lado_name: Sealed,
-        reference: Sealed | None,
-        advice: Sealed,
-        agreed_action: Sealed,
-    ) -> None:
-        self._require_open()
-        self._lado(
-            consulted_at=consulted_at,
-            lado_name=lado_name,
-            reference=reference,
-            advice=advice,
-            agreed_action=agreed_action,
-        )
+    # Commands the open case only refuses when it is closed: each records its event as given.
 
     @event(LadoConsulted)
     def _lado(
@@ -207,24 +192,7 @@ class Allegation(CaseworkAggregate):
     ) -> None:
         pass
 
-    def record_action(
-        self,
-        action_id: UUID,
-        kind: str,
-        taken_at: datetime,
-        reference: Sealed | None,
-        decision: Sealed,
-        rationale: Sealed,
-    ) -> None:
-        self._require_open()
-        self._action(
-            action_id=action_id,
-            kind=kind,
-            taken_at=taken_at,
-            reference=reference,
-            decision=decision,
-            rationale=rationale,
-        )
+    consult_lado = guarded(_require_open, _lado)
 
     @event(ActionRecorded)
     def _action(
@@ -238,11 +206,7 @@ class Allegation(CaseworkAggregate):
     ) -> None:
         pass
 
-    def hold_strategy_discussion(
-        self, held_at: datetime, attendees: Sealed, decisions: Sealed, actions: Sealed
-    ) -> None:
-        self._require_open()
-        self._strategy(held_at=held_at, attendees=attendees, decisions=decisions, actions=actions)
+    record_action = guarded(_require_open, _action)
 
     @event(StrategyDiscussionHeld)
     def _strategy(
@@ -250,22 +214,15 @@ class Allegation(CaseworkAggregate):
     ) -> None:
         pass
 
-    def consider_suspension(
-        self, considered_at: datetime, alternatives: Sealed, decision: str, rationale: Sealed
-    ) -> None:
-        self._require_open()
-        self._suspension(
-            considered_at=considered_at,
-            alternatives=alternatives,
-            decision=decision,
-            rationale=rationale,
-        )
+    hold_strategy_discussion = guarded(_require_open, _strategy)
 
     @event(SuspensionConsidered)
     def _suspension(
         self, considered_at: datetime, alternatives: Sealed, decision: str, rationale: Sealed
     ) -> None:
         pass
+
+    consider_suspension = guarded(_require_open, _suspension)
 
     def record_outcome(
         self, outcome: Outcome, decided_at: datetime, summary: Sealed, rationale: Sealed

@@ -102,6 +102,20 @@ def pattern_since(now: datetime) -> datetime:
     return now - PATTERN_WINDOW
 
 
+def _flag(
+    kind: str, record_ids: Sequence[UUID], threshold: int, since: date, explanation: str
+) -> PatternFlag:
+    """A flag on the records that reached ``threshold``: their count is the flag's."""
+    return PatternFlag(
+        kind=kind,
+        count=len(record_ids),
+        threshold=threshold,
+        since=since,
+        record_ids=tuple(record_ids),
+        explanation=explanation,
+    )
+
+
 def staff_pattern_flags(
     since: datetime,
     threshold: int,
@@ -114,13 +128,12 @@ def staff_pattern_flags(
     flags: list[PatternFlag] = []
     if len(concern_ids) >= threshold:
         flags.append(
-            PatternFlag(
-                kind="low_level_concerns",
-                count=len(concern_ids),
-                threshold=threshold,
-                since=day,
-                record_ids=tuple(concern_ids),
-                explanation=f"{len(concern_ids)} low-level concerns in the last 12 months "
+            _flag(
+                "low_level_concerns",
+                concern_ids,
+                threshold,
+                day,
+                f"{len(concern_ids)} low-level concerns in the last 12 months "
                 f"(threshold {threshold}): review whether together they meet the harm threshold",
             )
         )
@@ -129,13 +142,12 @@ def staff_pattern_flags(
     attempts = [a for a in contact_attempts if a.at >= since]
     if len(attempts) >= threshold:
         flags.append(
-            PatternFlag(
-                kind="contact_attempts",
-                count=len(attempts),
-                threshold=threshold,
-                since=day,
-                record_ids=tuple(a.record_id for a in attempts),
-                explanation=f"{len(attempts)} attempts by pupils or parents to contact a "
+            _flag(
+                "contact_attempts",
+                [a.record_id for a in attempts],
+                threshold,
+                day,
+                f"{len(attempts)} attempts by pupils or parents to contact a "
                 f"personal account in the last 12 months (threshold {threshold})",
             )
         )
@@ -146,14 +158,12 @@ def staff_pattern_flags(
     for person, theirs in by_person.items():
         if len(theirs) >= REPEATED_CONTACT:
             flags.append(
-                PatternFlag(
-                    kind="repeated_contact",
-                    count=len(theirs),
-                    threshold=REPEATED_CONTACT,
-                    since=day,
-                    record_ids=tuple(a.record_id for a in theirs),
-                    explanation=f"{person} tried to make contact {len(theirs)} times in the "
-                    "last 12 months",
+                _flag(
+                    "repeated_contact",
+                    [a.record_id for a in theirs],
+                    REPEATED_CONTACT,
+                    day,
+                    f"{person} tried to make contact {len(theirs)} times in the last 12 months",
                 )
             )
     return flags

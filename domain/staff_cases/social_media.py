@@ -4,11 +4,12 @@ presence checks. Their free text is sealed with the member of staff's key."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import event
 
-from domain.shared.aggregate import CaseworkAggregate
+from domain.shared.aggregate import CaseworkAggregate, guarded
 from domain.shared.errors import ValidationFailed
 from domain.shared.sealing import Sealed
 from domain.staff_cases.former_topics import register_former_topics
@@ -63,28 +64,23 @@ class SocialMediaDeclaration(CaseworkAggregate):
         self.staff_id = staff_id
         self.ended = False
 
-    def update(self, changed_at: datetime, circumstances: Sealed, ended: bool) -> None:
+    def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
+        """Every event names the member of staff, so views need no look-up to find them."""
+        kwargs.setdefault("staff_id", self.staff_id)
+        super().trigger_event(event_class, **kwargs)
+
+    def _still_current(self) -> None:
         if self.ended:
             raise ValidationFailed("declarationId", "this relationship was declared ended")
-        self._updated(
-            staff_id=self.staff_id, changed_at=changed_at, circumstances=circumstances, ended=ended
-        )
 
     @event(Updated)
-    def _updated(
-        self, staff_id: UUID, changed_at: datetime, circumstances: Sealed, ended: bool
-    ) -> None:
+    def _updated(self, changed_at: datetime, circumstances: Sealed, ended: bool) -> None:
         self.ended = ended
 
-    def advise(self, advised_at: datetime, advice: Sealed, decision: Sealed) -> None:
-        self._advised(
-            staff_id=self.staff_id, advised_at=advised_at, advice=advice, decision=decision
-        )
+    update = guarded(_still_current, _updated)
 
     @event(AdviceRecorded)
-    def _advised(
-        self, staff_id: UUID, advised_at: datetime, advice: Sealed, decision: Sealed
-    ) -> None:
+    def advise(self, advised_at: datetime, advice: Sealed, decision: Sealed) -> None:
         pass
 
 

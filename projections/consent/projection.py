@@ -14,13 +14,8 @@ from domain.consent.model import TakedownOutcome, party_of
 from domain.directory.aggregates import Pupil
 from domain.shared.calendar import end_of_london_day
 from domain.shared.logins import login_subject
-from domain.shared.sealing import Sealed
+from projections.common import sealed_column
 from projections.view import View, handles
-
-
-def _b(value: Sealed | None) -> bytes | None:
-    return None if value is None else value.to_bytes()
-
 
 # The events whose actor the view stores (who recorded, confirmed, opened, posted, approved...).
 _ACTOR_STORED = (
@@ -97,7 +92,7 @@ class ConsentView(View):
             "UPDATE cs_pupils SET competent = %s, competence_assessed_at = %s, "
             "competence_notes = %s WHERE pupil_id = %s AND (competence_assessed_at IS NULL "
             "OR competence_assessed_at <= %s)",
-            (e.competent, e.assessed_at, _b(e.notes), e.pupil_id, e.assessed_at),
+            (e.competent, e.assessed_at, sealed_column(e.notes), e.pupil_id, e.assessed_at),
         )
 
     @handles(
@@ -170,7 +165,7 @@ class ConsentView(View):
                 self.seal_text(e.originator_id, e.platform),
                 self.seal_text(e.originator_id, e.account_name),
                 e.master_administrator_id,
-                _b(e.purpose),
+                sealed_column(e.purpose),
                 e.opened_on,
                 self.seal_text(e.originator_id, e.risk_assessment_approved_by),
                 e.risk_assessment_approver,
@@ -212,7 +207,7 @@ class ConsentView(View):
     @handles(Channel.Closed)
     def channel_closed(self, curs: Cursor[Any], e: Channel.Closed, position: int) -> None:
         self._channel_version(
-            curs, e, ", closed_on = %s, close_reason = %s", e.closed_on, _b(e.reason)
+            curs, e, ", closed_on = %s, close_reason = %s", e.closed_on, sealed_column(e.reason)
         )
 
     # --- publications ---------------------------------------------------------------------
@@ -237,7 +232,7 @@ class ConsentView(View):
                 self.logins.seal(e.posted_by),
                 self.logins.seal(e.actor),
                 e.timestamp,
-                _b(e.description),
+                sealed_column(e.description),
                 self.seal_text(e.originator_id, e.link),
                 e.needs_approval,
                 e.originator_version,
@@ -285,6 +280,12 @@ class ConsentView(View):
         curs.execute(
             "UPDATE cs_takedowns SET outcome = %s, reason = %s, done_at = %s, done_by = %s "
             "WHERE publication_id = %s AND outcome IS NULL",
-            (e.outcome, _b(e.reason), e.done_at, self.logins.seal(e.actor), e.originator_id),
+            (
+                e.outcome,
+                sealed_column(e.reason),
+                e.done_at,
+                self.logins.seal(e.actor),
+                e.originator_id,
+            ),
         )
         self._publication_version(curs, e, ", removed = %s", e.outcome == TakedownOutcome.REMOVED)

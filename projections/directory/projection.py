@@ -7,12 +7,8 @@ from typing import Any
 from psycopg import Cursor
 
 from domain.directory.aggregates import ParentCarer, Pupil, School, StaffMember, Trust
-from domain.shared.sealing import Sealed
+from projections.common import sealed_column
 from projections.view import View, handles
-
-
-def _b(value: Sealed | None) -> bytes | None:
-    return None if value is None else value.to_bytes()
 
 
 class DirectoryView(View):
@@ -50,8 +46,8 @@ class DirectoryView(View):
                 e.originator_id,
                 e.trust_id,
                 e.school_id,
-                _b(e.full_name),
-                _b(e.date_of_birth),
+                sealed_column(e.full_name),
+                sealed_column(e.date_of_birth),
                 e.year_group,
                 e.originator_version,
                 e.timestamp,
@@ -64,7 +60,7 @@ class DirectoryView(View):
         curs.execute(
             "UPDATE dir_pupils SET left_on = %s, destination = %s, version = %s "
             "WHERE pupil_id = %s",
-            (e.left_on, _b(e.destination), e.originator_version, e.originator_id),
+            (e.left_on, sealed_column(e.destination), e.originator_version, e.originator_id),
         )
 
     @handles(StaffMember.Registered)
@@ -77,7 +73,7 @@ class DirectoryView(View):
                 e.originator_id,
                 e.trust_id,
                 e.school_id,
-                _b(e.full_name),
+                sealed_column(e.full_name),
                 e.staff_role,
                 *self.logins.seal_optional(e.user_id),
                 e.started_on,
@@ -92,7 +88,7 @@ class DirectoryView(View):
         curs.execute(
             "UPDATE dir_staff SET left_on = %s, leaving_reason = %s, version = %s "
             "WHERE staff_id = %s",
-            (e.left_on, _b(e.reason), e.originator_version, e.originator_id),
+            (e.left_on, sealed_column(e.reason), e.originator_version, e.originator_id),
         )
 
     @handles(ParentCarer.Registered)
@@ -106,7 +102,7 @@ class DirectoryView(View):
                 e.originator_id,
                 e.trust_id,
                 e.school_id,
-                _b(e.full_name),
+                sealed_column(e.full_name),
                 e.originator_version,
                 position,
             ),

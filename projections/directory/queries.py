@@ -6,17 +6,16 @@ destroyed data key shows as erased wherever the row is used.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
-from typing import Any
+from typing import Any, Generic
 from uuid import UUID
 
 from psycopg import Connection
 
 from domain.shared.sealing import Sealed
-from projections.common import Page, T, Visibility, fetch_page, from_row
+from projections.common import Page, T, Visibility, add_given, fetch_page, from_row, rows_of
 
 
 @dataclass(frozen=True)
@@ -99,47 +98,33 @@ def pupil(conn: Connection[Any], pupil_id: UUID) -> PupilRow | None:
     return None if r is None else from_row(PupilRow, r)
 
 
-def _people(
-    conn: Connection[Any],
-    select: str,
-    id_column: str,
-    make: Callable[[Any], T],
-    visible: Visibility,
-    school_id: UUID | None,
-    include_left: bool,
-    first: int,
-    after: int | None,
-) -> Page[T]:
+@dataclass(frozen=True)
+class _People(Generic[T]):
     """A page of people (pupils or staff) in reach, never the reader's own record."""
-    clause, params = visible.clause(id_column)
-    where = [clause]
-    if school_id is not None:
-        where.append("school_id = %s")
-        params.append(school_id)
-    if not include_left:
-        where.append("left_on IS NULL")
-    return fetch_page(conn, select, where, params, make, first, after)
+
+    select: str
+    id_column: str
+    row: type[T]
+
+    def __call__(
+        self,
+        conn: Connection[Any],
+        visible: Visibility,
+        school_id: UUID | None,
+        include_left: bool,
+        first: int,
+        after: int | None,
+    ) -> Page[T]:
+        clause, params = visible.clause(self.id_column)
+        where = [clause]
+        add_given(where, params, ("school_id = %s", school_id))
+        if not include_left:
+            where.append("left_on IS NULL")
+        make = partial(from_row, self.row)
+        return fetch_page(conn, self.select, where, params, make, first, after)
 
 
-def pupils(
-    conn: Connection[Any],
-    visible: Visibility,
-    school_id: UUID | None,
-    include_left: bool,
-    first: int,
-    after: int | None,
-) -> Page[PupilRow]:
-    return _people(
-        conn,
-        _PUPILS,
-        "pupil_id",
-        partial(from_row, PupilRow),
-        visible,
-        school_id,
-        include_left,
-        first,
-        after,
-    )
+pupils = _People(_PUPILS, "pupil_id", PupilRow)
 
 
 def staff_member(conn: Connection[Any], staff_id: UUID) -> StaffRow | None:
@@ -147,35 +132,18 @@ def staff_member(conn: Connection[Any], staff_id: UUID) -> StaffRow | None:
     return None if r is None else from_row(StaffRow, r)
 
 
-def staff_members(
-    conn: Connection[Any],
-    visible: Visibility,
-    school_id: UUID | None,
-    include_left: bool,
-    first: int,
-    after: int | None,
-) -> Page[StaffRow]:
-    return _people(
-        conn,
-        _STAFF,
-        "staff_id",
-        partial(from_row, StaffRow),
-        visible,
-        school_id,
-        include_left,
-        first,
-        after,
-    )
+staff_members = _People(_STAFF, "staff_id", StaffRow)
 
 
 def parents_of(conn: Connection[Any], pupil_id: UUID) -> list[ParentLinkRow]:
-    rows = conn.execute(
+    return rows_of(
+        conn,
+        ParentLinkRow,
         "SELECT l.parent_id, l.pupil_id, p.full_name, l.relationship, l.parental_responsibility "
         "FROM dir_parent_links l JOIN dir_parents p USING (parent_id) WHERE l.pupil_id = %s "
         "ORDER BY p.seq",
         (pupil_id,),
-    ).fetchall()
-    return [from_row(ParentLinkRow, r) for r in rows]
+    )
 
 
 def names_of(conn: Connection[Any], person_ids: list[UUID]) -> dict[UUID, Sealed]:

@@ -12,13 +12,9 @@ from domain.directory.aggregates import Trust
 from domain.incidents.aggregates import Incident
 from domain.incidents.model import Status
 from domain.shared.blind_index import BlindIndex
-from domain.shared.sealing import Sealed
+from projections.common import sealed_column
 from projections.incidents.chronology import entry_for
 from projections.view import View, handles
-
-
-def _b(value: Sealed | None) -> bytes | None:
-    return None if value is None else value.to_bytes()
 
 
 def platform_ix(index: BlindIndex, trust_id: UUID, platform: str) -> bytes:
@@ -64,9 +60,9 @@ class IncidentsView(View):
                 *self.logins.seal_login(e.actor),
                 entry.kind,
                 entry.summary,
-                _b(entry.what),
-                _b(entry.decision),
-                _b(entry.rationale),
+                sealed_column(entry.what),
+                sealed_column(entry.decision),
+                sealed_column(entry.rationale),
             ),
         )
 
@@ -100,7 +96,7 @@ class IncidentsView(View):
                 e.occurred_at,
                 e.reported_at,
                 *self.logins.seal_login(e.actor),
-                _b(e.description),
+                sealed_column(e.description),
                 e.concerns_staff_conduct,
                 e.originator_version,
                 position,
@@ -146,11 +142,11 @@ class IncidentsView(View):
             (
                 e.file_id,
                 e.originator_id,
-                _b(e.filename),
+                sealed_column(e.filename),
                 e.content_type,
                 e.size,
                 self.seal_text(e.originator_id, e.sha256),
-                _b(e.note),
+                sealed_column(e.note),
                 e.timestamp,
                 self.logins.seal(e.actor),
             ),

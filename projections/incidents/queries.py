@@ -13,7 +13,7 @@ from psycopg import Connection
 from domain.incidents.model import PUPIL_PARTS
 from domain.incidents.rules import PatternKind, PatternLimits
 from domain.shared.sealing import Sealed
-from projections.common import Page, Visibility, fetch_page, from_row
+from projections.common import Page, Visibility, add_given, fetch_page, from_row, rows_of
 
 
 @dataclass(frozen=True)
@@ -92,27 +92,21 @@ def incidents(
             "AND x.person_id = ANY(%s))"
         )
         params.append(list(visible.exclude_ids))
-    for column, value in (
-        ("i.school_id", where.school_id),
-        ("i.status", where.status),
-        ("i.category", where.category),
-        ("i.risk", where.risk),
-    ):
-        if value is not None:
-            conditions.append(f"{column} = %s")
-            params.append(value)
-    if where.occurred_from is not None:
-        conditions.append("i.occurred_at >= %s")
-        params.append(where.occurred_from)
-    if where.occurred_to is not None:
-        conditions.append("i.occurred_at < %s")
-        params.append(where.occurred_to)
-    if where.pupil_id is not None:
-        conditions.append(
+    add_given(
+        conditions,
+        params,
+        ("i.school_id = %s", where.school_id),
+        ("i.status = %s", where.status),
+        ("i.category = %s", where.category),
+        ("i.risk = %s", where.risk),
+        ("i.occurred_at >= %s", where.occurred_from),
+        ("i.occurred_at < %s", where.occurred_to),
+        (
             "EXISTS (SELECT 1 FROM inc_people y "
-            "WHERE y.incident_id = i.incident_id AND y.person_id = %s)"
-        )
-        params.append(where.pupil_id)
+            "WHERE y.incident_id = i.incident_id AND y.person_id = %s)",
+            where.pupil_id,
+        ),
+    )
     return fetch_page(
         conn, _INCIDENTS, conditions, params, _incident, first, after, seq_column="i.seq"
     )
@@ -148,10 +142,12 @@ _CHRONOLOGY = (
 
 
 def chronology(conn: Connection[Any], incident_id: UUID) -> list[ChronologyRow]:
-    rows = conn.execute(
-        _CHRONOLOGY + " WHERE c.incident_id = %s ORDER BY c.entry_seq", (incident_id,)
-    ).fetchall()
-    return [from_row(ChronologyRow, r) for r in rows]
+    return rows_of(
+        conn,
+        ChronologyRow,
+        _CHRONOLOGY + " WHERE c.incident_id = %s ORDER BY c.entry_seq",
+        (incident_id,),
+    )
 
 
 def pupil_chronology(
@@ -159,13 +155,14 @@ def pupil_chronology(
 ) -> list[ChronologyRow]:
     """Every entry of every incident the pupil appears in, oldest first, in one statement;
     not incidents about a member of staff's conduct, nor incidents that name the reader."""
-    rows = conn.execute(
+    return rows_of(
+        conn,
+        ChronologyRow,
         _CHRONOLOGY + " WHERE c.incident_id IN (SELECT p.incident_id FROM inc_people p "
         "JOIN inc_incidents i USING (incident_id) WHERE p.person_id = %(pupil)s "
         "AND NOT i.staff_conduct" + _NOT_ABOUT_READER + ") ORDER BY c.at, c.entry_seq",
         {"pupil": pupil_id, "me": list(exclude)},
-    ).fetchall()
-    return [from_row(ChronologyRow, r) for r in rows]
+    )
 
 
 @dataclass(frozen=True)
@@ -182,10 +179,12 @@ class EvidenceRow:
 
 
 def evidence_of(conn: Connection[Any], incident_id: UUID) -> list[EvidenceRow]:
-    rows = conn.execute(
-        "SELECT * FROM inc_evidence WHERE incident_id = %s ORDER BY attached_at", (incident_id,)
-    ).fetchall()
-    return [from_row(EvidenceRow, r) for r in rows]
+    return rows_of(
+        conn,
+        EvidenceRow,
+        "SELECT * FROM inc_evidence WHERE incident_id = %s ORDER BY attached_at",
+        (incident_id,),
+    )
 
 
 def evidence(conn: Connection[Any], file_id: UUID) -> EvidenceRow | None:

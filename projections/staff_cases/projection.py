@@ -16,13 +16,10 @@ from domain.staff_cases.concerns import LowLevelConcern
 from domain.staff_cases.former_topics import FORMER_TOPICS
 from domain.staff_cases.model import AllegationStatus, ConcernStatus, Text
 from domain.staff_cases.social_media import ContactAttempt, PresenceCheck, SocialMediaDeclaration
+from projections.common import sealed_column
 from projections.staff_cases.chronology import entry_for
 from projections.staff_cases.queries import MemberPart
 from projections.view import View, handles
-
-
-def _b(value: Sealed | None) -> bytes | None:
-    return None if value is None else value.to_bytes()
 
 
 class StaffCasesView(View):
@@ -50,7 +47,7 @@ class StaffCasesView(View):
         before the command sealed it carry it in plain; it is sealed here (and dropped if that
         key was destroyed: the record is erased)."""
         if value is None or isinstance(value, Sealed):
-            return _b(value)
+            return sealed_column(value)
         sealed = self.logins.keyring.seal_creating(subject_id, value)
         return None if sealed is None else sealed.to_bytes()
 
@@ -74,9 +71,9 @@ class StaffCasesView(View):
                 entry.summary,
                 None if entry.named is None else self.logins.seal(entry.named),
                 self._text(e.originator_id, entry.detail),
-                _b(entry.what),
-                _b(entry.decision),
-                _b(entry.rationale),
+                sealed_column(entry.what),
+                sealed_column(entry.decision),
+                sealed_column(entry.rationale),
             ),
         )
 
@@ -127,7 +124,7 @@ class StaffCasesView(View):
                 e.source,
                 e.received_via,
                 e.category,
-                _b(e.description),
+                sealed_column(e.description),
                 t["harmed_child"],
                 t["possible_offence"],
                 t["risk_of_harm"],
@@ -199,7 +196,7 @@ class StaffCasesView(View):
             e,
             position,
             ", outcome = %s, outcome_at = %s, outcome_summary = %s",
-            (e.outcome, e.decided_at, _b(e.summary)),
+            (e.outcome, e.decided_at, sealed_column(e.summary)),
         )
 
     @handles(Allegation.ReferenceDeclared)
@@ -209,7 +206,7 @@ class StaffCasesView(View):
             e,
             position,
             ", reference_will_cite = %s, reference_declaration = %s",
-            (e.will_be_referred_to, _b(e.declaration)),
+            (e.will_be_referred_to, sealed_column(e.declaration)),
         )
 
     @handles(Allegation.RetentionConsentRecorded)
@@ -258,8 +255,8 @@ class StaffCasesView(View):
                 e.occurred_on,
                 e.self_reported,
                 e.withhold_name_from_subject,
-                _b(e.details),
-                _b(e.context),
+                sealed_column(e.details),
+                sealed_column(e.context),
                 *self.logins.seal_login(e.recipient),
                 e.recipient_basis,
                 e.screening is not None,
@@ -277,7 +274,7 @@ class StaffCasesView(View):
             e,
             position,
             ", status = 'reviewed', reviewed_at = %s, action_taken = %s, rationale = %s",
-            (e.reviewed_at, _b(e.action_taken), _b(e.rationale)),
+            (e.reviewed_at, sealed_column(e.action_taken), sealed_column(e.rationale)),
         )
 
     @handles(LowLevelConcern.Escalated)
@@ -319,7 +316,7 @@ class StaffCasesView(View):
             self.logins.seal(e.actor),
         ]
         names += list(cols)
-        values += [_b(v) if isinstance(v, Sealed) else v for v in cols.values()]
+        values += [sealed_column(v) if isinstance(v, Sealed) else v for v in cols.values()]
         curs.execute(
             f"INSERT INTO sc_social ({', '.join(names)}) VALUES ({', '.join(['%s'] * len(names))})",
             values,

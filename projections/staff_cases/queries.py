@@ -19,7 +19,7 @@ from psycopg import Connection
 from domain.shared.sealing import Sealed
 from domain.staff_cases.model import REMOVED_OUTCOMES, RETENTION_YEARS
 from domain.staff_cases.rules import sql_list
-from projections.common import Page, fetch_page, from_row
+from projections.common import Page, add_given, fetch_page, from_row, rows_of
 
 
 @dataclass(frozen=True)
@@ -168,6 +168,23 @@ def allegation(conn: Connection[Any], allegation_id: UUID) -> AllegationRow | No
     return None if r is None else _allegation(r)
 
 
+def _case_conditions(
+    reader: CaseReader, alias: str, named: str, where: AllegationFilter | ConcernFilter
+) -> tuple[list[str], list[Any]]:
+    """The cases of one kind the reader sees (``named``: as in ``CaseReader.clause``), narrowed to
+    the school, subject and status the filter gives."""
+    clause, params = reader.clause(alias, named)
+    conditions = [clause]
+    add_given(
+        conditions,
+        params,
+        (f"{alias}.school_id = %s", where.school_id),
+        (f"{alias}.subject_id = %s", where.subject_id),
+        (f"{alias}.status = %s", where.status),
+    )
+    return conditions, params
+
+
 def allegations(
     conn: Connection[Any],
     reader: CaseReader,
@@ -175,16 +192,7 @@ def allegations(
     first: int,
     after: int | None,
 ) -> Page[AllegationRow]:
-    clause, params = reader.clause("a", _IS_MEMBER)
-    conditions = [clause]
-    for column, value in (
-        ("a.school_id", where.school_id),
-        ("a.subject_id", where.subject_id),
-        ("a.status", where.status),
-    ):
-        if value is not None:
-            conditions.append(f"{column} = %s")
-            params.append(value)
+    conditions, params = _case_conditions(reader, "a", _IS_MEMBER, where)
     if where.awaiting_lado:
         conditions.append("a.lado_consulted_at IS NULL AND a.status = 'open'")
     return fetch_page(
@@ -208,10 +216,12 @@ class CaseEntryRow:
 
 
 def entries(conn: Connection[Any], case_id: UUID) -> list[CaseEntryRow]:
-    rows = conn.execute(
-        "SELECT * FROM sc_entries WHERE case_id = %s ORDER BY entry_seq", (case_id,)
-    ).fetchall()
-    return [from_row(CaseEntryRow, r) for r in rows]
+    return rows_of(
+        conn,
+        CaseEntryRow,
+        "SELECT * FROM sc_entries WHERE case_id = %s ORDER BY entry_seq",
+        (case_id,),
+    )
 
 
 @dataclass(frozen=True)
@@ -266,19 +276,8 @@ def concern(conn: Connection[Any], concern_id: UUID) -> ConcernRow | None:
 
 
 def _concern_conditions(reader: CaseReader, where: ConcernFilter) -> tuple[list[str], list[Any]]:
-    clause, params = reader.clause("c", _IS_RECIPIENT)
-    conditions = [clause]
-    for column, value in (
-        ("c.school_id", where.school_id),
-        ("c.subject_id", where.subject_id),
-        ("c.status", where.status),
-    ):
-        if value is not None:
-            conditions.append(f"{column} = %s")
-            params.append(value)
-    if where.raised_from is not None:
-        conditions.append("c.raised_at >= %s")
-        params.append(where.raised_from)
+    conditions, params = _case_conditions(reader, "c", _IS_RECIPIENT, where)
+    add_given(conditions, params, ("c.raised_at >= %s", where.raised_from))
     return conditions, params
 
 
@@ -328,10 +327,12 @@ class SocialRow:
 
 
 def social_media(conn: Connection[Any], staff_id: UUID) -> list[SocialRow]:
-    rows = conn.execute(
-        "SELECT * FROM sc_social WHERE staff_id = %s ORDER BY entry_seq", (staff_id,)
-    ).fetchall()
-    return [from_row(SocialRow, r) for r in rows]
+    return rows_of(
+        conn,
+        SocialRow,
+        "SELECT * FROM sc_social WHERE staff_id = %s ORDER BY entry_seq",
+        (staff_id,),
+    )
 
 
 @dataclass(frozen=True)
@@ -355,7 +356,9 @@ def case_counts(
 ) -> list[SchoolCaseCounts]:
     """Counts only, per school: what roles without case access may know. Cases about the
     reader are not counted, so nobody learns of a case about themselves."""
-    rows = conn.execute(
+    return rows_of(
+        conn,
+        SchoolCaseCounts,
         "SELECT s.school_id, "
         "(SELECT count(*) FROM sc_allegations a WHERE a.school_id = s.school_id "
         " AND a.status = 'open' AND " + _not_about("a") + ") AS open_allegations, "
@@ -381,8 +384,7 @@ def case_counts(
             "me": list(exclude_subjects),
             "reader": reader_ix,
         },
-    ).fetchall()
-    return [from_row(SchoolCaseCounts, r) for r in rows]
+    )
 
 
 def _not_about(alias: str) -> str:

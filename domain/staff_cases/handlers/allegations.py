@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID, uuid4
 
-from domain.directory.aggregates import StaffMember
+from domain.directory.opening import open_staff
 from domain.shared.actor import current_principal
 from domain.shared.calendar import london_today
 from domain.shared.errors import ValidationFailed
@@ -62,13 +62,7 @@ class Received:
 
 class AllegationHandlers(StaffCaseBase):
     def receive_allegation(self, command: ReceiveAllegation) -> Received:
-        staff = self.open(
-            StaffMember,
-            command.staff_member_id,
-            "Staff member",
-            Action.RECEIVE_ALLEGATION,
-            view=Action.VIEW_STAFF,
-        )
+        staff = open_staff(self, command.staff_member_id, Action.RECEIVE_ALLEGATION)
         received = past_instant("receivedAt", command.received_at)
         choice("source", command.source, AllegationSource)
         choice("receivedVia", command.received_via, ReceivedVia)

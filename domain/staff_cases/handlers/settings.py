@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from domain.directory.aggregates import StaffCaseSettings, StaffMember, Trust
+from domain.directory.aggregates import StaffCaseSettings, Trust
+from domain.directory.opening import open_staff
 from domain.shared.actor import current_principal
 from domain.shared.errors import ValidationFailed
 from domain.shared.policy import Action, Target, authorise
@@ -46,12 +47,6 @@ class StaffCaseSettingsHandlers(StaffCaseBase):
         return trust.id, self.record(trust)
 
     def record_pension_age(self, command: RecordPensionAge) -> tuple[UUID, int]:
-        staff = self.open(
-            StaffMember,
-            command.staff_member_id,
-            "Staff member",
-            Action.MANAGE_STAFF,
-            view=Action.VIEW_STAFF,
-        )
+        staff = open_staff(self, command.staff_member_id, Action.MANAGE_STAFF)
         staff.record_pension_age(command.reaches_on)
         return staff.id, self.record(staff)
