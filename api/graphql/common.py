@@ -33,6 +33,7 @@ from domain.shared.sealing import Erased, Sealed
 from projections.common import MAX_PAGE, Page
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 Position = NewType("Position", int)
 POSITION_SCALAR = strawberry.scalar(
@@ -147,6 +148,13 @@ def result_union(name: str, payload: type) -> Any:
     """A mutation's result: its payload, or one of the typed errors (the same four for every
     mutation), as the GraphQL union ``name``."""
     return Annotated[payload | AnyError, strawberry.union(name)]
+
+
+def existing(row: R | None, record: str, record_id: UUID | str) -> R:
+    """The row a query read, or ``NotFound`` naming ``record`` when there is none."""
+    if row is None:
+        raise NotFound(record, record_id)
+    return row
 
 
 def query_error(error: DomainError) -> GraphQLError:

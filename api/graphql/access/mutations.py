@@ -3,7 +3,8 @@ written out, but their input converts itself to the command all the same."""
 
 from __future__ import annotations
 
-from typing import Annotated, TypeVar
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -12,8 +13,10 @@ from api.graphql.common import AnyError, Position, optional_uuid, parse_id, run_
 from api.graphql.context import Context
 from api.graphql.enums import Role
 from domain.access.commands import GrantRole, RevokeRole
+from domain.application import CaseworkApplication as App
 
 RoleCommand = TypeVar("RoleCommand", GrantRole, RevokeRole)
+Success = TypeVar("Success", "GrantRoleSuccess", "RevokeRoleSuccess")
 
 
 @strawberry.input(description="A role for a user, in a school (`schoolId`) or across the trust.")
@@ -51,24 +54,30 @@ GrantRoleResult = Annotated[GrantRoleSuccess | AnyError, strawberry.union("Grant
 RevokeRoleResult = Annotated[RevokeRoleSuccess | AnyError, strawberry.union("RevokeRoleResult")]
 
 
+def _role_change(
+    info: Info[Context, None],
+    input: RoleGrantInput,
+    handle: Callable[[App, RoleCommand], tuple[Any, int]],
+    command: type[RoleCommand],
+    success: type[Success],
+) -> Success | AnyError:
+    """Run the grant or revocation ``command`` of the input's role; answer the user named."""
+
+    def run() -> Success:
+        _, position = handle(info.context.container.app, input.to_command(command))
+        return success(user_id=input.user_id, position=Position(position))
+
+    return run_command(info, run)
+
+
 @strawberry.type
 class AccessMutation:
     @strawberry.mutation(
         description="Grant a role. Recorded as an event: who held access when stays on the record."
     )
     def grant_role(self, info: Info[Context, None], input: RoleGrantInput) -> GrantRoleResult:
-        def command() -> GrantRoleSuccess:
-            app = info.context.container.app
-            _, position = app.grant_role(input.to_command(GrantRole))
-            return GrantRoleSuccess(user_id=input.user_id, position=Position(position))
-
-        return run_command(info, command)
+        return _role_change(info, input, App.grant_role, GrantRole, GrantRoleSuccess)
 
     @strawberry.mutation(description="Revoke a role. Recorded as an event.")
     def revoke_role(self, info: Info[Context, None], input: RoleGrantInput) -> RevokeRoleResult:
-        def command() -> RevokeRoleSuccess:
-            app = info.context.container.app
-            _, position = app.revoke_role(input.to_command(RevokeRole))
-            return RevokeRoleSuccess(user_id=input.user_id, position=Position(position))
-
-        return run_command(info, command)
+        return _role_change(info, input, App.revoke_role, RevokeRole, RevokeRoleSuccess)

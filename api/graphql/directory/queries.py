@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
 from uuid import UUID
 
 import strawberry
@@ -13,6 +15,7 @@ from api.graphql.common import (
     check_first,
     connection,
     decode_cursor,
+    existing,
     optional_uuid,
     parse_id,
 )
@@ -20,11 +23,13 @@ from api.graphql.context import Context
 from api.graphql.directory.types import Pupil, School, StaffMember, pupils_of, staff_of
 from api.graphql.staff_cases import STAFF_CASES
 from domain.directory.rules import person_target, school_target
-from domain.shared.errors import NotFound
 from domain.shared.policy import Action
+from projections.common import Page, Visibility
 from projections.directory import queries
+from projections.directory.queries import PupilRow, StaffRow
 
 DIRECTORY = "directory"
+R = TypeVar("R")
 
 
 def _school_filter(ctx: Context, school_id: strawberry.ID | None, action: Action) -> UUID | None:
@@ -33,6 +38,35 @@ def _school_filter(ctx: Context, school_id: strawberry.ID | None, action: Action
     if parsed is not None:
         ctx.authorise(action, ctx.container.app.school_target(parsed))
     return parsed
+
+
+def _people(
+    ctx: Context,
+    fetch: Callable[[Any, Visibility, UUID | None, bool, int, int | None], Page[R]],
+    action: Action,
+    school_id: strawberry.ID | None,
+    include_left: bool,
+    first: int,
+    after: str | None,
+) -> Page[R]:
+    """A page of the pupils or staff the reader may ``action``, optionally of one school."""
+    return fetch(
+        ctx.conn,
+        ctx.visibility(action),
+        _school_filter(ctx, school_id, action),
+        include_left,
+        check_first(first),
+        decode_cursor(after),
+    )
+
+
+def _authorise_view(
+    ctx: Context, action: Action, record_type: str, row: PupilRow | StaffRow, person_id: UUID
+) -> None:
+    """Authorise the view of one person, the read (or the refusal) written to the access log."""
+    target = person_target(row.trust_id, row.school_id, person_id)
+    with ctx.reading("view", record_type, person_id, target):
+        ctx.authorise(action, target)
 
 
 @strawberry.type
@@ -56,9 +90,7 @@ class DirectoryQuery:
     )
     def school(self, info: Info[Context, None], id: strawberry.ID) -> School | None:
         ctx = info.context
-        row = queries.school(ctx.conn, parse_id("id", id))
-        if row is None:
-            raise NotFound("School", id)
+        row = existing(queries.school(ctx.conn, parse_id("id", id)), "School", id)
         ctx.authorise(Action.VIEW_SCHOOL, school_target(row.trust_id, row.school_id))
         return School.from_row(row)
 
@@ -75,13 +107,8 @@ class DirectoryQuery:
         after: str | None = None,
     ) -> Connection[Pupil]:
         ctx = info.context
-        page = queries.pupils(
-            ctx.conn,
-            ctx.visibility(Action.VIEW_PUPIL),
-            _school_filter(ctx, school_id, Action.VIEW_PUPIL),
-            include_left,
-            check_first(first),
-            decode_cursor(after),
+        page = _people(
+            ctx, queries.pupils, Action.VIEW_PUPIL, school_id, include_left, first, after
         )
         return connection(page, pupils_of(ctx, page.items, "list"))
 
@@ -90,12 +117,8 @@ class DirectoryQuery:
     )
     def pupil(self, info: Info[Context, None], id: strawberry.ID) -> Pupil | None:
         ctx = info.context
-        row = queries.pupil(ctx.conn, parse_id("id", id))
-        if row is None:
-            raise NotFound("Pupil", id)
-        target = person_target(row.trust_id, row.school_id, row.pupil_id)
-        with ctx.reading("view", "pupil", row.pupil_id, target):
-            ctx.authorise(Action.VIEW_PUPIL, target)
+        row = existing(queries.pupil(ctx.conn, parse_id("id", id)), "Pupil", id)
+        _authorise_view(ctx, Action.VIEW_PUPIL, "pupil", row, row.pupil_id)
         return pupils_of(ctx, [row], "view")[0]
 
     @strawberry.field(
@@ -111,13 +134,8 @@ class DirectoryQuery:
         after: str | None = None,
     ) -> Connection[StaffMember]:
         ctx = info.context
-        page = queries.staff_members(
-            ctx.conn,
-            ctx.visibility(Action.VIEW_STAFF),
-            _school_filter(ctx, school_id, Action.VIEW_STAFF),
-            include_left,
-            check_first(first),
-            decode_cursor(after),
+        page = _people(
+            ctx, queries.staff_members, Action.VIEW_STAFF, school_id, include_left, first, after
         )
         return connection(page, staff_of(ctx, page.items, "list"))
 
@@ -127,10 +145,6 @@ class DirectoryQuery:
     )
     def staff_member(self, info: Info[Context, None], id: strawberry.ID) -> StaffMember | None:
         ctx = info.context
-        row = queries.staff_member(ctx.conn, parse_id("id", id))
-        if row is None:
-            raise NotFound("Staff member", id)
-        target = person_target(row.trust_id, row.school_id, row.staff_id)
-        with ctx.reading("view", "staff_member", row.staff_id, target):
-            ctx.authorise(Action.VIEW_STAFF, target)
+        row = existing(queries.staff_member(ctx.conn, parse_id("id", id)), "Staff member", id)
+        _authorise_view(ctx, Action.VIEW_STAFF, "staff_member", row, row.staff_id)
         return staff_of(ctx, [row], "view")[0]

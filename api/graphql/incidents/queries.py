@@ -12,6 +12,7 @@ from api.graphql.common import (
     check_first,
     connection,
     decode_cursor,
+    existing,
     open_rows,
     parse_id,
 )
@@ -33,7 +34,7 @@ from domain.incidents import rules
 from domain.incidents.rules import PatternLimits, incident_action
 from domain.shared import clock
 from domain.shared.calendar import london_today
-from domain.shared.errors import NotAuthorised, NotFound
+from domain.shared.errors import NotAuthorised
 from domain.shared.policy import Action, Target, permits
 from projections.incidents import queries
 from projections.incidents.queries import IncidentFilter, IncidentRow
@@ -51,9 +52,7 @@ def incidents_of(ctx: Context, rows: list[IncidentRow], action: str) -> list[Inc
 
 
 def readable_incident(ctx: Context, incident_id: UUID) -> IncidentRow:
-    row = queries.incident(ctx.conn, incident_id)
-    if row is None:
-        raise NotFound("Incident", incident_id)
+    row = existing(queries.incident(ctx.conn, incident_id), "Incident", incident_id)
     with ctx.reading("view", "incident", row.incident_id, incident_target(row)):
         ctx.authorise(view_action(row), incident_target(row))
     return row
