@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
 import strawberry
@@ -26,10 +27,8 @@ from domain.directory.rules import person_target, school_target
 from domain.shared.policy import Action
 from projections.common import Page, Visibility
 from projections.directory import queries
-from projections.directory.queries import PupilRow, StaffRow
 
 DIRECTORY = "directory"
-R = TypeVar("R")
 
 
 def _school_filter(ctx: Context, school_id: strawberry.ID | None, action: Action) -> UUID | None:
@@ -40,33 +39,86 @@ def _school_filter(ctx: Context, school_id: strawberry.ID | None, action: Action
     return parsed
 
 
-def _people(
-    ctx: Context,
-    fetch: Callable[[Any, Visibility, UUID | None, bool, int, int | None], Page[R]],
-    action: Action,
-    school_id: strawberry.ID | None,
-    include_left: bool,
-    first: int,
-    after: str | None,
-) -> Page[R]:
-    """A page of the pupils or staff the reader may ``action``, optionally of one school."""
-    return fetch(
-        ctx.conn,
-        ctx.visibility(action),
-        _school_filter(ctx, school_id, action),
-        include_left,
-        check_first(first),
-        decode_cursor(after),
+@dataclasses.dataclass(frozen=True)
+class _People:
+    """Pupils or staff: the directory reads and shows both kinds of person the same way."""
+
+    page: Callable[[Any, Visibility, UUID | None, bool, int, int | None], Page[Any]]
+    one: Callable[[Any, UUID], Any]
+    node: type
+    nodes_of: Callable[[Context, list[Any], str], list[Any]]
+    action: Action
+    record: str  # as NotFound names it
+    record_type: str  # as the access log names it
+    person_id: Callable[[Any], UUID]
+
+
+_PUPILS = _People(
+    queries.pupils,
+    queries.pupil,
+    Pupil,
+    pupils_of,
+    Action.VIEW_PUPIL,
+    "Pupil",
+    "pupil",
+    lambda row: row.pupil_id,
+)
+_STAFF = _People(
+    queries.staff_members,
+    queries.staff_member,
+    StaffMember,
+    staff_of,
+    Action.VIEW_STAFF,
+    "Staff member",
+    "staff_member",
+    lambda row: row.staff_id,
+)
+
+
+def _listing(people: _People, description: str) -> Any:
+    """The field listing the ``people`` the reader may see, optionally of one school; each
+    read is written to the access log."""
+
+    def resolve(
+        info: Info[Context, None],
+        school_id: strawberry.ID | None = None,
+        include_left: bool = False,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Any:
+        ctx = info.context
+        page = people.page(
+            ctx.conn,
+            ctx.visibility(people.action),
+            _school_filter(ctx, school_id, people.action),
+            include_left,
+            check_first(first),
+            decode_cursor(after),
+        )
+        return connection(page, people.nodes_of(ctx, page.items, "list"))
+
+    resolve.__annotations__["return"] = Connection[people.node]  # type: ignore[name-defined]
+    return strawberry.field(
+        resolver=resolve, description=description, extensions=[ReadYourWrites(DIRECTORY)]
     )
 
 
-def _authorise_view(
-    ctx: Context, action: Action, record_type: str, row: PupilRow | StaffRow, person_id: UUID
-) -> None:
-    """Authorise the view of one person, the read (or the refusal) written to the access log."""
-    target = person_target(row.trust_id, row.school_id, person_id)
-    with ctx.reading("view", record_type, person_id, target):
-        ctx.authorise(action, target)
+def _one(people: _People, description: str, *views: str) -> Any:
+    """The field showing one of the ``people``; the read, or the refusal, is logged."""
+
+    def resolve(info: Info[Context, None], id: strawberry.ID) -> Any:
+        ctx = info.context
+        row = existing(people.one(ctx.conn, parse_id("id", id)), people.record, id)
+        person_id = people.person_id(row)
+        target = person_target(row.trust_id, row.school_id, person_id)
+        with ctx.reading("view", people.record_type, person_id, target):
+            ctx.authorise(people.action, target)
+        return people.nodes_of(ctx, [row], "view")[0]
+
+    resolve.__annotations__["return"] = people.node | None
+    return strawberry.field(
+        resolver=resolve, description=description, extensions=[ReadYourWrites(*views)]
+    )
 
 
 @strawberry.type
@@ -94,57 +146,7 @@ class DirectoryQuery:
         ctx.authorise(Action.VIEW_SCHOOL, school_target(row.trust_id, row.school_id))
         return School.from_row(row)
 
-    @strawberry.field(
-        description="Pupils you may see, optionally of one school.",
-        extensions=[ReadYourWrites(DIRECTORY)],
-    )
-    def pupils(
-        self,
-        info: Info[Context, None],
-        school_id: strawberry.ID | None = None,
-        include_left: bool = False,
-        first: int = 20,
-        after: str | None = None,
-    ) -> Connection[Pupil]:
-        ctx = info.context
-        page = _people(
-            ctx, queries.pupils, Action.VIEW_PUPIL, school_id, include_left, first, after
-        )
-        return connection(page, pupils_of(ctx, page.items, "list"))
-
-    @strawberry.field(
-        description="One pupil. The read is logged.", extensions=[ReadYourWrites(DIRECTORY)]
-    )
-    def pupil(self, info: Info[Context, None], id: strawberry.ID) -> Pupil | None:
-        ctx = info.context
-        row = existing(queries.pupil(ctx.conn, parse_id("id", id)), "Pupil", id)
-        _authorise_view(ctx, Action.VIEW_PUPIL, "pupil", row, row.pupil_id)
-        return pupils_of(ctx, [row], "view")[0]
-
-    @strawberry.field(
-        description="Staff you may see (never your own record).",
-        extensions=[ReadYourWrites(DIRECTORY)],
-    )
-    def staff_members(
-        self,
-        info: Info[Context, None],
-        school_id: strawberry.ID | None = None,
-        include_left: bool = False,
-        first: int = 20,
-        after: str | None = None,
-    ) -> Connection[StaffMember]:
-        ctx = info.context
-        page = _people(
-            ctx, queries.staff_members, Action.VIEW_STAFF, school_id, include_left, first, after
-        )
-        return connection(page, staff_of(ctx, page.items, "list"))
-
-    @strawberry.field(
-        description="One member of staff. The read is logged.",
-        extensions=[ReadYourWrites(DIRECTORY, STAFF_CASES)],
-    )
-    def staff_member(self, info: Info[Context, None], id: strawberry.ID) -> StaffMember | None:
-        ctx = info.context
-        row = existing(queries.staff_member(ctx.conn, parse_id("id", id)), "Staff member", id)
-        _authorise_view(ctx, Action.VIEW_STAFF, "staff_member", row, row.staff_id)
-        return staff_of(ctx, [row], "view")[0]
+    pupils = _listing(_PUPILS, "Pupils you may see, optionally of one school.")
+    pupil = _one(_PUPILS, "One pupil. The read is logged.", DIRECTORY)
+    staff_members = _listing(_STAFF, "Staff you may see (never your own record).")
+    staff_member = _one(_STAFF, "One member of staff. The read is logged.", DIRECTORY, STAFF_CASES)
