@@ -280,6 +280,13 @@ def open_rows(ctx: Context, *items: object) -> Opened:
     return Opened({v: o for v, o in zip(wanted, opened, strict=True) if o is not None})
 
 
+def from_rows(ctx: Context, rows: list[R], build: Callable[[R, Opened], T]) -> list[T]:
+    """Each of ``rows`` built by ``build`` (a type's ``from_row``), their sealed values opened
+    with one key look-up."""
+    opened = open_rows(ctx, rows)
+    return [build(row, opened) for row in rows]
+
+
 # --- connections ----------------------------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ from api.graphql.common import (
     check_first,
     connection,
     decode_cursor,
-    open_rows,
+    from_rows,
     optional_uuid,
 )
 from api.graphql.context import Context
@@ -53,8 +53,7 @@ class AccessQuery:
             check_first(first),
             decode_cursor(after),
         )
-        opened = open_rows(ctx, page.items)
-        return connection(page, [RoleGrant.from_row(r, opened) for r in page.items])
+        return connection(page, from_rows(ctx, page.items, RoleGrant.from_row))
 
     @strawberry.field(
         description=(
@@ -79,5 +78,4 @@ class AccessQuery:
             check_first(first),
             decode_cursor(after),
         )
-        opened = open_rows(ctx, page.items)
-        return connection(page, [AccessLogEntry.from_row(e, opened) for e in page.items])
+        return connection(page, from_rows(ctx, page.items, AccessLogEntry.from_row))

@@ -13,7 +13,7 @@ from api.graphql.common import (
     check_first,
     connection,
     decode_cursor,
-    open_rows,
+    from_rows,
     optional_uuid,
     parse_id,
     to_id,
@@ -197,8 +197,7 @@ class ConsentQuery:
             check_first(first),
             decode_cursor(after),
         )
-        opened = open_rows(ctx, page.items)
-        return connection(page, [TakedownItem.from_row(t, opened) for t in page.items])
+        return connection(page, from_rows(ctx, page.items, TakedownItem.from_row))
 
     @strawberry.field(
         description="The school's register of official channels (data lead, DSLs, headteacher).",
@@ -210,8 +209,7 @@ class ConsentQuery:
         ctx = info.context
         target = _school(ctx, school_id, Action.VIEW_CONSENT)
         rows = publications.channels(ctx.conn, target.school_id)  # type: ignore[arg-type]
-        opened = open_rows(ctx, rows)
-        return [OfficialChannel.from_row(r, opened) for r in rows]
+        return from_rows(ctx, rows, OfficialChannel.from_row)
 
     @strawberry.field(
         description="The publication log, newest last (data lead, DSLs, headteacher); filter by "
@@ -237,5 +235,4 @@ class ConsentQuery:
             check_first(first),
             decode_cursor(after),
         )
-        opened = open_rows(ctx, page.items)
-        return connection(page, [PublicationEntry.from_row(r, opened) for r in page.items])
+        return connection(page, from_rows(ctx, page.items, PublicationEntry.from_row))

@@ -25,7 +25,7 @@ from api.graphql.directory.types import Pupil, School, StaffMember, pupils_of, s
 from api.graphql.staff_cases import STAFF_CASES
 from domain.directory.rules import person_target, school_target
 from domain.shared.policy import Action
-from projections.common import Page, Visibility
+from projections.common import Page
 from projections.directory import queries
 
 DIRECTORY = "directory"
@@ -43,8 +43,8 @@ def _school_filter(ctx: Context, school_id: strawberry.ID | None, action: Action
 class _People:
     """Pupils or staff: the directory reads and shows both kinds of person the same way."""
 
-    page: Callable[[Any, Visibility, UUID | None, bool, int, int | None], Page[Any]]
-    one: Callable[[Any, UUID], Any]
+    page: str  # the names of the query functions, looked up when the field is resolved
+    one: str
     node: type
     nodes_of: Callable[[Context, list[Any], str], list[Any]]
     action: Action
@@ -54,8 +54,8 @@ class _People:
 
 
 _PUPILS = _People(
-    queries.pupils,
-    queries.pupil,
+    "pupils",
+    "pupil",
     Pupil,
     pupils_of,
     Action.VIEW_PUPIL,
@@ -64,8 +64,8 @@ _PUPILS = _People(
     lambda row: row.pupil_id,
 )
 _STAFF = _People(
-    queries.staff_members,
-    queries.staff_member,
+    "staff_members",
+    "staff_member",
     StaffMember,
     staff_of,
     Action.VIEW_STAFF,
@@ -87,7 +87,8 @@ def _listing(people: _People, description: str) -> Any:
         after: str | None = None,
     ) -> Any:
         ctx = info.context
-        page = people.page(
+        fetch: Callable[..., Page[Any]] = getattr(queries, people.page)
+        page = fetch(
             ctx.conn,
             ctx.visibility(people.action),
             _school_filter(ctx, school_id, people.action),
@@ -108,7 +109,9 @@ def _one(people: _People, description: str, *views: str) -> Any:
 
     def resolve(info: Info[Context, None], id: strawberry.ID) -> Any:
         ctx = info.context
-        row = existing(people.one(ctx.conn, parse_id("id", id)), people.record, id)
+        row = existing(
+            getattr(queries, people.one)(ctx.conn, parse_id("id", id)), people.record, id
+        )
         person_id = people.person_id(row)
         target = person_target(row.trust_id, row.school_id, person_id)
         with ctx.reading("view", people.record_type, person_id, target):
