@@ -330,6 +330,12 @@ def check_first(first: int) -> int:
     return first
 
 
+def page_args(first: int, after: str | None) -> tuple[int, int | None]:
+    """A listing's ``first`` and ``after`` as a paged query takes them: the page size checked,
+    the cursor decoded."""
+    return check_first(first), decode_cursor(after)
+
+
 def connection(page: Page[Any], nodes: list[T]) -> Connection[T]:
     edges = [
         Edge(cursor=encode_cursor(c), node=n) for c, n in zip(page.cursors, nodes, strict=True)

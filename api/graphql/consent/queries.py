@@ -10,11 +10,10 @@ from strawberry.types import Info
 from api.graphql.common import (
     Connection,
     ReadYourWrites,
-    check_first,
     connection,
-    decode_cursor,
     from_rows,
     optional_uuid,
+    page_args,
     parse_id,
     to_id,
 )
@@ -110,8 +109,7 @@ class ConsentQuery:
             ctx.conn,
             target.school_id,  # type: ignore[arg-type]
             instant,
-            check_first(first),
-            decode_cursor(after),
+            *page_args(first, after),
             (year, starts) if gaps_only else None,
         )
         lapses = {p.pupil_id: p.lapse for p in page.items}
@@ -194,8 +192,7 @@ class ConsentQuery:
             ctx.conn,
             target.school_id,  # type: ignore[arg-type]
             include_closed,
-            check_first(first),
-            decode_cursor(after),
+            *page_args(first, after),
         )
         return connection(page, from_rows(ctx, page.items, TakedownItem.from_row))
 
@@ -232,7 +229,6 @@ class ConsentQuery:
             target.school_id,  # type: ignore[arg-type]
             optional_uuid("channelId", channel_id),
             optional_uuid("pupilId", pupil_id),
-            check_first(first),
-            decode_cursor(after),
+            *page_args(first, after),
         )
         return connection(page, from_rows(ctx, page.items, PublicationEntry.from_row))

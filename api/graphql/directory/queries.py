@@ -13,11 +13,10 @@ from strawberry.types import Info
 from api.graphql.common import (
     Connection,
     ReadYourWrites,
-    check_first,
     connection,
-    decode_cursor,
     existing,
     optional_uuid,
+    page_args,
     parse_id,
 )
 from api.graphql.context import Context
@@ -93,8 +92,7 @@ def _listing(people: _People, description: str) -> Any:
             ctx.visibility(people.action),
             _school_filter(ctx, school_id, people.action),
             include_left,
-            check_first(first),
-            decode_cursor(after),
+            *page_args(first, after),
         )
         return connection(page, people.nodes_of(ctx, page.items, "list"))
 
@@ -135,7 +133,7 @@ class DirectoryQuery:
     ) -> Connection[School]:
         ctx = info.context
         page = queries.schools(
-            ctx.conn, ctx.visibility(Action.VIEW_SCHOOL), check_first(first), decode_cursor(after)
+            ctx.conn, ctx.visibility(Action.VIEW_SCHOOL), *page_args(first, after)
         )
         return connection(page, [School.from_row(r) for r in page.items])
 

@@ -9,11 +9,10 @@ from strawberry.types import Info
 from api.graphql.common import (
     Connection,
     ReadYourWrites,
-    check_first,
     connection,
-    decode_cursor,
     existing,
     open_rows,
+    page_args,
     parse_id,
 )
 from api.graphql.context import Context
@@ -97,9 +96,7 @@ class IncidentQuery:
             occurred_to=occurred_to,
             pupil_id=parse_id("pupilId", pupil_id) if pupil_id else None,
         )
-        page = queries.incidents(
-            ctx.conn, ctx.visibility(action), where, check_first(first), decode_cursor(after)
-        )
+        page = queries.incidents(ctx.conn, ctx.visibility(action), where, *page_args(first, after))
         return connection(page, incidents_of(ctx, page.items, "list"))
 
     @strawberry.field(
@@ -190,7 +187,7 @@ class IncidentQuery:
         self, info: Info[Context, None], first: int = 20, after: str | None = None
     ) -> Connection[ReportStatus]:
         ctx = info.context
-        page = queries.reports_by(ctx.conn, ctx.login_ix, check_first(first), decode_cursor(after))
+        page = queries.reports_by(ctx.conn, ctx.login_ix, *page_args(first, after))
         return connection(page, [ReportStatus.from_row(r) for r in page.items])
 
     @strawberry.field(
