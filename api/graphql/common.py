@@ -120,6 +120,20 @@ class ToCommand(Protocol):
     def to_command(self) -> Any: ...
 
 
+def answering_mutation(
+    answer: Callable[[Any, Any], Any], input_type: type, result: Any, description: str
+) -> Any:
+    """A mutation that answers ``answer(app, input)``, run as the caller (``run_command``): for
+    one that answers more than the id and the position of ``command_mutation``'s."""
+
+    def resolve(info: Info[Context, None], input: Any) -> Any:
+        return run_command(info, lambda: answer(info.context.container.app, input))
+
+    resolve.__annotations__["input"] = input_type
+    resolve.__annotations__["return"] = result
+    return strawberry.mutation(resolver=resolve, description=description)
+
+
 def command_mutation(
     handle: Callable[[Any, Any], tuple[Any, int]],
     input_type: type[ToCommand],
@@ -132,21 +146,16 @@ def command_mutation(
     application method that handles the command, e.g. ``CaseworkApplication.grant_role`` — and
     answers ``payload(<id_field>=id, position=position)``."""
 
-    def resolve(info: Info[Context, None], input: ToCommand) -> Any:
-        def command() -> Any:
-            record_id, position = handle(info.context.container.app, input.to_command())
-            return payload(**{id_field: to_id(record_id)}, position=Position(position))
+    def answer(app: Any, input: ToCommand) -> Any:
+        record_id, position = handle(app, input.to_command())
+        return payload(**{id_field: to_id(record_id)}, position=Position(position))
 
-        return run_command(info, command)
-
-    resolve.__annotations__["input"] = input_type
-    resolve.__annotations__["return"] = result
-    return strawberry.mutation(resolver=resolve, description=description)
+    return answering_mutation(answer, input_type, result, description)
 
 
-def result_union(name: str, payload: type) -> Any:
-    """A mutation's result: its payload, or one of the typed errors (the same four for every
-    mutation), as the GraphQL union ``name``."""
+def result_union(name: str, payload: Any) -> Any:
+    """A mutation's result: its payload (or one of its payloads, ``A | B``), or one of the typed
+    errors (the same four for every mutation), as the GraphQL union ``name``."""
     return Annotated[payload | AnyError, strawberry.union(name)]
 
 
