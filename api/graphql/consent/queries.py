@@ -11,6 +11,7 @@ from api.graphql.common import (
     Connection,
     ReadYourWrites,
     connection,
+    existing,
     from_rows,
     optional_uuid,
     page_args,
@@ -56,6 +57,10 @@ def _school(ctx: Context, school_id: strawberry.ID, action: Action) -> Target:
     return target
 
 
+# The ``media`` argument of the consent status and the posting check: one medium.
+MediumArgument = Annotated[Medium, strawberry.argument(description="The medium: PHOTO or VIDEO.")]
+
+
 @strawberry.type
 class ConsentQuery:
     @strawberry.field(
@@ -68,16 +73,15 @@ class ConsentQuery:
         self,
         info: Info[Context, None],
         pupil_id: strawberry.ID,
-        media: Annotated[Medium, strawberry.argument(description="The medium: PHOTO or VIDEO.")],
+        media: MediumArgument,
         channel: ConsentChannel,
         at: datetime.datetime | None = None,
     ) -> ConsentAnswer:
         ctx = info.context
         pid = parse_id("pupilId", pupil_id)
         instant = _instant("at", at)
-        found = queries.answers(ctx.conn, [pid], media.value, channel.value, instant).get(pid)
-        if found is None:
-            raise NotFound("Pupil", pid)
+        answers = queries.answers(ctx.conn, [pid], media.value, channel.value, instant)
+        found = existing(answers.get(pid), "Pupil", pid)
         ctx.authorise(
             Action.VIEW_CONSENT, Target(found.trust_id, found.school_id, frozenset({pid}))
         )
@@ -133,7 +137,7 @@ class ConsentQuery:
         self,
         info: Info[Context, None],
         channel_id: strawberry.ID,
-        media: Annotated[Medium, strawberry.argument(description="The medium: PHOTO or VIDEO.")],
+        media: MediumArgument,
         pupil_ids: list[strawberry.ID],
         at: datetime.datetime | None = None,
     ) -> PostingCheck:
