@@ -33,6 +33,7 @@ from domain.shared.sealing import Erased, Sealed
 from projections.common import MAX_PAGE, Page
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 Position = NewType("Position", int)
 POSITION_SCALAR = strawberry.scalar(
@@ -119,6 +120,20 @@ class ToCommand(Protocol):
     def to_command(self) -> Any: ...
 
 
+def answering_mutation(
+    answer: Callable[[Any, Any], Any], input_type: type, result: Any, description: str
+) -> Any:
+    """A mutation that answers ``answer(app, input)``, run as the caller (``run_command``): for
+    one that answers more than the id and the position of ``command_mutation``'s."""
+
+    def resolve(info: Info[Context, None], input: Any) -> Any:
+        return run_command(info, lambda: answer(info.context.container.app, input))
+
+    resolve.__annotations__["input"] = input_type
+    resolve.__annotations__["return"] = result
+    return strawberry.mutation(resolver=resolve, description=description)
+
+
 def command_mutation(
     handle: Callable[[Any, Any], tuple[Any, int]],
     input_type: type[ToCommand],
@@ -131,22 +146,24 @@ def command_mutation(
     application method that handles the command, e.g. ``CaseworkApplication.grant_role`` — and
     answers ``payload(<id_field>=id, position=position)``."""
 
-    def resolve(info: Info[Context, None], input: ToCommand) -> Any:
-        def command() -> Any:
-            record_id, position = handle(info.context.container.app, input.to_command())
-            return payload(**{id_field: to_id(record_id)}, position=Position(position))
+    def answer(app: Any, input: ToCommand) -> Any:
+        record_id, position = handle(app, input.to_command())
+        return payload(**{id_field: to_id(record_id)}, position=Position(position))
 
-        return run_command(info, command)
-
-    resolve.__annotations__["input"] = input_type
-    resolve.__annotations__["return"] = result
-    return strawberry.mutation(resolver=resolve, description=description)
+    return answering_mutation(answer, input_type, result, description)
 
 
-def result_union(name: str, payload: type) -> Any:
-    """A mutation's result: its payload, or one of the typed errors (the same four for every
-    mutation), as the GraphQL union ``name``."""
+def result_union(name: str, payload: Any) -> Any:
+    """A mutation's result: its payload (or one of its payloads, ``A | B``), or one of the typed
+    errors (the same four for every mutation), as the GraphQL union ``name``."""
     return Annotated[payload | AnyError, strawberry.union(name)]
+
+
+def existing(row: R | None, record: str, record_id: UUID | str) -> R:
+    """The row a query read, or ``NotFound`` naming ``record`` when there is none."""
+    if row is None:
+        raise NotFound(record, record_id)
+    return row
 
 
 def query_error(error: DomainError) -> GraphQLError:
@@ -272,6 +289,13 @@ def open_rows(ctx: Context, *items: object) -> Opened:
     return Opened({v: o for v, o in zip(wanted, opened, strict=True) if o is not None})
 
 
+def from_rows(ctx: Context, rows: list[R], build: Callable[[R, Opened], T]) -> list[T]:
+    """Each of ``rows`` built by ``build`` (a type's ``from_row``), their sealed values opened
+    with one key look-up."""
+    opened = open_rows(ctx, rows)
+    return [build(row, opened) for row in rows]
+
+
 # --- connections ----------------------------------------------------------------------------
 
 
@@ -313,6 +337,12 @@ def check_first(first: int) -> int:
     if not 1 <= first <= MAX_PAGE:
         raise ValidationFailed("first", f"must be from 1 to {MAX_PAGE}")
     return first
+
+
+def page_args(first: int, after: str | None) -> tuple[int, int | None]:
+    """A listing's ``first`` and ``after`` as a paged query takes them: the page size checked,
+    the cursor decoded."""
+    return check_first(first), decode_cursor(after)
 
 
 def connection(page: Page[Any], nodes: list[T]) -> Connection[T]:

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any
 
@@ -35,6 +36,18 @@ from domain.shared.idempotency import claiming
 
 # Subscriptions are served by the WebSocket's own handling (api.graphql.subscriptions).
 QUERIES_AND_MUTATIONS = (OperationType.QUERY, OperationType.MUTATION)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Request:
+    """A request as it runs in its worker thread, once its positions have been reached."""
+
+    identity: Identity
+    query: str
+    variables: dict[str, Any] | None
+    operation_name: str | None
+    positions: ViewPositions | None
+    request_id: str | None
 
 
 class Executor:
@@ -67,44 +80,25 @@ class Executor:
                 idempotency_key = None  # a query records nothing: the key has nothing to do
         wanted = self._wanted(query, document, variables, operation_name)
         positions = await self.watch.reach(wanted, deadline) if wanted else None
+        request = _Request(identity, query, variables, operation_name, positions, request_id)
         if idempotency_key is not None:
-            return await to_thread.run_sync(
-                self._execute_keyed,
-                identity,
-                query,
-                variables,
-                operation_name,
-                positions,
-                idempotency_key,
-                request_id,
-            )
-        return await to_thread.run_sync(
-            self._execute, identity, query, variables, operation_name, positions, request_id
-        )
+            return await to_thread.run_sync(self._execute_keyed, request, idempotency_key)
+        return await to_thread.run_sync(self._execute, request)
 
-    def _execute_keyed(
-        self,
-        identity: Identity,
-        query: str,
-        variables: dict[str, Any] | None,
-        operation_name: str | None,
-        positions: ViewPositions | None,
-        key: str,
-        request_id: str | None,
-    ) -> Answer:
+    def _execute_keyed(self, request: _Request, key: str) -> Answer:
         """A mutation under an idempotency key: the first answer if one recorded the key, else
         run it with the key's claim, which its command writes with its events, and keep its
         answer. One that recorded nothing looks again: a duplicate that ran at the same time
         may have recorded the key first, and its answer is the one to give."""
-        user_id = identity.user_id
-        claim = self._keyed.claim(user_id, key, query, variables, operation_name)
+        user_id = request.identity.user_id
+        claim = self._keyed.claim(
+            user_id, key, request.query, request.variables, request.operation_name
+        )
         first = self._keyed.first_answer(claim, ANSWER_WAIT_SECONDS)
         if first is not None:
             return first
         with claiming(claim):
-            answer = self._execute(
-                identity, query, variables, operation_name, positions, request_id
-            )
+            answer = self._execute(request)
         if claim.recorded:
             self._keyed.keep(claim, user_id, answer.body)
             return answer
@@ -130,22 +124,16 @@ class Executor:
             return frozenset()
         return found.waits
 
-    def _execute(
-        self,
-        identity: Identity,
-        query: str,
-        variables: dict[str, Any] | None,
-        operation_name: str | None,
-        positions: ViewPositions | None,
-        request_id: str | None,
-    ) -> Answer:
-        with request_context(self._container, identity, positions, request_id) as context:
+    def _execute(self, request: _Request) -> Answer:
+        with request_context(
+            self._container, request.identity, request.positions, request.request_id
+        ) as context:
             try:
                 result = self._schema.execute_sync(
-                    query,
-                    variable_values=variables,
+                    request.query,
+                    variable_values=request.variables,
                     context_value=context,
-                    operation_name=operation_name,
+                    operation_name=request.operation_name,
                     allowed_operation_types=QUERIES_AND_MUTATIONS,
                 )
             except MissingQueryError:

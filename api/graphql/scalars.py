@@ -5,6 +5,8 @@ argument; the reason given never repeats the value sent."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import TypeVar
 
 import strawberry
 
@@ -15,6 +17,7 @@ import strawberry
 EARLIEST_YEAR = 1900
 LATEST_YEAR = 2199
 RANGE = f"from the year {EARLIEST_YEAR} to {LATEST_YEAR}"
+D = TypeVar("D", bound=dt.date)
 
 
 class InvalidScalar(ValueError):
@@ -26,26 +29,24 @@ def _within_range(value: dt.date) -> None:
         raise InvalidScalar(f"is outside the supported range, {RANGE}")
 
 
-def parse_date(value: object) -> dt.date:
+def _iso(value: object, parse: Callable[[str], D], expected: str) -> D:
+    """``value`` parsed by ``parse`` (a ``fromisoformat``), within the supported range."""
     try:
-        parsed = dt.date.fromisoformat(value) if isinstance(value, str) else None
+        parsed = parse(value) if isinstance(value, str) else None
     except ValueError:
         parsed = None
     if parsed is None:
-        raise InvalidScalar("is not an ISO 8601 date (YYYY-MM-DD)")
+        raise InvalidScalar(f"is not an ISO 8601 {expected}")
     _within_range(parsed)
     return parsed
+
+
+def parse_date(value: object) -> dt.date:
+    return _iso(value, dt.date.fromisoformat, "date (YYYY-MM-DD)")
 
 
 def parse_datetime(value: object) -> dt.datetime:
-    try:
-        parsed = dt.datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        raise InvalidScalar("is not an ISO 8601 date and time")
-    _within_range(parsed)
-    return parsed
+    return _iso(value, dt.datetime.fromisoformat, "date and time")
 
 
 def parse_position(value: object) -> int:

@@ -1,19 +1,27 @@
-"""Access's mutations: granting and revoking roles. Both answer the user named, so they are
-written out, but their input converts itself to the command all the same."""
+"""Access's mutations: granting and revoking roles. Both answer the user named (not a record's
+id), so they answer by ``_role_change``; their input converts itself to the command all the
+same."""
 
 from __future__ import annotations
 
-from typing import Annotated, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import strawberry
-from strawberry.types import Info
 
-from api.graphql.common import AnyError, Position, optional_uuid, parse_id, run_command
-from api.graphql.context import Context
+from api.graphql.common import (
+    Position,
+    answering_mutation,
+    optional_uuid,
+    parse_id,
+    result_union,
+)
 from api.graphql.enums import Role
 from domain.access.commands import GrantRole, RevokeRole
+from domain.application import CaseworkApplication as App
 
 RoleCommand = TypeVar("RoleCommand", GrantRole, RevokeRole)
+Success = TypeVar("Success", "GrantRoleSuccess", "RevokeRoleSuccess")
 
 
 @strawberry.input(description="A role for a user, in a school (`schoolId`) or across the trust.")
@@ -45,30 +53,35 @@ class RevokeRoleSuccess:
     position: Position
 
 
-# Spelt out rather than made by ``result_union``: these resolvers are written out, and their
-# annotations must be types the checker can read.
-GrantRoleResult = Annotated[GrantRoleSuccess | AnyError, strawberry.union("GrantRoleResult")]
-RevokeRoleResult = Annotated[RevokeRoleSuccess | AnyError, strawberry.union("RevokeRoleResult")]
+GrantRoleResult = result_union("GrantRoleResult", GrantRoleSuccess)
+RevokeRoleResult = result_union("RevokeRoleResult", RevokeRoleSuccess)
+
+
+def _role_change(
+    handle: Callable[[App, RoleCommand], tuple[Any, int]],
+    command: type[RoleCommand],
+    success: type[Success],
+) -> Callable[[App, RoleGrantInput], Success]:
+    """Run the grant or revocation ``command`` of the input's role; answer the user named."""
+
+    def answer(app: App, input: RoleGrantInput) -> Success:
+        _, position = handle(app, input.to_command(command))
+        return success(user_id=input.user_id, position=Position(position))
+
+    return answer
 
 
 @strawberry.type
 class AccessMutation:
-    @strawberry.mutation(
-        description="Grant a role. Recorded as an event: who held access when stays on the record."
+    grant_role = answering_mutation(
+        _role_change(App.grant_role, GrantRole, GrantRoleSuccess),
+        RoleGrantInput,
+        GrantRoleResult,
+        "Grant a role. Recorded as an event: who held access when stays on the record.",
     )
-    def grant_role(self, info: Info[Context, None], input: RoleGrantInput) -> GrantRoleResult:
-        def command() -> GrantRoleSuccess:
-            app = info.context.container.app
-            _, position = app.grant_role(input.to_command(GrantRole))
-            return GrantRoleSuccess(user_id=input.user_id, position=Position(position))
-
-        return run_command(info, command)
-
-    @strawberry.mutation(description="Revoke a role. Recorded as an event.")
-    def revoke_role(self, info: Info[Context, None], input: RoleGrantInput) -> RevokeRoleResult:
-        def command() -> RevokeRoleSuccess:
-            app = info.context.container.app
-            _, position = app.revoke_role(input.to_command(RevokeRole))
-            return RevokeRoleSuccess(user_id=input.user_id, position=Position(position))
-
-        return run_command(info, command)
+    revoke_role = answering_mutation(
+        _role_change(App.revoke_role, RevokeRole, RevokeRoleSuccess),
+        RoleGrantInput,
+        RevokeRoleResult,
+        "Revoke a role. Recorded as an event.",
+    )

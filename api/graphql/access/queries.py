@@ -10,11 +10,10 @@ from api.graphql.access.types import AccessLogEntry, Me, RoleGrant, RoleHeld
 from api.graphql.common import (
     Connection,
     ReadYourWrites,
-    check_first,
     connection,
-    decode_cursor,
-    open_rows,
+    from_rows,
     optional_uuid,
+    page_args,
 )
 from api.graphql.context import Context
 from domain.access.rules import roles_in_order
@@ -50,11 +49,9 @@ class AccessQuery:
             ctx.conn,
             ctx.visibility(Action.VIEW_ROLES),
             include_revoked,
-            check_first(first),
-            decode_cursor(after),
+            *page_args(first, after),
         )
-        opened = open_rows(ctx, page.items)
-        return connection(page, [RoleGrant.from_row(r, opened) for r in page.items])
+        return connection(page, from_rows(ctx, page.items, RoleGrant.from_row))
 
     @strawberry.field(
         description=(
@@ -76,8 +73,6 @@ class AccessQuery:
             ctx.visibility(Action.VIEW_ACCESS_LOG),
             None if user_id is None else ctx.container.blind_index.login(user_id),
             optional_uuid("recordId", record_id),
-            check_first(first),
-            decode_cursor(after),
+            *page_args(first, after),
         )
-        opened = open_rows(ctx, page.items)
-        return connection(page, [AccessLogEntry.from_row(e, opened) for e in page.items])
+        return connection(page, from_rows(ctx, page.items, AccessLogEntry.from_row))

@@ -1,25 +1,22 @@
 """The consent mutations: each input converts itself to its domain command
 (``domain/consent/commands.py``); ``recordPublication`` answers more than an id and a position
-(the publication's status, or every gap in consent), so it is written out."""
+(the publication's status, or every gap in consent), so it answers by ``_record_publication``."""
 
 import datetime
-from typing import Annotated, TypeVar
+from typing import TypeVar
 
 import strawberry
-from strawberry.types import Info
 
 from api.graphql.common import (
-    AnyError,
     Error,
     Position,
+    answering_mutation,
     command_mutation,
     optional_uuid,
     parse_id,
     result_union,
-    run_command,
     to_id,
 )
-from api.graphql.context import Context
 from api.graphql.enums import (
     ConsentChannel,
     ConsenterKind,
@@ -350,10 +347,26 @@ class PublicationRecorded:
     position: Position
 
 
-RecordPublicationResult = Annotated[
-    PublicationRecorded | ConsentMissingError | AnyError,
-    strawberry.union("RecordPublicationResult"),
-]
+RecordPublicationResult = result_union(
+    "RecordPublicationResult", PublicationRecorded | ConsentMissingError
+)
+
+
+def _record_publication(
+    app: CaseworkApplication, input: RecordPublicationInput
+) -> PublicationRecorded | ConsentMissingError:
+    """The publication's status, or every gap in consent that refused it."""
+    try:
+        publication_id, position = app.record_publication(input.to_command())
+    except ConsentMissing as error:
+        return ConsentMissingError.of(error)
+    publication = app.get(Publication, publication_id, "Publication", read_only=True)
+    return PublicationRecorded(
+        publication_id=to_id(publication_id),
+        status=PublicationStatus(publication.status),
+        position=Position(position),
+    )
+
 
 App = CaseworkApplication
 
@@ -447,26 +460,11 @@ class ConsentMutation:
         "Close a publication's takedown: removed, or not reasonably practicable and why.",
     )
 
-    @strawberry.mutation(
-        description="Record a publication. Refused, listing every gap, if a pupil shown "
-        "identifiably lacks consent for a medium on the channel at `postedAt`; refused if the "
-        "poster was not authorised on the channel then, or it was closed or not yet open."
+    record_publication = answering_mutation(
+        _record_publication,
+        RecordPublicationInput,
+        RecordPublicationResult,
+        "Record a publication. Refused, listing every gap, if a pupil shown identifiably lacks "
+        "consent for a medium on the channel at `postedAt`; refused if the poster was not "
+        "authorised on the channel then, or it was closed or not yet open.",
     )
-    def record_publication(
-        self, info: Info[Context, None], input: RecordPublicationInput
-    ) -> RecordPublicationResult:
-        app = info.context.container.app
-
-        def command() -> PublicationRecorded | ConsentMissingError:
-            try:
-                publication_id, position = app.record_publication(input.to_command())
-            except ConsentMissing as error:
-                return ConsentMissingError.of(error)
-            publication = app.get(Publication, publication_id, "Publication", read_only=True)
-            return PublicationRecorded(
-                publication_id=to_id(publication_id),
-                status=PublicationStatus(publication.status),
-                position=Position(position),
-            )
-
-        return run_command(info, command)

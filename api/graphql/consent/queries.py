@@ -10,11 +10,11 @@ from strawberry.types import Info
 from api.graphql.common import (
     Connection,
     ReadYourWrites,
-    check_first,
     connection,
-    decode_cursor,
-    open_rows,
+    existing,
+    from_rows,
     optional_uuid,
+    page_args,
     parse_id,
     to_id,
 )
@@ -57,6 +57,10 @@ def _school(ctx: Context, school_id: strawberry.ID, action: Action) -> Target:
     return target
 
 
+# The ``media`` argument of the consent status and the posting check: one medium.
+MediumArgument = Annotated[Medium, strawberry.argument(description="The medium: PHOTO or VIDEO.")]
+
+
 @strawberry.type
 class ConsentQuery:
     @strawberry.field(
@@ -69,16 +73,15 @@ class ConsentQuery:
         self,
         info: Info[Context, None],
         pupil_id: strawberry.ID,
-        media: Annotated[Medium, strawberry.argument(description="The medium: PHOTO or VIDEO.")],
+        media: MediumArgument,
         channel: ConsentChannel,
         at: datetime.datetime | None = None,
     ) -> ConsentAnswer:
         ctx = info.context
         pid = parse_id("pupilId", pupil_id)
         instant = _instant("at", at)
-        found = queries.answers(ctx.conn, [pid], media.value, channel.value, instant).get(pid)
-        if found is None:
-            raise NotFound("Pupil", pid)
+        answers = queries.answers(ctx.conn, [pid], media.value, channel.value, instant)
+        found = existing(answers.get(pid), "Pupil", pid)
         ctx.authorise(
             Action.VIEW_CONSENT, Target(found.trust_id, found.school_id, frozenset({pid}))
         )
@@ -110,8 +113,7 @@ class ConsentQuery:
             ctx.conn,
             target.school_id,  # type: ignore[arg-type]
             instant,
-            check_first(first),
-            decode_cursor(after),
+            *page_args(first, after),
             (year, starts) if gaps_only else None,
         )
         lapses = {p.pupil_id: p.lapse for p in page.items}
@@ -135,7 +137,7 @@ class ConsentQuery:
         self,
         info: Info[Context, None],
         channel_id: strawberry.ID,
-        media: Annotated[Medium, strawberry.argument(description="The medium: PHOTO or VIDEO.")],
+        media: MediumArgument,
         pupil_ids: list[strawberry.ID],
         at: datetime.datetime | None = None,
     ) -> PostingCheck:
@@ -194,11 +196,9 @@ class ConsentQuery:
             ctx.conn,
             target.school_id,  # type: ignore[arg-type]
             include_closed,
-            check_first(first),
-            decode_cursor(after),
+            *page_args(first, after),
         )
-        opened = open_rows(ctx, page.items)
-        return connection(page, [TakedownItem.from_row(t, opened) for t in page.items])
+        return connection(page, from_rows(ctx, page.items, TakedownItem.from_row))
 
     @strawberry.field(
         description="The school's register of official channels (data lead, DSLs, headteacher).",
@@ -210,8 +210,7 @@ class ConsentQuery:
         ctx = info.context
         target = _school(ctx, school_id, Action.VIEW_CONSENT)
         rows = publications.channels(ctx.conn, target.school_id)  # type: ignore[arg-type]
-        opened = open_rows(ctx, rows)
-        return [OfficialChannel.from_row(r, opened) for r in rows]
+        return from_rows(ctx, rows, OfficialChannel.from_row)
 
     @strawberry.field(
         description="The publication log, newest last (data lead, DSLs, headteacher); filter by "
@@ -234,8 +233,6 @@ class ConsentQuery:
             target.school_id,  # type: ignore[arg-type]
             optional_uuid("channelId", channel_id),
             optional_uuid("pupilId", pupil_id),
-            check_first(first),
-            decode_cursor(after),
+            *page_args(first, after),
         )
-        opened = open_rows(ctx, page.items)
-        return connection(page, [PublicationEntry.from_row(r, opened) for r in page.items])
+        return connection(page, from_rows(ctx, page.items, PublicationEntry.from_row))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
+from typing import Any
 from uuid import UUID
 
 import strawberry
@@ -10,18 +13,18 @@ from strawberry.types import Info
 from api.graphql.common import (
     Connection,
     ReadYourWrites,
-    check_first,
     connection,
-    decode_cursor,
+    existing,
     optional_uuid,
+    page_args,
     parse_id,
 )
 from api.graphql.context import Context
 from api.graphql.directory.types import Pupil, School, StaffMember, pupils_of, staff_of
 from api.graphql.staff_cases import STAFF_CASES
 from domain.directory.rules import person_target, school_target
-from domain.shared.errors import NotFound
 from domain.shared.policy import Action
+from projections.common import Page
 from projections.directory import queries
 
 DIRECTORY = "directory"
@@ -35,6 +38,90 @@ def _school_filter(ctx: Context, school_id: strawberry.ID | None, action: Action
     return parsed
 
 
+@dataclasses.dataclass(frozen=True)
+class _People:
+    """Pupils or staff: the directory reads and shows both kinds of person the same way."""
+
+    page: str  # the names of the query functions, looked up when the field is resolved
+    one: str
+    node: type
+    nodes_of: Callable[[Context, list[Any], str], list[Any]]
+    action: Action
+    record: str  # as NotFound names it
+    record_type: str  # as the access log names it
+    person_id: Callable[[Any], UUID]
+
+
+_PUPILS = _People(
+    "pupils",
+    "pupil",
+    Pupil,
+    pupils_of,
+    Action.VIEW_PUPIL,
+    "Pupil",
+    "pupil",
+    lambda row: row.pupil_id,
+)
+_STAFF = _People(
+    "staff_members",
+    "staff_member",
+    StaffMember,
+    staff_of,
+    Action.VIEW_STAFF,
+    "Staff member",
+    "staff_member",
+    lambda row: row.staff_id,
+)
+
+
+def _listing(people: _People, description: str) -> Any:
+    """The field listing the ``people`` the reader may see, optionally of one school; each
+    read is written to the access log."""
+
+    def resolve(
+        info: Info[Context, None],
+        school_id: strawberry.ID | None = None,
+        include_left: bool = False,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Any:
+        ctx = info.context
+        fetch: Callable[..., Page[Any]] = getattr(queries, people.page)
+        page = fetch(
+            ctx.conn,
+            ctx.visibility(people.action),
+            _school_filter(ctx, school_id, people.action),
+            include_left,
+            *page_args(first, after),
+        )
+        return connection(page, people.nodes_of(ctx, page.items, "list"))
+
+    resolve.__annotations__["return"] = Connection[people.node]  # type: ignore[name-defined]
+    return strawberry.field(
+        resolver=resolve, description=description, extensions=[ReadYourWrites(DIRECTORY)]
+    )
+
+
+def _one(people: _People, description: str, *views: str) -> Any:
+    """The field showing one of the ``people``; the read, or the refusal, is logged."""
+
+    def resolve(info: Info[Context, None], id: strawberry.ID) -> Any:
+        ctx = info.context
+        row = existing(
+            getattr(queries, people.one)(ctx.conn, parse_id("id", id)), people.record, id
+        )
+        person_id = people.person_id(row)
+        target = person_target(row.trust_id, row.school_id, person_id)
+        with ctx.reading("view", people.record_type, person_id, target):
+            ctx.authorise(people.action, target)
+        return people.nodes_of(ctx, [row], "view")[0]
+
+    resolve.__annotations__["return"] = people.node | None
+    return strawberry.field(
+        resolver=resolve, description=description, extensions=[ReadYourWrites(*views)]
+    )
+
+
 @strawberry.type
 class DirectoryQuery:
     @strawberry.field(
@@ -46,7 +133,7 @@ class DirectoryQuery:
     ) -> Connection[School]:
         ctx = info.context
         page = queries.schools(
-            ctx.conn, ctx.visibility(Action.VIEW_SCHOOL), check_first(first), decode_cursor(after)
+            ctx.conn, ctx.visibility(Action.VIEW_SCHOOL), *page_args(first, after)
         )
         return connection(page, [School.from_row(r) for r in page.items])
 
@@ -56,81 +143,11 @@ class DirectoryQuery:
     )
     def school(self, info: Info[Context, None], id: strawberry.ID) -> School | None:
         ctx = info.context
-        row = queries.school(ctx.conn, parse_id("id", id))
-        if row is None:
-            raise NotFound("School", id)
+        row = existing(queries.school(ctx.conn, parse_id("id", id)), "School", id)
         ctx.authorise(Action.VIEW_SCHOOL, school_target(row.trust_id, row.school_id))
         return School.from_row(row)
 
-    @strawberry.field(
-        description="Pupils you may see, optionally of one school.",
-        extensions=[ReadYourWrites(DIRECTORY)],
-    )
-    def pupils(
-        self,
-        info: Info[Context, None],
-        school_id: strawberry.ID | None = None,
-        include_left: bool = False,
-        first: int = 20,
-        after: str | None = None,
-    ) -> Connection[Pupil]:
-        ctx = info.context
-        page = queries.pupils(
-            ctx.conn,
-            ctx.visibility(Action.VIEW_PUPIL),
-            _school_filter(ctx, school_id, Action.VIEW_PUPIL),
-            include_left,
-            check_first(first),
-            decode_cursor(after),
-        )
-        return connection(page, pupils_of(ctx, page.items, "list"))
-
-    @strawberry.field(
-        description="One pupil. The read is logged.", extensions=[ReadYourWrites(DIRECTORY)]
-    )
-    def pupil(self, info: Info[Context, None], id: strawberry.ID) -> Pupil | None:
-        ctx = info.context
-        row = queries.pupil(ctx.conn, parse_id("id", id))
-        if row is None:
-            raise NotFound("Pupil", id)
-        target = person_target(row.trust_id, row.school_id, row.pupil_id)
-        with ctx.reading("view", "pupil", row.pupil_id, target):
-            ctx.authorise(Action.VIEW_PUPIL, target)
-        return pupils_of(ctx, [row], "view")[0]
-
-    @strawberry.field(
-        description="Staff you may see (never your own record).",
-        extensions=[ReadYourWrites(DIRECTORY)],
-    )
-    def staff_members(
-        self,
-        info: Info[Context, None],
-        school_id: strawberry.ID | None = None,
-        include_left: bool = False,
-        first: int = 20,
-        after: str | None = None,
-    ) -> Connection[StaffMember]:
-        ctx = info.context
-        page = queries.staff_members(
-            ctx.conn,
-            ctx.visibility(Action.VIEW_STAFF),
-            _school_filter(ctx, school_id, Action.VIEW_STAFF),
-            include_left,
-            check_first(first),
-            decode_cursor(after),
-        )
-        return connection(page, staff_of(ctx, page.items, "list"))
-
-    @strawberry.field(
-        description="One member of staff. The read is logged.",
-        extensions=[ReadYourWrites(DIRECTORY, STAFF_CASES)],
-    )
-    def staff_member(self, info: Info[Context, None], id: strawberry.ID) -> StaffMember | None:
-        ctx = info.context
-        row = queries.staff_member(ctx.conn, parse_id("id", id))
-        if row is None:
-            raise NotFound("Staff member", id)
-        target = person_target(row.trust_id, row.school_id, row.staff_id)
-        with ctx.reading("view", "staff_member", row.staff_id, target):
-            ctx.authorise(Action.VIEW_STAFF, target)
-        return staff_of(ctx, [row], "view")[0]
+    pupils = _listing(_PUPILS, "Pupils you may see, optionally of one school.")
+    pupil = _one(_PUPILS, "One pupil. The read is logged.", DIRECTORY)
+    staff_members = _listing(_STAFF, "Staff you may see (never your own record).")
+    staff_member = _one(_STAFF, "One member of staff. The read is logged.", DIRECTORY, STAFF_CASES)

@@ -1,23 +1,19 @@
 """The incidents' GraphQL mutations: inputs that convert to their commands, and the results."""
 
 import datetime
-from typing import Annotated
 
 import strawberry
 from strawberry.file_uploads import Upload
-from strawberry.types import Info
 
 from api.graphql.common import (
-    AnyError,
     Position,
+    answering_mutation,
     command_mutation,
     optional_uuid,
     parse_id,
     result_union,
-    run_command,
     to_id,
 )
-from api.graphql.context import Context
 from api.graphql.enums import ActionKind, Device, Part, Risk, Source
 from api.graphql.incidents.types import UploadedFile
 from domain.application import CaseworkApplication
@@ -222,10 +218,21 @@ class IncidentCategoryAdded:
 
 
 IncidentResult = result_union("IncidentResult", IncidentChanged)
-AttachEvidenceResult = Annotated[
-    EvidenceAttached | AnyError, strawberry.union("AttachEvidenceResult")
-]  # spelt out: the hand-written mutation below is typed with it
+AttachEvidenceResult = result_union("AttachEvidenceResult", EvidenceAttached)
 AddIncidentCategoryResult = result_union("AddIncidentCategoryResult", IncidentCategoryAdded)
+
+
+def _attach_evidence(app: CaseworkApplication, input: AttachEvidenceInput) -> EvidenceAttached:
+    """The file stored, as it was stored: its id, digest and size."""
+    attach = input.to_command()
+    evidence, position = app.attach_evidence(attach)
+    return EvidenceAttached(
+        incident_id=to_id(attach.incident_id),
+        file_id=to_id(evidence.file_id),
+        sha256=evidence.sha256,
+        size=evidence.size,
+        position=Position(position),
+    )
 
 
 @strawberry.type
@@ -257,24 +264,12 @@ class IncidentMutation:
         id_field="incident_id",
     )
 
-    @strawberry.mutation(description="Attach an evidence file (never imagery on a nudes incident).")
-    def attach_evidence(
-        self, info: Info[Context, None], input: AttachEvidenceInput
-    ) -> AttachEvidenceResult:
-        app = info.context.container.app
-
-        def command() -> EvidenceAttached:
-            attach = input.to_command()
-            evidence, position = app.attach_evidence(attach)
-            return EvidenceAttached(
-                incident_id=to_id(attach.incident_id),
-                file_id=to_id(evidence.file_id),
-                sha256=evidence.sha256,
-                size=evidence.size,
-                position=Position(position),
-            )
-
-        return run_command(info, command)
+    attach_evidence = answering_mutation(
+        _attach_evidence,
+        AttachEvidenceInput,
+        AttachEvidenceResult,
+        "Attach an evidence file (never imagery on a nudes incident).",
+    )
 
     link_incidents = command_mutation(
         CaseworkApplication.link_incidents,

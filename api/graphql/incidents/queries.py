@@ -9,10 +9,10 @@ from strawberry.types import Info
 from api.graphql.common import (
     Connection,
     ReadYourWrites,
-    check_first,
     connection,
-    decode_cursor,
+    existing,
     open_rows,
+    page_args,
     parse_id,
 )
 from api.graphql.context import Context
@@ -33,7 +33,7 @@ from domain.incidents import rules
 from domain.incidents.rules import PatternLimits, incident_action
 from domain.shared import clock
 from domain.shared.calendar import london_today
-from domain.shared.errors import NotAuthorised, NotFound
+from domain.shared.errors import NotAuthorised
 from domain.shared.policy import Action, Target, permits
 from projections.incidents import queries
 from projections.incidents.queries import IncidentFilter, IncidentRow
@@ -51,9 +51,7 @@ def incidents_of(ctx: Context, rows: list[IncidentRow], action: str) -> list[Inc
 
 
 def readable_incident(ctx: Context, incident_id: UUID) -> IncidentRow:
-    row = queries.incident(ctx.conn, incident_id)
-    if row is None:
-        raise NotFound("Incident", incident_id)
+    row = existing(queries.incident(ctx.conn, incident_id), "Incident", incident_id)
     with ctx.reading("view", "incident", row.incident_id, incident_target(row)):
         ctx.authorise(view_action(row), incident_target(row))
     return row
@@ -98,9 +96,7 @@ class IncidentQuery:
             occurred_to=occurred_to,
             pupil_id=parse_id("pupilId", pupil_id) if pupil_id else None,
         )
-        page = queries.incidents(
-            ctx.conn, ctx.visibility(action), where, check_first(first), decode_cursor(after)
-        )
+        page = queries.incidents(ctx.conn, ctx.visibility(action), where, *page_args(first, after))
         return connection(page, incidents_of(ctx, page.items, "list"))
 
     @strawberry.field(
@@ -191,7 +187,7 @@ class IncidentQuery:
         self, info: Info[Context, None], first: int = 20, after: str | None = None
     ) -> Connection[ReportStatus]:
         ctx = info.context
-        page = queries.reports_by(ctx.conn, ctx.login_ix, check_first(first), decode_cursor(after))
+        page = queries.reports_by(ctx.conn, ctx.login_ix, *page_args(first, after))
         return connection(page, [ReportStatus.from_row(r) for r in page.items])
 
     @strawberry.field(

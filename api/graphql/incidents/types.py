@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import strawberry
 from strawberry.types import Info
 
-from api.graphql.common import ERASED_LOGIN, Opened, SealedText, open_rows, to_id
+from api.graphql.common import ERASED_LOGIN, Opened, SealedText, from_rows, to_id
 from api.graphql.context import Context
 from api.graphql.enums import ActionKind, Device, Part, Risk, Role, Source, Status
 from domain.incidents.rules import PatternLimits, incident_action, triage_due_at, triage_overdue
@@ -83,8 +83,7 @@ class ChronologyEntry:
 
 
 def chronology_entries(ctx: Context, rows: list[ChronologyRow]) -> list[ChronologyEntry]:
-    opened = open_rows(ctx, rows)
-    return [ChronologyEntry.from_row(r, opened) for r in rows]
+    return from_rows(ctx, rows, ChronologyEntry.from_row)
 
 
 @strawberry.type(
@@ -190,8 +189,7 @@ class Incident:
     )
     def evidence(self, info: Info[Context, None]) -> list[EvidenceFile]:
         rows = queries.evidence_of(info.context.conn, self.row.incident_id)
-        opened = open_rows(info.context, rows)
-        return [EvidenceFile.from_row(r, opened) for r in rows]
+        return from_rows(info.context, rows, EvidenceFile.from_row)
 
     @strawberry.field(description="Incidents linked to this one.")
     def linked_incident_ids(self, info: Info[Context, None]) -> list[strawberry.ID]:

@@ -2,20 +2,16 @@
 its input (``inputs.py``) and answers what it recorded, or a typed error."""
 
 import datetime
-from typing import Annotated
 
 import strawberry
-from strawberry.types import Info
 
 from api.graphql.common import (
-    AnyError,
     Position,
+    answering_mutation,
     command_mutation,
     result_union,
-    run_command,
     to_id,
 )
-from api.graphql.context import Context
 from api.graphql.staff_cases.inputs import (
     AddToCaseTeamInput,
     AssignCaseManagerInput,
@@ -68,10 +64,9 @@ class RecordedAsLowLevelConcern:
 
 
 StaffCaseResult = result_union("StaffCaseResult", StaffCaseChanged)
-ReceiveAllegationResult = Annotated[
-    AllegationReceived | RecordedAsLowLevelConcern | AnyError,
-    strawberry.union("ReceiveAllegationResult"),
-]
+ReceiveAllegationResult = result_union(
+    "ReceiveAllegationResult", AllegationReceived | RecordedAsLowLevelConcern
+)
 
 
 def _received(received: Received) -> AllegationReceived | RecordedAsLowLevelConcern:
@@ -90,16 +85,14 @@ def _received(received: Received) -> AllegationReceived | RecordedAsLowLevelConc
 
 @strawberry.type
 class StaffCaseMutation:
-    @strawberry.mutation(
-        description="Receive an allegation about a member of staff (headteacher, DSLs, chair, "
-        "trust safeguarding lead). The case manager is chosen by rule and the LADO deadline set; "
-        "with no harm test met it is refused, or recorded as a low-level concern on request."
+    receive_allegation = answering_mutation(
+        lambda app, input: _received(app.receive_allegation(input.to_command())),
+        ReceiveAllegationInput,
+        ReceiveAllegationResult,
+        "Receive an allegation about a member of staff (headteacher, DSLs, chair, trust "
+        "safeguarding lead). The case manager is chosen by rule and the LADO deadline set; with "
+        "no harm test met it is refused, or recorded as a low-level concern on request.",
     )
-    def receive_allegation(
-        self, info: Info[Context, None], input: ReceiveAllegationInput
-    ) -> ReceiveAllegationResult:
-        app = info.context.container.app
-        return run_command(info, lambda: _received(app.receive_allegation(input.to_command())))
 
     assign_case_manager = command_mutation(
         App.assign_case_manager,

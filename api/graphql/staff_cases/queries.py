@@ -7,11 +7,10 @@ from strawberry.types import Info
 from api.graphql.common import (
     Connection,
     ReadYourWrites,
-    check_first,
     connection,
-    decode_cursor,
     open_rows,
     optional_uuid,
+    page_args,
     parse_id,
 )
 from api.graphql.context import Context
@@ -66,8 +65,7 @@ class StaffCaseQuery:
             ctx.conn,
             case_reader(ctx, Action.OVERSEE_ALLEGATIONS),
             where,
-            check_first(first),
-            decode_cursor(after),
+            *page_args(first, after),
         )
         return connection(page, allegations_of(ctx, page.items, "list"))
 
@@ -103,8 +101,7 @@ class StaffCaseQuery:
             ctx.conn,
             case_reader(ctx, Action.HANDLE_LOW_LEVEL_CONCERN),
             where,
-            check_first(first),
-            decode_cursor(after),
+            *page_args(first, after),
         )
         return connection(page, concerns_of(ctx, page.items, "list"))
 

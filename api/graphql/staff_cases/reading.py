@@ -5,11 +5,10 @@ its subject; other roles see counts."""
 
 from uuid import UUID
 
-from api.graphql.common import open_rows
+from api.graphql.common import existing, open_rows
 from api.graphql.context import Context
 from api.graphql.staff_cases.types import Allegation, LowLevelConcern
 from domain.shared import clock
-from domain.shared.errors import NotFound
 from domain.shared.policy import Action, Target, authorise_case, case_reach, reach
 from projections.staff_cases import queries
 from projections.staff_cases.queries import AllegationRow, CaseReader, ConcernRow
@@ -57,18 +56,9 @@ def allegations_of(ctx: Context, rows: list[AllegationRow], action: str) -> list
 
 
 def readable_allegation(ctx: Context, allegation_id: UUID) -> AllegationRow:
-    row = queries.allegation(ctx.conn, allegation_id)
-    if row is None:
-        raise NotFound("Allegation", allegation_id)
-    with ctx.reading("view", "allegation", row.allegation_id, case_target(row)):
-        authorise_case(
-            ctx.principal,
-            Action.OVERSEE_ALLEGATIONS,
-            case_target(row),
-            frozenset(m.user_ix for m in row.members),
-            row.subject_user_ix,
-            caller=ctx.login_ix,
-        )
+    row = existing(queries.allegation(ctx.conn, allegation_id), "Allegation", allegation_id)
+    named = frozenset(m.user_ix for m in row.members)
+    _authorise_read(ctx, row, "allegation", row.allegation_id, Action.OVERSEE_ALLEGATIONS, named)
     return row
 
 
@@ -82,16 +72,25 @@ def concerns_of(ctx: Context, rows: list[ConcernRow], action: str) -> list[LowLe
 
 
 def readable_concern(ctx: Context, concern_id: UUID) -> ConcernRow:
-    row = queries.concern(ctx.conn, concern_id)
-    if row is None:
-        raise NotFound("Low-level concern", concern_id)
-    with ctx.reading("view", "low_level_concern", row.concern_id, case_target(row)):
-        authorise_case(
-            ctx.principal,
-            Action.HANDLE_LOW_LEVEL_CONCERN,
-            case_target(row),
-            frozenset({row.recipient_ix}),
-            row.subject_user_ix,
-            caller=ctx.login_ix,
-        )
+    row = existing(queries.concern(ctx.conn, concern_id), "Low-level concern", concern_id)
+    action = Action.HANDLE_LOW_LEVEL_CONCERN
+    named = frozenset({row.recipient_ix})
+    _authorise_read(ctx, row, "low_level_concern", row.concern_id, action, named)
     return row
+
+
+def _authorise_read(
+    ctx: Context,
+    row: AllegationRow | ConcernRow,
+    record_type: str,
+    record_id: UUID,
+    oversight: Action,
+    named: frozenset[bytes],
+) -> None:
+    """Authorise the view of one case (``named``: the case team, or the concern's recipient),
+    the read (or the refusal) written to the access log."""
+    target = case_target(row)
+    with ctx.reading("view", record_type, record_id, target):
+        authorise_case(
+            ctx.principal, oversight, target, named, row.subject_user_ix, caller=ctx.login_ix
+        )

@@ -3,7 +3,7 @@ records, and what their personnel record holds."""
 
 from uuid import UUID
 
-from api.graphql.common import open_rows, to_id
+from api.graphql.common import from_rows, open_rows, to_id
 from api.graphql.context import Context
 from api.graphql.staff_cases.reading import (
     allegations_of,
@@ -45,8 +45,7 @@ def concern_history(ctx: Context, staff_id: UUID, target: Target) -> ConcernHist
     social = None
     if permits(principal, Action.HANDLE_SOCIAL_MEDIA, target):
         rows = queries.social_media(ctx.conn, staff_id)
-        opened = open_rows(ctx, rows)
-        social = [SocialMediaEntry.from_row(r, opened) for r in rows]
+        social = from_rows(ctx, rows, SocialMediaEntry.from_row)
         ctx.log_read("history", "staff_social_media", staff_id, target)
     return ConcernHistory(
         allegation_count=len(all_allegations),

@@ -6,7 +6,7 @@ import datetime
 import strawberry
 from strawberry.types import Info
 
-from api.graphql.common import Opened, SealedText, open_rows, optional_id, parse_id, to_id
+from api.graphql.common import Opened, SealedText, from_rows, optional_id, parse_id, to_id
 from api.graphql.context import Context
 from api.graphql.enums import (
     AllegationCategory,
@@ -69,8 +69,7 @@ class CaseEntry:
 
 
 def case_entries(ctx: Context, rows: list[CaseEntryRow]) -> list[CaseEntry]:
-    opened = open_rows(ctx, rows)
-    return [CaseEntry.from_row(r, opened) for r in rows]
+    return from_rows(ctx, rows, CaseEntry.from_row)
 
 
 def chronology_of(info: Info[Context, None], case_id: strawberry.ID) -> list[CaseEntry]:
