@@ -1,0 +1,145 @@
+"""Builders for the world a specification starts from: trusts, schools, grants, staff, pupils,
+parents and channels. Each issues one command with the defaults no test cares about and returns
+the new record's id, so a test names only what matters to it. The caller chooses who acts
+(``acting_as(...)``); a builder never does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID
+
+from domain.access.commands import GrantRole
+from domain.consent.commands import OpenChannel
+from domain.directory.commands import (
+    CreateTrust,
+    LinkParent,
+    RegisterPupil,
+    RegisterSchool,
+    RegisterStaffMember,
+)
+
+BORN = date(2013, 4, 1)
+
+
+def trust(app: Any, name: str = "Oak Learning Trust") -> UUID:
+    trust_id, _ = app.create_trust(CreateTrust(name=name))
+    return trust_id
+
+
+def school(app: Any, trust_id: UUID, name: str = "Oak Primary", urn: str = "123456") -> UUID:
+    school_id, _ = app.register_school(RegisterSchool(trust_id=trust_id, name=name, urn=urn))
+    return school_id
+
+
+def grant(
+    app: Any, user_id: str, role: str, trust_id: UUID, school_id: UUID | None = None
+) -> tuple[UUID, int]:
+    """Grant one role; returns what the handler does: the grant record's id and position."""
+    return app.grant_role(
+        GrantRole(user_id=user_id, role=role, trust_id=trust_id, school_id=school_id)
+    )
+
+
+def grant_all(
+    app: Any, trust_id: UUID, school_id: UUID | None, roles: Iterable[tuple[str, str]]
+) -> None:
+    """Grant each ``(user_id, role)`` pair at the same trust and school."""
+    for user_id, role in roles:
+        grant(app, user_id, role, trust_id, school_id)
+
+
+def staff(
+    app: Any,
+    school_id: UUID,
+    full_name: str,
+    staff_role: str = "teacher",
+    user_id: str | None = None,
+    started_on: date | None = None,
+) -> UUID:
+    staff_id, _ = app.register_staff_member(
+        RegisterStaffMember(
+            school_id=school_id,
+            full_name=full_name,
+            staff_role=staff_role,
+            user_id=user_id,
+            started_on=started_on,
+        )
+    )
+    return staff_id
+
+
+def pupil(
+    app: Any, school_id: UUID, full_name: str, born: date = BORN, year_group: int = 8
+) -> UUID:
+    pupil_id, _ = app.register_pupil(
+        RegisterPupil(
+            school_id=school_id, full_name=full_name, date_of_birth=born, year_group=year_group
+        )
+    )
+    return pupil_id
+
+
+def parent(
+    app: Any,
+    pupil_id: UUID,
+    full_name: str | None = None,
+    relationship: str = "mother",
+    parental_responsibility: bool = True,
+    parent_id: UUID | None = None,
+) -> UUID:
+    parent_id, _ = app.link_parent(
+        LinkParent(
+            pupil_id=pupil_id,
+            relationship=relationship,
+            parental_responsibility=parental_responsibility,
+            parent_id=parent_id,
+            full_name=full_name,
+        )
+    )
+    return parent_id
+
+
+def channel(
+    app: Any,
+    school_id: UUID,
+    administrator_id: UUID,
+    opened_on: date,
+    kind: str = "school_social_media",
+    **overrides: Any,
+) -> UUID:
+    """Open an official channel with its risk assessment approved a week before it opens."""
+    fields: dict[str, Any] = {
+        "platform": "Instagram",
+        "account_name": "@oakprimary",
+        "purpose": "Celebrating pupils' achievements",
+        "risk_assessment_approved_by": "Hal Price",
+        "risk_assessment_approver": "headteacher",
+        "risk_assessment_approved_on": opened_on - timedelta(days=7),
+        "mfa_enabled": True,
+    } | overrides
+    channel_id, _ = app.open_channel(
+        OpenChannel(
+            school_id=school_id,
+            kind=kind,
+            master_administrator_id=administrator_id,
+            opened_on=opened_on,
+            **fields,
+        )
+    )
+    return channel_id
+
+
+def school_with(
+    app: Any,
+    trust_id: UUID,
+    user_id: str,
+    role: str,
+    name: str = "Elm Primary",
+    urn: str = "654321",
+) -> UUID:
+    """Another school in the trust, with ``user_id`` granted ``role`` there."""
+    school_id = school(app, trust_id, name, urn)
+    grant(app, user_id, role, trust_id, school_id)
+    return school_id
