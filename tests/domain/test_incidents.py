@@ -11,8 +11,6 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from domain.access.commands import GrantRole
-from domain.directory.commands import RegisterPupil, RegisterSchool, RegisterStaffMember
 from domain.incidents.aggregates import Incident, IncidentClosed
 from domain.incidents.commands import (
     AddIncidentCategory,
@@ -29,6 +27,7 @@ from domain.incidents.model import Status
 from domain.shared.actor import acting_as
 from domain.shared.errors import NotAuthorised, NotFound, ValidationFailed
 from domain.shared.policy import Role
+from tests import builders as make
 from tests.domain.conftest import OPERATOR, as_user
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -52,45 +51,14 @@ YESTERDAY = NOW - timedelta(days=1)
 @pytest.fixture
 def people(app, trust_id, school_id):
     with acting_as(OPERATOR):
-        app.grant_role(
-            GrantRole(user_id="dsl@oak", role=Role.DSL, trust_id=trust_id, school_id=school_id)
-        )
-        app.grant_role(
-            GrantRole(
-                user_id="teacher@oak",
-                role=Role.STAFF_REPORTER,
-                trust_id=trust_id,
-                school_id=school_id,
-            )
-        )
-        app.grant_role(
-            GrantRole(
-                user_id="head@oak", role=Role.HEADTEACHER, trust_id=trust_id, school_id=school_id
-            )
-        )
+        make.grant(app, "dsl@oak", Role.DSL, trust_id, school_id)
+        make.grant(app, "teacher@oak", Role.STAFF_REPORTER, trust_id, school_id)
+        make.grant(app, "head@oak", Role.HEADTEACHER, trust_id, school_id)
     with as_user(app, "dsl@oak"):
-        harmed, _ = app.register_pupil(
-            RegisterPupil(
-                school_id=school_id,
-                full_name="Mia Patel",
-                date_of_birth=date(2013, 4, 1),
-                year_group=7,
-            )
-        )
-        alleged, _ = app.register_pupil(
-            RegisterPupil(
-                school_id=school_id,
-                full_name="Tom Reed",
-                date_of_birth=date(2013, 6, 1),
-                year_group=7,
-            )
-        )
+        harmed = make.pupil(app, school_id, "Mia Patel", date(2013, 4, 1), year_group=7)
+        alleged = make.pupil(app, school_id, "Tom Reed", date(2013, 6, 1), year_group=7)
     with as_user(app, "head@oak"):
-        staff, _ = app.register_staff_member(
-            RegisterStaffMember(
-                school_id=school_id, full_name="Dana Cole", staff_role="teacher", user_id="dana@oak"
-            )
-        )
+        staff = make.staff(app, school_id, "Dana Cole", "teacher", "dana@oak")
     return {"harmed": harmed, "alleged": alleged, "staff": staff}
 
 
@@ -169,16 +137,9 @@ def test_an_unknown_pupil_is_not_found(app, school_id, people):
 
 def test_a_pupil_of_another_school_is_not_found(app, trust_id, school_id, people):
     with acting_as(OPERATOR):
-        other, _ = app.register_school(RegisterSchool(trust_id=trust_id, name="Elm", urn="222222"))
-        app.grant_role(
-            GrantRole(user_id="lead@elm", role=Role.DATA_LEAD, trust_id=trust_id, school_id=other)
-        )
+        other = make.school_with(app, trust_id, "lead@elm", Role.DATA_LEAD, "Elm", "222222")
     with as_user(app, "lead@elm"):
-        stranger, _ = app.register_pupil(
-            RegisterPupil(
-                school_id=other, full_name="Sam Elm", date_of_birth=date(2013, 1, 1), year_group=7
-            )
-        )
+        stranger = make.pupil(app, other, "Sam Elm", date(2013, 1, 1), year_group=7)
     with pytest.raises(NotFound):
         report(app, school_id, people, people=[(stranger, "pupil_harmed")])
 
@@ -191,9 +152,7 @@ def test_an_unknown_category_is_refused(app, school_id, people):
 
 def test_a_trust_may_add_its_own_category(app, trust_id, school_id, people):
     with acting_as(OPERATOR):
-        app.grant_role(
-            GrantRole(user_id="tsl@oak", role=Role.TRUST_SAFEGUARDING_LEAD, trust_id=trust_id)
-        )
+        make.grant(app, "tsl@oak", Role.TRUST_SAFEGUARDING_LEAD, trust_id)
     with as_user(app, "tsl@oak"):
         app.add_incident_category(
             AddIncidentCategory(
@@ -605,9 +564,7 @@ def test_an_incident_about_staff_conduct_is_for_the_headteacher_not_the_dsl(app,
 
 def test_the_member_of_staff_concerned_never_acts_on_the_incident(app, trust_id, school_id, people):
     with acting_as(OPERATOR):
-        app.grant_role(
-            GrantRole(user_id="dana@oak", role=Role.DSL, trust_id=trust_id, school_id=school_id)
-        )
+        make.grant(app, "dana@oak", Role.DSL, trust_id, school_id)
     incident_id = report(
         app,
         school_id,

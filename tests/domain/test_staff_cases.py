@@ -10,14 +10,8 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from domain.access.commands import GrantRole, RevokeRole
+from domain.access.commands import RevokeRole
 from domain.directory.aggregates import School, StaffMember
-from domain.directory.commands import (
-    CreateTrust,
-    RegisterPupil,
-    RegisterSchool,
-    RegisterStaffMember,
-)
 from domain.shared.actor import acting_as
 from domain.shared.calendar import LONDON
 from domain.shared.errors import NotAuthorised, NotFound, ValidationFailed
@@ -57,6 +51,7 @@ from domain.staff_cases.errors import (
 )
 from domain.staff_cases.model import HarmTests
 from domain.staff_cases.social_media import ContactAttempt, PresenceCheck, SocialMediaDeclaration
+from tests import builders as make
 from tests.domain.conftest import OPERATOR, as_user
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -72,65 +67,26 @@ ALL_OUTCOMES = ["substantiated", *NOT_SUBSTANTIATED]
 @pytest.fixture
 def people(app, trust_id, school_id):
     with acting_as(OPERATOR):
-        app.grant_role(
-            GrantRole(
-                user_id="head@oak", role=Role.HEADTEACHER, trust_id=trust_id, school_id=school_id
-            )
+        make.grant_all(
+            app,
+            trust_id,
+            school_id,
+            [
+                ("head@oak", Role.HEADTEACHER),
+                ("dsl@oak", Role.DSL),
+                ("deputy@oak", Role.DSL),
+                ("dana@oak", Role.STAFF_REPORTER),
+                ("lee@oak", Role.STAFF_REPORTER),
+            ],
         )
-        app.grant_role(
-            GrantRole(user_id="dsl@oak", role=Role.DSL, trust_id=trust_id, school_id=school_id)
-        )
-        app.grant_role(
-            GrantRole(user_id="deputy@oak", role=Role.DSL, trust_id=trust_id, school_id=school_id)
-        )
-        app.grant_role(
-            GrantRole(
-                user_id="dana@oak", role=Role.STAFF_REPORTER, trust_id=trust_id, school_id=school_id
-            )
-        )
-        app.grant_role(
-            GrantRole(
-                user_id="lee@oak", role=Role.STAFF_REPORTER, trust_id=trust_id, school_id=school_id
-            )
-        )
-        app.grant_role(
-            GrantRole(user_id="tsl@oak", role=Role.TRUST_SAFEGUARDING_LEAD, trust_id=trust_id)
-        )
-        app.grant_role(
-            GrantRole(user_id="chair@oak", role=Role.CHAIR_OF_GOVERNORS, trust_id=trust_id)
-        )
-        head, _ = app.register_staff_member(
-            RegisterStaffMember(
-                school_id=school_id,
-                full_name="Hal Price",
-                staff_role="headteacher",
-                user_id="head@oak",
-            )
-        )
+        make.grant(app, "tsl@oak", Role.TRUST_SAFEGUARDING_LEAD, trust_id)
+        make.grant(app, "chair@oak", Role.CHAIR_OF_GOVERNORS, trust_id)
+        head = make.staff(app, school_id, "Hal Price", "headteacher", "head@oak")
     with as_user(app, "head@oak"):
-        dana, _ = app.register_staff_member(
-            RegisterStaffMember(
-                school_id=school_id, full_name="Dana Cole", staff_role="teacher", user_id="dana@oak"
-            )
-        )
-        lee, _ = app.register_staff_member(
-            RegisterStaffMember(
-                school_id=school_id, full_name="Lee Hart", staff_role="support", user_id="lee@oak"
-            )
-        )
-        dsl, _ = app.register_staff_member(
-            RegisterStaffMember(
-                school_id=school_id, full_name="Sam Doyle", staff_role="teacher", user_id="dsl@oak"
-            )
-        )
-        pupil, _ = app.register_pupil(
-            RegisterPupil(
-                school_id=school_id,
-                full_name="Mia Patel",
-                date_of_birth=date(2013, 4, 1),
-                year_group=7,
-            )
-        )
+        dana = make.staff(app, school_id, "Dana Cole", "teacher", "dana@oak")
+        lee = make.staff(app, school_id, "Lee Hart", "support", "lee@oak")
+        dsl = make.staff(app, school_id, "Sam Doyle", "teacher", "dsl@oak")
+        pupil = make.pupil(app, school_id, "Mia Patel", date(2013, 4, 1), year_group=7)
     return {"head": head, "dana": dana, "lee": lee, "dsl": dsl, "pupil": pupil}
 
 
@@ -290,17 +246,9 @@ def test_a_headteacher_recognised_by_their_grant_goes_to_the_named_person(
 ):
     name_headteacher_case_manager(app, trust_id)
     with as_user(app, "head@oak"):
-        other, _ = app.register_staff_member(
-            RegisterStaffMember(
-                school_id=school_id, full_name="Co Head", staff_role="teacher", user_id="cohead@oak"
-            )
-        )
+        other = make.staff(app, school_id, "Co Head", "teacher", "cohead@oak")
     with acting_as(OPERATOR):
-        app.grant_role(
-            GrantRole(
-                user_id="cohead@oak", role=Role.HEADTEACHER, trust_id=trust_id, school_id=school_id
-            )
-        )
+        make.grant(app, "cohead@oak", Role.HEADTEACHER, trust_id, school_id)
     received = events(app, allege(app, other))[0]
     assert received.case_manager == "chair@oak"
 
@@ -316,21 +264,10 @@ def test_about_the_headteacher_with_no_named_person_there_is_no_case_manager(
 
 def test_a_school_without_a_headteacher_has_no_case_manager(app, trust_id, school_id, people):
     with acting_as(OPERATOR):
-        elm, _ = app.register_school(
-            RegisterSchool(trust_id=trust_id, name="Elm Primary", urn="222222")
-        )
-        app.grant_role(
-            GrantRole(user_id="dsl@elm", role=Role.DSL, trust_id=trust_id, school_id=elm)
-        )
-        app.grant_role(
-            GrantRole(user_id="data@elm", role=Role.DATA_LEAD, trust_id=trust_id, school_id=elm)
-        )
+        elm = make.school_with(app, trust_id, "dsl@elm", Role.DSL, "Elm Primary", "222222")
+        make.grant(app, "data@elm", Role.DATA_LEAD, trust_id, elm)
     with as_user(app, "data@elm"):
-        teacher, _ = app.register_staff_member(
-            RegisterStaffMember(
-                school_id=elm, full_name="Ola Elm", staff_role="teacher", user_id="ola@elm"
-            )
-        )
+        teacher = make.staff(app, elm, "Ola Elm", "teacher", "ola@elm")
     with appends_nothing(app), pytest.raises(NoCaseManager):
         receive(app, teacher, user="dsl@elm")
 
@@ -772,9 +709,7 @@ def test_the_named_person_manages_an_allegation_about_the_headteacher(
 
 def test_the_subject_never_acts_even_as_trust_safeguarding_lead(app, trust_id, school_id, people):
     with acting_as(OPERATOR):
-        app.grant_role(
-            GrantRole(user_id="dana@oak", role=Role.TRUST_SAFEGUARDING_LEAD, trust_id=trust_id)
-        )
+        make.grant(app, "dana@oak", Role.TRUST_SAFEGUARDING_LEAD, trust_id)
     allegation_id = allege(app, people["dana"])
     with appends_nothing(app), pytest.raises(NotAuthorised):
         consult_lado(app, allegation_id, user="dana@oak")
@@ -795,9 +730,7 @@ def test_the_subject_never_acts_even_as_headteacher(app, trust_id, school_id, pe
 
 def test_a_headteacher_subject_with_oversight_still_cannot_act(app, trust_id, school_id, people):
     with acting_as(OPERATOR):
-        app.grant_role(
-            GrantRole(user_id="head@oak", role=Role.TRUST_SAFEGUARDING_LEAD, trust_id=trust_id)
-        )
+        make.grant(app, "head@oak", Role.TRUST_SAFEGUARDING_LEAD, trust_id)
     name_headteacher_case_manager(app, trust_id)
     allegation_id = allege(app, people["head"])
     with appends_nothing(app), pytest.raises(NotAuthorised):
@@ -808,9 +741,7 @@ def test_the_subject_cannot_receive_an_allegation_about_themselves(
     app, trust_id, school_id, people
 ):
     with acting_as(OPERATOR):
-        app.grant_role(
-            GrantRole(user_id="dana@oak", role=Role.DSL, trust_id=trust_id, school_id=school_id)
-        )
+        make.grant(app, "dana@oak", Role.DSL, trust_id, school_id)
     with appends_nothing(app), pytest.raises(NotAuthorised):
         receive(app, people["dana"], user="dana@oak")
 
@@ -1090,18 +1021,9 @@ def test_an_ended_relationship_takes_no_further_update(app, school_id, people):
 
 def pupil_at_elm(app, trust_id) -> UUID:
     with acting_as(OPERATOR):
-        elm, _ = app.register_school(
-            RegisterSchool(trust_id=trust_id, name="Elm Primary", urn="222222")
-        )
-        app.grant_role(
-            GrantRole(user_id="data@elm", role=Role.DATA_LEAD, trust_id=trust_id, school_id=elm)
-        )
+        elm = make.school_with(app, trust_id, "data@elm", Role.DATA_LEAD, "Elm Primary", "222222")
     with as_user(app, "data@elm"):
-        pupil, _ = app.register_pupil(
-            RegisterPupil(
-                school_id=elm, full_name="Sam Elm", date_of_birth=date(2013, 1, 1), year_group=7
-            )
-        )
+        pupil = make.pupil(app, elm, "Sam Elm", date(2013, 1, 1), year_group=7)
     return pupil
 
 
@@ -1316,7 +1238,7 @@ def test_the_named_person_escalates_concerns_about_the_headteacher(
     app, trust_id, school_id, people
 ):
     with acting_as(OPERATOR):
-        app.grant_role(GrantRole(user_id="ceo@oak", role=Role.DPO, trust_id=trust_id))
+        make.grant(app, "ceo@oak", Role.DPO, trust_id)
     name_headteacher_case_manager(
         app, trust_id, user="ceo@oak", headteacher_case_manager_title="CEO"
     )
@@ -1330,13 +1252,8 @@ def test_no_allegation_is_routed_to_a_named_person_who_cannot_reach_the_school(
     app, trust_id, school_id, people
 ):
     with acting_as(OPERATOR):
-        elm, _ = app.register_school(
-            RegisterSchool(trust_id=trust_id, name="Elm Primary", urn="222222")
-        )
-        app.grant_role(
-            GrantRole(
-                user_id="chair@elm", role=Role.CHAIR_OF_GOVERNORS, trust_id=trust_id, school_id=elm
-            )
+        elm = make.school_with(
+            app, trust_id, "chair@elm", Role.CHAIR_OF_GOVERNORS, "Elm Primary", "222222"
         )
     name_headteacher_case_manager(app, trust_id, user="chair@elm")
     with appends_nothing(app), pytest.raises(NoCaseManager):
@@ -1376,10 +1293,8 @@ def test_the_subject_acting_on_their_own_allegation_is_answered_as_for_an_unknow
 
 def test_authorisation_comes_before_the_expected_version(app, trust_id, school_id, people):
     with acting_as(OPERATOR):
-        other_trust, _ = app.create_trust(CreateTrust(name="Elm Trust"))
-        app.grant_role(
-            GrantRole(user_id="tsl@elm", role=Role.TRUST_SAFEGUARDING_LEAD, trust_id=other_trust)
-        )
+        other_trust = make.trust(app, "Elm Trust")
+        make.grant(app, "tsl@elm", Role.TRUST_SAFEGUARDING_LEAD, other_trust)
     allegation_id, unknown = allege(app, people["dana"]), uuid4()
     assert _as_unknown(_refusal(app, "tsl@elm", allegation_id, 99), allegation_id) == (
         _as_unknown(_refusal(app, "tsl@elm", unknown, 99), unknown)

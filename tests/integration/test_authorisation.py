@@ -12,7 +12,6 @@ from uuid import UUID
 import pytest
 
 from api.graphql.schema import Mutation, Query
-from domain.access.commands import GrantRole
 from domain.consent.commands import (
     AuthorisePoster,
     Choice,
@@ -22,10 +21,6 @@ from domain.consent.commands import (
     WithdrawConsent,
 )
 from domain.directory.commands import (
-    CreateTrust,
-    LinkParent,
-    RegisterPupil,
-    RegisterSchool,
     RegisterStaffMember,
 )
 from domain.incidents.commands import ReportIncident
@@ -39,6 +34,7 @@ from domain.staff_cases.commands import (
     ReceiveAllegation,
 )
 from domain.staff_cases.model import HarmTests
+from tests import builders as make
 from tests.api_client import Client
 
 OPERATOR = Principal.operator("tests")
@@ -83,42 +79,23 @@ TRUST_ROLES = (Role.TRUST_SAFEGUARDING_LEAD, Role.DPO, Role.CHAIR_OF_GOVERNORS)
 def world(container) -> World:
     app = container.app
     with acting_as(OPERATOR):
-        trust_a, _ = app.create_trust(CreateTrust(name="Trust A"))
-        a1, _ = app.register_school(RegisterSchool(trust_id=trust_a, name="A1", urn="310001"))
-        a2, _ = app.register_school(RegisterSchool(trust_id=trust_a, name="A2", urn="310002"))
-        trust_b, _ = app.create_trust(CreateTrust(name="Trust B"))
-        b1, _ = app.register_school(RegisterSchool(trust_id=trust_b, name="B1", urn="320001"))
+        trust_a = make.trust(app, "Trust A")
+        a1 = make.school(app, trust_a, "A1", "310001")
+        a2 = make.school(app, trust_a, "A2", "310002")
+        trust_b = make.trust(app, "Trust B")
+        b1 = make.school(app, trust_b, "B1", "320001")
         for role in SCHOOL_ROLES:
-            app.grant_role(
-                GrantRole(user_id=CROSS_SCHOOL, role=role, trust_id=trust_a, school_id=a2)
-            )
-            app.grant_role(
-                GrantRole(user_id=CROSS_TRUST, role=role, trust_id=trust_b, school_id=b1)
-            )
+            make.grant(app, CROSS_SCHOOL, role, trust_a, a2)
+            make.grant(app, CROSS_TRUST, role, trust_b, b1)
         for role in TRUST_ROLES:
-            app.grant_role(GrantRole(user_id=CROSS_TRUST, role=role, trust_id=trust_b))
-        app.grant_role(
-            GrantRole(user_id=SUBJECT, role=Role.HEADTEACHER, trust_id=trust_a, school_id=a1)
-        )
-        app.grant_role(GrantRole(user_id=SUBJECT, role=Role.DPO, trust_id=trust_a, school_id=a1))
-        app.grant_role(GrantRole(user_id=SUBJECT, role=Role.DSL, trust_id=trust_a, school_id=a1))
-        app.grant_role(
-            GrantRole(user_id="lead@a1", role=Role.DATA_LEAD, trust_id=trust_a, school_id=a1)
-        )
+            make.grant(app, CROSS_TRUST, role, trust_b)
+        make.grant(app, SUBJECT, Role.HEADTEACHER, trust_a, a1)
+        make.grant(app, SUBJECT, Role.DPO, trust_a, a1)
+        make.grant(app, SUBJECT, Role.DSL, trust_a, a1)
+        make.grant(app, "lead@a1", Role.DATA_LEAD, trust_a, a1)
     with acting_as(app.principal_for("lead@a1")):
-        pupil, _ = app.register_pupil(
-            RegisterPupil(
-                school_id=a1, full_name=MARKER, date_of_birth=date(2014, 1, 1), year_group=6
-            )
-        )
-        parent, _ = app.link_parent(
-            LinkParent(
-                pupil_id=pupil,
-                relationship="mother",
-                parental_responsibility=True,
-                full_name=MARKER,
-            )
-        )
+        pupil = make.pupil(app, a1, MARKER, date(2014, 1, 1), year_group=6)
+        parent = make.parent(app, pupil, MARKER, "mother")
     with acting_as(app.principal_for(SUBJECT)):
         staff, position = app.register_staff_member(
             RegisterStaffMember(
@@ -139,10 +116,8 @@ def world(container) -> World:
             )
         )
     with acting_as(OPERATOR):
-        app.grant_role(
-            GrantRole(user_id="tsl@a", role=Role.TRUST_SAFEGUARDING_LEAD, trust_id=trust_a)
-        )
-        app.grant_role(GrantRole(user_id="chair@a", role=Role.CHAIR_OF_GOVERNORS, trust_id=trust_a))
+        make.grant(app, "tsl@a", Role.TRUST_SAFEGUARDING_LEAD, trust_a)
+        make.grant(app, "chair@a", Role.CHAIR_OF_GOVERNORS, trust_a)
     with acting_as(app.principal_for("tsl@a")):
         app.configure_staff_cases(
             ConfigureStaffCases(
@@ -230,9 +205,7 @@ def world(container) -> World:
             )
         )
     with acting_as(app.principal_for(CROSS_SCHOOL)), pytest.raises(Exception):
-        app.register_pupil(
-            RegisterPupil(school_id=a1, full_name="x", date_of_birth=date(2014, 1, 1), year_group=6)
-        )
+        make.pupil(app, a1, "x", date(2014, 1, 1), year_group=6)
     container.wait_for(list(container.views), position, timeout=20)
     return World(
         trust_a,

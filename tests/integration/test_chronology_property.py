@@ -9,8 +9,6 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain.access.commands import GrantRole
-from domain.directory.commands import CreateTrust, RegisterPupil, RegisterSchool
 from domain.incidents.commands import (
     AttachEvidence,
     CloseIncident,
@@ -24,6 +22,7 @@ from domain.shared.actor import acting_as
 from domain.shared.policy import Principal, Role
 from projections.incidents.chronology import entry_for
 from projections.incidents.queries import chronology
+from tests import builders as make
 from tests.conftest import truncate_all
 
 OPERATOR = Principal.operator("tests")
@@ -131,17 +130,11 @@ def test_projected_chronology_equals_replayed_events(
     truncate_all(server_database)
     app = container.app
     with acting_as(OPERATOR):
-        trust, _ = app.create_trust(CreateTrust(name="T"))
-        school, _ = app.register_school(
-            RegisterSchool(trust_id=trust, name="S", urn=str(next(URNS)))
-        )
-        app.grant_role(GrantRole(user_id="dsl@x", role=Role.DSL, trust_id=trust, school_id=school))
+        trust = make.trust(app, "T")
+        school = make.school(app, trust, "S", str(next(URNS)))
+        make.grant(app, "dsl@x", Role.DSL, trust, school)
     with acting_as(app.principal_for("dsl@x")):
-        pupil, _ = app.register_pupil(
-            RegisterPupil(
-                school_id=school, full_name="P", date_of_birth=date(2014, 1, 1), year_group=6
-            )
-        )
+        pupil = make.pupil(app, school, "P", date(2014, 1, 1), year_group=6)
     incidents = run_commands(app, school, pupil, commands)
     for worker in container.workers(batch_size=batch_size):
         worker.catch_up()

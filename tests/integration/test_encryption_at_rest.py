@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from domain.access.commands import GrantRole
 from domain.consent.commands import (
     AuthorisePoster,
     Choice,
@@ -17,13 +16,8 @@ from domain.consent.commands import (
     WithdrawConsent,
 )
 from domain.directory.commands import (
-    CreateTrust,
-    LinkParent,
     RecordPupilLeft,
     RecordStaffLeft,
-    RegisterPupil,
-    RegisterSchool,
-    RegisterStaffMember,
 )
 from domain.shared.actor import acting_as
 from domain.shared.policy import Principal, Role
@@ -34,6 +28,7 @@ from domain.staff_cases.commands import (
     RecordAllegationOutcome,
 )
 from domain.staff_cases.model import HarmTests
+from tests import builders as make
 from tests.at_rest import assert_no_plaintext, find_plaintext
 
 NAME = "Philippa Unmistakable-Plaintext"
@@ -52,29 +47,15 @@ TAKEDOWN = "Takedown-Plaintext-Reason"
 def test_no_table_holds_the_plaintext_of_a_sealed_field(container):
     app = container.app
     with acting_as(Principal.operator("tests")):
-        trust, _ = app.create_trust(CreateTrust(name="Trust"))
-        school, _ = app.register_school(RegisterSchool(trust_id=trust, name="School", urn="400001"))
-        app.grant_role(
-            GrantRole(user_id="head@x", role=Role.HEADTEACHER, trust_id=trust, school_id=school)
-        )
+        trust = make.trust(app, "Trust")
+        school = make.school_with(app, trust, "head@x", Role.HEADTEACHER, "School", "400001")
     with acting_as(app.principal_for("head@x")):
-        pupil, _ = app.register_pupil(
-            RegisterPupil(school_id=school, full_name=NAME, date_of_birth=DOB, year_group=7)
-        )
-        app.link_parent(
-            LinkParent(
-                pupil_id=pupil,
-                relationship="father",
-                parental_responsibility=True,
-                full_name=PARENT,
-            )
-        )
+        pupil = make.pupil(app, school, NAME, DOB, year_group=7)
+        make.parent(app, pupil, PARENT, "father")
         app.record_pupil_left(
             RecordPupilLeft(pupil_id=pupil, left_on=date.today(), destination=REASON)
         )
-        staff, _ = app.register_staff_member(
-            RegisterStaffMember(school_id=school, full_name=NAME, staff_role="teacher")
-        )
+        staff = make.staff(app, school, NAME, "teacher")
         case = app.receive_allegation(
             ReceiveAllegation(
                 staff_member_id=staff,
@@ -117,14 +98,8 @@ def test_no_table_holds_the_plaintext_of_a_sealed_field(container):
 def _consent_and_publication(app, school, staff) -> None:
     """Consent with a competence note, a channel, a publication, its takedown and closing."""
     now = datetime.now(UTC)
-    pupil, _ = app.register_pupil(
-        RegisterPupil(school_id=school, full_name=NAME, date_of_birth=DOB, year_group=7)
-    )
-    parent, _ = app.link_parent(
-        LinkParent(
-            pupil_id=pupil, relationship="mother", parental_responsibility=True, full_name=PARENT
-        )
-    )
+    pupil = make.pupil(app, school, NAME, DOB, year_group=7)
+    parent = make.parent(app, pupil, PARENT, "mother")
     app.record_competence_assessment(
         RecordCompetenceAssessment(
             pupil_id=pupil, assessed_at=now - timedelta(hours=4), competent=False, notes=COMPETENCE
@@ -142,11 +117,7 @@ def _consent_and_publication(app, school, staff) -> None:
             parent_carer_id=parent,
         )
     )
-    poster, _ = app.register_staff_member(
-        RegisterStaffMember(
-            school_id=school, full_name=NAME, staff_role="teacher", user_id="poster@x"
-        )
-    )
+    poster = make.staff(app, school, NAME, "teacher", "poster@x")
     channel, _ = app.open_channel(
         OpenChannel(
             school_id=school,
@@ -205,7 +176,7 @@ def _consent_and_publication(app, school, staff) -> None:
 def test_the_scan_would_find_plaintext_if_it_were_there(container):
     """Guards the scan: an unsealed value (a trust's name) is found, in its column and its row."""
     with acting_as(Principal.operator("tests")):
-        container.app.create_trust(CreateTrust(name="Trust Findable-Name"))
+        make.trust(container.app, "Trust Findable-Name")
     for worker in container.workers():
         worker.catch_up()
     found = find_plaintext(container.database.conninfo, ["Findable-Name"])

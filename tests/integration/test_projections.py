@@ -11,7 +11,7 @@ import pytest
 
 from api.wiring import Container
 from domain.access.commands import GrantRole
-from domain.directory.commands import CreateTrust, RegisterPupil, RegisterSchool
+from domain.directory.commands import RegisterPupil
 from domain.shared.actor import acting_as
 from domain.shared.policy import Principal, Role
 from projections.common import positions
@@ -24,20 +24,16 @@ from projections.runner import (
     reset,
 )
 from projections.supervisor import Supervisor
+from tests import builders as make
 
 OPERATOR = Principal.operator("tests")
 
 
 def seed_school(container: Container) -> tuple[UUID, UUID]:
     with acting_as(OPERATOR):
-        trust_id, _ = container.app.create_trust(CreateTrust(name="Oak Trust"))
-        school_id, _ = container.app.register_school(
-            RegisterSchool(trust_id=trust_id, name="Oak Primary", urn="100001")
-        )
-        container.app.grant_role(
-            GrantRole(
-                user_id="lead@oak", role=Role.DATA_LEAD, trust_id=trust_id, school_id=school_id
-            )
+        trust_id = make.trust(container.app, "Oak Trust")
+        school_id = make.school_with(
+            container.app, trust_id, "lead@oak", Role.DATA_LEAD, "Oak Primary", "100001"
         )
     return trust_id, school_id
 
