@@ -249,6 +249,30 @@ def null_with_error(field: str):
     return check
 
 
+def by_id(field: str, select: str, record: str, subject_applies: bool = False):
+    """Fetching one of the world's records by id; refused means null with an error."""
+    return (
+        Case(
+            f"query($id: ID!) {{ {field}(id: $id) {select} }}",
+            lambda w: {"id": str(getattr(w, record))},
+            subject_applies=subject_applies,
+        ),
+        null_with_error(field),
+    )
+
+
+def school_list(field: str, select: str, subject_applies: bool = False):
+    """Listing A1's records; refused means no edges."""
+    return (
+        Case(
+            f"query($s: ID) {{ {field}(schoolId: $s) {select} }}",
+            lambda w: {"s": str(w.school_a1)},
+            subject_applies=subject_applies,
+        ),
+        no_edges(field),
+    )
+
+
 def refused_result(field: str):
     def check(body: dict) -> bool:
         return body["data"][field]["__typename"] in ("NotAuthorisedError", "NotFoundError")
@@ -290,39 +314,17 @@ def on_allegation(**extra: Any) -> Any:
 
 
 STAFF_CASES: dict[str, tuple[Case, Any]] = {
-    "allegations": (
-        Case(
-            "query($s: ID) { allegations(schoolId: $s) "
-            "{ edges { node { id description { value } } } } }",
-            lambda w: {"s": str(w.school_a1)},
-            subject_applies=True,
-        ),
-        no_edges("allegations"),
+    "allegations": school_list(
+        "allegations", "{ edges { node { id description { value } } } }", subject_applies=True
     ),
-    "allegation": (
-        Case(
-            "query($id: ID!) { allegation(id: $id) { description { value } } }",
-            lambda w: {"id": str(w.allegation)},
-            subject_applies=True,
-        ),
-        null_with_error("allegation"),
+    "allegation": by_id(
+        "allegation", "{ description { value } }", "allegation", subject_applies=True
     ),
-    "lowLevelConcerns": (
-        Case(
-            "query($s: ID) { lowLevelConcerns(schoolId: $s) "
-            "{ edges { node { id details { value } } } } }",
-            lambda w: {"s": str(w.school_a1)},
-            subject_applies=True,
-        ),
-        no_edges("lowLevelConcerns"),
+    "lowLevelConcerns": school_list(
+        "lowLevelConcerns", "{ edges { node { id details { value } } } }", subject_applies=True
     ),
-    "lowLevelConcern": (
-        Case(
-            "query($id: ID!) { lowLevelConcern(id: $id) { details { value } } }",
-            lambda w: {"id": str(w.concern)},
-            subject_applies=True,
-        ),
-        null_with_error("lowLevelConcern"),
+    "lowLevelConcern": by_id(
+        "lowLevelConcern", "{ details { value } }", "concern", subject_applies=True
     ),
     "deadlines": (
         Case(
@@ -515,10 +517,7 @@ CASES: dict[str, tuple[Case, Any]] = {
         Case("{ schools { edges { node { id name } } } }", lambda w: {}),
         lambda body: "A1" not in {e["node"]["name"] for e in body["data"]["schools"]["edges"]},
     ),
-    "school": (
-        Case("query($id: ID!) { school(id: $id) { name } }", lambda w: {"id": str(w.school_a1)}),
-        null_with_error("school"),
-    ),
+    "school": by_id("school", "{ name }", "school_a1"),
     "pupils": (
         Case(
             "query($s: ID) { pupils(schoolId: $s) { edges { node { id } } } }",
@@ -526,30 +525,11 @@ CASES: dict[str, tuple[Case, Any]] = {
         ),
         no_edges("pupils"),
     ),
-    "pupil": (
-        Case(
-            "query($id: ID!) { pupil(id: $id) { fullName { value } } }",
-            lambda w: {"id": str(w.pupil)},
-        ),
-        null_with_error("pupil"),
+    "pupil": by_id("pupil", "{ fullName { value } }", "pupil"),
+    "staffMembers": school_list(
+        "staffMembers", "{ edges { node { id fullName { value } } } }", subject_applies=True
     ),
-    "staffMembers": (
-        Case(
-            "query($s: ID) { staffMembers(schoolId: $s) "
-            "{ edges { node { id fullName { value } } } } }",
-            lambda w: {"s": str(w.school_a1)},
-            subject_applies=True,
-        ),
-        no_edges("staffMembers"),
-    ),
-    "staffMember": (
-        Case(
-            "query($id: ID!) { staffMember(id: $id) { fullName { value } } }",
-            lambda w: {"id": str(w.staff)},
-            subject_applies=True,
-        ),
-        null_with_error("staffMember"),
-    ),
+    "staffMember": by_id("staffMember", "{ fullName { value } }", "staff", subject_applies=True),
     "roleGrants": (
         Case("{ roleGrants(first: 100) { edges { node { userId } } } }", lambda w: {}),
         lambda body: "lead@a1" not in str(body),
@@ -635,22 +615,8 @@ CASES: dict[str, tuple[Case, Any]] = {
         refused_result("grantRole"),
     ),
     # incidents
-    "incidents": (
-        Case(
-            "query($s: ID) { incidents(schoolId: $s) "
-            "{ edges { node { id description { value } } } } }",
-            lambda w: {"s": str(w.school_a1)},
-        ),
-        no_edges("incidents"),
-    ),
-    "incident": (
-        Case(
-            "query($id: ID!) { incident(id: $id) { description { value } } }",
-            lambda w: {"id": str(w.incident)},
-            subject_applies=True,
-        ),
-        null_with_error("incident"),
-    ),
+    "incidents": school_list("incidents", "{ edges { node { id description { value } } } }"),
+    "incident": by_id("incident", "{ description { value } }", "incident", subject_applies=True),
     "schoolDashboard": (
         Case(
             "query($s: ID!) { schoolDashboard(schoolId: $s) "
