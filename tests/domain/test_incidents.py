@@ -48,6 +48,16 @@ def zipped(*names: str) -> bytes:
 YESTERDAY = NOW - timedelta(days=1)
 
 
+def attach(app, incident_id: UUID, filename: str, content_type: str, content: bytes):
+    """Attach one file as evidence; returns the evidence the handler describes."""
+    evidence, _ = app.attach_evidence(
+        AttachEvidence(
+            incident_id=incident_id, filename=filename, content_type=content_type, content=content
+        )
+    )
+    return evidence
+
+
 @pytest.fixture
 def people(app, trust_id, school_id):
     with acting_as(OPERATOR):
@@ -346,55 +356,27 @@ def test_an_action_completes_a_planned_one(app, school_id, people):
 def test_any_image_upload_on_a_nudes_incident_is_refused(app, school_id, people):
     incident_id = report(app, school_id, people, category="nudes_sharing")
     with as_user(app, "dsl@oak"), pytest.raises(ImageryRefused):
-        app.attach_evidence(
-            AttachEvidence(
-                incident_id=incident_id,
-                filename="capture.png",
-                content_type="image/png",
-                content=b"\x89PNG....",
-            )
-        )
+        attach(app, incident_id, "capture.png", "image/png", b"\x89PNG....")
     assert len(list(app.events.get(incident_id))) == 1
 
 
 def test_a_video_upload_on_a_nudes_incident_is_refused(app, school_id, people):
     incident_id = report(app, school_id, people, category="nudes_sharing")
     with as_user(app, "dsl@oak"), pytest.raises(ImageryRefused):
-        app.attach_evidence(
-            AttachEvidence(
-                incident_id=incident_id,
-                filename="clip.mp4",
-                content_type="video/mp4",
-                content=b"....",
-            )
-        )
+        attach(app, incident_id, "clip.mp4", "video/mp4", b"....")
 
 
 def test_a_disallowed_file_type_is_refused(app, school_id, people):
     incident_id = report(app, school_id, people)
     with as_user(app, "dsl@oak"), pytest.raises(ValidationFailed) as error:
-        app.attach_evidence(
-            AttachEvidence(
-                incident_id=incident_id,
-                filename="run.exe",
-                content_type="application/x-msdownload",
-                content=b"MZ",
-            )
-        )
+        attach(app, incident_id, "run.exe", "application/x-msdownload", b"MZ")
     assert error.value.field == "file"
 
 
 def test_evidence_records_its_sha256(app, school_id, people):
     incident_id = report(app, school_id, people)
     with as_user(app, "dsl@oak"):
-        evidence, _ = app.attach_evidence(
-            AttachEvidence(
-                incident_id=incident_id,
-                filename="capture.png",
-                content_type="image/png",
-                content=PNG,
-            )
-        )
+        evidence = attach(app, incident_id, "capture.png", "image/png", PNG)
     event = last_event(app, incident_id)
     digest = app.keyring.open(event.sha256)
     assert digest == evidence.sha256 == hashlib.sha256(PNG).hexdigest()
@@ -405,14 +387,7 @@ def test_a_declared_type_that_contradicts_the_content_is_refused_on_any_incident
 ):
     incident_id = report(app, school_id, people)
     with as_user(app, "dsl@oak"), pytest.raises(ContentTypeMismatch) as error:
-        app.attach_evidence(
-            AttachEvidence(
-                incident_id=incident_id,
-                filename="capture.pdf",
-                content_type="application/pdf",
-                content=PNG,
-            )
-        )
+        attach(app, incident_id, "capture.pdf", "application/pdf", PNG)
     assert error.value.field == "file"
     assert len(list(app.events.get(incident_id))) == 1
 
@@ -420,28 +395,14 @@ def test_a_declared_type_that_contradicts_the_content_is_refused_on_any_incident
 def test_the_stored_type_is_the_one_the_content_shows(app, school_id, people):
     incident_id = report(app, school_id, people)
     with as_user(app, "dsl@oak"):
-        app.attach_evidence(
-            AttachEvidence(
-                incident_id=incident_id,
-                filename="capture.jpg",
-                content_type="image/jpeg",
-                content=PNG,
-            )
-        )
+        attach(app, incident_id, "capture.jpg", "image/jpeg", PNG)
     assert last_event(app, incident_id).content_type == "image/png"
 
 
 def test_an_image_declared_as_text_is_refused_on_a_nudes_incident(app, school_id, people):
     incident_id = report(app, school_id, people, category="nudes_sharing")
     with as_user(app, "dsl@oak"), pytest.raises(ImageryRefused):
-        app.attach_evidence(
-            AttachEvidence(
-                incident_id=incident_id,
-                filename="notes.txt",
-                content_type="text/plain",
-                content=PNG,
-            )
-        )
+        attach(app, incident_id, "notes.txt", "text/plain", PNG)
     assert len(list(app.events.get(incident_id))) == 1
 
 
@@ -459,11 +420,7 @@ def test_a_file_that_can_carry_imagery_is_refused_on_a_nudes_incident(
 ):
     incident_id = report(app, school_id, people, category="nudes_sharing")
     with as_user(app, "dsl@oak"), pytest.raises(ImageryRefused):
-        app.attach_evidence(
-            AttachEvidence(
-                incident_id=incident_id, filename=filename, content_type=declared, content=content
-            )
-        )
+        attach(app, incident_id, filename, declared, content)
     assert len(list(app.events.get(incident_id))) == 1
 
 
@@ -478,55 +435,27 @@ def test_a_file_that_can_carry_imagery_is_refused_on_a_nudes_incident(
 def test_an_image_carried_inside_text_is_refused_on_a_nudes_incident(app, school_id, people, text):
     incident_id = report(app, school_id, people, category="nudes_sharing")
     with as_user(app, "dsl@oak"), pytest.raises(ImageryRefused):
-        app.attach_evidence(
-            AttachEvidence(
-                incident_id=incident_id,
-                filename="notes.txt",
-                content_type="text/plain",
-                content=text,
-            )
-        )
+        attach(app, incident_id, "notes.txt", "text/plain", text)
     assert len(list(app.events.get(incident_id))) == 1
 
 
 def test_plain_text_notes_are_kept_on_a_nudes_incident(app, school_id, people):
     incident_id = report(app, school_id, people, category="nudes_sharing")
     with as_user(app, "dsl@oak"):
-        app.attach_evidence(
-            AttachEvidence(
-                incident_id=incident_id,
-                filename="notes.txt",
-                content_type="text/plain",
-                content="BMW mentioned at the café".encode(),
-            )
-        )
+        attach(app, incident_id, "notes.txt", "text/plain", "BMW mentioned at the café".encode())
     assert last_event(app, incident_id).content_type == "text/plain"
 
 
 def test_unrecognised_binary_content_declared_as_text_is_refused(app, school_id, people):
     incident_id = report(app, school_id, people)
     with as_user(app, "dsl@oak"), pytest.raises(ContentTypeMismatch):
-        app.attach_evidence(
-            AttachEvidence(
-                incident_id=incident_id,
-                filename="notes.txt",
-                content_type="text/plain",
-                content=b"notes\x00\x01\x02",
-            )
-        )
+        attach(app, incident_id, "notes.txt", "text/plain", b"notes\x00\x01\x02")
 
 
 def test_the_evidence_fingerprint_is_sealed_with_the_incidents_own_key(app, school_id, people):
     incident_id = report(app, school_id, people)
     with as_user(app, "dsl@oak"):
-        app.attach_evidence(
-            AttachEvidence(
-                incident_id=incident_id,
-                filename="capture.png",
-                content_type="image/png",
-                content=PNG,
-            )
-        )
+        attach(app, incident_id, "capture.png", "image/png", PNG)
     assert last_event(app, incident_id).sha256.subject_id == incident_id
 
 
