@@ -134,6 +134,12 @@ def channel(app, school_id, people) -> UUID:
     return channel_id
 
 
+def require_approval(app, school_id) -> None:
+    """Given the headteacher has turned on approval before posting."""
+    with as_user(app, "head@oak"):
+        app.set_publication_approval(SetPublicationApproval(school_id=school_id, required=True))
+
+
 @contextmanager
 def appends_nothing(app) -> Iterator[None]:
     before = app.recorder.max_notification_id()
@@ -1024,8 +1030,7 @@ def test_with_the_two_person_rule_a_post_awaits_approval(app, school_id, people,
 
 def test_the_poster_cannot_approve_their_own_post(app, school_id, people, channel):
     give(app, people["mia"], people["mum"])
-    with as_user(app, "head@oak"):
-        app.set_publication_approval(SetPublicationApproval(school_id=school_id, required=True))
+    require_approval(app, school_id)
     publication_id = post(app, channel, [people["mia"]], user="dana@oak")
 
     with as_user(app, "dana@oak"), refused(app, SelfApproval, "SELF_APPROVAL"):
@@ -1034,8 +1039,7 @@ def test_the_poster_cannot_approve_their_own_post(app, school_id, people, channe
 
 def test_whoever_recorded_a_post_cannot_approve_it(app, school_id, people, channel):
     give(app, people["mia"], people["mum"])
-    with as_user(app, "head@oak"):
-        app.set_publication_approval(SetPublicationApproval(school_id=school_id, required=True))
+    require_approval(app, school_id)
     publication_id = post(app, channel, [people["mia"]], user="lead@oak", poster=people["dana"])
 
     with as_user(app, "lead@oak"), refused(app, SelfApproval, "SELF_APPROVAL"):
@@ -1044,8 +1048,7 @@ def test_whoever_recorded_a_post_cannot_approve_it(app, school_id, people, chann
 
 def test_a_colleague_approving_publishes_the_post(app, school_id, people, channel):
     give(app, people["mia"], people["mum"])
-    with as_user(app, "head@oak"):
-        app.set_publication_approval(SetPublicationApproval(school_id=school_id, required=True))
+    require_approval(app, school_id)
     publication_id = post(app, channel, [people["mia"]], user="dana@oak")
 
     with as_user(app, "lead@oak"):
@@ -1059,8 +1062,7 @@ def test_a_colleague_approving_publishes_the_post(app, school_id, people, channe
 
 def test_a_post_is_approved_only_once(app, school_id, people, channel):
     give(app, people["mia"], people["mum"])
-    with as_user(app, "head@oak"):
-        app.set_publication_approval(SetPublicationApproval(school_id=school_id, required=True))
+    require_approval(app, school_id)
     publication_id = post(app, channel, [people["mia"]], user="dana@oak")
     with as_user(app, "lead@oak"):
         app.approve_publication(ApprovePublication(publication_id=publication_id))
@@ -1073,8 +1075,7 @@ def test_a_second_approval_does_not_name_the_first_approver_by_their_login(
     app, school_id, people, channel
 ):
     give(app, people["mia"], people["mum"])
-    with as_user(app, "head@oak"):
-        app.set_publication_approval(SetPublicationApproval(school_id=school_id, required=True))
+    require_approval(app, school_id)
     publication_id = post(app, channel, [people["mia"]], user="dana@oak")
     with as_user(app, "lead@oak"):
         app.approve_publication(ApprovePublication(publication_id=publication_id))
@@ -1089,8 +1090,7 @@ def test_a_colleague_who_may_not_post_or_record_posts_cannot_approve(
     app, school_id, people, channel
 ):
     give(app, people["mia"], people["mum"])
-    with as_user(app, "head@oak"):
-        app.set_publication_approval(SetPublicationApproval(school_id=school_id, required=True))
+    require_approval(app, school_id)
     publication_id = post(app, channel, [people["mia"]], user="dana@oak")
 
     with as_user(app, "lee@oak"), refused(app, NotAuthorised, "NOT_AUTHORISED"):

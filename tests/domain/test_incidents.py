@@ -58,6 +58,16 @@ def attach(app, incident_id: UUID, filename: str, content_type: str, content: by
     return evidence
 
 
+def record_action(app, incident_id: UUID, kind: str, decision: str, rationale: str, **more):
+    """Record an action taken now (or, with ``planned=True``, one planned)."""
+    fields = {"taken_at": NOW} | more
+    app.record_incident_action(
+        RecordIncidentAction(
+            incident_id=incident_id, kind=kind, decision=decision, rationale=rationale, **fields
+        )
+    )
+
+
 @pytest.fixture
 def people(app, trust_id, school_id):
     with acting_as(OPERATOR):
@@ -227,15 +237,7 @@ def test_actions_on_a_closed_incident_are_refused(app, school_id, people):
             )
         )
         with pytest.raises(IncidentClosed):
-            app.record_incident_action(
-                RecordIncidentAction(
-                    incident_id=incident_id,
-                    kind="parents_informed",
-                    taken_at=NOW,
-                    decision="Phoned",
-                    rationale="Policy",
-                )
-            )
+            record_action(app, incident_id, "parents_informed", "Phoned", "Policy")
 
 
 def test_a_reopened_incident_takes_actions_again(app, school_id, people):
@@ -248,29 +250,19 @@ def test_a_reopened_incident_takes_actions_again(app, school_id, people):
         app.reopen_incident(
             ReopenIncident(incident_id=incident_id, reason="Messages started again")
         )
-        app.record_incident_action(
-            RecordIncidentAction(
-                incident_id=incident_id,
-                kind="pastoral_support",
-                taken_at=NOW,
-                decision="Weekly check-in",
-                rationale="Ongoing",
-            )
-        )
+        record_action(app, incident_id, "pastoral_support", "Weekly check-in", "Ongoing")
     assert app.repository.get(incident_id).status is Status.REOPENED
 
 
 def test_the_decision_not_to_contact_police_is_recorded_with_its_reason(app, school_id, people):
     incident_id = report(app, school_id, people)
     with as_user(app, "dsl@oak"):
-        app.record_incident_action(
-            RecordIncidentAction(
-                incident_id=incident_id,
-                kind="police_not_contacted",
-                taken_at=NOW,
-                decision="Not reported to police",
-                rationale="Inadvertent; pupils are not criminalised (seed 001 §9.4)",
-            )
+        record_action(
+            app,
+            incident_id,
+            "police_not_contacted",
+            "Not reported to police",
+            "Inadvertent; pupils are not criminalised (seed 001 §9.4)",
         )
     event = last_event(app, incident_id)
     assert event.kind == "police_not_contacted"
@@ -280,15 +272,8 @@ def test_the_decision_not_to_contact_police_is_recorded_with_its_reason(app, sch
 def test_a_police_outcome_needs_a_home_office_code(app, school_id, people):
     incident_id = report(app, school_id, people)
     with as_user(app, "dsl@oak"), pytest.raises(ValidationFailed) as error:
-        app.record_incident_action(
-            RecordIncidentAction(
-                incident_id=incident_id,
-                kind="police_outcome",
-                taken_at=NOW,
-                decision="Police closed",
-                rationale="n/a",
-                outcome_code="outcome_99",
-            )
+        record_action(
+            app, incident_id, "police_outcome", "Police closed", "n/a", outcome_code="outcome_99"
         )
     assert error.value.field == "outcomeCode"
 
@@ -296,15 +281,13 @@ def test_a_police_outcome_needs_a_home_office_code(app, school_id, people):
 def test_outcome_21_is_accepted(app, school_id, people):
     incident_id = report(app, school_id, people, category="nudes_sharing")
     with as_user(app, "dsl@oak"):
-        app.record_incident_action(
-            RecordIncidentAction(
-                incident_id=incident_id,
-                kind="police_outcome",
-                taken_at=NOW,
-                decision="Outcome 21",
-                rationale="Not in public interest",
-                outcome_code="outcome_21",
-            )
+        record_action(
+            app,
+            incident_id,
+            "police_outcome",
+            "Outcome 21",
+            "Not in public interest",
+            outcome_code="outcome_21",
         )
     assert last_event(app, incident_id).outcome_code == "outcome_21"
 
@@ -312,44 +295,24 @@ def test_outcome_21_is_accepted(app, school_id, people):
 def test_a_planned_action_needs_a_due_date(app, school_id, people):
     incident_id = report(app, school_id, people)
     with as_user(app, "dsl@oak"), pytest.raises(ValidationFailed) as error:
-        app.record_incident_action(
-            RecordIncidentAction(
-                incident_id=incident_id,
-                kind="parents_informed",
-                taken_at=NOW,
-                decision="Call parents",
-                rationale="Policy",
-                planned=True,
-            )
-        )
+        record_action(app, incident_id, "parents_informed", "Call parents", "Policy", planned=True)
     assert error.value.field == "dueOn"
 
 
 def test_an_action_completes_a_planned_one(app, school_id, people):
     incident_id = report(app, school_id, people)
     with as_user(app, "dsl@oak"):
-        app.record_incident_action(
-            RecordIncidentAction(
-                incident_id=incident_id,
-                kind="parents_informed",
-                taken_at=NOW,
-                decision="Call parents",
-                rationale="Policy",
-                planned=True,
-                due_on=date.today(),
-            )
+        record_action(
+            app,
+            incident_id,
+            "parents_informed",
+            "Call parents",
+            "Policy",
+            planned=True,
+            due_on=date.today(),
         )
         planned_id = last_event(app, incident_id).action_id
-        app.record_incident_action(
-            RecordIncidentAction(
-                incident_id=incident_id,
-                kind="parents_informed",
-                taken_at=NOW,
-                decision="Called",
-                rationale="Done",
-                completes=planned_id,
-            )
-        )
+        record_action(app, incident_id, "parents_informed", "Called", "Done", completes=planned_id)
     assert app.repository.get(incident_id).actions[planned_id].completed
 
 
