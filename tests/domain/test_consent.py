@@ -57,7 +57,7 @@ from domain.shared.errors import NotAuthorised, NotFound, ValidationFailed
 from domain.shared.policy import Role
 from domain.shared.sealing import Sealed, SubjectErased
 from tests import builders as make
-from tests.domain.conftest import OPERATOR, as_user
+from tests.domain.conftest import OPERATOR, appends_nothing, as_user, events, oak_staff
 
 PHOTO = "photo"
 VIDEO = "video"
@@ -80,33 +80,17 @@ END_OF_LEFT_DAY = datetime(2026, 7, 22, 23, 0, tzinfo=UTC)
 
 @pytest.fixture
 def people(app, trust_id, school_id):
-    with acting_as(OPERATOR):
-        make.grant_all(
-            app,
-            trust_id,
-            school_id,
-            [
-                ("head@oak", Role.HEADTEACHER),
-                ("lead@oak", Role.DATA_LEAD),
-                ("dsl@oak", Role.DSL),
-                ("dana@oak", Role.STAFF_REPORTER),
-                ("lee@oak", Role.STAFF_REPORTER),
-            ],
-        )
-        head = make.staff(app, school_id, "Hal Price", "headteacher", "head@oak")
+    staff = oak_staff(
+        app, trust_id, school_id, [("lead@oak", Role.DATA_LEAD), ("dsl@oak", Role.DSL)]
+    )
     with as_user(app, "head@oak"):
-        dana = make.staff(app, school_id, "Dana Cole", "teacher", "dana@oak")
-        lee = make.staff(app, school_id, "Lee Hart", "support", "lee@oak")
         mia = make.pupil(app, school_id, "Mia Patel", date(2013, 4, 1))
         noah = make.pupil(app, school_id, "Noah Reed", date(2013, 6, 1))
         mum = make.parent(app, mia, "Ann Patel", "mother")
         dad = make.parent(app, mia, "Raj Patel", "father")
         aunt = make.parent(app, mia, "Sue Patel", "other", parental_responsibility=False)
         noahs_dad = make.parent(app, noah, "Ben Reed", "father")
-    return {
-        "head": head,
-        "dana": dana,
-        "lee": lee,
+    return staff | {
         "mia": mia,
         "noah": noah,
         "mum": mum,
@@ -141,22 +125,11 @@ def require_approval(app, school_id) -> None:
 
 
 @contextmanager
-def appends_nothing(app) -> Iterator[None]:
-    before = app.recorder.max_notification_id()
-    yield
-    assert app.recorder.max_notification_id() == before
-
-
-@contextmanager
 def refused(app, error: type[Exception], code: str) -> Iterator[pytest.ExceptionInfo]:
     """The command raises ``error`` with ``code``, and nothing is appended."""
     with appends_nothing(app), pytest.raises(error) as caught:
         yield caught
     assert caught.value.code == code
-
-
-def events(app, record_id) -> list:
-    return list(app.events.get(record_id))
 
 
 def by(who) -> dict:

@@ -101,9 +101,7 @@ def test_registering_a_pupil_in_an_unknown_school_is_not_found(app, data_lead):
 
 def test_a_role_in_another_school_does_not_reach_this_one(app, trust_id, school_id):
     with acting_as(OPERATOR):
-        other = make.school_with(
-            app, trust_id, "lead@secondary", Role.DATA_LEAD, "Oak Secondary", "654321"
-        )
+        make.school_with(app, trust_id, "lead@secondary", Role.DATA_LEAD, "Oak Secondary", "654321")
     with pytest.raises(NotAuthorised):
         register_pupil(app, school_id, "lead@secondary")
 

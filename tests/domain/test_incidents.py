@@ -28,7 +28,7 @@ from domain.shared.actor import acting_as
 from domain.shared.errors import NotAuthorised, NotFound, ValidationFailed
 from domain.shared.policy import Role
 from tests import builders as make
-from tests.domain.conftest import OPERATOR, as_user
+from tests.domain.conftest import OPERATOR, as_user, last_event
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06"
@@ -104,10 +104,6 @@ def triage(app, incident_id, **overrides) -> None:
     } | overrides
     with as_user(app, "dsl@oak"):
         app.triage_incident(TriageIncident(incident_id=incident_id, **fields))
-
-
-def last_event(app, incident_id):
-    return list(app.events.get(incident_id))[-1]
 
 
 def test_any_member_of_staff_reports_an_incident(app, school_id, people):

@@ -3,8 +3,6 @@ given events, when a command, then events or a named error."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -52,7 +50,14 @@ from domain.staff_cases.errors import (
 from domain.staff_cases.model import HarmTests
 from domain.staff_cases.social_media import ContactAttempt, PresenceCheck, SocialMediaDeclaration
 from tests import builders as make
-from tests.domain.conftest import OPERATOR, as_user
+from tests.domain.conftest import (
+    OPERATOR,
+    appends_nothing,
+    as_user,
+    events,
+    last_event,
+    oak_staff,
+)
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 RECEIVED = NOW - timedelta(days=2)
@@ -66,43 +71,14 @@ ALL_OUTCOMES = ["substantiated", *NOT_SUBSTANTIATED]
 
 @pytest.fixture
 def people(app, trust_id, school_id):
+    staff = oak_staff(app, trust_id, school_id, [("dsl@oak", Role.DSL), ("deputy@oak", Role.DSL)])
     with acting_as(OPERATOR):
-        make.grant_all(
-            app,
-            trust_id,
-            school_id,
-            [
-                ("head@oak", Role.HEADTEACHER),
-                ("dsl@oak", Role.DSL),
-                ("deputy@oak", Role.DSL),
-                ("dana@oak", Role.STAFF_REPORTER),
-                ("lee@oak", Role.STAFF_REPORTER),
-            ],
-        )
         make.grant(app, "tsl@oak", Role.TRUST_SAFEGUARDING_LEAD, trust_id)
         make.grant(app, "chair@oak", Role.CHAIR_OF_GOVERNORS, trust_id)
-        head = make.staff(app, school_id, "Hal Price", "headteacher", "head@oak")
     with as_user(app, "head@oak"):
-        dana = make.staff(app, school_id, "Dana Cole", "teacher", "dana@oak")
-        lee = make.staff(app, school_id, "Lee Hart", "support", "lee@oak")
         dsl = make.staff(app, school_id, "Sam Doyle", "teacher", "dsl@oak")
         pupil = make.pupil(app, school_id, "Mia Patel", date(2013, 4, 1), year_group=7)
-    return {"head": head, "dana": dana, "lee": lee, "dsl": dsl, "pupil": pupil}
-
-
-@contextmanager
-def appends_nothing(app) -> Iterator[None]:
-    before = app.recorder.max_notification_id()
-    yield
-    assert app.recorder.max_notification_id() == before
-
-
-def events(app, record_id) -> list:
-    return list(app.events.get(record_id))
-
-
-def last_event(app, record_id):
-    return events(app, record_id)[-1]
+    return staff | {"dsl": dsl, "pupil": pupil}
 
 
 def name_headteacher_case_manager(app, trust_id, user="chair@oak", **overrides) -> None:
@@ -1252,7 +1228,7 @@ def test_no_allegation_is_routed_to_a_named_person_who_cannot_reach_the_school(
     app, trust_id, school_id, people
 ):
     with acting_as(OPERATOR):
-        elm = make.school_with(
+        make.school_with(
             app, trust_id, "chair@elm", Role.CHAIR_OF_GOVERNORS, "Elm Primary", "222222"
         )
     name_headteacher_case_manager(app, trust_id, user="chair@elm")
