@@ -291,6 +291,14 @@ def mutation(field: str, input_type: str) -> str:
     return f"mutation($i: {input_type}!) {{ {field}(input: $i) {{ __typename }} }}"
 
 
+def mutation_case(field: str, input_type: str, variables: Any, subject_applies: bool = False):
+    """A mutation on A1's records; refused means a not-authorised or not-found result."""
+    return (
+        Case(mutation(field, input_type), variables, subject_applies=subject_applies),
+        refused_result(field),
+    )
+
+
 def all_counts_zero(body: dict) -> bool:
     rows = (body.get("data") or {}).get("staffCaseCounts") or []
     return all(
@@ -543,76 +551,62 @@ CASES: dict[str, tuple[Case, Any]] = {
         no_edges("accessLog"),
     ),
     # mutations
-    "registerSchool": (
-        Case(
-            mutation("registerSchool", "RegisterSchoolInput"),
-            lambda w: {"i": {"trustId": str(w.trust_a), "name": "Z", "urn": "399999"}},
-        ),
-        refused_result("registerSchool"),
+    "registerSchool": mutation_case(
+        "registerSchool",
+        "RegisterSchoolInput",
+        lambda w: {"i": {"trustId": str(w.trust_a), "name": "Z", "urn": "399999"}},
     ),
-    "registerPupil": (
-        Case(
-            mutation("registerPupil", "RegisterPupilInput"),
-            lambda w: {
-                "i": {
-                    "schoolId": str(w.school_a1),
-                    "fullName": "Z",
-                    "dateOfBirth": "2015-01-01",
-                    "yearGroup": 4,
-                }
-            },
-        ),
-        refused_result("registerPupil"),
+    "registerPupil": mutation_case(
+        "registerPupil",
+        "RegisterPupilInput",
+        lambda w: {
+            "i": {
+                "schoolId": str(w.school_a1),
+                "fullName": "Z",
+                "dateOfBirth": "2015-01-01",
+                "yearGroup": 4,
+            }
+        },
     ),
-    "registerStaffMember": (
-        Case(
-            mutation("registerStaffMember", "RegisterStaffMemberInput"),
-            lambda w: {"i": {"schoolId": str(w.school_a1), "fullName": "Z", "role": "TEACHER"}},
-        ),
-        refused_result("registerStaffMember"),
+    "registerStaffMember": mutation_case(
+        "registerStaffMember",
+        "RegisterStaffMemberInput",
+        lambda w: {"i": {"schoolId": str(w.school_a1), "fullName": "Z", "role": "TEACHER"}},
     ),
-    "linkParent": (
-        Case(
-            mutation("linkParent", "LinkParentInput"),
-            lambda w: {
-                "i": {
-                    "pupilId": str(w.pupil),
-                    "relationship": "carer",
-                    "parentalResponsibility": False,
-                    "fullName": "Z",
-                }
-            },
-        ),
-        refused_result("linkParent"),
+    "linkParent": mutation_case(
+        "linkParent",
+        "LinkParentInput",
+        lambda w: {
+            "i": {
+                "pupilId": str(w.pupil),
+                "relationship": "carer",
+                "parentalResponsibility": False,
+                "fullName": "Z",
+            }
+        },
     ),
-    "recordPupilLeft": (
-        Case(
-            mutation("recordPupilLeft", "RecordPupilLeftInput"),
-            lambda w: {"i": {"pupilId": str(w.pupil), "leftOn": "2025-01-01"}},
-        ),
-        refused_result("recordPupilLeft"),
+    "recordPupilLeft": mutation_case(
+        "recordPupilLeft",
+        "RecordPupilLeftInput",
+        lambda w: {"i": {"pupilId": str(w.pupil), "leftOn": "2025-01-01"}},
     ),
-    "recordStaffLeft": (
-        Case(
-            mutation("recordStaffLeft", "RecordStaffLeftInput"),
-            lambda w: {"i": {"staffMemberId": str(w.staff), "leftOn": "2025-01-01"}},
-            subject_applies=True,
-        ),
-        refused_result("recordStaffLeft"),
+    "recordStaffLeft": mutation_case(
+        "recordStaffLeft",
+        "RecordStaffLeftInput",
+        lambda w: {"i": {"staffMemberId": str(w.staff), "leftOn": "2025-01-01"}},
+        subject_applies=True,
     ),
-    "grantRole": (
-        Case(
-            mutation("grantRole", "RoleGrantInput"),
-            lambda w: {
-                "i": {
-                    "userId": "new@a1",
-                    "role": "DSL",
-                    "trustId": str(w.trust_a),
-                    "schoolId": str(w.school_a1),
-                }
-            },
-        ),
-        refused_result("grantRole"),
+    "grantRole": mutation_case(
+        "grantRole",
+        "RoleGrantInput",
+        lambda w: {
+            "i": {
+                "userId": "new@a1",
+                "role": "DSL",
+                "trustId": str(w.trust_a),
+                "schoolId": str(w.school_a1),
+            }
+        },
     ),
     # incidents
     "incidents": school_list("incidents", "{ edges { node { id description { value } } } }"),
@@ -654,105 +648,87 @@ CASES: dict[str, tuple[Case, Any]] = {
         ),
         null_with_error("incidentCategories"),
     ),
-    "reportIncident": (
-        Case(
-            mutation("reportIncident", "ReportIncidentInput"),
-            lambda w: {
-                "i": {
-                    "schoolId": str(w.school_a1),
-                    "occurredAt": "2025-01-01T10:00:00Z",
-                    "reportedAt": "2025-01-01T11:00:00Z",
-                    "category": "cyberbullying",
-                    "description": "x",
-                    "people": [{"personId": str(w.pupil), "part": "PUPIL_HARMED"}],
-                }
-            },
-        ),
-        refused_result("reportIncident"),
+    "reportIncident": mutation_case(
+        "reportIncident",
+        "ReportIncidentInput",
+        lambda w: {
+            "i": {
+                "schoolId": str(w.school_a1),
+                "occurredAt": "2025-01-01T10:00:00Z",
+                "reportedAt": "2025-01-01T11:00:00Z",
+                "category": "cyberbullying",
+                "description": "x",
+                "people": [{"personId": str(w.pupil), "part": "PUPIL_HARMED"}],
+            }
+        },
     ),
-    "triageIncident": (
-        Case(
-            mutation("triageIncident", "TriageIncidentInput"),
-            lambda w: {
-                "i": {
-                    "incidentId": str(w.incident),
-                    "risk": "LOW",
-                    "meetsCpThreshold": False,
-                    "rationale": "x",
-                }
-            },
-            subject_applies=True,
-        ),
-        refused_result("triageIncident"),
+    "triageIncident": mutation_case(
+        "triageIncident",
+        "TriageIncidentInput",
+        lambda w: {
+            "i": {
+                "incidentId": str(w.incident),
+                "risk": "LOW",
+                "meetsCpThreshold": False,
+                "rationale": "x",
+            }
+        },
+        subject_applies=True,
     ),
-    "recordIncidentAction": (
-        Case(
-            mutation("recordIncidentAction", "RecordIncidentActionInput"),
-            lambda w: {
-                "i": {
-                    "incidentId": str(w.incident),
-                    "kind": "PARENTS_INFORMED",
-                    "takenAt": "2025-01-01T12:00:00Z",
-                    "decision": "x",
-                    "rationale": "x",
-                }
-            },
-            subject_applies=True,
-        ),
-        refused_result("recordIncidentAction"),
+    "recordIncidentAction": mutation_case(
+        "recordIncidentAction",
+        "RecordIncidentActionInput",
+        lambda w: {
+            "i": {
+                "incidentId": str(w.incident),
+                "kind": "PARENTS_INFORMED",
+                "takenAt": "2025-01-01T12:00:00Z",
+                "decision": "x",
+                "rationale": "x",
+            }
+        },
+        subject_applies=True,
     ),
-    "attachEvidence": (
-        Case(
-            mutation("attachEvidence", "AttachEvidenceInput"),
-            lambda w: {"i": {"incidentId": str(w.incident), "file": "not-a-file"}},
-            subject_applies=True,
-        ),
-        refused_result("attachEvidence"),
+    "attachEvidence": mutation_case(
+        "attachEvidence",
+        "AttachEvidenceInput",
+        lambda w: {"i": {"incidentId": str(w.incident), "file": "not-a-file"}},
+        subject_applies=True,
     ),
-    "linkIncidents": (
-        Case(
-            mutation("linkIncidents", "LinkIncidentsInput"),
-            lambda w: {"i": {"incidentId": str(w.incident), "otherIncidentId": str(w.incident)}},
-            subject_applies=True,
-        ),
-        refused_result("linkIncidents"),
+    "linkIncidents": mutation_case(
+        "linkIncidents",
+        "LinkIncidentsInput",
+        lambda w: {"i": {"incidentId": str(w.incident), "otherIncidentId": str(w.incident)}},
+        subject_applies=True,
     ),
-    "closeIncident": (
-        Case(
-            mutation("closeIncident", "CloseIncidentInput"),
-            lambda w: {"i": {"incidentId": str(w.incident), "outcome": "x", "lessonsLearnt": "x"}},
-            subject_applies=True,
-        ),
-        refused_result("closeIncident"),
+    "closeIncident": mutation_case(
+        "closeIncident",
+        "CloseIncidentInput",
+        lambda w: {"i": {"incidentId": str(w.incident), "outcome": "x", "lessonsLearnt": "x"}},
+        subject_applies=True,
     ),
-    "reopenIncident": (
-        Case(
-            mutation("reopenIncident", "ReopenIncidentInput"),
-            lambda w: {"i": {"incidentId": str(w.incident), "reason": "x"}},
-            subject_applies=True,
-        ),
-        refused_result("reopenIncident"),
+    "reopenIncident": mutation_case(
+        "reopenIncident",
+        "ReopenIncidentInput",
+        lambda w: {"i": {"incidentId": str(w.incident), "reason": "x"}},
+        subject_applies=True,
     ),
-    "addIncidentCategory": (
-        Case(
-            mutation("addIncidentCategory", "AddIncidentCategoryInput"),
-            lambda w: {"i": {"trustId": str(w.trust_a), "code": "new_one", "label": "x"}},
-        ),
-        refused_result("addIncidentCategory"),
+    "addIncidentCategory": mutation_case(
+        "addIncidentCategory",
+        "AddIncidentCategoryInput",
+        lambda w: {"i": {"trustId": str(w.trust_a), "code": "new_one", "label": "x"}},
     ),
-    "revokeRole": (
-        Case(
-            mutation("revokeRole", "RoleGrantInput"),
-            lambda w: {
-                "i": {
-                    "userId": "lead@a1",
-                    "role": "DATA_LEAD",
-                    "trustId": str(w.trust_a),
-                    "schoolId": str(w.school_a1),
-                }
-            },
-        ),
-        refused_result("revokeRole"),
+    "revokeRole": mutation_case(
+        "revokeRole",
+        "RoleGrantInput",
+        lambda w: {
+            "i": {
+                "userId": "lead@a1",
+                "role": "DATA_LEAD",
+                "trustId": str(w.trust_a),
+                "schoolId": str(w.school_a1),
+            }
+        },
     ),
 }
 
