@@ -138,38 +138,35 @@ def by(who) -> dict:
     return {"consenter_kind": "parent_carer", "parent_carer_id": who}
 
 
-def give(
-    app, pupil_id, who, media=BOTH, channels=(SOCIAL,), granted=True, at=GIVEN, user="lead@oak"
-):
+def _decision(app, command, pupil_id, who, media, channels, granted, at, user, method, ref):
+    """Record a consent form's choices: giving (the first) or amending (a later one)."""
+    handler = app.give_consent if command is GiveConsent else app.amend_consent
     with as_user(app, user):
-        return app.give_consent(
-            GiveConsent(
+        return handler(
+            command(
                 pupil_id=pupil_id,
                 choices=[Choice(list(media), list(channels), granted)],
-                method="paper_form",
-                reference="FORM-1",
+                method=method,
+                reference=ref,
                 statement_version="2025-v1",
                 received_at=at,
                 **by(who),
             )
         )
+
+
+def give(
+    app, pupil_id, who, media=BOTH, channels=(SOCIAL,), granted=True, at=GIVEN, user="lead@oak"
+):
+    args = (pupil_id, who, media, channels, granted, at, user)
+    return _decision(app, GiveConsent, *args, method="paper_form", ref="FORM-1")
 
 
 def amend(
     app, pupil_id, who, media=BOTH, channels=(SOCIAL,), granted=True, at=GIVEN, user="lead@oak"
 ):
-    with as_user(app, user):
-        return app.amend_consent(
-            AmendConsent(
-                pupil_id=pupil_id,
-                choices=[Choice(list(media), list(channels), granted)],
-                method="email",
-                reference="EMAIL-2",
-                statement_version="2025-v1",
-                received_at=at,
-                **by(who),
-            )
-        )
+    args = (pupil_id, who, media, channels, granted, at, user)
+    return _decision(app, AmendConsent, *args, method="email", ref="EMAIL-2")
 
 
 def withdraw(app, pupil_id, who, media=BOTH, channels=(SOCIAL,), at=WITHDRAWN, user="lead@oak"):
