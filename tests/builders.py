@@ -6,12 +6,19 @@ the new record's id, so a test names only what matters to it. The caller chooses
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from domain.access.commands import GrantRole
-from domain.consent.commands import OpenChannel
+from domain.consent.commands import (
+    AuthorisePoster,
+    Choice,
+    GiveConsent,
+    OpenChannel,
+    RecordPublication,
+    WithdrawConsent,
+)
 from domain.directory.commands import (
     CreateTrust,
     LinkParent,
@@ -143,3 +150,67 @@ def school_with(
     school_id = school(app, trust_id, name, urn)
     grant(app, user_id, role, trust_id, school_id)
     return school_id
+
+
+def parental_consent(
+    app: Any, pupil_id: UUID, parent_id: UUID, medium: str, channel: str, at: datetime, **form: Any
+) -> None:
+    """A parent's form consenting to ``medium`` on ``channel``, received ``at``."""
+    fields: dict[str, Any] = {
+        "method": "paper_form",
+        "reference": "FORM-1",
+        "statement_version": "v1",
+    } | form
+    app.give_consent(
+        GiveConsent(
+            pupil_id=pupil_id,
+            consenter_kind="parent_carer",
+            choices=[Choice([medium], [channel], True)],
+            received_at=at,
+            parent_carer_id=parent_id,
+            **fields,
+        )
+    )
+
+
+def parental_withdrawal(
+    app: Any, pupil_id: UUID, parent_id: UUID, medium: str, channel: str, at: datetime, **form: Any
+) -> None:
+    """A parent's letter withdrawing consent to ``medium`` on ``channel``, received ``at``."""
+    fields: dict[str, Any] = {"method": "letter", "reference": "LETTER-3"} | form
+    app.withdraw_consent(
+        WithdrawConsent(
+            pupil_id=pupil_id,
+            consenter_kind="parent_carer",
+            media=[medium],
+            channels=[channel],
+            received_at=at,
+            parent_carer_id=parent_id,
+            **fields,
+        )
+    )
+
+
+def poster(app: Any, channel_id: UUID, staff_id: UUID, at: datetime) -> None:
+    app.authorise_poster(
+        AuthorisePoster(channel_id=channel_id, staff_member_id=staff_id, effective_at=at)
+    )
+
+
+def photo_post(
+    app: Any, channel_id: UUID, pupil_id: UUID, poster_id: UUID, at: datetime, description: str
+) -> UUID:
+    """An identifiable photo of one pupil, posted ``at`` by ``poster_id``."""
+    publication_id, _ = app.record_publication(
+        RecordPublication(
+            channel_id=channel_id,
+            posted_at=at,
+            media=["photo"],
+            pupil_ids=[pupil_id],
+            identifiable=True,
+            caption_names_anyone=False,
+            posted_by_id=poster_id,
+            description=description,
+        )
+    )
+    return publication_id

@@ -12,14 +12,6 @@ from uuid import UUID
 import pytest
 
 from api.graphql.schema import Mutation, Query
-from domain.consent.commands import (
-    AuthorisePoster,
-    Choice,
-    GiveConsent,
-    OpenChannel,
-    RecordPublication,
-    WithdrawConsent,
-)
 from domain.directory.commands import (
     RegisterStaffMember,
 )
@@ -148,61 +140,25 @@ def world(container) -> World:
             )
         )
     with acting_as(app.principal_for("lead@a1")):
-        app.give_consent(
-            GiveConsent(
-                pupil_id=pupil,
-                consenter_kind="parent_carer",
-                choices=[Choice(["photo"], ["school_social_media"], True)],
-                method="paper_form",
-                reference=MARKER,
-                statement_version="v1",
-                received_at=now - timedelta(hours=3),
-                parent_carer_id=parent,
-            )
+        social = "school_social_media"
+        make.parental_consent(
+            app, pupil, parent, "photo", social, now - timedelta(hours=3), reference=MARKER
         )
-        channel, _ = app.open_channel(
-            OpenChannel(
-                school_id=a1,
-                kind="school_social_media",
-                platform="Facebook",
-                account_name=MARKER,
-                master_administrator_id=staff,
-                purpose=MARKER,
-                opened_on=date(2025, 9, 1),
-                risk_assessment_approved_by="A1 head",
-                risk_assessment_approver="headteacher",
-                risk_assessment_approved_on=date(2025, 8, 1),
-                mfa_enabled=True,
-            )
+        channel = make.channel(
+            app,
+            a1,
+            staff,
+            date(2025, 9, 1),
+            platform="Facebook",
+            account_name=MARKER,
+            purpose=MARKER,
+            risk_assessment_approved_by="A1 head",
+            risk_assessment_approved_on=date(2025, 8, 1),
         )
-        app.authorise_poster(
-            AuthorisePoster(
-                channel_id=channel, staff_member_id=staff, effective_at=now - timedelta(hours=3)
-            )
-        )
-        publication, _ = app.record_publication(
-            RecordPublication(
-                channel_id=channel,
-                posted_at=now - timedelta(hours=2),
-                media=["photo"],
-                pupil_ids=[pupil],
-                identifiable=True,
-                caption_names_anyone=False,
-                posted_by_id=staff,
-                description=MARKER,
-            )
-        )
-        app.withdraw_consent(
-            WithdrawConsent(
-                pupil_id=pupil,
-                consenter_kind="parent_carer",
-                media=["photo"],
-                channels=["school_social_media"],
-                method="letter",
-                reference=MARKER,
-                received_at=now - timedelta(hours=1),
-                parent_carer_id=parent,
-            )
+        make.poster(app, channel, staff, now - timedelta(hours=3))
+        publication = make.photo_post(app, channel, pupil, staff, now - timedelta(hours=2), MARKER)
+        make.parental_withdrawal(
+            app, pupil, parent, "photo", social, now - timedelta(hours=1), reference=MARKER
         )
     with acting_as(app.principal_for(CROSS_SCHOOL)), pytest.raises(Exception):
         make.pupil(app, a1, "x", date(2014, 1, 1), year_group=6)

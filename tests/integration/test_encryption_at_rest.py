@@ -5,15 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from domain.consent.commands import (
-    AuthorisePoster,
-    Choice,
     CloseChannel,
-    GiveConsent,
-    OpenChannel,
     RecordCompetenceAssessment,
-    RecordPublication,
     RecordTakedown,
-    WithdrawConsent,
 )
 from domain.directory.commands import (
     RecordPupilLeft,
@@ -105,62 +99,26 @@ def _consent_and_publication(app, school, staff) -> None:
             pupil_id=pupil, assessed_at=now - timedelta(hours=4), competent=False, notes=COMPETENCE
         )
     )
-    app.give_consent(
-        GiveConsent(
-            pupil_id=pupil,
-            consenter_kind="parent_carer",
-            choices=[Choice(["photo"], ["school_website"], True)],
-            method="email",
-            reference="F-1",
-            statement_version="v1",
-            received_at=now - timedelta(hours=4),
-            parent_carer_id=parent,
-        )
-    )
+    website = "school_website"
+    form = {"method": "email", "reference": "F-1"}
+    make.parental_consent(app, pupil, parent, "photo", website, now - timedelta(hours=4), **form)
     poster = make.staff(app, school, NAME, "teacher", "poster@x")
-    channel, _ = app.open_channel(
-        OpenChannel(
-            school_id=school,
-            kind="school_website",
-            platform="Website",
-            account_name="School site",
-            master_administrator_id=staff,
-            purpose=PURPOSE,
-            opened_on=date(2025, 9, 1),
-            risk_assessment_approved_by="The head",
-            risk_assessment_approver="headteacher",
-            risk_assessment_approved_on=date(2025, 8, 1),
-            mfa_enabled=True,
-        )
+    channel = make.channel(
+        app,
+        school,
+        staff,
+        date(2025, 9, 1),
+        website,
+        platform="Website",
+        account_name="School site",
+        purpose=PURPOSE,
+        risk_assessment_approved_by="The head",
+        risk_assessment_approved_on=date(2025, 8, 1),
     )
-    app.authorise_poster(
-        AuthorisePoster(
-            channel_id=channel, staff_member_id=poster, effective_at=now - timedelta(hours=4)
-        )
-    )
-    publication, _ = app.record_publication(
-        RecordPublication(
-            channel_id=channel,
-            posted_at=now - timedelta(hours=3),
-            media=["photo"],
-            pupil_ids=[pupil],
-            identifiable=True,
-            caption_names_anyone=False,
-            posted_by_id=poster,
-            description=CAPTION,
-        )
-    )
-    app.withdraw_consent(
-        WithdrawConsent(
-            pupil_id=pupil,
-            consenter_kind="parent_carer",
-            media=["photo"],
-            channels=["school_website"],
-            method="letter",
-            reference="L-1",
-            received_at=now - timedelta(hours=2),
-            parent_carer_id=parent,
-        )
+    make.poster(app, channel, poster, now - timedelta(hours=4))
+    publication = make.photo_post(app, channel, pupil, poster, now - timedelta(hours=3), CAPTION)
+    make.parental_withdrawal(
+        app, pupil, parent, "photo", website, now - timedelta(hours=2), reference="L-1"
     )
     app.record_takedown(
         RecordTakedown(
