@@ -31,13 +31,11 @@ BORN = date(2013, 4, 1)
 
 
 def trust(app: Any, name: str = "Oak Learning Trust") -> UUID:
-    trust_id, _ = app.create_trust(CreateTrust(name=name))
-    return trust_id
+    return app.create_trust(CreateTrust(name))[0]
 
 
 def school(app: Any, trust_id: UUID, name: str = "Oak Primary", urn: str = "123456") -> UUID:
-    school_id, _ = app.register_school(RegisterSchool(trust_id=trust_id, name=name, urn=urn))
-    return school_id
+    return app.register_school(RegisterSchool(trust_id, name, urn))[0]
 
 
 def grant(
@@ -65,27 +63,14 @@ def staff(
     user_id: str | None = None,
     started_on: date | None = None,
 ) -> UUID:
-    staff_id, _ = app.register_staff_member(
-        RegisterStaffMember(
-            school_id=school_id,
-            full_name=full_name,
-            staff_role=staff_role,
-            user_id=user_id,
-            started_on=started_on,
-        )
-    )
-    return staff_id
+    command = RegisterStaffMember(school_id, full_name, staff_role, user_id, started_on)
+    return app.register_staff_member(command)[0]
 
 
 def pupil(
     app: Any, school_id: UUID, full_name: str, born: date = BORN, year_group: int = 8
 ) -> UUID:
-    pupil_id, _ = app.register_pupil(
-        RegisterPupil(
-            school_id=school_id, full_name=full_name, date_of_birth=born, year_group=year_group
-        )
-    )
-    return pupil_id
+    return app.register_pupil(RegisterPupil(school_id, full_name, born, year_group))[0]
 
 
 def parent(
@@ -96,16 +81,8 @@ def parent(
     parental_responsibility: bool = True,
     parent_id: UUID | None = None,
 ) -> UUID:
-    parent_id, _ = app.link_parent(
-        LinkParent(
-            pupil_id=pupil_id,
-            relationship=relationship,
-            parental_responsibility=parental_responsibility,
-            parent_id=parent_id,
-            full_name=full_name,
-        )
-    )
-    return parent_id
+    command = LinkParent(pupil_id, relationship, parental_responsibility, parent_id, full_name)
+    return app.link_parent(command)[0]
 
 
 def channel(

@@ -73,6 +73,15 @@ def appends_nothing(app: CaseworkApplication) -> Iterator[None]:
     assert app.recorder.max_notification_id() == before
 
 
+@contextmanager
+def refused_as(
+    app: CaseworkApplication, user_id: str, error: type[Exception]
+) -> Iterator[pytest.ExceptionInfo]:
+    """When ``user_id`` gives the command, then ``error`` is raised and nothing is recorded."""
+    with appends_nothing(app), as_user(app, user_id), pytest.raises(error) as caught:
+        yield caught
+
+
 def events(app: CaseworkApplication, record_id: UUID) -> list:
     return list(app.events.get(record_id))
 
