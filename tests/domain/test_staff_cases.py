@@ -82,13 +82,20 @@ def people(app, trust_id, school_id):
     return staff | {"dsl": dsl, "pupil": pupil}
 
 
-def name_headteacher_case_manager(app, trust_id, user="chair@oak", **overrides) -> None:
+def name_headteacher_case_manager(
+    app, trust_id, user="chair@oak", by="tsl@oak", **overrides
+) -> None:
     fields = {
         "headteacher_case_manager": user,
         "headteacher_case_manager_title": "Chair of governors",
     } | overrides
-    with as_user(app, "tsl@oak"):
+    with as_user(app, by):
         app.configure_staff_cases(ConfigureStaffCases(trust_id=trust_id, **fields))
+
+
+def lado_days(trust_id, days: int) -> ConfigureStaffCases:
+    """A trust's setting of the working days allowed for the LADO, naming no case manager."""
+    return ConfigureStaffCases(trust_id, None, None, lado_working_days=days)
 
 
 def receive(app, staff_id, user="dsl@oak", **overrides):
@@ -128,16 +135,11 @@ def consult_lado(app, allegation_id, user="dsl@oak") -> None:
         )
 
 
-def decide(app, allegation_id, outcome, user="head@oak") -> None:
+def decide(app, allegation_id, outcome, user="head@oak", **more) -> None:
+    fields = {"decided_at": NOW, "summary": "Summary", "rationale": "Rationale"} | more
     with as_user(app, user):
         app.record_allegation_outcome(
-            RecordAllegationOutcome(
-                allegation_id=allegation_id,
-                outcome=outcome,
-                decided_at=NOW,
-                summary="Summary",
-                rationale="Rationale",
-            )
+            RecordAllegationOutcome(allegation_id=allegation_id, outcome=outcome, **fields)
         )
 
 
@@ -379,14 +381,7 @@ def test_the_lado_deadline_skips_bank_holidays(app, school_id, people):
 
 def test_a_trust_may_allow_more_working_days_for_the_lado(app, trust_id, school_id, people):
     with as_user(app, "tsl@oak"):
-        app.configure_staff_cases(
-            ConfigureStaffCases(
-                trust_id=trust_id,
-                headteacher_case_manager=None,
-                headteacher_case_manager_title=None,
-                lado_working_days=3,
-            )
-        )
+        app.configure_staff_cases(lado_days(trust_id, 3))
     allegation_id = allege(
         app, people["dana"], received_at=datetime(2025, 12, 19, 16, 0, tzinfo=LONDON)
     )
@@ -395,14 +390,7 @@ def test_a_trust_may_allow_more_working_days_for_the_lado(app, trust_id, school_
 
 def test_more_than_ten_working_days_for_the_lado_is_refused(app, trust_id, people):
     with refused_as(app, "tsl@oak", ValidationFailed) as error:
-        app.configure_staff_cases(
-            ConfigureStaffCases(
-                trust_id=trust_id,
-                headteacher_case_manager=None,
-                headteacher_case_manager_title=None,
-                lado_working_days=11,
-            )
-        )
+        app.configure_staff_cases(lado_days(trust_id, 11))
     assert error.value.field == "ladoWorkingDays"
 
 
@@ -429,14 +417,8 @@ def test_the_named_person_needs_a_title(app, trust_id, people):
 
 
 def test_only_the_trust_safeguarding_lead_configures_staff_cases(app, trust_id, people):
-    with refused_as(app, "head@oak", NotAuthorised):
-        app.configure_staff_cases(
-            ConfigureStaffCases(
-                trust_id=trust_id,
-                headteacher_case_manager="chair@oak",
-                headteacher_case_manager_title="Chair of governors",
-            )
-        )
+    with appends_nothing(app), pytest.raises(NotAuthorised):
+        name_headteacher_case_manager(app, trust_id, by="head@oak")
 
 
 # --- outcomes ----------------------------------------------------------------------------
@@ -469,15 +451,7 @@ def test_a_second_outcome_is_refused(app, school_id, people):
 def test_an_outcome_before_receipt_is_refused(app, school_id, people):
     allegation_id = allege(app, people["dana"])
     with refused_as(app, "head@oak", ValidationFailed) as error:
-        app.record_allegation_outcome(
-            RecordAllegationOutcome(
-                allegation_id=allegation_id,
-                outcome="unfounded",
-                decided_at=RECEIVED - timedelta(hours=1),
-                summary="S",
-                rationale="R",
-            )
-        )
+        decide(app, allegation_id, "unfounded", decided_at=RECEIVED - timedelta(hours=1))
     assert error.value.field == "decidedAt"
 
 
@@ -1193,17 +1167,8 @@ def test_no_allegation_is_routed_to_a_named_person_who_cannot_reach_the_school(
 
 
 def _refusal(app, user: str, allegation_id: UUID, expected_version: int | None = None):
-    with appends_nothing(app), as_user(app, user), pytest.raises(NotFound) as caught:
-        app.record_allegation_outcome(
-            RecordAllegationOutcome(
-                allegation_id=allegation_id,
-                outcome="unfounded",
-                decided_at=NOW,
-                summary="Summary",
-                rationale="Rationale",
-                expected_version=expected_version,
-            )
-        )
+    with appends_nothing(app), pytest.raises(NotFound) as caught:
+        decide(app, allegation_id, "unfounded", user, expected_version=expected_version)
     return caught.value
 
 
@@ -1233,15 +1198,7 @@ def test_authorisation_comes_before_the_expected_version(app, trust_id, school_i
 def test_a_case_team_member_who_may_not_do_this_is_told_not_authorised(app, school_id, people):
     allegation_id = allege(app, people["dana"])  # the DSL who received it is on the team
     with refused_as(app, "dsl@oak", NotAuthorised) as caught:
-        app.record_allegation_outcome(
-            RecordAllegationOutcome(
-                allegation_id=allegation_id,
-                outcome="unfounded",
-                decided_at=NOW,
-                summary="Summary",
-                rationale="Rationale",
-            )
-        )
+        decide(app, allegation_id, "unfounded", user="dsl@oak")
     assert caught.value.code == "NOT_AUTHORISED"
 
 
