@@ -38,36 +38,30 @@ COMMANDS = st.lists(
 )
 
 
+def report(app, school_id, category: str, description: str, person: tuple):
+    """Report an incident that happened an hour ago, about one person; its id."""
+    return app.report_incident(
+        ReportIncident(
+            school_id=school_id,
+            occurred_at=NOW - timedelta(hours=1),
+            reported_at=NOW,
+            category=category,
+            description=description,
+            people=[person],
+        )
+    )[0]
+
+
 def run_commands(app, school_id, pupil, commands: list[str]) -> list:
     """Apply the commands that are valid at each step; skip those the domain would refuse."""
     with acting_as(app.principal_for("dsl@x")):
-        incidents = [
-            app.report_incident(
-                ReportIncident(
-                    school_id=school_id,
-                    occurred_at=NOW - timedelta(hours=1),
-                    reported_at=NOW,
-                    category="cyberbullying",
-                    description="first",
-                    people=[(pupil, "pupil_harmed")],
-                )
-            )[0]
-        ]
+        incidents = [report(app, school_id, "cyberbullying", "first", (pupil, "pupil_harmed"))]
         for name in commands:
             current = app.repository.get(incidents[-1])
             closed, triaged = current.status.value == "closed", current.status.value != "reported"
             if name == "report":
                 incidents.append(
-                    app.report_incident(
-                        ReportIncident(
-                            school_id=school_id,
-                            occurred_at=NOW - timedelta(hours=1),
-                            reported_at=NOW,
-                            category="other_breach",
-                            description="another",
-                            people=[(pupil, "pupil_witness")],
-                        )
-                    )[0]
+                    report(app, school_id, "other_breach", "another", (pupil, "pupil_witness"))
                 )
             elif name == "triage" and not closed:
                 app.triage_incident(

@@ -53,6 +53,18 @@ def register_pupils(container: Container, school_id: UUID, count: int) -> int:
     return position
 
 
+def fail_directory_at(monkeypatch: pytest.MonkeyPatch, failing_at: int) -> None:
+    """Given the directory view raises on the pupil registered at ``failing_at``."""
+    original = DirectoryView.pupil_registered
+
+    def explode(self: Any, curs: Any, e: Any, position: int) -> None:
+        if position == failing_at:
+            raise RuntimeError("bad event")
+        original(self, curs, e, position)
+
+    monkeypatch.setattr(DirectoryView, "pupil_registered", explode)
+
+
 def count(container: Container, table: str) -> int:
     with container.pool.connection() as conn:
         return int(conn.execute(f"SELECT count(*) AS n FROM {table}").fetchone()["n"])
@@ -131,14 +143,7 @@ def test_a_failing_event_stops_the_view_and_shows_in_status(container, monkeypat
     failing_at = register_pupils(container, school_id, 1)
     register_pupils(container, school_id, 2)
 
-    original = DirectoryView.pupil_registered
-
-    def explode(self: Any, curs: Any, e: Any, position: int) -> None:
-        if position == failing_at:
-            raise RuntimeError("bad event")
-        original(self, curs, e, position)
-
-    monkeypatch.setattr(DirectoryView, "pupil_registered", explode)
+    fail_directory_at(monkeypatch, failing_at)
     (worker,) = container.workers(["directory"])
     with pytest.raises(ProjectionFailed):
         worker.catch_up()
@@ -199,14 +204,7 @@ def test_the_service_feeds_the_other_views_while_one_is_rebuilt_then_takes_it_ba
 def test_a_failing_view_leaves_the_group_and_the_others_carry_on(container, monkeypatch):
     _, school_id = seed_school(container)
     failing_at = register_pupils(container, school_id, 1)
-    original = DirectoryView.pupil_registered
-
-    def explode(self: Any, curs: Any, e: Any, position: int) -> None:
-        if position == failing_at:
-            raise RuntimeError("bad event")
-        original(self, curs, e, position)
-
-    monkeypatch.setattr(DirectoryView, "pupil_registered", explode)
+    fail_directory_at(monkeypatch, failing_at)
     supervisor = Supervisor(container.workers(), max_backoff=0.2)
     supervisor.start()
     try:
