@@ -6,7 +6,7 @@ the new record's id, so a test names only what matters to it. The caller chooses
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -26,6 +26,8 @@ from domain.directory.commands import (
     RegisterSchool,
     RegisterStaffMember,
 )
+from domain.staff_cases.commands import ReceiveAllegation
+from domain.staff_cases.model import HarmTests
 
 BORN = date(2013, 4, 1)
 
@@ -191,3 +193,23 @@ def photo_post(
         )
     )
     return publication_id
+
+
+def allegation(
+    app: Any,
+    staff_id: UUID,
+    description: str,
+    at: datetime | None = None,
+    source: str = "pupil",
+    received_via: str = "in_person",
+) -> UUID:
+    """An allegation about ``staff_id`` that meets the first harm test, received ``at`` (now)."""
+    command = ReceiveAllegation(
+        staff_member_id=staff_id,
+        received_at=at or datetime.now(UTC),
+        source=source,
+        received_via=received_via,
+        description=description,
+        harm_tests=HarmTests(True, False, False, False),
+    )
+    return app.receive_allegation(command).record_id

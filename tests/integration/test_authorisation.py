@@ -23,9 +23,7 @@ from domain.staff_cases.commands import (
     ConfigureStaffCases,
     DeclareSocialMediaRelationship,
     RaiseLowLevelConcern,
-    ReceiveAllegation,
 )
-from domain.staff_cases.model import HarmTests
 from tests import builders as make
 from tests.api_client import Client
 
@@ -119,16 +117,9 @@ def world(container) -> World:
             )
         )
     with acting_as(app.principal_for("chair@a")):
-        allegation = app.receive_allegation(
-            ReceiveAllegation(
-                staff_member_id=staff,
-                received_at=now,
-                source="parent_carer",
-                received_via="email",
-                description=MARKER,
-                harm_tests=HarmTests(True, False, False, False),
-            )
-        ).record_id
+        allegation = make.allegation(
+            app, staff, MARKER, now, source="parent_carer", received_via="email"
+        )
     with acting_as(app.principal_for("lead@a1")):
         concern, _ = app.raise_low_level_concern(
             RaiseLowLevelConcern(staff_member_id=staff, details=MARKER)

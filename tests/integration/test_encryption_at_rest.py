@@ -18,10 +18,8 @@ from domain.shared.policy import Principal, Role
 from domain.staff_cases.commands import (
     DeclareSocialMediaRelationship,
     RaiseLowLevelConcern,
-    ReceiveAllegation,
     RecordAllegationOutcome,
 )
-from domain.staff_cases.model import HarmTests
 from tests import builders as make
 from tests.at_rest import assert_no_plaintext, find_plaintext
 
@@ -50,16 +48,7 @@ def test_no_table_holds_the_plaintext_of_a_sealed_field(container):
             RecordPupilLeft(pupil_id=pupil, left_on=date.today(), destination=REASON)
         )
         staff = make.staff(app, school, NAME, "teacher")
-        case = app.receive_allegation(
-            ReceiveAllegation(
-                staff_member_id=staff,
-                received_at=datetime.now(UTC),
-                source="pupil",
-                received_via="in_person",
-                description=ALLEGATION,
-                harm_tests=HarmTests(True, False, False, False),
-            )
-        ).record_id
+        case = make.allegation(app, staff, ALLEGATION)
         app.record_allegation_outcome(
             RecordAllegationOutcome(
                 allegation_id=case,

@@ -4,7 +4,6 @@ references, is emptied and rebuilt from the events in its new shape; other views
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from uuid import uuid4
 
 import psycopg
@@ -16,10 +15,6 @@ from api.migrate import migrate
 from api.wiring import build
 from domain.shared.actor import acting_as
 from domain.shared.policy import Principal, Role
-from domain.staff_cases.commands import (
-    ReceiveAllegation,
-)
-from domain.staff_cases.model import HarmTests
 from tests import builders as make
 from tests.at_rest import find_plaintext
 
@@ -56,16 +51,7 @@ def test_migration_0014_rebuilds_the_staff_cases_view_from_the_events(deployed, 
         with acting_as(app.principal_for("head@old.example")):
             staff = make.staff(app, school, "Teacher", "teacher", "sub@old.example")
         with acting_as(app.principal_for("dsl@old.example")):
-            case = app.receive_allegation(
-                ReceiveAllegation(
-                    staff_member_id=staff,
-                    received_at=datetime.now(UTC),
-                    source="pupil",
-                    received_via="in_person",
-                    description="Narrative",
-                    harm_tests=HarmTests(True, False, False, False),
-                )
-            ).record_id
+            case = make.allegation(app, staff, "Narrative")
         head = app.recorder.max_notification_id()
         with psycopg.connect(deployed.conninfo) as conn:
             # The view as the old code built it: the case manager's login in its summary.
