@@ -23,7 +23,7 @@ from domain.shared.sealing import Sealed
 from projections.consent import publications, queries
 from projections.runner import reset
 from tests import builders as make
-from tests.api_client import Client
+from tests.api_client import Client, new_pupil
 from tests.at_rest import Markers, assert_no_plaintext, wait_for_views
 from tests.conftest import LiveServer
 
@@ -100,30 +100,8 @@ def seed_every_input(live: LiveServer, settings, demo: dict[str, str]) -> Seeded
         {"schoolId": school, "fullName": "Poster Person", "role": "TEACHER", "userId": POSTER},
         "... on RegisterStaffMemberSuccess { staffMemberId position }",
     )["staffMemberId"]
-    pupil = s.mutate(
-        lead,
-        "registerPupil",
-        "RegisterPupilInput",
-        {
-            "schoolId": school,
-            "fullName": f"Pupil {uuid4().hex[:6]}",
-            "dateOfBirth": "2013-05-01",
-            "yearGroup": 8,
-        },
-        "... on RegisterPupilSuccess { pupilId position }",
-    )["pupilId"]
-    parent = s.mutate(
-        lead,
-        "linkParent",
-        "LinkParentInput",
-        {
-            "pupilId": pupil,
-            "relationship": "mother",
-            "parentalResponsibility": True,
-            "fullName": "Robin Parent",
-        },
-        "... on LinkParentSuccess { parentId position }",
-    )["parentId"]
+    pupil, parent, linked_at = new_pupil(lead, school)
+    s.positions.append(int(linked_at))
     s.mutate(
         lead,
         "recordCompetenceAssessment",
