@@ -109,13 +109,7 @@ def world(container) -> World:
         make.grant(app, "tsl@a", Role.TRUST_SAFEGUARDING_LEAD, trust_a)
         make.grant(app, "chair@a", Role.CHAIR_OF_GOVERNORS, trust_a)
     with acting_as(app.principal_for("tsl@a")):
-        app.configure_staff_cases(
-            ConfigureStaffCases(
-                trust_id=trust_a,
-                headteacher_case_manager="chair@a",
-                headteacher_case_manager_title="chair of governors",
-            )
-        )
+        app.configure_staff_cases(ConfigureStaffCases(trust_a, "chair@a", "chair of governors"))
     with acting_as(app.principal_for("chair@a")):
         allegation = make.allegation(
             app, staff, MARKER, now, source="parent_carer", received_via="email"

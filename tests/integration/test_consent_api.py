@@ -53,11 +53,18 @@ class Setting:
     position: str
 
 
-def give(client: Client, pupil: str, parent: str | None, choices: list[dict], **extra) -> dict:
-    fields = {
+def decided_by(pupil: str, parent: str | None) -> dict:
+    """Whose decision a form records: the parent's, or with no parent the pupil's own."""
+    return {
         "pupilId": pupil,
         "consenterKind": "PARENT_CARER" if parent else "PUPIL",
         "parentCarerId": parent,
+    }
+
+
+def give(client: Client, pupil: str, parent: str | None, choices: list[dict], **extra) -> dict:
+    fields = {
+        **decided_by(pupil, parent),
         "choices": choices,
         "method": "PAPER_FORM",
         "reference": "Joiner form 2026-031",
@@ -69,9 +76,7 @@ def give(client: Client, pupil: str, parent: str | None, choices: list[dict], **
 
 def withdraw(client: Client, pupil: str, parent: str | None, media: list[str], **extra) -> dict:
     fields = {
-        "pupilId": pupil,
-        "consenterKind": "PARENT_CARER" if parent else "PUPIL",
-        "parentCarerId": parent,
+        **decided_by(pupil, parent),
         "media": media,
         "channels": [SOCIAL],
         "method": "LETTER",
