@@ -213,3 +213,23 @@ def allegation(
         harm_tests=HarmTests(True, False, False, False),
     )
     return app.receive_allegation(command).record_id
+
+
+def post_then_withdrawal(
+    app: Any,
+    channel_id: UUID,
+    kind: str,
+    pupil_id: UUID,
+    parent_id: UUID,
+    poster_id: UUID,
+    start: datetime,
+    description: str,
+    **withdrawal: Any,
+) -> UUID:
+    """Given a poster authorised at ``start``, a photo of the pupil posted an hour later and the
+    parent's withdrawal of photos on that channel an hour after that: the post's id."""
+    poster(app, channel_id, poster_id, start)
+    hour = timedelta(hours=1)
+    publication_id = photo_post(app, channel_id, pupil_id, poster_id, start + hour, description)
+    parental_withdrawal(app, pupil_id, parent_id, "photo", kind, start + 2 * hour, **withdrawal)
+    return publication_id

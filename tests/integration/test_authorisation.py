@@ -124,8 +124,8 @@ def world(container) -> World:
                 staff_member_id=staff, platform="Facebook", relationship=MARKER
             )
         )
+    social = "school_social_media"
     with acting_as(app.principal_for("lead@a1")):
-        social = "school_social_media"
         make.parental_consent(
             app, pupil, parent, "photo", social, now - timedelta(hours=3), reference=MARKER
         )
@@ -140,10 +140,8 @@ def world(container) -> World:
             risk_assessment_approved_by="A1 head",
             risk_assessment_approved_on=date(2025, 8, 1),
         )
-        make.poster(app, channel, staff, now - timedelta(hours=3))
-        publication = make.photo_post(app, channel, pupil, staff, now - timedelta(hours=2), MARKER)
-        make.parental_withdrawal(
-            app, pupil, parent, "photo", social, now - timedelta(hours=1), reference=MARKER
+        publication = make.post_then_withdrawal(
+            app, channel, social, pupil, parent, staff, now - timedelta(hours=3), MARKER
         )
     with acting_as(app.principal_for(CROSS_SCHOOL)), pytest.raises(Exception):
         make.pupil(app, a1, "x", date(2014, 1, 1), year_group=6)

@@ -104,10 +104,9 @@ def _consent_and_publication(app, school, staff) -> None:
         risk_assessment_approved_by="The head",
         risk_assessment_approved_on=date(2025, 8, 1),
     )
-    make.poster(app, channel, poster, now - timedelta(hours=4))
-    publication = make.photo_post(app, channel, pupil, poster, now - timedelta(hours=3), CAPTION)
-    make.parental_withdrawal(
-        app, pupil, parent, "photo", website, now - timedelta(hours=2), reference="L-1"
+    start = now - timedelta(hours=4)
+    publication = make.post_then_withdrawal(
+        app, channel, website, pupil, parent, poster, start, CAPTION, reference="L-1"
     )
     app.record_takedown(
         RecordTakedown(
