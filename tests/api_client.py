@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from uuid import uuid4
 
 import httpx
 
@@ -40,6 +41,36 @@ class Client:
             f"... on Error {{ message code }} ... on ValidationError {{ field }} {select} }} }}"
         )
         return self.data(query, {"i": input})[field]
+
+
+def new_pupil(
+    lead: Client, school: str, parental_responsibility: bool = True
+) -> tuple[str, str, str]:
+    """Through GraphQL, a data lead registers a pupil and links a mother, Robin Parent: the
+    pupil's id, the parent's id and the position the link was recorded at."""
+    pupil = lead.mutate(
+        "registerPupil",
+        "RegisterPupilInput",
+        {
+            "schoolId": school,
+            "fullName": f"Pupil {uuid4().hex[:6]}",
+            "dateOfBirth": "2013-05-01",
+            "yearGroup": 8,
+        },
+        "... on RegisterPupilSuccess { pupilId }",
+    )["pupilId"]
+    linked = lead.mutate(
+        "linkParent",
+        "LinkParentInput",
+        {
+            "pupilId": pupil,
+            "relationship": "mother",
+            "parentalResponsibility": parental_responsibility,
+            "fullName": "Robin Parent",
+        },
+        "... on LinkParentSuccess { parentId position }",
+    )
+    return pupil, linked["parentId"], linked["position"]
 
 
 def requests_waiting_for_views(base_url: str, expected: int, within: float) -> float:

@@ -7,9 +7,8 @@ from uuid import uuid4
 import pytest
 
 from domain.access.aggregates import UserAccess, access_id_for
-from domain.access.commands import GrantRole, RevokeRole
+from domain.access.commands import RevokeRole
 from domain.access.rules import roles_in_order
-from domain.directory.commands import RegisterStaffMember
 from domain.shared.actor import acting_as
 from domain.shared.errors import NotAuthorised, ValidationFailed
 from domain.shared.policy import (
@@ -24,6 +23,7 @@ from domain.shared.policy import (
     reach,
     schools_in_trust,
 )
+from tests import builders as make
 from tests.domain.conftest import OPERATOR, as_user
 
 TRUST, OTHER_TRUST, SCHOOL, OTHER_SCHOOL = uuid4(), uuid4(), uuid4(), uuid4()
@@ -72,9 +72,7 @@ def test_reach_lists_trusts_and_schools_separately():
 
 def test_granting_a_role_records_an_event(app, trust_id, school_id):
     with acting_as(OPERATOR):
-        app.grant_role(
-            GrantRole(user_id="dsl@oak", role=Role.DSL, trust_id=trust_id, school_id=school_id)
-        )
+        make.grant(app, "dsl@oak", Role.DSL, trust_id, school_id)
     event = list(app.events.get(access_id_for("dsl@oak")))[-1]
     assert isinstance(event, UserAccess.RoleGranted)
     assert (event.role, event.school_id, event.actor) == ("dsl", school_id, OPERATOR.user_id)
@@ -82,9 +80,7 @@ def test_granting_a_role_records_an_event(app, trust_id, school_id):
 
 def test_revoking_a_role_removes_it_from_the_principal(app, trust_id, school_id):
     with acting_as(OPERATOR):
-        app.grant_role(
-            GrantRole(user_id="dsl@oak", role=Role.DSL, trust_id=trust_id, school_id=school_id)
-        )
+        make.grant(app, "dsl@oak", Role.DSL, trust_id, school_id)
         app.revoke_role(
             RevokeRole(user_id="dsl@oak", role=Role.DSL, trust_id=trust_id, school_id=school_id)
         )
@@ -93,9 +89,7 @@ def test_revoking_a_role_removes_it_from_the_principal(app, trust_id, school_id)
 
 def test_who_held_access_when_is_on_the_record(app, trust_id, school_id):
     with acting_as(OPERATOR):
-        app.grant_role(
-            GrantRole(user_id="dsl@oak", role=Role.DSL, trust_id=trust_id, school_id=school_id)
-        )
+        make.grant(app, "dsl@oak", Role.DSL, trust_id, school_id)
         app.revoke_role(
             RevokeRole(user_id="dsl@oak", role=Role.DSL, trust_id=trust_id, school_id=school_id)
         )
@@ -105,62 +99,37 @@ def test_who_held_access_when_is_on_the_record(app, trust_id, school_id):
 
 def test_a_trust_only_role_cannot_be_granted_in_a_school(app, trust_id, school_id):
     with acting_as(OPERATOR), pytest.raises(ValidationFailed) as error:
-        app.grant_role(
-            GrantRole(
-                user_id="x",
-                role=Role.TRUST_SAFEGUARDING_LEAD,
-                trust_id=trust_id,
-                school_id=school_id,
-            )
-        )
+        make.grant(app, "x", Role.TRUST_SAFEGUARDING_LEAD, trust_id, school_id)
     assert error.value.field == "schoolId"
 
 
 def test_an_unknown_role_is_refused(app, trust_id, school_id):
     with acting_as(OPERATOR), pytest.raises(ValidationFailed) as error:
-        app.grant_role(
-            GrantRole(user_id="x", role="superuser", trust_id=trust_id, school_id=school_id)
-        )
+        make.grant(app, "x", "superuser", trust_id, school_id)
     assert error.value.field == "role"
 
 
 def test_granting_a_role_twice_is_refused(app, trust_id, school_id):
     with acting_as(OPERATOR):
-        app.grant_role(
-            GrantRole(user_id="dsl@oak", role=Role.DSL, trust_id=trust_id, school_id=school_id)
-        )
+        make.grant(app, "dsl@oak", Role.DSL, trust_id, school_id)
         with pytest.raises(ValidationFailed):
-            app.grant_role(
-                GrantRole(user_id="dsl@oak", role=Role.DSL, trust_id=trust_id, school_id=school_id)
-            )
+            make.grant(app, "dsl@oak", Role.DSL, trust_id, school_id)
 
 
 def test_nobody_grants_themselves_a_role(app, trust_id, school_id):
     with acting_as(OPERATOR):
-        app.grant_role(
-            GrantRole(
-                user_id="head@oak", role=Role.HEADTEACHER, trust_id=trust_id, school_id=school_id
-            )
-        )
+        make.grant(app, "head@oak", Role.HEADTEACHER, trust_id, school_id)
     with as_user(app, "head@oak"), pytest.raises(NotAuthorised):
-        app.grant_role(
-            GrantRole(user_id="head@oak", role=Role.DSL, trust_id=trust_id, school_id=school_id)
-        )
+        make.grant(app, "head@oak", Role.DSL, trust_id, school_id)
 
 
 def test_a_headteacher_grants_school_roles_but_not_trust_roles(app, trust_id, school_id):
     with acting_as(OPERATOR):
-        app.grant_role(
-            GrantRole(
-                user_id="head@oak", role=Role.HEADTEACHER, trust_id=trust_id, school_id=school_id
-            )
-        )
+        make.grant(app, "head@oak", Role.HEADTEACHER, trust_id, school_id)
     with as_user(app, "head@oak"):
-        app.grant_role(
-            GrantRole(user_id="dsl@oak", role=Role.DSL, trust_id=trust_id, school_id=school_id)
-        )
+        make.grant(app, "dsl@oak", Role.DSL, trust_id, school_id)
         with pytest.raises(NotAuthorised):
-            app.grant_role(GrantRole(user_id="dpo@oak", role=Role.DPO, trust_id=trust_id))
+            make.grant(app, "dpo@oak", Role.DPO, trust_id)
 
 
 # --- the subject of a record cannot appoint its reader (issue 14 §3) ------------------------
@@ -233,23 +202,11 @@ def test_a_refusal_never_tells_the_subject_the_record_is_about_them():
 
 def test_a_grant_carries_the_records_of_which_its_granter_is_the_subject(app, trust_id, school_id):
     with acting_as(OPERATOR):
-        app.grant_role(
-            GrantRole(
-                user_id="head@oak", role=Role.HEADTEACHER, trust_id=trust_id, school_id=school_id
-            )
-        )
+        make.grant(app, "head@oak", Role.HEADTEACHER, trust_id, school_id)
     with as_user(app, "head@oak"):
-        staff_id, _ = app.register_staff_member(
-            RegisterStaffMember(
-                school_id=school_id, full_name="Hana Head", staff_role="teacher", user_id="head@oak"
-            )
-        )
+        staff_id = make.staff(app, school_id, "Hana Head", "teacher", "head@oak")
     with as_user(app, "head@oak"):
-        app.grant_role(
-            GrantRole(
-                user_id="second@oak", role=Role.HEADTEACHER, trust_id=trust_id, school_id=school_id
-            )
-        )
+        make.grant(app, "second@oak", Role.HEADTEACHER, trust_id, school_id)
     (grant,) = app.principal_for("second@oak").grants
     assert (grant.granted_by, grant.granter_subjects) == ("head@oak", frozenset({staff_id}))
 
@@ -258,49 +215,23 @@ def test_a_grant_made_through_the_subjects_appointee_carries_the_subjects_record
     app, trust_id, school_id
 ):
     with acting_as(OPERATOR):
-        app.grant_role(
-            GrantRole(
-                user_id="head@oak", role=Role.HEADTEACHER, trust_id=trust_id, school_id=school_id
-            )
-        )
+        make.grant(app, "head@oak", Role.HEADTEACHER, trust_id, school_id)
     with as_user(app, "head@oak"):
-        staff_id, _ = app.register_staff_member(
-            RegisterStaffMember(
-                school_id=school_id, full_name="Hana Head", staff_role="teacher", user_id="head@oak"
-            )
-        )
-        app.grant_role(
-            GrantRole(
-                user_id="second@oak", role=Role.HEADTEACHER, trust_id=trust_id, school_id=school_id
-            )
-        )
+        staff_id = make.staff(app, school_id, "Hana Head", "teacher", "head@oak")
+        make.grant(app, "second@oak", Role.HEADTEACHER, trust_id, school_id)
     with as_user(app, "second@oak"):
-        app.grant_role(
-            GrantRole(
-                user_id="third@oak", role=Role.HEADTEACHER, trust_id=trust_id, school_id=school_id
-            )
-        )
+        make.grant(app, "third@oak", Role.HEADTEACHER, trust_id, school_id)
     (grant,) = app.principal_for("third@oak").grants
     assert (grant.granted_by, grant.granter_subjects) == ("second@oak", frozenset({staff_id}))
 
 
 def test_grants_made_in_a_circle_still_end(app, trust_id, school_id):
     with acting_as(OPERATOR):
-        app.grant_role(
-            GrantRole(
-                user_id="head@oak", role=Role.HEADTEACHER, trust_id=trust_id, school_id=school_id
-            )
-        )
+        make.grant(app, "head@oak", Role.HEADTEACHER, trust_id, school_id)
     with as_user(app, "head@oak"):
-        app.grant_role(
-            GrantRole(
-                user_id="second@oak", role=Role.HEADTEACHER, trust_id=trust_id, school_id=school_id
-            )
-        )
+        make.grant(app, "second@oak", Role.HEADTEACHER, trust_id, school_id)
     with as_user(app, "second@oak"):
-        app.grant_role(
-            GrantRole(user_id="head@oak", role=Role.DSL, trust_id=trust_id, school_id=school_id)
-        )
+        make.grant(app, "head@oak", Role.DSL, trust_id, school_id)
     assert {g.granted_by for g in app.principal_for("head@oak").grants} == {
         OPERATOR.user_id,
         "second@oak",

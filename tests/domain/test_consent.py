@@ -15,7 +15,6 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from domain.access.commands import GrantRole
 from domain.consent.aggregates import ConsentRecord, Publication, consent_record_id
 from domain.consent.commands import (
     AmendConsent,
@@ -25,7 +24,6 @@ from domain.consent.commands import (
     CloseChannel,
     ConfirmConsentForYear,
     GiveConsent,
-    OpenChannel,
     RecordCompetenceAssessment,
     RecordPublication,
     RecordTakedown,
@@ -51,18 +49,15 @@ from domain.consent.handlers import (
 )
 from domain.consent.model import PUPIL_PARTY, ConsentStatus, Decision, PublicationStatus
 from domain.directory.commands import (
-    LinkParent,
     RecordPupilLeft,
-    RegisterPupil,
-    RegisterSchool,
-    RegisterStaffMember,
 )
 from domain.shared.actor import acting_as
 from domain.shared.calendar import LONDON
 from domain.shared.errors import NotAuthorised, NotFound, ValidationFailed
 from domain.shared.policy import Role
 from domain.shared.sealing import Sealed, SubjectErased
-from tests.domain.conftest import OPERATOR, as_user
+from tests import builders as make
+from tests.domain.conftest import OPERATOR, appends_nothing, as_user, events, oak_staff
 
 PHOTO = "photo"
 VIDEO = "video"
@@ -85,101 +80,17 @@ END_OF_LEFT_DAY = datetime(2026, 7, 22, 23, 0, tzinfo=UTC)
 
 @pytest.fixture
 def people(app, trust_id, school_id):
-    with acting_as(OPERATOR):
-        app.grant_role(
-            GrantRole(
-                user_id="head@oak", role=Role.HEADTEACHER, trust_id=trust_id, school_id=school_id
-            )
-        )
-        app.grant_role(
-            GrantRole(
-                user_id="lead@oak", role=Role.DATA_LEAD, trust_id=trust_id, school_id=school_id
-            )
-        )
-        app.grant_role(
-            GrantRole(user_id="dsl@oak", role=Role.DSL, trust_id=trust_id, school_id=school_id)
-        )
-        app.grant_role(
-            GrantRole(
-                user_id="dana@oak", role=Role.STAFF_REPORTER, trust_id=trust_id, school_id=school_id
-            )
-        )
-        app.grant_role(
-            GrantRole(
-                user_id="lee@oak", role=Role.STAFF_REPORTER, trust_id=trust_id, school_id=school_id
-            )
-        )
-        head, _ = app.register_staff_member(
-            RegisterStaffMember(
-                school_id=school_id,
-                full_name="Hal Price",
-                staff_role="headteacher",
-                user_id="head@oak",
-            )
-        )
+    staff = oak_staff(
+        app, trust_id, school_id, [("lead@oak", Role.DATA_LEAD), ("dsl@oak", Role.DSL)]
+    )
     with as_user(app, "head@oak"):
-        dana, _ = app.register_staff_member(
-            RegisterStaffMember(
-                school_id=school_id, full_name="Dana Cole", staff_role="teacher", user_id="dana@oak"
-            )
-        )
-        lee, _ = app.register_staff_member(
-            RegisterStaffMember(
-                school_id=school_id, full_name="Lee Hart", staff_role="support", user_id="lee@oak"
-            )
-        )
-        mia, _ = app.register_pupil(
-            RegisterPupil(
-                school_id=school_id,
-                full_name="Mia Patel",
-                date_of_birth=date(2013, 4, 1),
-                year_group=8,
-            )
-        )
-        noah, _ = app.register_pupil(
-            RegisterPupil(
-                school_id=school_id,
-                full_name="Noah Reed",
-                date_of_birth=date(2013, 6, 1),
-                year_group=8,
-            )
-        )
-        mum, _ = app.link_parent(
-            LinkParent(
-                pupil_id=mia,
-                relationship="mother",
-                parental_responsibility=True,
-                full_name="Ann Patel",
-            )
-        )
-        dad, _ = app.link_parent(
-            LinkParent(
-                pupil_id=mia,
-                relationship="father",
-                parental_responsibility=True,
-                full_name="Raj Patel",
-            )
-        )
-        aunt, _ = app.link_parent(
-            LinkParent(
-                pupil_id=mia,
-                relationship="other",
-                parental_responsibility=False,
-                full_name="Sue Patel",
-            )
-        )
-        noahs_dad, _ = app.link_parent(
-            LinkParent(
-                pupil_id=noah,
-                relationship="father",
-                parental_responsibility=True,
-                full_name="Ben Reed",
-            )
-        )
-    return {
-        "head": head,
-        "dana": dana,
-        "lee": lee,
+        mia = make.pupil(app, school_id, "Mia Patel", date(2013, 4, 1))
+        noah = make.pupil(app, school_id, "Noah Reed", date(2013, 6, 1))
+        mum = make.parent(app, mia, "Ann Patel", "mother")
+        dad = make.parent(app, mia, "Raj Patel", "father")
+        aunt = make.parent(app, mia, "Sue Patel", "other", parental_responsibility=False)
+        noahs_dad = make.parent(app, noah, "Ben Reed", "father")
+    return staff | {
         "mia": mia,
         "noah": noah,
         "mum": mum,
@@ -191,22 +102,7 @@ def people(app, trust_id, school_id):
 
 def open_channel(app, school_id, staff_id, kind=SOCIAL, opened_on=CHANNEL_OPENED) -> UUID:
     with as_user(app, "head@oak"):
-        channel_id, _ = app.open_channel(
-            OpenChannel(
-                school_id=school_id,
-                kind=kind,
-                platform="Instagram",
-                account_name="@oakprimary",
-                master_administrator_id=staff_id,
-                purpose="Celebrating pupils' achievements",
-                opened_on=opened_on,
-                risk_assessment_approved_by="Hal Price",
-                risk_assessment_approver="headteacher",
-                risk_assessment_approved_on=opened_on - timedelta(days=7),
-                mfa_enabled=True,
-            )
-        )
-    return channel_id
+        return make.channel(app, school_id, staff_id, opened_on, kind)
 
 
 @pytest.fixture
@@ -222,11 +118,10 @@ def channel(app, school_id, people) -> UUID:
     return channel_id
 
 
-@contextmanager
-def appends_nothing(app) -> Iterator[None]:
-    before = app.recorder.max_notification_id()
-    yield
-    assert app.recorder.max_notification_id() == before
+def require_approval(app, school_id) -> None:
+    """Given the headteacher has turned on approval before posting."""
+    with as_user(app, "head@oak"):
+        app.set_publication_approval(SetPublicationApproval(school_id=school_id, required=True))
 
 
 @contextmanager
@@ -237,48 +132,41 @@ def refused(app, error: type[Exception], code: str) -> Iterator[pytest.Exception
     assert caught.value.code == code
 
 
-def events(app, record_id) -> list:
-    return list(app.events.get(record_id))
-
-
 def by(who) -> dict:
     if who == PUPIL:
         return {"consenter_kind": "pupil"}
     return {"consenter_kind": "parent_carer", "parent_carer_id": who}
 
 
-def give(
-    app, pupil_id, who, media=BOTH, channels=(SOCIAL,), granted=True, at=GIVEN, user="lead@oak"
-):
+def _decision(app, command, pupil_id, who, media, channels, granted, at, user, method, ref):
+    """Record a consent form's choices: giving (the first) or amending (a later one)."""
+    handler = app.give_consent if command is GiveConsent else app.amend_consent
     with as_user(app, user):
-        return app.give_consent(
-            GiveConsent(
+        return handler(
+            command(
                 pupil_id=pupil_id,
                 choices=[Choice(list(media), list(channels), granted)],
-                method="paper_form",
-                reference="FORM-1",
+                method=method,
+                reference=ref,
                 statement_version="2025-v1",
                 received_at=at,
                 **by(who),
             )
         )
+
+
+def give(
+    app, pupil_id, who, media=BOTH, channels=(SOCIAL,), granted=True, at=GIVEN, user="lead@oak"
+):
+    args = (pupil_id, who, media, channels, granted, at, user)
+    return _decision(app, GiveConsent, *args, method="paper_form", ref="FORM-1")
 
 
 def amend(
     app, pupil_id, who, media=BOTH, channels=(SOCIAL,), granted=True, at=GIVEN, user="lead@oak"
 ):
-    with as_user(app, user):
-        return app.amend_consent(
-            AmendConsent(
-                pupil_id=pupil_id,
-                choices=[Choice(list(media), list(channels), granted)],
-                method="email",
-                reference="EMAIL-2",
-                statement_version="2025-v1",
-                received_at=at,
-                **by(who),
-            )
-        )
+    args = (pupil_id, who, media, channels, granted, at, user)
+    return _decision(app, AmendConsent, *args, method="email", ref="EMAIL-2")
 
 
 def withdraw(app, pupil_id, who, media=BOTH, channels=(SOCIAL,), at=WITHDRAWN, user="lead@oak"):
@@ -999,20 +887,9 @@ def test_a_post_while_the_poster_was_authorised_is_accepted_after_revocation(app
 
 def test_a_post_featuring_a_pupil_of_another_school_is_not_found(app, trust_id, people, channel):
     with acting_as(OPERATOR):
-        elm, _ = app.register_school(
-            RegisterSchool(trust_id=trust_id, name="Elm Primary", urn="654321")
-        )
-        app.grant_role(
-            GrantRole(
-                user_id="elmhead@elm", role=Role.HEADTEACHER, trust_id=trust_id, school_id=elm
-            )
-        )
+        elm = make.school_with(app, trust_id, "elmhead@elm", Role.HEADTEACHER)
     with as_user(app, "elmhead@elm"):
-        elsewhere, _ = app.register_pupil(
-            RegisterPupil(
-                school_id=elm, full_name="Zoe Lane", date_of_birth=date(2013, 1, 1), year_group=8
-            )
-        )
+        elsewhere = make.pupil(app, elm, "Zoe Lane", date(2013, 1, 1))
 
     with refused(app, NotFound, "NOT_FOUND"):
         post(app, channel, [elsewhere])
@@ -1022,20 +899,9 @@ def test_a_member_of_staff_of_another_school_named_as_poster_is_not_found(
     app, trust_id, people, channel
 ):
     with acting_as(OPERATOR):
-        elm, _ = app.register_school(
-            RegisterSchool(trust_id=trust_id, name="Elm Primary", urn="654321")
-        )
-        app.grant_role(
-            GrantRole(
-                user_id="elmhead@elm", role=Role.HEADTEACHER, trust_id=trust_id, school_id=elm
-            )
-        )
+        elm = make.school_with(app, trust_id, "elmhead@elm", Role.HEADTEACHER)
     with as_user(app, "elmhead@elm"):
-        elsewhere, _ = app.register_staff_member(
-            RegisterStaffMember(
-                school_id=elm, full_name="Zoe Lane", staff_role="teacher", user_id="zoe@elm"
-            )
-        )
+        elsewhere = make.staff(app, elm, "Zoe Lane", "teacher", "zoe@elm")
 
     with as_user(app, "head@oak"), refused(app, NotFound, "NOT_FOUND"):
         app.authorise_poster(
@@ -1134,8 +1000,7 @@ def test_with_the_two_person_rule_a_post_awaits_approval(app, school_id, people,
 
 def test_the_poster_cannot_approve_their_own_post(app, school_id, people, channel):
     give(app, people["mia"], people["mum"])
-    with as_user(app, "head@oak"):
-        app.set_publication_approval(SetPublicationApproval(school_id=school_id, required=True))
+    require_approval(app, school_id)
     publication_id = post(app, channel, [people["mia"]], user="dana@oak")
 
     with as_user(app, "dana@oak"), refused(app, SelfApproval, "SELF_APPROVAL"):
@@ -1144,8 +1009,7 @@ def test_the_poster_cannot_approve_their_own_post(app, school_id, people, channe
 
 def test_whoever_recorded_a_post_cannot_approve_it(app, school_id, people, channel):
     give(app, people["mia"], people["mum"])
-    with as_user(app, "head@oak"):
-        app.set_publication_approval(SetPublicationApproval(school_id=school_id, required=True))
+    require_approval(app, school_id)
     publication_id = post(app, channel, [people["mia"]], user="lead@oak", poster=people["dana"])
 
     with as_user(app, "lead@oak"), refused(app, SelfApproval, "SELF_APPROVAL"):
@@ -1154,8 +1018,7 @@ def test_whoever_recorded_a_post_cannot_approve_it(app, school_id, people, chann
 
 def test_a_colleague_approving_publishes_the_post(app, school_id, people, channel):
     give(app, people["mia"], people["mum"])
-    with as_user(app, "head@oak"):
-        app.set_publication_approval(SetPublicationApproval(school_id=school_id, required=True))
+    require_approval(app, school_id)
     publication_id = post(app, channel, [people["mia"]], user="dana@oak")
 
     with as_user(app, "lead@oak"):
@@ -1169,8 +1032,7 @@ def test_a_colleague_approving_publishes_the_post(app, school_id, people, channe
 
 def test_a_post_is_approved_only_once(app, school_id, people, channel):
     give(app, people["mia"], people["mum"])
-    with as_user(app, "head@oak"):
-        app.set_publication_approval(SetPublicationApproval(school_id=school_id, required=True))
+    require_approval(app, school_id)
     publication_id = post(app, channel, [people["mia"]], user="dana@oak")
     with as_user(app, "lead@oak"):
         app.approve_publication(ApprovePublication(publication_id=publication_id))
@@ -1183,8 +1045,7 @@ def test_a_second_approval_does_not_name_the_first_approver_by_their_login(
     app, school_id, people, channel
 ):
     give(app, people["mia"], people["mum"])
-    with as_user(app, "head@oak"):
-        app.set_publication_approval(SetPublicationApproval(school_id=school_id, required=True))
+    require_approval(app, school_id)
     publication_id = post(app, channel, [people["mia"]], user="dana@oak")
     with as_user(app, "lead@oak"):
         app.approve_publication(ApprovePublication(publication_id=publication_id))
@@ -1199,8 +1060,7 @@ def test_a_colleague_who_may_not_post_or_record_posts_cannot_approve(
     app, school_id, people, channel
 ):
     give(app, people["mia"], people["mum"])
-    with as_user(app, "head@oak"):
-        app.set_publication_approval(SetPublicationApproval(school_id=school_id, required=True))
+    require_approval(app, school_id)
     publication_id = post(app, channel, [people["mia"]], user="dana@oak")
 
     with as_user(app, "lee@oak"), refused(app, NotAuthorised, "NOT_AUTHORISED"):
@@ -1408,33 +1268,14 @@ def test_an_authorised_poster_still_cannot_record_consent(app, people, channel):
 
 def test_a_staff_reporter_cannot_open_a_channel(app, school_id, people):
     with as_user(app, "dana@oak"), refused(app, NotAuthorised, "NOT_AUTHORISED"):
-        app.open_channel(
-            OpenChannel(
-                school_id=school_id,
-                kind=SOCIAL,
-                platform="Instagram",
-                account_name="@oak",
-                master_administrator_id=people["head"],
-                purpose="Purpose",
-                opened_on=CHANNEL_OPENED,
-                risk_assessment_approved_by="Hal Price",
-                risk_assessment_approver="headteacher",
-                risk_assessment_approved_on=CHANNEL_OPENED,
-                mfa_enabled=True,
-            )
-        )
+        make.channel(app, school_id, people["head"], CHANNEL_OPENED)
 
 
 @pytest.fixture
 def elm_lead(app, trust_id):
     """The data lead of another school in the same trust."""
     with acting_as(OPERATOR):
-        elm, _ = app.register_school(
-            RegisterSchool(trust_id=trust_id, name="Elm Primary", urn="654321")
-        )
-        app.grant_role(
-            GrantRole(user_id="lead@elm", role=Role.DATA_LEAD, trust_id=trust_id, school_id=elm)
-        )
+        make.school_with(app, trust_id, "lead@elm", Role.DATA_LEAD)
     return "lead@elm"
 
 

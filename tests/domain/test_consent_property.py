@@ -17,7 +17,6 @@ from uuid import UUID, uuid4
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.access.commands import GrantRole
 from domain.application import CaseworkApplication
 from domain.consent.aggregates import ConsentRecord, consent_record_id
 from domain.consent.commands import (
@@ -40,17 +39,14 @@ from domain.consent.model import (
     standing,
 )
 from domain.directory.commands import (
-    CreateTrust,
-    LinkParent,
     RecordPupilLeft,
-    RegisterPupil,
-    RegisterSchool,
 )
 from domain.shared.actor import acting_as
 from domain.shared.calendar import end_of_london_day
 from domain.shared.errors import DomainError
 from domain.shared.policy import Role
 from domain.shared.sealing import InMemoryKeyStore, Keyring
+from tests import builders as make
 from tests.domain.conftest import OPERATOR, as_user
 
 PHOTO, VIDEO = "photo", "video"
@@ -361,45 +357,15 @@ def school() -> Iterator[School]:
     responsibility, and a first form from one of them received at the start of 2025."""
     with application() as app:
         with acting_as(OPERATOR):
-            trust, _ = app.create_trust(CreateTrust(name="Oak Learning Trust"))
-            school_id, _ = app.register_school(
-                RegisterSchool(trust_id=trust, name="Oak Primary", urn="123456")
+            trust = make.trust(app, "Oak Learning Trust")
+            school_id = make.school_with(
+                app, trust, "head@oak", Role.HEADTEACHER, "Oak Primary", "123456"
             )
-            app.grant_role(
-                GrantRole(
-                    user_id="head@oak", role=Role.HEADTEACHER, trust_id=trust, school_id=school_id
-                )
-            )
-            app.grant_role(
-                GrantRole(
-                    user_id="lead@oak", role=Role.DATA_LEAD, trust_id=trust, school_id=school_id
-                )
-            )
+            make.grant(app, "lead@oak", Role.DATA_LEAD, trust, school_id)
         with as_user(app, "head@oak"):
-            pupil, _ = app.register_pupil(
-                RegisterPupil(
-                    school_id=school_id,
-                    full_name="Mia Patel",
-                    date_of_birth=date(2010, 4, 1),
-                    year_group=11,
-                )
-            )
-            mum, _ = app.link_parent(
-                LinkParent(
-                    pupil_id=pupil,
-                    relationship="mother",
-                    parental_responsibility=True,
-                    full_name="Ann Patel",
-                )
-            )
-            dad, _ = app.link_parent(
-                LinkParent(
-                    pupil_id=pupil,
-                    relationship="father",
-                    parental_responsibility=True,
-                    full_name="Raj Patel",
-                )
-            )
+            pupil = make.pupil(app, school_id, "Mia Patel", date(2010, 4, 1), year_group=11)
+            mum = make.parent(app, pupil, "Ann Patel", "mother")
+            dad = make.parent(app, pupil, "Raj Patel", "father")
         with as_user(app, "lead@oak"):
             app.record_competence_assessment(
                 RecordCompetenceAssessment(

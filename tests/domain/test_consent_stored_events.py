@@ -17,7 +17,6 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from domain.access.commands import GrantRole
 from domain.consent.aggregates import Channel, ConsentRecord, Publication, consent_record_id
 from domain.consent.commands import (
     AmendConsent,
@@ -27,7 +26,6 @@ from domain.consent.commands import (
     CloseChannel,
     ConfirmConsentForYear,
     GiveConsent,
-    OpenChannel,
     RecordCompetenceAssessment,
     RecordPublication,
     RecordTakedown,
@@ -36,16 +34,10 @@ from domain.consent.commands import (
     WithdrawConsent,
 )
 from domain.consent.model import Decision, PosterPeriod, PublicationStatus
-from domain.directory.commands import (
-    CreateTrust,
-    LinkParent,
-    RegisterPupil,
-    RegisterSchool,
-    RegisterStaffMember,
-)
 from domain.shared.actor import acting_as
 from domain.shared.calendar import academic_year_of, london_today
 from domain.shared.policy import Role
+from tests import builders as make
 from tests.domain.conftest import OPERATOR, as_user
 
 RECORDED_BEFORE = json.loads(
@@ -168,36 +160,25 @@ def test_a_publication_stored_before_loads_approved_and_taken_down(app, loaded) 
 def record_the_lifecycle(app) -> list[StoredEvent]:
     """The lifecycle the stored events came from, recorded through today's commands."""
     with acting_as(OPERATOR):
-        trust, _ = app.create_trust(CreateTrust(name="Oak Learning Trust"))
-        school, _ = app.register_school(
-            RegisterSchool(trust_id=trust, name="Oak Primary", urn="123456")
+        trust = make.trust(app, "Oak Learning Trust")
+        school = make.school(app, trust, "Oak Primary", "123456")
+        make.grant_all(
+            app,
+            trust,
+            school,
+            [
+                ("head@oak", Role.HEADTEACHER),
+                ("lead@oak", Role.DATA_LEAD),
+                ("dana@oak", Role.STAFF_REPORTER),
+            ],
         )
-        app.grant_role(GrantRole("head@oak", Role.HEADTEACHER, trust, school))
-        app.grant_role(GrantRole("lead@oak", Role.DATA_LEAD, trust, school))
-        app.grant_role(GrantRole("dana@oak", Role.STAFF_REPORTER, trust, school))
-        head, _ = app.register_staff_member(
-            RegisterStaffMember(school, "Hal Price", "headteacher", "head@oak")
-        )
+        head = make.staff(app, school, "Hal Price", "headteacher", "head@oak")
     with as_user(app, "head@oak"):
-        dana, _ = app.register_staff_member(
-            RegisterStaffMember(school, "Dana Cole", "teacher", "dana@oak")
-        )
-        mia, _ = app.register_pupil(RegisterPupil(school, "Mia Patel", date(2013, 4, 1), 8))
-        mum, _ = app.link_parent(LinkParent(mia, "mother", True, full_name="Ann Patel"))
-        channel, _ = app.open_channel(
-            OpenChannel(
-                school_id=school,
-                kind=SOCIAL,
-                platform="Instagram",
-                account_name="@oak",
-                master_administrator_id=head,
-                purpose="Purpose",
-                opened_on=date(2025, 9, 1),
-                risk_assessment_approved_by="Hal Price",
-                risk_assessment_approver="headteacher",
-                risk_assessment_approved_on=date(2025, 8, 25),
-                mfa_enabled=True,
-            )
+        dana = make.staff(app, school, "Dana Cole", "teacher", "dana@oak")
+        mia = make.pupil(app, school, "Mia Patel", date(2013, 4, 1))
+        mum = make.parent(app, mia, "Ann Patel", "mother")
+        channel = make.channel(
+            app, school, head, date(2025, 9, 1), SOCIAL, account_name="@oak", purpose="Purpose"
         )
         app.authorise_poster(
             AuthorisePoster(channel, dana, effective_at=datetime(2025, 9, 1, 8, tzinfo=UTC))

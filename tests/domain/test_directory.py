@@ -7,17 +7,12 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from domain.access.commands import GrantRole
 from domain.application import CaseworkApplication
 from domain.directory.aggregates import ParentCarer, Pupil, School, StaffMember
 from domain.directory.commands import (
-    CreateTrust,
-    LinkParent,
     RecordPupilLeft,
     RecordStaffLeft,
     RegisterPupil,
-    RegisterSchool,
-    RegisterStaffMember,
 )
 from domain.directory.rules import (
     age_in_years,
@@ -31,6 +26,7 @@ from domain.shared.actor import NoActingPrincipal, acting_as
 from domain.shared.errors import NotAuthorised, NotFound, ValidationFailed, VersionConflict
 from domain.shared.policy import Role, Target
 from domain.shared.sealing import ERASED
+from tests import builders as make
 from tests.domain.conftest import OPERATOR, as_user
 
 DOB = date(2014, 5, 17)
@@ -39,11 +35,7 @@ DOB = date(2014, 5, 17)
 @pytest.fixture
 def data_lead(app: CaseworkApplication, trust_id: UUID, school_id: UUID) -> str:
     with acting_as(OPERATOR):
-        app.grant_role(
-            GrantRole(
-                user_id="data.lead@oak", role=Role.DATA_LEAD, trust_id=trust_id, school_id=school_id
-            )
-        )
+        make.grant(app, "data.lead@oak", Role.DATA_LEAD, trust_id, school_id)
     return "data.lead@oak"
 
 
@@ -74,11 +66,7 @@ def test_every_event_records_the_actor_and_the_school(app, school_id, data_lead)
 
 def test_a_command_with_nobody_acting_is_refused(app, school_id):
     with pytest.raises(NoActingPrincipal):
-        app.register_pupil(
-            RegisterPupil(
-                school_id=school_id, full_name="Amira Khan", date_of_birth=DOB, year_group=6
-            )
-        )
+        make.pupil(app, school_id, "Amira Khan", DOB, year_group=6)
 
 
 def test_a_pupil_cannot_be_registered_with_a_future_date_of_birth(app, school_id, data_lead):
@@ -113,31 +101,15 @@ def test_registering_a_pupil_in_an_unknown_school_is_not_found(app, data_lead):
 
 def test_a_role_in_another_school_does_not_reach_this_one(app, trust_id, school_id):
     with acting_as(OPERATOR):
-        other, _ = app.register_school(
-            RegisterSchool(trust_id=trust_id, name="Oak Secondary", urn="654321")
-        )
-        app.grant_role(
-            GrantRole(
-                user_id="lead@secondary", role=Role.DATA_LEAD, trust_id=trust_id, school_id=other
-            )
-        )
+        make.school_with(app, trust_id, "lead@secondary", Role.DATA_LEAD, "Oak Secondary", "654321")
     with pytest.raises(NotAuthorised):
         register_pupil(app, school_id, "lead@secondary")
 
 
 def test_a_school_of_another_trust_answers_exactly_as_an_unknown_school(app, school_id):
     with acting_as(OPERATOR):
-        elm, _ = app.create_trust(CreateTrust(name="Elm Trust"))
-        app.grant_role(
-            GrantRole(
-                user_id="lead@elm",
-                role=Role.DATA_LEAD,
-                trust_id=elm,
-                school_id=app.register_school(
-                    RegisterSchool(trust_id=elm, name="Elm", urn="765432")
-                )[0],
-            )
-        )
+        elm = make.trust(app, "Elm Trust")
+        make.school_with(app, elm, "lead@elm", Role.DATA_LEAD, "Elm", "765432")
     unknown = uuid4()
     answers = []
     for school in (school_id, unknown):
@@ -149,38 +121,27 @@ def test_a_school_of_another_trust_answers_exactly_as_an_unknown_school(app, sch
 
 def test_a_staff_reporter_cannot_register_pupils(app, trust_id, school_id):
     with acting_as(OPERATOR):
-        app.grant_role(
-            GrantRole(
-                user_id="teacher@oak",
-                role=Role.STAFF_REPORTER,
-                trust_id=trust_id,
-                school_id=school_id,
-            )
-        )
+        make.grant(app, "teacher@oak", Role.STAFF_REPORTER, trust_id, school_id)
     with pytest.raises(NotAuthorised):
         register_pupil(app, school_id, "teacher@oak")
 
 
 def test_a_duplicate_urn_is_refused(app, trust_id, school_id):
     with acting_as(OPERATOR), pytest.raises(ValidationFailed) as error:
-        app.register_school(RegisterSchool(trust_id=trust_id, name="Another", urn="123456"))
+        make.school(app, trust_id, "Another", "123456")
     assert error.value.field == "urn"
 
 
 def test_registering_a_school_needs_a_trust_role(app, trust_id, school_id, data_lead):
     with as_user(app, data_lead), pytest.raises(NotAuthorised):
-        app.register_school(RegisterSchool(trust_id=trust_id, name="Elm Primary", urn="222222"))
+        make.school(app, trust_id, "Elm Primary", "222222")
 
 
 def test_a_trust_safeguarding_lead_registers_schools_in_their_trust(app, trust_id):
     with acting_as(OPERATOR):
-        app.grant_role(
-            GrantRole(user_id="tsl@oak", role=Role.TRUST_SAFEGUARDING_LEAD, trust_id=trust_id)
-        )
+        make.grant(app, "tsl@oak", Role.TRUST_SAFEGUARDING_LEAD, trust_id)
     with as_user(app, "tsl@oak"):
-        school_id, _ = app.register_school(
-            RegisterSchool(trust_id=trust_id, name="Elm Primary", urn="222222")
-        )
+        school_id = make.school(app, trust_id, "Elm Primary", "222222")
     school = app.repository.get(school_id)
     assert isinstance(school, School)
     assert school.trust_id == trust_id
@@ -188,65 +149,34 @@ def test_a_trust_safeguarding_lead_registers_schools_in_their_trust(app, trust_i
 
 def test_staff_member_with_a_login_becomes_subject_of_their_record(app, trust_id, school_id):
     with acting_as(OPERATOR):
-        app.grant_role(
-            GrantRole(
-                user_id="head@oak", role=Role.HEADTEACHER, trust_id=trust_id, school_id=school_id
-            )
-        )
+        make.grant(app, "head@oak", Role.HEADTEACHER, trust_id, school_id)
     with as_user(app, "head@oak"):
-        staff_id, _ = app.register_staff_member(
-            RegisterStaffMember(
-                school_id=school_id, full_name="Sam Jones", staff_role="teacher", user_id="sam@oak"
-            )
-        )
+        staff_id = make.staff(app, school_id, "Sam Jones", "teacher", "sam@oak")
     assert staff_id in app.principal_for("sam@oak").subject_of
 
 
 def test_an_unknown_staff_role_is_refused(app, trust_id, school_id):
     with acting_as(OPERATOR):
-        app.grant_role(
-            GrantRole(
-                user_id="head@oak", role=Role.HEADTEACHER, trust_id=trust_id, school_id=school_id
-            )
-        )
+        make.grant(app, "head@oak", Role.HEADTEACHER, trust_id, school_id)
     with as_user(app, "head@oak"), pytest.raises(ValidationFailed) as error:
-        app.register_staff_member(
-            RegisterStaffMember(school_id=school_id, full_name="Sam Jones", staff_role="janitor")
-        )
+        make.staff(app, school_id, "Sam Jones", "janitor")
     assert error.value.field == "role"
 
 
 def test_nobody_acts_on_a_record_of_which_they_are_the_subject(app, trust_id, school_id):
     with acting_as(OPERATOR):
-        app.grant_role(
-            GrantRole(
-                user_id="head@oak", role=Role.HEADTEACHER, trust_id=trust_id, school_id=school_id
-            )
-        )
+        make.grant(app, "head@oak", Role.HEADTEACHER, trust_id, school_id)
     with as_user(app, "head@oak"):
-        staff_id, _ = app.register_staff_member(
-            RegisterStaffMember(
-                school_id=school_id,
-                full_name="Pat Head",
-                staff_role="headteacher",
-                user_id="head@oak",
-            )
-        )
+        staff_id = make.staff(app, school_id, "Pat Head", "headteacher", "head@oak")
     with as_user(app, "head@oak"), pytest.raises(NotAuthorised):
         app.record_staff_left(RecordStaffLeft(staff_member_id=staff_id, left_on=date.today()))
 
 
 def test_a_staff_member_leaving_is_an_event(app, trust_id, school_id):
     with acting_as(OPERATOR):
-        app.grant_role(
-            GrantRole(
-                user_id="head@oak", role=Role.HEADTEACHER, trust_id=trust_id, school_id=school_id
-            )
-        )
+        make.grant(app, "head@oak", Role.HEADTEACHER, trust_id, school_id)
     with as_user(app, "head@oak"):
-        staff_id, _ = app.register_staff_member(
-            RegisterStaffMember(school_id=school_id, full_name="Sam Jones", staff_role="supply")
-        )
+        staff_id = make.staff(app, school_id, "Sam Jones", "supply")
         app.record_staff_left(
             RecordStaffLeft(staff_member_id=staff_id, left_on=date.today(), reason="contract ended")
         )
@@ -275,14 +205,7 @@ def test_a_stale_expected_version_is_a_conflict(app, school_id, data_lead):
 def test_linking_a_new_parent_with_parental_responsibility(app, school_id, data_lead):
     pupil_id = register_pupil(app, school_id, data_lead)
     with as_user(app, data_lead):
-        parent_id, _ = app.link_parent(
-            LinkParent(
-                pupil_id=pupil_id,
-                relationship="mother",
-                parental_responsibility=True,
-                full_name="Leila Khan",
-            )
-        )
+        parent_id = make.parent(app, pupil_id, "Leila Khan", "mother")
     parent = app.repository.get(parent_id)
     assert isinstance(parent, ParentCarer)
     assert parent.has_parental_responsibility_for(pupil_id)
@@ -291,9 +214,7 @@ def test_linking_a_new_parent_with_parental_responsibility(app, school_id, data_
 def test_linking_needs_a_parent_or_a_name(app, school_id, data_lead):
     pupil_id = register_pupil(app, school_id, data_lead)
     with as_user(app, data_lead), pytest.raises(ValidationFailed) as error:
-        app.link_parent(
-            LinkParent(pupil_id=pupil_id, relationship="mother", parental_responsibility=True)
-        )
+        make.parent(app, pupil_id, relationship="mother")
     assert error.value.field == "fullName"
 
 

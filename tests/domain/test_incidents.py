@@ -11,8 +11,6 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from domain.access.commands import GrantRole
-from domain.directory.commands import RegisterPupil, RegisterSchool, RegisterStaffMember
 from domain.incidents.aggregates import Incident, IncidentClosed
 from domain.incidents.commands import (
     AddIncidentCategory,
@@ -29,7 +27,8 @@ from domain.incidents.model import Status
 from domain.shared.actor import acting_as
 from domain.shared.errors import NotAuthorised, NotFound, ValidationFailed
 from domain.shared.policy import Role
-from tests.domain.conftest import OPERATOR, as_user
+from tests import builders as make
+from tests.domain.conftest import OPERATOR, as_user, last_event
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06"
@@ -49,48 +48,37 @@ def zipped(*names: str) -> bytes:
 YESTERDAY = NOW - timedelta(days=1)
 
 
+def attach(app, incident_id: UUID, filename: str, content_type: str, content: bytes):
+    """Attach one file as evidence; returns the evidence the handler describes."""
+    evidence, _ = app.attach_evidence(
+        AttachEvidence(
+            incident_id=incident_id, filename=filename, content_type=content_type, content=content
+        )
+    )
+    return evidence
+
+
+def record_action(app, incident_id: UUID, kind: str, decision: str, rationale: str, **more):
+    """Record an action taken now (or, with ``planned=True``, one planned)."""
+    fields = {"taken_at": NOW} | more
+    app.record_incident_action(
+        RecordIncidentAction(
+            incident_id=incident_id, kind=kind, decision=decision, rationale=rationale, **fields
+        )
+    )
+
+
 @pytest.fixture
 def people(app, trust_id, school_id):
     with acting_as(OPERATOR):
-        app.grant_role(
-            GrantRole(user_id="dsl@oak", role=Role.DSL, trust_id=trust_id, school_id=school_id)
-        )
-        app.grant_role(
-            GrantRole(
-                user_id="teacher@oak",
-                role=Role.STAFF_REPORTER,
-                trust_id=trust_id,
-                school_id=school_id,
-            )
-        )
-        app.grant_role(
-            GrantRole(
-                user_id="head@oak", role=Role.HEADTEACHER, trust_id=trust_id, school_id=school_id
-            )
-        )
+        make.grant(app, "dsl@oak", Role.DSL, trust_id, school_id)
+        make.grant(app, "teacher@oak", Role.STAFF_REPORTER, trust_id, school_id)
+        make.grant(app, "head@oak", Role.HEADTEACHER, trust_id, school_id)
     with as_user(app, "dsl@oak"):
-        harmed, _ = app.register_pupil(
-            RegisterPupil(
-                school_id=school_id,
-                full_name="Mia Patel",
-                date_of_birth=date(2013, 4, 1),
-                year_group=7,
-            )
-        )
-        alleged, _ = app.register_pupil(
-            RegisterPupil(
-                school_id=school_id,
-                full_name="Tom Reed",
-                date_of_birth=date(2013, 6, 1),
-                year_group=7,
-            )
-        )
+        harmed = make.pupil(app, school_id, "Mia Patel", date(2013, 4, 1), year_group=7)
+        alleged = make.pupil(app, school_id, "Tom Reed", date(2013, 6, 1), year_group=7)
     with as_user(app, "head@oak"):
-        staff, _ = app.register_staff_member(
-            RegisterStaffMember(
-                school_id=school_id, full_name="Dana Cole", staff_role="teacher", user_id="dana@oak"
-            )
-        )
+        staff = make.staff(app, school_id, "Dana Cole", "teacher", "dana@oak")
     return {"harmed": harmed, "alleged": alleged, "staff": staff}
 
 
@@ -116,10 +104,6 @@ def triage(app, incident_id, **overrides) -> None:
     } | overrides
     with as_user(app, "dsl@oak"):
         app.triage_incident(TriageIncident(incident_id=incident_id, **fields))
-
-
-def last_event(app, incident_id):
-    return list(app.events.get(incident_id))[-1]
 
 
 def test_any_member_of_staff_reports_an_incident(app, school_id, people):
@@ -169,16 +153,9 @@ def test_an_unknown_pupil_is_not_found(app, school_id, people):
 
 def test_a_pupil_of_another_school_is_not_found(app, trust_id, school_id, people):
     with acting_as(OPERATOR):
-        other, _ = app.register_school(RegisterSchool(trust_id=trust_id, name="Elm", urn="222222"))
-        app.grant_role(
-            GrantRole(user_id="lead@elm", role=Role.DATA_LEAD, trust_id=trust_id, school_id=other)
-        )
+        other = make.school_with(app, trust_id, "lead@elm", Role.DATA_LEAD, "Elm", "222222")
     with as_user(app, "lead@elm"):
-        stranger, _ = app.register_pupil(
-            RegisterPupil(
-                school_id=other, full_name="Sam Elm", date_of_birth=date(2013, 1, 1), year_group=7
-            )
-        )
+        stranger = make.pupil(app, other, "Sam Elm", date(2013, 1, 1), year_group=7)
     with pytest.raises(NotFound):
         report(app, school_id, people, people=[(stranger, "pupil_harmed")])
 
@@ -191,9 +168,7 @@ def test_an_unknown_category_is_refused(app, school_id, people):
 
 def test_a_trust_may_add_its_own_category(app, trust_id, school_id, people):
     with acting_as(OPERATOR):
-        app.grant_role(
-            GrantRole(user_id="tsl@oak", role=Role.TRUST_SAFEGUARDING_LEAD, trust_id=trust_id)
-        )
+        make.grant(app, "tsl@oak", Role.TRUST_SAFEGUARDING_LEAD, trust_id)
     with as_user(app, "tsl@oak"):
         app.add_incident_category(
             AddIncidentCategory(
@@ -258,15 +233,7 @@ def test_actions_on_a_closed_incident_are_refused(app, school_id, people):
             )
         )
         with pytest.raises(IncidentClosed):
-            app.record_incident_action(
-                RecordIncidentAction(
-                    incident_id=incident_id,
-                    kind="parents_informed",
-                    taken_at=NOW,
-                    decision="Phoned",
-                    rationale="Policy",
-                )
-            )
+            record_action(app, incident_id, "parents_informed", "Phoned", "Policy")
 
 
 def test_a_reopened_incident_takes_actions_again(app, school_id, people):
@@ -279,29 +246,19 @@ def test_a_reopened_incident_takes_actions_again(app, school_id, people):
         app.reopen_incident(
             ReopenIncident(incident_id=incident_id, reason="Messages started again")
         )
-        app.record_incident_action(
-            RecordIncidentAction(
-                incident_id=incident_id,
-                kind="pastoral_support",
-                taken_at=NOW,
-                decision="Weekly check-in",
-                rationale="Ongoing",
-            )
-        )
+        record_action(app, incident_id, "pastoral_support", "Weekly check-in", "Ongoing")
     assert app.repository.get(incident_id).status is Status.REOPENED
 
 
 def test_the_decision_not_to_contact_police_is_recorded_with_its_reason(app, school_id, people):
     incident_id = report(app, school_id, people)
     with as_user(app, "dsl@oak"):
-        app.record_incident_action(
-            RecordIncidentAction(
-                incident_id=incident_id,
-                kind="police_not_contacted",
-                taken_at=NOW,
-                decision="Not reported to police",
-                rationale="Inadvertent; pupils are not criminalised (seed 001 §9.4)",
-            )
+        record_action(
+            app,
+            incident_id,
+            "police_not_contacted",
+            "Not reported to police",
+            "Inadvertent; pupils are not criminalised (seed 001 §9.4)",
         )
     event = last_event(app, incident_id)
     assert event.kind == "police_not_contacted"
@@ -311,15 +268,8 @@ def test_the_decision_not_to_contact_police_is_recorded_with_its_reason(app, sch
 def test_a_police_outcome_needs_a_home_office_code(app, school_id, people):
     incident_id = report(app, school_id, people)
     with as_user(app, "dsl@oak"), pytest.raises(ValidationFailed) as error:
-        app.record_incident_action(
-            RecordIncidentAction(
-                incident_id=incident_id,
-                kind="police_outcome",
-                taken_at=NOW,
-                decision="Police closed",
-                rationale="n/a",
-                outcome_code="outcome_99",
-            )
+        record_action(
+            app, incident_id, "police_outcome", "Police closed", "n/a", outcome_code="outcome_99"
         )
     assert error.value.field == "outcomeCode"
 
@@ -327,15 +277,13 @@ def test_a_police_outcome_needs_a_home_office_code(app, school_id, people):
 def test_outcome_21_is_accepted(app, school_id, people):
     incident_id = report(app, school_id, people, category="nudes_sharing")
     with as_user(app, "dsl@oak"):
-        app.record_incident_action(
-            RecordIncidentAction(
-                incident_id=incident_id,
-                kind="police_outcome",
-                taken_at=NOW,
-                decision="Outcome 21",
-                rationale="Not in public interest",
-                outcome_code="outcome_21",
-            )
+        record_action(
+            app,
+            incident_id,
+            "police_outcome",
+            "Outcome 21",
+            "Not in public interest",
+            outcome_code="outcome_21",
         )
     assert last_event(app, incident_id).outcome_code == "outcome_21"
 
@@ -343,99 +291,51 @@ def test_outcome_21_is_accepted(app, school_id, people):
 def test_a_planned_action_needs_a_due_date(app, school_id, people):
     incident_id = report(app, school_id, people)
     with as_user(app, "dsl@oak"), pytest.raises(ValidationFailed) as error:
-        app.record_incident_action(
-            RecordIncidentAction(
-                incident_id=incident_id,
-                kind="parents_informed",
-                taken_at=NOW,
-                decision="Call parents",
-                rationale="Policy",
-                planned=True,
-            )
-        )
+        record_action(app, incident_id, "parents_informed", "Call parents", "Policy", planned=True)
     assert error.value.field == "dueOn"
 
 
 def test_an_action_completes_a_planned_one(app, school_id, people):
     incident_id = report(app, school_id, people)
     with as_user(app, "dsl@oak"):
-        app.record_incident_action(
-            RecordIncidentAction(
-                incident_id=incident_id,
-                kind="parents_informed",
-                taken_at=NOW,
-                decision="Call parents",
-                rationale="Policy",
-                planned=True,
-                due_on=date.today(),
-            )
+        record_action(
+            app,
+            incident_id,
+            "parents_informed",
+            "Call parents",
+            "Policy",
+            planned=True,
+            due_on=date.today(),
         )
         planned_id = last_event(app, incident_id).action_id
-        app.record_incident_action(
-            RecordIncidentAction(
-                incident_id=incident_id,
-                kind="parents_informed",
-                taken_at=NOW,
-                decision="Called",
-                rationale="Done",
-                completes=planned_id,
-            )
-        )
+        record_action(app, incident_id, "parents_informed", "Called", "Done", completes=planned_id)
     assert app.repository.get(incident_id).actions[planned_id].completed
 
 
 def test_any_image_upload_on_a_nudes_incident_is_refused(app, school_id, people):
     incident_id = report(app, school_id, people, category="nudes_sharing")
     with as_user(app, "dsl@oak"), pytest.raises(ImageryRefused):
-        app.attach_evidence(
-            AttachEvidence(
-                incident_id=incident_id,
-                filename="capture.png",
-                content_type="image/png",
-                content=b"\x89PNG....",
-            )
-        )
+        attach(app, incident_id, "capture.png", "image/png", b"\x89PNG....")
     assert len(list(app.events.get(incident_id))) == 1
 
 
 def test_a_video_upload_on_a_nudes_incident_is_refused(app, school_id, people):
     incident_id = report(app, school_id, people, category="nudes_sharing")
     with as_user(app, "dsl@oak"), pytest.raises(ImageryRefused):
-        app.attach_evidence(
-            AttachEvidence(
-                incident_id=incident_id,
-                filename="clip.mp4",
-                content_type="video/mp4",
-                content=b"....",
-            )
-        )
+        attach(app, incident_id, "clip.mp4", "video/mp4", b"....")
 
 
 def test_a_disallowed_file_type_is_refused(app, school_id, people):
     incident_id = report(app, school_id, people)
     with as_user(app, "dsl@oak"), pytest.raises(ValidationFailed) as error:
-        app.attach_evidence(
-            AttachEvidence(
-                incident_id=incident_id,
-                filename="run.exe",
-                content_type="application/x-msdownload",
-                content=b"MZ",
-            )
-        )
+        attach(app, incident_id, "run.exe", "application/x-msdownload", b"MZ")
     assert error.value.field == "file"
 
 
 def test_evidence_records_its_sha256(app, school_id, people):
     incident_id = report(app, school_id, people)
     with as_user(app, "dsl@oak"):
-        evidence, _ = app.attach_evidence(
-            AttachEvidence(
-                incident_id=incident_id,
-                filename="capture.png",
-                content_type="image/png",
-                content=PNG,
-            )
-        )
+        evidence = attach(app, incident_id, "capture.png", "image/png", PNG)
     event = last_event(app, incident_id)
     digest = app.keyring.open(event.sha256)
     assert digest == evidence.sha256 == hashlib.sha256(PNG).hexdigest()
@@ -446,14 +346,7 @@ def test_a_declared_type_that_contradicts_the_content_is_refused_on_any_incident
 ):
     incident_id = report(app, school_id, people)
     with as_user(app, "dsl@oak"), pytest.raises(ContentTypeMismatch) as error:
-        app.attach_evidence(
-            AttachEvidence(
-                incident_id=incident_id,
-                filename="capture.pdf",
-                content_type="application/pdf",
-                content=PNG,
-            )
-        )
+        attach(app, incident_id, "capture.pdf", "application/pdf", PNG)
     assert error.value.field == "file"
     assert len(list(app.events.get(incident_id))) == 1
 
@@ -461,28 +354,14 @@ def test_a_declared_type_that_contradicts_the_content_is_refused_on_any_incident
 def test_the_stored_type_is_the_one_the_content_shows(app, school_id, people):
     incident_id = report(app, school_id, people)
     with as_user(app, "dsl@oak"):
-        app.attach_evidence(
-            AttachEvidence(
-                incident_id=incident_id,
-                filename="capture.jpg",
-                content_type="image/jpeg",
-                content=PNG,
-            )
-        )
+        attach(app, incident_id, "capture.jpg", "image/jpeg", PNG)
     assert last_event(app, incident_id).content_type == "image/png"
 
 
 def test_an_image_declared_as_text_is_refused_on_a_nudes_incident(app, school_id, people):
     incident_id = report(app, school_id, people, category="nudes_sharing")
     with as_user(app, "dsl@oak"), pytest.raises(ImageryRefused):
-        app.attach_evidence(
-            AttachEvidence(
-                incident_id=incident_id,
-                filename="notes.txt",
-                content_type="text/plain",
-                content=PNG,
-            )
-        )
+        attach(app, incident_id, "notes.txt", "text/plain", PNG)
     assert len(list(app.events.get(incident_id))) == 1
 
 
@@ -500,11 +379,7 @@ def test_a_file_that_can_carry_imagery_is_refused_on_a_nudes_incident(
 ):
     incident_id = report(app, school_id, people, category="nudes_sharing")
     with as_user(app, "dsl@oak"), pytest.raises(ImageryRefused):
-        app.attach_evidence(
-            AttachEvidence(
-                incident_id=incident_id, filename=filename, content_type=declared, content=content
-            )
-        )
+        attach(app, incident_id, filename, declared, content)
     assert len(list(app.events.get(incident_id))) == 1
 
 
@@ -519,55 +394,27 @@ def test_a_file_that_can_carry_imagery_is_refused_on_a_nudes_incident(
 def test_an_image_carried_inside_text_is_refused_on_a_nudes_incident(app, school_id, people, text):
     incident_id = report(app, school_id, people, category="nudes_sharing")
     with as_user(app, "dsl@oak"), pytest.raises(ImageryRefused):
-        app.attach_evidence(
-            AttachEvidence(
-                incident_id=incident_id,
-                filename="notes.txt",
-                content_type="text/plain",
-                content=text,
-            )
-        )
+        attach(app, incident_id, "notes.txt", "text/plain", text)
     assert len(list(app.events.get(incident_id))) == 1
 
 
 def test_plain_text_notes_are_kept_on_a_nudes_incident(app, school_id, people):
     incident_id = report(app, school_id, people, category="nudes_sharing")
     with as_user(app, "dsl@oak"):
-        app.attach_evidence(
-            AttachEvidence(
-                incident_id=incident_id,
-                filename="notes.txt",
-                content_type="text/plain",
-                content="BMW mentioned at the café".encode(),
-            )
-        )
+        attach(app, incident_id, "notes.txt", "text/plain", "BMW mentioned at the café".encode())
     assert last_event(app, incident_id).content_type == "text/plain"
 
 
 def test_unrecognised_binary_content_declared_as_text_is_refused(app, school_id, people):
     incident_id = report(app, school_id, people)
     with as_user(app, "dsl@oak"), pytest.raises(ContentTypeMismatch):
-        app.attach_evidence(
-            AttachEvidence(
-                incident_id=incident_id,
-                filename="notes.txt",
-                content_type="text/plain",
-                content=b"notes\x00\x01\x02",
-            )
-        )
+        attach(app, incident_id, "notes.txt", "text/plain", b"notes\x00\x01\x02")
 
 
 def test_the_evidence_fingerprint_is_sealed_with_the_incidents_own_key(app, school_id, people):
     incident_id = report(app, school_id, people)
     with as_user(app, "dsl@oak"):
-        app.attach_evidence(
-            AttachEvidence(
-                incident_id=incident_id,
-                filename="capture.png",
-                content_type="image/png",
-                content=PNG,
-            )
-        )
+        attach(app, incident_id, "capture.png", "image/png", PNG)
     assert last_event(app, incident_id).sha256.subject_id == incident_id
 
 
@@ -605,9 +452,7 @@ def test_an_incident_about_staff_conduct_is_for_the_headteacher_not_the_dsl(app,
 
 def test_the_member_of_staff_concerned_never_acts_on_the_incident(app, trust_id, school_id, people):
     with acting_as(OPERATOR):
-        app.grant_role(
-            GrantRole(user_id="dana@oak", role=Role.DSL, trust_id=trust_id, school_id=school_id)
-        )
+        make.grant(app, "dana@oak", Role.DSL, trust_id, school_id)
     incident_id = report(
         app,
         school_id,

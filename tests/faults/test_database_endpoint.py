@@ -199,7 +199,9 @@ def test_a_killed_embedded_server_starts_again_without_the_dead_handle(data_dir)
         again.wait(5)
 
 
-def test_a_lock_file_naming_a_live_unrelated_process_is_cleared(data_dir):
+def lock_left_naming_a_live_process(data_dir) -> tuple[Path, subprocess.Popen]:
+    """Given the server killed without cleaning up, and its lock file rewritten to name a live
+    unrelated process: the lock file and that process (the caller ends it)."""
     helper = hold_server(data_dir)
     server = postmaster(data_dir)
     assert server is not None
@@ -209,9 +211,14 @@ def test_a_lock_file_naming_a_live_unrelated_process_is_cleared(data_dir):
     helper.wait(5)
     assert wait_until(lambda: postmaster(data_dir) is None, 10)
     unrelated = subprocess.Popen(["sleep", "60"])
+    lines = lock.read_text().splitlines()
+    lock.write_text("\n".join([str(unrelated.pid), *lines[1:]]) + "\n")
+    return lock, unrelated
+
+
+def test_a_lock_file_naming_a_live_unrelated_process_is_cleared(data_dir):
+    _, unrelated = lock_left_naming_a_live_process(data_dir)
     try:
-        lines = lock.read_text().splitlines()
-        lock.write_text("\n".join([str(unrelated.pid), *lines[1:]]) + "\n")
         done = start_and_exit(data_dir)
         assert done.returncode == 0, done.stderr.strip().splitlines()[-1:]
         assert unrelated.poll() is None
@@ -223,19 +230,9 @@ def test_a_lock_file_naming_a_live_unrelated_process_is_cleared(data_dir):
 def test_a_lock_file_that_cannot_be_cleared_is_reported_in_one_line_saying_what_to_do(
     data_dir, tmp_path
 ):
-    helper = hold_server(data_dir)
-    server = postmaster(data_dir)
-    assert server is not None
-    lock = pgdata(data_dir) / "postmaster.pid"
-    server.kill()
-    helper.kill()
-    helper.wait(5)
-    assert wait_until(lambda: postmaster(data_dir) is None, 10)
-    unrelated = subprocess.Popen(["sleep", "60"])
+    lock, unrelated = lock_left_naming_a_live_process(data_dir)
     lingering = subprocess.Popen(["sleep", "60"], cwd=pgdata(data_dir))
     try:
-        lines = lock.read_text().splitlines()
-        lock.write_text("\n".join([str(unrelated.pid), *lines[1:]]) + "\n")
         done = subprocess.run(
             [CASEWORK, "migrate"],
             env=casework_env(tmp_path),

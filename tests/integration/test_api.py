@@ -368,23 +368,24 @@ def test_a_chunked_upload_past_the_limit_is_answered_413_once_the_limit_is_reach
     assert sent < 2 * settings.max_upload_bytes
 
 
-def test_a_body_that_is_neither_json_nor_multipart_is_refused_with_415(live, settings, demo):
-    c = client(live, settings, "dsl@primary.demo")
-    response = c.http.post(
+def post_me(c, content_type: str):
+    """Send the ``me`` query as JSON text, declared as ``content_type``."""
+    return c.http.post(
         "/graphql",
         content=json.dumps({"query": "{ me { userId } }"}),
-        headers=c.headers | {"content-type": "text/plain"},
+        headers=c.headers | {"content-type": content_type},
     )
+
+
+def test_a_body_that_is_neither_json_nor_multipart_is_refused_with_415(live, settings, demo):
+    response = post_me(client(live, settings, "dsl@primary.demo"), "text/plain")
     assert response.status_code == 415
     assert response.json()["errors"][0]["extensions"]["code"] == "UNSUPPORTED_MEDIA_TYPE"
 
 
 def test_a_json_body_may_name_its_charset(live, settings, demo):
-    c = client(live, settings, "dsl@primary.demo")
-    response = c.http.post(
-        "/graphql",
-        content=json.dumps({"query": "{ me { userId } }"}),
-        headers=c.headers | {"content-type": "application/json; charset=utf-8"},
+    response = post_me(
+        client(live, settings, "dsl@primary.demo"), "application/json; charset=utf-8"
     )
     assert response.status_code == 200
 

@@ -12,20 +12,7 @@ from uuid import UUID
 import pytest
 
 from api.graphql.schema import Mutation, Query
-from domain.access.commands import GrantRole
-from domain.consent.commands import (
-    AuthorisePoster,
-    Choice,
-    GiveConsent,
-    OpenChannel,
-    RecordPublication,
-    WithdrawConsent,
-)
 from domain.directory.commands import (
-    CreateTrust,
-    LinkParent,
-    RegisterPupil,
-    RegisterSchool,
     RegisterStaffMember,
 )
 from domain.incidents.commands import ReportIncident
@@ -36,9 +23,8 @@ from domain.staff_cases.commands import (
     ConfigureStaffCases,
     DeclareSocialMediaRelationship,
     RaiseLowLevelConcern,
-    ReceiveAllegation,
 )
-from domain.staff_cases.model import HarmTests
+from tests import builders as make
 from tests.api_client import Client
 
 OPERATOR = Principal.operator("tests")
@@ -83,42 +69,23 @@ TRUST_ROLES = (Role.TRUST_SAFEGUARDING_LEAD, Role.DPO, Role.CHAIR_OF_GOVERNORS)
 def world(container) -> World:
     app = container.app
     with acting_as(OPERATOR):
-        trust_a, _ = app.create_trust(CreateTrust(name="Trust A"))
-        a1, _ = app.register_school(RegisterSchool(trust_id=trust_a, name="A1", urn="310001"))
-        a2, _ = app.register_school(RegisterSchool(trust_id=trust_a, name="A2", urn="310002"))
-        trust_b, _ = app.create_trust(CreateTrust(name="Trust B"))
-        b1, _ = app.register_school(RegisterSchool(trust_id=trust_b, name="B1", urn="320001"))
+        trust_a = make.trust(app, "Trust A")
+        a1 = make.school(app, trust_a, "A1", "310001")
+        a2 = make.school(app, trust_a, "A2", "310002")
+        trust_b = make.trust(app, "Trust B")
+        b1 = make.school(app, trust_b, "B1", "320001")
         for role in SCHOOL_ROLES:
-            app.grant_role(
-                GrantRole(user_id=CROSS_SCHOOL, role=role, trust_id=trust_a, school_id=a2)
-            )
-            app.grant_role(
-                GrantRole(user_id=CROSS_TRUST, role=role, trust_id=trust_b, school_id=b1)
-            )
+            make.grant(app, CROSS_SCHOOL, role, trust_a, a2)
+            make.grant(app, CROSS_TRUST, role, trust_b, b1)
         for role in TRUST_ROLES:
-            app.grant_role(GrantRole(user_id=CROSS_TRUST, role=role, trust_id=trust_b))
-        app.grant_role(
-            GrantRole(user_id=SUBJECT, role=Role.HEADTEACHER, trust_id=trust_a, school_id=a1)
-        )
-        app.grant_role(GrantRole(user_id=SUBJECT, role=Role.DPO, trust_id=trust_a, school_id=a1))
-        app.grant_role(GrantRole(user_id=SUBJECT, role=Role.DSL, trust_id=trust_a, school_id=a1))
-        app.grant_role(
-            GrantRole(user_id="lead@a1", role=Role.DATA_LEAD, trust_id=trust_a, school_id=a1)
-        )
+            make.grant(app, CROSS_TRUST, role, trust_b)
+        make.grant(app, SUBJECT, Role.HEADTEACHER, trust_a, a1)
+        make.grant(app, SUBJECT, Role.DPO, trust_a, a1)
+        make.grant(app, SUBJECT, Role.DSL, trust_a, a1)
+        make.grant(app, "lead@a1", Role.DATA_LEAD, trust_a, a1)
     with acting_as(app.principal_for("lead@a1")):
-        pupil, _ = app.register_pupil(
-            RegisterPupil(
-                school_id=a1, full_name=MARKER, date_of_birth=date(2014, 1, 1), year_group=6
-            )
-        )
-        parent, _ = app.link_parent(
-            LinkParent(
-                pupil_id=pupil,
-                relationship="mother",
-                parental_responsibility=True,
-                full_name=MARKER,
-            )
-        )
+        pupil = make.pupil(app, a1, MARKER, date(2014, 1, 1), year_group=6)
+        parent = make.parent(app, pupil, MARKER, "mother")
     with acting_as(app.principal_for(SUBJECT)):
         staff, position = app.register_staff_member(
             RegisterStaffMember(
@@ -139,29 +106,14 @@ def world(container) -> World:
             )
         )
     with acting_as(OPERATOR):
-        app.grant_role(
-            GrantRole(user_id="tsl@a", role=Role.TRUST_SAFEGUARDING_LEAD, trust_id=trust_a)
-        )
-        app.grant_role(GrantRole(user_id="chair@a", role=Role.CHAIR_OF_GOVERNORS, trust_id=trust_a))
+        make.grant(app, "tsl@a", Role.TRUST_SAFEGUARDING_LEAD, trust_a)
+        make.grant(app, "chair@a", Role.CHAIR_OF_GOVERNORS, trust_a)
     with acting_as(app.principal_for("tsl@a")):
-        app.configure_staff_cases(
-            ConfigureStaffCases(
-                trust_id=trust_a,
-                headteacher_case_manager="chair@a",
-                headteacher_case_manager_title="chair of governors",
-            )
-        )
+        app.configure_staff_cases(ConfigureStaffCases(trust_a, "chair@a", "chair of governors"))
     with acting_as(app.principal_for("chair@a")):
-        allegation = app.receive_allegation(
-            ReceiveAllegation(
-                staff_member_id=staff,
-                received_at=now,
-                source="parent_carer",
-                received_via="email",
-                description=MARKER,
-                harm_tests=HarmTests(True, False, False, False),
-            )
-        ).record_id
+        allegation = make.allegation(
+            app, staff, MARKER, now, source="parent_carer", received_via="email"
+        )
     with acting_as(app.principal_for("lead@a1")):
         concern, _ = app.raise_low_level_concern(
             RaiseLowLevelConcern(staff_member_id=staff, details=MARKER)
@@ -172,67 +124,27 @@ def world(container) -> World:
                 staff_member_id=staff, platform="Facebook", relationship=MARKER
             )
         )
+    social = "school_social_media"
     with acting_as(app.principal_for("lead@a1")):
-        app.give_consent(
-            GiveConsent(
-                pupil_id=pupil,
-                consenter_kind="parent_carer",
-                choices=[Choice(["photo"], ["school_social_media"], True)],
-                method="paper_form",
-                reference=MARKER,
-                statement_version="v1",
-                received_at=now - timedelta(hours=3),
-                parent_carer_id=parent,
-            )
+        make.parental_consent(
+            app, pupil, parent, "photo", social, now - timedelta(hours=3), reference=MARKER
         )
-        channel, _ = app.open_channel(
-            OpenChannel(
-                school_id=a1,
-                kind="school_social_media",
-                platform="Facebook",
-                account_name=MARKER,
-                master_administrator_id=staff,
-                purpose=MARKER,
-                opened_on=date(2025, 9, 1),
-                risk_assessment_approved_by="A1 head",
-                risk_assessment_approver="headteacher",
-                risk_assessment_approved_on=date(2025, 8, 1),
-                mfa_enabled=True,
-            )
+        channel = make.channel(
+            app,
+            a1,
+            staff,
+            date(2025, 9, 1),
+            platform="Facebook",
+            account_name=MARKER,
+            purpose=MARKER,
+            risk_assessment_approved_by="A1 head",
+            risk_assessment_approved_on=date(2025, 8, 1),
         )
-        app.authorise_poster(
-            AuthorisePoster(
-                channel_id=channel, staff_member_id=staff, effective_at=now - timedelta(hours=3)
-            )
-        )
-        publication, _ = app.record_publication(
-            RecordPublication(
-                channel_id=channel,
-                posted_at=now - timedelta(hours=2),
-                media=["photo"],
-                pupil_ids=[pupil],
-                identifiable=True,
-                caption_names_anyone=False,
-                posted_by_id=staff,
-                description=MARKER,
-            )
-        )
-        app.withdraw_consent(
-            WithdrawConsent(
-                pupil_id=pupil,
-                consenter_kind="parent_carer",
-                media=["photo"],
-                channels=["school_social_media"],
-                method="letter",
-                reference=MARKER,
-                received_at=now - timedelta(hours=1),
-                parent_carer_id=parent,
-            )
+        publication = make.post_then_withdrawal(
+            app, channel, social, pupil, parent, staff, now - timedelta(hours=3), MARKER
         )
     with acting_as(app.principal_for(CROSS_SCHOOL)), pytest.raises(Exception):
-        app.register_pupil(
-            RegisterPupil(school_id=a1, full_name="x", date_of_birth=date(2014, 1, 1), year_group=6)
-        )
+        make.pupil(app, a1, "x", date(2014, 1, 1), year_group=6)
     container.wait_for(list(container.views), position, timeout=20)
     return World(
         trust_a,
@@ -276,6 +188,30 @@ def null_with_error(field: str):
     return check
 
 
+def by_id(field: str, select: str, record: str, subject_applies: bool = False):
+    """Fetching one of the world's records by id; refused means null with an error."""
+    return (
+        Case(
+            f"query($id: ID!) {{ {field}(id: $id) {select} }}",
+            lambda w: {"id": str(getattr(w, record))},
+            subject_applies=subject_applies,
+        ),
+        null_with_error(field),
+    )
+
+
+def school_list(field: str, select: str, subject_applies: bool = False):
+    """Listing A1's records; refused means no edges."""
+    return (
+        Case(
+            f"query($s: ID) {{ {field}(schoolId: $s) {select} }}",
+            lambda w: {"s": str(w.school_a1)},
+            subject_applies=subject_applies,
+        ),
+        no_edges(field),
+    )
+
+
 def refused_result(field: str):
     def check(body: dict) -> bool:
         return body["data"][field]["__typename"] in ("NotAuthorisedError", "NotFoundError")
@@ -292,6 +228,14 @@ def only_self(field: str):
 
 def mutation(field: str, input_type: str) -> str:
     return f"mutation($i: {input_type}!) {{ {field}(input: $i) {{ __typename }} }}"
+
+
+def mutation_case(field: str, input_type: str, variables: Any, subject_applies: bool = False):
+    """A mutation on A1's records; refused means a not-authorised or not-found result."""
+    return (
+        Case(mutation(field, input_type), variables, subject_applies=subject_applies),
+        refused_result(field),
+    )
 
 
 def all_counts_zero(body: dict) -> bool:
@@ -317,39 +261,17 @@ def on_allegation(**extra: Any) -> Any:
 
 
 STAFF_CASES: dict[str, tuple[Case, Any]] = {
-    "allegations": (
-        Case(
-            "query($s: ID) { allegations(schoolId: $s) "
-            "{ edges { node { id description { value } } } } }",
-            lambda w: {"s": str(w.school_a1)},
-            subject_applies=True,
-        ),
-        no_edges("allegations"),
+    "allegations": school_list(
+        "allegations", "{ edges { node { id description { value } } } }", subject_applies=True
     ),
-    "allegation": (
-        Case(
-            "query($id: ID!) { allegation(id: $id) { description { value } } }",
-            lambda w: {"id": str(w.allegation)},
-            subject_applies=True,
-        ),
-        null_with_error("allegation"),
+    "allegation": by_id(
+        "allegation", "{ description { value } }", "allegation", subject_applies=True
     ),
-    "lowLevelConcerns": (
-        Case(
-            "query($s: ID) { lowLevelConcerns(schoolId: $s) "
-            "{ edges { node { id details { value } } } } }",
-            lambda w: {"s": str(w.school_a1)},
-            subject_applies=True,
-        ),
-        no_edges("lowLevelConcerns"),
+    "lowLevelConcerns": school_list(
+        "lowLevelConcerns", "{ edges { node { id details { value } } } }", subject_applies=True
     ),
-    "lowLevelConcern": (
-        Case(
-            "query($id: ID!) { lowLevelConcern(id: $id) { details { value } } }",
-            lambda w: {"id": str(w.concern)},
-            subject_applies=True,
-        ),
-        null_with_error("lowLevelConcern"),
+    "lowLevelConcern": by_id(
+        "lowLevelConcern", "{ details { value } }", "concern", subject_applies=True
     ),
     "deadlines": (
         Case(
@@ -542,10 +464,7 @@ CASES: dict[str, tuple[Case, Any]] = {
         Case("{ schools { edges { node { id name } } } }", lambda w: {}),
         lambda body: "A1" not in {e["node"]["name"] for e in body["data"]["schools"]["edges"]},
     ),
-    "school": (
-        Case("query($id: ID!) { school(id: $id) { name } }", lambda w: {"id": str(w.school_a1)}),
-        null_with_error("school"),
-    ),
+    "school": by_id("school", "{ name }", "school_a1"),
     "pupils": (
         Case(
             "query($s: ID) { pupils(schoolId: $s) { edges { node { id } } } }",
@@ -553,30 +472,11 @@ CASES: dict[str, tuple[Case, Any]] = {
         ),
         no_edges("pupils"),
     ),
-    "pupil": (
-        Case(
-            "query($id: ID!) { pupil(id: $id) { fullName { value } } }",
-            lambda w: {"id": str(w.pupil)},
-        ),
-        null_with_error("pupil"),
+    "pupil": by_id("pupil", "{ fullName { value } }", "pupil"),
+    "staffMembers": school_list(
+        "staffMembers", "{ edges { node { id fullName { value } } } }", subject_applies=True
     ),
-    "staffMembers": (
-        Case(
-            "query($s: ID) { staffMembers(schoolId: $s) "
-            "{ edges { node { id fullName { value } } } } }",
-            lambda w: {"s": str(w.school_a1)},
-            subject_applies=True,
-        ),
-        no_edges("staffMembers"),
-    ),
-    "staffMember": (
-        Case(
-            "query($id: ID!) { staffMember(id: $id) { fullName { value } } }",
-            lambda w: {"id": str(w.staff)},
-            subject_applies=True,
-        ),
-        null_with_error("staffMember"),
-    ),
+    "staffMember": by_id("staffMember", "{ fullName { value } }", "staff", subject_applies=True),
     "roleGrants": (
         Case("{ roleGrants(first: 100) { edges { node { userId } } } }", lambda w: {}),
         lambda body: "lead@a1" not in str(body),
@@ -590,94 +490,66 @@ CASES: dict[str, tuple[Case, Any]] = {
         no_edges("accessLog"),
     ),
     # mutations
-    "registerSchool": (
-        Case(
-            mutation("registerSchool", "RegisterSchoolInput"),
-            lambda w: {"i": {"trustId": str(w.trust_a), "name": "Z", "urn": "399999"}},
-        ),
-        refused_result("registerSchool"),
+    "registerSchool": mutation_case(
+        "registerSchool",
+        "RegisterSchoolInput",
+        lambda w: {"i": {"trustId": str(w.trust_a), "name": "Z", "urn": "399999"}},
     ),
-    "registerPupil": (
-        Case(
-            mutation("registerPupil", "RegisterPupilInput"),
-            lambda w: {
-                "i": {
-                    "schoolId": str(w.school_a1),
-                    "fullName": "Z",
-                    "dateOfBirth": "2015-01-01",
-                    "yearGroup": 4,
-                }
-            },
-        ),
-        refused_result("registerPupil"),
+    "registerPupil": mutation_case(
+        "registerPupil",
+        "RegisterPupilInput",
+        lambda w: {
+            "i": {
+                "schoolId": str(w.school_a1),
+                "fullName": "Z",
+                "dateOfBirth": "2015-01-01",
+                "yearGroup": 4,
+            }
+        },
     ),
-    "registerStaffMember": (
-        Case(
-            mutation("registerStaffMember", "RegisterStaffMemberInput"),
-            lambda w: {"i": {"schoolId": str(w.school_a1), "fullName": "Z", "role": "TEACHER"}},
-        ),
-        refused_result("registerStaffMember"),
+    "registerStaffMember": mutation_case(
+        "registerStaffMember",
+        "RegisterStaffMemberInput",
+        lambda w: {"i": {"schoolId": str(w.school_a1), "fullName": "Z", "role": "TEACHER"}},
     ),
-    "linkParent": (
-        Case(
-            mutation("linkParent", "LinkParentInput"),
-            lambda w: {
-                "i": {
-                    "pupilId": str(w.pupil),
-                    "relationship": "carer",
-                    "parentalResponsibility": False,
-                    "fullName": "Z",
-                }
-            },
-        ),
-        refused_result("linkParent"),
+    "linkParent": mutation_case(
+        "linkParent",
+        "LinkParentInput",
+        lambda w: {
+            "i": {
+                "pupilId": str(w.pupil),
+                "relationship": "carer",
+                "parentalResponsibility": False,
+                "fullName": "Z",
+            }
+        },
     ),
-    "recordPupilLeft": (
-        Case(
-            mutation("recordPupilLeft", "RecordPupilLeftInput"),
-            lambda w: {"i": {"pupilId": str(w.pupil), "leftOn": "2025-01-01"}},
-        ),
-        refused_result("recordPupilLeft"),
+    "recordPupilLeft": mutation_case(
+        "recordPupilLeft",
+        "RecordPupilLeftInput",
+        lambda w: {"i": {"pupilId": str(w.pupil), "leftOn": "2025-01-01"}},
     ),
-    "recordStaffLeft": (
-        Case(
-            mutation("recordStaffLeft", "RecordStaffLeftInput"),
-            lambda w: {"i": {"staffMemberId": str(w.staff), "leftOn": "2025-01-01"}},
-            subject_applies=True,
-        ),
-        refused_result("recordStaffLeft"),
+    "recordStaffLeft": mutation_case(
+        "recordStaffLeft",
+        "RecordStaffLeftInput",
+        lambda w: {"i": {"staffMemberId": str(w.staff), "leftOn": "2025-01-01"}},
+        subject_applies=True,
     ),
-    "grantRole": (
-        Case(
-            mutation("grantRole", "RoleGrantInput"),
-            lambda w: {
-                "i": {
-                    "userId": "new@a1",
-                    "role": "DSL",
-                    "trustId": str(w.trust_a),
-                    "schoolId": str(w.school_a1),
-                }
-            },
-        ),
-        refused_result("grantRole"),
+    "grantRole": mutation_case(
+        "grantRole",
+        "RoleGrantInput",
+        lambda w: {
+            "i": {
+                "userId": "new@a1",
+                "role": "DSL",
+                "trustId": str(w.trust_a),
+                "schoolId": str(w.school_a1),
+            }
+        },
     ),
     # incidents
-    "incidents": (
-        Case(
-            "query($s: ID) { incidents(schoolId: $s) "
-            "{ edges { node { id description { value } } } } }",
-            lambda w: {"s": str(w.school_a1)},
-        ),
-        no_edges("incidents"),
-    ),
-    "incident": (
-        Case(
-            "query($id: ID!) { incident(id: $id) { description { value } } }",
-            lambda w: {"id": str(w.incident)},
-            subject_applies=True,
-        ),
-        null_with_error("incident"),
-    ),
+    "incidents": school_list("incidents", "{ edges { node { id description { value } } } }"),
+    "incident": by_id("incident", "{ description { value } }", "incident", subject_applies=True),
     "schoolDashboard": (
         Case(
             "query($s: ID!) { schoolDashboard(schoolId: $s) "
@@ -715,105 +587,87 @@ CASES: dict[str, tuple[Case, Any]] = {
         ),
         null_with_error("incidentCategories"),
     ),
-    "reportIncident": (
-        Case(
-            mutation("reportIncident", "ReportIncidentInput"),
-            lambda w: {
-                "i": {
-                    "schoolId": str(w.school_a1),
-                    "occurredAt": "2025-01-01T10:00:00Z",
-                    "reportedAt": "2025-01-01T11:00:00Z",
-                    "category": "cyberbullying",
-                    "description": "x",
-                    "people": [{"personId": str(w.pupil), "part": "PUPIL_HARMED"}],
-                }
-            },
-        ),
-        refused_result("reportIncident"),
+    "reportIncident": mutation_case(
+        "reportIncident",
+        "ReportIncidentInput",
+        lambda w: {
+            "i": {
+                "schoolId": str(w.school_a1),
+                "occurredAt": "2025-01-01T10:00:00Z",
+                "reportedAt": "2025-01-01T11:00:00Z",
+                "category": "cyberbullying",
+                "description": "x",
+                "people": [{"personId": str(w.pupil), "part": "PUPIL_HARMED"}],
+            }
+        },
     ),
-    "triageIncident": (
-        Case(
-            mutation("triageIncident", "TriageIncidentInput"),
-            lambda w: {
-                "i": {
-                    "incidentId": str(w.incident),
-                    "risk": "LOW",
-                    "meetsCpThreshold": False,
-                    "rationale": "x",
-                }
-            },
-            subject_applies=True,
-        ),
-        refused_result("triageIncident"),
+    "triageIncident": mutation_case(
+        "triageIncident",
+        "TriageIncidentInput",
+        lambda w: {
+            "i": {
+                "incidentId": str(w.incident),
+                "risk": "LOW",
+                "meetsCpThreshold": False,
+                "rationale": "x",
+            }
+        },
+        subject_applies=True,
     ),
-    "recordIncidentAction": (
-        Case(
-            mutation("recordIncidentAction", "RecordIncidentActionInput"),
-            lambda w: {
-                "i": {
-                    "incidentId": str(w.incident),
-                    "kind": "PARENTS_INFORMED",
-                    "takenAt": "2025-01-01T12:00:00Z",
-                    "decision": "x",
-                    "rationale": "x",
-                }
-            },
-            subject_applies=True,
-        ),
-        refused_result("recordIncidentAction"),
+    "recordIncidentAction": mutation_case(
+        "recordIncidentAction",
+        "RecordIncidentActionInput",
+        lambda w: {
+            "i": {
+                "incidentId": str(w.incident),
+                "kind": "PARENTS_INFORMED",
+                "takenAt": "2025-01-01T12:00:00Z",
+                "decision": "x",
+                "rationale": "x",
+            }
+        },
+        subject_applies=True,
     ),
-    "attachEvidence": (
-        Case(
-            mutation("attachEvidence", "AttachEvidenceInput"),
-            lambda w: {"i": {"incidentId": str(w.incident), "file": "not-a-file"}},
-            subject_applies=True,
-        ),
-        refused_result("attachEvidence"),
+    "attachEvidence": mutation_case(
+        "attachEvidence",
+        "AttachEvidenceInput",
+        lambda w: {"i": {"incidentId": str(w.incident), "file": "not-a-file"}},
+        subject_applies=True,
     ),
-    "linkIncidents": (
-        Case(
-            mutation("linkIncidents", "LinkIncidentsInput"),
-            lambda w: {"i": {"incidentId": str(w.incident), "otherIncidentId": str(w.incident)}},
-            subject_applies=True,
-        ),
-        refused_result("linkIncidents"),
+    "linkIncidents": mutation_case(
+        "linkIncidents",
+        "LinkIncidentsInput",
+        lambda w: {"i": {"incidentId": str(w.incident), "otherIncidentId": str(w.incident)}},
+        subject_applies=True,
     ),
-    "closeIncident": (
-        Case(
-            mutation("closeIncident", "CloseIncidentInput"),
-            lambda w: {"i": {"incidentId": str(w.incident), "outcome": "x", "lessonsLearnt": "x"}},
-            subject_applies=True,
-        ),
-        refused_result("closeIncident"),
+    "closeIncident": mutation_case(
+        "closeIncident",
+        "CloseIncidentInput",
+        lambda w: {"i": {"incidentId": str(w.incident), "outcome": "x", "lessonsLearnt": "x"}},
+        subject_applies=True,
     ),
-    "reopenIncident": (
-        Case(
-            mutation("reopenIncident", "ReopenIncidentInput"),
-            lambda w: {"i": {"incidentId": str(w.incident), "reason": "x"}},
-            subject_applies=True,
-        ),
-        refused_result("reopenIncident"),
+    "reopenIncident": mutation_case(
+        "reopenIncident",
+        "ReopenIncidentInput",
+        lambda w: {"i": {"incidentId": str(w.incident), "reason": "x"}},
+        subject_applies=True,
     ),
-    "addIncidentCategory": (
-        Case(
-            mutation("addIncidentCategory", "AddIncidentCategoryInput"),
-            lambda w: {"i": {"trustId": str(w.trust_a), "code": "new_one", "label": "x"}},
-        ),
-        refused_result("addIncidentCategory"),
+    "addIncidentCategory": mutation_case(
+        "addIncidentCategory",
+        "AddIncidentCategoryInput",
+        lambda w: {"i": {"trustId": str(w.trust_a), "code": "new_one", "label": "x"}},
     ),
-    "revokeRole": (
-        Case(
-            mutation("revokeRole", "RoleGrantInput"),
-            lambda w: {
-                "i": {
-                    "userId": "lead@a1",
-                    "role": "DATA_LEAD",
-                    "trustId": str(w.trust_a),
-                    "schoolId": str(w.school_a1),
-                }
-            },
-        ),
-        refused_result("revokeRole"),
+    "revokeRole": mutation_case(
+        "revokeRole",
+        "RoleGrantInput",
+        lambda w: {
+            "i": {
+                "userId": "lead@a1",
+                "role": "DATA_LEAD",
+                "trustId": str(w.trust_a),
+                "schoolId": str(w.school_a1),
+            }
+        },
     ),
 }
 

@@ -9,8 +9,6 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain.access.commands import GrantRole
-from domain.directory.commands import CreateTrust, RegisterPupil, RegisterSchool
 from domain.incidents.commands import (
     AttachEvidence,
     CloseIncident,
@@ -24,6 +22,7 @@ from domain.shared.actor import acting_as
 from domain.shared.policy import Principal, Role
 from projections.incidents.chronology import entry_for
 from projections.incidents.queries import chronology
+from tests import builders as make
 from tests.conftest import truncate_all
 
 OPERATOR = Principal.operator("tests")
@@ -39,36 +38,30 @@ COMMANDS = st.lists(
 )
 
 
+def report(app, school_id, category: str, description: str, person: tuple):
+    """Report an incident that happened an hour ago, about one person; its id."""
+    return app.report_incident(
+        ReportIncident(
+            school_id=school_id,
+            occurred_at=NOW - timedelta(hours=1),
+            reported_at=NOW,
+            category=category,
+            description=description,
+            people=[person],
+        )
+    )[0]
+
+
 def run_commands(app, school_id, pupil, commands: list[str]) -> list:
     """Apply the commands that are valid at each step; skip those the domain would refuse."""
     with acting_as(app.principal_for("dsl@x")):
-        incidents = [
-            app.report_incident(
-                ReportIncident(
-                    school_id=school_id,
-                    occurred_at=NOW - timedelta(hours=1),
-                    reported_at=NOW,
-                    category="cyberbullying",
-                    description="first",
-                    people=[(pupil, "pupil_harmed")],
-                )
-            )[0]
-        ]
+        incidents = [report(app, school_id, "cyberbullying", "first", (pupil, "pupil_harmed"))]
         for name in commands:
             current = app.repository.get(incidents[-1])
             closed, triaged = current.status.value == "closed", current.status.value != "reported"
             if name == "report":
                 incidents.append(
-                    app.report_incident(
-                        ReportIncident(
-                            school_id=school_id,
-                            occurred_at=NOW - timedelta(hours=1),
-                            reported_at=NOW,
-                            category="other_breach",
-                            description="another",
-                            people=[(pupil, "pupil_witness")],
-                        )
-                    )[0]
+                    report(app, school_id, "other_breach", "another", (pupil, "pupil_witness"))
                 )
             elif name == "triage" and not closed:
                 app.triage_incident(
@@ -131,17 +124,11 @@ def test_projected_chronology_equals_replayed_events(
     truncate_all(server_database)
     app = container.app
     with acting_as(OPERATOR):
-        trust, _ = app.create_trust(CreateTrust(name="T"))
-        school, _ = app.register_school(
-            RegisterSchool(trust_id=trust, name="S", urn=str(next(URNS)))
-        )
-        app.grant_role(GrantRole(user_id="dsl@x", role=Role.DSL, trust_id=trust, school_id=school))
+        trust = make.trust(app, "T")
+        school = make.school(app, trust, "S", str(next(URNS)))
+        make.grant(app, "dsl@x", Role.DSL, trust, school)
     with acting_as(app.principal_for("dsl@x")):
-        pupil, _ = app.register_pupil(
-            RegisterPupil(
-                school_id=school, full_name="P", date_of_birth=date(2014, 1, 1), year_group=6
-            )
-        )
+        pupil = make.pupil(app, school, "P", date(2014, 1, 1), year_group=6)
     incidents = run_commands(app, school, pupil, commands)
     for worker in container.workers(batch_size=batch_size):
         worker.catch_up()

@@ -10,7 +10,7 @@ from uuid import uuid4
 
 import pytest
 
-from tests.api_client import Client, staff_ids
+from tests.api_client import Client, new_pupil, staff_ids
 
 CHANGED = "... on ConsentChanged { id position }"
 PUBLISHED = (
@@ -53,37 +53,18 @@ class Setting:
     position: str
 
 
-def new_pupil(lead: Client, school: str, parental_responsibility: bool = True) -> tuple[str, str]:
-    pupil = lead.mutate(
-        "registerPupil",
-        "RegisterPupilInput",
-        {
-            "schoolId": school,
-            "fullName": f"Pupil {uuid4().hex[:6]}",
-            "dateOfBirth": "2013-05-01",
-            "yearGroup": 8,
-        },
-        "... on RegisterPupilSuccess { pupilId }",
-    )["pupilId"]
-    parent = lead.mutate(
-        "linkParent",
-        "LinkParentInput",
-        {
-            "pupilId": pupil,
-            "relationship": "mother",
-            "parentalResponsibility": parental_responsibility,
-            "fullName": "Robin Parent",
-        },
-        "... on LinkParentSuccess { parentId }",
-    )["parentId"]
-    return pupil, parent
+def decided_by(pupil: str, parent: str | None) -> dict:
+    """Whose decision a form records: the parent's, or with no parent the pupil's own."""
+    return {
+        "pupilId": pupil,
+        "consenterKind": "PARENT_CARER" if parent else "PUPIL",
+        "parentCarerId": parent,
+    }
 
 
 def give(client: Client, pupil: str, parent: str | None, choices: list[dict], **extra) -> dict:
     fields = {
-        "pupilId": pupil,
-        "consenterKind": "PARENT_CARER" if parent else "PUPIL",
-        "parentCarerId": parent,
+        **decided_by(pupil, parent),
         "choices": choices,
         "method": "PAPER_FORM",
         "reference": "Joiner form 2026-031",
@@ -95,9 +76,7 @@ def give(client: Client, pupil: str, parent: str | None, choices: list[dict], **
 
 def withdraw(client: Client, pupil: str, parent: str | None, media: list[str], **extra) -> dict:
     fields = {
-        "pupilId": pupil,
-        "consenterKind": "PARENT_CARER" if parent else "PUPIL",
-        "parentCarerId": parent,
+        **decided_by(pupil, parent),
         "media": media,
         "channels": [SOCIAL],
         "method": "LETTER",
@@ -135,7 +114,7 @@ def setting(live, settings, demo) -> Setting:
 
     lead = user("datalead@primary.demo")
     school = demo["primary"]
-    pupil, parent = new_pupil(lead, school)
+    pupil, parent, _ = new_pupil(lead, school)
     staff = staff_ids(lead)
     channel = lead.mutate(
         "openChannel",
@@ -262,7 +241,7 @@ def test_video_only_withdrawal_leaves_photos_allowed(setting: Setting) -> None:
 
 def test_posting_check_gives_an_authorised_poster_yes_or_no_only(setting: Setting) -> None:
     s = setting
-    other, _ = new_pupil(s.lead, s.school)
+    other, _, _ = new_pupil(s.lead, s.school)
     given = give(s.lead, s.pupil, s.parent, ALL)
     variables = {"c": s.channel, "m": "PHOTO", "ps": [s.pupil, other], "pos": given["position"]}
 
@@ -284,9 +263,9 @@ def test_posting_check_lists_who_may_and_may_not_appear_in_the_order_asked(
     setting: Setting,
 ) -> None:
     s = setting
-    first, _ = new_pupil(s.lead, s.school)
+    first, _, _ = new_pupil(s.lead, s.school)
     give(s.lead, s.pupil, s.parent, ALL)
-    last, last_parent = new_pupil(s.lead, s.school)
+    last, last_parent, _ = new_pupil(s.lead, s.school)
     given = give(s.lead, last, last_parent, ALL)
     query = (
         "query($c: ID!, $m: Medium!, $ps: [ID!]!, $pos: Position) { postingCheck(channelId: $c, "
@@ -424,7 +403,7 @@ def test_the_register_as_at_a_date_shows_what_was_known_then(setting: Setting) -
 
 def test_a_consenter_without_parental_responsibility_is_refused(setting: Setting) -> None:
     s = setting
-    pupil, no_pr = new_pupil(s.lead, s.school, parental_responsibility=False)
+    pupil, no_pr, _ = new_pupil(s.lead, s.school, parental_responsibility=False)
 
     result = give(s.lead, pupil, no_pr, ALL)
 

@@ -4,36 +4,23 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from domain.access.commands import GrantRole
 from domain.consent.commands import (
-    AuthorisePoster,
-    Choice,
     CloseChannel,
-    GiveConsent,
-    OpenChannel,
     RecordCompetenceAssessment,
-    RecordPublication,
     RecordTakedown,
-    WithdrawConsent,
 )
 from domain.directory.commands import (
-    CreateTrust,
-    LinkParent,
     RecordPupilLeft,
     RecordStaffLeft,
-    RegisterPupil,
-    RegisterSchool,
-    RegisterStaffMember,
 )
 from domain.shared.actor import acting_as
 from domain.shared.policy import Principal, Role
 from domain.staff_cases.commands import (
     DeclareSocialMediaRelationship,
     RaiseLowLevelConcern,
-    ReceiveAllegation,
     RecordAllegationOutcome,
 )
-from domain.staff_cases.model import HarmTests
+from tests import builders as make
 from tests.at_rest import assert_no_plaintext, find_plaintext
 
 NAME = "Philippa Unmistakable-Plaintext"
@@ -52,39 +39,16 @@ TAKEDOWN = "Takedown-Plaintext-Reason"
 def test_no_table_holds_the_plaintext_of_a_sealed_field(container):
     app = container.app
     with acting_as(Principal.operator("tests")):
-        trust, _ = app.create_trust(CreateTrust(name="Trust"))
-        school, _ = app.register_school(RegisterSchool(trust_id=trust, name="School", urn="400001"))
-        app.grant_role(
-            GrantRole(user_id="head@x", role=Role.HEADTEACHER, trust_id=trust, school_id=school)
-        )
+        trust = make.trust(app, "Trust")
+        school = make.school_with(app, trust, "head@x", Role.HEADTEACHER, "School", "400001")
     with acting_as(app.principal_for("head@x")):
-        pupil, _ = app.register_pupil(
-            RegisterPupil(school_id=school, full_name=NAME, date_of_birth=DOB, year_group=7)
-        )
-        app.link_parent(
-            LinkParent(
-                pupil_id=pupil,
-                relationship="father",
-                parental_responsibility=True,
-                full_name=PARENT,
-            )
-        )
+        pupil = make.pupil(app, school, NAME, DOB, year_group=7)
+        make.parent(app, pupil, PARENT, "father")
         app.record_pupil_left(
             RecordPupilLeft(pupil_id=pupil, left_on=date.today(), destination=REASON)
         )
-        staff, _ = app.register_staff_member(
-            RegisterStaffMember(school_id=school, full_name=NAME, staff_role="teacher")
-        )
-        case = app.receive_allegation(
-            ReceiveAllegation(
-                staff_member_id=staff,
-                received_at=datetime.now(UTC),
-                source="pupil",
-                received_via="in_person",
-                description=ALLEGATION,
-                harm_tests=HarmTests(True, False, False, False),
-            )
-        ).record_id
+        staff = make.staff(app, school, NAME, "teacher")
+        case = make.allegation(app, staff, ALLEGATION)
         app.record_allegation_outcome(
             RecordAllegationOutcome(
                 allegation_id=case,
@@ -117,79 +81,32 @@ def test_no_table_holds_the_plaintext_of_a_sealed_field(container):
 def _consent_and_publication(app, school, staff) -> None:
     """Consent with a competence note, a channel, a publication, its takedown and closing."""
     now = datetime.now(UTC)
-    pupil, _ = app.register_pupil(
-        RegisterPupil(school_id=school, full_name=NAME, date_of_birth=DOB, year_group=7)
-    )
-    parent, _ = app.link_parent(
-        LinkParent(
-            pupil_id=pupil, relationship="mother", parental_responsibility=True, full_name=PARENT
-        )
-    )
+    pupil = make.pupil(app, school, NAME, DOB, year_group=7)
+    parent = make.parent(app, pupil, PARENT, "mother")
     app.record_competence_assessment(
         RecordCompetenceAssessment(
             pupil_id=pupil, assessed_at=now - timedelta(hours=4), competent=False, notes=COMPETENCE
         )
     )
-    app.give_consent(
-        GiveConsent(
-            pupil_id=pupil,
-            consenter_kind="parent_carer",
-            choices=[Choice(["photo"], ["school_website"], True)],
-            method="email",
-            reference="F-1",
-            statement_version="v1",
-            received_at=now - timedelta(hours=4),
-            parent_carer_id=parent,
-        )
+    website = "school_website"
+    form = {"method": "email", "reference": "F-1"}
+    make.parental_consent(app, pupil, parent, "photo", website, now - timedelta(hours=4), **form)
+    poster = make.staff(app, school, NAME, "teacher", "poster@x")
+    channel = make.channel(
+        app,
+        school,
+        staff,
+        date(2025, 9, 1),
+        website,
+        platform="Website",
+        account_name="School site",
+        purpose=PURPOSE,
+        risk_assessment_approved_by="The head",
+        risk_assessment_approved_on=date(2025, 8, 1),
     )
-    poster, _ = app.register_staff_member(
-        RegisterStaffMember(
-            school_id=school, full_name=NAME, staff_role="teacher", user_id="poster@x"
-        )
-    )
-    channel, _ = app.open_channel(
-        OpenChannel(
-            school_id=school,
-            kind="school_website",
-            platform="Website",
-            account_name="School site",
-            master_administrator_id=staff,
-            purpose=PURPOSE,
-            opened_on=date(2025, 9, 1),
-            risk_assessment_approved_by="The head",
-            risk_assessment_approver="headteacher",
-            risk_assessment_approved_on=date(2025, 8, 1),
-            mfa_enabled=True,
-        )
-    )
-    app.authorise_poster(
-        AuthorisePoster(
-            channel_id=channel, staff_member_id=poster, effective_at=now - timedelta(hours=4)
-        )
-    )
-    publication, _ = app.record_publication(
-        RecordPublication(
-            channel_id=channel,
-            posted_at=now - timedelta(hours=3),
-            media=["photo"],
-            pupil_ids=[pupil],
-            identifiable=True,
-            caption_names_anyone=False,
-            posted_by_id=poster,
-            description=CAPTION,
-        )
-    )
-    app.withdraw_consent(
-        WithdrawConsent(
-            pupil_id=pupil,
-            consenter_kind="parent_carer",
-            media=["photo"],
-            channels=["school_website"],
-            method="letter",
-            reference="L-1",
-            received_at=now - timedelta(hours=2),
-            parent_carer_id=parent,
-        )
+    start = now - timedelta(hours=4)
+    publication = make.post_then_withdrawal(
+        app, channel, website, pupil, parent, poster, start, CAPTION, reference="L-1"
     )
     app.record_takedown(
         RecordTakedown(
@@ -205,7 +122,7 @@ def _consent_and_publication(app, school, staff) -> None:
 def test_the_scan_would_find_plaintext_if_it_were_there(container):
     """Guards the scan: an unsealed value (a trust's name) is found, in its column and its row."""
     with acting_as(Principal.operator("tests")):
-        container.app.create_trust(CreateTrust(name="Trust Findable-Name"))
+        make.trust(container.app, "Trust Findable-Name")
     for worker in container.workers():
         worker.catch_up()
     found = find_plaintext(container.database.conninfo, ["Findable-Name"])

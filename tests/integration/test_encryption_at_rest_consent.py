@@ -14,15 +14,7 @@ from api.database import ensure_database
 from api.event_store import PostgresKeyStore
 from api.migrate import available, migrate
 from api.wiring import build
-from domain.access.commands import GrantRole
 from domain.consent.aggregates import Channel, ConsentRecord, Publication
-from domain.directory.commands import (
-    CreateTrust,
-    LinkParent,
-    RegisterPupil,
-    RegisterSchool,
-    RegisterStaffMember,
-)
 from domain.shared.actor import acting_as
 from domain.shared.calendar import academic_year_of, london_today
 from domain.shared.logins import login_subject
@@ -30,7 +22,8 @@ from domain.shared.policy import Principal, Role
 from domain.shared.sealing import Sealed
 from projections.consent import publications, queries
 from projections.runner import reset
-from tests.api_client import Client
+from tests import builders as make
+from tests.api_client import Client, new_pupil
 from tests.at_rest import Markers, assert_no_plaintext, wait_for_views
 from tests.conftest import LiveServer
 
@@ -107,30 +100,8 @@ def seed_every_input(live: LiveServer, settings, demo: dict[str, str]) -> Seeded
         {"schoolId": school, "fullName": "Poster Person", "role": "TEACHER", "userId": POSTER},
         "... on RegisterStaffMemberSuccess { staffMemberId position }",
     )["staffMemberId"]
-    pupil = s.mutate(
-        lead,
-        "registerPupil",
-        "RegisterPupilInput",
-        {
-            "schoolId": school,
-            "fullName": f"Pupil {uuid4().hex[:6]}",
-            "dateOfBirth": "2013-05-01",
-            "yearGroup": 8,
-        },
-        "... on RegisterPupilSuccess { pupilId position }",
-    )["pupilId"]
-    parent = s.mutate(
-        lead,
-        "linkParent",
-        "LinkParentInput",
-        {
-            "pupilId": pupil,
-            "relationship": "mother",
-            "parentalResponsibility": True,
-            "fullName": "Robin Parent",
-        },
-        "... on LinkParentSuccess { parentId position }",
-    )["parentId"]
+    pupil, parent, linked_at = new_pupil(lead, school)
+    s.positions.append(int(linked_at))
     s.mutate(
         lead,
         "recordCompetenceAssessment",
@@ -359,36 +330,12 @@ def record_the_old_way(app) -> tuple[UUID, UUID]:
     """A channel, a consent form and a post as events recorded before these fields were
     sealed carry them: in plain. Returns the channel and the pupil."""
     with acting_as(Principal.operator("tests")):
-        trust, _ = app.create_trust(CreateTrust(name="Trust"))
-        school, _ = app.register_school(RegisterSchool(trust_id=trust, name="School", urn="400002"))
-        app.grant_role(
-            GrantRole(user_id="head@old", role=Role.HEADTEACHER, trust_id=trust, school_id=school)
-        )
+        trust = make.trust(app, "Trust")
+        school = make.school_with(app, trust, "head@old", Role.HEADTEACHER, "School", "400002")
     with acting_as(app.principal_for("head@old")):
-        staff, _ = app.register_staff_member(
-            RegisterStaffMember(
-                school_id=school,
-                full_name="Staff Person",
-                staff_role="teacher",
-                user_id="poster@old",
-            )
-        )
-        pupil, _ = app.register_pupil(
-            RegisterPupil(
-                school_id=school,
-                full_name="Pupil Person",
-                date_of_birth=date(2013, 5, 1),
-                year_group=8,
-            )
-        )
-        parent, _ = app.link_parent(
-            LinkParent(
-                pupil_id=pupil,
-                relationship="mother",
-                parental_responsibility=True,
-                full_name="Parent Person",
-            )
-        )
+        staff = make.staff(app, school, "Staff Person", "teacher", "poster@old")
+        pupil = make.pupil(app, school, "Pupil Person", date(2013, 5, 1))
+        parent = make.parent(app, pupil, "Parent Person", "mother")
         seal = app.keyring.session()
         channel_id = seal.new_subject(uuid4())
         channel = Channel._create(

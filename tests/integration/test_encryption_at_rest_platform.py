@@ -104,36 +104,24 @@ def test_no_login_or_free_text_of_the_directory_access_or_incidents_is_stored_in
 
     # Incidents: every free-text input, by marker logins.
     reporter, dsl = (Client(live.url, settings, u) for u in (reporter_login, dsl_login))
-    reported = reporter.mutate(
-        "reportIncident",
-        "ReportIncidentInput",
-        {
+
+    def report(description: str, **more: str) -> str:
+        fields = {
             "schoolId": school,
             "occurredAt": (NOW - timedelta(hours=3)).isoformat(),
             "reportedAt": (NOW - timedelta(hours=2)).isoformat(),
             "category": "cyberbullying",
-            "platform": m("Platform"),
-            "description": m("Description"),
+            "description": description,
             "people": [{"personId": pupil, "part": "PUPIL_HARMED"}],
-            "source": "PUPIL_DISCLOSURE",
-            "device": "PERSONAL",
-        },
-        f"... on IncidentChanged {{ incidentId }} {ANY}",
+        } | more
+        changed = f"... on IncidentChanged {{ incidentId }} {ANY}"
+        result = reporter.mutate("reportIncident", "ReportIncidentInput", fields, changed)
+        return result["incidentId"]
+
+    incident = report(
+        m("Description"), platform=m("Platform"), source="PUPIL_DISCLOSURE", device="PERSONAL"
     )
-    incident = reported["incidentId"]
-    other = reporter.mutate(
-        "reportIncident",
-        "ReportIncidentInput",
-        {
-            "schoolId": school,
-            "occurredAt": (NOW - timedelta(hours=3)).isoformat(),
-            "reportedAt": (NOW - timedelta(hours=2)).isoformat(),
-            "category": "cyberbullying",
-            "description": m("OtherDescription"),
-            "people": [{"personId": pupil, "part": "PUPIL_HARMED"}],
-        },
-        f"... on IncidentChanged {{ incidentId }} {ANY}",
-    )["incidentId"]
+    other = report(m("OtherDescription"))
     changed = "IncidentChanged"
     _mutate(
         dsl,

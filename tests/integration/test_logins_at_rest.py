@@ -6,14 +6,13 @@ import hashlib
 from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
-from domain.access.commands import GrantRole
-from domain.directory.commands import CreateTrust, RegisterPupil, RegisterSchool
 from domain.incidents.aggregates import Incident
 from domain.shared.actor import acting_as
 from domain.shared.logins import login_subject
 from domain.shared.policy import Principal, Role
 from projections.incidents import queries
 from projections.incidents.projection import platform_ix
+from tests import builders as make
 from tests.api_client import Client
 from tests.at_rest import find_plaintext
 from tests.integration.test_incidents_api import pupils, report
@@ -85,16 +84,11 @@ def test_a_platform_and_fingerprint_recorded_before_they_were_sealed_are_sealed_
     view seals them with the incident's key as it applies them."""
     app = container.app
     with acting_as(Principal.operator("tests")):
-        trust, _ = app.create_trust(CreateTrust(name="Trust"))
-        school, _ = app.register_school(RegisterSchool(trust_id=trust, name="School", urn="400014"))
-        app.grant_role(GrantRole(user_id="dsl@x", role=Role.DSL, trust_id=trust, school_id=school))
+        trust = make.trust(app, "Trust")
+        school = make.school_with(app, trust, "dsl@x", Role.DSL, "School", "400014")
     now = datetime.now(UTC)
     with acting_as(app.principal_for("dsl@x")):
-        pupil, _ = app.register_pupil(
-            RegisterPupil(
-                school_id=school, full_name="P", date_of_birth=date(2014, 1, 1), year_group=6
-            )
-        )
+        pupil = make.pupil(app, school, "P", date(2014, 1, 1), year_group=6)
         seal = app.keyring.session()
         incident_id = seal.new_subject(uuid4())
         old = Incident(

@@ -13,12 +13,11 @@ from api import access_log
 from api.database import Database, ensure_database
 from api.migrate import MigrationNeedsKeys, migrate
 from api.wiring import build
-from domain.access.commands import GrantRole
-from domain.directory.commands import CreateTrust, RegisterSchool, RegisterStaffMember
 from domain.shared.actor import acting_as
 from domain.shared.policy import Principal, Role
 from domain.shared.sealing import Sealed
 from projections.common import Visibility
+from tests import builders as make
 from tests.at_rest import find_plaintext
 
 READER = "reader-before-0013@school.example"
@@ -96,27 +95,12 @@ def test_the_views_of_a_deployment_rebuild_from_the_events_with_their_logins_sea
     try:
         app = before.app
         with acting_as(Principal.operator("ops")):
-            trust, _ = app.create_trust(CreateTrust(name="Trust"))
-            school, _ = app.register_school(
-                RegisterSchool(trust_id=trust, name="School", urn="400013")
-            )
-            app.grant_role(
-                GrantRole(
-                    user_id="head@school.example",
-                    role=Role.HEADTEACHER,
-                    trust_id=trust,
-                    school_id=school,
-                )
+            trust = make.trust(app, "Trust")
+            school = make.school_with(
+                app, trust, "head@school.example", Role.HEADTEACHER, "School", "400013"
             )
         with acting_as(app.principal_for("head@school.example")):
-            app.register_staff_member(
-                RegisterStaffMember(
-                    school_id=school,
-                    full_name="A Teacher",
-                    staff_role="teacher",
-                    user_id="teacher@school.example",
-                )
-            )
+            make.staff(app, school, "A Teacher", "teacher", "teacher@school.example")
         head = before.head()
     finally:
         before.close()

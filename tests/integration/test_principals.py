@@ -14,9 +14,10 @@ from api.changes import APPLICATION_NAME, ChangeListener
 from api.principals import CHANNEL, PrincipalCache
 from api.wiring import Container, build
 from domain.access.aggregates import access_id_for
-from domain.access.commands import GrantRole, RevokeRole
+from domain.access.commands import RevokeRole
 from domain.shared.actor import acting_as
 from domain.shared.policy import Principal
+from tests import builders as make
 from tests.api_client import Client
 
 ME = "{ me { roles { role schoolId } } }"
@@ -53,14 +54,7 @@ def seeded(container: Container) -> dict[str, str]:
 def grant_deputy(saver: Container, ids: dict[str, str]) -> None:
     app = saver.app
     with acting_as(app.principal_for("head@primary.demo")):
-        app.grant_role(
-            GrantRole(
-                user_id=DEPUTY,
-                role="deputy_dsl",
-                trust_id=UUID(ids["trust"]),
-                school_id=UUID(ids["primary"]),
-            )
-        )
+        make.grant(app, DEPUTY, "deputy_dsl", UUID(ids["trust"]), UUID(ids["primary"]))
 
 
 def roles(client: Client) -> list[str]:

@@ -11,7 +11,7 @@ import pytest
 
 from api.wiring import Container
 from domain.access.commands import GrantRole
-from domain.directory.commands import CreateTrust, RegisterPupil, RegisterSchool
+from domain.directory.commands import RegisterPupil
 from domain.shared.actor import acting_as
 from domain.shared.policy import Principal, Role
 from projections.common import positions
@@ -24,20 +24,16 @@ from projections.runner import (
     reset,
 )
 from projections.supervisor import Supervisor
+from tests import builders as make
 
 OPERATOR = Principal.operator("tests")
 
 
 def seed_school(container: Container) -> tuple[UUID, UUID]:
     with acting_as(OPERATOR):
-        trust_id, _ = container.app.create_trust(CreateTrust(name="Oak Trust"))
-        school_id, _ = container.app.register_school(
-            RegisterSchool(trust_id=trust_id, name="Oak Primary", urn="100001")
-        )
-        container.app.grant_role(
-            GrantRole(
-                user_id="lead@oak", role=Role.DATA_LEAD, trust_id=trust_id, school_id=school_id
-            )
+        trust_id = make.trust(container.app, "Oak Trust")
+        school_id = make.school_with(
+            container.app, trust_id, "lead@oak", Role.DATA_LEAD, "Oak Primary", "100001"
         )
     return trust_id, school_id
 
@@ -55,6 +51,18 @@ def register_pupils(container: Container, school_id: UUID, count: int) -> int:
                 )
             )
     return position
+
+
+def fail_directory_at(monkeypatch: pytest.MonkeyPatch, failing_at: int) -> None:
+    """Given the directory view raises on the pupil registered at ``failing_at``."""
+    original = DirectoryView.pupil_registered
+
+    def explode(self: Any, curs: Any, e: Any, position: int) -> None:
+        if position == failing_at:
+            raise RuntimeError("bad event")
+        original(self, curs, e, position)
+
+    monkeypatch.setattr(DirectoryView, "pupil_registered", explode)
 
 
 def count(container: Container, table: str) -> int:
@@ -135,14 +143,7 @@ def test_a_failing_event_stops_the_view_and_shows_in_status(container, monkeypat
     failing_at = register_pupils(container, school_id, 1)
     register_pupils(container, school_id, 2)
 
-    original = DirectoryView.pupil_registered
-
-    def explode(self: Any, curs: Any, e: Any, position: int) -> None:
-        if position == failing_at:
-            raise RuntimeError("bad event")
-        original(self, curs, e, position)
-
-    monkeypatch.setattr(DirectoryView, "pupil_registered", explode)
+    fail_directory_at(monkeypatch, failing_at)
     (worker,) = container.workers(["directory"])
     with pytest.raises(ProjectionFailed):
         worker.catch_up()
@@ -203,14 +204,7 @@ def test_the_service_feeds_the_other_views_while_one_is_rebuilt_then_takes_it_ba
 def test_a_failing_view_leaves_the_group_and_the_others_carry_on(container, monkeypatch):
     _, school_id = seed_school(container)
     failing_at = register_pupils(container, school_id, 1)
-    original = DirectoryView.pupil_registered
-
-    def explode(self: Any, curs: Any, e: Any, position: int) -> None:
-        if position == failing_at:
-            raise RuntimeError("bad event")
-        original(self, curs, e, position)
-
-    monkeypatch.setattr(DirectoryView, "pupil_registered", explode)
+    fail_directory_at(monkeypatch, failing_at)
     supervisor = Supervisor(container.workers(), max_backoff=0.2)
     supervisor.start()
     try:

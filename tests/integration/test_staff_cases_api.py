@@ -54,6 +54,17 @@ def step(client: Client, field: str, input_type: str, fields: dict) -> dict:
     return result
 
 
+def decide(client: Client, case: str, outcome: str, summary="x", rationale="x") -> dict:
+    """The case manager records the outcome now."""
+    fields = {"outcome": outcome, "summary": summary, "rationale": rationale}
+    return step(
+        client,
+        "recordAllegationOutcome",
+        "RecordAllegationOutcomeInput",
+        {"allegationId": case, "decidedAt": NOW.isoformat(), **fields},
+    )
+
+
 def detail(client: Client, allegation_id: str, position: str | None = None) -> dict:
     return client.data(ALLEGATION, {"id": allegation_id, "p": position})["allegation"]
 
@@ -213,18 +224,7 @@ def test_a_later_pension_age_extends_retention(users, demo):
     head, dsl = users("head@primary.demo"), users("dsl@primary.demo")
     teacher = staff_ids(head)["Sam Jones (primary)"]
     case = receive(dsl, teacher)["allegationId"]
-    step(
-        head,
-        "recordAllegationOutcome",
-        "RecordAllegationOutcomeInput",
-        {
-            "allegationId": case,
-            "outcome": "UNFOUNDED",
-            "decidedAt": NOW.isoformat(),
-            "summary": "x",
-            "rationale": "x",
-        },
-    )
+    decide(head, case, "UNFOUNDED")
     moved = step(
         head,
         "recordStaffPensionAge",
@@ -238,18 +238,7 @@ def test_a_malicious_allegation_leaves_the_personnel_record_unless_consent_is_re
     head, dsl = users("head@primary.demo"), users("dsl@primary.demo")
     teacher = staff_ids(head)["Sam Jones (primary)"]
     case = receive(dsl, teacher)["allegationId"]
-    done = step(
-        head,
-        "recordAllegationOutcome",
-        "RecordAllegationOutcomeInput",
-        {
-            "allegationId": case,
-            "outcome": "MALICIOUS",
-            "decidedAt": NOW.isoformat(),
-            "summary": "Fabricated",
-            "rationale": "Admitted",
-        },
-    )
+    done = decide(head, case, "MALICIOUS", "Fabricated", "Admitted")
     seen = detail(head, case, done["position"])
     assert (seen["onPersonnelRecord"], seen["erasureDue"], seen["retainUntil"]) == (
         False,
@@ -276,18 +265,7 @@ def test_a_reference_may_not_mention_an_unsubstantiated_allegation(users, demo, 
     head, dsl = users("head@primary.demo"), users("dsl@primary.demo")
     teacher = staff_ids(head)["Sam Jones (primary)"]
     case = receive(dsl, teacher)["allegationId"]
-    step(
-        head,
-        "recordAllegationOutcome",
-        "RecordAllegationOutcomeInput",
-        {
-            "allegationId": case,
-            "outcome": "UNSUBSTANTIATED",
-            "decidedAt": NOW.isoformat(),
-            "summary": "x",
-            "rationale": "x",
-        },
-    )
+    decide(head, case, "UNSUBSTANTIATED")
     before = container.head()
     refused = head.mutate(
         "recordReferenceDeclaration",

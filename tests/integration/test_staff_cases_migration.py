@@ -4,7 +4,6 @@ references, is emptied and rebuilt from the events in its new shape; other views
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from uuid import uuid4
 
 import psycopg
@@ -14,14 +13,9 @@ import api.migrate
 from api.database import Database, ensure_database
 from api.migrate import migrate
 from api.wiring import build
-from domain.access.commands import GrantRole
-from domain.directory.commands import CreateTrust, RegisterSchool, RegisterStaffMember
 from domain.shared.actor import acting_as
 from domain.shared.policy import Principal, Role
-from domain.staff_cases.commands import (
-    ReceiveAllegation,
-)
-from domain.staff_cases.model import HarmTests
+from tests import builders as make
 from tests.at_rest import find_plaintext
 
 STAFF_CASES_AT_REST = "0014_staff_cases_at_rest"
@@ -49,43 +43,15 @@ def test_migration_0014_rebuilds_the_staff_cases_view_from_the_events(deployed, 
     try:
         app = container.app
         with acting_as(Principal.operator("tests")):
-            trust, _ = app.create_trust(CreateTrust(name="Trust"))
-            school, _ = app.register_school(
-                RegisterSchool(trust_id=trust, name="School", urn="400001")
+            trust = make.trust(app, "Trust")
+            school = make.school_with(
+                app, trust, "head@old.example", Role.HEADTEACHER, "School", "400001"
             )
-            app.grant_role(
-                GrantRole(
-                    user_id="head@old.example",
-                    role=Role.HEADTEACHER,
-                    trust_id=trust,
-                    school_id=school,
-                )
-            )
-            app.grant_role(
-                GrantRole(
-                    user_id="dsl@old.example", role=Role.DSL, trust_id=trust, school_id=school
-                )
-            )
+            make.grant(app, "dsl@old.example", Role.DSL, trust, school)
         with acting_as(app.principal_for("head@old.example")):
-            staff, _ = app.register_staff_member(
-                RegisterStaffMember(
-                    school_id=school,
-                    full_name="Teacher",
-                    staff_role="teacher",
-                    user_id="sub@old.example",
-                )
-            )
+            staff = make.staff(app, school, "Teacher", "teacher", "sub@old.example")
         with acting_as(app.principal_for("dsl@old.example")):
-            case = app.receive_allegation(
-                ReceiveAllegation(
-                    staff_member_id=staff,
-                    received_at=datetime.now(UTC),
-                    source="pupil",
-                    received_via="in_person",
-                    description="Narrative",
-                    harm_tests=HarmTests(True, False, False, False),
-                )
-            ).record_id
+            case = make.allegation(app, staff, "Narrative")
         head = app.recorder.max_notification_id()
         with psycopg.connect(deployed.conninfo) as conn:
             # The view as the old code built it: the case manager's login in its summary.

@@ -10,10 +10,9 @@ from uuid import uuid4
 import pytest
 
 from api.wiring import Container
-from domain.access.commands import GrantRole
-from domain.directory.commands import CreateTrust
 from domain.shared.actor import acting_as
 from domain.shared.policy import Principal, Role
+from tests import builders as make
 from tests.api_client import Client, staff_ids
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -239,10 +238,8 @@ def test_a_stale_expected_version_from_another_trust_gets_the_unknown_id_answer(
     users, container: Container
 ):
     with acting_as(Principal.operator("tests")):
-        trust_id, _ = container.app.create_trust(CreateTrust(name="Elm Trust"))
-        container.app.grant_role(
-            GrantRole(user_id="tsl@elm.trust", role=Role.TRUST_SAFEGUARDING_LEAD, trust_id=trust_id)
-        )
+        trust_id = make.trust(container.app, "Elm Trust")
+        make.grant(container.app, "tsl@elm.trust", Role.TRUST_SAFEGUARDING_LEAD, trust_id)
     dsl, elm_lead = users("dsl@primary.demo"), users("tsl@elm.trust")
     allegation_id = receive(dsl, staff_ids(dsl)["Sam Jones (primary)"])["allegationId"]
     unknown = str(uuid4())
