@@ -377,9 +377,10 @@ class Lifecycle:
         planned_open: list[tuple[UUID, str, date]] = []
         police = False
         for _ in range(count):
-            moment = working_time(moment + timedelta(hours=rng.uniform(0.5, 72)), rng)
-            if moment >= self.now:
-                break
+            taken = working_time(moment + timedelta(hours=rng.uniform(0.5, 72)), rng)
+            if taken >= self.now:
+                break  # not yet: the incident's work so far ends at its last action
+            moment = taken
             kind = _ACTIONS[self.category].pick(rng)
             if kind == "police_contacted":
                 police = True
