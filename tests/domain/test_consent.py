@@ -31,7 +31,7 @@ from domain.consent.commands import (
     SetPublicationApproval,
     WithdrawConsent,
 )
-from domain.consent.handlers import (
+from domain.consent.errors import (
     ChannelClosed,
     CompetenceNotAssessed,
     ConsentMissing,
@@ -45,9 +45,9 @@ from domain.consent.handlers import (
     PupilLeft,
     PupilNotCompetent,
     SelfApproval,
-    lapse_of,
 )
 from domain.consent.model import PUPIL_PARTY, ConsentStatus, Decision, PublicationStatus
+from domain.consent.record_handlers import lapse_of
 from domain.directory.commands import (
     RecordPupilLeft,
 )

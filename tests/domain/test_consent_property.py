@@ -26,7 +26,6 @@ from domain.consent.commands import (
     RecordCompetenceAssessment,
     WithdrawConsent,
 )
-from domain.consent.handlers import lapse_of
 from domain.consent.model import (
     PUPIL_PARTY,
     Answer,
@@ -38,6 +37,7 @@ from domain.consent.model import (
     decide,
     standing,
 )
+from domain.consent.record_handlers import lapse_of
 from domain.directory.commands import (
     RecordPupilLeft,
 )
