@@ -52,9 +52,9 @@ def report(app, school_id, category: str, description: str, person: tuple):
     )[0]
 
 
-def run_commands(app, school_id, pupil, commands: list[str]) -> list:
+def run_commands(app, dsl: str, school_id, pupil, commands: list[str]) -> list:
     """Apply the commands that are valid at each step; skip those the domain would refuse."""
-    with acting_as(app.principal_for("dsl@x")):
+    with acting_as(app.principal_for(dsl)):
         incidents = [report(app, school_id, "cyberbullying", "first", (pupil, "pupil_harmed"))]
         for name in commands:
             current = app.repository.get(incidents[-1])
@@ -125,11 +125,15 @@ def test_projected_chronology_equals_replayed_events(
     app = container.app
     with acting_as(OPERATOR):
         trust = make.trust(app, "T")
-        school = make.school(app, trust, "S", str(next(URNS)))
-        make.grant(app, "dsl@x", Role.DSL, trust, school)
-    with acting_as(app.principal_for("dsl@x")):
+        urn = str(next(URNS))
+        school = make.school(app, trust, "S", urn)
+        # A login of its own per example: the keyring's cache outlives the truncated key store,
+        # and a key cached for a login the last example used no longer matches the one stored.
+        dsl = f"dsl-{urn}@x"
+        make.grant(app, dsl, Role.DSL, trust, school)
+    with acting_as(app.principal_for(dsl)):
         pupil = make.pupil(app, school, "P", date(2014, 1, 1), year_group=6)
-    incidents = run_commands(app, school, pupil, commands)
+    incidents = run_commands(app, dsl, school, pupil, commands)
     for worker in container.workers(batch_size=batch_size):
         worker.catch_up()
 
