@@ -285,8 +285,7 @@ def sealed_values(item: object, into: list[Sealed] | None = None) -> list[Sealed
 def open_rows(ctx: Context, *items: object) -> Opened:
     """Open every sealed value of ``items`` (rows, lists of rows, values) at once."""
     wanted = list(dict.fromkeys(sealed_values(list(items))))
-    opened = ctx.open_all(list(wanted))
-    return Opened({v: o for v, o in zip(wanted, opened, strict=True) if o is not None})
+    return Opened(dict(zip(wanted, ctx.container.keyring.open_many(wanted), strict=True)))
 
 
 def from_rows(ctx: Context, rows: list[R], build: Callable[[R, Opened], T]) -> list[T]:
