@@ -137,16 +137,18 @@ def projections_status() -> None:
 def projections_rebuild(name: Annotated[Optional[str], typer.Argument()] = None) -> None:  # noqa: UP045
     """Empty a view (or all) and replay every event into it, with a progress bar. Safe while
     the service runs: its workers leave each view alone while it is rebuilt, then carry on."""
-    from projections.runner import rebuild
+    from projections.runner import NotRebuildable, rebuild
 
     container = _container()
     try:
-        names = [name] if name else list(container.views)
+        names = [name] if name else [n for n, v in container.views.items() if v.rebuildable]
         unknown = [n for n in names if n not in container.views]
         if unknown:
             raise typer.BadParameter(
                 f"unknown view {unknown[0]}; views: {', '.join(container.views)}"
             )
+        if not all(container.views[n].rebuildable for n in names):
+            raise typer.BadParameter(str(NotRebuildable(names[0])))
         head = container.head()
         columns = (
             TextColumn("{task.description}"),

@@ -36,6 +36,7 @@ from projections.common import positions
 from projections.consent.projection import ConsentView
 from projections.directory.projection import DirectoryView
 from projections.incidents.projection import IncidentsView
+from projections.ledger.integrator import LedgerView, LedgerWorker
 from projections.runner import ProjectionWorker, View
 from projections.staff_cases.projection import StaffCasesView
 
@@ -45,7 +46,10 @@ VIEW_CLASSES: tuple[type[View], ...] = (
     IncidentsView,
     StaffCasesView,
     ConsentView,
+    LedgerView,
 )
+# Views fed by a worker of their own kind (the rest by the plain ProjectionWorker).
+WORKER_CLASSES: dict[type[View], type[ProjectionWorker]] = {LedgerView: LedgerWorker}
 
 
 @dataclass
@@ -82,7 +86,15 @@ class Container:
         self, names: list[str] | None = None, batch_size: int = 2000
     ) -> list[ProjectionWorker]:
         chosen = [v for n, v in self.views.items() if names is None or n in names]
-        return [ProjectionWorker(v, self.app.recorder, self.app.mapper, batch_size) for v in chosen]  # type: ignore[arg-type]
+        return [
+            WORKER_CLASSES.get(type(v), ProjectionWorker)(
+                v,
+                self.app.recorder,  # type: ignore[arg-type]
+                self.app.mapper,
+                batch_size,
+            )
+            for v in chosen
+        ]
 
     def head(self) -> int:
         return self.app.recorder.max_notification_id() or 0

@@ -78,6 +78,7 @@ def _feature_modules() -> tuple[ModuleType, ...]:
     from projections.consent import columns as consent
     from projections.directory import columns as directory
     from projections.incidents import columns as incidents
+    from projections.ledger import columns as ledger
     from projections.staff_cases import columns as staff_cases
 
     return (
@@ -87,6 +88,7 @@ def _feature_modules() -> tuple[ModuleType, ...]:
         incidents,
         staff_cases,
         consent,
+        ledger,
         idempotency_columns,
     )
 

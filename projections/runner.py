@@ -92,6 +92,11 @@ def _share_rebuild_lock(curs: Cursor[Any], view_name: str) -> bool:
     return bool(row["free"])
 
 
+class NotRebuildable(ValueError):
+    def __init__(self, view: str) -> None:
+        super().__init__(f"view {view} is never rebuilt: it is a record, not derived data")
+
+
 class ProjectionFailed(RuntimeError):
     def __init__(self, view: str, position: int, error: BaseException) -> None:
         super().__init__(f"view {view} failed at event {position}: {error!r}")
@@ -363,6 +368,8 @@ def rebuild(worker: ProjectionWorker, on_batch: Callable[[int], None] | None = N
     """Empty the worker's view and replay every event into it, while the service may be
     running: its workers leave the view alone until the replay has reached the head, then
     carry on from there. Returns how many events were read."""
+    if not worker.view.rebuildable:
+        raise NotRebuildable(worker.view.name)
     with holding_for_rebuild(worker.view):
         reset(worker.view)
         worker.resync()

@@ -35,6 +35,8 @@ class View(PostgresTrackingRecorder):
 
     name: ClassVar[str]
     tables: ClassVar[tuple[str, ...]]
+    # Whether the view may be emptied and replayed from the events (``rebuild``).
+    rebuildable: ClassVar[bool] = True
     _handlers: ClassVar[dict[str, str]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

@@ -24,8 +24,8 @@ from uuid import UUID
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from domain.shared.blind_index import BLIND_INDEX_SUBJECT
 from domain.shared.errors import ValidationFailed
+from domain.shared.system_keys import SYSTEM_SUBJECTS
 
 _NONCE = 12
 _log = logging.getLogger(__name__)
@@ -245,9 +245,9 @@ class Keyring:
     def destroy(self, subject_id: UUID) -> None:
         """Crypto-shred: every field sealed for ``subject_id`` reads as ERASED from now on.
 
-        The blind-index key is not a subject's: destroying it would erase nobody and break
-        every equality match, so it is refused."""
-        if subject_id == BLIND_INDEX_SUBJECT:
+        The system's own keys (the blind-index key, the ledger's keys) are not a subject's:
+        destroying one would erase nobody and break what it protects, so it is refused."""
+        if subject_id in SYSTEM_SUBJECTS:
             raise ValueError(f"the key of {subject_id} is not a subject's and is never destroyed")
         self._store.destroy(subject_id)
         with self._lock:

@@ -1,0 +1,199 @@
+"""What a leaf of the ledger commits to: one entry per stored event.
+
+An entry (canonical JSON, RFC 8785) names the event's place (leaf index, event position,
+aggregate id and version, topic, when it was recorded), the SHA-256 of its stored state bytes
+exactly as in the row, the entry hash of the same aggregate's previous event (so versions 1..k
+are contiguous), and one salted digest per field of the decrypted event, never the field itself.
+
+A field's digest is SD-JWT's (RFC 9901): the SHA-256 of the *disclosure*, the base64url of the
+JSON array ``[salt, name, value]``. Handing over a disclosure reveals that one field, provably;
+a digest alone reveals nothing that can be guessed back, because the salt is as forgettable as
+the field: it is derived from the data keys of the field's subjects (the person a sealed value
+belongs to, the holder of a login), so destroying a key destroys the salts with it, while the
+digests, the entries and every proof stay valid. Fields about no one are salted from the
+ledger's own salt key. See docs/rules.md §12.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from base64 import urlsafe_b64decode, urlsafe_b64encode
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, fields, is_dataclass
+from datetime import date, datetime
+from enum import Enum
+from hashlib import sha256
+from typing import Any
+from uuid import UUID
+
+import rfc8785
+
+from domain.ledger.merkle import leaf_hash
+
+FORMAT = 1
+SALT_BYTES = 16  # 128 bits, as RFC 9901 asks at least
+# The event attributes the entry names itself rather than as fields.
+ENVELOPE = frozenset({"originator_id", "originator_version", "timestamp"})
+# Fields that carry a login in plain (the event store is encrypted as a whole): salted from the
+# login holder's data key (domain.shared.logins.login_subject), so erasing a login forgets them.
+LOGIN_FIELDS = frozenset({"actor", "user_id", "subject_user_id"})
+_SALT_CONTEXT = b"casework ledger salt v1\x00"
+
+
+class Unreadable(Exception):
+    """A sealed value whose data key is gone: the field can no longer be disclosed."""
+
+
+def b64url(data: bytes) -> str:
+    return urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def from_b64url(text: str) -> bytes:
+    return urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of an event as the ledger sees it: its JSON value (sealed parts opened) and
+    the subjects whose data keys salt it (none: the ledger's salt key)."""
+
+    name: str
+    value: Any
+    subjects: tuple[UUID, ...]
+
+
+class Opener:
+    """Turns event values into JSON values, opening sealed ones with ``open_sealed`` (which
+    returns the plaintext bytes, or raises :class:`Unreadable`) and noting their subjects.
+    ``is_sealed`` and ``subject_of`` tell a sealed value apart and whose it is, so that this
+    module needs no import from where sealing lives."""
+
+    def __init__(
+        self,
+        is_sealed: Callable[[Any], bool],
+        subject_of: Callable[[Any], UUID],
+        open_sealed: Callable[[Any], bytes],
+    ) -> None:
+        self.is_sealed = is_sealed
+        self.subject_of = subject_of
+        self.open_sealed = open_sealed
+
+    def field(self, name: str, value: Any, login_subject: Callable[[str], UUID]) -> Field:
+        subjects: set[UUID] = set()
+        plain = self._plain(value, subjects)
+        if name in LOGIN_FIELDS and isinstance(value, str):
+            subjects.add(login_subject(value))
+        return Field(name, plain, tuple(sorted(subjects)))
+
+    def _plain(self, value: Any, subjects: set[UUID]) -> Any:
+        if value is None or isinstance(value, bool | int | float):
+            return value
+        if isinstance(value, Enum):
+            return self._plain(value.value, subjects)
+        if isinstance(value, str):
+            return str(value)
+        if self.is_sealed(value):
+            subjects.add(self.subject_of(value))
+            data = self.open_sealed(value)
+            try:
+                return data.decode("utf-8")
+            except UnicodeDecodeError:
+                return {"base64": b64url(data)}
+        if isinstance(value, UUID):
+            return str(value)
+        if isinstance(value, datetime | date):
+            return value.isoformat()
+        if isinstance(value, Mapping):
+            return {str(k): self._plain(v, subjects) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self._plain(v, subjects) for v in value]
+        if isinstance(value, set | frozenset):
+            items = [self._plain(v, subjects) for v in value]
+            return sorted(items, key=rfc8785.dumps)
+        if is_dataclass(value) and not isinstance(value, type):
+            return {f.name: self._plain(getattr(value, f.name), subjects) for f in fields(value)}
+        raise TypeError(f"the ledger cannot represent a {type(value).__name__} value")
+
+
+def event_attributes(event: Any) -> dict[str, Any]:
+    """The fields of a domain event, without the envelope the entry names itself."""
+    return {k: v for k, v in vars(event).items() if k not in ENVELOPE}
+
+
+def salt(keys: Iterable[bytes], aggregate_id: UUID, version: int, name: str) -> bytes:
+    """The salt of one field of one event: an HMAC chain over the given data keys, so that it
+    can be computed again while every key is kept and never once any is destroyed."""
+    mac = _SALT_CONTEXT + aggregate_id.bytes + version.to_bytes(8, "big") + name.encode()
+    for key in keys:
+        mac = hmac.new(key, mac, sha256).digest()
+    return mac[:SALT_BYTES]
+
+
+def disclosure(salt_bytes: bytes, name: str, value: Any) -> str:
+    """The SD-JWT disclosure of a field: base64url of the canonical JSON [salt, name, value]."""
+    return b64url(rfc8785.dumps([b64url(salt_bytes), name, value]))
+
+
+def digest(disclosure_text: str) -> str:
+    return b64url(sha256(disclosure_text.encode("ascii")).digest())
+
+
+def read_disclosure(disclosure_text: str) -> tuple[str, Any]:
+    """(name, value) of a disclosure."""
+    salt_text, name, value = json.loads(from_b64url(disclosure_text))
+    if not isinstance(salt_text, str) or not isinstance(name, str):
+        raise ValueError("a disclosure is [salt, name, value]")
+    return name, value
+
+
+@dataclass(frozen=True)
+class Entry:
+    index: int
+    position: int
+    aggregate_id: UUID
+    version: int
+    topic: str
+    recorded_at: str
+    state_sha256: str  # hex
+    previous: str | None  # hex entry hash of this aggregate's previous version
+    fields: Mapping[str, str | None]  # name -> digest (None: erased before it was logged)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "v": FORMAT,
+            "index": self.index,
+            "position": self.position,
+            "aggregate": str(self.aggregate_id),
+            "version": self.version,
+            "topic": self.topic,
+            "recorded_at": self.recorded_at,
+            "state_sha256": self.state_sha256,
+            "previous": self.previous,
+            "fields": dict(sorted(self.fields.items())),
+        }
+
+    def canonical(self) -> bytes:
+        return rfc8785.dumps(self.to_json())
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Entry:
+        raw = json.loads(data)
+        if raw.get("v") != FORMAT:
+            raise ValueError(f"unknown ledger entry format {raw.get('v')!r}")
+        return cls(
+            index=raw["index"],
+            position=raw["position"],
+            aggregate_id=UUID(raw["aggregate"]),
+            version=raw["version"],
+            topic=raw["topic"],
+            recorded_at=raw["recorded_at"],
+            state_sha256=raw["state_sha256"],
+            previous=raw["previous"],
+            fields=raw["fields"],
+        )
+
+
+def entry_hash(canonical: bytes) -> bytes:
+    """The hash that names an entry: its RFC 6962 leaf hash."""
+    return leaf_hash(canonical)

@@ -1,0 +1,116 @@
+"""The tree stored as C2SP tlog-tiles: tile (level L, index N) holds up to 256 consecutive
+hashes of tree level 8L, from node N * 256. Any perfect subtree is one tile read plus at most 127
+hashes, so a proof is a few indexed reads; a partial tile (the right edge) grows in place and a
+full one never changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from domain.ledger.merkle import EMPTY_ROOT, HASH_SIZE, node_hash, root_of
+
+TILE_HEIGHT = 8
+TILE_WIDTH = 1 << TILE_HEIGHT
+
+TileKey = tuple[int, int]  # (tile level, tile index)
+
+
+def tile_of(level: int, index: int) -> tuple[TileKey, int, int]:
+    """Where perfect node (level, index) is read from: its tile, the offset of its first
+    tile-level hash there, and how many of them it spans."""
+    tile_level, below = divmod(level, TILE_HEIGHT)
+    first = index << below
+    return (tile_level, first >> TILE_HEIGHT), first & (TILE_WIDTH - 1), 1 << below
+
+
+def tiles_for(nodes: Iterable[tuple[int, int]]) -> set[TileKey]:
+    return {tile_of(level, index)[0] for level, index in nodes}
+
+
+def split_hashes(data: bytes) -> list[bytes]:
+    return [bytes(data[i : i + HASH_SIZE]) for i in range(0, len(data), HASH_SIZE)]
+
+
+class TileNodes:
+    """:class:`~domain.ledger.merkle.Nodes` read from tiles (as stored: concatenated hashes)."""
+
+    def __init__(self, tiles: Mapping[TileKey, bytes]) -> None:
+        self.tiles = tiles
+
+    def node(self, level: int, index: int) -> bytes:
+        key, offset, count = tile_of(level, index)
+        data = self.tiles.get(key)
+        if data is None or len(data) < (offset + count) * HASH_SIZE:
+            raise LookupError(f"node ({level}, {index}) is not in the stored tiles")
+        if count == 1:
+            return bytes(data[offset * HASH_SIZE : (offset + 1) * HASH_SIZE])
+        return root_of(split_hashes(data[offset * HASH_SIZE : (offset + count) * HASH_SIZE]))
+
+
+def edge_keys(size: int) -> list[TileKey]:
+    """The partial tiles of a tree of ``size`` leaves: the right edge, one per tile level."""
+    keys = []
+    level, count = 0, size
+    while count:
+        if count % TILE_WIDTH:
+            keys.append((level, count // TILE_WIDTH))
+        level, count = level + 1, count // TILE_WIDTH
+    return keys
+
+
+@dataclass
+class Edge:
+    """The right edge of the tree: the partial tile of each level, in memory. Appending leaves
+    completes tiles bottom-up; ``changed`` names the tiles to write (full ones once, the
+    partial ones as they grow)."""
+
+    size: int = 0
+    partial: dict[int, list[bytes]] = field(default_factory=dict)  # tile level -> hashes
+    changed: dict[TileKey, bytes] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, size: int, tiles: Mapping[TileKey, bytes]) -> Edge:
+        partial = {}
+        for level, index in edge_keys(size):
+            width = (size >> (TILE_HEIGHT * level)) % TILE_WIDTH
+            data = tiles.get((level, index))
+            if data is None or len(data) != width * HASH_SIZE:
+                raise LookupError(f"tile ({level}, {index}) is not the edge of a tree of {size}")
+            partial[level] = split_hashes(data)
+        return cls(size, partial)
+
+    def copy(self) -> Edge:
+        return Edge(self.size, {k: list(v) for k, v in self.partial.items()})
+
+    def append(self, leaf: bytes) -> None:
+        level, value, index = 0, leaf, self.size
+        self.size += 1
+        while True:
+            hashes = self.partial.setdefault(level, [])
+            hashes.append(value)
+            key = (level, index >> TILE_HEIGHT)
+            self.changed[key] = b"".join(hashes)
+            if len(hashes) < TILE_WIDTH:
+                return
+            value = root_of(hashes)
+            del self.partial[level]
+            level, index = level + 1, index >> TILE_HEIGHT
+
+    def root(self) -> bytes:
+        """MTH of the whole tree, from the edge alone: every perfect subtree of the root's
+        decomposition lies in a partial tile."""
+        result: bytes | None = None
+        for level in sorted(self.partial):
+            hashes = self.partial[level]
+            # The perfect subtrees within this tile's hashes, right to left.
+            width, start = len(hashes), 0
+            pieces = []
+            while start < width:
+                size = 1 << ((width - start).bit_length() - 1)
+                pieces.append(root_of(hashes[start : start + size]))
+                start += size
+            for piece in reversed(pieces):
+                result = piece if result is None else node_hash(piece, result)
+        return EMPTY_ROOT if result is None else result

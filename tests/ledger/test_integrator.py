@@ -1,0 +1,79 @@
+"""The integrator: every stored event becomes the next leaf, exactly once, in the store's order."""
+
+from __future__ import annotations
+
+import json
+
+from domain.ledger.entry import Entry
+from domain.ledger.merkle import leaf_hash, root_of
+from tests.ledger.world import catch_up_ledger, record_some_history
+
+
+def _events(container):
+    with container.pool.connection() as conn:
+        return conn.execute(
+            "SELECT notification_id, originator_id, originator_version, topic, state "
+            "FROM casework_events ORDER BY notification_id"
+        ).fetchall()
+
+
+def _entries(container):
+    with container.pool.connection() as conn:
+        return conn.execute("SELECT * FROM ledger_entries ORDER BY leaf_index").fetchall()
+
+
+def _head(container):
+    with container.pool.connection() as conn:
+        return conn.execute("SELECT size, root FROM ledger_head").fetchone()
+
+
+def test_every_event_becomes_one_leaf_with_a_dense_index_in_the_store_order(container):
+    record_some_history(container.app)
+    catch_up_ledger(container)
+    events, entries = _events(container), _entries(container)
+    assert [e["leaf_index"] for e in entries] == list(range(len(events)))
+    assert [e["position"] for e in entries] == [e["notification_id"] for e in events]
+
+
+def test_the_head_is_the_rfc_6962_root_of_the_entries(container):
+    record_some_history(container.app)
+    catch_up_ledger(container)
+    entries = _entries(container)
+    head = _head(container)
+    assert head["size"] == len(entries)
+    assert bytes(head["root"]) == root_of([leaf_hash(bytes(e["entry"])) for e in entries])
+
+
+def test_an_entry_commits_to_the_stored_state_bytes_and_the_aggregate_previous_entry(container):
+    import hashlib
+
+    record_some_history(container.app)
+    catch_up_ledger(container)
+    events = {e["notification_id"]: e for e in _events(container)}
+    last: dict = {}
+    for row in _entries(container):
+        entry = Entry.from_bytes(bytes(row["entry"]))
+        stored = events[entry.position]
+        assert entry.state_sha256 == hashlib.sha256(stored["state"]).hexdigest()
+        assert entry.topic == stored["topic"]
+        assert entry.previous == last.get(entry.aggregate_id)
+        last[entry.aggregate_id] = leaf_hash(bytes(row["entry"])).hex()
+
+
+def test_an_entry_holds_a_digest_per_field_and_no_field_value(container):
+    record_some_history(container.app)
+    catch_up_ledger(container)
+    text = b"".join(bytes(e["entry"]) for e in _entries(container))
+    for plaintext in (b"Philippa", b"Ledger Primary", b"Shouted", b"head@"):
+        assert plaintext not in text
+    first = json.loads(bytes(_entries(container)[0]["entry"]))
+    assert first["fields"] and all(isinstance(d, str) for d in first["fields"].values())
+
+
+def test_catching_up_again_adds_only_what_is_new(container):
+    record_some_history(container.app)
+    worker = catch_up_ledger(container)
+    size = _head(container)["size"]
+    record_some_history(container.app, "Second Primary", "765432")
+    worker.catch_up()
+    assert _head(container)["size"] == len(_events(container)) > size

@@ -1,0 +1,36 @@
+"""A small world for ledger specifications: a trust, a school, a pupil with a sealed name, an
+allegation; and the ledger caught up over it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.shared.actor import acting_as
+from domain.shared.policy import Principal, Role
+from tests import builders as make
+
+
+def record_some_history(
+    app: Any, school_name: str = "Ledger Primary", urn: str = "654321"
+) -> dict[str, Any]:
+    with acting_as(Principal.operator("tests")):
+        trust = make.trust(app, f"{school_name} Trust")
+        school = make.school_with(
+            app, trust, f"head@{school_name}", Role.HEADTEACHER, school_name, urn
+        )
+    with acting_as(app.principal_for(f"head@{school_name}")):
+        pupil = make.pupil(app, school, "Philippa Ledger")
+        staff = make.staff(app, school, "Tom Ledger", "teacher")
+        case = make.allegation(app, staff, "Shouted at a pupil")
+    return {"trust": trust, "school": school, "pupil": pupil, "staff": staff, "case": case}
+
+
+def ledger_worker(container: Any) -> Any:
+    (worker,) = container.workers(["ledger"])
+    return worker
+
+
+def catch_up_ledger(container: Any) -> Any:
+    worker = ledger_worker(container)
+    worker.catch_up()
+    return worker
