@@ -11,28 +11,16 @@ positions can have gaps, the log's cannot.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from hashlib import sha256
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
 from psycopg import Cursor
 
-from domain.ledger.entry import (
-    Entry,
-    Opener,
-    Unreadable,
-    digest,
-    disclosure,
-    event_attributes,
-    salt,
-)
-from domain.ledger.merkle import EMPTY_ROOT, leaf_hash
+from domain.ledger.merkle import EMPTY_ROOT
 from domain.ledger.tiles import Edge, TileKey, edge_keys
-from domain.shared.logins import login_subject
-from domain.shared.sealing import Erased, Sealed
-from domain.shared.system_keys import LEDGER_SALT_SUBJECT
+from projections.ledger.entries import EntryMaker, Stored
 from projections.runner import PositionMoved, ProjectionWorker
 from projections.view import View
 
@@ -45,17 +33,6 @@ class LedgerView(View):
     # The log is never emptied and replayed: digests of fields whose keys were destroyed since
     # could not be computed again, and a checkpoint already signed would be contradicted.
     rebuildable = False
-
-
-def sealed_in(value: Any) -> Iterator[Sealed]:
-    if isinstance(value, Sealed):
-        yield value
-    elif isinstance(value, list | tuple | set | frozenset):
-        for item in value:
-            yield from sealed_in(item)
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            yield from sealed_in(item)
 
 
 def read_head(curs: Cursor[Any], lock: bool = False) -> tuple[int, bytes]:
@@ -85,18 +62,9 @@ class LedgerWorker(ProjectionWorker):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.keyring = self.view.logins.keyring
-        self.opener = Opener(
-            lambda v: isinstance(v, Sealed), lambda v: v.subject_id, self._open_sealed
-        )
+        self.maker = EntryMaker(self.view.logins.keyring)
         self._committed: Edge | None = None  # the edge as last known to be in the database
         self._pending: Edge | None = None  # as the last transaction left it, if it committed
-
-    def _open_sealed(self, value: Sealed) -> bytes:
-        opened = self.keyring.open_bytes(value)
-        if isinstance(opened, Erased):
-            raise Unreadable(value.subject_id)
-        return opened
 
     def _edge_at(self, curs: Cursor[Any], size: int, root: bytes) -> Edge:
         """The right edge of the log as the database holds it now: the one the last
@@ -120,45 +88,20 @@ class LedgerWorker(ProjectionWorker):
         )
         size, root = read_head(curs, lock=True)
         edge = self._edge_at(curs, size, root)
-        events: list[tuple[Notification, Any]] = []
+        stored = []
         for notification in notifications:
             event = decoded.get(notification.id)
             if event is None:
                 event = decoded[notification.id] = self.mapper.to_domain_event(notification)
-            events.append((notification, event))
-        self.keyring.prefetch(
-            s.subject_id for _, e in events for v in vars(e).values() for s in sealed_in(v)
-        )
-        previous = self._previous_hashes(curs, events)
-        salt_key = self.keyring.key_or_create(LEDGER_SALT_SUBJECT)
-        if salt_key is None:
-            raise RuntimeError("the ledger's salt key is missing from the key store")
-        rows = []
-        for notification, event in events:
-            aggregate, version = event.originator_id, event.originator_version
-            prior = previous.get((aggregate, version - 1)) if version > 1 else None
-            if version > 1 and prior is None:
-                raise RuntimeError(f"the ledger holds no version {version - 1} of {aggregate}")
-            entry = Entry(
-                index=edge.size,
-                position=notification.id,
-                aggregate_id=aggregate,
-                version=version,
-                topic=notification.topic,
-                recorded_at=event.timestamp.isoformat(),
-                state_sha256=sha256(notification.state).hexdigest(),
-                previous=None if prior is None else prior.hex(),
-                fields=self._digests(event, salt_key),
-            )
-            canonical = entry.canonical()
-            leaf = leaf_hash(canonical)
-            previous[(aggregate, version)] = leaf
-            edge.append(leaf)
-            rows.append((entry.index, entry.position, aggregate, version, canonical, leaf))
+            stored.append(Stored(notification.id, notification.topic, notification.state, event))
+        previous = read_entry_hashes(curs, self.maker.wanted_predecessors(stored))
+        made = self.maker.make(stored, edge.size, previous)
+        for item in made:
+            edge.append(item.leaf)
         curs.executemany(
             "INSERT INTO ledger_entries (leaf_index, position, originator_id, "
             "originator_version, entry, leaf_hash) VALUES (%s, %s, %s, %s, %s, %s)",
-            rows,
+            [m.row() for m in made],
         )
         curs.executemany(
             "INSERT INTO ledger_tiles (level, tile_index, hashes) VALUES (%s, %s, %s) "
@@ -176,46 +119,20 @@ class LedgerWorker(ProjectionWorker):
         self._pending = edge
         self.view.insert_tracking_in(curs, notifications[-1].id)
 
-    def _previous_hashes(
-        self, curs: Cursor[Any], events: Sequence[tuple[Notification, Any]]
-    ) -> dict[tuple[UUID, int], bytes]:
-        """The entry hashes of the versions just before this batch's events, from the log."""
-        in_batch = {(e.originator_id, e.originator_version) for _, e in events}
-        wanted = [
-            (e.originator_id, e.originator_version - 1)
-            for _, e in events
-            if e.originator_version > 1
-            and (e.originator_id, e.originator_version - 1) not in in_batch
-        ]
-        if not wanted:
-            return {}
-        curs.execute(
-            "SELECT originator_id, originator_version, leaf_hash FROM ledger_entries "
-            "WHERE (originator_id, originator_version) IN "
-            "(SELECT * FROM unnest(%s::uuid[], %s::bigint[]))",
-            ([w[0] for w in wanted], [w[1] for w in wanted]),
-        )
-        return {
-            (r["originator_id"], int(r["originator_version"])): bytes(r["leaf_hash"])
-            for r in curs.fetchall()
-        }
 
-    def _digests(self, event: Any, salt_key: bytes) -> dict[str, str | None]:
-        digests: dict[str, str | None] = {}
-        aggregate, version = event.originator_id, event.originator_version
-        for name, value in event_attributes(event).items():
-            try:
-                field = self.opener.field(name, value, login_subject)
-            except Unreadable:
-                digests[name] = None
-                continue
-            keys = [self._subject_key(s) for s in field.subjects] if field.subjects else [salt_key]
-            if any(key is None for key in keys):
-                digests[name] = None
-                continue
-            salted = salt([k for k in keys if k is not None], aggregate, version, name)
-            digests[name] = digest(disclosure(salted, name, field.value))
-        return digests
-
-    def _subject_key(self, subject: UUID) -> bytes | None:
-        return self.keyring.key_or_create(subject)
+def read_entry_hashes(
+    curs: Cursor[Any], wanted: Sequence[tuple[UUID, int]]
+) -> dict[tuple[UUID, int], bytes]:
+    """The entry hashes of the given (aggregate, version)s, from the log."""
+    if not wanted:
+        return {}
+    curs.execute(
+        "SELECT originator_id, originator_version, leaf_hash FROM ledger_entries "
+        "WHERE (originator_id, originator_version) IN "
+        "(SELECT * FROM unnest(%s::uuid[], %s::bigint[]))",
+        ([w[0] for w in wanted], [w[1] for w in wanted]),
+    )
+    return {
+        (r["originator_id"], int(r["originator_version"])): bytes(r["leaf_hash"])
+        for r in curs.fetchall()
+    }
