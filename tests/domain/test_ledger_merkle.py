@@ -403,7 +403,7 @@ class SparseNodes:
 
 
 class RecordingNodes:
-    """Answers from the published tree and remembers every node it was asked for."""
+    """Answers from another :class:`Nodes` and remembers every node it was asked for."""
 
     def __init__(self, inner: LeafNodes | CachedNodes) -> None:
         self.inner = inner
