@@ -181,6 +181,9 @@ def verify_consistency(
     """Check that the tree (old, old_root) is a prefix of (new, new_root) (RFC 9162 §2.1.4.2)."""
     if not 0 <= old <= new:
         raise ProofFailed(f"size {old} cannot precede size {new}")
+    if old == 0 and old_root != EMPTY_ROOT:
+        # No proof hash covers the empty tree, so its root is checked here or never.
+        raise ProofFailed("the tree of size 0 has no root but the empty one")
     if old == new:
         if proof:
             raise ProofFailed("a proof between equal sizes must be empty")
