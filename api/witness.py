@@ -39,6 +39,7 @@ from domain.ledger.note import (
     parse_checkpoint,
     parse_note,
     unb64,
+    valid_key_name,
     verify_note,
 )
 
@@ -181,7 +182,8 @@ def load_signer(state: Path, name: str | None = None) -> Signer:
         raise typer.BadParameter(f"{key_path.name} must be readable by its owner only")
     if not name_path.exists():
         chosen = name or f"witness.{socket.gethostname()}"
-        Signer(chosen, Ed25519PrivateKey.generate())  # validates the name before it is kept
+        if not valid_key_name(chosen):
+            raise typer.BadParameter(f"{chosen!r} is not a valid key name")
         _create_once(name_path, chosen.encode(), 0o644)
     stored = name_path.read_text()
     if name is not None and name != stored:
