@@ -15,6 +15,7 @@ from rich.table import Table
 
 from api.database import DatabaseUnavailable
 from api.settings import InsecureConfiguration, Settings
+from api.witness import witness_cli
 
 cli = typer.Typer(
     help="Safeguarding casework: event-sourced case management for schools.", no_args_is_help=True
@@ -27,6 +28,7 @@ cli.add_typer(projections_cli, name="projections")
 cli.add_typer(trust_cli, name="trust")
 cli.add_typer(token_cli, name="token")
 cli.add_typer(seed_cli, name="seed")
+cli.add_typer(witness_cli, name="witness")
 console = Console()
 
 
