@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from api.audit_cli import verify
 from api.database import DatabaseUnavailable
 from api.settings import InsecureConfiguration, Settings
 from api.witness import witness_cli
@@ -29,6 +30,7 @@ cli.add_typer(trust_cli, name="trust")
 cli.add_typer(token_cli, name="token")
 cli.add_typer(seed_cli, name="seed")
 cli.add_typer(witness_cli, name="witness")
+cli.command("verify")(verify)
 console = Console()
 
 
