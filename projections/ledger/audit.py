@@ -14,7 +14,7 @@ the store; hashing costs about a microsecond a leaf, reading the rows dominates.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -151,7 +151,9 @@ class _Peekable:
         self.head = next(self.items, None)
 
 
-def _stream(conn: Connection[Any], name: str, query: str, params: Sequence[Any]) -> Iterator[Any]:
+def _stream(
+    conn: Connection[Any], name: str, query: str, params: Sequence[Any]
+) -> Generator[Any, None, None]:
     """Rows of ``query`` through a server-side cursor, fetched ``BATCH`` at a time."""
     with conn.cursor(name, row_factory=tuple_row, binary=True) as curs:
         curs.itersize = BATCH
@@ -267,9 +269,20 @@ class _Audit:
         self.edge = Edge()
         self.leaf_positions: dict[int, int] = {}  # leaf index -> position, this batch only
         self.last_position = 0
+        self.streams: list[Generator[Any, None, None]] = []
         self._topics: dict[str, bytes] = {}  # topic -> as JSON, b"" when not plain text
 
     # -- reading ---------------------------------------------------------------------------
+
+    def _open(self, name: str, query: str, params: Sequence[Any]) -> Generator[Any, None, None]:
+        stream = _stream(self.conn, name, query, params)
+        self.streams.append(stream)
+        return stream
+
+    def close(self) -> None:
+        """Close the server-side cursors while their transaction is still open."""
+        for stream in reversed(self.streams):
+            stream.close()
 
     def _one(self, query: str, params: Sequence[Any] = ()) -> Any:
         with self.conn.cursor(row_factory=tuple_row, binary=True) as curs:
@@ -301,15 +314,13 @@ class _Audit:
         row = self._one("SELECT max(position) FROM ledger_entries WHERE leaf_index < %s", (size,))
         head_position = 0 if row is None or row[0] is None else int(row[0])
         events = _Peekable(self._events(head_position))
-        entries = _stream(
-            self.conn,
+        entries = self._open(
             "audit_entries",
             "SELECT leaf_index, position, originator_id, originator_version, entry, leaf_hash "
             "FROM ledger_entries WHERE leaf_index < %s ORDER BY leaf_index",
             (size,),
         )
-        leaf_tiles = _stream(
-            self.conn,
+        leaf_tiles = self._open(
             "audit_leaf_tiles",
             "SELECT tile_index, hashes FROM ledger_tiles WHERE level = 0 ORDER BY tile_index",
             (),
@@ -334,8 +345,7 @@ class _Audit:
         self._finish(size, root)
 
     def _events(self, head_position: int) -> Iterator[_Event]:
-        for row in _stream(
-            self.conn,
+        for row in self._open(
             "audit_events",
             "SELECT notification_id, originator_id, originator_version, topic, state "
             "FROM casework_events WHERE notification_id <= %s ORDER BY notification_id",
@@ -344,8 +354,7 @@ class _Audit:
             yield _Event(int(row[0]), row[1], int(row[2]), row[3], bytes(row[4]))
 
     def _checkpoints(self) -> Iterator[_Checkpoint]:
-        for row in _stream(
-            self.conn,
+        for row in self._open(
             "audit_checkpoints",
             "SELECT c.size, c.root, c.note, s.witnesses, s.signatures FROM ledger_checkpoints c "
             "LEFT JOIN LATERAL (SELECT array_agg(witness ORDER BY witness) AS witnesses, "
@@ -381,6 +390,10 @@ class _Audit:
             self._check_full_tiles()
         finally:
             self.report.events_checked = self.edge.size
+        if len(self.last) > self.cache_limit:
+            # Between batches only: the next batch re-reads what it needs before it starts.
+            for old in list(islice(self.last, len(self.last) - self.cache_limit // 2)):
+                del self.last[old]
         if found is not None:
             raise found
 
@@ -422,9 +435,6 @@ class _Audit:
         self._stored_leaf(index, position, leaf)
         self.last.pop(aggregate, None)
         self.last[aggregate] = (version, leaf)
-        if len(self.last) > self.cache_limit:
-            for old in list(islice(self.last, len(self.last) // 2)):
-                del self.last[old]
         self.last_position = position
         return _Leaf(index, position, aggregate, version, previous, data, leaf), event
 
@@ -800,6 +810,8 @@ def audit(
             run.run()
         except Found as found:
             report.failure = found.failure
+        finally:
+            run.close()
     report.finished_at = datetime.now(UTC)
     return report
 
