@@ -205,6 +205,7 @@ _CANONICAL = re.compile(
 )
 _BASE64URL = rb'"[A-Za-z0-9_-]*"'
 _DIGEST = _BASE64URL + rb":(?:" + _BASE64URL + rb"|null)"
+_DIGEST_VALUE = re.compile(rb':(?:"[A-Za-z0-9_-]*"|null)')
 _FIELDS = re.compile(rb"(?:" + _DIGEST + rb"(?:," + _DIGEST + rb")*)?")
 _PLAIN = re.compile(rb"[\x20\x21\x23-\x5b\x5d-\x7e]*")
 _NAME = re.compile(rb'"([^"]*)":(?:"[^"]*"|null)')
@@ -271,6 +272,7 @@ class _Audit:
         self.last_position = 0
         self.streams: list[Generator[Any, None, None]] = []
         self._topics: dict[str, bytes] = {}  # topic -> as JSON, b"" when not plain text
+        self._ordered: dict[bytes, bool] = {}  # quoted field names -> in canonical order
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -351,7 +353,7 @@ class _Audit:
             "FROM casework_events WHERE notification_id <= %s ORDER BY notification_id",
             (head_position,),
         ):
-            yield _Event(int(row[0]), row[1], int(row[2]), row[3], bytes(row[4]))
+            yield _Event(*row)  # binary rows: int, UUID, int, str, bytes as they are
 
     def _checkpoints(self) -> Iterator[_Checkpoint]:
         for row in self._open(
@@ -489,15 +491,19 @@ class _Audit:
         if cut < 0:
             return False
         fields = data[len(head) : cut]
-        if _FIELDS.fullmatch(fields) is None:
+        if (
+            _FIELDS.fullmatch(fields) is None
+            or _PLAIN.fullmatch(data, cut + len(middle), len(data) - len(tail)) is None
+        ):
             return False
-        # Names are quoted base64url, and '"' sorts before every character of it, so byte
-        # order of the quoted names is RFC 8785's order of the names.
-        names = [item.partition(b":")[0] for item in fields.split(b",")] if fields else []
-        return (
-            _PLAIN.fullmatch(data, cut + len(middle), len(data) - len(tail)) is not None
-            and sorted(set(names)) == names
-        )
+        names = _DIGEST_VALUE.sub(b"", fields)  # the quoted names, comma-separated
+        ordered = self._ordered.get(names)
+        if ordered is None:
+            # '"' sorts before every base64url character, so the byte order of quoted names
+            # is RFC 8785's order of the names. An event class has one set of names: cached.
+            listed = names.split(b",") if names else []
+            ordered = self._ordered[names] = sorted(set(listed)) == listed
+        return ordered
 
     def _diagnose(self, index: int, row: Any, events: _Peekable) -> bytes | None:
         """Take apart a leaf that is not what its row implies: raise the failure that says
