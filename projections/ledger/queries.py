@@ -13,7 +13,14 @@ from domain.ledger import merkle
 from domain.ledger.tiles import TileNodes, tiles_for
 from projections.ledger.integrator import read_head, read_tiles
 
-__all__ = ["Checkpoint", "Included", "consistency_proof", "inclusion_proof", "latest_checkpoint"]
+__all__ = [
+    "Checkpoint",
+    "Included",
+    "consistency_proof",
+    "inclusion_proof",
+    "latest_checkpoint",
+    "read_head",
+]
 
 
 def nodes_for(conn: Connection[Any], ranges: Iterable[tuple[int, int]]) -> TileNodes:
