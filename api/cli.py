@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from api.database import DatabaseUnavailable
+from api.ledger_cli import ledger_cli, verify_proof_command
 from api.settings import InsecureConfiguration, Settings
 from api.witness import witness_cli
 
@@ -31,6 +32,8 @@ cli.add_typer(seed_cli, name="seed")
 keys_cli = typer.Typer(help="The system's public keys.", no_args_is_help=True)
 cli.add_typer(keys_cli, name="keys")
 cli.add_typer(witness_cli, name="witness")
+cli.add_typer(ledger_cli, name="ledger")
+cli.command("verify-proof")(verify_proof_command)
 console = Console()
 
 
