@@ -12,14 +12,19 @@ from projections.ledger.audit import Keys, Report, Trust, audit, record
 from projections.ledger.entries import EntryMaker
 
 if TYPE_CHECKING:
+    from api.settings import Settings
     from api.wiring import Container
 
 
-def trust_of(container: Container) -> Trust:
-    """The keys stored checkpoints are checked with: the log's public key and the configured
-    witnesses'. Hook for the checkpointer: until it publishes the log key, checkpoints' roots
-    are checked against the rebuilt tree but their signatures are not."""
-    return Trust()
+def trust_of(container: Container, settings: Settings | None = None) -> Trust:
+    """The keys stored checkpoints are checked with: the log's key (from the key store, as
+    the checkpointer signs with it) and the configured witnesses' cosignature keys."""
+    from api.ledger import log_signer, parse_witnesses
+
+    settings = settings or container.settings
+    log = log_signer(container.keyring, settings).verifier()
+    witnesses = parse_witnesses(settings.ledger_witnesses)
+    return Trust(log=log, witnesses={w.name: w.verifier for w in witnesses})
 
 
 def run_verification(container: Container, fields: bool = True, keep: bool = True) -> Report:

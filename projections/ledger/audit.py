@@ -700,6 +700,17 @@ class _Audit:
         if body.size != size or body.root != checkpoint.root:
             raise _fail(Kind.CHECKPOINT, position, f"{where} signs another size or root")
         if body.root != root:
+            # A witness that cosigned this root holds, independently, a history the rebuilt
+            # tree contradicts: the stronger finding, so it is the one reported.
+            for witness, line in checkpoint.cosignatures:
+                verifier = self.trust.witnesses.get(witness)
+                if verifier is not None and _cosigns(verifier, note.body, line):
+                    raise _fail(
+                        Kind.WITNESS_INCONSISTENT,
+                        position,
+                        f"witness {witness} cosigned size {size} with root {body.root.hex()}; "
+                        f"the rebuilt tree's is {root.hex()}",
+                    )
             raise _fail(
                 Kind.CHECKPOINT,
                 position,
@@ -756,6 +767,19 @@ class _Audit:
                 None,
                 f"the ledger stores {row[0]} tiles; a tree of {size} leaves has "
                 f"{expected_tile_count(size)}",
+            )
+        with self.conn.cursor(row_factory=tuple_row, binary=True) as curs:
+            curs.execute(
+                "SELECT witness, cosigned_size FROM ledger_witness_status "
+                "WHERE cosigned_size > %s ORDER BY witness",
+                (size,),
+            )
+            ahead = curs.fetchone()
+        if ahead is not None:
+            raise _fail(
+                Kind.WITNESS_INCONSISTENT,
+                None,
+                f"witness {ahead[0]} cosigned size {ahead[1]}; the log holds only {size} leaves",
             )
         if self.next_checkpoint is not None:
             raise _fail(

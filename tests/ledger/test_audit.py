@@ -17,7 +17,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
+from api.audit_cli import run_verification, trust_of
 from api.cli import cli
+from api.ledger import Checkpointer, log_signer
 from domain.ledger.entry import Entry
 from domain.ledger.merkle import leaf_hash
 from domain.ledger.note import Checkpoint, Signer, cosign, sign_note
@@ -486,3 +488,61 @@ def test_casework_verify_exits_1_naming_the_position_of_a_tampered_row_and_recor
     (run,) = runs(world)
     assert not run["ok"] and not run["fields_checked"]
     assert (run["first_failure_position"], run["failure_kind"]) == (target, "altered")
+
+
+# -- with the checkpointer, the log key and a witness process ---------------------------------
+
+
+@pytest.fixture
+def witness(tmp_path, container, settings):
+    from tests.witnesses import RunningWitness
+
+    running = RunningWitness(tmp_path / "witness", [log_signer(container.keyring, settings).vkey()])
+    running.start()
+    yield running
+    if running.process and running.process.poll() is None:
+        running.stop()
+
+
+def test_checkpoints_the_checkpointer_signed_verify_with_the_log_key(container, settings):
+    record_some_history(container.app)
+    catch_up_ledger(container)
+    Checkpointer(container.pool, container.keyring, settings).sign()
+    record_some_history(container.app, "Later Primary", "876543")
+    catch_up_ledger(container)
+    Checkpointer(container.pool, container.keyring, settings).sign()
+    report = run_verification(container, fields=False, keep=False)
+    assert report.ok, report.failure
+    assert report.checkpoints_checked == 2
+
+
+def test_a_rewritten_history_re_signed_by_the_log_is_reported_against_the_witness_size(
+    container, settings, witness
+):
+    configured = settings.model_copy(update={"ledger_witnesses": f"{witness.url} {witness.vkey()}"})
+    record_some_history(container.app)
+    catch_up_ledger(container)
+    Checkpointer(container.pool, container.keyring, configured).tick()
+    with container.pool.connection() as conn:
+        cosigned = conn.execute("SELECT size FROM ledger_cosignatures").fetchone()["size"]
+        # An insider removes the latest event and rebuilds the whole ledger over the rest.
+        conn.execute("ALTER TABLE casework_events DISABLE TRIGGER casework_events_append_only")
+        conn.execute(
+            "DELETE FROM casework_events "
+            "WHERE notification_id = (SELECT max(notification_id) FROM casework_events)"
+        )
+        conn.execute("ALTER TABLE casework_events ENABLE TRIGGER casework_events_append_only")
+        conn.execute("TRUNCATE ledger_entries, ledger_tiles, ledger_head")
+        conn.execute(
+            "UPDATE projection_tracking SET notification_id = 0 WHERE application_name = 'ledger'"
+        )
+    record_some_history(container.app, "Later Primary", "876543")  # the log grows past it
+    catch_up_ledger(container)
+    Checkpointer(container.pool, container.keyring, configured).tick()  # the witness refuses
+    with container.pool.connection() as conn:
+        report = audit(conn, trust=trust_of(container, configured))
+        last_leaf = positions(conn)[cosigned - 1]
+    failure = report.failure
+    assert failure is not None
+    assert (failure.kind, failure.position) == (Kind.WITNESS_INCONSISTENT, last_leaf)
+    assert f"size {cosigned}" in failure.what
