@@ -182,6 +182,16 @@ def test_a_flipped_byte_of_a_stored_state_is_reported_as_altered_at_its_position
     assert "state bytes" in failure.what
 
 
+def test_a_state_set_to_null_is_reported_as_altered_at_its_position(world):
+    with tampering(world) as conn:
+        target = positions(conn)[1]
+        conn.execute(
+            "UPDATE casework_events SET state = NULL WHERE notification_id = %s", (target,)
+        )
+        failure = audit(conn).failure
+    assert failure is not None and (failure.kind, failure.position) == (Kind.ALTERED, target)
+
+
 def test_a_changed_topic_is_reported_as_altered_at_its_position(world):
     with tampering(world) as conn:
         target = positions(conn)[5]
