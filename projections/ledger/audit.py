@@ -743,9 +743,22 @@ class _Audit:
     def _compare_tiles(self, rebuilt: Mapping[TileKey, bytes]) -> None:
         stored = self._tiles(sorted(rebuilt))
         for key in sorted(rebuilt):
-            if stored.get(key) != rebuilt[key]:
+            theirs, ours = stored.get(key, b""), rebuilt[key]
+            if theirs != ours:
                 level, index = key
-                first_leaf = index << (TILE_HEIGHT * (level + 1))
+                # The first hash that differs names the subtree, and so the first leaf, at fault.
+                offset = (
+                    next(
+                        (
+                            i
+                            for i in range(0, len(ours), HASH_SIZE)
+                            if theirs[i : i + HASH_SIZE] != ours[i : i + HASH_SIZE]
+                        ),
+                        0,
+                    )
+                    // HASH_SIZE
+                )
+                first_leaf = (index * TILE_WIDTH + offset) << (TILE_HEIGHT * level)
                 raise _fail(
                     Kind.LEDGER_ALTERED,
                     self._position_of_leaf(first_leaf),

@@ -292,6 +292,24 @@ def test_a_tampered_tile_is_reported_as_ledger_altered_at_the_leaf_it_holds(worl
     assert (failure.kind, failure.position) == (Kind.LEDGER_ALTERED, target)
 
 
+def test_a_tampered_tile_above_the_leaves_is_reported_at_the_first_leaf_under_the_hash(
+    container,
+):
+    generate(container, STORE, show_progress=False)
+    catch_up_ledger(container)
+    with tampering(container) as conn:
+        assert len(positions(conn)) > 3 * 256
+        conn.execute(
+            "UPDATE ledger_tiles SET hashes = set_byte(hashes, 64, get_byte(hashes, 64) # 1) "
+            "WHERE level = 1 AND tile_index = 0"
+        )
+        failure = audit(conn).failure
+        first_leaf = positions(conn)[2 * 256]
+    assert failure is not None
+    assert (failure.kind, failure.position) == (Kind.LEDGER_ALTERED, first_leaf)
+    assert "tile 1/0" in failure.what
+
+
 def test_a_changed_head_root_is_reported_as_ledger_altered(world):
     with tampering(world) as conn:
         conn.execute("UPDATE ledger_head SET root = sha256(root)")
