@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from api.audit_cli import verify
 from api.database import DatabaseUnavailable
 from api.ledger_cli import ledger_cli, verify_proof_command
 from api.settings import InsecureConfiguration, Settings
@@ -34,6 +35,7 @@ cli.add_typer(keys_cli, name="keys")
 cli.add_typer(witness_cli, name="witness")
 cli.add_typer(ledger_cli, name="ledger")
 cli.command("verify-proof")(verify_proof_command)
+cli.command("verify")(verify)
 console = Console()
 
 
