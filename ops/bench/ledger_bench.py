@@ -5,8 +5,9 @@ Everything is measured in one run, on one machine, against one PostgreSQL server
 database (``casework_bench_<random>``) that is created at the start and dropped at the end,
 whatever happens:
 
-generation  ``ops/generate`` (``--events``, default 200,000, plus the consent data on top),
-            every view caught up (the ledger too) and ``ANALYZE``; all timed and reported.
+generation  ``ops/generate`` (``--schools`` 200, at least ``--events`` 500,000 events with the
+            consent data on top; the directory of 200 schools alone is ~250,000), every view
+            caught up (the ledger too) and ``ANALYZE``; all timed and reported.
 (c)   raw read + decode: page through the notification log 2,000 at a time and decode each
       notification into a domain event (decrypt + deserialise); events/s. The baseline of (i),
       the same code as the platform benchmark's (c) (``ops.bench.common.read_and_decode``).
@@ -22,14 +23,18 @@ generation  ``ops/generate`` (``--events``, default 200,000, plus the consent da
 (w)   the platform benchmark's write load: ``registerPupil`` mutations over real HTTP (uvicorn
       in this process, 8 keep-alive clients in a separate process, the demo school's data
       lead), with every view's projection worker in a child process run as `casework serve`
-      runs them; mutations/s and p95. Every response must be ``RegisterPupilSuccess``.
+      runs them; mutations/s and p95. Every response must be ``RegisterPupilSuccess``. Before
+      the clock starts, probe pupils are registered until one reaches every view within
+      250 ms: the worker process has started and follows the store live.
 (w0)  the same, with the ledger left out of the workers. (w) and (w0) alternate over
       ``--rounds`` rounds (w, w0, then w0, w, ...), each starting with its views caught up, and
       the median of the rounds is reported.
 (l)   live lag, during (w): for each mutation, from the moment its response arrived (it carries
       the event's position) until the ledger's tracking position covers it, as seen by a
       poller in its own process on its own connection, every 2 ms (``--poll-ms``); p50, p95,
-      max over every (w) mutation. The poller runs in (w0) too, so both carry its load.
+      max over every (w) mutation. The poller runs in (w0) too, so both carry its load; it
+      also notes the directory view's lag in both, to tell the ledger's own lag from the
+      workers' (the views are fed as one group, so the ledger slows every view's batches).
 (p)   proof latency: the store topped up to ``--proof-events`` (default 1,000,000) events with
       ``ops/generate`` (another seed, no consent data) and the ledger alone caught up over it
       (timed); then ``--proofs`` (1,000) inclusion proofs, each for the event at a random leaf,
@@ -51,9 +56,11 @@ Run it from the repository root:
 
     python ops/bench/ledger_bench.py
     python ops/bench/ledger_bench.py --database-url postgresql://USER@HOST:5432/postgres
-    python ops/bench/ledger_bench.py --events 20000 --proof-events 50000 --requests 200
+    python ops/bench/ledger_bench.py --schools 20 --events 20000 --proof-events 50000 \
+        --requests 200
 
-(the last is the quick mode: a few minutes). Without ``--database-url`` (or
+(the last is the quick mode: a few minutes; ``--schools 20`` keeps the directory, which the
+events come on top of, small). Without ``--database-url`` (or
 ``CASEWORK_BENCH_DATABASE_URL``) it starts the embedded PostgreSQL in a temporary directory.
 The last line printed is one JSON object with every figure.
 """
@@ -71,9 +78,11 @@ import statistics
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import date
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
+from uuid import UUID, uuid4
 
 import psycopg
 
@@ -83,7 +92,9 @@ if __package__ in (None, ""):  # run as a script: make the project importable fr
 from api.auth import issue_dev_token
 from api.seed import seed_demo
 from api.wiring import Container
+from domain.directory.commands import RegisterPupil
 from domain.ledger import merkle
+from domain.shared.actor import acting_as
 from ops.bench.common import (
     PAGE,
     LoadResult,
@@ -108,6 +119,8 @@ from projections.ledger.queries import inclusion_proof
 from projections.view import TRACKING_TABLE
 
 LEDGER = "ledger"
+REFERENCE = "directory"  # a view whose lag shows what the workers' group costs without the ledger
+POLLED = [LEDGER, REFERENCE]
 BENCH_DATABASE_PREFIX = "casework_bench_"
 TARGETS: dict[str, tuple[str, float]] = {
     "i_over_c": (">=", 0.5),
@@ -247,22 +260,29 @@ def verify(container: Container) -> tuple[int, float] | None:
 # --- (w), (w0), (l): the write path with and without the ledger ----------------------------------
 
 
-def _poll(conninfo: str, view: str, interval: float, parent: Connection) -> None:
-    """The poller's process: note (monotonic time, position) each time ``view``'s tracking
-    position moves, every ``interval`` s, until the parent asks; then send the notes back."""
-    seen: list[tuple[float, int]] = []
-    last = -1
-    query = f"SELECT notification_id FROM {TRACKING_TABLE} WHERE application_name = %s"
+def _poll(conninfo: str, views: list[str], interval: float, parent: Connection) -> None:
+    """The poller's process: note (monotonic time, position) each time one of ``views``'s
+    tracking position moves, every ``interval`` s, until the parent asks; then send the
+    notes back, by view."""
+    seen: dict[str, list[tuple[float, int]]] = {view: [] for view in views}
+    query = (
+        f"SELECT application_name, notification_id FROM {TRACKING_TABLE} "
+        "WHERE application_name = ANY(%s)"
+    )
     with psycopg.connect(conninfo, autocommit=True) as conn:
+        first = True
         while True:
-            stop = parent.poll(interval)
-            row = conn.execute(query, (view,)).fetchone()
+            stop = False if first else parent.poll(interval)
+            rows = conn.execute(query, (views,)).fetchall()
             now = time.monotonic()
-            position = int(row[0]) if row else 0
-            if position != last:
-                seen.append((now, position))
-                last = position
-            if stop:  # after one last look: the parent saw the view reach its last write
+            for view, position in rows:
+                notes = seen[view]
+                if not notes or notes[-1][1] != position:
+                    notes.append((now, int(position)))
+            if first:  # polling from now on: the parent may start its clock
+                parent.send("ready")
+                first = False
+            if stop:  # after one last look: the parent saw the views reach its last write
                 break
     parent.recv()
     parent.send(seen)
@@ -272,17 +292,20 @@ class Poller:
     """:func:`_poll` in a child process of its own, so that it takes no time from the server
     or the clients; ``stop()`` returns what it saw."""
 
-    def __init__(self, conninfo: str, view: str, interval: float) -> None:
+    def __init__(self, conninfo: str, views: list[str], interval: float) -> None:
         context = multiprocessing.get_context("spawn")
         self._pipe, child = context.Pipe()
         self._process = context.Process(
-            target=_poll, args=(conninfo, view, interval, child), name="bench-poller"
+            target=_poll, args=(conninfo, views, interval, child), name="bench-poller"
         )
         self._process.start()
+        # Wait until it polls: a poller still starting would see early writes late.
+        if self._pipe.recv() != "ready":
+            raise RuntimeError("the poller did not start")
 
-    def stop(self) -> list[tuple[float, int]]:
+    def stop(self) -> dict[str, list[tuple[float, int]]]:
         self._pipe.send("stop")
-        seen: list[tuple[float, int]] = self._pipe.recv()
+        seen: dict[str, list[tuple[float, int]]] = self._pipe.recv()
         self._process.join(timeout=30)
         return seen
 
@@ -302,6 +325,41 @@ def lags_ms(answered: list[tuple[float, Any]], seen: list[tuple[float, int]]) ->
     return lags
 
 
+LIVE_WITHIN = 0.25  # s: a probe applied this soon after its commit shows the workers follow live
+
+
+def until_live(container: Container, views: list[str], school_id: UUID) -> tuple[int, float]:
+    """Register probe pupils (directly, as the data lead) until one reaches every view within
+    :data:`LIVE_WITHIN`: the worker process has started, caught up and follows the store, so
+    its start-up is neither measured as lag nor competes with the load. (probes, seconds)."""
+    principal = container.app.principal_for(DATA_LEAD)
+    began = time.perf_counter()
+    for probe in range(1, 200):
+        with acting_as(principal):
+            _, position = container.app.register_pupil(
+                RegisterPupil(
+                    school_id=school_id,
+                    full_name=f"Probe {uuid4().hex[:8]}",
+                    date_of_birth=date(2015, 3, 14),
+                    year_group=4,
+                )
+            )
+        written = time.perf_counter()
+        container.wait_for(views, position, timeout=600)
+        if time.perf_counter() - written <= LIVE_WITHIN:
+            return probe, time.perf_counter() - began
+        time.sleep(0.1)
+    raise RuntimeError(f"the workers of {', '.join(views)} do not follow the store live")
+
+
+def by_tenth(answered: list[tuple[float, Any]], lags: list[float]) -> list[int]:
+    """The largest lag (ms) in each tenth of a run, in the order the responses arrived: when
+    in the run the lag builds up."""
+    ordered = [lag for _, lag in sorted(zip((t for t, _ in answered), lags, strict=True))]
+    size = max(1, len(ordered) // 10)
+    return [round(max(ordered[i : i + size])) for i in range(0, len(ordered), size)][:10]
+
+
 @dataclass
 class Figures:
     decode: list[tuple[int, float]] = field(default_factory=list)
@@ -312,6 +370,9 @@ class Figures:
     verified: tuple[int, float] | None = None
     writes: dict[str, list[LoadResult]] = field(default_factory=dict)
     lags: list[list[float]] = field(default_factory=list)
+    reference_lags: dict[str, list[list[float]]] = field(
+        default_factory=lambda: {"w": [], "w0": []}
+    )
     proof: dict[str, Any] = field(default_factory=dict)
 
 
@@ -347,21 +408,25 @@ def run_write_phases(args: argparse.Namespace, container: Container, figures: Fi
                 )
                 offset += per_run
                 with worker_process(container, views):
-                    container.wait_for(views, container.head(), timeout=600)
-                    poller = Poller(container.database.conninfo, LEDGER, args.poll_ms / 1000)
+                    probes, seconds = until_live(container, views, UUID(school_id))
+                    poller = Poller(container.database.conninfo, POLLED, args.poll_ms / 1000)
                     try:
                         result = runner.run(spec)
-                        if kind == "w":
-                            last = max(int(p) for _, p in result.kept)
-                            container.wait_for([LEDGER], last, timeout=120)
+                        last = max(int(p) for _, p in result.kept)
+                        container.wait_for([v for v in POLLED if v in views], last, timeout=120)
                     finally:
                         seen = poller.stop()
                 figures.writes[kind].append(result)
                 text = f"({kind}) {result.rate:.1f} mut/s p95 {result.p95:.1f} ms"
+                text += f" (live after {seconds:.1f} s, {probes} probes)"
+                reference = lags_ms(result.kept, seen[REFERENCE])
+                figures.reference_lags[kind].append(reference)
                 if kind == "w":
-                    lags = lags_ms(result.kept, seen)
+                    lags = lags_ms(result.kept, seen[LEDGER])
                     figures.lags.append(lags)
                     text += f", (l) p95 {percentile(lags, 95):.1f} ms"
+                text += f", {REFERENCE} lag p95 {percentile(reference, 95):.1f} ms"
+                text += f" (max by tenth of the run: {by_tenth(result.kept, reference)})"
                 line.append(text)
             print(f"round {round_number}/{args.rounds}: " + " | ".join(line), flush=True)
 
@@ -495,6 +560,12 @@ def summarise(args: argparse.Namespace, figures: Figures) -> dict[str, Any]:
         "l_lag_p95_ms": round(percentile(lags, 95), 1),
         "l_lag_max_ms": round(max(lags), 1),
         "l_mutations": len(lags),
+        **{
+            f"{kind}_{REFERENCE}_lag_p95_ms": round(
+                percentile([lag for run in runs for lag in run], 95), 1
+            )
+            for kind, runs in figures.reference_lags.items()
+        },
         "p": figures.proof,
         **{k: None if x is None else round(x, 3) for k, x in values.items()},
         "targets": {
@@ -563,6 +634,11 @@ def report(summary: dict[str, Any]) -> None:
             f"{s['l_mutations']} mutations",
         ),
         (
+            f"     {REFERENCE} view's lag, (w) | (w0)",
+            f"p95 {s[f'w_{REFERENCE}_lag_p95_ms']:,.1f} ms",
+            f"| p95 {s[f'w0_{REFERENCE}_lag_p95_ms']:,.1f} ms: the group's lag with | without it",
+        ),
+        (
             "(p)  inclusion proof, server-side",
             f"p95 {p['p95_ms']:.2f} ms",
             f"p50 {p['p50_ms']:.2f} ms, max {p['max_ms']:.2f} ms; {p['proofs']} proofs, "
@@ -598,7 +674,6 @@ def report(summary: dict[str, Any]) -> None:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = data_set_parser(__doc__, "(not used by this benchmark)")
-    parser.set_defaults(events=200_000, requests=300)
     parser.add_argument(
         "--proof-events", type=int, default=1_000_000, help="events in the store for (p)"
     )
