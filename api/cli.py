@@ -13,7 +13,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from api.audit_cli import verify
 from api.database import DatabaseUnavailable
+from api.ledger_cli import ledger_cli, verify_proof_command
 from api.settings import InsecureConfiguration, Settings
 from api.witness import witness_cli
 
@@ -28,7 +30,12 @@ cli.add_typer(projections_cli, name="projections")
 cli.add_typer(trust_cli, name="trust")
 cli.add_typer(token_cli, name="token")
 cli.add_typer(seed_cli, name="seed")
+keys_cli = typer.Typer(help="The system's public keys.", no_args_is_help=True)
+cli.add_typer(keys_cli, name="keys")
 cli.add_typer(witness_cli, name="witness")
+cli.add_typer(ledger_cli, name="ledger")
+cli.command("verify-proof")(verify_proof_command)
+cli.command("verify")(verify)
 console = Console()
 
 
@@ -164,6 +171,20 @@ def projections_rebuild(name: Annotated[Optional[str], typer.Argument()] = None)
                 task = progress.add_task(view_name, total=head)
                 rebuild(worker, on_batch=partial(progress.advance, task))
                 progress.update(task, total=worker.position, completed=worker.position)
+    finally:
+        container.close()
+
+
+@keys_cli.command("public")
+def keys_public() -> None:
+    """Print the public keys others verify this deployment with: the ledger's log key (a C2SP
+    verifier key: checkpoints, proofs, `casework verify-proof --log-key`)."""
+    from api.ledger import log_signer
+
+    container = _container()
+    try:
+        signer = log_signer(container.keyring, container.settings)
+        typer.echo(f"ledger log key: {signer.vkey()}")
     finally:
         container.close()
 

@@ -33,6 +33,7 @@ from api.readiness import ReadinessProbe
 from api.request_ids import RequestIds
 from api.wiring import Container
 from api.workers import NoWorkers, WorkerProcess, Workers, WorkerThreads
+from projections.ledger.queries import latest_checkpoint
 
 log = logging.getLogger("casework.http")
 JSON = b"application/json"
@@ -267,6 +268,21 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
     async def readyz() -> Response:
         readiness = await probe.check()
         return JSONResponse(readiness.body, status_code=200 if readiness.ready else 503)
+
+    @app.get("/ledger/checkpoint")
+    async def ledger_checkpoint() -> Response:
+        """The ledger's latest checkpoint: a C2SP signed note, with the witnesses'
+        co-signatures. Public: it names the deployment and a tree size, nothing else."""
+
+        def read() -> str | None:
+            with container.pool.connection() as conn:
+                latest = latest_checkpoint(conn)
+            return None if latest is None else latest.note
+
+        note = await to_thread.run_sync(read)
+        if note is None:
+            return PlainTextResponse("The ledger has signed no checkpoint yet\n", status_code=404)
+        return PlainTextResponse(note, headers={"Cache-Control": "no-store"})
 
     @app.get("/metrics")
     async def metrics_endpoint(request: Request) -> Response:

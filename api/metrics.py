@@ -55,6 +55,7 @@ class Metrics:
 
     def watch_projections(self, container: Container) -> None:
         self.registry.register(ProjectionCollector(container))
+        self.registry.register(LedgerCollector(container))
 
     def watch_waits(self, watch: PositionWatch) -> None:
         Gauge(
@@ -86,6 +87,45 @@ class ProjectionCollector(Collector):
         head_metric = GaugeMetricFamily("casework_event_store_head", "Last event position")
         head_metric.add_metric([], head)
         yield from (head_metric, position, lag, failed)
+
+
+class LedgerCollector(Collector):
+    """The ledger's size, its latest checkpoint, and each witness's state: a witness that
+    stops co-signing shows here (``casework_ledger_witness_cosigning`` 0) as well as in logs."""
+
+    def __init__(self, container: Container) -> None:
+        self.container = container
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        with self.container.pool.connection() as conn:
+            head = conn.execute("SELECT COALESCE(max(size), 0) AS size FROM ledger_head").fetchone()
+            checkpoint = conn.execute(
+                "SELECT COALESCE(max(size), 0) AS size FROM ledger_checkpoints"
+            ).fetchone()
+            witnesses = conn.execute(
+                "SELECT witness, state, cosigned_size FROM ledger_witness_status"
+            ).fetchall()
+        size = GaugeMetricFamily("casework_ledger_size", "Leaves in the ledger")
+        size.add_metric([], head["size"] if head else 0)
+        signed = GaugeMetricFamily(
+            "casework_ledger_checkpoint_size", "Tree size of the latest signed checkpoint"
+        )
+        signed.add_metric([], checkpoint["size"] if checkpoint else 0)
+        cosigning = GaugeMetricFamily(
+            "casework_ledger_witness_cosigning",
+            "1 while the witness co-signs the ledger's checkpoints, 0 once it refuses or is "
+            "unreachable",
+            labels=["witness"],
+        )
+        cosigned = GaugeMetricFamily(
+            "casework_ledger_witness_cosigned_size",
+            "The last tree size the witness co-signed",
+            labels=["witness"],
+        )
+        for w in witnesses:
+            cosigning.add_metric([w["witness"]], 1.0 if w["state"] == "cosigning" else 0.0)
+            cosigned.add_metric([w["witness"]], w["cosigned_size"] or 0)
+        yield from (size, signed, cosigning, cosigned)
 
 
 class ViewStatus:

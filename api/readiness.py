@@ -55,13 +55,20 @@ class ReadinessProbe:
     async def check(self) -> Readiness:
         try:
             with anyio.fail_after(TIMEOUT_SECONDS):
-                head, views, wrong = await to_thread.run_sync(self._read, abandon_on_cancel=True)
+                head, views, wrong, witnesses = await to_thread.run_sync(
+                    self._read, abandon_on_cancel=True
+                )
         except Exception as error:
             log.warning("readiness: %s (%s)", UNREACHABLE, type(error).__name__)
             return Readiness(False, {"ready": False, "problems": [UNREACHABLE]})
         problems = [v.name for v in views if v.state == "failed" or v.lag > self._max_lag]
         if wrong:
             problems.append("keys")
+        # A witness that refuses is loud but not fatal: the service serves; the ledger's
+        # independence is what suffers, so it is named here for the operator.
+        degraded = [
+            f"witness {w['witness']} {w['state']}" for w in witnesses if w["state"] != "cosigning"
+        ]
         return Readiness(
             not problems,
             {
@@ -72,10 +79,11 @@ class ReadinessProbe:
                     v.name: {"position": v.position, "lag": v.lag, "state": v.state} for v in views
                 },
                 "problems": problems,
+                "degraded": degraded,
             },
         )
 
-    def _read(self) -> tuple[int, list[ViewStatus], list[str]]:
+    def _read(self) -> tuple[int, list[ViewStatus], list[str], list[DictRow]]:
         if not self._lock.acquire(timeout=TIMEOUT_SECONDS):
             raise TimeoutError("an earlier probe is still waiting for the database")
         try:
@@ -101,13 +109,16 @@ class ReadinessProbe:
 
     def _statuses(
         self, conn: psycopg.Connection[DictRow]
-    ) -> tuple[int, list[ViewStatus], list[str]]:
+    ) -> tuple[int, list[ViewStatus], list[str], list[DictRow]]:
         row = conn.execute(
             "SELECT COALESCE(MAX(notification_id), 0) AS head FROM casework_events"
         ).fetchone()
         head = int(row["head"]) if row else 0
         wrong = self._wrong_keys(conn)
-        return head, read_view_statuses(conn, self._view_names, head), wrong
+        witnesses = conn.execute(
+            "SELECT witness, state FROM ledger_witness_status ORDER BY witness"
+        ).fetchall()
+        return head, read_view_statuses(conn, self._view_names, head), wrong, witnesses
 
     def _drop(self) -> None:
         conn, self._conn = self._conn, None

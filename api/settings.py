@@ -96,6 +96,22 @@ class Settings(BaseSettings):
     max_request_bytes: int = 256_000
     max_upload_bytes: int = 10 * 1024 * 1024 + 256 * 1024
 
+    ledger_origin: str | None = Field(
+        default=None,
+        description="the ledger's origin line, naming this deployment (never a school); unset: "
+        "safeguarding-casework/<the first 16 hex digits of the log key's SHA-256>",
+    )
+    ledger_checkpoint_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="how often the ledger signs a new checkpoint while events arrive",
+    )
+    ledger_witnesses: str = Field(
+        default="",
+        description="witnesses the ledger's checkpoints are pushed to: comma-separated "
+        "'<URL> <verifier key>' pairs (the key as `casework witness key` prints it)",
+    )
+
     @property
     def is_development(self) -> bool:
         return self.environment is not Environment.PRODUCTION

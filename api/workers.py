@@ -18,6 +18,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any, Protocol
 
 from api.database import Database
+from api.ledger import WITNESS_TIMEOUT_SECONDS, Checkpointer
 from api.settings import Settings
 from api.wiring import Container, build
 from projections.supervisor import Supervisor
@@ -73,9 +74,11 @@ def run_until(stopping: StopRequest, settings: Settings, database: Database) -> 
     container = build(settings, apply_migrations=False, database=database)
     supervisor = Supervisor(container.workers())
     supervisor.start()
+    checkpoints = CheckpointThread(container)
     try:
         stopping.wait()
     finally:
+        checkpoints.stop()
         supervisor.stop()
         container.close()
 
@@ -188,12 +191,35 @@ class WorkerProcess:
                 self._process.join(timeout=5)
 
 
+class CheckpointThread:
+    """The ledger's checkpointer, beside the workers that feed the ledger (``api.ledger``)."""
+
+    def __init__(self, container: Container) -> None:
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(
+            target=Checkpointer(container.pool, container.keyring, container.settings).run,
+            args=(self._stopping,),
+            name="ledger-checkpoints",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=WITNESS_TIMEOUT_SECONDS + 5)
+
+
 class WorkerThreads:
     def __init__(self, container: Container) -> None:
+        self._container = container
         self._supervisor = Supervisor(container.workers())
+        self._checkpoints: CheckpointThread | None = None
 
     def start(self) -> None:
         self._supervisor.start()
+        self._checkpoints = CheckpointThread(self._container)
 
     def stop(self) -> None:
+        if self._checkpoints is not None:
+            self._checkpoints.stop()
         self._supervisor.stop()

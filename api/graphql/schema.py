@@ -27,6 +27,7 @@ from api.graphql.consent import ConsentMutation, ConsentQuery
 from api.graphql.directory import DirectoryMutation, DirectoryQuery
 from api.graphql.errors import CodedErrors, log_errors
 from api.graphql.incidents import IncidentMutation, IncidentQuery
+from api.graphql.ledger import LedgerQuery
 from api.graphql.scalars import DATE_SCALAR, DATETIME_SCALAR
 from api.graphql.staff_cases import StaffCaseMutation, StaffCaseQuery
 from api.graphql.subscriptions import Subscription
@@ -37,7 +38,8 @@ from api.settings import Settings
 DOCUMENT_CACHE_SIZE = 512
 
 Query = merge_types(
-    "Query", (AccessQuery, DirectoryQuery, IncidentQuery, StaffCaseQuery, ConsentQuery)
+    "Query",
+    (AccessQuery, DirectoryQuery, IncidentQuery, StaffCaseQuery, ConsentQuery, LedgerQuery),
 )
 Mutation = merge_types(
     "Mutation",

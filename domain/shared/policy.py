@@ -78,6 +78,8 @@ class Action(StrEnum):
     MANAGE_CHANNELS = "manage_channels"
     RECORD_PUBLICATION = "record_publication"
     CHECK_POSTING = "check_posting"
+    # The ledger's health (issue 17): it names no school and no person.
+    VIEW_LEDGER_STATUS = "view_ledger_status"
 
 
 _ALL = frozenset(Role)
@@ -126,6 +128,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.MANAGE_CHANNELS: _PASTORAL,
     Action.RECORD_PUBLICATION: _PASTORAL,
     Action.CHECK_POSTING: _PASTORAL,
+    # Held trust-wide only (domain/ledger/readers.py): the log is every school's at once.
+    Action.VIEW_LEDGER_STATUS: frozenset({Role.TRUST_SAFEGUARDING_LEAD, Role.DPO}),
 }
 
 

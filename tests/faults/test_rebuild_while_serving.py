@@ -27,11 +27,12 @@ Snapshot = dict[str, list[tuple[Any, ...]]]
 
 
 def view_contents(container: Container) -> Snapshot:
-    """Every row of every view, its sealed values opened (each sealing draws a fresh nonce)."""
+    """Every row of every view a rebuild replays, its sealed values opened (each sealing draws
+    a fresh nonce). The ledger is never rebuilt: it is a record, not derived data."""
     columns = data_map()
     snapshot: Snapshot = {}
     with container.pool.connection() as conn:
-        for view in container.views.values():
+        for view in (v for v in container.views.values() if v.rebuildable):
             for table in view.tables:
                 rows = []
                 for row in conn.execute(f"SELECT * FROM {table}").fetchall():
@@ -55,8 +56,8 @@ def _opened(container: Container, value: bytes | None) -> object:
 
 
 def clean_rebuild(container: Container) -> None:
-    """Every view emptied and replayed from zero with nothing else running."""
-    for name, view in container.views.items():
+    """Every view a rebuild replays emptied and replayed from zero with nothing else running."""
+    for name, view in ((n, v) for n, v in container.views.items() if v.rebuildable):
         reset(view)
         (worker,) = container.workers([name])
         worker.catch_up()

@@ -91,3 +91,20 @@ def test_the_ledger_is_never_rebuilt(server_database, settings, container, monke
 def test_migrate_twice_is_up_to_date(run):
     run("migrate")
     assert "up to date" in run("migrate")
+
+
+def test_keys_public_prints_the_ledger_log_key_that_verifies_its_checkpoints(run, container):
+    from api.ledger import Checkpointer
+    from domain.ledger.note import Verifier, verify_note
+    from projections.ledger.queries import latest_checkpoint
+    from tests.ledger.world import catch_up_ledger, record_some_history
+
+    record_some_history(container.app)
+    catch_up_ledger(container)
+    Checkpointer(container.pool, container.keyring, container.settings).tick()
+    line = run("keys", "public").strip()
+    assert line.startswith("ledger log key: ")
+    with container.pool.connection() as conn:
+        note = latest_checkpoint(conn)
+    assert note is not None
+    verify_note(note.note, [Verifier.from_vkey(line.removeprefix("ledger log key: "))])

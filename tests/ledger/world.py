@@ -34,3 +34,27 @@ def catch_up_ledger(container: Any) -> Any:
     worker = ledger_worker(container)
     worker.catch_up()
     return worker
+
+
+def uninterrupted_log(container: Any) -> list[bytes]:
+    """The entries an uninterrupted build makes of the whole store now, in memory."""
+    from projections.ledger.entries import EntryMaker, Stored
+
+    notifications = container.app.recorder.select_notifications(start=1, limit=1_000_000)
+    stored = [
+        Stored(n.id, n.topic, n.state, container.app.mapper.to_domain_event(n))
+        for n in notifications
+    ]
+    return [m.canonical for m in EntryMaker(container.keyring).make(stored, 0, {})]
+
+
+def stored_log(container: Any) -> list[bytes]:
+    with container.pool.connection() as conn:
+        rows = conn.execute("SELECT entry FROM ledger_entries ORDER BY leaf_index").fetchall()
+    return [bytes(r["entry"]) for r in rows]
+
+
+def stored_root(container: Any) -> bytes:
+    with container.pool.connection() as conn:
+        row = conn.execute("SELECT root FROM ledger_head").fetchone()
+    return bytes(row["root"])
