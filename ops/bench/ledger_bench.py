@@ -18,8 +18,9 @@ generation  ``ops/generate`` (``--schools`` 200, at least ``--events`` 500,000 e
 (r)   raw read of the rows an audit reads: every ``casework_events`` row and every
       ``ledger_entries`` row, in pages of 2,000, undecoded; rows/s of events. The baseline of
       (v).
-(v)   ``casework verify`` over the whole store; events/s. (Hook: reported as not measured
-      until ``projections/ledger/audit.py`` lands.)
+(v)   ``casework verify`` over the whole store, as the command runs it (field digests
+      recomputed from the decrypted events; the run not recorded); events/s. The store must
+      be found intact. (v-) the same with ``--no-fields``, informational.
 (w)   the platform benchmark's write load: ``registerPupil`` mutations over real HTTP (uvicorn
       in this process, 8 keep-alive clients in a separate process, the demo school's data
       lead), with every view's projection worker in a child process run as `casework serve`
@@ -38,11 +39,11 @@ generation  ``ops/generate`` (``--schools`` 200, at least ``--events`` 500,000 e
 (p)   proof latency: the store topped up to ``--proof-events`` (default 1,000,000) events with
       ``ops/generate`` (another seed, no consent data) and the ledger alone caught up over it
       (timed); then ``--proofs`` (1,000) inclusion proofs, each for the event at a random leaf,
-      against the head: ``projections.ledger.queries.inclusion_proof`` (the leaf index by
-      position, the tiles in one query, the hashes folded), timed one by one on one
+      against the head: ``projections.ledger.queries.inclusion_proof`` (the entry and leaf
+      index by position, the tiles in one query, the hashes folded), timed one by one on one
       connection after a warm-up; p50, p95, max. Every proof is then checked with
-      ``merkle.verify_inclusion`` against the head's root, its leaf recomputed from the stored
-      entry (correctness, not timing).
+      ``merkle.verify_inclusion`` against the head's root, its leaf recomputed from the entry
+      it returned (correctness, not timing).
 
 Targets (one missed is printed as NOT MET; exit status 0, or 1 if a request failed):
     (i) / (c)             >= 0.5      integrating costs at most twice reading the events
@@ -89,6 +90,7 @@ import psycopg
 if __package__ in (None, ""):  # run as a script: make the project importable from a checkout
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from api.audit_cli import run_verification
 from api.auth import issue_dev_token
 from api.seed import seed_demo
 from api.wiring import Container
@@ -246,15 +248,20 @@ def read_rows(container: Container) -> int:
     return count
 
 
-def verify(container: Container) -> tuple[int, float] | None:
-    """(v): ``casework verify`` over the whole store: (events checked, seconds), or None while
-    it cannot be run.
-
-    TODO(issue 17): call the audit of ``projections/ledger/audit.py`` here once it lands
-    (with the keys, so that the field digests are recomputed too), check that it found the
-    store intact, and return its events checked and its duration."""
-    del container
-    return None
+def verify(container: Container, fields: bool = True) -> tuple[int, float]:
+    """(v): ``casework verify`` over the whole store, as the command runs it (with ``fields``,
+    each field digest recomputed from the decrypted event), not recorded: (events checked,
+    seconds). The store must be found intact."""
+    report = run_verification(container, fields=fields, keep=False)
+    if not report.ok:
+        raise RuntimeError(f"the audit found the benchmark's own store altered: {report.failure}")
+    print(
+        f"(v{'' if fields else '-'}) {report.events_checked / report.seconds:,.0f} events/s "
+        f"({report.events_checked:,} events in {report.seconds:.1f} s, fields "
+        f"{'recomputed' if fields else 'not recomputed'})",
+        flush=True,
+    )
+    return report.events_checked, report.seconds
 
 
 # --- (w), (w0), (l): the write path with and without the ledger ----------------------------------
@@ -368,6 +375,7 @@ class Figures:
     profile: dict[str, float] | None = None
     rows: list[tuple[int, float]] = field(default_factory=list)
     verified: tuple[int, float] | None = None
+    verified_plain: tuple[int, float] | None = None
     writes: dict[str, list[LoadResult]] = field(default_factory=dict)
     lags: list[list[float]] = field(default_factory=list)
     reference_lags: dict[str, list[list[float]]] = field(
@@ -477,21 +485,21 @@ def measure_proofs(args: argparse.Namespace, container: Container) -> dict[str, 
             began = time.perf_counter()
             proof = inclusion_proof(conn, position, size)
             elapsed = (time.perf_counter() - began) * 1000
+            if proof is None:
+                raise RuntimeError(f"no proof for the event at {position}, a leaf of the log")
             if number >= args.proof_warmup:
                 millis.append(elapsed)
                 proofs.append((position, proof))
-        entries = conn.execute(
-            "SELECT position, entry FROM ledger_entries WHERE position = ANY(%s)",
-            ([p for p, _ in proofs],),
-        ).fetchall()
-    entry_at = {int(r["position"]): bytes(r["entry"]) for r in entries}
-    for position, (index, hashes) in proofs:
-        merkle.verify_inclusion(index, size, merkle.leaf_hash(entry_at[position]), hashes, root)
+    for position, proof in proofs:
+        leaf = merkle.leaf_hash(proof.entry)
+        merkle.verify_inclusion(proof.leaf_index, size, leaf, proof.hashes, root)
+        if json.loads(proof.entry)["position"] != position:
+            raise RuntimeError(f"the proof for position {position} is of another entry")
     return {
         "tree_size": size,
         "proofs": len(millis),
         "verified": len(proofs),
-        "hashes_per_proof": round(statistics.mean(len(h) for _, (_, h) in proofs), 1),
+        "hashes_per_proof": round(statistics.mean(len(p.hashes) for _, p in proofs), 1),
         "p50_ms": round(percentile(millis, 50), 3),
         "p95_ms": round(percentile(millis, 95), 3),
         "max_ms": round(max(millis), 3),
@@ -521,6 +529,7 @@ def run_store_phases(args: argparse.Namespace, container: Container, figures: Fi
         figures.rows.append(timed(lambda: read_rows(container)))
         print(f"(r) {figures.rows[-1][0] / figures.rows[-1][1]:,.0f} events/s", flush=True)
     figures.verified = verify(container)
+    figures.verified_plain = verify(container, fields=False)
 
 
 def rate(runs: list[tuple[int, float]]) -> float:
@@ -550,6 +559,9 @@ def summarise(args: argparse.Namespace, figures: Figures) -> dict[str, Any]:
         "i_profile_seconds": figures.profile,
         "r_raw_rows_events_per_s": round(r, 1),
         "v_verify_events_per_s": None if v is None else round(v, 1),
+        "v_no_fields_events_per_s": None
+        if figures.verified_plain is None
+        else round(figures.verified_plain[0] / figures.verified_plain[1], 1),
         "w_mutations_per_s": round(w_rate, 1),
         "w_p50_ms": round(median(x.p50 for x in w), 2),
         "w_p95_ms": round(w_p95, 2),
@@ -616,6 +628,13 @@ def report(summary: dict[str, Any]) -> None:
             if s["v_verify_events_per_s"] is None
             else f"{s['v_verify_events_per_s']:,.1f} events/s",
             "" if s["v_verify_events_per_s"] is not None else "the audit has not landed yet",
+        ),
+        (
+            "(v-) casework verify --no-fields",
+            "-"
+            if s["v_no_fields_events_per_s"] is None
+            else f"{s['v_no_fields_events_per_s']:,.1f} events/s",
+            "informational: entries, chain, tiles, head; no decryption",
         ),
         (
             "(w)  registerPupil, with the ledger",
