@@ -37,7 +37,8 @@ generation  ``ops/generate`` (``--schools`` 200, at least ``--events`` 500,000 e
       also notes the directory view's lag in both, to tell the ledger's own lag from the
       workers' (the views are fed as one group, so the ledger slows every view's batches).
 (p)   proof latency: the store topped up to ``--proof-events`` (default 1,000,000) events with
-      ``ops/generate`` (another seed, no consent data) and the ledger alone caught up over it
+      ``ops/generate`` (at least 200 schools, of a seed whose schools are not in the store
+      yet, no consent data) and the ledger alone caught up over it
       (timed); then ``--proofs`` (1,000) inclusion proofs, each for the event at a random leaf,
       against the head: ``projections.ledger.queries.inclusion_proof`` (the entry and leaf
       index by position, the tiles in one query, the hashes folded), timed one by one on one
@@ -116,6 +117,7 @@ from ops.bench.common import (
 )
 from ops.bench.platform_bench import DATA_LEAD, REGISTER_CHECK, register_bodies
 from ops.generate import Generated, Options, generate
+from ops.generate.runner import school_urns
 from projections.ledger.integrator import LedgerWorker, read_head
 from projections.ledger.queries import inclusion_proof
 from projections.view import TRACKING_TABLE
@@ -332,6 +334,7 @@ def lags_ms(answered: list[tuple[float, Any]], seen: list[tuple[float, int]]) ->
     return lags
 
 
+TOP_UP_SCHOOLS = 200  # at least, for (p): so that the top-up's events are a realistic mix
 LIVE_WITHIN = 0.25  # s: a probe applied this soon after its commit shows the workers follow live
 
 
@@ -449,9 +452,12 @@ def top_up(args: argparse.Namespace, container: Container) -> dict[str, Any]:
     figures: dict[str, Any] = {"events_before": before}
     missing = args.proof_events - before
     if missing > 0:
-        options = Options(
-            schools=args.schools, min_events=missing, seed=args.seed + 1, consent=False
-        )
+        schools = max(args.schools, TOP_UP_SCHOOLS)
+        taken = set(school_urns(Options(schools=args.schools, seed=args.seed)))
+        seed = args.seed + 1
+        while taken & set(school_urns(Options(schools=schools, seed=seed))):
+            seed += 1  # a seed whose schools' URNs (and so ids) are not in the store yet
+        options = Options(schools=schools, min_events=missing, seed=seed, consent=False)
         print(f"(p) topping the store up from {before:,} to {args.proof_events:,} events")
         generated = generate(container, options)
         figures["generated"] = generated.counts["events_generated"]
