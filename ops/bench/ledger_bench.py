@@ -37,7 +37,7 @@ generation  ``ops/generate`` (``--schools`` 200, at least ``--events`` 500,000 e
       also notes the directory view's lag in both, to tell the ledger's own lag from the
       workers' (the views are fed as one group, so the ledger slows every view's batches).
 (p)   proof latency: the store topped up to ``--proof-events`` (default 1,000,000) events with
-      ``ops/generate`` (at least 200 schools, of a seed whose schools are not in the store
+      ``ops/generate`` (at least 500 schools, of a seed whose schools are not in the store
       yet, no consent data) and the ledger alone caught up over it
       (timed); then ``--proofs`` (1,000) inclusion proofs, each for the event at a random leaf,
       against the head: ``projections.ledger.queries.inclusion_proof`` (the entry and leaf
@@ -334,7 +334,7 @@ def lags_ms(answered: list[tuple[float, Any]], seen: list[tuple[float, int]]) ->
     return lags
 
 
-TOP_UP_SCHOOLS = 200  # at least, for (p): so that the top-up's events are a realistic mix
+TOP_UP_SCHOOLS = 500  # at least, for (p): each school no denser in incidents than generated ones
 LIVE_WITHIN = 0.25  # s: a probe applied this soon after its commit shows the workers follow live
 
 
