@@ -41,6 +41,47 @@ LOGIN_FIELDS = frozenset({"actor", "user_id", "subject_user_id"})
 _SALT_CONTEXT = b"casework ledger salt v1\x00"
 
 
+# Integers beyond this are not exact as IEEE 754 doubles: rfc8785 refuses them (RFC 8785 §3.2.2.3).
+_SAFE_INTEGER = 2**53 - 1
+_PLAIN_ENCODER = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False
+)
+
+
+def canonical_json(value: Any) -> bytes:
+    r"""RFC 8785 canonical JSON, exactly as ``rfc8785.dumps`` writes it, several times faster.
+
+    For a value made only of exact ``str``, ``bool``, ``None``, ``int`` within ±(2**53 - 1),
+    ``list``/``tuple`` and ``dict`` with ``str`` keys of the Basic Multilingual Plane, the
+    standard library's C encoder writes the same bytes: the same escapes (``\"``, ``\\``,
+    ``\b \f \n \r \t``, other controls as lowercase ``\u00xx``, nothing else), no
+    whitespace, and keys in code-point order, which is UTF-16 order when no key needs a
+    surrogate pair. Anything else (floats, above all, whose RFC 8785 form differs from
+    Python's) goes to ``rfc8785``, as does a lone surrogate, for it to refuse."""
+    if _plain_json(value):
+        try:
+            return _PLAIN_ENCODER.encode(value).encode("utf-8")
+        except UnicodeEncodeError:
+            pass
+    return rfc8785.dumps(value)
+
+
+def _plain_json(value: Any) -> bool:
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return -_SAFE_INTEGER <= value <= _SAFE_INTEGER
+    if kind is list or kind is tuple:
+        return all(_plain_json(item) for item in value)
+    if kind is dict:
+        return all(
+            type(key) is str and (key.isascii() or max(key) < "\U00010000") and _plain_json(item)
+            for key, item in value.items()
+        )
+    return False
+
+
 class Unreadable(Exception):
     """A sealed value whose data key is gone: the field can no longer be disclosed."""
 
@@ -110,7 +151,7 @@ class Opener:
             return [self._plain(v, subjects) for v in value]
         if isinstance(value, set | frozenset):
             items = [self._plain(v, subjects) for v in value]
-            return sorted(items, key=rfc8785.dumps)
+            return sorted(items, key=canonical_json)
         if is_dataclass(value) and not isinstance(value, type):
             return {f.name: self._plain(getattr(value, f.name), subjects) for f in fields(value)}
         raise TypeError(f"the ledger cannot represent a {type(value).__name__} value")
@@ -126,13 +167,13 @@ def salt(keys: Iterable[bytes], aggregate_id: UUID, version: int, name: str) -> 
     can be computed again while every key is kept and never once any is destroyed."""
     mac = _SALT_CONTEXT + aggregate_id.bytes + version.to_bytes(8, "big") + name.encode()
     for key in keys:
-        mac = hmac.new(key, mac, sha256).digest()
+        mac = hmac.digest(key, mac, "sha256")
     return mac[:SALT_BYTES]
 
 
 def disclosure(salt_bytes: bytes, name: str, value: Any) -> str:
     """The SD-JWT disclosure of a field: base64url of the canonical JSON [salt, name, value]."""
-    return b64url(rfc8785.dumps([b64url(salt_bytes), name, value]))
+    return b64url(canonical_json([b64url(salt_bytes), name, value]))
 
 
 def digest(disclosure_text: str) -> str:
@@ -174,7 +215,7 @@ class Entry:
         }
 
     def canonical(self) -> bytes:
-        return rfc8785.dumps(self.to_json())
+        return canonical_json(self.to_json())
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Entry:

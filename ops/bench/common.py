@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from types import FrameType
 from typing import Any, TypeVar
@@ -44,9 +45,12 @@ from api.database import Database, ensure_database, start_embedded
 from api.http import create_app
 from api.settings import Environment, Settings
 from api.wiring import Container, build
+from api.workers import StopRequest
 from ops.generate import Generated, Options, analyze, catch_up, generate
+from projections.supervisor import Supervisor
 
 DATABASE_URL_ENV = "CASEWORK_BENCH_DATABASE_URL"
+PAGE = 2000  # notifications per read of the log, as the projection workers read it
 
 # --- arithmetic ----------------------------------------------------------------------------------
 
@@ -149,11 +153,13 @@ def fresh_database(database_url: str | None, work_dir: Path) -> Iterator[Databas
 
 
 @contextmanager
-def http_server(container: Container) -> Iterator[str]:
-    """The real ASGI app (with its projection workers) served by uvicorn on a free local port."""
+def http_server(container: Container, projections: str = "process") -> Iterator[str]:
+    """The real ASGI app served by uvicorn on a free local port; with its projection workers in
+    a child process as `casework serve` runs them, unless ``projections`` says otherwise
+    (``"none"``: the caller runs them, e.g. :func:`worker_process`)."""
     port = free_port()
     config = uvicorn.Config(
-        create_app(container, projections="process"),  # as `casework serve` runs
+        create_app(container, projections=projections),
         host="127.0.0.1",
         port=port,
         log_level="warning",
@@ -173,6 +179,62 @@ def http_server(container: Container) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+def read_and_decode(container: Container) -> int:
+    """(c), the baseline of every rate of reading the store: read every notification in pages
+    of :data:`PAGE` and decode each into a domain event (decrypt + deserialise)."""
+    recorder, mapper = container.app.recorder, container.app.mapper
+    position, count = 0, 0
+    while True:
+        page = recorder.select_notifications(start=position, limit=PAGE, inclusive_of_start=False)
+        for notification in page:
+            mapper.to_domain_event(notification)
+        count += len(page)
+        if len(page) < PAGE:
+            return count
+        position = page[-1].id
+
+
+def _run_views(
+    parent: Connection, settings: Settings, database: Database, views: list[str]
+) -> None:
+    """The child of :func:`worker_process`: as ``api.workers`` runs every view, these only."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which stops us
+    stopping = StopRequest(parent)
+    stopping.on_signals(signal.SIGTERM)
+    container = build(settings, apply_migrations=False, database=database)
+    supervisor = Supervisor(container.workers(views))
+    supervisor.start()
+    try:
+        stopping.wait()
+    finally:
+        supervisor.stop()
+        container.close()
+
+
+@contextmanager
+def worker_process(container: Container, views: list[str]) -> Iterator[None]:
+    """The projection workers of ``views`` only, in a child process run the way `casework
+    serve` runs every view's (one supervisor, the views fed as one group): to compare the
+    service with and without a view. Stopped, as the service stops its child, at the end."""
+    context = multiprocessing.get_context("spawn")
+    reader, writer = context.Pipe(duplex=False)
+    process = context.Process(
+        target=_run_views,
+        args=(reader, container.settings, container.database, views),
+        name="bench-projections",
+    )
+    process.start()
+    reader.close()
+    try:
+        yield
+    finally:
+        writer.close()  # end of file: the child stops
+        process.join(timeout=30)
+        if process.is_alive():
+            process.terminate()
+            process.join()
 
 
 def raw_commits(conninfo: str, rows: int, payload_size: int) -> float:
@@ -255,6 +317,9 @@ class LoadSpec:
     requests: int  # per client, measured
     warmup: int  # per client, before the clock starts
     max_seconds: float  # time bound of the measured part
+    # a path under ``data`` whose value each measured response keeps, with the monotonic time
+    # it arrived (the clock every process of the machine shares): what a write returned
+    keep: tuple[str, ...] = ()
 
     @property
     def per_client(self) -> int:
@@ -271,6 +336,8 @@ class LoadResult:
     latencies_ms: list[float] = field(repr=False)
     # CPU milliseconds per completed request, by process group (``cpu_by_process``)
     cpu_ms: dict[str, float] = field(default_factory=dict)
+    # (time.monotonic() on arrival, the value at ``LoadSpec.keep``) per measured response
+    kept: list[tuple[float, Any]] = field(default_factory=list, repr=False)
 
     @property
     def rate(self) -> float:
@@ -288,6 +355,7 @@ class LoadResult:
 @dataclass
 class _ClientOutcome:
     latencies_ms: list[float] = field(default_factory=list)
+    kept: list[tuple[float, Any]] = field(default_factory=list)
     failures: int = 0
     first_failure: str | None = None
 
@@ -296,17 +364,26 @@ class _ClientOutcome:
         self.first_failure = self.first_failure or what
 
 
+def _at(value: Any, path: tuple[str, ...]) -> Any:
+    for step in path:
+        value = value.get(step) if isinstance(value, dict) else None
+    return value
+
+
 def _client(spec: LoadSpec, index: int, start: threading.Barrier, out: _ClientOutcome) -> None:
     headers = {"Authorization": f"Bearer {spec.token}"}
     with httpx.Client(base_url=spec.url, headers=headers, timeout=60.0) as client:
 
-        def send(number: int) -> float:
+        def send(number: int, measured: bool = False) -> float:
             body = spec.bodies[(index * spec.per_client + number) % len(spec.bodies)]
             began = time.perf_counter()
             try:
                 response = client.post("/graphql", json=body)
                 elapsed = time.perf_counter() - began
+                arrived = time.monotonic()
                 problem = spec.check.problem(response)
+                if measured and spec.keep and problem is None:
+                    out.kept.append((arrived, _at(response.json().get("data"), spec.keep)))
             except (httpx.HTTPError, ValueError) as error:
                 elapsed, problem = time.perf_counter() - began, repr(error)
             if problem is not None:
@@ -318,7 +395,7 @@ def _client(spec: LoadSpec, index: int, start: threading.Barrier, out: _ClientOu
         start.wait(timeout=300)
         deadline = time.perf_counter() + spec.max_seconds
         for number in range(spec.warmup, spec.per_client):
-            out.latencies_ms.append(send(number) * 1000)
+            out.latencies_ms.append(send(number, measured=True) * 1000)
             if time.perf_counter() >= deadline:
                 break
 
@@ -341,7 +418,8 @@ def run_load(spec: LoadSpec) -> LoadResult:
     latencies = [ms for o in outcomes for ms in o.latencies_ms]
     failures = sum(o.failures for o in outcomes)
     first = next((o.first_failure for o in outcomes if o.first_failure), None)
-    return LoadResult(spec.name, len(latencies), failures, first, wall, latencies)
+    kept = [item for o in outcomes for item in o.kept]
+    return LoadResult(spec.name, len(latencies), failures, first, wall, latencies, kept=kept)
 
 
 class LoadFailed(RuntimeError):

@@ -77,6 +77,7 @@ from ops.bench.common import (
     meets,
     phase_spec,
     raw_commits,
+    read_and_decode,
     run_benchmark,
     timed,
     warmup_requests,
@@ -84,7 +85,6 @@ from ops.bench.common import (
 from projections.runner import reset
 
 DATA_LEAD = "datalead@primary.demo"
-PAGE = 2000
 TYPENAME_QUERY = "{ __typename }"
 REGISTER_PUPIL = (
     "mutation($i: RegisterPupilInput!) { registerPupil(input: $i) { __typename "
@@ -166,20 +166,6 @@ def fill_store(container: Container, school_id: Any, target: int, threads: int =
     if errors:
         raise RuntimeError("filling the event store failed") from errors[0]
     return missing / elapsed
-
-
-def read_and_decode(container: Container) -> int:
-    """(c): read every notification in pages and decode each into a domain event."""
-    recorder, mapper = container.app.recorder, container.app.mapper
-    position, count = 0, 0
-    while True:
-        page = recorder.select_notifications(start=position, limit=PAGE, inclusive_of_start=False)
-        for notification in page:
-            mapper.to_domain_event(notification)
-        count += len(page)
-        if len(page) < PAGE:
-            return count
-        position = page[-1].id
 
 
 def rebuild(container: Container, name: str) -> int:
