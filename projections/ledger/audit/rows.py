@@ -188,36 +188,40 @@ def implied(
     where its fields end, the three not overlapping. The two parts left are then checked to
     be of the fast form, the whole batch at once. ``topics`` and ``orders`` are caches kept
     by the caller."""
-    fields: list[bytes] = []
-    times: list[bytes] = []
+    for topic in {row[3] for row in rows}:
+        if topic not in topics:
+            topics[topic] = plain_text(topic)
+        if not topics[topic]:
+            return False
+    heads = '","fields":{{"aggregate":"'.join([row[1] for row in rows])
+    if b"".join([entry[:_FIELDS_AT] for entry in entries]) != (
+        b'{"aggregate":"' + heads.encode() + b'","fields":{'
+    ):
+        return False
     try:
-        digests = b"".join([sha256(row[4]).digest() for row in rows]).hex().encode()
+        hexed = b"".join([sha256(row[4]).digest() for row in rows]).hex().encode()
     except TypeError:  # a state that is NULL
         return False
-    for offset, (entry, row, prior) in enumerate(zip(entries, rows, previous, strict=True)):
-        quoted = topics.get(row[3])
-        if quoted is None:
-            quoted = topics[row[3]] = plain_text(row[3])
-        cut = entry.find(_INDEX, _FIELDS_AT)
+    digests = [hexed[at : at + 64] for at in range(0, len(hexed), 64)]
+    priors = [b"null" if p is None else b'"' + p.hex().encode() + b'"' for p in previous]
+    fields: list[bytes] = []
+    times: list[bytes] = []
+    for entry, row, prior, index, digest in zip(
+        entries, rows, priors, range(first, first + len(entries)), digests, strict=True
+    ):
+        cut = entry.find(_INDEX, _FIELDS_AT)  # -1 (not found) fails the middle's test
         middle = b'},"index":%d,"position":%d,"previous":%s,"recorded_at":"' % (
-            first + offset,
+            index,
             row[0],
-            b"null" if prior is None else b'"' + prior.hex().encode() + b'"',
+            prior,
         )
         tail = b'","state_sha256":"%s","topic":%s,"v":1,"version":%d}' % (
-            digests[64 * offset : 64 * offset + 64],
-            quoted,
+            digest,
+            topics[row[3]],
             row[2],
         )
         start, end = cut + len(middle), len(entry) - len(tail)
-        if not (
-            quoted
-            and cut >= _FIELDS_AT
-            and start <= end
-            and entry.startswith(middle, cut)
-            and entry.endswith(tail)
-            and entry.startswith(b'{"aggregate":"%s","fields":{' % row[1].encode())
-        ):
+        if start > end or not entry.startswith(middle, cut) or not entry.endswith(tail):
             return False
         fields.append(entry[_FIELDS_AT:cut])
         times.append(entry[start:end])

@@ -267,7 +267,7 @@ class Run(LeafByLeaf):
         missing = [r for r in batch if r[3] > 1 and r[2] not in last]
         if not missing:
             return
-        in_batch = {(r[2], r[3]) for r in batch}
+        in_batch = set(zip([r[2] for r in batch], [r[3] for r in batch], strict=True))
         wanted = [(r[2], r[3] - 1) for r in missing if (r[2], r[3] - 1) not in in_batch]
         if not wanted:
             return
