@@ -7,10 +7,13 @@ head that no longer matches the rows. Stored checkpoints are checked as the rebu
 their sizes, so a rewritten history is caught even when the ledger was rebuilt to match it.
 
 The audit streams three ordered reads in step (events by position, entries by leaf index,
-leaf tiles by index) through server-side cursors, a batch of 2,048 at a time, so memory stays
-flat whatever the size of the store (``run``). A batch is first checked as a whole with a few
-C-level operations per leaf (``rows.implied``); only a batch that is not cleared so is taken
-apart leaf by leaf (``leaves``), which names the first failure, its kind and its position.
+leaf tiles by index) through server-side cursors, a batch of 2,048 at a time (the next one
+read in a thread while this one is checked), so memory stays flat whatever the size of the
+store (``run``). A batch is first checked as a whole with a few C-level operations per leaf
+(``rows.implied``); only a batch that is not cleared so is taken apart leaf by leaf
+(``leaves``), which names the first failure, its kind and its position. Per leaf, the audit
+then costs two SHA-256 (entry and state), its share of the tree's node hashes, and some
+byte comparisons: about as much as reading the rows.
 
 What rests on the database, and what does not. Someone who can alter rows can also alter
 functions, views and rules in the same database, so whatever decides that a record is intact

@@ -200,8 +200,8 @@ class Run(LeafByLeaf):
         hashes, the chain, the entries' bytes."""
         count = len(batch)
         rows = events.ahead(count)
-        if len(rows) != count or (batch[0][0], batch[-1][0]) != (first, first + count - 1):
-            return None  # leaf indexes are unique: both ends right means all are there
+        if len(rows) != count or [r[0] for r in batch] != list(range(first, first + count)):
+            return None
         positions = [r[1] for r in batch]
         versions = [r[3] for r in batch]
         if (
