@@ -1,0 +1,89 @@
+"""Field recomputation: each entry remade, field digests and all, from the decrypted event
+with the same maker the integrator used, so a digest changed in the ledger shows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+from eventsourcing.persistence import Mapper, Notification
+
+from domain.ledger.entry import Entry
+from projections.ledger.audit.findings import Found, Kind, fail
+from projections.ledger.audit.leaves import Leaf
+from projections.ledger.audit.rows import Event
+from projections.ledger.entries import EntryMaker, Stored
+
+
+@dataclass(frozen=True)
+class Keys:
+    """What field recomputation needs: the entry maker (holding the keyring) and the mapper
+    that decrypts and decodes a stored event."""
+
+    maker: EntryMaker
+    mapper: Mapper[UUID]
+
+
+def first_field_failure(
+    keys: Keys, checked: Sequence[tuple[Leaf, Event]]
+) -> tuple[int, Found] | None:
+    """The first failure among ``checked`` (leaves whose other checks passed) and the offset
+    of its leaf there; None if every entry is the one its row makes."""
+    stored: list[Stored] = []
+    for offset, (_, event) in enumerate(checked):
+        notification = Notification(
+            originator_id=UUID(event.aggregate),
+            originator_version=event.version,
+            topic=event.topic,
+            state=event.state or b"",
+            id=event.position,
+        )
+        try:
+            stored.append(
+                Stored(
+                    event.position,
+                    event.topic,
+                    event.state or b"",
+                    keys.mapper.to_domain_event(notification),
+                )
+            )
+        except Exception as e:  # whatever the mapper raises, the row no longer is what it was
+            what = f"the row at position {event.position} does not decode: {type(e).__name__}"
+            return offset, fail(Kind.ALTERED, event.position, what)
+    previous = {
+        (UUID(leaf.aggregate), leaf.version - 1): leaf.previous
+        for leaf, _ in checked
+        if leaf.previous is not None
+    }
+    made = keys.maker.make(stored, checked[0][0].index, previous)
+    for offset, ((leaf, _), remade) in enumerate(zip(checked, made, strict=True)):
+        if remade.canonical == leaf.canonical:
+            continue
+        differ = differing_fields(Entry.from_bytes(leaf.canonical), remade.entry)
+        if differ is None:
+            continue  # only digests whose keys are gone differ: nothing left to check
+        what = f"leaf {leaf.index}'s entry differs from the one its row makes in {differ}"
+        return offset, fail(Kind.LEDGER_ALTERED, leaf.position, what)
+    return None
+
+
+def differing_fields(stored: Entry, remade: Entry) -> str | None:
+    """What differs between a stored entry and the one recomputed; None when the only
+    differences are digests that can no longer be computed (their data keys are destroyed)."""
+    outside = [
+        name
+        for name, value in stored.to_json().items()
+        if name != "fields" and remade.to_json()[name] != value
+    ]
+    names = set(stored.fields) | set(remade.fields)
+    fields = sorted(
+        name
+        for name in names
+        if stored.fields.get(name) != remade.fields.get(name)
+        and not (name in remade.fields and remade.fields[name] is None and name in stored.fields)
+    )
+    if not outside and not fields:
+        return None
+    parts = outside + [f"the digest of field {name!r}" for name in fields]
+    return ", ".join(parts)
