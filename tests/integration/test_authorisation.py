@@ -12,6 +12,7 @@ from uuid import UUID
 import pytest
 
 from api.graphql.schema import Mutation, Query
+from api.ledger import Checkpointer
 from domain.directory.commands import (
     RegisterStaffMember,
 )
@@ -47,6 +48,7 @@ class World:
     declaration: UUID  # `staff`'s own social-media declaration
     channel: UUID  # A1's official channel; `staff` is authorised to post on it
     publication: UUID  # on `channel`, featuring the pupil; in the takedown queue
+    staff_position: int  # where `staff` was registered: a ledger proof of a restricted record
 
 
 SUBJECT = "subject@a1"  # headteacher of A1, and the subject of staff record `staff`
@@ -87,7 +89,7 @@ def world(container) -> World:
         pupil = make.pupil(app, a1, MARKER, date(2014, 1, 1), year_group=6)
         parent = make.parent(app, pupil, MARKER, "mother")
     with acting_as(app.principal_for(SUBJECT)):
-        staff, position = app.register_staff_member(
+        staff, staff_position = app.register_staff_member(
             RegisterStaffMember(
                 school_id=a1, full_name=MARKER, staff_role="headteacher", user_id=SUBJECT
             )
@@ -146,6 +148,7 @@ def world(container) -> World:
     with acting_as(app.principal_for(CROSS_SCHOOL)), pytest.raises(Exception):
         make.pupil(app, a1, "x", date(2014, 1, 1), year_group=6)
     container.wait_for(list(container.views), position, timeout=20)
+    Checkpointer(container.pool, container.keyring, container.settings).sign()  # proofs exist
     return World(
         trust_a,
         a1,
@@ -161,6 +164,7 @@ def world(container) -> World:
         declaration,
         channel,
         publication,
+        staff_position,
     )
 
 
@@ -481,6 +485,17 @@ CASES: dict[str, tuple[Case, Any]] = {
         Case("{ roleGrants(first: 100) { edges { node { userId } } } }", lambda w: {}),
         lambda body: "lead@a1" not in str(body),
     ),
+    "ledgerProof": (
+        Case(
+            "query($p: Position!) { ledgerProof(position: $p) { entry proof } }",
+            lambda w: {"p": str(w.staff_position)},
+            subject_applies=True,
+        ),
+        null_with_error("ledgerProof"),
+    ),
+    # The ledger's status names no school and no person: reaching it gives nothing of A1 away
+    # (the walk still checks the response for A1's marker).
+    "ledgerStatus": (Case("{ ledgerStatus { size } }", lambda w: {}), lambda body: True),
     "accessLog": (
         Case(
             "{ accessLog(first: 100) { edges { node { recordId } } } }",

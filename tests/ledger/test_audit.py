@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from api.audit_cli import run_verification, trust_of
 from api.cli import cli
-from api.ledger import Checkpointer, log_signer
+from api.ledger import Checkpointer
 from domain.ledger.entry import Entry
 from domain.ledger.merkle import leaf_hash
 from domain.ledger.note import Checkpoint, Signer, cosign, sign_note
@@ -27,7 +27,7 @@ from domain.ledger.tiles import Edge
 from ops.generate import Options, generate
 from projections.ledger.audit import Keys, Kind, Trust, audit
 from projections.ledger.entries import EntryMaker
-from tests.ledger.world import catch_up_ledger, record_some_history
+from tests.ledger.world import catch_up_ledger, record_some_history, rewrite_history
 
 TRIGGERS = {
     "casework_events": "casework_events_append_only",
@@ -521,17 +521,6 @@ def test_casework_verify_exits_1_naming_the_position_of_a_tampered_row_and_recor
 # -- with the checkpointer, the log key and a witness process ---------------------------------
 
 
-@pytest.fixture
-def witness(tmp_path, container, settings):
-    from tests.witnesses import RunningWitness
-
-    running = RunningWitness(tmp_path / "witness", [log_signer(container.keyring, settings).vkey()])
-    running.start()
-    yield running
-    if running.process and running.process.poll() is None:
-        running.stop()
-
-
 def test_checkpoints_the_checkpointer_signed_verify_with_the_log_key(container, settings):
     record_some_history(container.app)
     catch_up_ledger(container)
@@ -553,17 +542,7 @@ def test_a_rewritten_history_re_signed_by_the_log_is_reported_against_the_witnes
     Checkpointer(container.pool, container.keyring, configured).tick()
     with container.pool.connection() as conn:
         cosigned = conn.execute("SELECT size FROM ledger_cosignatures").fetchone()["size"]
-        # An insider removes the latest event and rebuilds the whole ledger over the rest.
-        conn.execute("ALTER TABLE casework_events DISABLE TRIGGER casework_events_append_only")
-        conn.execute(
-            "DELETE FROM casework_events "
-            "WHERE notification_id = (SELECT max(notification_id) FROM casework_events)"
-        )
-        conn.execute("ALTER TABLE casework_events ENABLE TRIGGER casework_events_append_only")
-        conn.execute("TRUNCATE ledger_entries, ledger_tiles, ledger_head")
-        conn.execute(
-            "UPDATE projection_tracking SET notification_id = 0 WHERE application_name = 'ledger'"
-        )
+    rewrite_history(container)  # an insider removes the latest event and rebuilds the ledger
     record_some_history(container.app, "Later Primary", "876543")  # the log grows past it
     catch_up_ledger(container)
     Checkpointer(container.pool, container.keyring, configured).tick()  # the witness refuses

@@ -4,7 +4,6 @@ configured witnesses, whose co-signatures are kept with them; a witness that ref
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import httpx
 import pytest
@@ -42,15 +41,6 @@ def grown(container):
     record_some_history(container.app)
     catch_up_ledger(container)
     return container
-
-
-@pytest.fixture
-def witness(tmp_path: Path, container, settings):
-    running = RunningWitness(tmp_path / "witness", [log_signer(container.keyring, settings).vkey()])
-    running.start()
-    yield running
-    if running.process and running.process.poll() is None:
-        running.stop()
 
 
 def test_a_checkpoint_of_the_grown_log_is_signed_with_the_log_key(grown, settings):
@@ -145,6 +135,14 @@ def test_a_witness_that_does_not_answer_is_shown_as_unreachable(grown, settings,
 def test_readyz_names_a_witness_that_refuses_without_taking_the_service_out(
     container, settings, live, tmp_path
 ):
+    name = _refused_by_a_stranger(container, settings, tmp_path)
+    response = httpx.get(f"{live.url}/readyz")
+    assert response.status_code == 200
+    assert response.json()["degraded"] == [f"witness {name} refusing"]
+
+
+def _refused_by_a_stranger(container, settings, tmp_path) -> str:
+    """A checkpoint pushed to a witness of another log, which refuses it; the witness's name."""
     record_some_history(container.app)
     container.wait_for(["ledger"], container.head(), timeout=20)
     stranger = RunningWitness(tmp_path / "stranger", [_other_log_vkey()])
@@ -153,9 +151,7 @@ def test_readyz_names_a_witness_that_refuses_without_taking_the_service_out(
         _checkpointer(container, settings, f"{stranger.url} {stranger.vkey()}").tick()
     finally:
         stranger.stop()
-    response = httpx.get(f"{live.url}/readyz")
-    assert response.status_code == 200
-    assert response.json()["degraded"] == [f"witness {stranger.vkey().split('+')[0]} refusing"]
+    return stranger.vkey().split("+")[0]
 
 
 def _other_log_vkey() -> str:
@@ -167,15 +163,7 @@ def _other_log_vkey() -> str:
 
 
 def test_metrics_show_a_refusing_witness_as_not_cosigning(container, settings, live, tmp_path):
-    record_some_history(container.app)
-    container.wait_for(["ledger"], container.head(), timeout=20)
-    stranger = RunningWitness(tmp_path / "stranger", [_other_log_vkey()])
-    stranger.start()
-    try:
-        _checkpointer(container, settings, f"{stranger.url} {stranger.vkey()}").tick()
-    finally:
-        stranger.stop()
-    name = stranger.vkey().split("+")[0]
+    name = _refused_by_a_stranger(container, settings, tmp_path)
     metrics = httpx.get(f"{live.url}/metrics").text
     assert f'casework_ledger_witness_cosigning{{witness="{name}"}} 0.0' in metrics
     assert "casework_ledger_size" in metrics

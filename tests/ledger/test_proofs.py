@@ -21,7 +21,6 @@ from tests import builders as make
 from tests.api_client import Client
 from tests.conftest import LiveServer
 from tests.ledger.world import catch_up_ledger, record_some_history
-from tests.witnesses import RunningWitness
 
 CASEWORK = Path(sys.executable).parent / "casework"
 HEAD = "head@Proof Primary"
@@ -95,15 +94,6 @@ def log_key(server_database: Any, settings: Any, container: Any) -> str:
     printed = casework("keys", "public", env=_env(server_database, settings))
     assert printed.returncode == 0, printed.stderr
     return printed.stdout.strip().removeprefix("ledger log key: ")
-
-
-@pytest.fixture
-def witness(tmp_path: Path, container: Any, settings: Any) -> Iterator[RunningWitness]:
-    running = RunningWitness(tmp_path / "witness", [log_signer(container.keyring, settings).vkey()])
-    running.start()
-    yield running
-    if running.process and running.process.poll() is None:
-        running.stop()
 
 
 @pytest.fixture

@@ -3,39 +3,8 @@ witness, which co-signed the true history, refuses the rewritten one."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
-from api.ledger import Checkpointer, log_signer
-from tests.ledger.world import catch_up_ledger, record_some_history
-from tests.witnesses import RunningWitness
-
-
-@pytest.fixture
-def witness(tmp_path: Path, container, settings):
-    running = RunningWitness(tmp_path / "witness", [log_signer(container.keyring, settings).vkey()])
-    running.start()
-    yield running
-    if running.process and running.process.poll() is None:
-        running.stop()
-
-
-def rewrite_history(container) -> None:
-    """Remove the latest stored event (an insider's quiet deletion: no later version refers to
-    it), then rebuild the whole ledger over what is left."""
-    with container.pool.connection() as conn:
-        conn.execute("ALTER TABLE casework_events DISABLE TRIGGER casework_events_append_only")
-        conn.execute(
-            "DELETE FROM casework_events "
-            "WHERE notification_id = (SELECT max(notification_id) FROM casework_events)"
-        )
-        conn.execute("ALTER TABLE casework_events ENABLE TRIGGER casework_events_append_only")
-        conn.execute("TRUNCATE ledger_entries, ledger_tiles, ledger_head")
-        conn.execute(
-            "UPDATE projection_tracking SET notification_id = 0 WHERE application_name = 'ledger'"
-        )
-        conn.commit()
+from api.ledger import Checkpointer
+from tests.ledger.world import catch_up_ledger, record_some_history, rewrite_history
 
 
 def _status(container):

@@ -58,3 +58,20 @@ def stored_root(container: Any) -> bytes:
     with container.pool.connection() as conn:
         row = conn.execute("SELECT root FROM ledger_head").fetchone()
     return bytes(row["root"])
+
+
+def rewrite_history(container) -> None:
+    """Remove the latest stored event (an insider's quiet deletion: no later version refers to
+    it), then rebuild the whole ledger over what is left."""
+    with container.pool.connection() as conn:
+        conn.execute("ALTER TABLE casework_events DISABLE TRIGGER casework_events_append_only")
+        conn.execute(
+            "DELETE FROM casework_events "
+            "WHERE notification_id = (SELECT max(notification_id) FROM casework_events)"
+        )
+        conn.execute("ALTER TABLE casework_events ENABLE TRIGGER casework_events_append_only")
+        conn.execute("TRUNCATE ledger_entries, ledger_tiles, ledger_head")
+        conn.execute(
+            "UPDATE projection_tracking SET notification_id = 0 WHERE application_name = 'ledger'"
+        )
+        conn.commit()
