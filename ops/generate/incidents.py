@@ -332,8 +332,9 @@ class Lifecycle:
             counts["links"] += 1
         moment, planned_open, police = self.actions(moment)
         if police and rng.random() < 0.5 and moment + timedelta(days=10) < now:
-            moment = working_time(moment + timedelta(days=rng.uniform(10, 40)), rng)
-            if moment < now:
+            outcome_at = working_time(moment + timedelta(days=rng.uniform(10, 40)), rng)
+            if outcome_at < now:  # else no outcome yet, and the incident's work ends where it was
+                moment = outcome_at
                 code = (
                     "outcome_21"
                     if category == "nudes_sharing"
