@@ -6,7 +6,7 @@ full one never changes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from domain.ledger.merkle import EMPTY_ROOT, HASH_SIZE, node_hash, root_of
@@ -85,13 +85,31 @@ class Edge:
         return Edge(self.size, {k: list(v) for k, v in self.partial.items()})
 
     def append(self, leaf: bytes) -> None:
-        level, value, index = 0, leaf, self.size
-        self.size += 1
+        self.extend([leaf])
+
+    def extend(self, leaves: Sequence[bytes]) -> None:
+        """Append ``leaves`` in order, joining each changed tile's hashes once per call rather
+        than once per leaf (a batch of leaves fills a tile at a time)."""
+        done = 0
+        while done < len(leaves):
+            hashes = self.partial.setdefault(0, [])
+            take = leaves[done : done + TILE_WIDTH - len(hashes)]
+            index = self.size >> TILE_HEIGHT
+            hashes.extend(take)
+            self.size += len(take)
+            done += len(take)
+            self.changed[(0, index)] = b"".join(hashes)
+            if len(hashes) == TILE_WIDTH:
+                del self.partial[0]
+                self._carry(root_of(hashes), index)
+
+    def _carry(self, value: bytes, index: int) -> None:
+        """A full tile's root into the tile level above (node ``index`` there), and so on up."""
+        level = 1
         while True:
             hashes = self.partial.setdefault(level, [])
             hashes.append(value)
-            key = (level, index >> TILE_HEIGHT)
-            self.changed[key] = b"".join(hashes)
+            self.changed[(level, index >> TILE_HEIGHT)] = b"".join(hashes)
             if len(hashes) < TILE_WIDTH:
                 return
             value = root_of(hashes)

@@ -96,8 +96,7 @@ class LedgerWorker(ProjectionWorker):
             stored.append(Stored(notification.id, notification.topic, notification.state, event))
         previous = read_entry_hashes(curs, self.maker.wanted_predecessors(stored))
         made = self.maker.make(stored, edge.size, previous)
-        for item in made:
-            edge.append(item.leaf)
+        edge.extend([item.leaf for item in made])
         curs.executemany(
             "INSERT INTO ledger_entries (leaf_index, position, originator_id, "
             "originator_version, entry, leaf_hash) VALUES (%s, %s, %s, %s, %s, %s)",

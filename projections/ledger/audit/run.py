@@ -33,7 +33,7 @@ from projections.ledger.audit.rows import (
     batches,
     implied,
 )
-from projections.ledger.audit.tree import expected_tile_count, extend, first_difference
+from projections.ledger.audit.tree import expected_tile_count, first_difference
 
 
 class Run(LeafByLeaf):
@@ -290,7 +290,7 @@ class Run(LeafByLeaf):
             step = len(leaves) - done
             if checkpoint is not None:
                 step = min(step, max(checkpoint.size - self.edge.size, 1))
-            extend(self.edge, leaves[done : done + step])
+            self.edge.extend(leaves[done : done + step])
             done += step
             while checkpoint is not None and checkpoint.size <= self.edge.size:
                 if checkpoint.size == self.edge.size:
