@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from psycopg import Connection
 
@@ -16,9 +17,12 @@ from projections.ledger.integrator import read_head, read_tiles
 __all__ = [
     "Checkpoint",
     "Included",
+    "Leaf",
     "consistency_proof",
+    "inclusion_hashes",
     "inclusion_proof",
     "latest_checkpoint",
+    "leaf_at",
     "read_head",
 ]
 
@@ -28,6 +32,43 @@ def nodes_for(conn: Connection[Any], ranges: Iterable[tuple[int, int]]) -> TileN
     keys = sorted(tiles_for(merkle.needed_nodes(ranges)))
     with conn.cursor() as curs:
         return TileNodes(read_tiles(curs, keys))
+
+
+def _hashes(conn: Connection[Any], ranges: list[tuple[int, int]]) -> list[bytes]:
+    nodes = nodes_for(conn, ranges)
+    return [merkle.range_hash(nodes, s, e) for s, e in ranges]
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """The leaf the event at a position became: its index, its record and the entry."""
+
+    leaf_index: int
+    aggregate_id: UUID
+    version: int
+    entry: bytes
+
+
+def leaf_at(conn: Connection[Any], position: int) -> Leaf | None:
+    """The leaf of the event at ``position``; None until the integrator has made one."""
+    row = conn.execute(
+        "SELECT leaf_index, originator_id, originator_version, entry FROM ledger_entries "
+        "WHERE position = %s",
+        (position,),
+    ).fetchone()
+    if row is None:
+        return None
+    return Leaf(
+        int(row["leaf_index"]),
+        row["originator_id"],
+        int(row["originator_version"]),
+        bytes(row["entry"]),
+    )
+
+
+def inclusion_hashes(conn: Connection[Any], index: int, size: int) -> list[bytes]:
+    """The inclusion proof of leaf ``index`` in the tree of ``size`` leaves."""
+    return _hashes(conn, merkle.inclusion_ranges(index, size))
 
 
 @dataclass(frozen=True)
@@ -40,21 +81,14 @@ class Included:
 def inclusion_proof(conn: Connection[Any], position: int, size: int) -> Included | None:
     """The entry of the event at ``position`` and its inclusion proof in the tree of ``size``
     leaves; None if no leaf below ``size`` holds that event."""
-    row = conn.execute(
-        "SELECT leaf_index, entry FROM ledger_entries WHERE position = %s", (position,)
-    ).fetchone()
-    if row is None or row["leaf_index"] >= size:
+    leaf = leaf_at(conn, position)
+    if leaf is None or leaf.leaf_index >= size:
         return None
-    index = int(row["leaf_index"])
-    ranges = merkle.inclusion_ranges(index, size)
-    nodes = nodes_for(conn, ranges)
-    return Included(index, bytes(row["entry"]), [merkle.range_hash(nodes, s, e) for s, e in ranges])
+    return Included(leaf.leaf_index, leaf.entry, inclusion_hashes(conn, leaf.leaf_index, size))
 
 
 def consistency_proof(conn: Connection[Any], old: int, new: int) -> list[bytes]:
-    ranges = merkle.consistency_ranges(old, new)
-    nodes = nodes_for(conn, ranges)
-    return [merkle.range_hash(nodes, s, e) for s, e in ranges]
+    return _hashes(conn, merkle.consistency_ranges(old, new))
 
 
 @dataclass(frozen=True)
