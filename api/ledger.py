@@ -33,6 +33,7 @@ from domain.ledger.note import (
     NoteRejected,
     Signer,
     Verifier,
+    parse_note,
     sign_note,
     verify_cosignature,
 )
@@ -186,7 +187,7 @@ class Checkpointer:
         lines: list[str],
         old: int,
     ) -> None:
-        body = note.split("\n\n", 1)[0] + "\n"
+        body = parse_note(note).body
         good = []
         for line in lines:
             try:
