@@ -15,6 +15,8 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from psycopg import Connection
 
+from projections.ledger.status import health
+
 if TYPE_CHECKING:
     from api.positions import PositionWatch
     from api.wiring import Container
@@ -98,19 +100,13 @@ class LedgerCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         with self.container.pool.connection() as conn:
-            head = conn.execute("SELECT COALESCE(max(size), 0) AS size FROM ledger_head").fetchone()
-            checkpoint = conn.execute(
-                "SELECT COALESCE(max(size), 0) AS size FROM ledger_checkpoints"
-            ).fetchone()
-            witnesses = conn.execute(
-                "SELECT witness, state, cosigned_size FROM ledger_witness_status"
-            ).fetchall()
+            ledger = health(conn)
         size = GaugeMetricFamily("casework_ledger_size", "Leaves in the ledger")
-        size.add_metric([], head["size"] if head else 0)
+        size.add_metric([], ledger.size)
         signed = GaugeMetricFamily(
             "casework_ledger_checkpoint_size", "Tree size of the latest signed checkpoint"
         )
-        signed.add_metric([], checkpoint["size"] if checkpoint else 0)
+        signed.add_metric([], ledger.checkpoint.size if ledger.checkpoint else 0)
         cosigning = GaugeMetricFamily(
             "casework_ledger_witness_cosigning",
             "1 while the witness co-signs the ledger's checkpoints, 0 once it refuses or is "
@@ -122,9 +118,9 @@ class LedgerCollector(Collector):
             "The last tree size the witness co-signed",
             labels=["witness"],
         )
-        for w in witnesses:
-            cosigning.add_metric([w["witness"]], 1.0 if w["state"] == "cosigning" else 0.0)
-            cosigned.add_metric([w["witness"]], w["cosigned_size"] or 0)
+        for w in ledger.witnesses:
+            cosigning.add_metric([w.witness], 1.0 if w.state == "cosigning" else 0.0)
+            cosigned.add_metric([w.witness], w.cosigned_size or 0)
         yield from (size, signed, cosigning, cosigned)
 
 
