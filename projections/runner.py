@@ -173,6 +173,15 @@ class ProjectionWorker:
                 error = self._last_error
                 self._record_failure(notifications[0].id, error)
                 raise ProjectionFailed(self.name, notifications[0].id, error) from error
+            log.warning(
+                "projection %s: a batch of %d events (positions %d to %d) failed (%s); "
+                "applying them one at a time to find the failing one",
+                self.name,
+                len(notifications),
+                notifications[0].id,
+                notifications[-1].id,
+                type(self._last_error).__name__,
+            )
             for notification in notifications:  # find the culprit; apply those before it
                 self.process([notification])
         else:

@@ -104,8 +104,16 @@ class StatementBatcher:
         self._curs.executemany(query, rows)
 
     def fetchone(self) -> Any:
+        """The first row of the statement just given, run on a cursor of its own: in pipeline
+        mode, a fetch from the cursor that ran an executemany can be handed that executemany's
+        last result instead of the read's."""
+        if not self._rows:
+            return self._curs.fetchone()
+        query, params = self._sql, self._rows.pop()
         self.flush()
-        return self._curs.fetchone()
+        with self._curs.connection.cursor() as read:
+            read.execute(query, params)
+            return read.fetchone()
 
     def flush(self) -> None:
         if self._rows:

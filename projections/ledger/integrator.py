@@ -108,13 +108,16 @@ class LedgerWorker(ProjectionWorker):
             [(level, index, data) for (level, index), data in sorted(edge.changed.items())],
         )
         edge.changed = {}
-        curs.execute(
-            "UPDATE ledger_head SET size = %s, root = %s, updated_at = now() "
-            "WHERE log = 1 AND size = %s AND root = %s RETURNING size",
-            (edge.size, edge.root(), size, root),
-        )
-        if curs.fetchone() is None:
-            raise PositionMoved(self.name)
+        # On a cursor of its own: in pipeline mode, a fetch from the cursor that just ran
+        # executemany can be handed that executemany's last result (an INSERT's) instead.
+        with curs.connection.cursor() as swap:
+            swap.execute(
+                "UPDATE ledger_head SET size = %s, root = %s, updated_at = now() "
+                "WHERE log = 1 AND size = %s AND root = %s RETURNING size",
+                (edge.size, edge.root(), size, root),
+            )
+            if swap.fetchone() is None:
+                raise PositionMoved(self.name)
         self._pending = edge
         self.view.insert_tracking_in(curs, notifications[-1].id)
 

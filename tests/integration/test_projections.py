@@ -155,6 +155,23 @@ def test_a_failing_event_stops_the_view_and_shows_in_status(container, monkeypat
     assert (status["state"], status["failed_position"]) == ("failed", failing_at)
 
 
+def test_a_failing_batch_is_logged_once_before_it_is_applied_one_by_one(
+    container, monkeypatch, caplog
+):
+    _, school_id = seed_school(container)
+    register_pupils(container, school_id, 2)
+    failing_at = register_pupils(container, school_id, 1)
+
+    fail_directory_at(monkeypatch, failing_at)
+    (worker,) = container.workers(["directory"])
+    with caplog.at_level("WARNING", logger="projections.runner"), pytest.raises(ProjectionFailed):
+        worker.catch_up()
+
+    batch = [r for r in caplog.records if "applying them one at a time" in r.getMessage()]
+    assert len(batch) == 1
+    assert f"to {failing_at}) failed (RuntimeError)" in batch[0].getMessage()
+
+
 def test_rebuild_replays_from_zero_to_the_same_rows(container):
     _, school_id = seed_school(container)
     register_pupils(container, school_id, 12)
