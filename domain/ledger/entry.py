@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import hmac
 import json
-from base64 import urlsafe_b64decode, urlsafe_b64encode
+from base64 import urlsafe_b64decode
+from binascii import b2a_base64
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, datetime
@@ -46,6 +47,9 @@ _SAFE_INTEGER = 2**53 - 1
 _PLAIN_ENCODER = json.JSONEncoder(
     ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False
 )
+# The C escaper behind _PLAIN_ENCODER's strings (ensure_ascii=False): quotes and escapes a str.
+_encode_str: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
 
 
 def canonical_json(value: Any) -> bytes:
@@ -64,6 +68,22 @@ def canonical_json(value: Any) -> bytes:
         except UnicodeEncodeError:
             pass
     return rfc8785.dumps(value)
+
+
+def json_text(value: Any) -> str:
+    """:func:`canonical_json` as text, without its checks for the values fields mostly hold (a
+    string, null, a boolean, a safe integer). A string with a lone surrogate comes out as it
+    is, for the UTF-8 encoding of whatever holds it to refuse."""
+    kind = type(value)
+    if kind is str:
+        return _encode_str(value)
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int and -_SAFE_INTEGER <= value <= _SAFE_INTEGER:
+        return str(value)
+    return canonical_json(value).decode("utf-8")
 
 
 def _plain_json(value: Any) -> bool:
@@ -87,7 +107,11 @@ class Unreadable(Exception):
 
 
 def b64url(data: bytes) -> str:
-    return urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+    return _b64url_bytes(data).decode("ascii")
+
+
+def _b64url_bytes(data: bytes) -> bytes:
+    return b2a_base64(data, newline=False).translate(_URLSAFE).rstrip(b"=")
 
 
 def from_b64url(text: str) -> bytes:
@@ -128,7 +152,12 @@ class Opener:
         return Field(name, plain, tuple(sorted(subjects)))
 
     def _plain(self, value: Any, subjects: set[UUID]) -> Any:
-        if value is None or isinstance(value, bool | int | float):
+        kind = type(value)
+        if kind is str or value is None or kind is bool or kind is int:
+            return value
+        if kind is UUID:
+            return str(value)
+        if isinstance(value, bool | int | float):
             return value
         if isinstance(value, Enum):
             return self._plain(value.value, subjects)
@@ -157,27 +186,47 @@ class Opener:
         raise TypeError(f"the ledger cannot represent a {type(value).__name__} value")
 
 
-def event_attributes(event: Any) -> dict[str, Any]:
-    """The fields of a domain event, without the envelope the entry names itself."""
-    return {k: v for k, v in vars(event).items() if k not in ENVELOPE}
-
-
 def salt(keys: Iterable[bytes], aggregate_id: UUID, version: int, name: str) -> bytes:
     """The salt of one field of one event: an HMAC chain over the given data keys, so that it
     can be computed again while every key is kept and never once any is destroyed."""
-    mac = _SALT_CONTEXT + aggregate_id.bytes + version.to_bytes(8, "big") + name.encode()
+    return salt_from(keys, salt_prefix(aggregate_id, version), name)
+
+
+def salt_prefix(aggregate_id: UUID, version: int) -> bytes:
+    """What every salt of one event begins from (:func:`salt`), to compute once per event."""
+    return _SALT_CONTEXT + aggregate_id.bytes + version.to_bytes(8, "big")
+
+
+def salt_from(keys: Iterable[bytes], prefix: bytes, name: str) -> bytes:
+    mac = prefix + name.encode()
     for key in keys:
         mac = hmac.digest(key, mac, "sha256")
     return mac[:SALT_BYTES]
 
 
+def _disclosure_bytes(salt_bytes: bytes, name: str, value: Any) -> bytes:
+    """The disclosure as ASCII bytes: the canonical JSON [salt, name, value] put together from
+    its three parts' canonical texts (the same bytes as encoding the list whole)."""
+    try:
+        salt_text, name_text = b64url(salt_bytes), _encode_str(name)
+        text = f'["{salt_text}",{name_text},{json_text(value)}]'.encode()
+    except UnicodeEncodeError:  # a lone surrogate: let RFC 8785 refuse it, as it would
+        text = canonical_json([b64url(salt_bytes), name, value])
+    return _b64url_bytes(text)
+
+
 def disclosure(salt_bytes: bytes, name: str, value: Any) -> str:
     """The SD-JWT disclosure of a field: base64url of the canonical JSON [salt, name, value]."""
-    return b64url(canonical_json([b64url(salt_bytes), name, value]))
+    return _disclosure_bytes(salt_bytes, name, value).decode("ascii")
 
 
 def digest(disclosure_text: str) -> str:
     return b64url(sha256(disclosure_text.encode("ascii")).digest())
+
+
+def field_digest(salt_bytes: bytes, name: str, value: Any) -> str:
+    """``digest(disclosure(salt_bytes, name, value))``, without the text in between."""
+    return b64url(sha256(_disclosure_bytes(salt_bytes, name, value)).digest())
 
 
 def read_disclosure(disclosure_text: str) -> tuple[str, Any]:
@@ -215,7 +264,26 @@ class Entry:
         }
 
     def canonical(self) -> bytes:
+        """Canonical JSON (RFC 8785): by the C encoder when this entry is what an entry is
+        made of (strings, safe integers, null, digests under ASCII field names, so that key
+        order is code-point order), else by :func:`canonical_json`'s checks."""
+        if self._plain():
+            try:
+                return _PLAIN_ENCODER.encode(self.to_json()).encode("utf-8")
+            except UnicodeEncodeError:
+                pass
         return canonical_json(self.to_json())
+
+    def _plain(self) -> bool:
+        numbers = (self.index, self.position, self.version)
+        texts = (self.topic, self.recorded_at, self.state_sha256)
+        return (
+            all(type(n) is int and -_SAFE_INTEGER <= n <= _SAFE_INTEGER for n in numbers)
+            and all(type(t) is str for t in texts)
+            and (self.previous is None or type(self.previous) is str)
+            and "".join(self.fields).isascii()
+            and all(type(d) is str or d is None for d in self.fields.values())
+        )
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Entry:

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from hashlib import sha256
 from typing import Any
 from uuid import UUID
 
 from domain.ledger.entry import (
+    ENVELOPE,
+    LOGIN_FIELDS,
     Entry,
     Opener,
     Unreadable,
-    digest,
-    disclosure,
-    event_attributes,
-    salt,
+    field_digest,
+    salt_from,
+    salt_prefix,
 )
 from domain.ledger.merkle import leaf_hash
 from domain.shared.logins import login_subject
@@ -46,6 +48,10 @@ class Made:
         return (e.index, e.position, e.aggregate_id, e.version, self.canonical, self.leaf)
 
 
+# Values about no one, and so salted from the ledger's own key, unless a login field holds them.
+_ABOUT_NO_ONE = frozenset({str, bool, int, type(None), UUID})
+
+
 def sealed_in(value: Any) -> Iterator[Sealed]:
     if isinstance(value, Sealed):
         yield value
@@ -55,6 +61,25 @@ def sealed_in(value: Any) -> Iterator[Sealed]:
     elif isinstance(value, Mapping):
         for item in value.values():
             yield from sealed_in(item)
+
+
+@lru_cache(maxsize=65_536)
+def _login_subject(login: str) -> UUID:
+    return login_subject(login)
+
+
+def subjects_of(event: Any) -> Iterator[UUID]:
+    """The subjects whose data keys the entry of ``event`` needs: those its sealed values
+    belong to and the holders of its logins."""
+    for name, value in vars(event).items():
+        kind = type(value)
+        if kind is str:
+            if name in LOGIN_FIELDS:
+                yield _login_subject(value)
+        elif kind is Sealed:
+            yield value.subject_id
+        elif kind not in _ABOUT_NO_ONE:
+            yield from (sealed.subject_id for sealed in sealed_in(value))
 
 
 class MissingPredecessor(RuntimeError):
@@ -98,9 +123,7 @@ class EntryMaker:
     ) -> list[Made]:
         """The entries of ``stored``, indexed from ``first_index``. ``previous`` maps
         (aggregate, version) to entry hashes and gains the new ones."""
-        self.keyring.prefetch(
-            s.subject_id for item in stored for v in vars(item.event).values() for s in sealed_in(v)
-        )
+        self.keyring.prefetch(subject for item in stored for subject in subjects_of(item.event))
         salt_key = self.keyring.key_or_create(LEDGER_SALT_SUBJECT)
         if salt_key is None:
             raise RuntimeError("the ledger's salt key is missing from the key store")
@@ -131,19 +154,27 @@ class EntryMaker:
     def digests(self, event: Any, salt_key: bytes) -> dict[str, str | None]:
         """One salted digest per field of ``event``; None for a field whose key is gone."""
         digests: dict[str, str | None] = {}
-        aggregate, version = event.originator_id, event.originator_version
-        for name, value in event_attributes(event).items():
-            try:
-                field = self.opener.field(name, value, login_subject)
-            except Unreadable:
-                digests[name] = None
+        prefix = salt_prefix(event.originator_id, event.originator_version)
+        about_no_one = (salt_key,)
+        for name, value in vars(event).items():
+            if name in ENVELOPE:
                 continue
-            keys = self._keys(field.subjects) if field.subjects else [salt_key]
+            kind = type(value)
+            if kind in _ABOUT_NO_ONE and name not in LOGIN_FIELDS:  # what most fields hold
+                plain = str(value) if kind is UUID else value
+                keys: Sequence[bytes] | None = about_no_one
+            else:
+                try:
+                    field = self.opener.field(name, value, _login_subject)
+                except Unreadable:
+                    digests[name] = None
+                    continue
+                plain = field.value
+                keys = self._keys(field.subjects) if field.subjects else about_no_one
             if keys is None:
                 digests[name] = None
                 continue
-            salted = salt(keys, aggregate, version, name)
-            digests[name] = digest(disclosure(salted, name, field.value))
+            digests[name] = field_digest(salt_from(keys, prefix, name), name, plain)
         return digests
 
     def _keys(self, subjects: Iterable[UUID]) -> list[bytes] | None:

@@ -4,6 +4,7 @@ value, so that making entries faster never changes an entry, a digest or a leaf.
 from __future__ import annotations
 
 import hmac
+from base64 import urlsafe_b64encode
 from hashlib import sha256
 from uuid import UUID
 
@@ -12,7 +13,15 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.ledger.entry import canonical_json, salt
+from domain.ledger.entry import (
+    Entry,
+    canonical_json,
+    digest,
+    disclosure,
+    field_digest,
+    json_text,
+    salt,
+)
 
 # Text of every plane, controls, quotes, backslashes, lone surrogates and non-BMP characters.
 TEXT = st.text(
@@ -84,3 +93,54 @@ def test_a_salt_is_the_hmac_chain_it_always_was() -> None:
     for key in keys:
         message = hmac.new(key, message, sha256).digest()
     assert salt(keys, aggregate, 3, "name") == message[:16]
+
+
+def _b64url(data: bytes) -> str:
+    return urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def rfc8785_disclosure(salt_bytes: bytes, name: str, value: object) -> str:
+    """SD-JWT's disclosure, spelled out with the rfc8785 library: the reference."""
+    return _b64url(rfc8785.dumps([_b64url(salt_bytes), name, value]))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(SCALARS)
+def test_a_scalars_text_is_its_canonical_json_or_refused_when_encoded(value: object) -> None:
+    expected = outcome(rfc8785.dumps, value)
+    got = outcome(lambda v: json_text(v).encode("utf-8"), value)
+    assert got == expected if expected[0] == "bytes" else got[0] == "refused"
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.binary(min_size=16, max_size=16), TEXT, VALUES)
+def test_a_disclosure_and_its_digest_are_those_rfc8785_makes(
+    salt_bytes: bytes, name: str, value: object
+) -> None:
+    expected = outcome(lambda v: rfc8785_disclosure(salt_bytes, name, v), value)
+    assert outcome(lambda v: disclosure(salt_bytes, name, v), value) == expected
+    if expected[0] == "bytes":
+        text = str(expected[1])
+        assert field_digest(salt_bytes, name, value) == digest(text)
+        assert digest(text) == _b64url(sha256(text.encode()).digest())
+
+
+ENTRIES = st.builds(
+    Entry,
+    index=st.integers(min_value=0, max_value=2**53 - 1),
+    position=st.integers(min_value=1, max_value=2**53 - 1),
+    aggregate_id=st.uuids(),
+    version=st.integers(min_value=1, max_value=2**53 - 1),
+    topic=TEXT,
+    recorded_at=TEXT,
+    state_sha256=TEXT,
+    previous=st.none() | TEXT,
+    fields=st.dictionaries(TEXT, st.none() | TEXT | st.floats() | st.integers(), max_size=8),
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(ENTRIES)
+def test_an_entrys_canonical_bytes_are_those_rfc8785_writes(entry: Entry) -> None:
+    """Whatever it holds, parsed from a hostile row or made by the integrator."""
+    assert outcome(lambda e: e.canonical(), entry) == outcome(rfc8785.dumps, entry.to_json())
