@@ -176,15 +176,41 @@ def projections_rebuild(name: Annotated[Optional[str], typer.Argument()] = None)
 
 
 @keys_cli.command("public")
-def keys_public() -> None:
+def keys_public(
+    trust: Annotated[
+        UUID | None, typer.Option(help="Print this trust's signing keys instead of the log key.")
+    ] = None,
+    certificate: Annotated[
+        bool, typer.Option("--certificate", help="With --trust, also print its certificate (PEM).")
+    ] = False,
+) -> None:
     """Print the public keys others verify this deployment with: the ledger's log key (a C2SP
-    verifier key: checkpoints, proofs, `casework verify-proof --log-key`)."""
+    verifier key: checkpoints, proofs, `casework verify-proof --log-key`), one line; with
+    --trust, that trust's Ed25519 key (base64 of its 32 bytes: its bundles' signatures,
+    `--trust-key`), its SHA-256, and the SHA-256 of the certificate its PDFs are signed with,
+    made now if the trust has none."""
     from api.ledger import log_signer
+    from domain.directory.aggregates import Trust
+    from domain.shared.errors import NotFound
 
+    if certificate and trust is None:
+        raise typer.BadParameter("--certificate needs --trust")
     container = _container()
     try:
-        signer = log_signer(container.keyring, container.settings)
-        typer.echo(f"ledger log key: {signer.vkey()}")
+        if trust is None:
+            signer = log_signer(container.keyring, container.settings)
+            typer.echo(f"ledger log key: {signer.vkey()}")
+            return
+        try:
+            name = container.app.get(Trust, trust, "Trust", read_only=True).name
+        except NotFound:
+            raise typer.BadParameter(f"there is no trust {trust}", param_hint="--trust") from None
+        keys = container.trust_keys.get_or_create(trust, name).public()
+        typer.echo(f"trust {trust} ed25519: {keys.ed25519_base64}")
+        typer.echo(f"trust {trust} ed25519-sha256: {keys.ed25519_fingerprint}")
+        typer.echo(f"trust {trust} cert-sha256: {keys.certificate_fingerprint}")
+        if certificate:
+            typer.echo(keys.certificate_pem, nl=False)
     finally:
         container.close()
 

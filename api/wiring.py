@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import jwt
 from eventsourcing.postgres import PostgresDatastore
@@ -26,6 +27,7 @@ from api.positions import PositionNotReached, ViewPositions, includes
 from api.principals import PrincipalCache
 from api.settings import InsecureConfiguration, Settings
 from api.slots import ExecutionSlots
+from api.trust_keys import TrustKeys
 from domain.application import CaseworkApplication
 from domain.shared.blind_index import BLIND_INDEX_SUBJECT, BlindIndex
 from domain.shared.logins import LoginSealer
@@ -68,6 +70,11 @@ class Container:
     slots: ExecutionSlots
     posting_cache: PostingCheckCache
     views: dict[str, View] = field(default_factory=dict)
+
+    @cached_property
+    def trust_keys(self) -> TrustKeys:
+        """The trusts' signing keys (``api.trust_keys``), loaded once per process."""
+        return TrustKeys(self.pool, self.keyring)
 
     def principal(self, user_id: str) -> Principal:
         """Who ``user_id`` is now: kept between requests while access changes are heard."""

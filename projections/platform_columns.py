@@ -1,5 +1,6 @@
 """The data map of the tables every feature stands on: the event store, the key store, the
-migrations applied and the views' bookkeeping (see ``projections.classification``)."""
+trusts' signing keys, the migrations applied and the views' bookkeeping (see
+``projections.classification``)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,19 @@ TABLES: dict[str, Table] = {
         "wrapped_key": sealed("the master key (envelope encryption)", "a subject's data key"),
         "created_at": AT,
         "destroyed_at": AT,
+    },
+    "trust_signing_keys": {
+        "trust_id": ID,
+        "ed25519_wrapped": sealed(
+            "the master key (envelope encryption)", "a trust's Ed25519 key: signs its bundles"
+        ),
+        "ecdsa_wrapped": sealed(
+            "the master key (envelope encryption)", "a trust's ECDSA P-256 key: signs its PDFs"
+        ),
+        "certificate": plain(
+            "a public X.509 certificate: the trust's name and id and its ECDSA public key"
+        ),
+        "created_at": AT,
     },
     "key_check": {
         "key_name": plain("which key the proof is for: event_key or master_key"),

@@ -496,6 +496,16 @@ CASES: dict[str, tuple[Case, Any]] = {
     # The ledger's status names no school and no person: reaching it gives nothing of A1 away
     # (the walk still checks the response for A1's marker).
     "ledgerStatus": (Case("{ ledgerStatus { size } }", lambda w: {}), lambda body: True),
+    # A trust's public signing keys are told to anyone with a role in the trust, so to A2's
+    # staff too: public material about no school and no person (the walk still checks for A1's
+    # marker). Another trust's staff get NOT_FOUND: tests/integration/test_trust_keys.py.
+    "trustSigningKey": (
+        Case(
+            "query($t: ID!) { trustSigningKey(trustId: $t) { ed25519PublicKey } }",
+            lambda w: {"t": str(w.trust_a)},
+        ),
+        lambda body: True,
+    ),
     "accessLog": (
         Case(
             "{ accessLog(first: 100) { edges { node { recordId } } } }",

@@ -1,4 +1,5 @@
-"""GraphQL for the tamper-evident ledger: a record's proof, and the ledger's health."""
+"""GraphQL for the tamper-evident ledger: a record's proof, the ledger's health, and a trust's
+public signing keys."""
 
 from api.graphql.ledger.queries import LedgerQuery
 

@@ -1,4 +1,5 @@
-"""The ledger's GraphQL types: a proof to check offline, and the ledger's health."""
+"""The ledger's GraphQL types: a proof to check offline, the ledger's health, and a trust's
+public signing keys."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import strawberry
 
 from api.graphql.common import Position
 from api.ledger_proofs import Proof
+from api.trust_keys import TrustPublicKeys
 from domain.ledger.note import b64
 from projections.ledger.status import CheckpointRow, LedgerHealth, VerificationRow, WitnessRow
 
@@ -140,4 +142,39 @@ class LedgerStatus:
             lag=max(head - health.integrated_position, 0),
             witnesses=[LedgerWitness.of(w) for w in health.witnesses],
             last_verification=None if verification is None else LedgerVerification.of(verification),
+        )
+
+
+@strawberry.type(
+    description=(
+        "A trust's public signing keys (created on first use): the Ed25519 key its evidence "
+        "bundles are signed with, and the certificate of the ECDSA P-256 key its PDFs are "
+        "signed with (PAdES)."
+    )
+)
+class TrustSigningKey:
+    trust_id: strawberry.ID
+    ed25519_public_key: str = strawberry.field(
+        description="Base64 of the raw 32-byte Ed25519 public key: what `--trust-key` takes."
+    )
+    ed25519_fingerprint: str = strawberry.field(
+        description="SHA-256 of the raw 32-byte public key, lowercase hex."
+    )
+    certificate: str = strawberry.field(
+        description="The self-signed X.509 certificate (PEM) naming the trust, for PDF readers."
+    )
+    certificate_fingerprint: str = strawberry.field(
+        description="SHA-256 of the certificate's DER, lowercase hex, as certificate viewers show."
+    )
+    created_at: datetime.datetime
+
+    @classmethod
+    def of(cls, keys: TrustPublicKeys) -> TrustSigningKey:
+        return cls(
+            trust_id=strawberry.ID(str(keys.trust_id)),
+            ed25519_public_key=keys.ed25519_base64,
+            ed25519_fingerprint=keys.ed25519_fingerprint,
+            certificate=keys.certificate_pem,
+            certificate_fingerprint=keys.certificate_fingerprint,
+            created_at=keys.created_at,
         )
