@@ -21,7 +21,9 @@ the bundle's BagIt profile.
 Files are streamed: a payload file comes as an iterator of byte chunks, hashed (SHA-256 and
 SHA-512) and compressed as it is written, never held whole. The same inputs give the same bytes:
 every entry has the same timestamp and permissions, manifests are sorted, and the zip's order is
-the order of addition (deflate output also depends on the zlib build; one build gives one result).
+the order of addition. (Deflate's output also depends on the zlib build, and a zip streamed to an
+output that cannot seek carries data descriptors a seekable one does not: one build writing to one
+kind of output gives one result.)
 
 Names are refused unless safe on every system a recipient may unpack on: relative, ``/``-separated,
 no ``.``/``..``/empty segment, NFC-normalised UTF-8, no control character, backslash, percent sign

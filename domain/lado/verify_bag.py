@@ -13,7 +13,8 @@ same :class:`BagReport`.
 
 The checks, in order (``docs/lado-bundle.bagit-profile.json`` states the same rules):
 
-1. The zip opens; no entry is encrypted, a link, compressed other than stored or deflated, or
+1. The zip's central directory is small enough to read (``MAX_ENTRIES``, ``MAX_DIRECTORY``),
+   and the zip opens; no entry is encrypted, a link, compressed other than stored or deflated, or
    claims more than deflate can give (a ratio past ``MAX_RATIO``: a zip bomb); there are at most
    ``MAX_ENTRIES`` entries and ``max_bytes`` in all; no name is absolute, climbs out (``..``),
    uses a backslash, is not NFC, or repeats another (ignoring case); all sit in one top-level
@@ -37,6 +38,7 @@ import binascii
 import hashlib
 import re
 import stat
+import struct
 import unicodedata
 import zipfile
 import zlib
@@ -62,6 +64,7 @@ from domain.lado.bag import (
 
 CHUNK = 1 << 20
 MAX_ENTRIES = 100_000
+MAX_DIRECTORY = 64 << 20  # zipfile holds the central directory whole
 MAX_BYTES = 1 << 40  # 1 TiB uncompressed in all, by default
 MAX_TAG_FILE = 1 << 20  # bagit.txt, bag-info.txt
 MAX_MANIFEST_LINE = 4096
@@ -444,17 +447,55 @@ def _check_signature(
     report.signature_verified = True
 
 
+def _directory_problem(stream: BinaryIO) -> str | None:
+    """Why the zip's central directory is too large to read, from its end record (PKWARE's
+    APPNOTE 4.3.14-4.3.16), before :mod:`zipfile` reads the whole directory into memory. None
+    when it is small enough, or when there is no such record (zipfile then says why)."""
+    end = stream.seek(0, 2)
+    start = max(0, end - (22 + 0xFFFF))  # the record and the longest comment
+    stream.seek(start)
+    tail = stream.read(end - start)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        return None
+    *_, entries, size, _offset, _comment = struct.unpack("<4s4H2LH", tail[at : at + 22])
+    if (entries == 0xFFFF or size == 0xFFFFFFFF) and at >= 20:
+        locator = tail[at - 20 : at]
+        if locator[:4] == b"PK\x06\x07":
+            (record_at,) = struct.unpack("<Q", locator[8:16])
+            stream.seek(record_at)
+            record = stream.read(56)
+            if len(record) == 56 and record[:4] == b"PK\x06\x06":
+                entries, size = struct.unpack("<QQ", record[32:48])
+    if entries > MAX_ENTRIES:
+        return f"more than {MAX_ENTRIES} entries"
+    if size > MAX_DIRECTORY:
+        return f"a central directory of more than {MAX_DIRECTORY} bytes"
+    return None
+
+
 def verify_bag(
     source: str | PathLike[str] | BinaryIO, trust_key: bytes | str, max_bytes: int = MAX_BYTES
 ) -> BagReport:
     """Check a zipped bag offline (the steps in this module's description): every problem found.
 
-    Raises :class:`TrustKeyMalformed` for a key that is not one; the zip itself is never a reason
-    to raise, only to report."""
+    Raises :class:`TrustKeyMalformed` for a key that is not one, and OSError if the file cannot
+    be read; the zip itself is never a reason to raise, only to report."""
     key = read_trust_key(trust_key)
+    if isinstance(source, (str, PathLike)):
+        with open(source, "rb") as stream:
+            return _verify(stream, key, max_bytes)
+    return _verify(source, key, max_bytes)
+
+
+def _verify(stream: BinaryIO, key: Ed25519PublicKey, max_bytes: int) -> BagReport:
     report = BagReport()
+    problem = _directory_problem(stream)
+    if problem is not None:
+        report.add(Kind.MALFORMED, "(zip)", problem)
+        return report
     try:
-        archive = zipfile.ZipFile(source)
+        archive = zipfile.ZipFile(stream)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as error:
         report.add(Kind.MALFORMED, "(zip)", f"not a readable zip ({error.__class__.__name__})")
         return report

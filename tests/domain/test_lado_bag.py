@@ -224,3 +224,26 @@ def test_no_file_can_be_added_once_the_bag_is_finished():
         writer.finish()
         with pytest.raises(BagRefused):
             writer.add("late.txt", [b"x"])
+
+
+class _Pipe(io.RawIOBase):
+    """An output that cannot seek, as a socket or an HTTP response body."""
+
+    def __init__(self) -> None:
+        self.written = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:  # type: ignore[override]
+        self.written += data
+        return len(data)
+
+
+def test_a_bag_streamed_to_an_output_that_cannot_seek_is_valid(tmp_path):
+    pipe = _Pipe()
+    with BagWriter(pipe, NAME, INFO, TRUST_KEY.sign) as writer:  # type: ignore[arg-type]
+        for path, data in PAYLOAD.items():
+            writer.add(path, [data])
+        writer.finish()
+    bagit.Bag(str(extract(bytes(pipe.written), tmp_path))).validate()

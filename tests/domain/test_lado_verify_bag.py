@@ -206,3 +206,12 @@ def test_damaged_bytes_inside_the_zip_are_named_altered():
     at = zipped.index(PAYLOAD["referral.json"]) + 3
     zipped[at] ^= 0xFF  # the zip's own CRC no longer matches
     assert (Kind.ALTERED, "data/referral.json") in kinds(bytes(zipped))
+
+
+def test_a_central_directory_too_large_to_hold_is_refused_before_it_is_read():
+    zipped = bytearray(bag_bytes())
+    end = zipped.rindex(b"PK\x05\x06")
+    zipped[end + 12 : end + 16] = struct.pack("<I", 0x7FFFFFFF)  # the directory's size
+    (finding,) = check(bytes(zipped)).findings
+    assert (finding.kind, finding.file) == (Kind.MALFORMED, "(zip)")
+    assert "central directory" in finding.detail
