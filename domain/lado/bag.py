@@ -95,6 +95,10 @@ def segment_problem(segment: str) -> str | None:
     """Why one path segment is unsafe, or None. Shared with the checker (``verify_bag``)."""
     if segment in ("", ".", ".."):
         return "an empty, '.' or '..' path segment"
+    try:
+        encoded = segment.encode("utf-8")
+    except UnicodeEncodeError:
+        return "not valid UTF-8"
     if unicodedata.normalize("NFC", segment) != segment:
         return "not NFC-normalised"
     if any(ord(c) < 0x20 or ord(c) == 0x7F for c in segment):
@@ -105,7 +109,7 @@ def segment_problem(segment: str) -> str | None:
         return "leading or trailing space, or a trailing dot"
     if segment.split(".")[0].upper() in _WINDOWS_DEVICES:
         return "a Windows device name"
-    if len(segment.encode("utf-8")) > MAX_SEGMENT_BYTES:
+    if len(encoded) > MAX_SEGMENT_BYTES:
         return f"a segment longer than {MAX_SEGMENT_BYTES} bytes"
     return None
 
@@ -114,11 +118,7 @@ def path_problem(path: str) -> str | None:
     """Why a relative ``/``-separated path is unsafe, or None."""
     if not isinstance(path, str) or not path:
         return "empty"
-    try:
-        encoded = path.encode("utf-8")
-    except UnicodeEncodeError:
-        return "not valid UTF-8"
-    if len(encoded) > MAX_PATH_BYTES:
+    if len(path.encode("utf-8", "surrogatepass")) > MAX_PATH_BYTES:
         return f"longer than {MAX_PATH_BYTES} bytes"
     if path.startswith(("/", "~")):
         return "absolute or home-relative"

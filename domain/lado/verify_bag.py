@@ -83,6 +83,7 @@ SIGNED_TAG_FILES = ("bagit.txt", "bag-info.txt", *PAYLOAD_MANIFESTS)
 _HEX_LENGTH = {"sha256": 64, "sha512": 128}
 _MANIFEST_LINE = re.compile(r"([0-9A-Fa-f]+)[ \t]+(.+)")
 _OXUM = re.compile(r"(\d+)\.(\d+)")
+_LINE_END = re.compile(r"\r\n|\r|\n")  # RFC 8493 §2.1: CR, LF or CRLF
 
 
 class Kind(StrEnum):
@@ -169,7 +170,8 @@ def _chunks(bag: _Bag, path: str) -> Iterator[bytes]:
 
 
 def _entries(archive: zipfile.ZipFile, report: BagReport, max_bytes: int) -> _Bag | None:
-    """Step 1: the zip's entries are safe to read, and make one bag; None if they cannot."""
+    """Step 1: the entries safe to read, by their path in the bag (each other one is reported,
+    and never read: there is no harm in checking the rest); None if they make no one bag."""
     entries = archive.infolist()
     if len(entries) > MAX_ENTRIES:
         report.add(Kind.MALFORMED, "(zip)", f"more than {MAX_ENTRIES} entries")
@@ -178,19 +180,16 @@ def _entries(archive: zipfile.ZipFile, report: BagReport, max_bytes: int) -> _Ba
     seen: set[str] = set()
     tops: set[str] = set()
     members: dict[str, zipfile.ZipInfo] = {}
-    usable = True
     for entry in entries:
         name = entry.filename
         is_dir = name.endswith("/")
         problem = path_problem(name[:-1] if is_dir else name)
         if problem is not None:
             report.add(Kind.MALFORMED, name, f"unsafe name: {problem}")
-            usable = False
             continue
         folded = unicodedata.normalize("NFC", name).casefold()
         if folded in seen:
             report.add(Kind.MALFORMED, name, "a second entry of this name (ignoring case)")
-            usable = False
             continue
         seen.add(folded)
         tops.add(name.split("/", 1)[0])
@@ -211,8 +210,6 @@ def _entries(archive: zipfile.ZipFile, report: BagReport, max_bytes: int) -> _Ba
             total += entry.file_size
             if "/" in name:
                 members[name.split("/", 1)[1]] = entry
-            continue
-        usable = False
     if total > max_bytes:
         report.add(Kind.MALFORMED, "(zip)", f"more than {max_bytes} bytes uncompressed")
         return None
@@ -220,7 +217,7 @@ def _entries(archive: zipfile.ZipFile, report: BagReport, max_bytes: int) -> _Ba
         report.add(Kind.MALFORMED, "(zip)", "not one top-level directory holding the bag")
         return None
     report.bag = tops.pop()
-    return _Bag(archive, report.bag, members) if usable else None
+    return _Bag(archive, report.bag, members)
 
 
 def _read_small(bag: _Bag, path: str, report: BagReport) -> bytes | None:
@@ -244,7 +241,10 @@ def _tags(data: bytes, path: str, report: BagReport) -> list[tuple[str, str]] | 
         report.add(Kind.MALFORMED, path, "starts with a byte-order mark")
         return None
     tags: list[tuple[str, str]] = []
-    for number, line in enumerate(text.splitlines(), 1):
+    lines = _LINE_END.split(text)
+    if lines[-1] == "":
+        lines.pop()  # the last line's end
+    for number, line in enumerate(lines, 1):
         if line[:1] in (" ", "\t") and tags:
             label, value = tags[-1]
             tags[-1] = (label, f"{value} {line.strip()}")

@@ -130,6 +130,7 @@ def test_the_tag_manifest_lists_every_tag_file_but_itself_and_the_signature():
         "trailing.",
         "",
         "x" * 256,
+        "lone\udc80surrogate.txt",
     ],
 )
 def test_an_unsafe_payload_name_is_refused(name):
@@ -168,7 +169,7 @@ def test_a_name_already_in_the_bag_is_refused(first, second):
             writer.add(second, [b"y"])
 
 
-@pytest.mark.parametrize("name", ["..", "LADO/0042", "", "bag\n"])
+@pytest.mark.parametrize("name", ["..", "LADO/0042", "", "bag\n", "bag\udc80"])
 def test_an_unsafe_bag_name_is_refused(name):
     with pytest.raises(UnsafeName):
         BagWriter(io.BytesIO(), name, INFO, TRUST_KEY.sign)

@@ -215,3 +215,15 @@ def test_a_central_directory_too_large_to_hold_is_refused_before_it_is_read():
     (finding,) = check(bytes(zipped)).findings
     assert (finding.kind, finding.file) == (Kind.MALFORMED, "(zip)")
     assert "central directory" in finding.detail
+
+
+def test_an_unsafe_entry_is_reported_and_the_rest_of_the_bag_still_checked():
+    files = unpack(bag_bytes())
+    files["data/chronology.json"] = b"[1]"
+    out = io.BytesIO(repack(files))
+    with zipfile.ZipFile(out, "a") as archive:
+        archive.writestr(zipfile.ZipInfo(f"{NAME}/../escape.txt"), b"x")
+    assert kinds(out.getvalue()) == {
+        (Kind.MALFORMED, f"{NAME}/../escape.txt"),
+        (Kind.ALTERED, "data/chronology.json"),
+    }
