@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from api.audit_cli import verify
+from api.bundle_cli import verify_bundle_command
 from api.database import DatabaseUnavailable
 from api.ledger_cli import ledger_cli, verify_proof_command
 from api.settings import InsecureConfiguration, Settings
@@ -35,6 +36,7 @@ cli.add_typer(keys_cli, name="keys")
 cli.add_typer(witness_cli, name="witness")
 cli.add_typer(ledger_cli, name="ledger")
 cli.command("verify-proof")(verify_proof_command)
+cli.command("verify-bundle")(verify_bundle_command)
 cli.command("verify")(verify)
 console = Console()
 
