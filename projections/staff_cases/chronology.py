@@ -57,10 +57,10 @@ def _children_named(children: list[dict[str, Any]]) -> str:
 
 
 def details_changed(event: Any) -> list[str]:
-    """What an amendment of an allegation's details changed, in words: the children by count
-    and relationship, the answers as given, and the free text by name only (its words are
+    """The referral details an event gives (at receipt, or amended), in words: the children by
+    count and relationship, the answers as given, and the free text by name only (its words are
     sealed; the allegation shows them)."""
-    changed = [] if event.children is None else [_children_named(event.children)]
+    changed = [_children_named(event.children)] if event.children else []
     if event.location is not None:
         changed.append("location")
     if event.more_than_one_incident is not None:
@@ -85,11 +85,13 @@ def entry_for(event: Any) -> CaseEntry | None:
             if event.from_concerns
             else f"from {_words(event.source)} by {_words(event.received_via)}"
         )
+        given = details_changed(event)
         return CaseEntry(
             "received",
             f"Allegation received ({origin}); harm tests met: {_tests_met(event.harm_tests)}; "
             f"case manager {NAMED} ({_words(event.case_manager_basis)}); "
-            f"LADO to be consulted by {event.lado_due_on}",
+            f"LADO to be consulted by {event.lado_due_on}"
+            + (f"; details given: {'; '.join(given)}" if given else ""),
             named=event.case_manager,
             what=event.description,
         )

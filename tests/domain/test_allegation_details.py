@@ -26,6 +26,7 @@ from domain.staff_cases.commands import (
 )
 from domain.staff_cases.errors import CaseClosed, NothingToAmend, PupilNotOnRoll
 from domain.staff_cases.model import MAX_LOCATION
+from projections.staff_cases.chronology import entry_for
 from tests import builders as make
 from tests.domain import test_staff_cases
 from tests.domain.conftest import OPERATOR, appends_nothing, as_user, events, last_event
@@ -275,3 +276,42 @@ def test_a_closed_allegation_refuses_an_amendment(app, school_id, people):
 def test_someone_off_the_case_may_not_amend_it(app, school_id, people):
     allegation_id = allege(app, people["dana"])
     amending_is_refused(app, allegation_id, NotAuthorised, user="deputy@oak", location="The hall")
+
+
+# --- the chronology ------------------------------------------------------------------------
+
+
+def test_the_chronology_names_the_text_an_amendment_changed_never_its_words(app, school_id, people):
+    allegation_id = allege(app, people["dana"])
+    amend(app, allegation_id, location="The science corridor", others_told="Her tutor")
+    entry = entry_for(last_event(app, allegation_id))
+    assert (entry.kind, entry.summary) == (
+        "details",
+        "Details recorded: location; who else was told",
+    )
+
+
+def test_the_chronology_counts_the_children_by_relationship(app, school_id, people):
+    with as_user(app, "head@oak"):
+        witness = make.pupil(app, school_id, "Ella Stone", date(2013, 9, 1))
+    allegation_id = allege(app, people["dana"])
+    children = [ChildConcerned(witness, "witness"), ChildConcerned(people["pupil"], "concerned")]
+    amend(app, allegation_id, children=children, more_than_one_incident="not_known")
+    assert entry_for(last_event(app, allegation_id)).summary == (
+        "Details recorded: children concerned: 2 (1 concerned, 1 witness); "
+        "more than one incident: not known"
+    )
+
+
+def test_the_received_entry_names_the_details_given_at_receipt(app, school_id, people):
+    allegation_id = allege(app, people["dana"], details=DETAILS)
+    summary = entry_for(events(app, allegation_id)[0]).summary
+    assert summary.endswith(
+        "; details given: location; more than one incident: no; after an authorised physical "
+        "intervention: not known; injury; who else was told"
+    )
+
+
+def test_the_received_entry_of_an_allegation_without_details_is_as_before(app, school_id, people):
+    summary = entry_for(events(app, allege(app, people["dana"]))[0]).summary
+    assert "details" not in summary
