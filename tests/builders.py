@@ -26,7 +26,7 @@ from domain.directory.commands import (
     RegisterSchool,
     RegisterStaffMember,
 )
-from domain.staff_cases.commands import ReceiveAllegation
+from domain.staff_cases.commands import AllegationDetails, ReceiveAllegation
 from domain.staff_cases.model import HarmTests
 
 BORN = date(2013, 4, 1)
@@ -202,8 +202,10 @@ def allegation(
     at: datetime | None = None,
     source: str = "pupil",
     received_via: str = "in_person",
+    details: AllegationDetails | None = None,
 ) -> UUID:
-    """An allegation about ``staff_id`` that meets the first harm test, received ``at`` (now)."""
+    """An allegation about ``staff_id`` that meets the first harm test, received ``at`` (now),
+    with its referral ``details`` if given."""
     command = ReceiveAllegation(
         staff_member_id=staff_id,
         received_at=at or datetime.now(UTC),
@@ -211,6 +213,7 @@ def allegation(
         received_via=received_via,
         description=description,
         harm_tests=HarmTests(True, False, False, False),
+        details=details or AllegationDetails(),
     )
     return app.receive_allegation(command).record_id
 

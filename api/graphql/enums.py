@@ -23,12 +23,14 @@ from domain.staff_cases.model import (
     AllegationSource,
     AllegationStatus,
     CaseManagerBasis,
+    ChildRelationship,
     ConcernStatus,
     ContactFrom,
     Outcome,
     PresenceCheckOutcome,
     ReceivedVia,
     SuspensionDecision,
+    YesNoNotKnown,
 )
 
 for enum_type, description in (
@@ -44,6 +46,11 @@ for enum_type, description in (
     (ReceivedVia, "How an allegation reached the school."),
     (AllegationCategory, "The category LADO referral forms ask for."),
     (AllegationStatus, "open → closed (closing needs an outcome)."),
+    (
+        ChildRelationship,
+        "How an allegation concerns a child: the child it concerns, a witness, or other.",
+    ),
+    (YesNoNotKnown, "An answer a LADO referral form asks for that may not be known yet."),
     (CaseManagerBasis, "Why this person manages the case."),
     (
         Outcome,
@@ -80,6 +87,7 @@ __all__ = [
     "AllegationSource",
     "AllegationStatus",
     "CaseManagerBasis",
+    "ChildRelationship",
     "ConcernStatus",
     "ConsentChannel",
     "ConsentMethod",
@@ -101,4 +109,5 @@ __all__ = [
     "Status",
     "SuspensionDecision",
     "TakedownOutcome",
+    "YesNoNotKnown",
 ]

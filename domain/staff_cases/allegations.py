@@ -7,6 +7,7 @@ without touching anything else about the person.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -28,6 +29,15 @@ from domain.staff_cases.model import (
     Outcome,
     Text,
 )
+
+# The referral details of an allegation that records none (children apart: an empty list).
+EMPTY_DETAILS: dict[str, None] = {
+    "location": None,
+    "more_than_one_incident": None,
+    "after_physical_intervention": None,
+    "injury": None,
+    "others_told": None,
+}
 
 
 class Allegation(CaseworkAggregate):
@@ -52,6 +62,31 @@ class Allegation(CaseworkAggregate):
         case_team: list[str]
         lado_due_on: date
         from_concerns: list[UUID]
+        # What LADO referral forms ask for (docs/rules.md §11); empty on events of before.
+        children: list[dict[str, Any]]
+        location: Sealed | None
+        more_than_one_incident: str | None
+        after_physical_intervention: str | None
+        injury: Sealed | None
+        others_told: Sealed | None
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Received before it carried the referral details: none were recorded."""
+            state.update(EMPTY_DETAILS, children=[])
+
+    class DetailsRecorded(CaseworkAggregate.Event):
+        """Details amended: each one given (not None) replaces what was recorded; ``children``
+        replaces the whole list, each ``{"pupil_id": UUID, "relationship": str}``."""
+
+        children: list[dict[str, Any]] | None
+        location: Sealed | None
+        more_than_one_incident: str | None
+        after_physical_intervention: str | None
+        injury: Sealed | None
+        others_told: Sealed | None
 
     class CaseManagerAssigned(CaseworkAggregate.Event):
         user_id: str
@@ -130,6 +165,12 @@ class Allegation(CaseworkAggregate):
         case_team: list[str],
         lado_due_on: date,
         from_concerns: list[UUID],
+        children: list[dict[str, Any]],
+        location: Sealed | None,
+        more_than_one_incident: str | None,
+        after_physical_intervention: str | None,
+        injury: Sealed | None,
+        others_told: Sealed | None,
     ) -> None:
         self.trust_id = trust_id
         self.school_id = school_id
@@ -207,6 +248,20 @@ class Allegation(CaseworkAggregate):
         pass
 
     record_action = guarded(_require_open, _action)
+
+    @event(DetailsRecorded)
+    def _details(
+        self,
+        children: list[dict[str, Any]] | None,
+        location: Sealed | None,
+        more_than_one_incident: str | None,
+        after_physical_intervention: str | None,
+        injury: Sealed | None,
+        others_told: Sealed | None,
+    ) -> None:
+        pass
+
+    record_details = guarded(_require_open, _details)
 
     @event(StrategyDiscussionHeld)
     def _strategy(

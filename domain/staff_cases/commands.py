@@ -29,6 +29,30 @@ class RecordPensionAge:
 
 
 @dataclass(frozen=True)
+class ChildConcerned:
+    """A pupil of the allegation's school, and how the allegation concerns them
+    (``domain.staff_cases.model.ChildRelationship``)."""
+
+    pupil_id: UUID
+    relationship: str
+
+
+@dataclass(frozen=True)
+class AllegationDetails:
+    """What LADO referral forms ask for beyond the description (docs/rules.md §11): the
+    children concerned, where, whether there was more than one incident, whether it followed an
+    authorised physical intervention, any injury, and who else was told. ``None`` is not
+    given; the yes/no answers are ``domain.staff_cases.model.YesNoNotKnown`` values."""
+
+    children: Sequence[ChildConcerned] | None = None
+    location: str | None = None
+    more_than_one_incident: str | None = None
+    after_physical_intervention: str | None = None
+    injury: str | None = None
+    others_told: str | None = None
+
+
+@dataclass(frozen=True)
 class ReceiveAllegation:
     staff_member_id: UUID
     received_at: datetime
@@ -39,6 +63,17 @@ class ReceiveAllegation:
     outside_work: bool = False
     category: str | None = None
     record_as_low_level_concern: bool = False
+    details: AllegationDetails = AllegationDetails()
+
+
+@dataclass(frozen=True)
+class RecordAllegationDetails:
+    """Amend any of the details: each one given replaces what was recorded (children as a
+    whole list); those not given stay as they are."""
+
+    allegation_id: UUID
+    details: AllegationDetails
+    expected_version: int | None = None
 
 
 @dataclass(frozen=True)

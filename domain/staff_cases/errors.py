@@ -56,3 +56,23 @@ class BelowHarmThreshold(ValidationFailed):
 
 class NoCaseManager(ValidationFailed):
     code = "NO_CASE_MANAGER"
+
+
+class NothingToAmend(ValidationFailed):
+    """An amendment of an allegation's details that gives none of them."""
+
+    code = "NOTHING_TO_AMEND"
+
+    def __init__(self) -> None:
+        super().__init__("details", "give at least one detail to record")
+
+
+class PupilNotOnRoll(ValidationFailed):
+    """A child named on an allegation had left the school before it was received."""
+
+    code = "PUPIL_NOT_ON_ROLL"
+
+    def __init__(self, field: str, left_on: object) -> None:
+        super().__init__(
+            field, f"the pupil left the school on {left_on}, before the allegation was received"
+        )

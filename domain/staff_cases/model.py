@@ -45,6 +45,29 @@ class AllegationCategory(StrEnum):
     CONDUCT = "conduct"
 
 
+class ChildRelationship(StrEnum):
+    """How a child named on an allegation is concerned in it (LADO referral forms ask for the
+    children: docs/rules.md §11)."""
+
+    CONCERNED = "concerned"  # the child the allegation concerns: harmed, or who may have been
+    WITNESS = "witness"
+    OTHER = "other"
+
+
+class YesNoNotKnown(StrEnum):
+    """An answer a referral form asks for that may not be known yet."""
+
+    YES = "yes"
+    NO = "no"
+    NOT_KNOWN = "not_known"
+
+
+# The longest a place may be described in; other details may be as long as any free text.
+MAX_LOCATION = 500
+# The most children one allegation names.
+MAX_CHILDREN = 50
+
+
 @dataclass(frozen=True)
 class HarmTests:
     """KCSIE para 356: any one of the four makes it an allegation; none, a low-level concern."""

@@ -47,6 +47,36 @@ def _tests_met(tests: dict[str, bool]) -> str:
     return ", ".join(met) if met else "none"
 
 
+def _children_named(children: list[dict[str, Any]]) -> str:
+    """How many children, and how many in each relationship: never who they are."""
+    counts: dict[str, int] = {}
+    for child in children:
+        counts[child["relationship"]] = counts.get(child["relationship"], 0) + 1
+    parts = ", ".join(f"{n} {_words(relationship)}" for relationship, n in sorted(counts.items()))
+    return f"children concerned: {len(children)} ({parts})"
+
+
+def details_changed(event: Any) -> list[str]:
+    """The referral details an event gives (at receipt, or amended), in words: the children by
+    count and relationship, the answers as given, and the free text by name only (its words are
+    sealed; the allegation shows them)."""
+    changed = [_children_named(event.children)] if event.children else []
+    if event.location is not None:
+        changed.append("location")
+    if event.more_than_one_incident is not None:
+        changed.append(f"more than one incident: {_words(event.more_than_one_incident)}")
+    if event.after_physical_intervention is not None:
+        changed.append(
+            "after an authorised physical intervention: "
+            + _words(event.after_physical_intervention)
+        )
+    if event.injury is not None:
+        changed.append("injury")
+    if event.others_told is not None:
+        changed.append("who else was told")
+    return changed
+
+
 def entry_for(event: Any) -> CaseEntry | None:
     """The chronology entry a staff-case event makes, or None if it makes none."""
     if isinstance(event, Allegation.Received):
@@ -55,14 +85,18 @@ def entry_for(event: Any) -> CaseEntry | None:
             if event.from_concerns
             else f"from {_words(event.source)} by {_words(event.received_via)}"
         )
+        given = details_changed(event)
         return CaseEntry(
             "received",
             f"Allegation received ({origin}); harm tests met: {_tests_met(event.harm_tests)}; "
             f"case manager {NAMED} ({_words(event.case_manager_basis)}); "
-            f"LADO to be consulted by {event.lado_due_on}",
+            f"LADO to be consulted by {event.lado_due_on}"
+            + (f"; details given: {'; '.join(given)}" if given else ""),
             named=event.case_manager,
             what=event.description,
         )
+    if isinstance(event, Allegation.DetailsRecorded):
+        return CaseEntry("details", "Details recorded: " + "; ".join(details_changed(event)))
     if isinstance(event, Allegation.CaseManagerAssigned):
         return CaseEntry(
             "case_manager",

@@ -1,5 +1,5 @@
 """The data map of the staff-cases view: allegations against staff, low-level concerns and staff
-social-media records (see ``projections.classification``; migrations 0009 and 0014).
+social-media records (see ``projections.classification``; migrations 0009, 0014 and 0031).
 
 Free text is sealed with its record's key: an allegation's or a concern's own (so a malicious
 or false allegation is erased alone), the staff member's for their social-media records. Logins
@@ -68,6 +68,19 @@ TABLES: dict[str, Table] = {
         "closed_at": AT,
         "version": COUNT,
         "seq": SEQ,
+        "location": sealed(ALLEGATION, "where it happened: free text"),
+        "more_than_one_incident": plain("yes, no or not known (a LADO referral form's question)"),
+        "after_physical_intervention": plain(
+            "yes, no or not known: whether it followed an authorised physical intervention"
+        ),
+        "injury": sealed(ALLEGATION, "any injury: free text"),
+        "others_told": sealed(ALLEGATION, "who else was told: free text"),
+    },
+    "sc_allegation_children": {
+        "allegation_id": ID,
+        "ordinal": COUNT,
+        "pupil_id": plain("the pupil's record id (a random uuid): the name it leads to is sealed"),
+        "relationship": ENUM,
     },
     "sc_members": {
         "allegation_id": ID,

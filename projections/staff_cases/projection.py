@@ -26,6 +26,7 @@ class StaffCasesView(View):
     name = "staff_cases"
     tables = (
         "sc_allegations",
+        "sc_allegation_children",
         "sc_members",
         "sc_entries",
         "sc_case_links",
@@ -109,9 +110,10 @@ class StaffCasesView(View):
             "INSERT INTO sc_allegations (allegation_id, trust_id, school_id, subject_id, "
             "subject_user_ix, status, received_at, received_by, source, received_via, category, "
             "description, harmed_child, possible_offence, risk_of_harm, unsuitable, outside_work, "
-            "case_manager, case_manager_basis, lado_due_on, version, seq) VALUES "
+            "case_manager, case_manager_basis, lado_due_on, version, seq, location, "
+            "more_than_one_incident, after_physical_intervention, injury, others_told) VALUES "
             "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-            "%s, %s)",
+            "%s, %s, %s, %s, %s, %s, %s)",
             (
                 e.originator_id,
                 e.trust_id,
@@ -135,8 +137,14 @@ class StaffCasesView(View):
                 e.lado_due_on,
                 e.originator_version,
                 position,
+                sealed_column(e.location),
+                e.more_than_one_incident,
+                e.after_physical_intervention,
+                sealed_column(e.injury),
+                sealed_column(e.others_told),
             ),
         )
+        self._children(curs, e.originator_id, e.children)
         self._member(curs, e.originator_id, e.case_manager, MemberPart.CASE_MANAGER)
         for user in e.case_team:
             self._member(curs, e.originator_id, user, MemberPart.RECEIVER)
@@ -147,6 +155,34 @@ class StaffCasesView(View):
                 (e.originator_id, concern_id),
             )
         self._chronicle(curs, e, position)
+
+    @staticmethod
+    def _children(curs: Cursor[Any], allegation_id: UUID, children: list[dict[str, Any]]) -> None:
+        """The children an allegation concerns, in the order named, in place of any before."""
+        curs.execute(
+            "DELETE FROM sc_allegation_children WHERE allegation_id = %s", (allegation_id,)
+        )
+        for ordinal, child in enumerate(children):
+            curs.execute(
+                "INSERT INTO sc_allegation_children (allegation_id, ordinal, pupil_id, "
+                "relationship) VALUES (%s, %s, %s, %s)",
+                (allegation_id, ordinal, child["pupil_id"], child["relationship"]),
+            )
+
+    @handles(Allegation.DetailsRecorded)
+    def details(self, curs: Cursor[Any], e: Allegation.DetailsRecorded, position: int) -> None:
+        given = {
+            "location": sealed_column(e.location),
+            "more_than_one_incident": e.more_than_one_incident,
+            "after_physical_intervention": e.after_physical_intervention,
+            "injury": sealed_column(e.injury),
+            "others_told": sealed_column(e.others_told),
+        }
+        changed = {column: value for column, value in given.items() if value is not None}
+        sets = "".join(f", {column} = %s" for column in changed)
+        if e.children is not None:
+            self._children(curs, e.originator_id, e.children)
+        self._allegation(curs, e, position, sets, tuple(changed.values()))
 
     @handles(Allegation.CaseManagerAssigned)
     def manager(self, curs: Cursor[Any], e: Allegation.CaseManagerAssigned, position: int) -> None:

@@ -86,6 +86,18 @@ class Member:
         )
 
 
+@dataclass(frozen=True)
+class ChildRow:
+    """A child an allegation concerns: the pupil's record id, and how it concerns them."""
+
+    pupil_id: UUID
+    relationship: str
+
+    @classmethod
+    def from_json(cls, child: dict[str, Any]) -> ChildRow:
+        return cls(UUID(child["pupil_id"]), child["relationship"])
+
+
 def _from_base64(value: str | None) -> Sealed | None:
     """A sealed column aggregated into JSON (as base64)."""
     return None if value is None else Sealed.from_bytes(b64decode(value))
@@ -124,9 +136,15 @@ class AllegationRow:
     lessons_learnt_at: datetime | None
     closed_at: datetime | None
     version: int
+    location: Sealed | None
+    more_than_one_incident: str | None
+    after_physical_intervention: str | None
+    injury: Sealed | None
+    others_told: Sealed | None
     retain_until: date | None
     members: tuple[Member, ...]
     concern_ids: tuple[UUID, ...]
+    children: tuple[ChildRow, ...]
 
 
 # Retention (docs/rules.md §9): normal pension age or ten years from receipt, whichever is later;
@@ -147,12 +165,20 @@ _ALLEGATIONS = (
     "FROM sc_members m "
     "WHERE m.allegation_id = a.allegation_id) AS members, "
     "(SELECT coalesce(array_agg(l.concern_id), '{}') FROM sc_case_links l "
-    "WHERE l.allegation_id = a.allegation_id) AS concern_ids FROM sc_allegations a"
+    "WHERE l.allegation_id = a.allegation_id) AS concern_ids, "
+    "(SELECT coalesce(json_agg(json_build_object('pupil_id', k.pupil_id, "
+    "'relationship', k.relationship) ORDER BY k.ordinal), '[]') FROM sc_allegation_children k "
+    "WHERE k.allegation_id = a.allegation_id) AS children FROM sc_allegations a"
 )
 
 
 def _allegation(r: Any) -> AllegationRow:
-    return from_row(AllegationRow, r, members=tuple(Member.from_json(m) for m in r["members"]))
+    return from_row(
+        AllegationRow,
+        r,
+        members=tuple(Member.from_json(m) for m in r["members"]),
+        children=tuple(ChildRow.from_json(c) for c in r["children"]),
+    )
 
 
 @dataclass(frozen=True)

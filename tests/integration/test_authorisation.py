@@ -21,6 +21,8 @@ from domain.shared.actor import acting_as
 from domain.shared.calendar import academic_year_of, london_today
 from domain.shared.policy import Principal, Role
 from domain.staff_cases.commands import (
+    AllegationDetails,
+    ChildConcerned,
     ConfigureStaffCases,
     DeclareSocialMediaRelationship,
     RaiseLowLevelConcern,
@@ -114,7 +116,18 @@ def world(container) -> World:
         app.configure_staff_cases(ConfigureStaffCases(trust_a, "chair@a", "chair of governors"))
     with acting_as(app.principal_for("chair@a")):
         allegation = make.allegation(
-            app, staff, MARKER, now, source="parent_carer", received_via="email"
+            app,
+            staff,
+            MARKER,
+            now,
+            source="parent_carer",
+            received_via="email",
+            details=AllegationDetails(
+                children=[ChildConcerned(pupil, "concerned")],
+                location=MARKER,
+                injury=MARKER,
+                others_told=MARKER,
+            ),
         )
     with acting_as(app.principal_for("lead@a1")):
         concern, _ = app.raise_low_level_concern(
@@ -264,12 +277,18 @@ def on_allegation(**extra: Any) -> Any:
     return lambda w: {"allegationId": str(w.allegation), **extra}
 
 
+# What an allegation's reader sees of its description and referral details.
+ALLEGATION_TEXT = (
+    "description { value } location { value } injury { value } othersTold { value } "
+    "childrenConcerned { pupilId relationship }"
+)
+
 STAFF_CASES: dict[str, tuple[Case, Any]] = {
     "allegations": school_list(
-        "allegations", "{ edges { node { id description { value } } } }", subject_applies=True
+        "allegations", f"{{ edges {{ node {{ id {ALLEGATION_TEXT} }} }} }}", subject_applies=True
     ),
     "allegation": by_id(
-        "allegation", "{ description { value } }", "allegation", subject_applies=True
+        "allegation", f"{{ {ALLEGATION_TEXT} }}", "allegation", subject_applies=True
     ),
     "lowLevelConcerns": school_list(
         "lowLevelConcerns", "{ edges { node { id details { value } } } }", subject_applies=True
@@ -311,6 +330,12 @@ STAFF_CASES: dict[str, tuple[Case, Any]] = {
                 "unsuitable": False,
             },
         },
+    ),
+    "recordAllegationDetails": staff_case(
+        "recordAllegationDetails",
+        "RecordAllegationDetailsInput",
+        True,
+        on_allegation(details={"location": "x", "moreThanOneIncident": "NOT_KNOWN"}),
     ),
     "assignCaseManager": staff_case(
         "assignCaseManager",

@@ -1,6 +1,7 @@
 """Nothing identifying in plaintext in the staff-cases view (issue 14 §2): logins are sealed with
 their holder's key (matched by blind index), and references, responsibilities, platforms and
-free text with their record's, also those that events of before carry in plain."""
+free text (an allegation's referral details among it, issue 18) with their record's, also those
+that events of before carry in plain."""
 
 from __future__ import annotations
 
@@ -220,10 +221,30 @@ def _an_allegation_with_every_input(s, m, staff, head, receiver, member, manager
             "receivedVia": "IN_PERSON",
             "description": m("allegation"),
             "harmTests": MET,
+            "details": {
+                "location": m("location"),
+                "injury": m("injury"),
+                "othersTold": m("othersTold"),
+                "moreThanOneIncident": "NOT_KNOWN",
+            },
         },
         "... on AllegationReceived { allegationId position }",
     )["allegationId"]
     on = {"allegationId": case}
+    s.step(
+        receiver,
+        "recordAllegationDetails",
+        "RecordAllegationDetailsInput",
+        on
+        | {
+            "details": {
+                "location": m("amendedLocation"),
+                "injury": m("amendedInjury"),
+                "othersTold": m("amendedOthersTold"),
+                "afterPhysicalIntervention": "NO",
+            }
+        },
+    )
     s.step(
         head,
         "addToCaseTeam",

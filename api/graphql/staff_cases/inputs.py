@@ -9,11 +9,13 @@ from api.graphql.enums import (
     AllegationActionKind,
     AllegationCategory,
     AllegationSource,
+    ChildRelationship,
     ContactFrom,
     Outcome,
     PresenceCheckOutcome,
     ReceivedVia,
     SuspensionDecision,
+    YesNoNotKnown,
 )
 from domain.staff_cases import commands
 from domain.staff_cases.model import HarmTests
@@ -39,6 +41,54 @@ def _category(category: AllegationCategory | None) -> str | None:
     return None if category is None else category.value
 
 
+@strawberry.input(description="A pupil of the allegation's school, on roll when it was received.")
+class ChildConcernedInput:
+    pupil_id: strawberry.ID
+    relationship: ChildRelationship
+
+    def to_child(self) -> commands.ChildConcerned:
+        return commands.ChildConcerned(
+            pupil_id=parse_id("pupilId", self.pupil_id), relationship=self.relationship.value
+        )
+
+
+def _answer(answer: YesNoNotKnown | None) -> str | None:
+    return None if answer is None else answer.value
+
+
+@strawberry.input(
+    description="What LADO referral forms ask for beyond the description; each optional. In "
+    "an amendment each one given replaces what was recorded, and the others stay as they are."
+)
+class AllegationDetailsInput:
+    children_concerned: list[ChildConcernedInput] | None = strawberry.field(
+        default=None,
+        description="The children it concerns, each with how; given, it replaces the whole list.",
+    )
+    location: str | None = strawberry.field(
+        default=None, description="Where it happened (at most 500 characters)."
+    )
+    more_than_one_incident: YesNoNotKnown | None = None
+    after_physical_intervention: YesNoNotKnown | None = strawberry.field(
+        default=None, description="Whether it followed an authorised physical intervention."
+    )
+    injury: str | None = strawberry.field(default=None, description="Any injury, as described.")
+    others_told: str | None = strawberry.field(
+        default=None, description="Who else was told of it, and when."
+    )
+
+    def to_details(self) -> commands.AllegationDetails:
+        children = self.children_concerned
+        return commands.AllegationDetails(
+            children=None if children is None else [c.to_child() for c in children],
+            location=self.location,
+            more_than_one_incident=_answer(self.more_than_one_incident),
+            after_physical_intervention=_answer(self.after_physical_intervention),
+            injury=self.injury,
+            others_told=self.others_told,
+        )
+
+
 @strawberry.input
 class ReceiveAllegationInput:
     staff_member_id: strawberry.ID
@@ -54,6 +104,11 @@ class ReceiveAllegationInput:
         description="When no harm test is met, record it as a low-level concern instead "
         "(otherwise refused with HARM_THRESHOLD_NOT_MET).",
     )
+    details: AllegationDetailsInput | None = strawberry.field(
+        default=None,
+        description="The children it concerns, location, injury and the rest a LADO referral "
+        "form asks for (not with recordAsLowLevelConcern).",
+    )
 
     def to_command(self) -> commands.ReceiveAllegation:
         return commands.ReceiveAllegation(
@@ -66,6 +121,23 @@ class ReceiveAllegationInput:
             outside_work=self.outside_work,
             category=_category(self.category),
             record_as_low_level_concern=self.record_as_low_level_concern,
+            details=commands.AllegationDetails()
+            if self.details is None
+            else self.details.to_details(),
+        )
+
+
+@strawberry.input
+class RecordAllegationDetailsInput:
+    allegation_id: strawberry.ID
+    details: AllegationDetailsInput
+    expected_version: int | None = None
+
+    def to_command(self) -> commands.RecordAllegationDetails:
+        return commands.RecordAllegationDetails(
+            allegation_id=parse_id("allegationId", self.allegation_id),
+            details=self.details.to_details(),
+            expected_version=self.expected_version,
         )
 
 

@@ -23,6 +23,7 @@ from api.graphql.staff_cases.inputs import (
     RaiseLowLevelConcernInput,
     ReceiveAllegationInput,
     RecordAllegationActionInput,
+    RecordAllegationDetailsInput,
     RecordAllegationOutcomeInput,
     RecordDeclarationAdviceInput,
     RecordLadoConsultationInput,
@@ -94,6 +95,15 @@ class StaffCaseMutation:
         "no harm test met it is refused, or recorded as a low-level concern on request.",
     )
 
+    record_allegation_details = command_mutation(
+        App.record_allegation_details,
+        RecordAllegationDetailsInput,
+        StaffCaseResult,
+        StaffCaseChanged,
+        "Record or amend what LADO referral forms ask for: the children it concerns, location, "
+        "more than one incident, after an authorised physical intervention, injury, who else "
+        "was told (the case team, trust safeguarding lead). Refused once the case is closed.",
+    )
     assign_case_manager = command_mutation(
         App.assign_case_manager,
         AssignCaseManagerInput,

@@ -13,12 +13,14 @@ from api.graphql.enums import (
     AllegationSource,
     AllegationStatus,
     CaseManagerBasis,
+    ChildRelationship,
     ConcernStatus,
     ContactFrom,
     Outcome,
     PresenceCheckOutcome,
     ReceivedVia,
     SuspensionDecision,
+    YesNoNotKnown,
 )
 from domain.staff_cases import rules
 from projections.staff_cases import queries
@@ -26,6 +28,7 @@ from projections.staff_cases.chronology import summary_text
 from projections.staff_cases.queries import (
     AllegationRow,
     CaseEntryRow,
+    ChildRow,
     ConcernRow,
     Member,
     MemberPart,
@@ -124,6 +127,20 @@ class CaseMember:
         )
 
 
+@strawberry.type(description="A child an allegation concerns, and how.")
+class ChildConcerned:
+    pupil_id: strawberry.ID
+    relationship: ChildRelationship
+
+    @classmethod
+    def from_row(cls, row: ChildRow) -> "ChildConcerned":
+        return cls(pupil_id=to_id(row.pupil_id), relationship=ChildRelationship(row.relationship))
+
+
+def _answer(value: str | None) -> YesNoNotKnown | None:
+    return None if value is None else YesNoNotKnown(value)
+
+
 @strawberry.type(description="What the case says a future reference will say about it.")
 class ReferenceDeclaration:
     will_be_referred_to: bool
@@ -154,6 +171,16 @@ class Allegation:
     received_via: ReceivedVia
     category: AllegationCategory | None
     description: SealedText
+    children_concerned: list[ChildConcerned] = strawberry.field(
+        description="The children it concerns, in the order named (empty until recorded)."
+    )
+    location: SealedText | None
+    more_than_one_incident: YesNoNotKnown | None
+    after_physical_intervention: YesNoNotKnown | None = strawberry.field(
+        description="Whether it followed an authorised physical intervention."
+    )
+    injury: SealedText | None
+    others_told: SealedText | None = strawberry.field(description="Who else was told of it.")
     harm_tests: HarmTestAnswers
     outside_work: bool = strawberry.field(description="Conduct outside work (transferable risk).")
     case_manager: str | None = strawberry.field(description=ERASED_LOGIN)
@@ -212,6 +239,12 @@ class Allegation:
             received_via=ReceivedVia(row.received_via),
             category=AllegationCategory(row.category) if row.category else None,
             description=present(opened.sealed(row.description)),
+            children_concerned=[ChildConcerned.from_row(c) for c in row.children],
+            location=opened.sealed(row.location),
+            more_than_one_incident=_answer(row.more_than_one_incident),
+            after_physical_intervention=_answer(row.after_physical_intervention),
+            injury=opened.sealed(row.injury),
+            others_told=opened.sealed(row.others_told),
             harm_tests=HarmTestAnswers.from_row(row),
             outside_work=row.outside_work,
             case_manager=opened.text(row.case_manager),

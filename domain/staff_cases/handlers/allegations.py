@@ -27,6 +27,7 @@ from domain.staff_cases.commands import (
     CloseAllegation,
     ReceiveAllegation,
     RecordAllegationAction,
+    RecordAllegationDetails,
     RecordAllegationOutcome,
     RecordLadoConsultation,
     RecordLessonsLearnt,
@@ -35,7 +36,8 @@ from domain.staff_cases.commands import (
     RecordStrategyDiscussion,
     RecordSuspensionDecision,
 )
-from domain.staff_cases.errors import BelowHarmThreshold
+from domain.staff_cases.errors import BelowHarmThreshold, NothingToAmend
+from domain.staff_cases.handlers.details import check_details
 from domain.staff_cases.handlers.routing import StaffCaseBase, optional_choice
 from domain.staff_cases.model import (
     AllegationActionKind,
@@ -68,12 +70,19 @@ class AllegationHandlers(StaffCaseBase):
         choice("receivedVia", command.received_via, ReceivedVia)
         optional_choice("category", command.category, AllegationCategory)
         text = required_text("description", command.description, MAX_TEXT)
+        details = check_details(self, staff.school_id, received, command.details)
         manager, basis = self._handler_for(staff)
         seal = self.keyring.session()
         harm_tests = command.harm_tests
         if not harm_tests.any_met:
             if not command.record_as_low_level_concern:
                 raise BelowHarmThreshold()
+            if not details.empty:
+                raise ValidationFailed(
+                    "details",
+                    "a low-level concern records no referral details: leave them out, or put "
+                    "what matters in the description",
+                )
             screening: dict[str, object] = {
                 **harm_tests.as_dict(),
                 "outside_work": command.outside_work,
@@ -99,6 +108,7 @@ class AllegationHandlers(StaffCaseBase):
             manager,
             basis,
             [],
+            details,
         )
         position = self.record(allegation, new_keys=seal.new_keys)
         return Received(allegation.id, position, False, manager, allegation.lado_due_on)
@@ -160,6 +170,17 @@ class AllegationHandlers(StaffCaseBase):
             advice=self._sealed(seal, allegation.id, "advice", command.advice),
             agreed_action=self._sealed(seal, allegation.id, "agreedAction", command.agreed_action),
         )
+        return allegation.id, self.record(allegation)
+
+    def record_allegation_details(self, command: RecordAllegationDetails) -> tuple[UUID, int]:
+        allegation = self._allegation(
+            command.allegation_id, expected_version=command.expected_version
+        )
+        details = check_details(self, allegation.school_id, allegation.received_at, command.details)
+        if details.empty:
+            raise NothingToAmend()
+        seal = self.keyring.session()
+        allegation.record_details(**details.sealed(seal, allegation.id))
         return allegation.id, self.record(allegation)
 
     @staticmethod

@@ -22,6 +22,7 @@ from domain.shared.validation import choice
 from domain.staff_cases.allegations import Allegation
 from domain.staff_cases.concerns import LowLevelConcern
 from domain.staff_cases.errors import NoCaseManager
+from domain.staff_cases.handlers.details import CheckedDetails
 from domain.staff_cases.model import CaseManagerBasis, HarmTests
 
 
@@ -82,10 +83,13 @@ class StaffCaseBase(CaseworkBase):
         manager: str,
         basis: CaseManagerBasis,
         from_concerns: list[UUID],
+        details: CheckedDetails | None = None,
     ) -> Allegation:
+        """A new allegation (``details``: its referral details, checked; none if not given)."""
         trust = self.get(Trust, staff.trust_id, "Trust", read_only=True)
         receiver = current_principal().user_id
         allegation_id = seal.new_subject(uuid4())
+        referral = (details or CheckedDetails()).sealed(seal, allegation_id)
         return Allegation(
             id=allegation_id,
             trust_id=staff.trust_id,
@@ -104,6 +108,7 @@ class StaffCaseBase(CaseworkBase):
             case_team=[] if receiver == manager else [receiver],
             lado_due_on=due_on_working_day(received, trust.staff_case_settings.lado_working_days),
             from_concerns=from_concerns,
+            **referral | {"children": referral["children"] or []},
         )
 
     def _new_concern(
