@@ -10,7 +10,7 @@ from uuid import UUID
 from psycopg import Connection
 
 from domain.ledger.proof_format import format_proof
-from projections.ledger.queries import inclusion_hashes, latest_checkpoint, leaf_at
+from projections.ledger.queries import Checkpoint, inclusion_hashes, latest_checkpoint, leaf_at
 
 
 class NoProof(LookupError):
@@ -29,12 +29,13 @@ class Proof:
     checkpoint_note: str
 
 
-def prove(conn: Connection[Any], position: int) -> Proof:
-    """The proof of the event at ``position``, or :class:`NoProof` saying why there is none."""
+def prove(conn: Connection[Any], position: int, checkpoint: Checkpoint | None = None) -> Proof:
+    """The proof of the event at ``position`` against ``checkpoint`` (by default the newest),
+    or :class:`NoProof` saying why there is none."""
     leaf = leaf_at(conn, position)
     if leaf is None:
         raise NoProof(f"no event at position {position} is in the ledger (yet)")
-    checkpoint = latest_checkpoint(conn)
+    checkpoint = checkpoint or latest_checkpoint(conn)
     if checkpoint is None or checkpoint.size <= leaf.leaf_index:
         raise NoProof(
             f"no checkpoint covers position {position} yet (it is leaf {leaf.leaf_index})"

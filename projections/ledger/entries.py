@@ -16,6 +16,7 @@ from domain.ledger.entry import (
     Entry,
     Opener,
     Unreadable,
+    disclosure,
     field_digest,
     salt_from,
     salt_prefix,
@@ -153,11 +154,34 @@ class EntryMaker:
 
     def digests(self, event: Any, salt_key: bytes) -> dict[str, str | None]:
         """One salted digest per field of ``event``; None for a field whose key is gone."""
-        digests: dict[str, str | None] = {}
+        return {
+            name: None if salted is None else field_digest(salted, name, plain)
+            for name, salted, plain in self._salted(event, salt_key)
+        }
+
+    def disclosures(self, event: Any, names: Iterable[str]) -> dict[str, str]:
+        """The disclosures (RFC 9901: base64url of ``[salt, name, value]``) of the named fields
+        of ``event``: what shows a field's logged value to someone holding only its digest.
+        A field whose key is gone has none (it is left out)."""
+        wanted = set(names)
+        salt_key = self.keyring.key_or_create(LEDGER_SALT_SUBJECT)
+        if salt_key is None:
+            raise RuntimeError("the ledger's salt key is missing from the key store")
+        return {
+            name: disclosure(salted, name, plain)
+            for name, salted, plain in self._salted(event, salt_key, wanted)
+            if salted is not None
+        }
+
+    def _salted(
+        self, event: Any, salt_key: bytes, only: set[str] | None = None
+    ) -> Iterator[tuple[str, bytes | None, Any]]:
+        """(name, salt, JSON value) of each field of ``event`` (of ``only``, if given); the
+        salt None for a field whose key is gone."""
         prefix = salt_prefix(event.originator_id, event.originator_version)
         about_no_one = (salt_key,)
         for name, value in vars(event).items():
-            if name in ENVELOPE:
+            if name in ENVELOPE or (only is not None and name not in only):
                 continue
             kind = type(value)
             if kind in _ABOUT_NO_ONE and name not in LOGIN_FIELDS:  # what most fields hold
@@ -167,15 +191,11 @@ class EntryMaker:
                 try:
                     field = self.opener.field(name, value, _login_subject)
                 except Unreadable:
-                    digests[name] = None
+                    yield name, None, None
                     continue
                 plain = field.value
                 keys = self._keys(field.subjects) if field.subjects else about_no_one
-            if keys is None:
-                digests[name] = None
-                continue
-            digests[name] = field_digest(salt_from(keys, prefix, name), name, plain)
-        return digests
+            yield name, None if keys is None else salt_from(keys, prefix, name), plain
 
     def _keys(self, subjects: Iterable[UUID]) -> list[bytes] | None:
         keys = []

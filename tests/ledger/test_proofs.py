@@ -16,7 +16,10 @@ from uuid import UUID
 import pytest
 
 from api.ledger import Checkpointer, log_signer
+from api.ledger_proofs import prove
+from domain.ledger.verify_proof import verify_proof
 from domain.shared.actor import acting_as
+from projections.ledger.queries import latest_checkpoint
 from tests import builders as make
 from tests.api_client import Client
 from tests.conftest import LiveServer
@@ -305,3 +308,25 @@ def test_ledger_status_is_not_for_a_school_role(world, container, settings, serv
     body = client(served, settings, HEAD).gql(STATUS)
     assert body["data"] is None
     assert body["errors"][0]["extensions"]["code"] in {"NOT_FOUND", "NOT_AUTHORISED"}
+
+
+# --- disclosures: what a bundle reveals of an entry --------------------------------------------
+
+
+def test_a_fields_disclosure_shows_its_logged_value_and_a_field_not_disclosed_stays_a_digest(
+    world, container, settings
+):
+    checkpoint(container, settings)
+    position = first_position(container, world["pupil"])
+    notification = container.app.recorder.select_notifications(start=position, limit=1)[0]
+    worker = catch_up_ledger(container)
+    event = worker.mapper.to_domain_event(notification)
+    shown = worker.maker.disclosures(event, ["full_name", "year_group"])
+    with container.pool.connection() as conn:
+        pinned = latest_checkpoint(conn)
+        proof = prove(conn, position, pinned)
+    log_key = log_signer(container.keyring, settings).vkey()
+    verified = verify_proof(proof.text, [log_key], disclosures=shown.values())
+    assert proof.checkpoint_note == pinned.note
+    assert verified.disclosed == {"full_name": "Philippa Ledger", "year_group": event.year_group}
+    assert set(shown) == {"full_name", "year_group"}  # date_of_birth: only its digest
