@@ -103,11 +103,11 @@ def fingerprint(
     """SHA-256 (hex) of the canonical JSON (RFC 8785) of ``{"format", "referral", "entries",
     "evidence": [[path, sha256 or null], ...], "events": [[position, entry hash], ...]}``,
     evidence sorted by path and events by position."""
-    document = {
+    document: dict[str, Any] = {
         "format": FORMAT,
         "referral": referral,
         "entries": list(entries),
         "evidence": sorted([list(item) for item in evidence]),
         "events": sorted([list(item) for item in events]),
     }
-    return sha256(rfc8785.dumps(document)).hexdigest()
+    return sha256(rfc8785.dumps(document)).hexdigest()  # type: ignore[arg-type]
