@@ -145,6 +145,16 @@ class Allegation(CaseworkAggregate):
     class Closed(CaseworkAggregate.Event):
         note: Sealed | None
 
+    class ReferralExported(CaseworkAggregate.Event):
+        """The case's referral evidence was exported (docs/rules.md §13): to whom, the bundle's
+        fingerprint, and the head (version, entry hash) of every aggregate it exported, so a
+        case trimmed or rewritten later contradicts a logged, witnessed commitment."""
+
+        export_id: UUID
+        recipient: Sealed
+        fingerprint: str
+        heads: list[dict[str, Any]]
+
     @event(Received)
     def __init__(
         self,
@@ -345,6 +355,13 @@ class Allegation(CaseworkAggregate):
     @event(Closed)
     def _closed(self, note: Sealed | None) -> None:
         self.status = AllegationStatus.CLOSED
+
+    # Open or closed: a LADO, a court or an inquiry may ask for the record at any time.
+    @event(ReferralExported)
+    def export_referral(
+        self, export_id: UUID, recipient: Sealed, fingerprint: str, heads: list[dict[str, Any]]
+    ) -> None:
+        pass
 
 
 register_former_topics(Allegation)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
+from domain.lado.contents import Head
 from domain.staff_cases.model import (
     HarmTests,
 )
@@ -74,6 +75,20 @@ class RecordAllegationDetails:
     allegation_id: UUID
     details: AllegationDetails
     expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class RecordReferralExport:
+    """An export of the case's referral evidence (docs/rules.md §13), recorded once its
+    bundle's facts are fixed: ``expected_version`` is the allegation's version they were
+    gathered at, so a change in between refuses the export rather than misstating it."""
+
+    allegation_id: UUID
+    export_id: UUID
+    recipient: str
+    fingerprint: str
+    heads: Sequence[Head]
+    expected_version: int
 
 
 @dataclass(frozen=True)

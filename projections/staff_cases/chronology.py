@@ -97,6 +97,13 @@ def entry_for(event: Any) -> CaseEntry | None:
         )
     if isinstance(event, Allegation.DetailsRecorded):
         return CaseEntry("details", "Details recorded: " + "; ".join(details_changed(event)))
+    if isinstance(event, Allegation.ReferralExported):
+        return CaseEntry(
+            "referral_exported",
+            f"Referral evidence exported to {DETAIL}: bundle fingerprint {event.fingerprint}, "
+            f"{len(event.heads)} record(s) committed at their current versions",
+            detail=event.recipient,
+        )
     if isinstance(event, Allegation.CaseManagerAssigned):
         return CaseEntry(
             "case_manager",

@@ -261,6 +261,10 @@ class StaffCasesView(View):
     def closed(self, curs: Cursor[Any], e: Allegation.Closed, position: int) -> None:
         self._allegation(curs, e, position, ", status = 'closed', closed_at = %s", (e.timestamp,))
 
+    @handles(Allegation.ReferralExported)
+    def exported(self, curs: Cursor[Any], e: Allegation.ReferralExported, position: int) -> None:
+        self._allegation(curs, e, position, "")
+
     # --- low-level concerns -------------------------------------------------------------
 
     def _concern(

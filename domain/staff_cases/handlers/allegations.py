@@ -8,6 +8,7 @@ from datetime import date, datetime
 from uuid import UUID, uuid4
 
 from domain.directory.opening import open_staff
+from domain.lado.export import committed_heads, recipient_of
 from domain.shared.actor import current_principal
 from domain.shared.calendar import london_today
 from domain.shared.errors import ValidationFailed
@@ -32,6 +33,7 @@ from domain.staff_cases.commands import (
     RecordLadoConsultation,
     RecordLessonsLearnt,
     RecordReferenceDeclaration,
+    RecordReferralExport,
     RecordRetentionConsent,
     RecordStrategyDiscussion,
     RecordSuspensionDecision,
@@ -181,6 +183,25 @@ class AllegationHandlers(StaffCaseBase):
             raise NothingToAmend()
         seal = self.keyring.session()
         allegation.record_details(**details.sealed(seal, allegation.id))
+        return allegation.id, self.record(allegation)
+
+    def exportable_allegation(self, allegation_id: UUID) -> Allegation:
+        """The allegation, if the caller may export its referral evidence: its case team and
+        the trust safeguarding lead; anyone else is answered as for an unknown allegation."""
+        return self._allegation(allegation_id)
+
+    def record_referral_export(self, command: RecordReferralExport) -> tuple[UUID, int]:
+        allegation = self._allegation(
+            command.allegation_id, expected_version=command.expected_version
+        )
+        recipient = recipient_of(command.recipient)
+        heads = committed_heads(command.fingerprint, command.heads)
+        allegation.export_referral(
+            export_id=command.export_id,
+            recipient=self.keyring.session().seal(allegation.id, recipient),
+            fingerprint=command.fingerprint,
+            heads=heads,
+        )
         return allegation.id, self.record(allegation)
 
     @staticmethod
