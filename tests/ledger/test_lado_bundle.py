@@ -29,6 +29,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import bagit
+import bagit_profile
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.domain import Aggregate, event
@@ -36,7 +37,7 @@ from eventsourcing.domain import Aggregate, event
 from api.lado.bundle import bundle_fingerprint, bundle_heads, write_bundle
 from api.ledger import Checkpointer, log_signer
 from api.ledger_proofs import prove
-from domain.lado.bag import SIGNATURE_FILE
+from domain.lado.bag import PROFILE_IDENTIFIER, SIGNATURE_FILE
 from domain.lado.contents import Contents, ExportedEvent
 from domain.ledger.entry import ENVELOPE
 from domain.ledger.note import Signer
@@ -51,6 +52,7 @@ REFERENCE = "ALG-2026-0042"
 TOP = f"LADO-{REFERENCE}"
 GENERATED_AT = datetime(2026, 12, 1, 18, 56, 15, tzinfo=UTC)
 MIB = 1 << 20
+PROFILE = Path(__file__).resolve().parents[2] / "docs" / "lado-bundle.bagit-profile.json"
 
 
 class ExportStandIn(Aggregate):
@@ -308,11 +310,13 @@ def proof_files(files: dict[str, bytes]) -> list[str]:
 # --- the bundle as written ----------------------------------------------------------------------
 
 
-def test_bagit_python_validates_the_bundle(built, tmp_path):
+def test_bagit_python_validates_the_bundle_against_its_profile(built, tmp_path):
     with zipfile.ZipFile(io.BytesIO(built.zipped)) as archive:
         archive.extractall(tmp_path)
     bag = bagit.Bag(str(tmp_path / TOP))
     bag.validate()
+    profile = bagit_profile.Profile(PROFILE_IDENTIFIER, profile=json.loads(PROFILE.read_text()))
+    assert profile.validate(bag), [str(e) for e in profile.report.errors]
     assert bag.info["External-Identifier"] == REFERENCE
     assert bag.info["Source-Organization"] == "Bundle Primary"
     assert bag.info["Bag-Software-Agent"].startswith("safeguarding-casework ")
