@@ -92,6 +92,8 @@ class Kind(StrEnum):
     ADDED = "added"
     BAD_SIGNATURE = "bad signature"
     MALFORMED = "malformed"
+    BAD_PROOF = "bad proof"  # a ledger proof or disclosure that does not verify
+    MISMATCH = "mismatch"  # two files of the bundle that do not agree
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,7 @@ class BagReport:
     payload_bytes: int = 0
     signature_verified: bool = False
     findings: list[Finding] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)  # what later checks verified, for a person
 
     @property
     def intact(self) -> bool:
@@ -130,6 +133,7 @@ class BagReport:
                 f"payload: {self.payload_files} files, {self.payload_bytes} bytes, "
                 "every manifest matches",
                 "tag manifest signed by the trust key",
+                *self.checked,
             ]
         return [finding.line() for finding in self.findings]
 

@@ -31,9 +31,19 @@ def verify_bundle(tmp: Path, zipped: bytes, key: str = TRUST_KEY_B64):
     )
 
 
-def test_an_intact_bundle_is_verified_offline(tmp_path):
+def test_a_signed_bag_that_is_not_a_bundle_is_rejected_naming_what_it_lacks(tmp_path):
+    # An intact bundle, with its proofs and PDF, is checked in tests/ledger/test_lado_bundle.py.
     done = verify_bundle(tmp_path, bag_bytes())
-    assert (done.returncode, done.stdout.splitlines()[0]) == (0, "bundle intact"), done.stderr
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.splitlines() == [
+        "bundle rejected: 6 problems",
+        "  missing: data/proofs/trust-certificate.pem: a bundle must have it",
+        "  added: data/proofs/event-1.tlog-proof: not a file a bundle's proofs hold",
+        "  missing: data/proofs/export.tlog-proof: a bundle must have it",
+        "  missing: data/proofs/checkpoint.txt: a bundle must have it",
+        "  missing: data/evidence/index.json: a bundle must have it",
+        "  malformed: data/chronology.json: not a chronology",
+    ]
 
 
 def test_a_tampered_bundle_exits_non_zero_naming_each_problem(tmp_path):
@@ -43,8 +53,8 @@ def test_a_tampered_bundle_exits_non_zero_naming_each_problem(tmp_path):
     files[SIGNATURE_FILE] = unpack(bag_bytes(key=OTHER_KEY))[SIGNATURE_FILE]
     done = verify_bundle(tmp_path, repack(files))
     assert done.returncode == 1
-    assert done.stdout.splitlines() == [
-        "bundle rejected: 4 problems",
+    # The bag's findings come first; what the bundle lacks follows (as above).
+    assert done.stdout.splitlines()[1:5] == [
         "  altered: data: holds 6 files of 15311 bytes; Payload-Oxum says 5 of 15309",
         "  altered: data/chronology.json: its digest differs from manifest-sha256.txt and "
         "manifest-sha512.txt",
