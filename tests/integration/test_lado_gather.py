@@ -1,0 +1,140 @@
+"""Gathering an allegation for its LADO referral bundle, from a seeded case in the event store:
+the referral's fields filled from the record, other pupils pseudonymised, and ``as_of``
+gathering the case as it stood then."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from api.lado.gather import gather
+from domain.shared.actor import acting_as
+from domain.shared.policy import Principal, Role
+from domain.staff_cases.commands import (
+    AllegationDetails,
+    ChildConcerned,
+    RaiseLowLevelConcern,
+    RecordLadoConsultation,
+    RecordSuspensionDecision,
+    ReviewLowLevelConcern,
+)
+from tests import builders as make
+
+OPERATOR = Principal.operator("tests")
+
+
+def seeded(container):
+    """Given Oak Primary with its headteacher, DSL and chair, a teacher with an earlier
+    low-level concern, and an allegation about her concerning Amy Stone (whose mother is Jo
+    Stone) whose description names another pupil, Ben Ward, and a LADO consultation: the ids,
+    and the position just before the LADO was consulted."""
+    app = container.app
+    with acting_as(OPERATOR):
+        trust_id = make.trust(app)
+        school_id = make.school(app, trust_id)
+        make.grant(app, "head@oak", Role.HEADTEACHER, trust_id, school_id)
+        make.grant(app, "dsl@oak", Role.DSL, trust_id, school_id)
+        make.grant(app, "chair@oak", Role.CHAIR_OF_GOVERNORS, trust_id, school_id)
+        make.staff(app, school_id, "Hal Price", "headteacher", "head@oak")
+    with acting_as(app.principal_for("head@oak")):
+        make.staff(app, school_id, "Dee Shah", "teacher", "dsl@oak")
+        make.staff(app, school_id, "Cal Moss", "governor", "chair@oak")
+        adult = make.staff(app, school_id, "Dana Cole", "supply", None, date(2024, 9, 2))
+        amy = make.pupil(app, school_id, "Amy Stone", date(2014, 5, 6), 7)
+        make.pupil(app, school_id, "Ben Ward")
+        make.parent(app, amy, "Jo Stone", "mother", True)
+        concern, _ = app.raise_low_level_concern(
+            RaiseLowLevelConcern(adult, "Kept a pupil behind alone", occurred_on=date(2026, 3, 2))
+        )
+        app.review_low_level_concern(ReviewLowLevelConcern(concern, "Advice given", "First"))
+        received = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
+        allegation_id = make.allegation(
+            app,
+            adult,
+            "Amy Stone said Ms Cole pushed her; Ben Ward saw it",
+            at=received,
+            source="anonymous",
+            received_via="letter",
+            details=AllegationDetails(
+                children=[ChildConcerned(amy, "concerned")],
+                location="Classroom 4",
+                more_than_one_incident="no",
+                injury="A bruise",
+            ),
+        )
+        before = container.head()
+        app.record_lado_consultation(
+            RecordLadoConsultation(
+                allegation_id, received + timedelta(hours=2), "A. Lado", "Strategy", "Proceed"
+            )
+        )
+        app.record_suspension_decision(
+            RecordSuspensionDecision(
+                allegation_id, received + timedelta(hours=3), "Redeploy", "redeployed", "Safe"
+            )
+        )
+    return {"allegation": allegation_id, "adult": adult, "amy": amy, "before": before}
+
+
+def test_the_referral_is_filled_from_the_record(container):
+    case = seeded(container)
+    referral = gather(container, case["allegation"]).referral
+    assert referral["timing"] == {
+        "incident": "",
+        "reported_to_referrer": "2026-11-03T09:00:00+00:00",
+        "referral": "2026-11-03T11:00:00+00:00",
+    }
+    assert referral["referrer"]["organisation"] == "Oak Primary"
+    assert referral["designated_safeguarding_lead"] == {"name": "Dee Shah"}
+    assert referral["headteacher"] == {"name": "Hal Price"}
+    assert referral["chair_of_governors"] == {"name": "Cal Moss"}
+    assert referral["case_manager"] == {"name": "Hal Price", "basis": "headteacher"}
+    adult = referral["adult"]
+    assert (adult["name"], adult["role"], adult["employer"]) == (
+        "Dana Cole",
+        "supply",
+        "Oak Learning Trust",
+    )
+    assert (adult["employment_basis"], adult["length_of_service"]) == ("supply", "2 years 2 months")
+    assert (adult["known_as"], adult["date_of_birth"]) == ("", "")
+    assert [c["status"] for c in adult["previous_low_level_concerns"]] == ["reviewed"]
+    allegation = referral["allegation"]
+    assert allegation["made_by"]["anonymous"] is True
+    assert allegation["made_by"]["name"] == ""
+    assert allegation["summary"] == "Amy Stone said Ms Cole pushed her; Child A saw it"
+    assert (allegation["location"], allegation["injury"]) == ("Classroom 4", "A bruise")
+    assert allegation["action_so_far"]["suspension"]["decision"] == "redeployed"
+    (child,) = referral["children"]
+    assert (child["name"], child["date_of_birth"], child["year_group"]) == (
+        "Amy Stone",
+        "2014-05-06",
+        7,
+    )
+    assert child["parents_carers"] == [
+        {"name": "Jo Stone", "relationship": "mother", "parental_responsibility": True}
+    ]
+
+
+def test_the_description_naming_another_pupil_is_not_disclosed(container):
+    case = seeded(container)
+    bundle = gather(container, case["allegation"])
+    received = next(e for e in bundle.events if e.aggregate_id == case["allegation"])
+    assert "description" not in received.disclose
+    assert {"children", "location", "injury"} <= received.disclose
+
+
+def test_as_of_ignores_the_events_after_it(container):
+    case = seeded(container)
+    bundle = gather(container, case["allegation"], as_of=case["before"])
+    assert bundle.referral["timing"]["referral"] == ""
+    assert bundle.referral["allegation"]["action_so_far"]["suspension"] is None
+    assert max(e.position for e in bundle.events) <= case["before"]
+
+
+def test_every_aggregate_is_exported_from_version_one_to_its_head(container):
+    case = seeded(container)
+    bundle = gather(container, case["allegation"])
+    versions: dict = {}
+    for event in bundle.events:
+        versions.setdefault(event.aggregate_id, []).append(event.version)
+    assert all(v == list(range(1, len(v) + 1)) for v in versions.values())
+    assert case["adult"] in versions and case["amy"] in versions
