@@ -12,7 +12,7 @@ exporter authorises.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -175,7 +175,11 @@ def gather(container: Container, allegation_id: UUID, as_of: int | None = None) 
 
     # The adult's low-level concerns and allegations, this one's linked concerns among them.
     firsts = store.of_topics(Allegation.Received, LowLevelConcern.Raised)
-    theirs = [r.event.originator_id for r in firsts if r.event.subject_id == subject_id]
+    theirs = [
+        r.event.originator_id
+        for r in firsts
+        if r.event.subject_id == subject_id and r.position < alleged[0].position
+    ]
     cases = {
         allegation_id: alleged,
         **{a: store.aggregate(a) for a in theirs if a != allegation_id},
@@ -191,6 +195,13 @@ def gather(container: Container, allegation_id: UUID, as_of: int | None = None) 
     def name_of(login: str | None) -> Opened:
         staff = staff_by_login.get(login) if login else None
         return None if staff is None else store.text(staff.full_name)
+
+    def named_at(login: str | None, at: int) -> Opened:
+        """Who a chronology entry names: their name, or their role if the directory has no
+        record of them (never their login)."""
+        if login is None:
+            return None
+        return name_of(login) or grants.role_of(login, at, trust_id, school_id)
 
     school_rows = store.aggregate(school_id) if school_id is not None else []
     headteachers: list[str] = []
@@ -255,7 +266,7 @@ def gather(container: Container, allegation_id: UUID, as_of: int | None = None) 
         (row for group in (*cases.values(), *directory.values()) for row in group),
         key=lambda row: row.position,
     )
-    events = [_event(store, grants, row, trust_id, school_id, name_of) for row in rows]
+    events = [_event(store, grants, row, trust_id, school_id, named_at) for row in rows]
 
     adult = next(
         r.event for r in directory[subject_id] if isinstance(r.event, StaffMember.Registered)
@@ -293,7 +304,7 @@ def _event(
     row: _Row,
     trust_id: UUID,
     school_id: UUID | None,
-    name_of: Any,
+    named_at: Callable[[str | None, int], Opened],
 ) -> Event:
     e = row.event
     fields = {name: store.opened(v) for name, v in vars(e).items() if name not in ENVELOPE}
@@ -302,7 +313,7 @@ def _event(
     if entry is not None:
         wording = Wording(
             summary=entry.summary,
-            named=name_of(entry.named),
+            named=named_at(entry.named, row.position),
             detail=store.text(entry.detail),
             what=store.text(entry.what),
             decision=store.text(entry.decision),

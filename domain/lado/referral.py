@@ -36,6 +36,8 @@ from domain.shared.sealing import Erased
 ERASED_TEXT = "[erased]"
 NAMED = "{named}"
 DETAIL = "{detail}"
+# Who raised a concern whose reporter asked not to be named to its subject: not even their role.
+WITHHELD = "the reporter (asked not to be named to the subject)"
 
 Opened = str | Erased | None
 
@@ -246,7 +248,6 @@ ROLE_WORDS = {
 # The staff roles that say on what basis the adult works for the school; the others (teacher,
 # support, headteacher, other) do not say whether they are employed directly or by an agency.
 _BASES = {"supply": "supply", "volunteer": "volunteer", "contractor": "contractor"}
-_BASES["governor"] = "governor"
 
 
 def _instant(value: Any) -> str:
@@ -475,11 +476,16 @@ def chronology(case: Case) -> list[dict[str, Any]]:
         if DETAIL in summary:
             summary = summary.replace(DETAIL, show.text(wording.detail))
         what = summary if wording.what is None else f"{summary}: {show.text(wording.what)}"
+        who = event.actor_role
+        if event.topic == "LowLevelConcern.Raised" and event.fields.get(
+            "withhold_name_from_subject"
+        ):
+            who = WITHHELD
         entries.append(
             {
                 "position": event.position,
                 "when": event.recorded_at.isoformat(),
-                "who": event.actor_role,
+                "who": who,
                 "what": what,
                 "decision": show.optional(wording.decision),
                 "rationale": show.optional(wording.rationale),
@@ -563,6 +569,8 @@ def disclosures(case: Case) -> dict[int, frozenset[str]]:
         else:
             table = _DIRECTORY_SHOWN
         shown = table.get(event.topic, frozenset())
+        if event.fields.get("pupil_id") in everyone_else:
+            shown = frozenset()  # a record about a pupil the bundle does not show
         disclosed[event.position] = frozenset(
             name
             for name in shown

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from api.lado.chronology_pdf import render
 from api.lado.gather import gather
 from domain.shared.actor import acting_as
 from domain.shared.policy import Principal, Role
@@ -138,3 +139,29 @@ def test_every_aggregate_is_exported_from_version_one_to_its_head(container):
         versions.setdefault(event.aggregate_id, []).append(event.version)
     assert all(v == list(range(1, len(v) + 1)) for v in versions.values())
     assert case["adult"] in versions and case["amy"] in versions
+
+
+def test_a_value_whose_key_is_gone_reads_as_erased_and_is_never_disclosed(container):
+    case = seeded(container)
+    container.keyring.destroy(case["amy"])
+    bundle = gather(container, case["allegation"])
+    (child,) = bundle.referral["children"]
+    assert (child["name"], child["date_of_birth"]) == ("[erased]", "[erased]")
+    registered = next(e for e in bundle.events if e.aggregate_id == case["amy"])
+    assert registered.disclose == {"year_group"}
+
+
+def test_the_chronology_is_in_the_shape_the_pdf_takes(container):
+    case = seeded(container)
+    bundle = gather(container, case["allegation"])
+    chronology = {
+        "case_reference": bundle.case_reference,
+        "school": bundle.school_name,
+        "recipient": "LADO",
+        "generated_at": "2026-12-01T18:00:00Z",
+        "generated_by": {"role": "headteacher", "name": "Hal Price"},
+        "bundle_fingerprint": "sha256:0",
+        "entries": list(bundle.entries),
+    }
+    assert render(chronology).startswith(b"%PDF")
+    assert [e["who"] for e in bundle.entries] == ["headteacher"] * 3
