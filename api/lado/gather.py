@@ -35,6 +35,7 @@ from domain.lado.referral import (
     Pupil,
     Wording,
     contents,
+    left_out,
 )
 from domain.ledger.entry import ENVELOPE
 from domain.shared.errors import NotFound
@@ -267,6 +268,13 @@ def gather(container: Container, allegation_id: UUID, as_of: int | None = None) 
         key=lambda row: row.position,
     )
     events = [_event(store, grants, row, trust_id, school_id, named_at) for row in rows]
+    dropped = {
+        aggregate
+        for aggregate in cases
+        if aggregate != allegation_id
+        and left_out([e for e in events if e.aggregate_id == aggregate])
+    }
+    events = [e for e in events if e.aggregate_id not in dropped]
 
     adult = next(
         r.event for r in directory[subject_id] if isinstance(r.event, StaffMember.Registered)
@@ -295,7 +303,7 @@ def gather(container: Container, allegation_id: UUID, as_of: int | None = None) 
         case_manager=name_of(case_manager),
         linked_concerns=linked,
     )
-    return contents(case, case_reference=str(allegation_id))
+    return contents(case)
 
 
 def _event(

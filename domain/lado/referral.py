@@ -32,6 +32,7 @@ from uuid import UUID
 
 from domain.lado.contents import Contents, ExportedEvent
 from domain.shared.sealing import Erased
+from domain.staff_cases.rules import erasure_due
 
 ERASED_TEXT = "[erased]"
 NAMED = "{named}"
@@ -119,6 +120,30 @@ class Case:
 
     def of(self, aggregate_id: UUID) -> list[Event]:
         return [e for e in self.events if e.aggregate_id == aggregate_id]
+
+
+def left_out(events: Sequence[Event]) -> bool:
+    """Whether an earlier allegation of the adult stays out of the bundle: found malicious or
+    false without their consent to its retention, it is off their personnel record (KCSIE
+    Part four, docs/rules.md §3.6), and so out of the referral too."""
+    outcome = next(
+        (e.fields.get("outcome") for e in events if e.topic == "Allegation.OutcomeRecorded"), None
+    )
+    consented = any(e.topic == "Allegation.RetentionConsentRecorded" for e in events)
+    return erasure_due(outcome, consented)
+
+
+def case_reference(case: Case) -> str:
+    """The reference the LADO gave at the last consultation that recorded one, else the
+    allegation's id."""
+    show = _Shower(case)
+    given = [
+        e.fields.get("reference")
+        for e in case.of(case.allegation_id)
+        if e.topic == "Allegation.LadoConsulted"
+    ]
+    known = [show.text(r) for r in given if isinstance(r, str) and r.strip()]
+    return known[-1] if known else str(case.allegation_id)
 
 
 # --- the children -------------------------------------------------------------------------
@@ -581,13 +606,13 @@ def disclosures(case: Case) -> dict[int, frozenset[str]]:
     return disclosed
 
 
-def contents(case: Case, case_reference: str) -> Contents:
+def contents(case: Case) -> Contents:
     """The bundle's contents: referral, chronology entries, exported events with what each
     discloses, and the pseudonyms."""
     shown = disclosures(case)
     return Contents(
         allegation_id=case.allegation_id,
-        case_reference=case_reference,
+        case_reference=case_reference(case),
         trust_id=case.trust_id,
         school_id=case.school_id,
         school_name=case.school_name,

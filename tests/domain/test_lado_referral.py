@@ -16,9 +16,11 @@ from domain.lado.referral import (
     Parent,
     Pupil,
     Wording,
+    case_reference,
     chronology,
     contents,
     disclosures,
+    left_out,
     pseudonyms,
     referral,
 )
@@ -441,7 +443,7 @@ def test_the_pseudonyms_are_the_same_in_the_referral_and_the_chronology():
 
 
 def test_the_pseudonyms_are_stable():
-    assert contents(case(named_twice()), "R").pseudonyms == pseudonyms(case(named_twice()))
+    assert contents(case(named_twice())).pseudonyms == pseudonyms(case(named_twice()))
 
 
 def test_a_concerned_child_keeps_their_name():
@@ -528,7 +530,46 @@ def test_a_parents_link_to_a_pupil_not_concerned_is_not_disclosed():
 
 def test_every_event_gathered_is_exported_in_store_order():
     history = named_twice()
-    exported = contents(case(history), "R").events
+    exported = contents(case(history)).events
     assert [(e.position, e.aggregate_id, e.version) for e in exported] == [
         (e.position, e.aggregate_id, e.version) for e in history.events
     ]
+
+
+# --- what stays out, and the case's reference --------------------------------------------
+
+
+def decided(outcome: str, consented: bool = False) -> list[Event]:
+    history = History()
+    earlier = uuid4()
+    history.add(earlier, "Allegation.Received", received())
+    history.add(earlier, "Allegation.OutcomeRecorded", {"outcome": outcome})
+    if consented:
+        history.add(earlier, "Allegation.RetentionConsentRecorded", {"method": "written"})
+    return history.events
+
+
+def test_an_earlier_false_allegation_stays_out_of_the_bundle():
+    assert left_out(decided("false"))
+
+
+def test_an_earlier_malicious_allegation_kept_with_consent_is_in_the_bundle():
+    assert not left_out(decided("malicious", consented=True))
+
+
+def test_an_earlier_unfounded_allegation_is_in_the_bundle():
+    assert not left_out(decided("unfounded"))
+
+
+def test_the_case_reference_is_the_lados_last_reference():
+    history = History()
+    receipt(history)
+    for reference in ("L-1", None, "L-2"):
+        history.add(ALLEGATION, "Allegation.LadoConsulted", {"reference": reference})
+    assert case_reference(case(history)) == "L-2"
+
+
+def test_without_a_lado_reference_the_case_reference_is_the_allegations_id():
+    history = History()
+    receipt(history)
+    assert contents(case(history)).case_reference == str(ALLEGATION)

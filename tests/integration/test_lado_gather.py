@@ -6,14 +6,18 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from api.lado.chronology_pdf import render
 from api.lado.gather import gather
 from domain.shared.actor import acting_as
+from domain.shared.errors import NotFound
 from domain.shared.policy import Principal, Role
 from domain.staff_cases.commands import (
     AllegationDetails,
     ChildConcerned,
     RaiseLowLevelConcern,
+    RecordAllegationOutcome,
     RecordLadoConsultation,
     RecordSuspensionDecision,
     ReviewLowLevelConcern,
@@ -165,3 +169,31 @@ def test_the_chronology_is_in_the_shape_the_pdf_takes(container):
     }
     assert render(chronology).startswith(b"%PDF")
     assert [e["who"] for e in bundle.entries] == ["headteacher"] * 3
+
+
+def test_an_allegation_not_yet_received_at_as_of_is_not_found(container):
+    case = seeded(container)
+    with pytest.raises(NotFound):
+        gather(container, case["allegation"], as_of=case["before"] - 1)
+
+
+def test_an_earlier_false_allegation_is_neither_listed_nor_exported(container):
+    app = container.app
+    with acting_as(OPERATOR):
+        trust_id = make.trust(app)
+        school_id = make.school(app, trust_id)
+        make.grant(app, "head@oak", Role.HEADTEACHER, trust_id, school_id)
+        make.staff(app, school_id, "Hal Price", "headteacher", "head@oak")
+    with acting_as(app.principal_for("head@oak")):
+        adult = make.staff(app, school_id, "Dana Cole", "teacher")
+        at = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+        kept, false = (make.allegation(app, adult, "One", at=at) for _ in range(2))
+        for earlier, outcome in ((kept, "unfounded"), (false, "false")):
+            app.record_allegation_outcome(
+                RecordAllegationOutcome(earlier, outcome, at + timedelta(days=9), "S", "R")
+            )
+        allegation_id = make.allegation(app, adult, "Three", at=at + timedelta(days=30))
+    bundle = gather(container, allegation_id)
+    listed = bundle.referral["adult"]["previous_allegations"]
+    assert [(a["id"], a["outcome"]) for a in listed] == [(str(kept), "unfounded")]
+    assert false not in {e.aggregate_id for e in bundle.events}
