@@ -186,6 +186,8 @@ def gather(container: Container, allegation_id: UUID, as_of: int | None = None) 
         **{a: store.aggregate(a) for a in theirs if a != allegation_id},
     }
     linked = frozenset(received.from_concerns)
+    for concern in sorted(linked, key=str):
+        cases.setdefault(concern, store.aggregate(concern))
 
     grants = _Grants(store.of_topics(UserAccess.RoleGranted, UserAccess.RoleRevoked))
     staff_rows = [

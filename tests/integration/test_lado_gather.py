@@ -10,18 +10,21 @@ import pytest
 
 from api.lado.chronology_pdf import render
 from api.lado.gather import gather
+from domain.lado.referral import WITHHELD
 from domain.shared.actor import acting_as
 from domain.shared.errors import NotFound
 from domain.shared.policy import Principal, Role
 from domain.staff_cases.commands import (
     AllegationDetails,
     ChildConcerned,
+    EscalateLowLevelConcerns,
     RaiseLowLevelConcern,
     RecordAllegationOutcome,
     RecordLadoConsultation,
     RecordSuspensionDecision,
     ReviewLowLevelConcern,
 )
+from domain.staff_cases.model import HarmTests
 from tests import builders as make
 
 OPERATOR = Principal.operator("tests")
@@ -197,3 +200,37 @@ def test_an_earlier_false_allegation_is_neither_listed_nor_exported(container):
     listed = bundle.referral["adult"]["previous_allegations"]
     assert [(a["id"], a["outcome"]) for a in listed] == [(str(kept), "unfounded")]
     assert false not in {e.aggregate_id for e in bundle.events}
+
+
+def test_escalated_concerns_are_in_the_chronology_and_a_withheld_reporter_is_marked(container):
+    app = container.app
+    with acting_as(OPERATOR):
+        trust_id = make.trust(app)
+        school_id = make.school(app, trust_id)
+        make.grant(app, "head@oak", Role.HEADTEACHER, trust_id, school_id)
+        make.grant(app, "lee@oak", Role.STAFF_REPORTER, trust_id, school_id)
+        make.staff(app, school_id, "Hal Price", "headteacher", "head@oak")
+    with acting_as(app.principal_for("head@oak")):
+        adult = make.staff(app, school_id, "Dana Cole", "teacher")
+        make.staff(app, school_id, "Lee Hart", "support", "lee@oak")
+    with acting_as(app.principal_for("lee@oak")):
+        concern, _ = app.raise_low_level_concern(
+            RaiseLowLevelConcern(
+                adult,
+                "Alone with a pupil",
+                occurred_on=date(2026, 2, 1),
+                withhold_name_from_subject=True,
+            )
+        )
+    with acting_as(app.principal_for("head@oak")):
+        allegation_id, _ = app.escalate_low_level_concerns(
+            EscalateLowLevelConcerns([concern], "A pattern", HarmTests(False, False, False, True))
+        )
+    bundle = gather(container, allegation_id)
+    made_by = bundle.referral["allegation"]["made_by"]
+    assert made_by["not_to_be_named_to_the_subject"] is True
+    assert bundle.referral["timing"]["incident"] == "2026-02-01"
+    assert bundle.entries[0]["who"] == WITHHELD
+    assert {e["position"] for e in bundle.entries} >= {
+        e.position for e in bundle.events if e.aggregate_id == concern
+    }
