@@ -23,7 +23,7 @@ Rules:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from string import ascii_uppercase
@@ -154,10 +154,10 @@ def children_of(case: Case) -> list[dict[str, Any]]:
     children: list[dict[str, Any]] = []
     for event in case.of(case.allegation_id):
         given = event.fields.get("children")
-        if event.topic in ("Allegation.Received", "Allegation.DetailsRecorded") and given:
+        if event.topic == "Allegation.Received":
+            children = list(given or [])
+        elif event.topic == "Allegation.DetailsRecorded" and given is not None:
             children = list(given)
-        elif event.topic == "Allegation.Received":
-            children = []
     return children
 
 
@@ -179,48 +179,71 @@ def _others(case: Case) -> dict[UUID, str]:
     }
 
 
-def _name_pattern(names: Mapping[UUID, str]) -> re.Pattern[str] | None:
-    if not names:
-        return None
-    alternatives = sorted({re.escape(n.strip()) for n in names.values()}, key=len, reverse=True)
-    return re.compile(r"(?<!\w)(" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
+def _key(name: str) -> str:
+    return " ".join(name.split()).casefold()
 
 
-def _named_in(
-    value: Any, others: Mapping[UUID, str], pattern: re.Pattern[str] | None
-) -> Iterator[UUID]:
-    """The other pupils ``value`` holds (by id) or names (by full name), in order."""
-    by_name = {name.strip().casefold(): pupil_id for pupil_id, name in others.items()}
-    if isinstance(value, UUID):
-        if value in others:
-            yield value
-    elif isinstance(value, str):
-        if pattern is not None:
-            for match in pattern.finditer(value):
-                yield by_name[match.group(1).casefold()]
-        try:
-            held = UUID(value)
-        except ValueError:
+class _Names:
+    """Finds pupils in a value: by id, or by full name in text (whole words, any case, any
+    spacing between the words)."""
+
+    def __init__(self, names: Mapping[UUID, str], ids: Iterable[UUID] = ()) -> None:
+        self.ids = set(ids) | set(names)
+        self.by_key: dict[str, UUID] = {}
+        for pupil_id, name in names.items():
+            self.by_key.setdefault(_key(name), pupil_id)
+        alternatives = sorted(
+            {r"\s+".join(re.escape(word) for word in name.split()) for name in names.values()},
+            key=lambda alternative: (-len(alternative), alternative),
+        )
+        self.pattern = (
+            re.compile(r"(?<!\w)(" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
+            if alternatives
+            else None
+        )
+
+    def named(self, text: str) -> UUID | None:
+        """Which pupil a match of the pattern names."""
+        return self.by_key.get(_key(text))
+
+    def matches(self, text: str) -> Iterator[tuple[re.Match[str], UUID]]:
+        if self.pattern is None:
             return
-        if held in others:
-            yield held
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            yield from _named_in(item, others, pattern)
-    elif isinstance(value, list | tuple | set | frozenset):
-        for item in value:
-            yield from _named_in(item, others, pattern)
+        for match in self.pattern.finditer(text):
+            pupil_id = self.named(match.group(1))
+            if pupil_id is not None:
+                yield match, pupil_id
+
+    def held(self, value: Any) -> Iterator[UUID]:
+        """The pupils ``value`` holds (by id) or names (by full name), in order."""
+        if isinstance(value, UUID):
+            if value in self.ids:
+                yield value
+        elif isinstance(value, str):
+            for _, pupil_id in self.matches(value):
+                yield pupil_id
+            try:
+                as_id = UUID(value)
+            except ValueError:
+                return
+            if as_id in self.ids:
+                yield as_id
+        elif isinstance(value, Mapping):
+            for item in value.values():
+                yield from self.held(item)
+        elif isinstance(value, list | tuple | set | frozenset):
+            for item in value:
+                yield from self.held(item)
 
 
 def pseudonyms(case: Case) -> dict[UUID, str]:
     """Every pupil named in the exported records who is not one of the allegation's children:
     "Child A", "Child B", ... by first appearance."""
-    others = _others(case)
-    pattern = _name_pattern(others)
+    names = _Names(_others(case))
     found: dict[UUID, str] = {}
     for event in case.events:
         for value in event.fields.values():
-            for pupil_id in _named_in(value, others, pattern):
+            for pupil_id in names.held(value):
                 if pupil_id not in found:
                     found[pupil_id] = _letter(len(found))
     return found
@@ -240,19 +263,20 @@ class _Shower:
     their pseudonyms."""
 
     def __init__(self, case: Case) -> None:
-        self.names = {p: n for p, n in _others(case).items()}
         self.aliases = pseudonyms(case)
-        self.pattern = _name_pattern({p: n for p, n in self.names.items() if p in self.aliases})
-        self.by_name = {n.strip().casefold(): p for p, n in self.names.items()}
+        others = _others(case)
+        self.names = _Names({p: others[p] for p in self.aliases if p in others})
 
     def text(self, value: Opened) -> str:
         if value is None:
             return ""
         if isinstance(value, Erased):
             return ERASED_TEXT
-        if self.pattern is None:
-            return value
-        return self.pattern.sub(lambda m: self.aliases[self.by_name[m.group(1).casefold()]], value)
+        shown, last = [], 0
+        for match, pupil_id in self.names.matches(value):
+            shown += [value[last : match.start()], self.aliases[pupil_id]]
+            last = match.end()
+        return "".join([*shown, value[last:]])
 
     def optional(self, value: Opened) -> str | None:
         return None if value is None else self.text(value)
@@ -500,7 +524,7 @@ def chronology(case: Case) -> list[dict[str, Any]]:
             summary = summary.replace(NAMED, show.text(wording.named) or "someone unnamed")
         if DETAIL in summary:
             summary = summary.replace(DETAIL, show.text(wording.detail))
-        what = summary if wording.what is None else f"{summary}: {show.text(wording.what)}"
+        what = summary if wording.what is None else f"{summary}\n{show.text(wording.what)}"
         who = event.actor_role
         if event.topic == "LowLevelConcern.Raised" and event.fields.get(
             "withhold_name_from_subject"
@@ -581,10 +605,8 @@ def disclosures(case: Case) -> dict[int, frozenset[str]]:
     the allegation's children."""
     mine = {case.allegation_id, *case.linked_concerns}
     kinds = {e.aggregate_id: e.topic.split(".")[0] for e in case.events if e.version == 1}
-    others = {p: n for p, n in _others(case).items()}
-    unnamed = {p: "" for p in case.pupils if p not in concerned(case) and p not in others}
-    everyone_else = {**others, **unnamed}
-    pattern = _name_pattern(others)
+    mine_children = concerned(case)
+    names = _Names(_others(case), ids=(p for p in case.pupils if p not in mine_children))
     disclosed: dict[int, frozenset[str]] = {}
     for event in case.events:
         if event.aggregate_id in mine:
@@ -594,14 +616,14 @@ def disclosures(case: Case) -> dict[int, frozenset[str]]:
         else:
             table = _DIRECTORY_SHOWN
         shown = table.get(event.topic, frozenset())
-        if event.fields.get("pupil_id") in everyone_else:
+        if event.fields.get("pupil_id") in names.ids:
             shown = frozenset()  # a record about a pupil the bundle does not show
         disclosed[event.position] = frozenset(
             name
             for name in shown
             if name in event.fields
             and not _holds_erased(event.fields[name])
-            and next(_named_in(event.fields[name], everyone_else, pattern), None) is None
+            and next(names.held(event.fields[name]), None) is None
         )
     return disclosed
 

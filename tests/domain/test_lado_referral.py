@@ -383,7 +383,7 @@ def test_the_chronology_has_an_entry_per_event_in_store_order_with_its_position(
             "position": first.position,
             "when": first.recorded_at.isoformat(),
             "who": "headteacher",
-            "what": "Allegation received; case manager Hal Price: Ms Cole pushed Amy Stone",
+            "what": "Allegation received; case manager Hal Price\nMs Cole pushed Amy Stone",
             "decision": None,
             "rationale": None,
         },
@@ -391,7 +391,7 @@ def test_the_chronology_has_an_entry_per_event_in_store_order_with_its_position(
             "position": lado.position,
             "when": lado.recorded_at.isoformat(),
             "who": "designated safeguarding lead",
-            "what": "LADO consulted, reference L-42: A. Lado",
+            "what": "LADO consulted, reference L-42\nA. Lado",
             "decision": "Proceed",
             "rationale": "Threshold met",
         },
@@ -573,3 +573,22 @@ def test_without_a_lado_reference_the_case_reference_is_the_allegations_id():
     history = History()
     receipt(history)
     assert contents(case(history)).case_reference == str(ALLEGATION)
+
+
+def test_an_amendment_that_empties_the_children_leaves_none():
+    history = History()
+    receipt(history)
+    history.add(ALLEGATION, "Allegation.DetailsRecorded", {"children": []})
+    assert referral(case(history))["children"] == []
+
+
+def test_a_name_is_found_whatever_its_case_and_spacing():
+    history = History()
+    receipt(history, description="Seen by BEN\n  ward")
+    assert referral(case(history))["allegation"]["summary"] == "Seen by Child A"
+
+
+def test_a_name_inside_a_longer_name_is_not_another_pupils():
+    history = History()
+    receipt(history, description="Seen by Ben Wardle")
+    assert pseudonyms(case(history)) == {}
