@@ -560,14 +560,14 @@ _CASE_SHOWN: dict[str, frozenset[str]] = {
         "Allegation.ActionRecorded": "kind taken_at reference decision rationale",
         "Allegation.StrategyDiscussionHeld": "held_at attendees decisions actions",
         "Allegation.SuspensionConsidered": "considered_at alternatives decision rationale",
-        "Allegation.OutcomeRecorded": "outcome decided_at summary rationale",
+        "Allegation.OutcomeRecorded": "outcome summary rationale",
         "Allegation.ReferenceDeclared": "will_be_referred_to declaration",
-        "Allegation.RetentionConsentRecorded": "consented_at method note",
+        "Allegation.RetentionConsentRecorded": "method note",
         "Allegation.LessonsLearntRecorded": "lessons changes",
         "Allegation.Closed": "note",
         "LowLevelConcern.Raised": "trust_id school_id subject_id self_reported "
-        "withhold_name_from_subject occurred_on details context recipient_basis screening",
-        "LowLevelConcern.Reviewed": "reviewed_at action_taken rationale",
+        "withhold_name_from_subject occurred_on details context",
+        "LowLevelConcern.Reviewed": "action_taken rationale",
         "LowLevelConcern.Escalated": "allegation_id",
         "LowLevelConcern.Closed": "note",
     }.items()
@@ -577,7 +577,6 @@ _HISTORY_SHOWN: dict[str, frozenset[str]] = {
     "Allegation.Received": frozenset({"subject_id", "received_at", "category"}),
     "Allegation.OutcomeRecorded": frozenset({"outcome"}),
     "LowLevelConcern.Raised": frozenset({"subject_id", "occurred_on", "self_reported"}),
-    "LowLevelConcern.Escalated": frozenset({"allegation_id"}),
 }
 _DIRECTORY_SHOWN: dict[str, frozenset[str]] = {
     "Trust.Created": frozenset({"name"}),
@@ -618,6 +617,11 @@ def disclosures(case: Case) -> dict[int, frozenset[str]]:
         shown = table.get(event.topic, frozenset())
         if event.fields.get("pupil_id") in names.ids:
             shown = frozenset()  # a record about a pupil the bundle does not show
+        if (
+            event.topic == "StaffMember.Registered"
+            and event.aggregate_id != case.adult.staff_member_id
+        ):
+            shown = frozenset({"full_name"})  # the DSL, headteacher...: only their names
         disclosed[event.position] = frozenset(
             name
             for name in shown

@@ -592,3 +592,34 @@ def test_a_name_inside_a_longer_name_is_not_another_pupils():
     history = History()
     receipt(history, description="Seen by Ben Wardle")
     assert pseudonyms(case(history)) == {}
+
+
+def staff_registered(history: History, staff_id: UUID) -> Event:
+    return history.add(
+        staff_id,
+        "StaffMember.Registered",
+        {
+            "full_name": "Someone",
+            "staff_role": "teacher",
+            "user_id": "someone@oak",
+            "started_on": date(2020, 1, 6),
+        },
+    )
+
+
+def test_the_adults_staff_record_discloses_their_name_role_and_start():
+    history = History()
+    registered = staff_registered(history, ADULT)
+    receipt(history)
+    assert disclosures(case(history))[registered.position] == {
+        "full_name",
+        "staff_role",
+        "started_on",
+    }
+
+
+def test_another_staff_record_discloses_only_the_name_the_referral_shows():
+    history = History()
+    registered = staff_registered(history, uuid4())
+    receipt(history)
+    assert disclosures(case(history))[registered.position] == {"full_name"}
