@@ -232,15 +232,12 @@ def gather(container: Container, allegation_id: UUID, as_of: int | None = None) 
             concerned = {UUID(str(c["pupil_id"])) for c in children}
     links = [r for r in store.of_topics(ParentCarer.LinkedToPupil) if r.event.pupil_id in concerned]
     parent_rows = {r.event.originator_id: store.aggregate(r.event.originator_id) for r in links}
+    latest = {(r.event.originator_id, r.event.pupil_id): r.event for r in links}
     parents: dict[UUID, list[Parent]] = {}
-    for link in links:
-        first = parent_rows[link.event.originator_id][0].event
-        parents.setdefault(link.event.pupil_id, []).append(
-            Parent(
-                store.text(first.full_name),
-                link.event.relationship,
-                link.event.parental_responsibility,
-            )
+    for (parent_id, pupil_id), link in latest.items():
+        first = parent_rows[parent_id][0].event
+        parents.setdefault(pupil_id, []).append(
+            Parent(store.text(first.full_name), link.relationship, link.parental_responsibility)
         )
     pupils = {
         r.event.originator_id: Pupil(
@@ -292,7 +289,7 @@ def gather(container: Container, allegation_id: UUID, as_of: int | None = None) 
         trust_id=trust_id,
         school_id=school_id,
         trust_name=trust_name,
-        school_name="" if registered is None else registered.name,
+        school_name=trust_name if registered is None else registered.name,
         school_urn="" if registered is None else registered.urn,
         adult=Adult(
             subject_id, store.text(adult.full_name), str(adult.staff_role), adult.started_on

@@ -49,7 +49,7 @@ def seeded(container):
         adult = make.staff(app, school_id, "Dana Cole", "supply", None, date(2024, 9, 2))
         amy = make.pupil(app, school_id, "Amy Stone", date(2014, 5, 6), 7)
         make.pupil(app, school_id, "Ben Ward")
-        make.parent(app, amy, "Jo Stone", "mother", True)
+        jo = make.parent(app, amy, "Jo Stone", "mother", True)
         concern, _ = app.raise_low_level_concern(
             RaiseLowLevelConcern(adult, "Kept a pupil behind alone", occurred_on=date(2026, 3, 2))
         )
@@ -80,7 +80,7 @@ def seeded(container):
                 allegation_id, received + timedelta(hours=3), "Redeploy", "redeployed", "Safe"
             )
         )
-    return {"allegation": allegation_id, "adult": adult, "amy": amy, "before": before}
+    return {"allegation": allegation_id, "adult": adult, "amy": amy, "jo": jo, "before": before}
 
 
 def test_the_referral_is_filled_from_the_record(container):
@@ -234,3 +234,14 @@ def test_escalated_concerns_are_in_the_chronology_and_a_withheld_reporter_is_mar
     assert {e["position"] for e in bundle.entries} >= {
         e.position for e in bundle.events if e.aggregate_id == concern
     }
+
+
+def test_a_parent_linked_again_is_listed_once_as_last_linked(container):
+    case = seeded(container)
+    app = container.app
+    with acting_as(app.principal_for("head@oak")):
+        make.parent(app, case["amy"], None, "carer", False, parent_id=case["jo"])
+    (child,) = gather(container, case["allegation"]).referral["children"]
+    assert child["parents_carers"] == [
+        {"name": "Jo Stone", "relationship": "carer", "parental_responsibility": False}
+    ]
