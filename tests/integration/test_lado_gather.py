@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import rfc8785
 
 from api.lado.chronology_pdf import render
 from api.lado.gather import gather
@@ -171,6 +172,7 @@ def test_the_chronology_is_in_the_shape_the_pdf_takes(container):
         "entries": list(bundle.entries),
     }
     assert render(chronology).startswith(b"%PDF")
+    assert rfc8785.dumps(dict(bundle.referral))  # the referral is JSON as the bag writes it
     assert [e["who"] for e in bundle.entries] == ["headteacher"] * 3
 
 
