@@ -4,10 +4,12 @@ export's event commits to."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from domain.lado.contents import Head
+from domain.lado.referral import ROLE_WORDS
 from domain.shared.errors import ValidationFailed
+from domain.shared.policy import Grant, Target
 from domain.shared.validation import required_text
 
 # A recipient names a LADO service or officer ("LADO, Northshire County Council"): a line of a
@@ -40,3 +42,13 @@ def committed_heads(fingerprint: str, heads: Sequence[Head]) -> list[dict[str, o
         {"aggregate": str(h.aggregate_id), "version": h.version, "entry_hash": h.entry_hash}
         for h in heads
     ]
+
+
+def role_of(grants: Iterable[Grant], target: Target) -> str:
+    """The role, in words, in which someone holding ``grants`` acts on a case at ``target``:
+    the first of :data:`~domain.lado.referral.ROLE_WORDS` they hold there."""
+    held = {grant.role.value for grant in grants if grant.reaches(target)}
+    for role, words in ROLE_WORDS.items():
+        if role in held:
+            return words
+    return "member of the case team"

@@ -4,7 +4,7 @@
 with itself and with the ledger, with only the zip and public keys (no database, no service, no
 settings), like ``domain/ledger/verify_proof.py``, whose checks it repeats for every proof. It
 reports every problem, each naming the file, in the same :class:`BagReport`. The checks
-(docs/rules.md §13.1):
+(docs/rules.md §13.2):
 
 1. The chronology PDF's signature (intact, covering the whole file, made with the key of
    ``data/proofs/trust-certificate.pem``) and the JSON attached to it, the same bytes as
