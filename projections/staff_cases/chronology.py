@@ -97,6 +97,13 @@ def entry_for(event: Any) -> CaseEntry | None:
         )
     if isinstance(event, Allegation.DetailsRecorded):
         return CaseEntry("details", "Details recorded: " + "; ".join(details_changed(event)))
+    if isinstance(event, Allegation.EvidenceAttached):
+        # The file's name is free text: sealed in its record, never in the summary.
+        return CaseEntry(
+            "evidence",
+            f"Supporting document attached ({event.content_type}, {event.size} bytes)",
+            what=event.note,
+        )
     if isinstance(event, Allegation.CaseManagerAssigned):
         return CaseEntry(
             "case_manager",
