@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import hashlib
 
-import pytest
-
 from domain.shared.errors import NotAuthorised
 from domain.shared.evidence import MAX_EVIDENCE_BYTES, ContentTypeMismatch, FileTooLarge
 from domain.staff_cases.allegations import Allegation

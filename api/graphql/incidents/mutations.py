@@ -15,7 +15,7 @@ from api.graphql.common import (
     to_id,
 )
 from api.graphql.enums import ActionKind, Device, Part, Risk, Source
-from api.graphql.incidents.types import UploadedFile
+from api.graphql.evidence import uploaded
 from domain.application import CaseworkApplication
 from domain.incidents.commands import (
     AddIncidentCategory,
@@ -127,9 +127,7 @@ class AttachEvidenceInput:
     note: str | None = None
 
     def to_command(self) -> AttachEvidence:
-        sent: object = self.file
-        # not a multipart request: no file at all (refused after the incident is authorised)
-        upload = sent if isinstance(sent, UploadedFile) else UploadedFile("", "", b"")
+        upload = uploaded(self.file)
         return AttachEvidence(
             incident_id=parse_id("incidentId", self.incident_id),
             filename=upload.filename,
