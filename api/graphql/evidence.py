@@ -6,11 +6,13 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 import strawberry
 
-from api.graphql.common import ERASED_LOGIN, Opened, SealedText, to_id
+from api.graphql.common import ERASED_LOGIN, Opened, Position, SealedText, to_id
+from domain.shared.evidence import Evidence
 from projections.evidence import EvidenceRow
 
 
@@ -26,10 +28,27 @@ class UploadedFile:
 NO_FILE = UploadedFile("", "", b"")
 
 
-def uploaded(sent: object) -> UploadedFile:
-    """The file an input's ``Upload`` field holds; not a multipart request: no file at all,
-    refused (as empty) once the record is authorised."""
-    return sent if isinstance(sent, UploadedFile) else NO_FILE
+def sent_file(sent: object) -> dict[str, Any]:
+    """The command fields of the file an input's ``Upload`` field holds (its name, declared
+    type and bytes); not a multipart request: no file at all, refused (as empty) once the
+    record is authorised."""
+    upload = sent if isinstance(sent, UploadedFile) else NO_FILE
+    return {
+        "filename": upload.filename,
+        "content_type": upload.content_type,
+        "content": upload.content,
+    }
+
+
+def attached(evidence: Evidence, position: int) -> dict[str, Any]:
+    """What every attach mutation answers of the file it stored: its id, its SHA-256 and its
+    size, as stored, and where."""
+    return {
+        "file_id": to_id(evidence.file_id),
+        "sha256": evidence.sha256,
+        "size": evidence.size,
+        "position": Position(position),
+    }
 
 
 @strawberry.type(

@@ -18,7 +18,7 @@ from api.graphql.enums import (
     SuspensionDecision,
     YesNoNotKnown,
 )
-from api.graphql.evidence import uploaded
+from api.graphql.evidence import sent_file
 from domain.staff_cases import commands
 from domain.staff_cases.model import HarmTests
 
@@ -150,13 +150,10 @@ class AttachAllegationEvidenceInput:
     note: str | None = None
 
     def to_command(self) -> commands.AttachAllegationEvidence:
-        upload = uploaded(self.file)
         return commands.AttachAllegationEvidence(
             allegation_id=parse_id("allegationId", self.allegation_id),
-            filename=upload.filename,
-            content_type=upload.content_type,
-            content=upload.content,
             note=self.note,
+            **sent_file(self.file),
         )
 
 

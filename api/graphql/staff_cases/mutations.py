@@ -12,6 +12,7 @@ from api.graphql.common import (
     result_union,
     to_id,
 )
+from api.graphql.evidence import attached
 from api.graphql.staff_cases.inputs import (
     AddToCaseTeamInput,
     AssignCaseManagerInput,
@@ -103,11 +104,7 @@ def _evidence_attached(
     attach = input.to_command()
     evidence, position = app.attach_allegation_evidence(attach)
     return AllegationEvidenceAttached(
-        allegation_id=to_id(attach.allegation_id),
-        file_id=to_id(evidence.file_id),
-        sha256=evidence.sha256,
-        size=evidence.size,
-        position=Position(position),
+        allegation_id=to_id(attach.allegation_id), **attached(evidence, position)
     )
 
 
