@@ -45,7 +45,9 @@ class EvidenceFile:
 
 def allegation_evidence(container: Container, allegation_id: UUID) -> list[EvidenceFile]:
     """The allegation's supporting documents, in the order they were attached: their names and
-    fingerprints opened with one key look-up; the bytes are read by :func:`evidence_chunks`."""
+    fingerprints opened with one key look-up; the bytes are read by :func:`evidence_chunks`.
+    Read from the staff-cases view: a document attached a moment ago is listed once the view
+    has applied its position (``container.wait_for(["staff_cases"], position)``)."""
     with container.pool.connection() as conn:
         rows = queries.evidence_of(conn, allegation_id)
     return _described(container, rows)
