@@ -23,8 +23,8 @@ from strawberry.http.ides import get_graphql_ide_html
 from api.answers import problem_body
 from api.auth import InvalidToken
 from api.files import add_file_routes
+from api.graphql.evidence import UploadedFile
 from api.graphql.execution import Executor
-from api.graphql.incidents import UploadedFile
 from api.graphql.schema import build_schema
 from api.graphql.subscriptions import SubscriptionRouter
 from api.metrics import Metrics, scrape_allowed

@@ -1,6 +1,6 @@
 """The data map of the tables every feature stands on: the event store, the key store, the
-trusts' signing keys, the migrations applied and the views' bookkeeping (see
-``projections.classification``)."""
+evidence files' store, the trusts' signing keys, the migrations applied and the views'
+bookkeeping (see ``projections.classification``)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,17 @@ TABLES: dict[str, Table] = {
         "wrapped_key": sealed("the master key (envelope encryption)", "a subject's data key"),
         "created_at": AT,
         "destroyed_at": AT,
+    },
+    "evidence_blobs": {
+        "file_id": ID,
+        "owner_id": plain(
+            "the id of the record a file is evidence on (an incident or an allegation: random "
+            "uuids), whose key seals it"
+        ),
+        "sealed": sealed(
+            "its owner's: the incident's or the allegation's", "an evidence file's content"
+        ),
+        "stored_at": AT,
     },
     "trust_signing_keys": {
         "trust_id": ID,

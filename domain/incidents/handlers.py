@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 from domain.directory.aggregates import ParentCarer, Person, Pupil, StaffMember, Trust
@@ -19,7 +17,7 @@ from domain.incidents.commands import (
     ReportIncident,
     TriageIncident,
 )
-from domain.incidents.evidence import detect_type, verified_type
+from domain.incidents.evidence import verified_type
 from domain.incidents.model import (
     POLICE_OUTCOME_CODES,
     PUPIL_PARTS,
@@ -35,8 +33,8 @@ from domain.incidents.rules import incident_action
 from domain.shared.actor import current_principal
 from domain.shared.base_app import CaseworkBase
 from domain.shared.errors import NotFound, ValidationFailed
+from domain.shared.evidence import Evidence, sealed_evidence
 from domain.shared.policy import Action, Target, authorise
-from domain.shared.sealing import SealingSession
 from domain.shared.validation import (
     MAX_TEXT,
     choice,
@@ -45,16 +43,6 @@ from domain.shared.validation import (
     pattern,
     required_text,
 )
-
-MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Evidence:
-    file_id: UUID
-    sha256: str
-    size: int
-
 
 _PERSON_KIND: dict[Part, type[Person]] = {
     Part.PUPIL_HARMED: Pupil,
@@ -212,30 +200,14 @@ class IncidentHandlers(CaseworkBase):
 
     def attach_evidence(self, command: AttachEvidence) -> tuple[Evidence, int]:
         incident = self._open_incident(command.incident_id)  # authorise before the file
-        content = command.content
-        if not content:
-            raise ValidationFailed("file", "the file is empty")
-        if len(content) > MAX_EVIDENCE_BYTES:
-            raise ValidationFailed(
-                "file", f"files over {MAX_EVIDENCE_BYTES // (1024 * 1024)} MB are not accepted"
-            )
-        media = verified_type(command.content_type, detect_type(content), incident.category)
-        seal: SealingSession = self.keyring.session()
-        file_id = uuid4()
-        digest = hashlib.sha256(content).hexdigest()
-        incident.attach_evidence(
-            file_id=file_id,
-            filename=seal.seal(incident.id, required_text("filename", command.filename, 255)),
-            content_type=media,
-            size=len(content),
-            sha256=seal.seal(incident.id, digest),
-            note=seal.seal(incident.id, text)
-            if (text := optional_text("note", command.note, MAX_TEXT))
-            else None,
+        sealed = sealed_evidence(
+            self.keyring.session(),
+            incident.id,
+            command,
+            lambda declared, detected: verified_type(declared, detected, incident.category),
         )
-        blob = seal.seal_bytes(incident.id, content)
-        position = self.record(incident, blobs={file_id: (incident.id, blob.to_bytes())})
-        return Evidence(file_id, digest, len(content)), position
+        incident.attach_evidence(**sealed.fields())
+        return sealed.evidence, self.record(incident, blobs=sealed.blobs())
 
     def link_incidents(self, command: LinkIncidents) -> tuple[UUID, int]:
         incident = self._open_incident(command.incident_id)

@@ -88,6 +88,17 @@ class Allegation(CaseworkAggregate):
         injury: Sealed | None
         others_told: Sealed | None
 
+    class EvidenceAttached(CaseworkAggregate.Event):
+        """A supporting document (``domain.shared.evidence``): its bytes are in the blob
+        store, sealed with the allegation's key as its name, note and fingerprint are."""
+
+        file_id: UUID
+        filename: Sealed
+        content_type: str
+        size: int
+        sha256: Sealed
+        note: Sealed | None
+
     class CaseManagerAssigned(CaseworkAggregate.Event):
         user_id: str
         reason: Sealed
@@ -272,6 +283,20 @@ class Allegation(CaseworkAggregate):
         pass
 
     record_details = guarded(_require_open, _details)
+
+    @event(EvidenceAttached)
+    def _evidence(
+        self,
+        file_id: UUID,
+        filename: Sealed,
+        content_type: str,
+        size: int,
+        sha256: Sealed,
+        note: Sealed | None,
+    ) -> None:
+        pass
+
+    attach_evidence = guarded(_require_open, _evidence)
 
     @event(StrategyDiscussionHeld)
     def _strategy(

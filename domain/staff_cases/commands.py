@@ -92,6 +92,17 @@ class RecordReferralExport:
 
 
 @dataclass(frozen=True)
+class AttachAllegationEvidence:
+    """A supporting document, as sent; its type is checked against its content."""
+
+    allegation_id: UUID
+    filename: str
+    content_type: str
+    content: bytes
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class AssignCaseManager:
     allegation_id: UUID
     user_id: str

@@ -1,5 +1,5 @@
-"""The data map of the incidents view and the evidence store (see
-``projections.classification``)."""
+"""The data map of the incidents view (see ``projections.classification``); the evidence
+store, which incidents share with allegations, is in ``projections.platform_columns``."""
 
 from __future__ import annotations
 
@@ -20,12 +20,6 @@ from projections.classification import (
 INCIDENT = "the incident's"
 
 TABLES: dict[str, Table] = {
-    "evidence_blobs": {
-        "file_id": ID,
-        "incident_id": ID,
-        "sealed": sealed(INCIDENT, "an evidence file's content"),
-        "stored_at": AT,
-    },
     "inc_incidents": {
         "incident_id": ID,
         "trust_id": ID,

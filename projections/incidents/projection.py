@@ -14,6 +14,7 @@ from domain.incidents.model import Status
 from domain.shared.blind_index import BlindIndex
 from projections.common import sealed_column
 from projections.incidents.chronology import entry_for
+from projections.incidents.queries import EVIDENCE
 from projections.view import View, handles
 
 
@@ -136,20 +137,8 @@ class IncidentsView(View):
 
     @handles(Incident.EvidenceAttached)
     def evidence(self, curs: Cursor[Any], e: Incident.EvidenceAttached, position: int) -> None:
-        curs.execute(
-            "INSERT INTO inc_evidence (file_id, incident_id, filename, content_type, size, sha256, "
-            "note, attached_at, attached_by) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (
-                e.file_id,
-                e.originator_id,
-                sealed_column(e.filename),
-                e.content_type,
-                e.size,
-                self.seal_text(e.originator_id, e.sha256),
-                sealed_column(e.note),
-                e.timestamp,
-                self.logins.seal(e.actor),
-            ),
+        EVIDENCE.insert(
+            curs, e, self.seal_text(e.originator_id, e.sha256), self.logins.seal(e.actor)
         )
         self._touch(curs, e)
         self._chronicle(curs, e, position)

@@ -14,6 +14,7 @@ from domain.incidents.model import PUPIL_PARTS
 from domain.incidents.rules import PatternKind, PatternLimits
 from domain.shared.sealing import Sealed
 from projections.common import Page, Visibility, add_given, fetch_page, from_row, rows_of
+from projections.evidence import EvidenceRow, EvidenceTable
 
 
 @dataclass(frozen=True)
@@ -165,31 +166,15 @@ def pupil_chronology(
     )
 
 
-@dataclass(frozen=True)
-class EvidenceRow:
-    file_id: UUID
-    incident_id: UUID
-    filename: Sealed
-    content_type: str
-    size: int
-    sha256: Sealed | None
-    note: Sealed | None
-    attached_at: datetime
-    attached_by: Sealed | None
+EVIDENCE = EvidenceTable("inc_evidence", "incident_id")
 
 
 def evidence_of(conn: Connection[Any], incident_id: UUID) -> list[EvidenceRow]:
-    return rows_of(
-        conn,
-        EvidenceRow,
-        "SELECT * FROM inc_evidence WHERE incident_id = %s ORDER BY attached_at",
-        (incident_id,),
-    )
+    return EVIDENCE.of(conn, incident_id)
 
 
 def evidence(conn: Connection[Any], file_id: UUID) -> EvidenceRow | None:
-    r = conn.execute("SELECT * FROM inc_evidence WHERE file_id = %s", (file_id,)).fetchone()
-    return None if r is None else from_row(EvidenceRow, r)
+    return EVIDENCE.file(conn, file_id)
 
 
 def links_of(conn: Connection[Any], incident_id: UUID) -> list[UUID]:

@@ -104,6 +104,13 @@ def entry_for(event: Any) -> CaseEntry | None:
             f"{len(event.heads)} record(s) committed at their current versions",
             detail=event.recipient,
         )
+    if isinstance(event, Allegation.EvidenceAttached):
+        # The file's name is free text: sealed in its record, never in the summary.
+        return CaseEntry(
+            "evidence",
+            f"Supporting document attached ({event.content_type}, {event.size} bytes)",
+            what=event.note,
+        )
     if isinstance(event, Allegation.CaseManagerAssigned):
         return CaseEntry(
             "case_manager",

@@ -1,5 +1,6 @@
 """The data map of the staff-cases view: allegations against staff, low-level concerns and staff
-social-media records (see ``projections.classification``; migrations 0009, 0014 and 0031).
+social-media records (see ``projections.classification``; migrations 0009, 0014, 0031 and
+0033).
 
 Free text is sealed with its record's key: an allegation's or a concern's own (so a malicious
 or false allegation is erased alone), the staff member's for their social-media records. Logins
@@ -81,6 +82,21 @@ TABLES: dict[str, Table] = {
         "ordinal": COUNT,
         "pupil_id": plain("the pupil's record id (a random uuid): the name it leads to is sealed"),
         "relationship": ENUM,
+    },
+    "sc_allegation_evidence": {
+        "file_id": ID,
+        "allegation_id": ID,
+        "filename": sealed(ALLEGATION, "a supporting document's file name"),
+        "content_type": plain("one of the accepted media types (a fixed list)"),
+        "size": COUNT,
+        "sha256": sealed(
+            ALLEGATION,
+            "a document's fingerprint: with a copy of the file, a plain hash would tell which "
+            "allegation holds it, even after the allegation is erased",
+        ),
+        "note": sealed(ALLEGATION, "free text"),
+        "attached_at": AT,
+        "attached_by": LOGIN_SEALED,
     },
     "sc_members": {
         "allegation_id": ID,

@@ -18,7 +18,7 @@ from domain.staff_cases.model import AllegationStatus, ConcernStatus, Text
 from domain.staff_cases.social_media import ContactAttempt, PresenceCheck, SocialMediaDeclaration
 from projections.common import sealed_column
 from projections.staff_cases.chronology import entry_for
-from projections.staff_cases.queries import MemberPart
+from projections.staff_cases.queries import EVIDENCE, MemberPart
 from projections.view import View, handles
 
 
@@ -27,6 +27,7 @@ class StaffCasesView(View):
     tables = (
         "sc_allegations",
         "sc_allegation_children",
+        "sc_allegation_evidence",
         "sc_members",
         "sc_entries",
         "sc_case_links",
@@ -183,6 +184,11 @@ class StaffCasesView(View):
         if e.children is not None:
             self._children(curs, e.originator_id, e.children)
         self._allegation(curs, e, position, sets, tuple(changed.values()))
+
+    @handles(Allegation.EvidenceAttached)
+    def evidence(self, curs: Cursor[Any], e: Allegation.EvidenceAttached, position: int) -> None:
+        EVIDENCE.insert(curs, e, sealed_column(e.sha256), self.logins.seal(e.actor))
+        self._allegation(curs, e, position)
 
     @handles(Allegation.CaseManagerAssigned)
     def manager(self, curs: Cursor[Any], e: Allegation.CaseManagerAssigned, position: int) -> None:

@@ -20,6 +20,7 @@ from domain.shared.sealing import Sealed
 from domain.staff_cases.model import REMOVED_OUTCOMES, RETENTION_YEARS
 from domain.staff_cases.rules import sql_list
 from projections.common import Page, add_given, fetch_page, from_row, rows_of
+from projections.evidence import EvidenceRow, EvidenceTable
 
 
 @dataclass(frozen=True)
@@ -239,6 +240,18 @@ class CaseEntryRow:
     what: Sealed | None
     decision: Sealed | None
     rationale: Sealed | None
+
+
+EVIDENCE = EvidenceTable("sc_allegation_evidence", "allegation_id")
+
+
+def evidence_of(conn: Connection[Any], allegation_id: UUID) -> list[EvidenceRow]:
+    """An allegation's supporting documents, in the order they were attached."""
+    return EVIDENCE.of(conn, allegation_id)
+
+
+def evidence(conn: Connection[Any], file_id: UUID) -> EvidenceRow | None:
+    return EVIDENCE.file(conn, file_id)
 
 
 def entries(conn: Connection[Any], case_id: UUID) -> list[CaseEntryRow]:

@@ -22,6 +22,7 @@ from domain.shared.calendar import academic_year_of, london_today
 from domain.shared.policy import Principal, Role
 from domain.staff_cases.commands import (
     AllegationDetails,
+    AttachAllegationEvidence,
     ChildConcerned,
     ConfigureStaffCases,
     DeclareSocialMediaRelationship,
@@ -128,6 +129,15 @@ def world(container) -> World:
                 injury=MARKER,
                 others_told=MARKER,
             ),
+        )
+        app.attach_allegation_evidence(
+            AttachAllegationEvidence(
+                allegation_id=allegation,
+                filename=f"{MARKER}.txt",
+                content_type="text/plain",
+                content=MARKER.encode(),
+                note=MARKER,
+            )
         )
     with acting_as(app.principal_for("lead@a1")):
         concern, _ = app.raise_low_level_concern(
@@ -277,10 +287,10 @@ def on_allegation(**extra: Any) -> Any:
     return lambda w: {"allegationId": str(w.allegation), **extra}
 
 
-# What an allegation's reader sees of its description and referral details.
+# What an allegation's reader sees of its description, referral details and documents.
 ALLEGATION_TEXT = (
     "description { value } location { value } injury { value } othersTold { value } "
-    "childrenConcerned { pupilId relationship }"
+    "childrenConcerned { pupilId relationship } evidence { filename { value } note { value } }"
 )
 
 STAFF_CASES: dict[str, tuple[Case, Any]] = {
@@ -395,6 +405,12 @@ STAFF_CASES: dict[str, tuple[Case, Any]] = {
         "recordLessonsLearnt", "RecordLessonsLearntInput", True, on_allegation(lessons="x")
     ),
     "closeAllegation": staff_case("closeAllegation", "CloseAllegationInput", True, on_allegation()),
+    "attachAllegationEvidence": staff_case(
+        "attachAllegationEvidence",
+        "AttachAllegationEvidenceInput",
+        True,
+        on_allegation(file="not-a-file"),
+    ),
     # Raising a concern about yourself is self-reporting, and welcome.
     "raiseLowLevelConcern": staff_case(
         "raiseLowLevelConcern",
@@ -914,6 +930,17 @@ def test_the_walk_would_notice_an_insider(live, settings, world):
     client = Client(live.url, settings, "lead@a1")
     case, refused = CASES["pupil"]
     assert not refused(client.gql(case.query, case.variables(world)))
+
+
+def test_the_walk_would_notice_an_insider_reading_an_allegations_documents(live, settings, world):
+    """Guards the allegation's case: its case manager does read the documents' names."""
+    client = Client(live.url, settings, "chair@a")
+    case, refused = CASES["allegation"]
+    body = client.gql(case.query, case.variables(world))
+    assert not refused(body)
+    assert body["data"]["allegation"]["evidence"] == [
+        {"filename": {"value": f"{MARKER}.txt"}, "note": {"value": MARKER}}
+    ]
 
 
 def test_the_subject_sees_neither_the_incident_nor_its_counts(live, settings, world, container):

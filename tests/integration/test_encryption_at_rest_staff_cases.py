@@ -1,10 +1,11 @@
 """Nothing identifying in plaintext in the staff-cases view (issue 14 §2): logins are sealed with
 their holder's key (matched by blind index), and references, responsibilities, platforms and
-free text (an allegation's referral details among it, issue 18) with their record's, also those
-that events of before carry in plain."""
+free text (an allegation's referral details and its supporting documents' names, notes and bytes
+among it, issue 18) with their record's, also those that events of before carry in plain."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -159,6 +160,27 @@ class Seeder:
     def step(self, login: str, field: str, input_type: str, fields: dict) -> str:
         return self.mutate(login, field, input_type, fields, CHANGED)["id"]
 
+    def attach(self, login: str, allegation_id: str, filename: str, text: str, note: str) -> None:
+        """A supporting document, as a GraphQL multipart request: its name, bytes and note."""
+        client = self.client(login)
+        operations = {
+            "query": "mutation($i: AttachAllegationEvidenceInput!) { attachAllegationEvidence("
+            "input: $i) { __typename ... on AllegationEvidenceAttached { position } } }",
+            "variables": {"i": {"allegationId": allegation_id, "file": None, "note": note}},
+        }
+        response = client.http.post(
+            "/graphql",
+            data={
+                "operations": json.dumps(operations),
+                "map": json.dumps({"0": ["variables.i.file"]}),
+            },
+            files={"0": (filename, f"The document says {text}.".encode(), "text/plain")},
+            headers=client.headers,
+        )
+        result = response.json()["data"]["attachAllegationEvidence"]
+        assert "position" in result, result
+        self.position = result["position"]
+
 
 CHANGED = "... on StaffCaseChanged { id position }"
 MET = {"harmedChild": True, "possibleOffence": False, "riskOfHarm": False, "unsuitable": False}
@@ -250,6 +272,13 @@ def _an_allegation_with_every_input(s, m, staff, head, receiver, member, manager
         "addToCaseTeam",
         "AddToCaseTeamInput",
         on | {"userId": member, "responsibility": m("responsibility")},
+    )
+    s.attach(
+        member,
+        case,
+        m("documentName") + ".txt",
+        m("documentBytes"),
+        m("documentNote"),
     )
     s.step(
         head,

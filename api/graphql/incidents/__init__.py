@@ -6,13 +6,12 @@ from api.graphql.incidents.queries import (
     pupil_chronology,
     readable_incident,
 )
-from api.graphql.incidents.types import ChronologyEntry, UploadedFile, incident_target
+from api.graphql.incidents.types import ChronologyEntry, incident_target
 
 __all__ = [
     "ChronologyEntry",
     "IncidentMutation",
     "IncidentQuery",
-    "UploadedFile",
     "incident_target",
     "pupil_chronology",
     "readable_incident",

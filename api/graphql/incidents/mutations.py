@@ -15,7 +15,7 @@ from api.graphql.common import (
     to_id,
 )
 from api.graphql.enums import ActionKind, Device, Part, Risk, Source
-from api.graphql.incidents.types import UploadedFile
+from api.graphql.evidence import attached, sent_file
 from domain.application import CaseworkApplication
 from domain.incidents.commands import (
     AddIncidentCategory,
@@ -127,15 +127,10 @@ class AttachEvidenceInput:
     note: str | None = None
 
     def to_command(self) -> AttachEvidence:
-        sent: object = self.file
-        # not a multipart request: no file at all (refused after the incident is authorised)
-        upload = sent if isinstance(sent, UploadedFile) else UploadedFile("", "", b"")
         return AttachEvidence(
             incident_id=parse_id("incidentId", self.incident_id),
-            filename=upload.filename,
-            content_type=upload.content_type,
-            content=upload.content,
             note=self.note,
+            **sent_file(self.file),
         )
 
 
@@ -226,13 +221,7 @@ def _attach_evidence(app: CaseworkApplication, input: AttachEvidenceInput) -> Ev
     """The file stored, as it was stored: its id, digest and size."""
     attach = input.to_command()
     evidence, position = app.attach_evidence(attach)
-    return EvidenceAttached(
-        incident_id=to_id(attach.incident_id),
-        file_id=to_id(evidence.file_id),
-        sha256=evidence.sha256,
-        size=evidence.size,
-        position=Position(position),
-    )
+    return EvidenceAttached(incident_id=to_id(attach.incident_id), **attached(evidence, position))
 
 
 @strawberry.type

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 
 import strawberry
 from strawberry.types import Info
@@ -11,10 +10,11 @@ from strawberry.types import Info
 from api.graphql.common import ERASED_LOGIN, Opened, SealedText, from_rows, to_id
 from api.graphql.context import Context
 from api.graphql.enums import ActionKind, Device, Part, Risk, Role, Source, Status
+from api.graphql.evidence import INCIDENT_EVIDENCE, EvidenceFile
 from domain.incidents.rules import PatternLimits, incident_action, triage_due_at, triage_overdue
 from domain.shared.policy import Action, Target
 from projections.incidents import queries
-from projections.incidents.queries import ChronologyRow, EvidenceRow, IncidentRow
+from projections.incidents.queries import ChronologyRow, IncidentRow
 
 
 def incident_target(row: IncidentRow) -> Target:
@@ -31,15 +31,6 @@ def _present(value: SealedText | None) -> SealedText:
     if value is None:
         raise ValueError("a required sealed value is missing from its row")
     return value
-
-
-@dataclass(frozen=True)
-class UploadedFile:
-    """A file from a GraphQL multipart request, read into memory within the size limit."""
-
-    filename: str
-    content_type: str
-    content: bytes
 
 
 @strawberry.type(description="A person named in an incident, with their part.")
@@ -84,37 +75,6 @@ class ChronologyEntry:
 
 def chronology_entries(ctx: Context, rows: list[ChronologyRow]) -> list[ChronologyEntry]:
     return from_rows(ctx, rows, ChronologyEntry.from_row)
-
-
-@strawberry.type(
-    description="An evidence file's record. Download it from `downloadPath` with your token."
-)
-class EvidenceFile:
-    id: strawberry.ID
-    filename: SealedText
-    content_type: str
-    size: int
-    sha256: str | None = strawberry.field(
-        description="The file's SHA-256 (hex). Null when the incident's data has been erased."
-    )
-    note: SealedText | None
-    attached_at: datetime.datetime
-    attached_by: str | None = strawberry.field(description=ERASED_LOGIN)
-    download_path: str
-
-    @classmethod
-    def from_row(cls, row: EvidenceRow, opened: Opened) -> EvidenceFile:
-        return cls(
-            id=to_id(row.file_id),
-            filename=_present(opened.sealed(row.filename)),
-            content_type=row.content_type,
-            size=row.size,
-            sha256=opened.text(row.sha256),
-            note=opened.sealed(row.note),
-            attached_at=row.attached_at,
-            attached_by=opened.text(row.attached_by),
-            download_path=f"/files/evidence/{row.file_id}",
-        )
 
 
 @strawberry.type(
@@ -189,7 +149,7 @@ class Incident:
     )
     def evidence(self, info: Info[Context, None]) -> list[EvidenceFile]:
         rows = queries.evidence_of(info.context.conn, self.row.incident_id)
-        return from_rows(info.context, rows, EvidenceFile.from_row)
+        return from_rows(info.context, rows, EvidenceFile.under(INCIDENT_EVIDENCE))
 
     @strawberry.field(description="Incidents linked to this one.")
     def linked_incident_ids(self, info: Info[Context, None]) -> list[strawberry.ID]:

@@ -3,6 +3,7 @@
 import datetime
 
 import strawberry
+from strawberry.file_uploads import Upload
 
 from api.graphql.common import optional_uuid, parse_id
 from api.graphql.enums import (
@@ -17,6 +18,7 @@ from api.graphql.enums import (
     SuspensionDecision,
     YesNoNotKnown,
 )
+from api.graphql.evidence import sent_file
 from domain.staff_cases import commands
 from domain.staff_cases.model import HarmTests
 
@@ -138,6 +140,20 @@ class RecordAllegationDetailsInput:
             allegation_id=parse_id("allegationId", self.allegation_id),
             details=self.details.to_details(),
             expected_version=self.expected_version,
+        )
+
+
+@strawberry.input
+class AttachAllegationEvidenceInput:
+    allegation_id: strawberry.ID
+    file: Upload = strawberry.field(description="Sent as a GraphQL multipart request.")
+    note: str | None = None
+
+    def to_command(self) -> commands.AttachAllegationEvidence:
+        return commands.AttachAllegationEvidence(
+            allegation_id=parse_id("allegationId", self.allegation_id),
+            note=self.note,
+            **sent_file(self.file),
         )
 
 

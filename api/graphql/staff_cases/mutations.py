@@ -12,9 +12,11 @@ from api.graphql.common import (
     result_union,
     to_id,
 )
+from api.graphql.evidence import attached
 from api.graphql.staff_cases.inputs import (
     AddToCaseTeamInput,
     AssignCaseManagerInput,
+    AttachAllegationEvidenceInput,
     CloseAllegationInput,
     CloseLowLevelConcernInput,
     ConfigureStaffCasesInput,
@@ -64,7 +66,19 @@ class RecordedAsLowLevelConcern:
     position: Position
 
 
+@strawberry.type(description="The supporting document stored, as it was stored.")
+class AllegationEvidenceAttached:
+    allegation_id: strawberry.ID
+    file_id: strawberry.ID
+    sha256: str = strawberry.field(description="The file's SHA-256 (hex), as recorded.")
+    size: int
+    position: Position
+
+
 StaffCaseResult = result_union("StaffCaseResult", StaffCaseChanged)
+AttachAllegationEvidenceResult = result_union(
+    "AttachAllegationEvidenceResult", AllegationEvidenceAttached
+)
 ReceiveAllegationResult = result_union(
     "ReceiveAllegationResult", AllegationReceived | RecordedAsLowLevelConcern
 )
@@ -81,6 +95,16 @@ def _received(received: Received) -> AllegationReceived | RecordedAsLowLevelConc
         case_manager=received.handler,
         lado_due_on=received.lado_due_on,
         position=position,
+    )
+
+
+def _evidence_attached(
+    app: App, input: AttachAllegationEvidenceInput
+) -> AllegationEvidenceAttached:
+    attach = input.to_command()
+    evidence, position = app.attach_allegation_evidence(attach)
+    return AllegationEvidenceAttached(
+        allegation_id=to_id(attach.allegation_id), **attached(evidence, position)
     )
 
 
@@ -103,6 +127,14 @@ class StaffCaseMutation:
         "Record or amend what LADO referral forms ask for: the children it concerns, location, "
         "more than one incident, after an authorised physical intervention, injury, who else "
         "was told (the case team, trust safeguarding lead). Refused once the case is closed.",
+    )
+    attach_allegation_evidence = answering_mutation(
+        _evidence_attached,
+        AttachAllegationEvidenceInput,
+        AttachAllegationEvidenceResult,
+        "Attach a supporting document (the case team, trust safeguarding lead: whoever reads "
+        "the allegation): its type is checked against its bytes, its SHA-256 recorded, and it "
+        "is sealed with the allegation's key. Refused once the case is closed.",
     )
     assign_case_manager = command_mutation(
         App.assign_case_manager,

@@ -22,6 +22,7 @@ from api.graphql.enums import (
     SuspensionDecision,
     YesNoNotKnown,
 )
+from api.graphql.evidence import ALLEGATION_EVIDENCE, EvidenceFile
 from domain.staff_cases import rules
 from projections.staff_cases import queries
 from projections.staff_cases.chronology import summary_text
@@ -219,6 +220,14 @@ class Allegation:
     @strawberry.field(description="Every entry, oldest first.")
     def chronology(self, info: Info[Context, None]) -> list[CaseEntry]:
         return chronology_of(info, self.id)
+
+    @strawberry.field(
+        description="Supporting documents, in the order attached (metadata; the files "
+        "themselves are downloaded from each `downloadPath` over HTTP)."
+    )
+    def evidence(self, info: Info[Context, None]) -> list[EvidenceFile]:
+        rows = queries.evidence_of(info.context.conn, parse_id("id", self.id))
+        return from_rows(info.context, rows, EvidenceFile.under(ALLEGATION_EVIDENCE))
 
     @strawberry.field(description="The member of staff's name.")
     def staff_member_name(self, info: Info[Context, None]) -> SealedText | None:

@@ -12,6 +12,7 @@ from domain.lado.export import committed_heads, recipient_of
 from domain.shared.actor import current_principal
 from domain.shared.calendar import london_today
 from domain.shared.errors import ValidationFailed
+from domain.shared.evidence import Evidence, sealed_evidence
 from domain.shared.policy import Action, Target, authorise_case
 from domain.shared.sealing import Sealed, SealingSession
 from domain.shared.validation import (
@@ -25,6 +26,7 @@ from domain.staff_cases.allegations import Allegation
 from domain.staff_cases.commands import (
     AddToCaseTeam,
     AssignCaseManager,
+    AttachAllegationEvidence,
     CloseAllegation,
     ReceiveAllegation,
     RecordAllegationAction,
@@ -203,6 +205,14 @@ class AllegationHandlers(StaffCaseBase):
             heads=heads,
         )
         return allegation.id, self.record(allegation)
+
+    def attach_allegation_evidence(self, command: AttachAllegationEvidence) -> tuple[Evidence, int]:
+        """A supporting document, for whoever may read the allegation (its case team and the
+        trust safeguarding lead), checked and sealed as an incident's evidence is."""
+        allegation = self._allegation(command.allegation_id)  # authorise before the file
+        sealed = sealed_evidence(self.keyring.session(), allegation.id, command)
+        allegation.attach_evidence(**sealed.fields())
+        return sealed.evidence, self.record(allegation, blobs=sealed.blobs())
 
     @staticmethod
     def _after_receipt(allegation: Allegation, field: str, value: datetime) -> datetime:
