@@ -16,6 +16,7 @@ from rich.table import Table
 from api.audit_cli import verify
 from api.bundle_cli import verify_bundle_command
 from api.database import DatabaseUnavailable
+from api.lado.cli import export_cli
 from api.ledger_cli import ledger_cli, verify_proof_command
 from api.settings import InsecureConfiguration, Settings
 from api.witness import witness_cli
@@ -35,6 +36,7 @@ keys_cli = typer.Typer(help="The system's public keys.", no_args_is_help=True)
 cli.add_typer(keys_cli, name="keys")
 cli.add_typer(witness_cli, name="witness")
 cli.add_typer(ledger_cli, name="ledger")
+cli.add_typer(export_cli, name="export")
 cli.command("verify-proof")(verify_proof_command)
 cli.command("verify-bundle")(verify_bundle_command)
 cli.command("verify")(verify)

@@ -27,6 +27,7 @@ from api.graphql.evidence import UploadedFile
 from api.graphql.execution import Executor
 from api.graphql.schema import build_schema
 from api.graphql.subscriptions import SubscriptionRouter
+from api.lado.download import add_lado_routes
 from api.metrics import Metrics, scrape_allowed
 from api.outages import is_transient
 from api.readiness import ReadinessProbe
@@ -256,6 +257,7 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
         return HTMLResponse(get_graphql_ide_html())
 
     add_file_routes(app, container)
+    add_lado_routes(app, container)
     # The WebSocket side of /graphql (graphql-transport-ws); registered after the HTTP routes
     # above, which therefore answer every HTTP request to /graphql.
     app.include_router(SubscriptionRouter(schema, container, executor), prefix="/graphql")

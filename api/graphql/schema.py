@@ -27,6 +27,7 @@ from api.graphql.consent import ConsentMutation, ConsentQuery
 from api.graphql.directory import DirectoryMutation, DirectoryQuery
 from api.graphql.errors import CodedErrors, log_errors
 from api.graphql.incidents import IncidentMutation, IncidentQuery
+from api.graphql.lado import LadoMutation
 from api.graphql.ledger import LedgerQuery
 from api.graphql.scalars import DATE_SCALAR, DATETIME_SCALAR
 from api.graphql.staff_cases import StaffCaseMutation, StaffCaseQuery
@@ -43,7 +44,14 @@ Query = merge_types(
 )
 Mutation = merge_types(
     "Mutation",
-    (DirectoryMutation, AccessMutation, IncidentMutation, StaffCaseMutation, ConsentMutation),
+    (
+        DirectoryMutation,
+        AccessMutation,
+        IncidentMutation,
+        StaffCaseMutation,
+        ConsentMutation,
+        LadoMutation,
+    ),
 )
 CONFIG = StrawberryConfig(
     scalar_map={

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from importlib.metadata import version
@@ -216,7 +217,8 @@ def write_bundle(
         def add(path: str, data: bytes) -> None:
             writer.add(path.removeprefix("data/"), [data])
 
-        add(REFERRAL, rfc8785.dumps(dict(contents.referral)))
+        # In the forms' order, as a reader expects it (the fingerprint is order-free).
+        add(REFERRAL, json.dumps(contents.referral, ensure_ascii=False, indent=2).encode())
         add(CHRONOLOGY_JSON, chronology_json(chronology))
         add(CHRONOLOGY_PDF, pdf)
         add(EVIDENCE_INDEX, rfc8785.dumps(index_json(items)))

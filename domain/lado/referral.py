@@ -566,6 +566,7 @@ _CASE_SHOWN: dict[str, frozenset[str]] = {
         "Allegation.LessonsLearntRecorded": "lessons changes",
         "Allegation.Closed": "note",
         "Allegation.ReferralExported": "export_id recipient fingerprint heads",
+        "Allegation.EvidenceAttached": "file_id filename content_type size sha256 note",
         "LowLevelConcern.Raised": "trust_id school_id subject_id self_reported "
         "withhold_name_from_subject occurred_on details context",
         "LowLevelConcern.Reviewed": "action_taken rationale",

@@ -411,6 +411,12 @@ STAFF_CASES: dict[str, tuple[Case, Any]] = {
         True,
         on_allegation(file="not-a-file"),
     ),
+    "exportLadoReferral": staff_case(
+        "exportLadoReferral",
+        "ExportLadoReferralInput",
+        True,
+        on_allegation(recipient="LADO, Northshire County Council"),
+    ),
     # Raising a concern about yourself is self-reporting, and welcome.
     "raiseLowLevelConcern": staff_case(
         "raiseLowLevelConcern",
