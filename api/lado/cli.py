@@ -24,11 +24,10 @@ def export_lado(
 ) -> None:
     """Export an allegation's referral evidence for the LADO as a signed BagIt zip."""
     from api.auth import Identity
-    from api.lado.download import authorised_download
-    from api.lado.export import export_referral
+    from api.graphql.context import request_context
+    from api.lado.download import authorised_download, logged_export
     from api.settings import Settings
     from api.wiring import build
-    from domain.shared.actor import acting_as
     from domain.shared.errors import DomainError, ValidationFailed
 
     try:
@@ -40,8 +39,13 @@ def export_lado(
     try:
         identity = Identity(user_id=as_user, name=None)
         try:
-            with acting_as(container.app.principal_for(as_user)):
-                exported = export_referral(container, allegation, recipient)
+            with request_context(container, identity) as ctx:
+                try:
+                    exported = logged_export(ctx, allegation, recipient)
+                except DomainError as error:
+                    if error.refusal is not None:
+                        ctx.log_refusal("exportLadoReferral", error.refusal)
+                    raise
             download = authorised_download(container, identity, allegation, exported.export_id)
         except ValidationFailed as invalid:
             typer.echo(f"error: {invalid}", err=True)

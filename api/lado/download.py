@@ -17,9 +17,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from api.auth import Identity, InvalidToken
-from api.graphql.context import request_context
+from api.graphql.context import Context, request_context
 from api.graphql.staff_cases.reading import case_target, readable_allegation
-from api.lado.export import Download, ExportChanged, prepare_download
+from api.lado.export import Download, ExportChanged, Exported, export_referral, prepare_download
 from api.wiring import Container
 from domain.shared.actor import acting_as
 from domain.shared.errors import DomainError
@@ -72,6 +72,16 @@ def _stream(download: Download) -> AsyncIterator[bytes]:
             yield item
 
     return body()
+
+
+def logged_export(ctx: Context, allegation_id: UUID, recipient: str) -> Exported:
+    """:func:`~api.lado.export.export_referral` as ``ctx``'s caller, the export written to the
+    access log (it hands the case over, as a download does). A refusal is the caller's to log,
+    as every refused command is (``run_command``)."""
+    with acting_as(ctx.principal):
+        exported = export_referral(ctx.container, allegation_id, recipient)
+    ctx.log_read("export_lado_referral", "allegation", allegation_id, exported.target)
+    return exported
 
 
 def authorised_download(

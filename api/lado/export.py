@@ -58,6 +58,7 @@ class Exported:
     position: int
     fingerprint: str
     download_path: str
+    target: Target  # the case's tenancy and subject, for the access log
 
 
 def download_path(allegation_id: UUID, export_id: UUID) -> str:
@@ -96,6 +97,7 @@ def export_referral(container: Container, allegation_id: UUID, recipient: str) -
             position,
             fingerprint,
             download_path(allegation_id, export_id),
+            Target(allegation.trust_id, allegation.school_id, frozenset({allegation.subject_id})),
         )
     raise AssertionError("unreachable")
 

@@ -166,12 +166,20 @@ def test_the_export_is_in_the_case_chronology(case):
     assert exported["fingerprint"] in last["summary"]
 
 
-def test_the_download_is_in_the_access_log(case, users):
+def test_the_export_and_its_download_are_in_the_access_log(case, users):
     exported = export(case["head"], case["id"])
     download(case["head"], exported["downloadPath"])
     log = users("dpo@demo.trust").data(ACCESS, {"r": case["id"]})["accessLog"]["edges"]
     actions = [(e["node"]["userId"], e["node"]["action"]) for e in log]
+    assert ("head@primary.demo", "export_lado_referral") in actions
     assert ("head@primary.demo", "download_lado_export") in actions
+
+
+def test_a_refused_export_is_logged_once(case, users):
+    export(users("teacher@primary.demo"), case["id"])
+    log = users("dpo@demo.trust").data(ACCESS, {"r": case["id"]})["accessLog"]["edges"]
+    refused = [e for e in log if e["node"]["outcome"] == "REFUSED"]
+    assert [e["node"]["userId"] for e in refused] == ["teacher@primary.demo"]
 
 
 def test_someone_outside_the_case_is_answered_as_for_an_unknown_allegation_and_logged(case, users):

@@ -6,14 +6,14 @@ from strawberry.types import Info
 from api.graphql.common import Position, result_union, run_command, to_id
 from api.graphql.context import Context
 from api.graphql.lado.types import ExportLadoReferralInput, LadoReferralExported
-from api.lado.export import export_referral
+from api.lado.download import logged_export
 
 ExportLadoReferralResult = result_union("ExportLadoReferralResult", LadoReferralExported)
 
 
 def _export(info: Info[Context, None], input: ExportLadoReferralInput) -> ExportLadoReferralResult:  # type: ignore[valid-type]
     def export() -> LadoReferralExported:
-        exported = export_referral(info.context.container, input.allegation(), input.recipient)
+        exported = logged_export(info.context, input.allegation(), input.recipient)
         return LadoReferralExported(
             export_id=to_id(exported.export_id),
             allegation_id=to_id(exported.allegation_id),
