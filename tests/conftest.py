@@ -7,6 +7,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from uuid import uuid4
 
 import psycopg
@@ -16,6 +17,9 @@ from api.database import Database, ensure_database, start_embedded
 from api.migrate import migrate
 from api.settings import Environment, Settings
 from api.wiring import Container, build
+
+if TYPE_CHECKING:
+    from tests.witnesses import RunningWitness
 
 KEEP = ("schema_migrations",)
 
@@ -143,3 +147,16 @@ def users(live: LiveServer, settings: Settings, demo: dict[str, str]):
     from tests.api_client import Client
 
     return lambda user: Client(live.url, settings, user)
+
+
+@pytest.fixture
+def witness(tmp_path: Path, container: Container, settings: Settings) -> Iterator[RunningWitness]:
+    """A witness process of this deployment's ledger, with its own state directory."""
+    from api.ledger import log_signer
+    from tests.witnesses import RunningWitness
+
+    running = RunningWitness(tmp_path / "witness", [log_signer(container.keyring, settings).vkey()])
+    running.start()
+    yield running
+    if running.process and running.process.poll() is None:
+        running.stop()

@@ -160,16 +160,16 @@ class BagInfo:
         ]
 
 
-_WRITTEN_TAGS = frozenset(
-    {
-        "BagIt-Profile-Identifier",
-        "Source-Organization",
-        "External-Identifier",
-        "Bagging-Date",
-        "Bag-Software-Agent",
-        "Payload-Oxum",
-    }
+# The bag-info tags the writer always writes, and the checker and the profile require.
+INFO_TAGS = (
+    "BagIt-Profile-Identifier",
+    "Source-Organization",
+    "External-Identifier",
+    "Bagging-Date",
+    "Bag-Software-Agent",
+    "Payload-Oxum",
 )
+_WRITTEN_TAGS = frozenset(INFO_TAGS)
 
 
 def _tag_line(label: str, value: str) -> str:

@@ -54,6 +54,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from domain.lado.bag import (
     ALGORITHMS,
+    INFO_TAGS,
     PAYLOAD_DIR,
     PROFILE_IDENTIFIER,
     SIGNATURE_FILE,
@@ -70,14 +71,7 @@ MAX_TAG_FILE = 1 << 20  # bagit.txt, bag-info.txt
 MAX_MANIFEST_LINE = 4096
 # Deflate cannot expand data more than about 1032 times; a member claiming more is forged.
 MAX_RATIO = 1100
-REQUIRED_INFO = (
-    "BagIt-Profile-Identifier",
-    "Source-Organization",
-    "External-Identifier",
-    "Bagging-Date",
-    "Bag-Software-Agent",
-    "Payload-Oxum",
-)
+REQUIRED_INFO = INFO_TAGS
 PAYLOAD_MANIFESTS = tuple(f"manifest-{a}.txt" for a in ALGORITHMS)
 SIGNED_TAG_FILES = ("bagit.txt", "bag-info.txt", *PAYLOAD_MANIFESTS)
 _HEX_LENGTH = {"sha256": 64, "sha512": 128}

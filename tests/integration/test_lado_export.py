@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -26,7 +25,6 @@ from tests.api_client import Client, staff_ids
 from tests.integration.test_allegation_details_api import pupils
 from tests.integration.test_allegation_evidence_api import PDF, upload
 from tests.integration.test_staff_cases_api import receive
-from tests.witnesses import RunningWitness
 
 CASEWORK = Path(sys.executable).parent / "casework"
 RECIPIENT = "LADO, Northshire County Council"
@@ -98,15 +96,6 @@ def payload(bundle: bytes, name: str) -> bytes:
     with zipfile.ZipFile(io.BytesIO(bundle)) as zipped:
         (member,) = [n for n in zipped.namelist() if n.endswith("/data/" + name)]
         return zipped.read(member)
-
-
-@pytest.fixture
-def witness(tmp_path: Path, container: Any, settings: Any) -> Iterator[RunningWitness]:
-    running = RunningWitness(tmp_path / "witness", [log_signer(container.keyring, settings).vkey()])
-    running.start()
-    yield running
-    if running.process and running.process.poll() is None:
-        running.stop()
 
 
 def test_the_case_manager_exports_a_bundle_that_verifies_offline_with_the_public_keys(
