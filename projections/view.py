@@ -80,7 +80,11 @@ class View(PostgresTrackingRecorder):
         getattr(self, self._handlers[get_topic(type(event))])(curs, event, position)
 
     def insert_tracking_in(self, curs: Cursor[Any], position: int) -> None:
-        self._insert_tracking(curs, Tracking(self.name, position))  # type: ignore[arg-type]
+        """The view's new position, in ``curs``'s transaction, on a cursor of its own: the
+        library reads the statement's result back, and in pipeline mode a fetch from the
+        cursor that ran a batch's executemany can be handed that executemany's result."""
+        with curs.connection.cursor() as own:
+            self._insert_tracking(own, Tracking(self.name, position))  # type: ignore[arg-type]
 
 
 class StatementBatcher:
