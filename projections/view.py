@@ -80,11 +80,16 @@ class View(PostgresTrackingRecorder):
         getattr(self, self._handlers[get_topic(type(event))])(curs, event, position)
 
     def insert_tracking_in(self, curs: Cursor[Any], position: int) -> None:
-        """The view's new position, in ``curs``'s transaction, on a cursor of its own: the
-        library reads the statement's result back, and in pipeline mode a fetch from the
-        cursor that ran a batch's executemany can be handed that executemany's result."""
-        with curs.connection.cursor() as own:
-            self._insert_tracking(own, Tracking(self.name, position))  # type: ignore[arg-type]
+        self._insert_tracking(curs, Tracking(self.name, position))  # type: ignore[arg-type]
+
+
+def execute_many(curs: Cursor[Any], query: Any, rows: Any) -> None:
+    """``curs.executemany``, but on a cursor of its own in ``curs``'s transaction (and
+    pipeline): in pipeline mode, a fetch from the cursor that ran an executemany can be handed
+    that executemany's last result instead of its own statement's, so the batch's cursor,
+    which handlers read from and the tracking insert reads back from, never runs one."""
+    with curs.connection.cursor() as writes:
+        writes.executemany(query, rows)
 
 
 class StatementBatcher:
@@ -105,19 +110,11 @@ class StatementBatcher:
 
     def executemany(self, query: Any, rows: Any) -> None:
         self.flush()
-        self._curs.executemany(query, rows)
+        execute_many(self._curs, query, rows)
 
     def fetchone(self) -> Any:
-        """The first row of the statement just given, run on a cursor of its own: in pipeline
-        mode, a fetch from the cursor that ran an executemany can be handed that executemany's
-        last result instead of the read's."""
-        if not self._rows:
-            return self._curs.fetchone()
-        query, params = self._sql, self._rows.pop()
         self.flush()
-        with self._curs.connection.cursor() as read:
-            read.execute(query, params)
-            return read.fetchone()
+        return self._curs.fetchone()
 
     def flush(self) -> None:
         if self._rows:
@@ -125,7 +122,7 @@ class StatementBatcher:
             if len(rows) == 1:
                 self._curs.execute(self._sql, rows[0])
             else:
-                self._curs.executemany(self._sql, rows)
+                execute_many(self._curs, self._sql, rows)
 
 
 def begin_view_transaction(curs: Cursor[Any]) -> None:

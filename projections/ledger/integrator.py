@@ -22,7 +22,7 @@ from domain.ledger.merkle import EMPTY_ROOT
 from domain.ledger.tiles import Edge, TileKey, edge_keys
 from projections.ledger.entries import EntryMaker, Stored
 from projections.runner import PositionMoved, ProjectionWorker
-from projections.view import View
+from projections.view import View, execute_many
 
 
 class LedgerView(View):
@@ -97,27 +97,26 @@ class LedgerWorker(ProjectionWorker):
         previous = read_entry_hashes(curs, self.maker.wanted_predecessors(stored))
         made = self.maker.make(stored, edge.size, previous)
         edge.extend([item.leaf for item in made])
-        curs.executemany(
+        execute_many(
+            curs,
             "INSERT INTO ledger_entries (leaf_index, position, originator_id, "
             "originator_version, entry, leaf_hash) VALUES (%s, %s, %s, %s, %s, %s)",
             [m.row() for m in made],
         )
-        curs.executemany(
+        execute_many(
+            curs,
             "INSERT INTO ledger_tiles (level, tile_index, hashes) VALUES (%s, %s, %s) "
             "ON CONFLICT (level, tile_index) DO UPDATE SET hashes = EXCLUDED.hashes",
             [(level, index, data) for (level, index), data in sorted(edge.changed.items())],
         )
         edge.changed = {}
-        # On a cursor of its own: in pipeline mode, a fetch from the cursor that just ran
-        # executemany can be handed that executemany's last result (an INSERT's) instead.
-        with curs.connection.cursor() as swap:
-            swap.execute(
-                "UPDATE ledger_head SET size = %s, root = %s, updated_at = now() "
-                "WHERE log = 1 AND size = %s AND root = %s RETURNING size",
-                (edge.size, edge.root(), size, root),
-            )
-            if swap.fetchone() is None:
-                raise PositionMoved(self.name)
+        curs.execute(
+            "UPDATE ledger_head SET size = %s, root = %s, updated_at = now() "
+            "WHERE log = 1 AND size = %s AND root = %s RETURNING size",
+            (edge.size, edge.root(), size, root),
+        )
+        if curs.fetchone() is None:
+            raise PositionMoved(self.name)
         self._pending = edge
         self.view.insert_tracking_in(curs, notifications[-1].id)
 
