@@ -3,7 +3,7 @@ files and the ledger's proofs, as one signed BagIt bag (the layout in ``domain/l
 the file names in ``domain/lado/layout.py``).
 
 The order of work is the lead's: gather the case (``Contents``), compute the fingerprint
-(:func:`bundle_fingerprint`, which reads the exported events' entry hashes), append the export
+(:func:`bundle_fingerprint`, from the exported events' :func:`entry_hashes`), append the export
 event (which records the fingerprint and the heads), then :func:`write_bundle` with that event's
 position. Everything is streamed into ``out``: the evidence files chunk by chunk, never whole;
 only the small files (JSON, proofs, the PDF) are made in memory.
@@ -30,7 +30,7 @@ from api.ledger_proofs import prove
 from api.trust_keys import TrustSigningKeys
 from domain.lado import contents as seam
 from domain.lado.bag import BagInfo, BagRefused, BagWriter, WrittenBag
-from domain.lado.contents import Contents, ExportedEvent, heads
+from domain.lado.contents import Contents, ExportedEvent
 from domain.lado.layout import (
     CERTIFICATE,
     CHECKPOINT,
@@ -95,13 +95,12 @@ def entry_hashes(conn: Connection[Any], positions: Iterable[int]) -> dict[int, s
 
 
 def bundle_fingerprint(
-    conn: Connection[Any], contents: Contents, evidence: Sequence[EvidenceFile]
+    contents: Contents, evidence: Sequence[EvidenceFile], hashes: Mapping[int, str]
 ) -> str:
     """The fingerprint of the bundle ``contents`` and ``evidence`` make (the seam's
-    :func:`~domain.lado.contents.fingerprint`), read from the ledger's entries: the caller has
-    waited for the ledger to integrate every exported event."""
+    :func:`~domain.lado.contents.fingerprint`), with the exported events' entry hashes
+    (:func:`entry_hashes`): the caller has waited for the ledger to integrate them all."""
     positions = [event.position for event in contents.events]
-    hashes = entry_hashes(conn, positions)
     missing = sorted(set(positions) - set(hashes))
     if missing:
         raise NoCheckpoint(f"the ledger has not integrated positions {missing[:5]} yet")
@@ -109,17 +108,8 @@ def bundle_fingerprint(
         contents.referral,
         contents.entries,
         [item.fingerprinted() for item in evidence_items(evidence)],
-        sorted(hashes.items()),
+        sorted((position, hashes[position]) for position in set(positions)),
     )
-
-
-def bundle_heads(conn: Connection[Any], contents: Contents) -> list[dict[str, Any]]:
-    """The export event's ``heads`` field: each exported aggregate's last version."""
-    hashes = entry_hashes(conn, [event.position for event in contents.events])
-    return [
-        {"aggregate": str(h.aggregate_id), "version": h.version, "entry_hash": h.entry_hash}
-        for h in heads(contents.events, hashes)
-    ]
 
 
 def checkpoint_covering(container: Any, position: int) -> Checkpoint:

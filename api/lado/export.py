@@ -16,10 +16,8 @@ Two steps, as the doors (GraphQL, the download route, the command line) take the
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from typing import IO, Any
 from uuid import UUID, uuid4
 
@@ -30,6 +28,7 @@ from api.wiring import Container
 from domain.directory.aggregates import Trust
 from domain.lado.contents import Contents, heads
 from domain.lado.export import recipient_of, role_of
+from domain.shared import clock
 from domain.shared.errors import DomainError, NotFound, VersionConflict
 from domain.shared.policy import Target
 from domain.staff_cases.allegations import Allegation
@@ -74,8 +73,8 @@ def export_referral(container: Container, allegation_id: UUID, recipient: str) -
         contents, evidence = _facts(container, allegation_id)
         export_id = uuid4()
         with container.pool.connection() as conn:
-            fingerprint = bundle_fingerprint(conn, contents, evidence)
             hashes = entry_hashes(conn, [e.position for e in contents.events])
+        fingerprint = bundle_fingerprint(contents, evidence, hashes)
         try:
             _, position = app.record_referral_export(
                 RecordReferralExport(
@@ -150,8 +149,9 @@ def prepare_download(container: Container, allegation_id: UUID, export_id: UUID)
     position = _position(container, allegation_id, version)
     contents, evidence = _facts(container, allegation_id, as_of=position - 1)
     with container.pool.connection() as conn:
-        if bundle_fingerprint(conn, contents, evidence) != exported.fingerprint:
-            raise ExportChanged()
+        hashes = entry_hashes(conn, [e.position for e in contents.events])
+    if bundle_fingerprint(contents, evidence, hashes) != exported.fingerprint:
+        raise ExportChanged()
     recipient = container.keyring.open(exported.recipient)
     if not isinstance(recipient, str):
         raise ExportChanged()
@@ -162,7 +162,7 @@ def prepare_download(container: Container, allegation_id: UUID, export_id: UUID)
         "role": role_of(principal.grants, Target(allegation.trust_id, allegation.school_id)),
         "name": exported.actor,
     }
-    generated_at = datetime.fromtimestamp(time.time(), UTC).replace(microsecond=0)
+    generated_at = clock.now().replace(microsecond=0)
 
     def write(out: IO[bytes]) -> None:
         write_bundle(

@@ -26,7 +26,6 @@ from domain.directory.aggregates import ParentCarer, School, StaffMember, Trust
 from domain.directory.aggregates import Pupil as PupilRecord
 from domain.lado.contents import Contents
 from domain.lado.referral import (
-    ROLE_WORDS,
     Adult,
     Case,
     Event,
@@ -36,6 +35,7 @@ from domain.lado.referral import (
     Wording,
     contents,
     left_out,
+    role_words,
 )
 from domain.ledger.entry import ENVELOPE
 from domain.shared.errors import NotFound
@@ -46,8 +46,6 @@ from domain.staff_cases.former_topics import FORMER_TOPICS
 from projections.staff_cases.chronology import entry_for
 
 NO_ROLE = "no role recorded"
-# When an actor holds several roles, the one a chronology names them by.
-_ROLE_ORDER = tuple(ROLE_WORDS)
 
 
 @dataclass(frozen=True)
@@ -145,15 +143,12 @@ class _Grants:
         return list(held)
 
     def role_of(self, login: str, at: int, trust_id: UUID, school_id: UUID | None) -> str:
-        roles = {
+        roles = (
             role
             for user, role, trust, school in self.held(at)
             if user == login and trust == trust_id and school in (None, school_id)
-        }
-        for role in _ROLE_ORDER:
-            if role in roles:
-                return ROLE_WORDS[role]
-        return NO_ROLE
+        )
+        return role_words(roles) or NO_ROLE
 
     def holders(self, role: str, at: int, trust_id: UUID, school_id: UUID | None) -> list[str]:
         """Who holds ``role`` at the school, then at the trust as a whole."""

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from domain.lado.contents import Head
-from domain.lado.referral import ROLE_WORDS
+from domain.lado.referral import role_words
 from domain.shared.errors import ValidationFailed
 from domain.shared.policy import Grant, Target
 from domain.shared.validation import required_text
@@ -47,8 +47,5 @@ def committed_heads(fingerprint: str, heads: Sequence[Head]) -> list[dict[str, o
 def role_of(grants: Iterable[Grant], target: Target) -> str:
     """The role, in words, in which someone holding ``grants`` acts on a case at ``target``:
     the first of :data:`~domain.lado.referral.ROLE_WORDS` they hold there."""
-    held = {grant.role.value for grant in grants if grant.reaches(target)}
-    for role, words in ROLE_WORDS.items():
-        if role in held:
-            return words
-    return "member of the case team"
+    held = (grant.role.value for grant in grants if grant.reaches(target))
+    return role_words(held) or "member of the case team"

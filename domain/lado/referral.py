@@ -294,6 +294,15 @@ ROLE_WORDS = {
     "data_lead": "data lead",
     "staff_reporter": "member of staff",
 }
+
+
+def role_words(held: Iterable[str]) -> str | None:
+    """The words for the first role of :data:`ROLE_WORDS` among ``held`` (role values), by
+    which a chronology or a cover names someone who holds several; None if none is known."""
+    roles = set(held)
+    return next((words for role, words in ROLE_WORDS.items() if role in roles), None)
+
+
 # The staff roles that say on what basis the adult works for the school; the others (teacher,
 # support, headteacher, other) do not say whether they are employed directly or by an agency.
 _BASES = {"supply": "supply", "volunteer": "volunteer", "contractor": "contractor"}

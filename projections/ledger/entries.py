@@ -125,9 +125,7 @@ class EntryMaker:
         """The entries of ``stored``, indexed from ``first_index``. ``previous`` maps
         (aggregate, version) to entry hashes and gains the new ones."""
         self.keyring.prefetch(subject for item in stored for subject in subjects_of(item.event))
-        salt_key = self.keyring.key_or_create(LEDGER_SALT_SUBJECT)
-        if salt_key is None:
-            raise RuntimeError("the ledger's salt key is missing from the key store")
+        salt_key = self._salt_key()
         made = []
         for offset, item in enumerate(stored):
             event = item.event
@@ -164,14 +162,18 @@ class EntryMaker:
         of ``event``: what shows a field's logged value to someone holding only its digest.
         A field whose key is gone has none (it is left out)."""
         wanted = set(names)
-        salt_key = self.keyring.key_or_create(LEDGER_SALT_SUBJECT)
-        if salt_key is None:
-            raise RuntimeError("the ledger's salt key is missing from the key store")
         return {
             name: disclosure(salted, name, plain)
-            for name, salted, plain in self._salted(event, salt_key, wanted)
+            for name, salted, plain in self._salted(event, self._salt_key(), wanted)
             if salted is not None
         }
+
+    def _salt_key(self) -> bytes:
+        """The ledger's own salt key: what fields about no one are salted from."""
+        key = self.keyring.key_or_create(LEDGER_SALT_SUBJECT)
+        if key is None:
+            raise RuntimeError("the ledger's salt key is missing from the key store")
+        return key
 
     def _salted(
         self, event: Any, salt_key: bytes, only: set[str] | None = None

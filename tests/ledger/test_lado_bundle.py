@@ -34,11 +34,12 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.domain import Aggregate, event
 
-from api.lado.bundle import bundle_fingerprint, bundle_heads, write_bundle
+from api.lado.bundle import bundle_fingerprint, entry_hashes, write_bundle
 from api.ledger import Checkpointer, log_signer
 from api.ledger_proofs import prove
 from domain.lado.bag import PROFILE_IDENTIFIER, SIGNATURE_FILE
-from domain.lado.contents import Contents, ExportedEvent
+from domain.lado.contents import Contents, ExportedEvent, heads
+from domain.lado.export import committed_heads
 from domain.ledger.entry import ENVELOPE
 from domain.ledger.note import Signer
 from domain.shared.actor import acting_as
@@ -159,12 +160,19 @@ def _evidence(erased: bool = True) -> tuple[list[EvidenceFile], dict[UUID, bytes
     return files, data
 
 
+def _fingerprint(
+    container: Any, contents: Contents, evidence: list[EvidenceFile]
+) -> tuple[str, dict[int, str]]:
+    with container.pool.connection() as conn:
+        hashes = entry_hashes(conn, [event.position for event in contents.events])
+    return bundle_fingerprint(contents, evidence, hashes), hashes
+
+
 def _export(container: Any, contents: Contents, evidence: list[EvidenceFile]) -> int:
     """The fingerprint and heads computed, then the export's event appended: its position."""
-    with container.pool.connection() as conn:
-        fingerprint = bundle_fingerprint(conn, contents, evidence)
-        heads = bundle_heads(conn, contents)
-    stand_in = ExportStandIn("LADO, Northshire County Council", fingerprint, heads)
+    fingerprint, hashes = _fingerprint(container, contents, evidence)
+    committed = committed_heads(fingerprint, heads(contents.events, hashes))
+    stand_in = ExportStandIn("LADO, Northshire County Council", fingerprint, committed)
     container.app.save(stand_in)
     ((position, _),) = [(p, e) for p, e in _stored(container) if e.originator_id == stand_in.id]
     catch_up_ledger(container)
@@ -185,8 +193,7 @@ def _write(
     export_position: int,
 ) -> Any:
     trust = container.trust_keys.get_or_create(contents.trust_id, "Bundle Primary Trust")
-    with container.pool.connection() as conn:
-        fingerprint = bundle_fingerprint(conn, contents, evidence)
+    fingerprint, _ = _fingerprint(container, contents, evidence)
     return write_bundle(
         out,
         contents,
