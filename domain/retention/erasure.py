@@ -55,7 +55,9 @@ class Erasure(CaseworkAggregate):
         records: list[dict[str, Any]],
         subject_ids: list[UUID],
         reason: Sealed,
+        actor: str,
     ) -> None:
+        self.requested_by = actor
         self.trust_id = trust_id
         self.school_id = school_id
         self.records = records
@@ -64,6 +66,10 @@ class Erasure(CaseworkAggregate):
         self.carried_out = False
         self.cancelled = False
 
+    @property
+    def record_ids(self) -> list[UUID]:
+        return [UUID(str(r["record_id"])) for r in self.records]
+
     @event(CarriedOut)
     def _carried_out(
         self,
@@ -71,9 +77,11 @@ class Erasure(CaseworkAggregate):
         record_ids: list[UUID],
         blind_indexes: list[str],
         exports: list[dict[str, Any]],
+        actor: str,
     ) -> None:
         self.carried_out = True
+        self.approved_by = actor
 
     @event(Cancelled)
-    def _cancelled(self, reason: Sealed) -> None:
+    def _cancelled(self, reason: Sealed, actor: str) -> None:
         self.cancelled = True

@@ -80,6 +80,7 @@ class Action(StrEnum):
     CHECK_POSTING = "check_posting"
     # The ledger's health (issue 17): it names no school and no person.
     VIEW_LEDGER_STATUS = "view_ledger_status"
+    ERASE_RECORDS = "erase_records"
     # A trust's public signing keys (docs/rules.md §12.4): public, but told only to its staff.
     VIEW_TRUST_SIGNING_KEY = "view_trust_signing_key"
 
@@ -132,6 +133,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.CHECK_POSTING: _PASTORAL,
     # Held trust-wide only (domain/ledger/readers.py): the log is every school's at once.
     Action.VIEW_LEDGER_STATUS: frozenset({Role.TRUST_SAFEGUARDING_LEAD, Role.DPO}),
+    # Approval is by a second person, a DPO or any trust-wide role (domain.retention.erasure_rules).
+    Action.ERASE_RECORDS: frozenset({Role.DPO}),
     # Any role in the trust, school-wide or trust-wide (``schools_in_trust``).
     Action.VIEW_TRUST_SIGNING_KEY: _ALL,
 }
