@@ -37,6 +37,7 @@ from projections.access.projection import AccessView
 from projections.common import positions
 from projections.consent.projection import ConsentView
 from projections.directory.projection import DirectoryView
+from projections.erasure.projection import ErasureView
 from projections.incidents.projection import IncidentsView
 from projections.ledger.integrator import LedgerView, LedgerWorker
 from projections.runner import ProjectionWorker, View
@@ -48,6 +49,7 @@ VIEW_CLASSES: tuple[type[View], ...] = (
     IncidentsView,
     StaffCasesView,
     ConsentView,
+    ErasureView,
     LedgerView,
 )
 # Views fed by a worker of their own kind (the rest by the plain ProjectionWorker).

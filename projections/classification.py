@@ -77,6 +77,7 @@ def _feature_modules() -> tuple[ModuleType, ...]:
     from projections.access import columns as access
     from projections.consent import columns as consent
     from projections.directory import columns as directory
+    from projections.erasure import columns as erasure
     from projections.incidents import columns as incidents
     from projections.ledger import columns as ledger
     from projections.staff_cases import columns as staff_cases
@@ -89,6 +90,7 @@ def _feature_modules() -> tuple[ModuleType, ...]:
         staff_cases,
         consent,
         ledger,
+        erasure,
         idempotency_columns,
     )
 

@@ -14,6 +14,14 @@ from domain.retention.erasure_rules import Candidate
 
 
 @dataclass(frozen=True)
+class PlanErasure:
+    """A dry run: what erasing ``candidates`` would destroy, and what blocks it."""
+
+    trust_id: UUID
+    candidates: Sequence[Candidate]
+
+
+@dataclass(frozen=True)
 class RequestErasure:
     """Ask for ``candidates`` (the records named, as scheduled now) to be erased."""
 

@@ -11,13 +11,20 @@ finishes it (destroying a destroyed key does nothing).
 from __future__ import annotations
 
 from base64 import b64encode
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID, uuid4
 
 from domain.retention.erasure import Erasure
-from domain.retention.erasure_commands import ApproveErasure, CancelErasure, RequestErasure
+from domain.retention.erasure_commands import (
+    ApproveErasure,
+    CancelErasure,
+    PlanErasure,
+    RequestErasure,
+)
 from domain.retention.erasure_rules import (
+    ALLEGATION,
     Candidate,
     ErasureSettled,
     SecondApproverRequired,
@@ -30,9 +37,34 @@ from domain.shared.actor import current_principal
 from domain.shared.base_app import CaseworkBase
 from domain.shared.errors import Concealed, NotAuthorised, ValidationFailed
 from domain.shared.policy import Action, Target, authorise
-from domain.shared.sealing import Erased, Sealed
+from domain.shared.sealing import Erased
 from domain.shared.validation import MAX_TEXT, required_text
 from domain.staff_cases.allegations import Allegation
+
+
+@dataclass(frozen=True)
+class SentExport:
+    """A LADO export of an allegation being erased: sent, and not recallable."""
+
+    allegation_id: UUID
+    export_id: UUID
+    exported_at: datetime
+    fingerprint: str
+    recipient: str | None  # None if already erased
+
+
+@dataclass(frozen=True)
+class ErasurePlan:
+    """A dry run: the records as scheduled now (each with what blocks it), the keys their
+    erasure would destroy, and the exports already sent."""
+
+    records: tuple[Candidate, ...]
+    keys: tuple[UUID, ...]
+    exports: tuple[SentExport, ...]
+
+    @property
+    def erasable(self) -> bool:
+        return all(not c.blockers for c in self.records)
 
 
 @dataclass(frozen=True)
@@ -115,32 +147,52 @@ class ErasureHandlers(CaseworkBase):
         )
         return self.record(erasure)
 
+    def plan_erasure(self, command: PlanErasure) -> ErasurePlan:
+        """What asking for ``candidates`` to be erased would destroy, and what blocks it:
+        checked and authorised as a request is, and nothing recorded."""
+        checked_record_ids([c.record_id for c in command.candidates])
+        target = self._erasure_target(command.trust_id, command.candidates)
+        authorise(current_principal(), Action.ERASE_RECORDS, target)
+        return ErasurePlan(
+            tuple(command.candidates),
+            tuple(keys_to_destroy(command.candidates)),
+            tuple(self._exports_of(command.candidates)),
+        )
+
+    def _exports_of(self, candidates: Sequence[Candidate]) -> Iterator[SentExport]:
+        """Every LADO export of the allegations among ``candidates``, from their events."""
+        for candidate in candidates:
+            if candidate.record_type != ALLEGATION:
+                continue
+            for stored in self.repository.event_store.get(candidate.record_id):
+                if isinstance(stored, Allegation.ReferralExported):
+                    recipient = self.keyring.open(stored.recipient)
+                    yield SentExport(
+                        candidate.record_id,
+                        stored.export_id,
+                        stored.timestamp,
+                        stored.fingerprint,
+                        None if isinstance(recipient, Erased) else recipient,
+                    )
+
     def _sent_exports(
         self, erasure_id: UUID, candidates: Sequence[Candidate]
     ) -> list[dict[str, object]]:
-        """Every LADO export of an allegation being erased, its recipient sealed again with the
+        """The exports as the erasure records them, each recipient sealed again with the
         erasure's own key (the allegation's goes with the erasure)."""
         seal = self.keyring.session()
-        sent: list[dict[str, object]] = []
-        for candidate in candidates:
-            if candidate.record_type != "allegation":
-                continue
-            for stored in self.repository.event_store.get(candidate.record_id):
-                if not isinstance(stored, Allegation.ReferralExported):
-                    continue
-                recipient = self.keyring.open(stored.recipient)
-                sent.append(
-                    {
-                        "allegation_id": str(candidate.record_id),
-                        "export_id": str(stored.export_id),
-                        "exported_at": stored.timestamp.isoformat(),
-                        "fingerprint": stored.fingerprint,
-                        "recipient": None
-                        if isinstance(recipient, Erased)
-                        else _b64(seal.seal(erasure_id, recipient)),
-                    }
-                )
-        return sent
+        return [
+            {
+                "allegation_id": str(sent.allegation_id),
+                "export_id": str(sent.export_id),
+                "exported_at": sent.exported_at.isoformat(),
+                "fingerprint": sent.fingerprint,
+                "recipient": None
+                if sent.recipient is None
+                else b64encode(seal.seal(erasure_id, sent.recipient).to_bytes()).decode("ascii"),
+            }
+            for sent in self._exports_of(candidates)
+        ]
 
     def cancel_erasure(self, command: CancelErasure) -> int:
         erasure = self._pending(command.erasure_id)
@@ -148,7 +200,3 @@ class ErasureHandlers(CaseworkBase):
         seal = self.keyring.session()
         erasure._cancelled(reason=seal.seal(erasure.id, reason), actor=current_principal().user_id)
         return self.record(erasure)
-
-
-def _b64(sealed: Sealed) -> str:
-    return b64encode(sealed.to_bytes()).decode("ascii")

@@ -19,6 +19,7 @@ from domain.shared.policy import Principal, Role, Target
 # A request names at most this many records: an erasure a DPO can read through before approving.
 MAX_RECORDS = 500
 HOLD = "legal_hold"
+ALLEGATION = "allegation"
 
 
 @dataclass(frozen=True)

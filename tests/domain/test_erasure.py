@@ -11,7 +11,12 @@ from uuid import UUID, uuid4
 import pytest
 
 from domain.retention.erasure import Erasure
-from domain.retention.erasure_commands import ApproveErasure, CancelErasure, RequestErasure
+from domain.retention.erasure_commands import (
+    ApproveErasure,
+    CancelErasure,
+    PlanErasure,
+    RequestErasure,
+)
 from domain.retention.erasure_rules import (
     HOLD,
     Candidate,
@@ -230,3 +235,23 @@ def test_keys_changed_since_the_request_are_refused(app, trust_id, school_id, dp
     with appends_nothing(app), pytest.raises(ValidationFailed):
         approve(app, erasure_id, [wider])
     assert description_of(app, allegation_id) != ERASED
+
+
+def test_a_dry_run_lists_keys_blockers_and_exports_and_records_nothing(
+    app, trust_id, school_id, dpos
+):
+    allegation_id = malicious(app, dpos)
+    export(app, allegation_id)
+    held = candidate(allegation_id, school_id, blockers=[(HOLD, "police request")])
+    with appends_nothing(app), as_user(app, "dpo@oak"):
+        plan = app.plan_erasure(PlanErasure(trust_id, [held]))
+    assert plan.keys == (allegation_id,)
+    assert not plan.erasable
+    assert [e.recipient for e in plan.exports] == [RECIPIENT]
+    assert description_of(app, allegation_id) != ERASED
+
+
+def test_a_dry_run_is_for_the_dpo_only(app, trust_id, school_id, dpos):
+    allegation_id = malicious(app, dpos)
+    with pytest.raises(NotAuthorised), as_user(app, "head@oak"):
+        app.plan_erasure(PlanErasure(trust_id, [candidate(allegation_id, school_id)]))
