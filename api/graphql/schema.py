@@ -25,6 +25,7 @@ from api.graphql.access import AccessMutation, AccessQuery
 from api.graphql.common import POSITION_SCALAR, Position
 from api.graphql.consent import ConsentMutation, ConsentQuery
 from api.graphql.directory import DirectoryMutation, DirectoryQuery
+from api.graphql.erasure import ErasureMutation, ErasureQuery
 from api.graphql.errors import CodedErrors, log_errors
 from api.graphql.incidents import IncidentMutation, IncidentQuery
 from api.graphql.lado import LadoMutation
@@ -40,7 +41,15 @@ DOCUMENT_CACHE_SIZE = 512
 
 Query = merge_types(
     "Query",
-    (AccessQuery, DirectoryQuery, IncidentQuery, StaffCaseQuery, ConsentQuery, LedgerQuery),
+    (
+        AccessQuery,
+        DirectoryQuery,
+        IncidentQuery,
+        StaffCaseQuery,
+        ConsentQuery,
+        LedgerQuery,
+        ErasureQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
@@ -51,6 +60,7 @@ Mutation = merge_types(
         StaffCaseMutation,
         ConsentMutation,
         LadoMutation,
+        ErasureMutation,
     ),
 )
 CONFIG = StrawberryConfig(

@@ -81,6 +81,7 @@ class Action(StrEnum):
     # The ledger's health (issue 17): it names no school and no person.
     VIEW_LEDGER_STATUS = "view_ledger_status"
     ERASE_RECORDS = "erase_records"
+    VIEW_ERASURES = "view_erasures"
     # A trust's public signing keys (docs/rules.md §12.4): public, but told only to its staff.
     VIEW_TRUST_SIGNING_KEY = "view_trust_signing_key"
 
@@ -135,6 +136,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.VIEW_LEDGER_STATUS: frozenset({Role.TRUST_SAFEGUARDING_LEAD, Role.DPO}),
     # Approval is by a second person, a DPO or any trust-wide role (domain.retention.erasure_rules).
     Action.ERASE_RECORDS: frozenset({Role.DPO}),
+    Action.VIEW_ERASURES: frozenset(
+        {Role.DPO, Role.TRUST_SAFEGUARDING_LEAD, Role.CHAIR_OF_GOVERNORS}
+    ),
     # Any role in the trust, school-wide or trust-wide (``schools_in_trust``).
     Action.VIEW_TRUST_SIGNING_KEY: _ALL,
 }

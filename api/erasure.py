@@ -1,0 +1,141 @@
+"""Erasure, composed: the records as the retention schedule gives them now, handed to the
+domain's erasure commands (``domain/retention/erasure_handlers.py``).
+
+Before a request or an approval is decided, every view the schedule reads must include the last
+event written: a legal hold placed a moment ago is in the schedule, or nothing is decided
+(``SCHEDULE_NOT_CURRENT``, ask again). Carrying an erasure out destroys the keys through the key
+store, which writes them to the erasure fence first (``api/erasure_fence.py``); the access log's
+own rule purges its entries past their period in the same request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from projections.retention.queries import Scheduled, schedule
+
+from api.positions import PositionNotReached
+from api.wiring import Container
+from domain.retention.erasure import Erasure
+from domain.retention.erasure_commands import (
+    ApproveErasure,
+    CancelErasure,
+    PlanErasure,
+    RequestErasure,
+)
+from domain.retention.erasure_handlers import ErasurePlan, Planned
+from domain.retention.erasure_rules import Candidate, checked_record_ids
+from domain.shared.calendar import london_today
+from domain.shared.errors import NotFound, ValidationFailed
+
+# The views the schedule is read from: all must include the last event before a decision.
+SCHEDULE_VIEWS = ["retention", "directory", "incidents", "staff_cases", "access"]
+ACCESS_LOG = "access_log"
+
+
+class ScheduleNotCurrent(ValidationFailed):
+    """The views behind the retention schedule had not caught up: nothing was decided."""
+
+    code = "SCHEDULE_NOT_CURRENT"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "recordIds",
+            "the retention schedule is still catching up with the latest records: ask again",
+        )
+
+
+def _current_schedule(container: Container, trust_id: UUID) -> dict[UUID, Scheduled]:
+    try:
+        container.wait_for(SCHEDULE_VIEWS, container.head())
+    except PositionNotReached:
+        raise ScheduleNotCurrent() from None
+    with container.pool.connection() as conn:
+        rows = schedule(conn, container.keyring, trust_id)
+    return {row.record_id: row for row in rows}
+
+
+def candidate(row: Scheduled, as_of: date) -> Candidate:
+    from domain.retention.rules import blockers
+
+    return Candidate(
+        record_type=row.record_type,
+        record_id=row.record_id,
+        school_id=row.school_id,
+        rule=row.rule,
+        source=row.source,
+        due_on=row.due_on,
+        subject_ids=tuple(row.subject_ids),
+        blind_indexes=tuple(row.blind_indexes),
+        blockers=tuple((b.kind, b.reason) for b in blockers(row, as_of)),
+    )
+
+
+def candidates(
+    container: Container, trust_id: UUID, record_ids: Sequence[UUID], as_of: date | None = None
+) -> list[Candidate]:
+    """The records named, as the schedule gives them now; an id the schedule does not hold (or
+    holds for another trust) is answered as not found."""
+    scheduled = _current_schedule(container, trust_id)
+    today = as_of or london_today()
+    found: list[Candidate] = []
+    for record_id in checked_record_ids(record_ids):
+        row = scheduled.get(record_id)
+        if row is None:
+            raise NotFound("Record", record_id)
+        found.append(candidate(row, today))
+    return found
+
+
+def plan(container: Container, trust_id: UUID, record_ids: Sequence[UUID]) -> ErasurePlan:
+    return container.app.plan_erasure(
+        PlanErasure(trust_id, candidates(container, trust_id, record_ids))
+    )
+
+
+def request(
+    container: Container, trust_id: UUID, record_ids: Sequence[UUID], reason: str
+) -> Planned:
+    return container.app.request_erasure(
+        RequestErasure(trust_id, candidates(container, trust_id, record_ids), reason)
+    )
+
+
+@dataclass(frozen=True)
+class CarriedOut:
+    erasure_id: UUID
+    keys_destroyed: int
+    access_log_entries_purged: int
+    position: int
+
+
+def approve(container: Container, erasure_id: UUID) -> CarriedOut:
+    erasure = container.app.get(Erasure, erasure_id, "Erasure", read_only=True)
+    records = candidates(container, erasure.trust_id, erasure.record_ids)
+    position = container.app.approve_erasure(ApproveErasure(erasure_id, records))
+    purged = sum(
+        purge_access_log(container, c.record_id, c.due_on)
+        for c in records
+        if c.record_type == ACCESS_LOG and c.due_on is not None
+    )
+    return CarriedOut(erasure_id, len(erasure.key_ids), purged, position)
+
+
+def cancel(container: Container, erasure_id: UUID, reason: str) -> int:
+    return container.app.cancel_erasure(CancelErasure(erasure_id, reason))
+
+
+def purge_access_log(container: Container, trust_id: UUID, before: date) -> int:
+    """Delete the trust's access-log entries recorded before ``before`` (London time): the only
+    delete the access log allows (migration 0036)."""
+    with container.pool.connection() as conn, conn.transaction():
+        conn.execute("SET LOCAL casework.access_log_purge = 'on'")
+        cursor = conn.execute(
+            "DELETE FROM access_log WHERE trust_id = %s "
+            "AND at < (%s::date::timestamp AT TIME ZONE 'Europe/London')",
+            (trust_id, before),
+        )
+        return cursor.rowcount
