@@ -16,6 +16,7 @@ from rich.table import Table
 from api.audit_cli import verify
 from api.bundle_cli import verify_bundle_command
 from api.database import DatabaseUnavailable
+from api.erasure_cli import erase_command
 from api.lado.cli import export_cli
 from api.ledger_cli import ledger_cli, verify_proof_command
 from api.settings import InsecureConfiguration, Settings
@@ -40,6 +41,7 @@ cli.add_typer(export_cli, name="export")
 cli.command("verify-proof")(verify_proof_command)
 cli.command("verify-bundle")(verify_bundle_command)
 cli.command("verify")(verify)
+cli.command("erase")(erase_command)
 console = Console()
 
 

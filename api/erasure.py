@@ -27,9 +27,11 @@ from domain.retention.erasure_commands import (
     RequestErasure,
 )
 from domain.retention.erasure_handlers import ErasurePlan, Planned
-from domain.retention.erasure_rules import Candidate, checked_record_ids
+from domain.retention.erasure_rules import Candidate, checked_record_ids, may_approve
+from domain.shared.actor import current_principal
 from domain.shared.calendar import london_today
-from domain.shared.errors import NotFound, ValidationFailed
+from domain.shared.errors import Concealed, NotAuthorised, NotFound, ValidationFailed
+from domain.shared.policy import Action, Target, reach
 
 # The views the schedule is read from: all must include the last event before a decision.
 SCHEDULE_VIEWS = ["retention", "directory", "incidents", "staff_cases", "access"]
@@ -48,14 +50,26 @@ class ScheduleNotCurrent(ValidationFailed):
         )
 
 
-def _current_schedule(container: Container, trust_id: UUID) -> dict[UUID, Scheduled]:
+def _current_schedule(
+    container: Container, trust_id: UUID, action: Action
+) -> dict[UUID, Scheduled]:
+    """The trust's schedule as the caller may act on it: records of schools they do not reach
+    are left out, as if unknown. Nobody without the action anywhere in the trust reads it."""
+    principal = current_principal()
+    reached = reach(principal, action)
+    if trust_id not in reached.trust_ids and not reached.school_ids:
+        raise NotAuthorised()
     try:
         container.wait_for(SCHEDULE_VIEWS, container.head())
     except PositionNotReached:
         raise ScheduleNotCurrent() from None
     with container.pool.connection() as conn:
         rows = schedule(conn, container.keyring, trust_id)
-    return {row.record_id: row for row in rows}
+    return {
+        row.record_id: row
+        for row in rows
+        if trust_id in reached.trust_ids or row.school_id in reached.school_ids
+    }
 
 
 def candidate(row: Scheduled, as_of: date) -> Candidate:
@@ -75,11 +89,16 @@ def candidate(row: Scheduled, as_of: date) -> Candidate:
 
 
 def candidates(
-    container: Container, trust_id: UUID, record_ids: Sequence[UUID], as_of: date | None = None
+    container: Container,
+    trust_id: UUID,
+    record_ids: Sequence[UUID],
+    action: Action = Action.ERASE_RECORDS,
+    as_of: date | None = None,
 ) -> list[Candidate]:
     """The records named, as the schedule gives them now; an id the schedule does not hold (or
-    holds for another trust) is answered as not found."""
-    scheduled = _current_schedule(container, trust_id)
+    holds for another trust, or for a school the caller does not reach) is answered as not
+    found."""
+    scheduled = _current_schedule(container, trust_id, action)
     today = as_of or london_today()
     found: list[Candidate] = []
     for record_id in checked_record_ids(record_ids):
@@ -114,7 +133,9 @@ class CarriedOut:
 
 def approve(container: Container, erasure_id: UUID) -> CarriedOut:
     erasure = container.app.get(Erasure, erasure_id, "Erasure", read_only=True)
-    records = candidates(container, erasure.trust_id, erasure.record_ids)
+    if not may_approve(current_principal(), Target(erasure.trust_id, erasure.school_id)):
+        raise Concealed("Erasure", erasure_id)
+    records = candidates(container, erasure.trust_id, erasure.record_ids, Action.VIEW_ERASURES)
     position = container.app.approve_erasure(ApproveErasure(erasure_id, records))
     purged = sum(
         purge_access_log(container, c.record_id, c.due_on)
