@@ -151,7 +151,7 @@ def cancel(container: Container, erasure_id: UUID, reason: str) -> int:
 
 def purge_access_log(container: Container, trust_id: UUID, before: date) -> int:
     """Delete the trust's access-log entries recorded before ``before`` (London time): the only
-    delete the access log allows (migration 0036)."""
+    delete the access log allows (migration 0040)."""
     with container.pool.connection() as conn, conn.transaction():
         conn.execute("SET LOCAL casework.access_log_purge = 'on'")
         cursor = conn.execute(
