@@ -39,6 +39,7 @@ from projections.consent.projection import ConsentView
 from projections.directory.projection import DirectoryView
 from projections.incidents.projection import IncidentsView
 from projections.ledger.integrator import LedgerView, LedgerWorker
+from projections.retention.projection import RetentionView
 from projections.runner import ProjectionWorker, View
 from projections.staff_cases.projection import StaffCasesView
 
@@ -48,6 +49,7 @@ VIEW_CLASSES: tuple[type[View], ...] = (
     IncidentsView,
     StaffCasesView,
     ConsentView,
+    RetentionView,
     LedgerView,
 )
 # Views fed by a worker of their own kind (the rest by the plain ProjectionWorker).

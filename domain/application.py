@@ -11,11 +11,17 @@ from domain.access.handlers import AccessHandlers
 from domain.consent.handlers import ConsentHandlers
 from domain.directory.handlers import DirectoryHandlers
 from domain.incidents.handlers import IncidentHandlers
+from domain.retention.handlers import RetentionHandlers
 from domain.staff_cases.handlers import StaffCaseHandlers
 
 
 class CaseworkApplication(
-    DirectoryHandlers, AccessHandlers, IncidentHandlers, StaffCaseHandlers, ConsentHandlers
+    DirectoryHandlers,
+    AccessHandlers,
+    IncidentHandlers,
+    StaffCaseHandlers,
+    ConsentHandlers,
+    RetentionHandlers,
 ):
     """All casework commands over one event store (table ``casework_events``)."""
 

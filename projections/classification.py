@@ -79,6 +79,7 @@ def _feature_modules() -> tuple[ModuleType, ...]:
     from projections.directory import columns as directory
     from projections.incidents import columns as incidents
     from projections.ledger import columns as ledger
+    from projections.retention import columns as retention
     from projections.staff_cases import columns as staff_cases
 
     return (
@@ -89,6 +90,7 @@ def _feature_modules() -> tuple[ModuleType, ...]:
         staff_cases,
         consent,
         ledger,
+        retention,
         idempotency_columns,
     )
 
