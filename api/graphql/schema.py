@@ -29,6 +29,7 @@ from api.graphql.errors import CodedErrors, log_errors
 from api.graphql.incidents import IncidentMutation, IncidentQuery
 from api.graphql.lado import LadoMutation
 from api.graphql.ledger import LedgerQuery
+from api.graphql.retention import RetentionMutation, RetentionQuery
 from api.graphql.scalars import DATE_SCALAR, DATETIME_SCALAR
 from api.graphql.staff_cases import StaffCaseMutation, StaffCaseQuery
 from api.graphql.subscriptions import Subscription
@@ -40,7 +41,15 @@ DOCUMENT_CACHE_SIZE = 512
 
 Query = merge_types(
     "Query",
-    (AccessQuery, DirectoryQuery, IncidentQuery, StaffCaseQuery, ConsentQuery, LedgerQuery),
+    (
+        AccessQuery,
+        DirectoryQuery,
+        IncidentQuery,
+        StaffCaseQuery,
+        ConsentQuery,
+        LedgerQuery,
+        RetentionQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
@@ -51,6 +60,7 @@ Mutation = merge_types(
         StaffCaseMutation,
         ConsentMutation,
         LadoMutation,
+        RetentionMutation,
     ),
 )
 CONFIG = StrawberryConfig(

@@ -62,6 +62,7 @@ class Scheduled:
     why: str = ""
     decided_on: date | None = None
     about: tuple[UUID, ...] = ()
+    review_reason: Sealed | None = None
 
     def blockers(self, as_of: date) -> tuple[Blocker, ...]:
         """What blocks erasing this record at ``as_of`` (``rules.blockers``): empty when it
@@ -358,7 +359,7 @@ def schedule(
     reviews = {
         r["record_id"]: r
         for r in conn.execute(
-            "SELECT record_id, decision, keep_until, decided_at FROM ret_reviews "
+            "SELECT record_id, decision, keep_until, decided_at, reason FROM ret_reviews "
             "WHERE trust_id = %s",
             (trust_id,),
         ).fetchall()
@@ -393,6 +394,7 @@ def _scheduled(
         why=record.due.why,
         decided_on=None if review is None else rules.london_day(review["decided_at"]),
         about=record.about,
+        review_reason=None if review is None else sealed_or_none(review["reason"]),
     )
 
 
