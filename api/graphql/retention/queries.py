@@ -119,7 +119,7 @@ class RetentionQuery:
 
     @strawberry.field(
         description="Each configurable retention rule of the trust: its number now, the law's "
-        "bounds and the last change (DPO).",
+        "bounds and the last change (the trust's DPO).",
         extensions=[ReadYourWrites(RETENTION)],
     )
     def retention_configuration(
@@ -127,7 +127,8 @@ class RetentionQuery:
     ) -> list[RetentionRuleSetting]:
         ctx = info.context
         trust = parse_id("trustId", trust_id)
-        _schools(ctx, "retentionConfiguration", Action.MANAGE_RETENTION, trust, None)
+        with ctx.reading("retentionConfiguration", "retention_schedule", trust, Target(trust)):
+            ctx.authorise(Action.MANAGE_RETENTION, Target(trust))  # the trust's DPO
         configured = {r.rule: r for r in queries.configuration(ctx.conn, trust)}
         opened = open_rows(ctx, list(configured.values()))
         return [
