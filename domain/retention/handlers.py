@@ -91,16 +91,6 @@ class RetentionHandlers(CaseworkBase):
         config.configure(command.rule, value, seal.seal(config.id, reason))
         return trust.id, self.record(config, new_keys=seal.new_keys)
 
-    def retention_settings(self, trust_id: UUID) -> dict[str, int]:
-        """The numbers a trust has configured (rules left out keep their defaults)."""
-        try:
-            config = self.get(
-                RetentionConfiguration, configuration_id(trust_id), "Config", read_only=True
-            )
-        except NotFound:
-            return {}
-        return dict(config.values)
-
     # --- review decisions ----------------------------------------------------------------------
 
     def record_retention_review(self, command: RecordRetentionReview) -> tuple[UUID, int]:

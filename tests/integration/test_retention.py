@@ -33,6 +33,7 @@ from domain.staff_cases.commands import (
 from projections.retention import queries
 from projections.retention.queries import Scheduled
 from tests import builders as make
+from tests.at_rest import assert_no_plaintext
 
 OPERATOR = Principal.operator("tests")
 BORN = date(2013, 4, 1)
@@ -412,3 +413,44 @@ def test_a_hold_is_lifted_once(container, world):
         container.app.lift_legal_hold(LiftLegalHold(hold_id, "Closed"))
         with pytest.raises(ValidationFailed):
             container.app.lift_legal_hold(LiftLegalHold(hold_id, "Closed"))
+
+
+# --- what the schedule shows, and what it stores ------------------------------------------
+
+
+def test_the_schedule_leaves_out_the_records_about_the_reader(container, world):
+    app = container.app
+    with as_user(container, "head@oak"):
+        teacher = make.staff(app, world.school, "Sam Jones")
+        case = make.allegation(app, teacher, "Grabbed an arm")
+        concern, _ = app.raise_low_level_concern(RaiseLowLevelConcern(teacher, "Over-friendly"))
+        pupil = make.pupil(app, world.school, "Ada", BORN)
+    with as_user(container, "dsl@oak"):
+        now = datetime.now(UTC)
+        named, _ = app.report_incident(
+            ReportIncident(
+                school_id=world.school,
+                occurred_at=now - timedelta(hours=1),
+                reported_at=now,
+                category="cyberbullying",
+                description="x",
+                people=[(pupil, "pupil_harmed"), (teacher, "staff_member")],
+            )
+        )
+    rows = schedule(container, world, exclude_subjects={teacher})
+    assert case not in rows and concern not in rows and named not in rows
+    assert pupil in rows
+
+
+def test_no_reason_is_stored_in_plaintext(container, world):
+    app = container.app
+    pupil = left_pupil(container, world)
+    with as_user(container, "dpo@trust"):
+        app.configure_retention(ConfigureRetention(world.trust, "access_log", 7, "Config-Marker"))
+        app.record_retention_review(RecordRetentionReview("pupil", pupil, "destroy", "Review-Mk"))
+        hold_id, _ = app.place_legal_hold(
+            PlaceLegalHold("school", world.school, "police", "Hold-Marker")
+        )
+        app.lift_legal_hold(LiftLegalHold(hold_id, "Lift-Marker"))
+    schedule(container, world)
+    assert_no_plaintext(container, ["Config-Marker", "Review-Mk", "Hold-Marker", "Lift-Marker"])
