@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Protocol
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from domain.shared.calendar import LONDON
@@ -299,48 +300,91 @@ class BlockerKind(StrEnum):
 
 @dataclass(frozen=True)
 class Blocker:
-    """One reason a record may not be erased on a day: ``until`` the date it lasts to (not yet
-    due, kept), ``hold_id`` the legal hold."""
+    """One reason a record may not be erased on a day, as a sentence (``reason``): ``until``
+    the date it lasts to (not yet due, kept), ``hold_id`` the legal hold."""
 
     kind: BlockerKind
-    detail: str
+    reason: str
     until: date | None = None
     hold_id: UUID | None = None
 
 
+class HeldBy(Protocol):
+    """An active legal hold covering a record (``projections.retention.queries.HoldRow``)."""
+
+    @property
+    def hold_id(self) -> UUID: ...
+
+    @property
+    def authority(self) -> str: ...
+
+
+class Reviewable(Protocol):
+    """What ``blockers`` needs of a record on the schedule
+    (``projections.retention.queries.Scheduled``): its due date (None: not yet known, ``why``
+    says what it waits for), whether the rule is reviewed, the latest review decision (recorded
+    on ``decided_on``; a keep's ``keep_until``) and the active holds covering it."""
+
+    @property
+    def due_on(self) -> date | None: ...
+
+    @property
+    def review(self) -> bool: ...
+
+    @property
+    def decision(self) -> str | None: ...
+
+    @property
+    def decided_on(self) -> date | None: ...
+
+    @property
+    def keep_until(self) -> date | None: ...
+
+    @property
+    def holds(self) -> Sequence[HeldBy]: ...
+
+    @property
+    def why(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class HoldFact:
-    """An active legal hold covering the record."""
-
     hold_id: UUID
     authority: str
 
 
-def blockers(
-    due_on: date | None,
-    review: bool,
-    decision: str | None,
-    decided_on: date | None,
-    keep_until: date | None,
-    holds: Sequence[HoldFact],
-    as_of: date,
-    why: str = "",
-) -> tuple[Blocker, ...]:
-    """What blocks erasure of a record at ``as_of``; empty: erasable now.
+@dataclass(frozen=True)
+class Facts:
+    """A :class:`Reviewable` of plain values."""
 
-    ``decision`` is the latest review decision, recorded on ``decided_on``: a "keep" moves the
-    due date to ``keep_until``; a rule that is reviewed (``review``) is erasable only once a
-    "destroy" is recorded on or after the (moved) due date. Every active hold blocks."""
+    due_on: date | None
+    review: bool = False
+    decision: str | None = None
+    decided_on: date | None = None
+    keep_until: date | None = None
+    holds: Sequence[HoldFact] = ()
+    why: str = ""
+
+
+def blockers(record: Reviewable, as_of: date) -> tuple[Blocker, ...]:
+    """What blocks erasure of ``record`` at ``as_of``; empty: erasable now.
+
+    The latest review decision rules: a "keep" moves the due date to its ``keep_until``; a
+    record whose rule is reviewed is erasable only once a "destroy" is recorded on or after the
+    (moved) due date. Every active legal hold blocks, whatever else."""
     found: list[Blocker] = []
-    kept = decision == Decision.KEEP and keep_until is not None
+    due_on, keep_until, decision = record.due_on, record.keep_until, record.decision
+    kept = keep_until if decision == Decision.KEEP else None
     if due_on is None:
+        why = record.why
         found.append(Blocker(BlockerKind.NOT_DUE, f"not yet due: {why}" if why else "not yet due"))
-    elif kept and keep_until is not None and as_of < keep_until:
-        found.append(Blocker(BlockerKind.KEPT, f"kept by review until {keep_until}", keep_until))
+    elif kept is not None and as_of < kept:
+        found.append(Blocker(BlockerKind.KEPT, f"kept by review until {kept}", kept))
     elif as_of < due_on:
         found.append(Blocker(BlockerKind.NOT_DUE, f"due on {due_on}", due_on))
-    elif review:
-        effective = keep_until if kept and keep_until is not None else due_on
+    elif record.review:
+        effective = kept or due_on
+        decided_on = record.decided_on
         destroyed = (
             decision == Decision.DESTROY and decided_on is not None and decided_on >= effective
         )
@@ -348,7 +392,7 @@ def blockers(
             found.append(
                 Blocker(BlockerKind.AWAITING_REVIEW, f"due on {effective}: awaiting review")
             )
-    for hold in holds:
+    for hold in record.holds:
         found.append(
             Blocker(BlockerKind.LEGAL_HOLD, f"legal hold ({hold.authority})", hold_id=hold.hold_id)
         )

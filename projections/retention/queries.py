@@ -19,7 +19,7 @@ from psycopg import Connection
 
 from domain.incidents.model import PUPIL_PARTS
 from domain.retention import rules
-from domain.retention.rules import Blocker, Due, HoldFact, HoldScope, RecordType, Settings
+from domain.retention.rules import Blocker, Due, HoldScope, RecordType, Settings
 from domain.shared.sealing import Erased, Keyring, Sealed
 from projections.common import from_row, rows_of, sealed_or_none
 
@@ -67,16 +67,7 @@ class Scheduled:
     def blockers(self, as_of: date) -> tuple[Blocker, ...]:
         """What blocks erasing this record at ``as_of`` (``rules.blockers``): empty when it
         may be erased now."""
-        return rules.blockers(
-            self.due_on,
-            self.review,
-            self.decision,
-            self.decided_on,
-            self.keep_until,
-            [HoldFact(h.hold_id, h.authority) for h in self.holds],
-            as_of,
-            self.why,
-        )
+        return rules.blockers(self, as_of)
 
 
 # --- the trust's configuration -----------------------------------------------------------------

@@ -10,6 +10,7 @@ import pytest
 
 from domain.retention.rules import (
     BlockerKind,
+    Facts,
     HoldFact,
     Rule,
     Settings,
@@ -164,46 +165,46 @@ def kinds(found):
 
 
 def test_a_record_is_not_erasable_the_day_before_it_is_due():
-    found = blockers(DUE, False, None, None, None, [], DUE - DAY)
+    found = blockers(Facts(DUE), DUE - DAY)
     assert kinds(found) == [BlockerKind.NOT_DUE] and found[0].until == DUE
 
 
 def test_a_record_without_review_is_erasable_the_day_it_is_due():
-    assert blockers(DUE, False, None, None, None, [], DUE) == ()
+    assert blockers(Facts(DUE), DUE) == ()
 
 
 def test_a_record_with_no_due_date_is_blocked_saying_why():
-    found = blockers(None, True, None, None, None, [], DUE, "when the pupil leaves")
-    assert kinds(found) == [BlockerKind.NOT_DUE] and "when the pupil leaves" in found[0].detail
+    found = blockers(Facts(None, True, why="when the pupil leaves"), DUE)
+    assert kinds(found) == [BlockerKind.NOT_DUE] and "when the pupil leaves" in found[0].reason
 
 
 def test_a_reviewed_record_awaits_review_on_the_day_it_is_due():
-    assert kinds(blockers(DUE, True, None, None, None, [], DUE)) == [BlockerKind.AWAITING_REVIEW]
+    assert kinds(blockers(Facts(DUE, True), DUE)) == [BlockerKind.AWAITING_REVIEW]
 
 
 def test_a_destroy_decision_recorded_on_the_due_date_makes_it_erasable():
-    assert blockers(DUE, True, "destroy", DUE, None, [], DUE) == ()
+    assert blockers(Facts(DUE, True, "destroy", DUE), DUE) == ()
 
 
 def test_a_destroy_decision_recorded_before_the_due_date_does_not_count():
-    found = blockers(DUE, True, "destroy", DUE - DAY, None, [], DUE)
+    found = blockers(Facts(DUE, True, "destroy", DUE - DAY), DUE)
     assert kinds(found) == [BlockerKind.AWAITING_REVIEW]
 
 
 def test_keep_until_moves_the_due_date():
     later = DUE + timedelta(days=365)
-    found = blockers(DUE, True, "keep", DUE, later, [], later - DAY)
+    found = blockers(Facts(DUE, True, "keep", DUE, later), later - DAY)
     assert kinds(found) == [BlockerKind.KEPT] and found[0].until == later
 
 
 def test_once_kept_until_passes_the_record_awaits_a_new_review():
     later = DUE + timedelta(days=365)
-    assert kinds(blockers(DUE, True, "keep", DUE, later, [], later)) == [
+    assert kinds(blockers(Facts(DUE, True, "keep", DUE, later), later)) == [
         BlockerKind.AWAITING_REVIEW
     ]
 
 
 def test_every_active_legal_hold_blocks_even_a_record_otherwise_erasable():
     holds = [HoldFact(uuid4(), "inquiry"), HoldFact(uuid4(), "police")]
-    found = blockers(DUE, False, None, None, None, holds, DUE)
+    found = blockers(Facts(DUE, holds=holds), DUE)
     assert [b.hold_id for b in found] == [h.hold_id for h in holds]

@@ -18,7 +18,7 @@ from projections.retention.queries import ConfigRow, HoldRow, LegalHoldRow, Sche
 @strawberry.type(description="One reason a record may not be erased on the day asked about.")
 class RetentionBlocker:
     kind: BlockerKind
-    detail: str
+    reason: str
     until: datetime.date | None = strawberry.field(
         description="Not yet due or kept: the day it lasts until."
     )
@@ -28,7 +28,7 @@ class RetentionBlocker:
     def of(cls, blocker: Blocker) -> RetentionBlocker:
         return cls(
             kind=blocker.kind,
-            detail=blocker.detail,
+            reason=blocker.reason,
             until=blocker.until,
             hold_id=optional_id(blocker.hold_id),
         )
