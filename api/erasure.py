@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
-from projections.retention.queries import Scheduled, schedule
-
 from api.positions import PositionNotReached
 from api.wiring import Container
 from domain.retention.erasure import Erasure
@@ -28,14 +26,16 @@ from domain.retention.erasure_commands import (
 )
 from domain.retention.erasure_handlers import ErasurePlan, Planned
 from domain.retention.erasure_rules import Candidate, checked_record_ids, may_approve
+from domain.retention.rules import RecordType, access_log_cutoff
 from domain.shared.actor import current_principal
 from domain.shared.calendar import london_today
 from domain.shared.errors import Concealed, NotAuthorised, NotFound, ValidationFailed
 from domain.shared.policy import Action, Target, reach
+from projections.retention.queries import Scheduled, schedule
+from projections.retention.queries import settings as retention_settings
 
 # The views the schedule is read from: all must include the last event before a decision.
 SCHEDULE_VIEWS = ["retention", "directory", "incidents", "staff_cases", "access"]
-ACCESS_LOG = "access_log"
 
 
 class ScheduleNotCurrent(ValidationFailed):
@@ -64,7 +64,7 @@ def _current_schedule(
     except PositionNotReached:
         raise ScheduleNotCurrent() from None
     with container.pool.connection() as conn:
-        rows = schedule(conn, container.keyring, trust_id)
+        rows = schedule(conn, container.keyring, trust_id, exclude_subjects=principal.subject_of)
     return {
         row.record_id: row
         for row in rows
@@ -73,8 +73,6 @@ def _current_schedule(
 
 
 def candidate(row: Scheduled, as_of: date) -> Candidate:
-    from domain.retention.rules import blockers
-
     return Candidate(
         record_type=row.record_type,
         record_id=row.record_id,
@@ -84,7 +82,8 @@ def candidate(row: Scheduled, as_of: date) -> Candidate:
         due_on=row.due_on,
         subject_ids=tuple(row.subject_ids),
         blind_indexes=tuple(row.blind_indexes),
-        blockers=tuple((b.kind, b.reason) for b in blockers(row, as_of)),
+        blockers=tuple((b.kind.value, b.reason) for b in row.blockers(as_of)),
+        about=frozenset(row.about),
     )
 
 
@@ -133,15 +132,19 @@ class CarriedOut:
 
 def approve(container: Container, erasure_id: UUID) -> CarriedOut:
     erasure = container.app.get(Erasure, erasure_id, "Erasure", read_only=True)
-    if not may_approve(current_principal(), Target(erasure.trust_id, erasure.school_id)):
+    if not may_approve(
+        current_principal(), Target(erasure.trust_id, erasure.school_id, erasure.about)
+    ):
         raise Concealed("Erasure", erasure_id)
-    records = candidates(container, erasure.trust_id, erasure.record_ids, Action.VIEW_ERASURES)
+    try:
+        records = candidates(container, erasure.trust_id, erasure.record_ids, Action.VIEW_ERASURES)
+    except NotFound:
+        # A record it names is about the approver (or out of their reach): the erasure too.
+        raise Concealed("Erasure", erasure_id) from None
     position = container.app.approve_erasure(ApproveErasure(erasure_id, records))
-    purged = sum(
-        purge_access_log(container, c.record_id, c.due_on)
-        for c in records
-        if c.record_type == ACCESS_LOG and c.due_on is not None
-    )
+    purged = 0
+    if any(c.record_type == RecordType.ACCESS_LOG for c in records):
+        purged = purge_access_log(container, erasure.trust_id)
     return CarriedOut(erasure_id, len(erasure.key_ids), purged, position)
 
 
@@ -149,10 +152,11 @@ def cancel(container: Container, erasure_id: UUID, reason: str) -> int:
     return container.app.cancel_erasure(CancelErasure(erasure_id, reason))
 
 
-def purge_access_log(container: Container, trust_id: UUID, before: date) -> int:
-    """Delete the trust's access-log entries recorded before ``before`` (London time): the only
-    delete the access log allows (migration 0040)."""
+def purge_access_log(container: Container, trust_id: UUID) -> int:
+    """Delete the trust's access-log entries past the configured period today (London time):
+    the only delete the access log allows (migration 0040)."""
     with container.pool.connection() as conn, conn.transaction():
+        before = access_log_cutoff(london_today(), retention_settings(conn, trust_id))
         conn.execute("SET LOCAL casework.access_log_purge = 'on'")
         cursor = conn.execute(
             "DELETE FROM access_log WHERE trust_id = %s "

@@ -40,6 +40,7 @@ from projections.directory.projection import DirectoryView
 from projections.erasure.projection import ErasureView
 from projections.incidents.projection import IncidentsView
 from projections.ledger.integrator import LedgerView, LedgerWorker
+from projections.retention.projection import RetentionView
 from projections.runner import ProjectionWorker, View
 from projections.staff_cases.projection import StaffCasesView
 
@@ -50,6 +51,7 @@ VIEW_CLASSES: tuple[type[View], ...] = (
     StaffCasesView,
     ConsentView,
     ErasureView,
+    RetentionView,
     LedgerView,
 )
 # Views fed by a worker of their own kind (the rest by the plain ProjectionWorker).

@@ -12,6 +12,7 @@ from domain.consent.handlers import ConsentHandlers
 from domain.directory.handlers import DirectoryHandlers
 from domain.incidents.handlers import IncidentHandlers
 from domain.retention.erasure_handlers import ErasureHandlers
+from domain.retention.handlers import RetentionHandlers
 from domain.staff_cases.handlers import StaffCaseHandlers
 
 
@@ -22,6 +23,7 @@ class CaseworkApplication(
     StaffCaseHandlers,
     ConsentHandlers,
     ErasureHandlers,
+    RetentionHandlers,
 ):
     """All casework commands over one event store (table ``casework_events``)."""
 

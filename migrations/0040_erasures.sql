@@ -7,6 +7,7 @@ CREATE TABLE er_erasures (
     school_id uuid,
     status text NOT NULL CHECK (status IN ('requested', 'carried_out', 'cancelled')),
     records jsonb NOT NULL,
+    about uuid[] NOT NULL,
     key_count integer NOT NULL,
     reason bytea NOT NULL,
     requested_by bytea,

@@ -80,6 +80,7 @@ def _feature_modules() -> tuple[ModuleType, ...]:
     from projections.erasure import columns as erasure
     from projections.incidents import columns as incidents
     from projections.ledger import columns as ledger
+    from projections.retention import columns as retention
     from projections.staff_cases import columns as staff_cases
 
     return (
@@ -91,6 +92,7 @@ def _feature_modules() -> tuple[ModuleType, ...]:
         consent,
         ledger,
         erasure,
+        retention,
         idempotency_columns,
     )
 

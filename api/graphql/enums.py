@@ -16,6 +16,7 @@ from domain.consent.model import (
 )
 from domain.directory.aggregates import StaffRole
 from domain.incidents.model import ActionKind, Device, Part, Risk, Source, Status
+from domain.retention.rules import BlockerKind, Decision, HoldAuthority, HoldScope, RecordType, Rule
 from domain.shared.policy import Role
 from domain.staff_cases.model import (
     AllegationActionKind,
@@ -80,12 +81,23 @@ for enum_type, description in (
 ):
     strawberry.enum(enum_type, description=description)
 
+for named_enum, name, description in (
+    (RecordType, "RetentionRecordType", "What the retention schedule keeps."),
+    (Rule, "RetentionRule", "The retention rule that keeps a record (docs/rules.md §9)."),
+    (Decision, "RetentionDecision", "A review's decision: destroy, or keep until a date."),
+    (HoldScope, "LegalHoldScope", "What a legal hold covers: a record, a person or a school."),
+    (HoldAuthority, "LegalHoldAuthority", "On whose direction or request a hold is placed."),
+    (BlockerKind, "RetentionBlockerKind", "Why a record may not be erased on a day."),
+):
+    strawberry.enum(named_enum, name=name, description=description)
+
 __all__ = [
     "ActionKind",
     "AllegationActionKind",
     "AllegationCategory",
     "AllegationSource",
     "AllegationStatus",
+    "BlockerKind",
     "CaseManagerBasis",
     "ChildRelationship",
     "ConcernStatus",
@@ -94,16 +106,21 @@ __all__ = [
     "ConsentStatus",
     "ConsenterKind",
     "ContactFrom",
+    "Decision",
     "Device",
+    "HoldAuthority",
+    "HoldScope",
     "Medium",
     "Outcome",
     "Part",
     "PresenceCheckOutcome",
     "PublicationStatus",
     "ReceivedVia",
+    "RecordType",
     "Risk",
     "RiskAssessmentApprover",
     "Role",
+    "Rule",
     "Source",
     "StaffRole",
     "Status",

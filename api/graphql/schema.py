@@ -30,6 +30,7 @@ from api.graphql.errors import CodedErrors, log_errors
 from api.graphql.incidents import IncidentMutation, IncidentQuery
 from api.graphql.lado import LadoMutation
 from api.graphql.ledger import LedgerQuery
+from api.graphql.retention import RetentionMutation, RetentionQuery
 from api.graphql.scalars import DATE_SCALAR, DATETIME_SCALAR
 from api.graphql.staff_cases import StaffCaseMutation, StaffCaseQuery
 from api.graphql.subscriptions import Subscription
@@ -49,6 +50,7 @@ Query = merge_types(
         ConsentQuery,
         LedgerQuery,
         ErasureQuery,
+        RetentionQuery,
     ),
 )
 Mutation = merge_types(
@@ -61,6 +63,7 @@ Mutation = merge_types(
         ConsentMutation,
         LadoMutation,
         ErasureMutation,
+        RetentionMutation,
     ),
 )
 CONFIG = StrawberryConfig(

@@ -67,6 +67,11 @@ class Erasure(CaseworkAggregate):
         self.cancelled = False
 
     @property
+    def about(self) -> frozenset[UUID]:
+        """The people the records are about: the erasure is never theirs to see or settle."""
+        return frozenset(UUID(str(a)) for r in self.records for a in r.get("about", ()))
+
+    @property
     def record_ids(self) -> list[UUID]:
         return [UUID(str(r["record_id"])) for r in self.records]
 

@@ -106,7 +106,7 @@ class ErasureHandlers(CaseworkBase):
         """The erasure, to a DPO or trust role of its trust; anyone else is answered as for an
         unknown erasure."""
         erasure = self.get(Erasure, erasure_id, "Erasure")
-        target = Target(erasure.trust_id, erasure.school_id)
+        target = Target(erasure.trust_id, erasure.school_id, erasure.about)
         principal = current_principal()
         if not may_approve(principal, target):
             raise Concealed("Erasure", erasure_id)

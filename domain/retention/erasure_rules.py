@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
+from domain.retention.rules import BlockerKind
 from domain.shared.errors import ValidationFailed
 from domain.shared.policy import Principal, Role, Target
 
 # A request names at most this many records: an erasure a DPO can read through before approving.
 MAX_RECORDS = 500
-HOLD = "legal_hold"
+HOLD = BlockerKind.LEGAL_HOLD
 ALLEGATION = "allegation"
 
 
@@ -45,6 +46,7 @@ class Candidate:
             "rule": self.rule,
             "source": self.source,
             "due_on": None if self.due_on is None else self.due_on.isoformat(),
+            "about": sorted(str(a) for a in self.about),
         }
 
 

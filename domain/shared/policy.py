@@ -84,6 +84,10 @@ class Action(StrEnum):
     VIEW_ERASURES = "view_erasures"
     # A trust's public signing keys (docs/rules.md §12.4): public, but told only to its staff.
     VIEW_TRUST_SIGNING_KEY = "view_trust_signing_key"
+    # Retention (docs/rules.md §9): the schedule, its configuration and review decisions are
+    # the DPO's; legal holds the DPO's and the trust safeguarding lead's.
+    MANAGE_RETENTION = "manage_retention"
+    PLACE_LEGAL_HOLD = "place_legal_hold"
 
 
 _ALL = frozenset(Role)
@@ -141,6 +145,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     ),
     # Any role in the trust, school-wide or trust-wide (``schools_in_trust``).
     Action.VIEW_TRUST_SIGNING_KEY: _ALL,
+    Action.MANAGE_RETENTION: frozenset({Role.DPO}),
+    Action.PLACE_LEGAL_HOLD: frozenset({Role.DPO, Role.TRUST_SAFEGUARDING_LEAD}),
 }
 
 

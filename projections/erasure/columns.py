@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from projections.classification import AT, COUNT, ENUM, ID, LOGIN_SEALED, SEQ, Table, plain, sealed
 
-ERASURE = "the erasure's own (no erasure destroys it)"
+ERASURE = "the erasure's own, which no erasure destroys"
 
 TABLES: dict[str, Table] = {
     "er_erasures": {
@@ -15,6 +15,10 @@ TABLES: dict[str, Table] = {
         "records": plain(
             "each record's type, id, school and the rule that made it due: identifiers and "
             "rule names (never a date derived from a person's)"
+        ),
+        "about": plain(
+            "the record ids of the people the erased records are about: the erasure is never "
+            "shown to them"
         ),
         "key_count": COUNT,
         "reason": sealed(ERASURE, "free text"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from base64 import b64decode
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from psycopg import Cursor
 from psycopg.types.json import Jsonb
@@ -25,14 +26,15 @@ class ErasureView(View):
     def requested(self, curs: Cursor[Any], e: Erasure.Requested, position: int) -> None:
         records = [{k: r.get(k) for k in RECORD_FIELDS} for r in e.records]
         curs.execute(
-            "INSERT INTO er_erasures (erasure_id, trust_id, school_id, status, records, "
+            "INSERT INTO er_erasures (erasure_id, trust_id, school_id, status, records, about, "
             "key_count, reason, requested_by, requested_at, seq) "
-            "VALUES (%s, %s, %s, 'requested', %s, %s, %s, %s, %s, %s)",
+            "VALUES (%s, %s, %s, 'requested', %s, %s, %s, %s, %s, %s, %s)",
             (
                 e.originator_id,
                 e.trust_id,
                 e.school_id,
                 Jsonb(records),
+                sorted({UUID(a) for r in e.records for a in r.get("about", ())}),
                 len(e.subject_ids),
                 e.reason.to_bytes(),
                 self.logins.seal(e.actor),

@@ -30,6 +30,7 @@ class ErasureRow:
     school_id: UUID | None
     status: str
     records: list[dict[str, Any]]
+    about: tuple[UUID, ...]
     key_count: int
     reason: Sealed
     requested_by: Sealed | None
@@ -66,9 +67,11 @@ def _row(row: Any) -> ErasureRow:
 def erasures(
     conn: Connection[Any], visible: Visibility, first: int, after: int | None
 ) -> Page[ErasureRow]:
-    """Oldest first, as the erasures were asked for."""
+    """Oldest first, as the erasures were asked for; never one about the reader."""
     clause, params = visible.clause()
-    return fetch_page(conn, _ERASURES, [clause], params, _row, first, after, seq_column="e.seq")
+    where = [clause, "NOT (e.about && %s::uuid[])"]
+    params = [*params, list(visible.exclude_ids)]
+    return fetch_page(conn, _ERASURES, where, params, _row, first, after, seq_column="e.seq")
 
 
 def erasure(conn: Connection[Any], erasure_id: UUID) -> ErasureRow | None:

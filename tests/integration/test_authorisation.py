@@ -17,6 +17,9 @@ from domain.directory.commands import (
     RegisterStaffMember,
 )
 from domain.incidents.commands import ReportIncident
+from domain.retention.commands import PlaceLegalHold
+from domain.retention.erasure_commands import RequestErasure
+from domain.retention.erasure_rules import Candidate
 from domain.shared.actor import acting_as
 from domain.shared.calendar import academic_year_of, london_today
 from domain.shared.policy import Principal, Role
@@ -52,6 +55,8 @@ class World:
     channel: UUID  # A1's official channel; `staff` is authorised to post on it
     publication: UUID  # on `channel`, featuring the pupil; in the takedown queue
     staff_position: int  # where `staff` was registered: a ledger proof of a restricted record
+    hold: UUID  # a legal hold on `allegation`, its reason MARKER
+    erasure: UUID  # a requested erasure of `allegation`, its reason MARKER
 
 
 SUBJECT = "subject@a1"  # headteacher of A1, and the subject of staff record `staff`
@@ -168,6 +173,12 @@ def world(container) -> World:
         publication = make.post_then_withdrawal(
             app, channel, social, pupil, parent, staff, now - timedelta(hours=3), MARKER
         )
+    with acting_as(OPERATOR):
+        hold, _ = app.place_legal_hold(PlaceLegalHold("record", allegation, "inquiry", MARKER))
+        erasure = app.request_erasure(
+            RequestErasure(trust_a, [erasable(allegation, a1, staff)], MARKER)
+        ).erasure_id
+        position = container.head()
     with acting_as(app.principal_for(CROSS_SCHOOL)), pytest.raises(Exception):
         make.pupil(app, a1, "x", date(2014, 1, 1), year_group=6)
     container.wait_for(list(container.views), position, timeout=20)
@@ -188,6 +199,24 @@ def world(container) -> World:
         channel,
         publication,
         staff_position,
+        hold,
+        erasure,
+    )
+
+
+def erasable(record_id: UUID, school_id: UUID, about: UUID) -> Candidate:
+    """A record as the schedule would give it once erasable (the world's erasure names it)."""
+    return Candidate(
+        "allegation",
+        record_id,
+        school_id,
+        "allegation",
+        "KCSIE",
+        None,
+        (record_id,),
+        (),
+        (),
+        frozenset({about}),
     )
 
 
@@ -885,6 +914,111 @@ CONSENT: dict[str, tuple[Case, Any]] = {
     ),
 }
 CASES.update(CONSENT)
+
+
+def empty_or_refused(field: str):
+    def check(body: dict) -> bool:
+        return null_with_error(field)(body) or body["data"][field] == []
+
+    return check
+
+
+SCHEDULED = "{ recordId holds { reason { value } } reviewReason { value } }"
+
+RETENTION: dict[str, tuple[Case, Any]] = {
+    "retentionSchedule": (
+        Case(
+            "query($t: ID!, $s: ID) { retentionSchedule(trustId: $t, schoolId: $s) "
+            f"{SCHEDULED} }}",
+            lambda w: {"t": str(w.trust_a), "s": str(w.school_a1)},
+        ),
+        null_with_error("retentionSchedule"),
+    ),
+    "retentionDue": (
+        Case(
+            "query($t: ID!, $s: ID) { retentionDue(trustId: $t, schoolId: $s, "
+            f'asOf: "2100-01-01") {SCHEDULED} }}',
+            lambda w: {"t": str(w.trust_a), "s": str(w.school_a1)},
+        ),
+        null_with_error("retentionDue"),
+    ),
+    "legalHolds": (
+        Case(
+            "query($t: ID!) { legalHolds(trustId: $t) { id reason { value } } }",
+            lambda w: {"t": str(w.trust_a)},
+            subject_applies=True,
+        ),
+        empty_or_refused("legalHolds"),
+    ),
+    "retentionConfiguration": (
+        Case(
+            "query($t: ID!) { retentionConfiguration(trustId: $t) { rule value } }",
+            lambda w: {"t": str(w.trust_a)},
+        ),
+        null_with_error("retentionConfiguration"),
+    ),
+    "configureRetention": consent_case(
+        "configureRetention",
+        "ConfigureRetentionInput",
+        lambda w: {"trustId": str(w.trust_a), "rule": "ACCESS_LOG", "value": 7, "reason": "x"},
+    ),
+    "recordRetentionReview": staff_case(
+        "recordRetentionReview",
+        "RecordRetentionReviewInput",
+        True,
+        lambda w: {
+            "recordType": "ALLEGATION",
+            "recordId": str(w.allegation),
+            "decision": "DESTROY",
+            "reason": "x",
+        },
+    ),
+    "placeLegalHold": staff_case(
+        "placeLegalHold",
+        "PlaceLegalHoldInput",
+        True,
+        lambda w: {
+            "scope": "RECORD",
+            "targetId": str(w.allegation),
+            "authority": "POLICE",
+            "reason": "x",
+        },
+    ),
+    "liftLegalHold": staff_case(
+        "liftLegalHold",
+        "LiftLegalHoldInput",
+        True,
+        lambda w: {"holdId": str(w.hold), "reason": "x"},
+    ),
+}
+CASES.update(RETENTION)
+
+ERASURE: dict[str, tuple[Case, Any]] = {
+    "eraseRecords": staff_case(
+        "eraseRecords",
+        "EraseRecordsInput",
+        True,
+        lambda w: {"trustId": str(w.trust_a), "recordIds": [str(w.allegation)]},
+    ),
+    "approveErasure": staff_case(
+        "approveErasure", "ApproveErasureInput", True, lambda w: {"erasureId": str(w.erasure)}
+    ),
+    "cancelErasure": staff_case(
+        "cancelErasure",
+        "CancelErasureInput",
+        True,
+        lambda w: {"erasureId": str(w.erasure), "reason": "x"},
+    ),
+    "erasures": (
+        Case(
+            "{ erasures { edges { node { id reason records { recordId } } } } }",
+            lambda w: {},
+            subject_applies=True,
+        ),
+        no_edges("erasures"),
+    ),
+}
+CASES.update(ERASURE)
 
 
 def schema_fields() -> set[str]:
