@@ -19,6 +19,7 @@ from api.auth import TokenVerifier
 from api.changes import ChangeListener, Keeper
 from api.consent_cache import PostingCheckCache
 from api.database import CheckedPool, Database, resolve_database
+from api.erasure_fence import ErasureFence, apply_fence
 from api.event_store import SESSION_PARAMETERS, PostgresKeyStore, limit_connections
 from api.key_check import record_key_check, refuse_wrong_keys, settle_generated, wrong_keys
 from api.keys import Keys, load_keys
@@ -208,6 +209,32 @@ def record_keys(pool: ConnectionPool[Connection[DictRow]], keys: Keys, keyring: 
         record_key_check(conn, keys, keyring)
 
 
+def open_store(
+    pool: ConnectionPool[Connection[DictRow]],
+    settings: Settings,
+    database: Database,
+    keys: Keys,
+    *,
+    apply_migrations: bool = True,
+) -> tuple[Keys, Keyring, list[str]]:
+    """What every start that opens the store does first, before any worker or request can read
+    a key: prove the keys, migrate (unless told not to), record the key check, and destroy
+    again every key the erasure fence lists that the database still holds (a restored backup;
+    ``api.erasure_fence``). The keys, the keyring and the migrations applied now."""
+    keys, keyring = proved_keys(pool, keys)
+    applied: list[str] = []
+    if apply_migrations:
+        applied = migrate(
+            database.with_limits(settings, migrating=True).conninfo,
+            logins=_sealers(keyring),
+        )
+    record_keys(pool, keys, keyring)
+    fence = ErasureFence(settings.erasure_fence_path)
+    if apply_fence(pool, fence):
+        keyring.forget(fence.subject_ids())
+    return keys, keyring, applied
+
+
 def migrate_with_keys(settings: Settings) -> list[str]:
     """``casework migrate``: apply pending migrations, with the keys their keyed steps need."""
     keys = load_keys(settings)
@@ -219,13 +246,7 @@ def migrate_with_keys(settings: Settings) -> list[str]:
         max_size=2,
         kwargs={"row_factory": dict_row, "autocommit": True},
     ) as pool:
-        keys, keyring = proved_keys(pool, keys)
-        applied = migrate(
-            database.with_limits(settings, migrating=True).conninfo,
-            logins=_sealers(keyring),
-        )
-        record_keys(pool, keys, keyring)
-        return applied
+        return open_store(pool, settings, database, keys)[2]
 
 
 def build(
@@ -248,13 +269,9 @@ def build(
         open=True,
     )
     try:
-        keys, keyring = proved_keys(pool, keys)
-        if apply_migrations:
-            migrate(
-                database.with_limits(settings, migrating=True).conninfo,
-                logins=_sealers(keyring),
-            )
-        record_keys(pool, keys, keyring)
+        keys, keyring, _ = open_store(
+            pool, settings, database, keys, apply_migrations=apply_migrations
+        )
     except BaseException:
         pool.close()
         raise
