@@ -47,7 +47,7 @@ def rotate_command(
     in one transaction, without rewriting any event. Stop every process using the store first;
     afterwards configure the new key file (the old master key opens nothing)."""
     try:
-        rotated, current = _rotate(Settings(), new_key_file, generate)
+        rotated, current = rotate_keys(Settings(), new_key_file, generate)
     except RotationRefused as refused:
         typer.echo(f"casework: keys rotate refused: {refused}", err=True)
         raise typer.Exit(2) from None
@@ -63,7 +63,10 @@ def rotate_command(
     )
 
 
-def _rotate(settings: Settings, path: Path, generate: bool) -> tuple[Rotated, Keys]:
+def rotate_keys(settings: Settings, path: Path, generate: bool) -> tuple[Rotated, Keys]:
+    """The whole rotation as the command runs it: load and check the keys, open the store
+    (proved, migrated, fenced), then rotate on a session of its own; the rotation and the keys
+    rotated from."""
     current = load_keys(settings)
     if current.unsaved is not None:
         raise CurrentKeysDoNotOpen(
