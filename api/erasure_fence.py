@@ -11,8 +11,9 @@ or request can read a key (``api.wiring.open_store``). docs/rules.md §9.5.
 The fence is written first: an erasure is appended and flushed to disk (:meth:`ErasureFence.add`)
 before its keys are destroyed, so a crash in between leaves a fenced key that the next start
 destroys, never a destroyed key that a restore could bring back. The file is one subject id a
-line, appended under an exclusive lock (two processes may erase at once), mode 0600. It holds
-ids only: random record ids and the hashed ids of logins, nothing a person could be read from.
+line (``-<id>``: an erasure withdrawn because its transaction rolled back), appended under an
+exclusive lock (two processes may erase at once), mode 0600. It holds ids only: random record
+ids and the hashed ids of logins, nothing a person could be read from.
 
 A fence that exists but cannot be read or parsed refuses the start, in one line naming the
 file: ignoring it could let a restored key be read.
@@ -24,6 +25,7 @@ import fcntl
 import logging
 import os
 import re
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from uuid import UUID
@@ -47,7 +49,7 @@ HEADER = (
 )
 # What a line torn by a crash in the middle of an append can look like: part of an id. Its
 # erasure never went further (the keys are destroyed only once the fence is on disk).
-_TORN = re.compile(r"[0-9a-f-]{0,35}")
+_TORN = re.compile(r"-?[0-9a-f-]{0,35}")
 
 
 class FenceUnreadable(InsecureConfiguration):
@@ -75,10 +77,12 @@ class ErasureFence:
     def add(self, subject_ids: Iterable[UUID]) -> None:
         """Append these subjects, durably (flushed to disk, and the file's directory entry with
         it when the file is new), before their keys are destroyed."""
-        ids = _erasable(subject_ids)
-        if not ids:
+        self._append([str(subject_id) for subject_id in _erasable(subject_ids)])
+
+    def _append(self, entries: list[str]) -> None:
+        if not entries:
             return
-        lines = "".join(f"{subject_id}\n" for subject_id in ids).encode("ascii")
+        lines = "".join(f"{entry}\n" for entry in entries).encode("ascii")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             created = not self.path.exists()
@@ -106,6 +110,14 @@ class ErasureFence:
                 "CASEWORK_ERASURE_FENCE"
             ) from None
 
+    def withdraw(self, subject_ids: Iterable[UUID]) -> None:
+        """Record that these subjects' erasure did not happen after all: the transaction of
+        :func:`fence_then_destroy` was rolled back (known not to have committed). A withdrawal
+        cancels one addition only, so a subject fenced by an earlier erasure stays fenced.
+        Never for an erasure whose outcome is unknown (a lost connection at commit): left
+        fenced, the next start completes it."""
+        self._append([f"-{subject_id}" for subject_id in _erasable(subject_ids)])
+
     def subject_ids(self) -> frozenset[UUID]:
         """Every subject the fence lists; none if there is no fence yet."""
         try:
@@ -122,21 +134,22 @@ class ErasureFence:
         tail = lines.pop()  # "" when the file ends with a newline, as every append leaves it
         if tail and not _TORN.fullmatch(tail):
             lines.append(tail)  # not torn: parsed (and refused) like any other line
-        found: set[UUID] = set()
+        fenced: Counter[UUID] = Counter()
         for number, line in enumerate(lines, start=1):
             line = line.strip()
             if not line or line.startswith("#"):
                 continue
+            withdrawn = line.startswith("-")
             try:
-                subject_id = UUID(line)
+                subject_id = UUID(line.removeprefix("-"))
             except ValueError:
                 raise self._unreadable(f"line {number} is not a subject id") from None
             if subject_id in SYSTEM_SUBJECTS:
                 raise self._unreadable(
                     f"line {number} names a key of the system's own, which is never erased"
                 )
-            found.add(subject_id)
-        return frozenset(found)
+            fenced[subject_id] += -1 if withdrawn else 1
+        return frozenset(s for s, times in fenced.items() if times > 0)
 
     def _unreadable(self, problem: str) -> FenceUnreadable:
         return FenceUnreadable(
@@ -152,7 +165,9 @@ def fence_then_destroy(conn: Conn, fence: ErasureFence, subject_ids: Iterable[UU
     destroyed one, so none can be made for them later. Returns how many keys were live.
 
     Once the caller's transaction has committed, it calls ``keyring.forget(subject_ids)`` so
-    that this process stops opening their fields at once (:func:`destroy_keys` does)."""
+    that this process stops opening their fields at once (:func:`destroy_keys` does). If it was
+    rolled back instead, it calls ``fence.withdraw(subject_ids)``; otherwise the next start
+    destroys the keys of an erasure that was never recorded."""
     ids = _erasable(subject_ids)
     if not ids:
         return 0
