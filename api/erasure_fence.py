@@ -227,7 +227,8 @@ def _destroy(conn: Conn, ids: list[UUID]) -> int:
         ).fetchone()
         conn.execute(
             "INSERT INTO data_keys (subject_id, wrapped_key, destroyed_at) "
-            "SELECT s, NULL, now() FROM unnest(%s::uuid[]) AS s "
+            "SELECT s, NULL, now() FROM unnest(%s::uuid[]) AS s WHERE NOT EXISTS "
+            "(SELECT 1 FROM data_keys d WHERE d.subject_id = s AND d.wrapped_key IS NULL) "
             "ON CONFLICT (subject_id) DO UPDATE SET wrapped_key = NULL, destroyed_at = now() "
             "WHERE data_keys.wrapped_key IS NOT NULL",
             (ids,),

@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -337,18 +338,21 @@ def test_a_rotation_that_meets_a_key_it_cannot_open_changes_nothing(store):
 # --- the command line -------------------------------------------------------------------------
 
 
-def casework(store: Store, *args: str) -> subprocess.CompletedProcess[str]:
+def casework_env(store: Store) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASEWORK_")}
     settings = store.settings()
-    env |= {
+    return env | {
         "CASEWORK_DATABASE_URL": store.database.conninfo,
         "CASEWORK_DATA_DIR": str(settings.data_dir),
         "CASEWORK_KEY_FILE": str(store.old_keys),
         "CASEWORK_ERASURE_FENCE": str(settings.erasure_fence_path),
         "CASEWORK_ENVIRONMENT": "test",
     }
+
+
+def casework(store: Store, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # bounded: a rotation of a small store takes seconds
-        [str(CASEWORK), *args], env=env, capture_output=True, text=True, timeout=60
+        [str(CASEWORK), *args], env=casework_env(store), capture_output=True, text=True, timeout=60
     )
 
 
@@ -368,3 +372,39 @@ def test_keys_rotate_refuses_in_one_line_naming_the_problem_and_no_key(store):
     (line,) = result.stderr.splitlines()
     assert line.startswith("casework: keys rotate refused: the master key in --new-key-file")
     assert json.loads(same.read_text())["master_key"] not in line
+
+
+# --- a crash in the middle ----------------------------------------------------------------------
+
+
+def test_a_rotation_killed_in_the_middle_leaves_the_old_state_whole(store):
+    old = Keyring(read_key_file(store.old_keys, "old").master_key, InMemoryKeyStore())
+    subjects = [uuid4() for _ in range(150_000)]  # enough re-wrapping to be caught at it
+    with psycopg.connect(store.database.conninfo) as conn:
+        conn.execute(
+            "INSERT INTO data_keys (subject_id, wrapped_key) "
+            "SELECT * FROM unnest(%s::uuid[], %s::bytea[])",
+            (subjects, [old.wrap(s, os.urandom(32)) for s in subjects]),
+        )
+    before = store.rows("SELECT subject_id, wrapped_key FROM data_keys ORDER BY 1")
+    new_keys = store.root / "new.json"
+    rotating = subprocess.Popen(
+        [str(CASEWORK), "keys", "rotate", "--new-key-file", str(new_keys), "--generate"],
+        env=casework_env(store),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not store.rows(
+            "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
+            "AND query LIKE 'UPDATE data_keys SET wrapped_key%%' AND state <> 'idle'"
+        ):
+            assert rotating.poll() is None and time.monotonic() < deadline, "never caught"
+            time.sleep(0.005)
+        rotating.kill()  # mid-transaction: some data keys re-wrapped, none committed
+    finally:
+        rotating.wait(timeout=30)
+    assert rotating.returncode == -9
+    assert store.rows("SELECT subject_id, wrapped_key FROM data_keys ORDER BY 1") == before
+    store.container(store.old_keys).close()  # still the store's key
