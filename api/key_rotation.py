@@ -9,11 +9,11 @@ does not change, and their personal fields with data keys, which stay the same k
 wrapped anew. Destroyed keys stay destroyed (there is nothing to re-wrap). Afterwards the old
 master key opens nothing the store holds, and a process started with it refuses to start.
 
-The new key comes as a key file (the format of ``CASEWORK_KEY_FILE``): given, or generated next
-to nothing (``--generate``: the current event key and 32 new random bytes, mode 0600, flushed to
-disk before the rotation commits). Every process that has the store open must be stopped first:
-one still running with the old key would wrap the data keys it creates under it, so a rotation
-refuses while any other session is connected to the database.
+The new key comes as a key file (the format of ``CASEWORK_KEY_FILE``): one the operator made,
+or one written now (``--generate``: the current event key and 32 new random bytes, mode 0600,
+flushed to disk before the rotation commits). Every process that has the store open must be
+stopped first: one still running with the old key would wrap the data keys it creates under it,
+so a rotation refuses while any other session is connected to the database.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from psycopg.rows import DictRow
 
 from api.key_check import KEY_CHECK_SUBJECT, PROOF, wrong_keys
 from api.keys import Keys, read_key_file
-from api.trust_keys import _wrap_id
+from api.trust_keys import rewrap_all
 from domain.shared.sealing import InMemoryKeyStore, Keyring
 
 Conn = Connection[DictRow]
@@ -201,30 +201,12 @@ def _rewrap_data_keys(conn: Conn, old: Keyring, new: Keyring) -> tuple[int, int]
 
 
 def _rewrap_trust_keys(conn: Conn, old: Keyring, new: Keyring) -> int:
-    rows = conn.execute(
-        "SELECT trust_id, ed25519_wrapped, ecdsa_wrapped FROM trust_signing_keys"
-    ).fetchall()
-    updates: list[tuple[bytes, bytes, UUID]] = []
-    for row in rows:
-        trust_id = row["trust_id"]
-        wrapped: list[bytes] = []
-        for purpose, column in (("ed25519", "ed25519_wrapped"), ("ecdsa-p256", "ecdsa_wrapped")):
-            bound = _wrap_id(trust_id, purpose)
-            try:
-                wrapped.append(new.wrap(bound, old.unwrap(bound, bytes(row[column]))))
-            except InvalidTag:
-                raise UnopenableKeys(
-                    f"the signing keys of trust {trust_id} do not open under the current master "
-                    "key: nothing was rotated"
-                ) from None
-        updates.append((wrapped[0], wrapped[1], trust_id))
-    with conn.cursor() as cur:
-        cur.executemany(
-            "UPDATE trust_signing_keys SET ed25519_wrapped = %s, ecdsa_wrapped = %s "
-            "WHERE trust_id = %s",
-            updates,
-        )
-    return len(updates)
+    try:
+        return rewrap_all(conn, old, new)
+    except InvalidTag:
+        raise UnopenableKeys(
+            "a trust's signing keys do not open under the current master key: nothing was rotated"
+        ) from None
 
 
 def _record_new_proof(conn: Conn, new: Keyring) -> int:
