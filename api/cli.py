@@ -17,6 +17,7 @@ from api.audit_cli import verify
 from api.bundle_cli import verify_bundle_command
 from api.database import DatabaseUnavailable
 from api.erasure_cli import erase_command
+from api.keys_cli import rotate_command
 from api.lado.cli import export_cli
 from api.ledger_cli import ledger_cli, verify_proof_command
 from api.settings import InsecureConfiguration, Settings
@@ -33,8 +34,9 @@ cli.add_typer(projections_cli, name="projections")
 cli.add_typer(trust_cli, name="trust")
 cli.add_typer(token_cli, name="token")
 cli.add_typer(seed_cli, name="seed")
-keys_cli = typer.Typer(help="The system's public keys.", no_args_is_help=True)
+keys_cli = typer.Typer(help="Public keys; master-key rotation.", no_args_is_help=True)
 cli.add_typer(keys_cli, name="keys")
+keys_cli.command("rotate")(rotate_command)
 cli.add_typer(witness_cli, name="witness")
 cli.add_typer(ledger_cli, name="ledger")
 cli.add_typer(export_cli, name="export")

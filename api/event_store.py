@@ -17,6 +17,7 @@ from psycopg.rows import DictRow
 from psycopg_pool import ConnectionPool
 
 from api.database import Database
+from api.erasure_fence import ErasureFence, fence_then_destroy
 from domain.shared.idempotency import Claim, RequestAlreadyRecorded
 
 SESSION_PARAMETERS = "POSTGRES_SESSION_PARAMETERS"
@@ -98,8 +99,15 @@ KEY_CONSTRAINT = "idempotency_keys_pkey"
 
 
 class PostgresKeyStore:
-    def __init__(self, pool: ConnectionPool[Connection[DictRow]]) -> None:
+    """Wrapped data keys in ``data_keys``. With an erasure fence (every process the service
+    wires), a key is written to the fence before it is destroyed, so that no restored backup
+    brings it back (``api.erasure_fence``)."""
+
+    def __init__(
+        self, pool: ConnectionPool[Connection[DictRow]], fence: ErasureFence | None = None
+    ) -> None:
         self._pool = pool
+        self._fence = fence
 
     def fetch(self, subject_ids: Iterable[UUID]) -> Mapping[UUID, bytes | None]:
         ids = list(subject_ids)
@@ -114,6 +122,9 @@ class PostgresKeyStore:
 
     def destroy(self, subject_id: UUID) -> None:
         with self._pool.connection() as conn:
+            if self._fence is not None:
+                fence_then_destroy(conn, self._fence, [subject_id])
+                return
             conn.execute(
                 "UPDATE data_keys SET wrapped_key = NULL, destroyed_at = now() "
                 "WHERE subject_id = %s AND wrapped_key IS NOT NULL",

@@ -6,7 +6,8 @@ starts, and ``/readyz`` proves them again. The proof is the ``key_check`` table 
 0021): a constant encrypted with the event-state key (by the event store's own cipher) and
 wrapped by the master key (by the keyring), written when the store is first initialised. In a
 store initialised before that table existed, the oldest event and the oldest stored data key
-are the proof until those rows are written.
+are the proof until those rows are written. A master-key rotation (``api.key_rotation``) adds
+a newer proof (migration 0036), and the latest proof of each key is the one a process must open.
 
 Development keys are generated only into a store that holds nothing encrypted: with events or
 data keys already stored, a missing key file means lost keys, and new ones would leave every
@@ -87,10 +88,7 @@ def _opens(unseal: Callable[[bytes], bytes], sealed: bytes, expected: bytes | No
 def wrong_keys(conn: Conn, keys: Keys, keyring: Keyring) -> list[str]:
     """Where each key that does not open this store was configured; empty if both do. A key
     with nothing yet to be proved against (an empty store) is not wrong."""
-    recorded: dict[str, bytes] = {}
-    if _exists(conn, "key_check"):
-        rows = conn.execute("SELECT key_name, proof FROM key_check").fetchall()
-        recorded = {r["key_name"]: bytes(r["proof"]) for r in rows}
+    recorded = latest_proofs(conn)
     cipher = event_cipher(keys)
     wrong: list[str] = []
     if "event_key" in recorded:
@@ -112,6 +110,22 @@ def wrong_keys(conn: Conn, keys: Keys, keyring: Keyring) -> list[str]:
     if not master_key_opens:
         wrong.append(keys.master_source)
     return wrong
+
+
+def latest_proofs(conn: Conn) -> dict[str, bytes]:
+    """Each key's latest proof, by key name: a rotated master key's newest generation
+    (migration 0036); a store not yet migrated to it has one proof per key."""
+    if not _exists(conn, "key_check"):
+        return {}
+    generations = conn.execute(
+        "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND table_name = 'key_check' AND column_name = 'generation'"
+    ).fetchone()
+    order = "generation DESC" if generations else "created_at DESC"
+    rows = conn.execute(
+        f"SELECT DISTINCT ON (key_name) key_name, proof FROM key_check ORDER BY key_name, {order}"
+    ).fetchall()
+    return {r["key_name"]: bytes(r["proof"]) for r in rows}
 
 
 def _oldest_event_state(conn: Conn) -> bytes | None:
@@ -152,7 +166,7 @@ def record_key_check(conn: Conn, keys: Keys, keyring: Keyring) -> None:
         return
     conn.execute(
         "INSERT INTO key_check (key_name, proof) VALUES ('event_key', %s), ('master_key', %s) "
-        "ON CONFLICT (key_name) DO NOTHING",
+        "ON CONFLICT DO NOTHING",
         (event_cipher(keys).encrypt(PROOF), keyring.wrap(KEY_CHECK_SUBJECT, PROOF)),
     )
     refuse_wrong_keys(conn, keys, keyring)

@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     )
     event_key: str | None = Field(default=None, description="base64 AES key for all event state")
     master_key: str | None = Field(default=None, description="base64 AES key wrapping data keys")
+    erasure_fence: Path | None = Field(
+        default=None,
+        description="the file listing every destroyed data key's subject, kept outside the "
+        "database and re-applied at every start (api/erasure_fence.py); unset: "
+        "<data dir>/erasure-fence. Back it up apart from the database, never restore it with one",
+    )
 
     jwt_issuer: str = "casework-dev"
     jwt_audience: str = "casework"
@@ -111,6 +117,10 @@ class Settings(BaseSettings):
         description="witnesses the ledger's checkpoints are pushed to: comma-separated "
         "'<URL> <verifier key>' pairs (the key as `casework witness key` prints it)",
     )
+
+    @property
+    def erasure_fence_path(self) -> Path:
+        return self.erasure_fence or self.data_dir / "erasure-fence"
 
     @property
     def is_development(self) -> bool:

@@ -259,3 +259,30 @@ class TrustKeys:
             certificate,
             row["created_at"],
         )
+
+
+def rewrap_all(conn: Connection[DictRow], old: Keyring, new: Keyring) -> int:
+    """A master-key rotation (``api.key_rotation``): re-wrap every trust's two private keys from
+    ``old`` to ``new`` on ``conn``, inside the rotation's transaction; the trusts re-wrapped.
+    ``InvalidTag`` if one does not open under ``old``."""
+    rows = conn.execute(
+        "SELECT trust_id, ed25519_wrapped, ecdsa_wrapped FROM trust_signing_keys"
+    ).fetchall()
+    updates: list[tuple[bytes, bytes, UUID]] = []
+    for row in rows:
+        trust_id = row["trust_id"]
+        ed25519, ecdsa = (
+            new.wrap(bound, old.unwrap(bound, bytes(row[column])))
+            for bound, column in (
+                (_wrap_id(trust_id, "ed25519"), "ed25519_wrapped"),
+                (_wrap_id(trust_id, "ecdsa-p256"), "ecdsa_wrapped"),
+            )
+        )
+        updates.append((ed25519, ecdsa, trust_id))
+    with conn.cursor() as cur:
+        cur.executemany(
+            "UPDATE trust_signing_keys SET ed25519_wrapped = %s, ecdsa_wrapped = %s "
+            "WHERE trust_id = %s",
+            updates,
+        )
+    return len(updates)

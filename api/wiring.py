@@ -19,6 +19,7 @@ from api.auth import TokenVerifier
 from api.changes import ChangeListener, Keeper
 from api.consent_cache import PostingCheckCache
 from api.database import CheckedPool, Database, resolve_database
+from api.erasure_fence import ErasureFence, apply_fence
 from api.event_store import SESSION_PARAMETERS, PostgresKeyStore, limit_connections
 from api.key_check import record_key_check, refuse_wrong_keys, settle_generated, wrong_keys
 from api.keys import Keys, load_keys
@@ -194,13 +195,15 @@ def _sealers(keyring: Keyring) -> Callable[[], LoginSealer]:
     return lambda: LoginSealer(keyring, load_blind_index(keyring))
 
 
-def proved_keys(pool: ConnectionPool[Connection[DictRow]], keys: Keys) -> tuple[Keys, Keyring]:
+def proved_keys(
+    pool: ConnectionPool[Connection[DictRow]], keys: Keys, fence: ErasureFence | None = None
+) -> tuple[Keys, Keyring]:
     """The keys, proved to open the store before anything reads or writes it: development keys
     generated for a missing key file are kept only if the store holds nothing encrypted, and
     keys that do not open what it holds are refused (``api.key_check``)."""
     with pool.connection() as conn:
         keys = settle_generated(conn, keys)
-    keyring = Keyring(keys.master_key, PostgresKeyStore(pool))
+    keyring = Keyring(keys.master_key, PostgresKeyStore(pool, fence))
     with pool.connection() as conn:
         refuse_wrong_keys(conn, keys, keyring)
     return keys, keyring
@@ -210,6 +213,32 @@ def record_keys(pool: ConnectionPool[Connection[DictRow]], keys: Keys, keyring: 
     """Once migrated: the store's proof of its keys, written by its first process."""
     with pool.connection() as conn:
         record_key_check(conn, keys, keyring)
+
+
+def open_store(
+    pool: ConnectionPool[Connection[DictRow]],
+    settings: Settings,
+    database: Database,
+    keys: Keys,
+    *,
+    apply_migrations: bool = True,
+) -> tuple[Keys, Keyring, list[str]]:
+    """What every start that opens the store does first, before any worker or request can read
+    a key: prove the keys, migrate (unless told not to), record the key check, and destroy
+    again every key the erasure fence lists that the database still holds (a restored backup;
+    ``api.erasure_fence``). The keys, the keyring and the migrations applied now."""
+    fence = ErasureFence(settings.erasure_fence_path)
+    keys, keyring = proved_keys(pool, keys, fence)
+    applied: list[str] = []
+    if apply_migrations:
+        applied = migrate(
+            database.with_limits(settings, migrating=True).conninfo,
+            logins=_sealers(keyring),
+        )
+    record_keys(pool, keys, keyring)
+    if apply_fence(pool, fence):
+        keyring.forget(fence.subject_ids())
+    return keys, keyring, applied
 
 
 def migrate_with_keys(settings: Settings) -> list[str]:
@@ -223,13 +252,7 @@ def migrate_with_keys(settings: Settings) -> list[str]:
         max_size=2,
         kwargs={"row_factory": dict_row, "autocommit": True},
     ) as pool:
-        keys, keyring = proved_keys(pool, keys)
-        applied = migrate(
-            database.with_limits(settings, migrating=True).conninfo,
-            logins=_sealers(keyring),
-        )
-        record_keys(pool, keys, keyring)
-        return applied
+        return open_store(pool, settings, database, keys)[2]
 
 
 def build(
@@ -252,13 +275,9 @@ def build(
         open=True,
     )
     try:
-        keys, keyring = proved_keys(pool, keys)
-        if apply_migrations:
-            migrate(
-                database.with_limits(settings, migrating=True).conninfo,
-                logins=_sealers(keyring),
-            )
-        record_keys(pool, keys, keyring)
+        keys, keyring, _ = open_store(
+            pool, settings, database, keys, apply_migrations=apply_migrations
+        )
     except BaseException:
         pool.close()
         raise

@@ -53,6 +53,10 @@ TABLES: dict[str, Table] = {
             "the key it proves (the event-state key, or the master key)",
             "a fixed constant, encrypted: proves a process holds this store's keys",
         ),
+        "generation": plain(
+            "which proof of the key this is: 1 when the store was set up, one more for each "
+            "master-key rotation; the latest is proved"
+        ),
         "created_at": AT,
     },
     "schema_migrations": {

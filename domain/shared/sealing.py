@@ -253,6 +253,14 @@ class Keyring:
         with self._lock:
             self._cache[subject_id] = (time.monotonic() + self._cache_seconds, None)
 
+    def forget(self, subject_ids: Iterable[UUID]) -> None:
+        """These subjects' keys were destroyed in the store by someone else's statement (an
+        erasure's transaction): read them as destroyed here at once, as :meth:`destroy` does."""
+        expires = time.monotonic() + self._cache_seconds
+        with self._lock:
+            for subject_id in subject_ids:
+                self._cache[subject_id] = (expires, None)
+
     def open(self, sealed: Sealed) -> str | Erased:
         return self.open_many([sealed])[0]
 

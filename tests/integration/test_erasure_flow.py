@@ -13,6 +13,7 @@ from uuid import UUID
 
 import pytest
 
+from api.erasure_fence import ErasureFence
 from tests.api_client import Client, staff_ids
 from tests.integration.test_lado_export import CASEWORK, RECIPIENT, export
 from tests.integration.test_staff_cases_api import decide, receive
@@ -282,3 +283,11 @@ def test_the_command_line_dry_runs_requests_and_approves(
     done = run("--approve", erasure_id, "--as", "tsl@demo.trust")
     assert done.returncode == 0, done.stderr
     assert "1 data keys destroyed" in done.stdout
+
+
+def test_the_keys_an_erasure_destroys_are_written_to_the_fence_outside_the_database(
+    users, demo, malicious, settings
+):
+    requested = request(users("dpo@demo.trust"), demo["trust"], [malicious["id"]])
+    approve(users("tsl@demo.trust"), requested["erasureId"])
+    assert UUID(malicious["id"]) in ErasureFence(settings.erasure_fence_path).subject_ids()
