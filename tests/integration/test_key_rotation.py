@@ -46,6 +46,7 @@ from domain.shared.actor import acting_as
 from domain.shared.policy import Principal, Role
 from domain.shared.sealing import ERASED, InMemoryKeyStore, Keyring, Sealed
 from tests import builders as make
+from tests.ledger.world import catch_up_ledger
 
 CASEWORK = Path(sys.executable).parent / "casework"
 PUPIL = "Ottoline Rotation-Pupil"
@@ -408,3 +409,19 @@ def test_a_rotation_killed_in_the_middle_leaves_the_old_state_whole(store):
     assert rotating.returncode == -9
     assert store.rows("SELECT subject_id, wrapped_key FROM data_keys ORDER BY 1") == before
     store.container(store.old_keys).close()  # still the store's key
+
+
+def test_casework_verify_passes_with_the_new_key_alone_after_rotation(store):
+    container = store.container()
+    try:
+        catch_up_ledger(container)
+    finally:
+        container.close()
+    new_keys = store.new_key_file()
+    store.rotate(new_keys)
+    env = casework_env(store) | {"CASEWORK_KEY_FILE": str(new_keys)}
+    audited = subprocess.run(
+        [str(CASEWORK), "verify"], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert audited.returncode == 0, audited.stdout + audited.stderr
+    assert "result: intact" in audited.stdout
