@@ -12,6 +12,7 @@ from psycopg import Cursor
 from domain.consent.aggregates import Channel, ConsentRecord, Publication
 from domain.consent.model import TakedownOutcome, party_of
 from domain.directory.aggregates import Pupil
+from domain.retention.erasure import Erasure
 from domain.shared.calendar import end_of_london_day
 from domain.shared.logins import login_subject
 from projections.common import sealed_column
@@ -289,3 +290,13 @@ class ConsentView(View):
             ),
         )
         self._publication_version(curs, e, ", removed = %s", e.outcome == TakedownOutcome.REMOVED)
+
+    # --- erasure --------------------------------------------------------------------------
+
+    @handles(Erasure.CarriedOut)
+    def erased(self, curs: Cursor[Any], e: Erasure.CarriedOut, position: int) -> None:
+        """An erased pupil's decisions keep their skeleton (media, channels, decisions, times:
+        what a posting check needs to refuse, never to allow); a publication no longer lists
+        them. Sealed references, notes and logins of destroyed keys go."""
+        curs.execute("DELETE FROM cs_publication_pupils WHERE pupil_id = ANY(%s)", (e.record_ids,))
+        self.purge(curs, e)

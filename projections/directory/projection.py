@@ -7,6 +7,7 @@ from typing import Any
 from psycopg import Cursor
 
 from domain.directory.aggregates import ParentCarer, Pupil, School, StaffMember, Trust
+from domain.retention.erasure import Erasure
 from projections.common import sealed_column
 from projections.view import View, handles
 
@@ -122,3 +123,14 @@ class DirectoryView(View):
             "UPDATE dir_parents SET version = %s WHERE parent_id = %s",
             (e.originator_version, e.originator_id),
         )
+
+    @handles(Erasure.CarriedOut)
+    def erased(self, curs: Cursor[Any], e: Erasure.CarriedOut, position: int) -> None:
+        """An erased pupil's or parent's links to each other go; their rows keep only what is
+        plain (ids, year group, dates), their sealed names and the erased logins' indexes
+        become NULL."""
+        curs.execute(
+            "DELETE FROM dir_parent_links WHERE pupil_id = ANY(%s) OR parent_id = ANY(%s)",
+            (e.record_ids, e.record_ids),
+        )
+        self.purge(curs, e)

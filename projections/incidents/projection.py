@@ -11,6 +11,7 @@ from psycopg import Cursor
 from domain.directory.aggregates import Trust
 from domain.incidents.aggregates import Incident
 from domain.incidents.model import Status
+from domain.retention.erasure import Erasure
 from domain.shared.blind_index import BlindIndex
 from projections.common import sealed_column
 from projections.incidents.chronology import entry_for
@@ -170,3 +171,20 @@ class IncidentsView(View):
             "INSERT INTO inc_categories (trust_id, code, label) VALUES (%s, %s, %s)",
             (e.originator_id, e.code, e.label),
         )
+
+    @handles(Erasure.CarriedOut)
+    def erased(self, curs: Cursor[Any], e: Erasure.CarriedOut, position: int) -> None:
+        """What remains of an erased incident is its skeleton: its row's plain columns, its
+        chronology's kinds, times and summaries, its actions' kinds and its links to other
+        incidents. The people it names go, and so does every row naming an erased person in
+        another incident; the platform's blind index goes with the platform."""
+        curs.execute(
+            "DELETE FROM inc_people WHERE incident_id = ANY(%s) OR person_id = ANY(%s)",
+            (e.record_ids, e.record_ids),
+        )
+        curs.execute(
+            "UPDATE inc_incidents SET platform_ix = NULL "
+            "WHERE platform_ix IS NOT NULL AND incident_id = ANY(%s)",
+            (e.subject_ids,),
+        )
+        self.purge(curs, e)

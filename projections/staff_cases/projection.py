@@ -10,6 +10,7 @@ from eventsourcing.utils import get_topic
 from psycopg import Cursor
 
 from domain.directory.aggregates import StaffMember
+from domain.retention.erasure import Erasure
 from domain.shared.sealing import Sealed
 from domain.staff_cases.allegations import Allegation
 from domain.staff_cases.concerns import LowLevelConcern
@@ -463,3 +464,27 @@ class StaffCasesView(View):
             "ON CONFLICT (staff_id) DO UPDATE SET left_on = EXCLUDED.left_on",
             (e.originator_id, e.left_on),
         )
+
+    # --- erasure ------------------------------------------------------------------------
+
+    @handles(Erasure.CarriedOut)
+    def erased(self, curs: Cursor[Any], e: Erasure.CarriedOut, position: int) -> None:
+        """What remains of an erased allegation or concern is its skeleton: its row's plain
+        columns and its chronology's kinds, times and summaries. The children an allegation
+        names go, and so does every row naming an erased pupil in another case; so do its
+        members, and every membership of an erased login (the row exists only to name it);
+        a social-media record no longer points at an erased pupil or parent."""
+        ids = e.record_ids
+        curs.execute(
+            "DELETE FROM sc_allegation_children "
+            "WHERE allegation_id = ANY(%s) OR pupil_id = ANY(%s)",
+            (ids, ids),
+        )
+        curs.execute(
+            "DELETE FROM sc_members WHERE allegation_id = ANY(%s) OR user_ix = ANY(%s)",
+            (ids, [bytes.fromhex(ix) for ix in e.blind_indexes]),
+        )
+        curs.execute(
+            "UPDATE sc_social SET from_person_id = NULL WHERE from_person_id = ANY(%s)", (ids,)
+        )
+        self.purge(curs, e)

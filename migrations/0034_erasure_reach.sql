@@ -1,0 +1,74 @@
+-- An erasure reaches every copy (docs/rules.md §9.5).
+--
+-- 1. Views purge their copies on Erasure.CarriedOut: a sealed value of a destroyed key and a
+--    blind index of an erased login become NULL, so the columns that always held one may now
+--    hold none (a NULL there reads as erased).
+ALTER TABLE dir_pupils ALTER COLUMN full_name DROP NOT NULL;
+ALTER TABLE dir_pupils ALTER COLUMN date_of_birth DROP NOT NULL;
+ALTER TABLE dir_staff ALTER COLUMN full_name DROP NOT NULL;
+ALTER TABLE dir_parents ALTER COLUMN full_name DROP NOT NULL;
+ALTER TABLE access_grants ALTER COLUMN user_id_ix DROP NOT NULL;
+ALTER TABLE access_log ALTER COLUMN user_id_ix DROP NOT NULL;
+ALTER TABLE inc_incidents ALTER COLUMN reported_by_ix DROP NOT NULL;
+ALTER TABLE inc_incidents ALTER COLUMN description DROP NOT NULL;
+ALTER TABLE inc_chronology ALTER COLUMN actor_ix DROP NOT NULL;
+ALTER TABLE inc_evidence ALTER COLUMN filename DROP NOT NULL;
+ALTER TABLE sc_allegations ALTER COLUMN description DROP NOT NULL;
+ALTER TABLE sc_allegation_evidence ALTER COLUMN filename DROP NOT NULL;
+ALTER TABLE sc_concerns ALTER COLUMN details DROP NOT NULL;
+ALTER TABLE sc_concerns ALTER COLUMN recipient_ix DROP NOT NULL;
+ALTER TABLE cs_channels ALTER COLUMN purpose DROP NOT NULL;
+ALTER TABLE cs_posters ALTER COLUMN user_id_ix DROP NOT NULL;
+
+-- 2. The access log stays append-only, except that an erasure may take an erased reader's
+--    login out of an entry (its sealed login and blind index, nothing else).
+DROP TRIGGER access_log_append_only ON access_log;
+CREATE FUNCTION casework_access_log_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND NEW.user_id_ix IS NULL
+        AND (NEW.user_id IS NULL OR NEW.user_id = OLD.user_id)
+        AND (to_jsonb(NEW) - 'user_id' - 'user_id_ix') = (to_jsonb(OLD) - 'user_id' - 'user_id_ix')
+    THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'access_log is append-only' USING ERRCODE = 'insufficient_privilege';
+END $$;
+CREATE TRIGGER access_log_append_only
+    BEFORE UPDATE OR DELETE ON access_log
+    FOR EACH ROW EXECUTE FUNCTION casework_access_log_guard();
+
+-- 3. Evidence files stay append-only, except that a file whose key is destroyed is deleted
+--    (its bytes are ciphertext nobody can open; nothing should keep them).
+DROP TRIGGER evidence_blobs_append_only ON evidence_blobs;
+CREATE FUNCTION casework_evidence_blobs_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' AND NOT EXISTS (
+        SELECT 1 FROM data_keys
+        WHERE subject_id = encode(substring(OLD.sealed FROM 2 FOR 16), 'hex')::uuid
+          AND wrapped_key IS NOT NULL
+    ) THEN
+        RETURN OLD;
+    END IF;
+    RAISE EXCEPTION 'evidence_blobs is append-only' USING ERRCODE = 'insufficient_privilege';
+END $$;
+
+-- 4. Destroying a data key, the moment it commits: every API process is told (its keyring
+--    forgets the key, api/changes.py), and the copies sealed with it that no view owns go
+--    too: evidence files, and idempotency answers kept for retries.
+CREATE FUNCTION casework_key_destroyed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    subject bytea := decode(replace(OLD.subject_id::text, '-', ''), 'hex');
+BEGIN
+    PERFORM pg_notify('casework_erasure', OLD.subject_id::text);
+    DELETE FROM evidence_blobs WHERE substring(sealed FROM 2 FOR 16) = subject;
+    DELETE FROM idempotency_keys WHERE substring(response FROM 2 FOR 16) = subject;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER casework_key_destroyed
+    AFTER UPDATE OF wrapped_key ON data_keys
+    FOR EACH ROW WHEN (OLD.wrapped_key IS NOT NULL AND NEW.wrapped_key IS NULL)
+    EXECUTE FUNCTION casework_key_destroyed();
+CREATE TRIGGER casework_key_deleted
+    AFTER DELETE ON data_keys
+    FOR EACH ROW WHEN (OLD.wrapped_key IS NOT NULL)
+    EXECUTE FUNCTION casework_key_destroyed();
