@@ -206,13 +206,15 @@ def _sealers(keyring: Keyring) -> Callable[[], LoginSealer]:
     return lambda: LoginSealer(keyring, load_blind_index(keyring))
 
 
-def proved_keys(pool: ConnectionPool[Connection[DictRow]], keys: Keys) -> tuple[Keys, Keyring]:
+def proved_keys(
+    pool: ConnectionPool[Connection[DictRow]], keys: Keys, cache_seconds: float = 5.0
+) -> tuple[Keys, Keyring]:
     """The keys, proved to open the store before anything reads or writes it: development keys
     generated for a missing key file are kept only if the store holds nothing encrypted, and
     keys that do not open what it holds are refused (``api.key_check``)."""
     with pool.connection() as conn:
         keys = settle_generated(conn, keys)
-    keyring = Keyring(keys.master_key, PostgresKeyStore(pool))
+    keyring = Keyring(keys.master_key, PostgresKeyStore(pool), cache_seconds)
     with pool.connection() as conn:
         refuse_wrong_keys(conn, keys, keyring)
     return keys, keyring
@@ -264,7 +266,7 @@ def build(
         open=True,
     )
     try:
-        keys, keyring = proved_keys(pool, keys)
+        keys, keyring = proved_keys(pool, keys, settings.key_cache_seconds)
         if apply_migrations:
             migrate(
                 database.with_limits(settings, migrating=True).conninfo,
