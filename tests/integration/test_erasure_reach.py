@@ -37,12 +37,13 @@ from projections.runner import rebuild
 from tests.api_client import Client
 from tests.at_rest import Markers
 from tests.erasure_support import carry_out
-from tests.integration import test_logs
+from tests.integration import test_lado_export, test_logs
 from tests.integration.test_incidents_api import upload
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 ANY = "... on Error { code message } ... on ValidationError { field }"
 logs = test_logs.logs  # every logger's records, uvicorn's included (a fixture)
+case = test_lado_export.case  # an allegation the LADO export can be made of (a fixture)
 BORN = "2011-07-23"  # the erased pupil's date of birth: a marker of its own
 CHANGED = f"... on IncidentChanged {{ incidentId position }} {ANY}"
 
@@ -439,3 +440,49 @@ def test_a_proof_of_an_erased_incidents_event_still_verifies_offline(
     )
     assert checked.returncode == 0, checked.stderr
     assert f"record {erased.incident} version 1" in checked.stdout
+
+
+# --- exports already sent --------------------------------------------------------------------
+
+
+@pytest.fixture
+def sent(case, container, settings, tmp_path) -> dict[str, Any]:
+    """The case exported to the LADO and its bundle downloaded; then the allegation erased."""
+    exported = test_lado_export.export(case["head"], case["id"])
+    assert exported["__typename"] == "LadoReferralExported", exported
+    container.wait_for(["ledger"], int(exported["position"]))
+    Checkpointer(container.pool, container.keyring, settings).tick()
+    bundle = tmp_path / "bundle.zip"
+    bundle.write_bytes(test_lado_export.download(case["head"], exported["downloadPath"]))
+    allegation = UUID(case["id"])
+    trust_key = test_lado_export.trust_key(container, case["id"])
+    position = carry_out(
+        container,
+        trust_id=container.app.repository.get(allegation).trust_id,
+        subject_ids=[allegation],
+        record_ids=[allegation],
+        blind_indexes=[],
+    )
+    container.wait_for(list(container.views), position, timeout=30)
+    return case | {"bundle": bundle, "trust_key": trust_key, "exported": exported}
+
+
+def test_a_lado_bundle_sent_before_the_allegation_was_erased_still_verifies_offline(
+    sent, container, settings
+):
+    checked = test_lado_export.verify_bundle(
+        sent["bundle"],
+        "--trust-key",
+        sent["trust_key"],
+        "--log-key",
+        log_signer(container.keyring, settings).vkey(),
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_the_download_of_an_export_made_before_the_erasure_answers_export_changed(sent, users):
+    # The case team went with the case (its members' rows are the erased case's); the trust's
+    # safeguarding lead, who oversees every allegation, is the one who may still ask.
+    lead = users("tsl@demo.trust")
+    response = lead.http.get(sent["exported"]["downloadPath"], headers=lead.headers)
+    assert (response.status_code, response.json()["error"]["code"]) == (410, "EXPORT_CHANGED")
