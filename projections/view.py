@@ -69,6 +69,14 @@ class View(PostgresTrackingRecorder):
             return None if isinstance(opened, Erased) else opened
         return value
 
+    def kept(self, person_ids: Iterable[UUID]) -> list[UUID]:
+        """Those of ``person_ids`` not erased (their keys not destroyed), in order: a row that
+        would only link a record to an erased person is not written, whenever its event
+        arrives (so a rebuild, and an event recorded after the erasure, agree with the purge)."""
+        wanted = list(person_ids)
+        gone = self.logins.keyring.destroyed(wanted)
+        return [p for p in wanted if p not in gone]
+
     @classmethod
     def topics(cls) -> frozenset[str]:
         return frozenset(cls._handlers)

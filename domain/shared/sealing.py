@@ -217,6 +217,21 @@ class Keyring:
         if wanted:
             self._keys_for(wanted)
 
+    def destroyed(self, subject_ids: Iterable[UUID]) -> set[UUID]:
+        """Those of ``subject_ids`` whose data key was destroyed: erased people and records
+        (a subject that never had a key is not among them)."""
+        wanted = list(subject_ids)
+        if not wanted:
+            return set()
+        self._keys_for(wanted)
+        with self._lock:
+            kept = {s: self._cache.get(s) for s in wanted}
+        uncached = [s for s, c in kept.items() if c is None]
+        fetched = self._store.fetch(uncached) if uncached else {}
+        return {s for s, c in kept.items() if c is not None and c[1] is None} | {
+            s for s, wrapped in fetched.items() if wrapped is None
+        }
+
     def seal_if_kept(self, subject_id: UUID, plaintext: str) -> Sealed | None:
         """Seal for an existing subject outside a command (a view sealing a value an older event
         carried in plain); None if the subject's key was destroyed or never made."""

@@ -62,6 +62,8 @@ class ConsentView(View):
             logins.append(event.posted_by)
             plain = [event.link]
         keys = [login_subject(login) for login in logins]
+        if isinstance(event, Publication.Recorded):
+            keys.extend(event.pupil_ids)  # an erased pupil is not listed
         if any(isinstance(value, str) for value in plain):
             keys.append(subject)
         return keys
@@ -242,7 +244,7 @@ class ConsentView(View):
         )
         curs.executemany(
             "INSERT INTO cs_publication_pupils (publication_id, pupil_id) VALUES (%s, %s)",
-            [(e.originator_id, p) for p in e.pupil_ids],
+            [(e.originator_id, p) for p in self.kept(e.pupil_ids)],
         )
 
     def _publication_version(self, curs: Cursor[Any], e: Any, sets: str = "", *params: Any) -> None:

@@ -111,6 +111,15 @@ class DirectoryView(View):
 
     @handles(ParentCarer.LinkedToPupil)
     def parent_linked(self, curs: Cursor[Any], e: ParentCarer.LinkedToPupil, position: int) -> None:
+        if len(self.kept([e.originator_id, e.pupil_id])) == 2:  # neither erased
+            self._link(curs, e)
+        curs.execute(
+            "UPDATE dir_parents SET version = %s WHERE parent_id = %s",
+            (e.originator_version, e.originator_id),
+        )
+
+    @staticmethod
+    def _link(curs: Cursor[Any], e: ParentCarer.LinkedToPupil) -> None:
         curs.execute(
             "INSERT INTO dir_parent_links "
             "(parent_id, pupil_id, relationship, parental_responsibility) "
@@ -118,10 +127,6 @@ class DirectoryView(View):
             "relationship = EXCLUDED.relationship, "
             "parental_responsibility = EXCLUDED.parental_responsibility",
             (e.originator_id, e.pupil_id, e.relationship, e.parental_responsibility),
-        )
-        curs.execute(
-            "UPDATE dir_parents SET version = %s WHERE parent_id = %s",
-            (e.originator_version, e.originator_id),
         )
 
     @handles(Erasure.CarriedOut)

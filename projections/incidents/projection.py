@@ -40,8 +40,9 @@ class IncidentsView(View):
     def keys_needed(self, event: Any) -> Iterable[UUID]:
         """A report's platform is opened for its blind index; an older event's plain platform
         or fingerprint is sealed with the incident's key."""
-        if isinstance(event, Incident.Reported) and event.platform is not None:
-            return (event.originator_id,)
+        if isinstance(event, Incident.Reported):
+            people = [UUID(str(p["person_id"])) for p in event.people]
+            return [event.originator_id, *people] if event.platform is not None else people
         if isinstance(event, Incident.EvidenceAttached) and isinstance(event.sha256, str):
             return (event.originator_id,)
         return ()
@@ -104,9 +105,14 @@ class IncidentsView(View):
                 position,
             ),
         )
+        named = {str(p) for p in self.kept(UUID(str(p["person_id"])) for p in e.people)}
         curs.executemany(
             "INSERT INTO inc_people (incident_id, person_id, part) VALUES (%s, %s, %s)",
-            [(e.originator_id, p["person_id"], p["part"]) for p in e.people],
+            [
+                (e.originator_id, p["person_id"], p["part"])
+                for p in e.people
+                if str(p["person_id"]) in named
+            ],
         )
         self._chronicle(curs, e, position)
 

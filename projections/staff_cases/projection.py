@@ -3,6 +3,7 @@ staff social-media records, and what retention needs to know about each member o
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
@@ -158,13 +159,25 @@ class StaffCasesView(View):
             )
         self._chronicle(curs, e, position)
 
-    @staticmethod
-    def _children(curs: Cursor[Any], allegation_id: UUID, children: list[dict[str, Any]]) -> None:
-        """The children an allegation concerns, in the order named, in place of any before."""
+    def keys_needed(self, event: Any) -> Iterable[UUID]:
+        """The children an allegation names: an erased child is not listed."""
+        children = getattr(event, "children", None)
+        if isinstance(event, Allegation.Received | Allegation.DetailsRecorded) and children:
+            return [child["pupil_id"] for child in children]
+        return ()
+
+    def _children(
+        self, curs: Cursor[Any], allegation_id: UUID, children: list[dict[str, Any]]
+    ) -> None:
+        """The children an allegation concerns, in the order named, in place of any before;
+        an erased child is not listed (their ordinals are kept: the order named)."""
         curs.execute(
             "DELETE FROM sc_allegation_children WHERE allegation_id = %s", (allegation_id,)
         )
+        named = set(self.kept(UUID(str(child["pupil_id"])) for child in children))
         for ordinal, child in enumerate(children):
+            if UUID(str(child["pupil_id"])) not in named:
+                continue
             curs.execute(
                 "INSERT INTO sc_allegation_children (allegation_id, ordinal, pupil_id, "
                 "relationship) VALUES (%s, %s, %s, %s)",

@@ -367,6 +367,29 @@ def test_the_other_pupil_and_their_incident_still_read_in_full(erased):
     }
 
 
+def test_an_incident_reported_after_the_erasure_does_not_link_the_erased_pupil(
+    erased, container, demo
+):
+    fields = {
+        "schoolId": demo["primary"],
+        "occurredAt": (NOW - timedelta(minutes=30)).isoformat(),
+        "reportedAt": NOW.isoformat(),
+        "category": "cyberbullying",
+        "description": "Reported after the erasure",
+        "people": [
+            {"personId": erased.pupil, "part": "PUPIL_HARMED"},
+            {"personId": erased.other_pupil, "part": "PUPIL_HARMED"},
+        ],
+    }
+    reported = erased.dsl.mutate("reportIncident", "ReportIncidentInput", fields, CHANGED)
+    container.wait_for(["incidents"], int(_ok(reported, "IncidentChanged")["position"]))
+    with container.pool.connection() as conn:
+        people = conn.execute(
+            "SELECT person_id FROM inc_people WHERE incident_id = %s", (reported["incidentId"],)
+        ).fetchall()
+    assert [str(p["person_id"]) for p in people] == [erased.other_pupil]
+
+
 # --- every view as a clean rebuild makes it --------------------------------------------------
 
 
