@@ -21,12 +21,14 @@ ALTER TABLE cs_channels ALTER COLUMN purpose DROP NOT NULL;
 ALTER TABLE cs_posters ALTER COLUMN user_id_ix DROP NOT NULL;
 
 -- 2. The access log stays append-only, except that an erasure may take an erased reader's
---    login out of an entry (its sealed login and blind index, nothing else).
+--    login out of an entry (its sealed login and its blind index may become NULL; nothing
+--    else may change).
 DROP TRIGGER access_log_append_only ON access_log;
 CREATE FUNCTION casework_access_log_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'UPDATE' AND NEW.user_id_ix IS NULL
+    IF TG_OP = 'UPDATE'
         AND (NEW.user_id IS NULL OR NEW.user_id = OLD.user_id)
+        AND (NEW.user_id_ix IS NULL OR NEW.user_id_ix = OLD.user_id_ix)
         AND (to_jsonb(NEW) - 'user_id' - 'user_id_ix') = (to_jsonb(OLD) - 'user_id' - 'user_id_ix')
     THEN
         RETURN NEW;

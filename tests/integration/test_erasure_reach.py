@@ -151,8 +151,11 @@ def world(live, settings, demo, container, logs: pytest.LogCaptureFixture) -> Wo
     )
     position = int(_ok(closed, "IncidentChanged")["position"])
     container.wait_for(list(container.views), position, timeout=30)
-    # The DSL reads both pupils and the incident, so the access log names them.
+    # The DSL reads both pupils and the incident, so the access log names them; the pupil's
+    # login tries to, so the log names that login too.
     dsl.data("query($id: ID!) { incident(id: $id) { description { value } } }", {"id": incident})
+    client(login).gql("query($id: ID!) { pupil(id: $id) { id } }", {"id": pupil})
+    assert _logged_by(container, login) > 0
     dsl.data("{ pupils(first: 10) { edges { node { fullName { value } } } } }")
     return World(
         erased,
@@ -166,6 +169,15 @@ def world(live, settings, demo, container, logs: pytest.LogCaptureFixture) -> Wo
         dsl,
         trust,
     )
+
+
+def _logged_by(container: Container, login: str) -> int:
+    with container.pool.connection() as conn:
+        row = conn.execute(
+            "SELECT count(*) AS n FROM access_log WHERE user_id_ix = %s",
+            (container.blind_index.login(login),),
+        ).fetchone()
+    return int(row["n"])
 
 
 def erase(container: Container, world: World) -> None:
@@ -335,6 +347,16 @@ def test_the_erased_incident_keeps_only_its_skeleton(erased, container):
     ]
     assert {(c["what"], c["decision"], c["rationale"]) for c in chronology} == {(None, None, None)}
     assert chronology[0]["unnamed"]  # reported by the erased login
+
+
+def test_the_access_log_keeps_the_erased_readers_entries_without_their_login(
+    erased, container
+):
+    with container.pool.connection() as conn:
+        kept = conn.execute(
+            "SELECT count(*) AS n FROM access_log WHERE user_id IS NULL AND user_id_ix IS NULL"
+        ).fetchone()
+    assert (_logged_by(container, erased.login), kept["n"] > 0) == (0, True)
 
 
 def test_the_erased_pupil_reads_as_erased_through_graphql(erased):
