@@ -349,9 +349,7 @@ def test_the_erased_incident_keeps_only_its_skeleton(erased, container):
     assert chronology[0]["unnamed"]  # reported by the erased login
 
 
-def test_the_access_log_keeps_the_erased_readers_entries_without_their_login(
-    erased, container
-):
+def test_the_access_log_keeps_the_erased_readers_entries_without_their_login(erased, container):
     with container.pool.connection() as conn:
         kept = conn.execute(
             "SELECT count(*) AS n FROM access_log WHERE user_id IS NULL AND user_id_ix IS NULL"
