@@ -56,7 +56,10 @@ END $$;
 
 -- 4. Destroying a data key, the moment it commits: every API process is told (its keyring
 --    forgets the key, api/changes.py), and the copies sealed with it that no view owns go
---    too: evidence files, and idempotency answers kept for retries.
+--    too: evidence files, and the erased login's idempotency keys. Every other answer kept
+--    for a retry is dropped as well (the claim stays, so a retry is still recorded once and
+--    answered 409 IDEMPOTENT_REQUEST_UNFINISHED): it is sealed with its requester's key, but
+--    may echo what the erased subject was.
 CREATE FUNCTION casework_key_destroyed() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     subject bytea := decode(replace(OLD.subject_id::text, '-', ''), 'hex');
@@ -64,6 +67,7 @@ BEGIN
     PERFORM pg_notify('casework_erasure', OLD.subject_id::text);
     DELETE FROM evidence_blobs WHERE substring(sealed FROM 2 FOR 16) = subject;
     DELETE FROM idempotency_keys WHERE substring(response FROM 2 FOR 16) = subject;
+    UPDATE idempotency_keys SET response = NULL WHERE response IS NOT NULL;
     RETURN NULL;
 END $$;
 CREATE TRIGGER casework_key_destroyed

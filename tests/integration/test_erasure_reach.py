@@ -410,6 +410,27 @@ def test_an_incident_reported_after_the_erasure_does_not_link_the_erased_pupil(
     assert [str(p["person_id"]) for p in people] == [erased.other_pupil]
 
 
+def test_an_answer_kept_for_a_retry_does_not_outlive_an_erasure_and_the_retry_records_once(
+    world, container, demo, live, settings
+):
+    from tests.integration.test_idempotency import REGISTER, keyed, registrations
+
+    lead = Client(live.url, settings, "datalead@primary.demo")
+    fields = {"schoolId": demo["primary"], "fullName": "Kept Answer", "yearGroup": 3}
+    variables = {"i": fields | {"dateOfBirth": "2019-09-09"}}
+    assert keyed(lead, "before-the-erasure", REGISTER, variables).status_code == 200
+    recorded = registrations(container)
+
+    erase(container, world)
+    retried = keyed(lead, "before-the-erasure", REGISTER, variables)
+
+    assert (retried.status_code, retried.json()["errors"][0]["extensions"]["code"]) == (
+        409,
+        "IDEMPOTENT_REQUEST_UNFINISHED",
+    )
+    assert registrations(container) == recorded
+
+
 # --- every view as a clean rebuild makes it --------------------------------------------------
 
 
