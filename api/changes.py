@@ -84,7 +84,7 @@ ERASURE_CHANNEL = "casework_erasure"
 
 
 class Erasures:
-    """The keeper told of each destroyed data key (migration 0034's trigger, on
+    """The keeper told of each destroyed data key (migration 0041's trigger, on
     ``casework_erasure``): the keyring forgets that key (``Keyring.heard``), and whatever else
     the process keeps that an erasure may make stale is forgotten whole (``forget``: each
     called once per notice). Erasures are rare; reading again is cheap."""

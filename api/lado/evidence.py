@@ -87,7 +87,7 @@ def evidence_chunks(
     plain), up to the 10 MB an evidence file may be. Read one file at a time, and let each
     iterator go before the next. Raises at once (before any chunk is asked for)
     :class:`EvidenceErased` when the file's key has been destroyed (its blob went with the key:
-    migration 0034; the view still lists the file), and ``NotFound`` for a file that was never
+    migration 0041; the view still lists the file), and ``NotFound`` for a file that was never
     stored.
     """
     if chunk_size < 1:

@@ -150,7 +150,7 @@ class Keyring:
 
     The process that destroys a key forgets it at once, and every other process the moment
     PostgreSQL's notice of the destruction reaches it (:meth:`heard`: a trigger of migration
-    0034 sends one on ``casework_erasure`` when the destruction commits, and ``api.changes``
+    0041 sends one on ``casework_erasure`` when the destruction commits, and ``api.changes``
     listens). While nobody is listening, the cache lifetime bounds how long another process
     may still open a field after its key was destroyed; a look-up that overlaps a notice is
     not kept (a generation count), so a key heard destroyed is never cached again from a read

@@ -52,6 +52,6 @@ class AccessView(View):
     def erased(self, curs: Cursor[Any], e: Erasure.CarriedOut, position: int) -> None:
         """An erased login's grants keep their skeleton (role, where, when); the login, sealed
         and blind-indexed, goes from them and from the access log (which is not a view, but
-        whose data map this feature keeps: migration 0034 lets an erasure, and nothing else,
+        whose data map this feature keeps: migration 0041 lets an erasure, and nothing else,
         change an entry, and only so)."""
         self.purge(curs, e, (*self.tables, "access_log"))

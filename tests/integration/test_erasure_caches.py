@@ -1,6 +1,6 @@
 """An erasure reaches every process's caches at once (issue 19; docs/rules.md §9.5): a data
 key destroyed in one process is unreadable in another the moment PostgreSQL's notice arrives
-(migration 0034, ``casework_erasure``), however long that process keeps keys; what else it
+(migration 0041, ``casework_erasure``), however long that process keeps keys; what else it
 keeps between requests is forgotten with it; and while it cannot hear, it keeps nothing
 beyond the keys' short lifetime."""
 

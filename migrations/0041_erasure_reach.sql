@@ -22,10 +22,14 @@ ALTER TABLE cs_posters ALTER COLUMN user_id_ix DROP NOT NULL;
 
 -- 2. The access log stays append-only, except that an erasure may take an erased reader's
 --    login out of an entry (its sealed login and its blind index may become NULL; nothing
---    else may change).
-DROP TRIGGER access_log_append_only ON access_log;
-CREATE FUNCTION casework_access_log_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+--    else may change), and the retention rule's purge of entries past their period may delete
+--    them (it sets casework.access_log_purge for its own transaction: migration 0040). A row
+--    trigger, to see what an update changes.
+CREATE OR REPLACE FUNCTION casework_access_log_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF TG_OP = 'DELETE' AND current_setting('casework.access_log_purge', true) = 'on' THEN
+        RETURN OLD;
+    END IF;
     IF TG_OP = 'UPDATE'
         AND (NEW.user_id IS NULL OR NEW.user_id = OLD.user_id)
         AND (NEW.user_id_ix IS NULL OR NEW.user_id_ix = OLD.user_id_ix)
@@ -35,14 +39,15 @@ BEGIN
     END IF;
     RAISE EXCEPTION 'access_log is append-only' USING ERRCODE = 'insufficient_privilege';
 END $$;
+DROP TRIGGER IF EXISTS access_log_append_only ON access_log;
 CREATE TRIGGER access_log_append_only
     BEFORE UPDATE OR DELETE ON access_log
     FOR EACH ROW EXECUTE FUNCTION casework_access_log_guard();
 
 -- 3. Evidence files stay append-only, except that a file whose key is destroyed is deleted
 --    (its bytes are ciphertext nobody can open; nothing should keep them).
-DROP TRIGGER evidence_blobs_append_only ON evidence_blobs;
-CREATE FUNCTION casework_evidence_blobs_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+DROP TRIGGER IF EXISTS evidence_blobs_append_only ON evidence_blobs;
+CREATE OR REPLACE FUNCTION casework_evidence_blobs_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'DELETE' AND NOT EXISTS (
         SELECT 1 FROM data_keys
@@ -60,7 +65,7 @@ END $$;
 --    for a retry is dropped as well (the claim stays, so a retry is still recorded once and
 --    answered 409 IDEMPOTENT_REQUEST_UNFINISHED): it is sealed with its requester's key, but
 --    may echo what the erased subject was.
-CREATE FUNCTION casework_key_destroyed() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION casework_key_destroyed() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     subject bytea := decode(replace(OLD.subject_id::text, '-', ''), 'hex');
 BEGIN
