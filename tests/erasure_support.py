@@ -42,7 +42,10 @@ def carry_out(
         erasure_id = uuid4()
         session = container.keyring.session()
         session.new_subject(erasure_id)
-        erasure = Erasure(
+        # Through the event classes, with the actor the aggregate stamps on each event, so
+        # that this works whether or not the record's methods take the actor themselves.
+        erasure = Erasure._create(
+            Erasure.Requested,
             id=erasure_id,
             trust_id=trust_id,
             school_id=None,
@@ -50,7 +53,11 @@ def carry_out(
             subject_ids=subjects,
             reason=session.seal(erasure_id, REASON),
         )
-        erasure._carried_out(
-            subject_ids=subjects, record_ids=records, blind_indexes=indexes, exports=[]
+        erasure.trigger_event(
+            Erasure.CarriedOut,
+            subject_ids=subjects,
+            record_ids=records,
+            blind_indexes=indexes,
+            exports=[],
         )
         return app.record(erasure, new_keys=session.new_keys)
