@@ -58,6 +58,9 @@ BEGIN
     END IF;
     RAISE EXCEPTION 'evidence_blobs is append-only' USING ERRCODE = 'insufficient_privilege';
 END $$;
+CREATE TRIGGER evidence_blobs_append_only
+    BEFORE UPDATE OR DELETE ON evidence_blobs
+    FOR EACH ROW EXECUTE FUNCTION casework_evidence_blobs_guard();
 
 -- 4. Destroying a data key, the moment it commits: every API process is told (its keyring
 --    forgets the key, api/changes.py), and the copies sealed with it that no view owns go
@@ -75,6 +78,8 @@ BEGIN
     UPDATE idempotency_keys SET response = NULL WHERE response IS NOT NULL;
     RETURN NULL;
 END $$;
+DROP TRIGGER IF EXISTS casework_key_destroyed ON data_keys;
+DROP TRIGGER IF EXISTS casework_key_deleted ON data_keys;
 CREATE TRIGGER casework_key_destroyed
     AFTER UPDATE OF wrapped_key ON data_keys
     FOR EACH ROW WHEN (OLD.wrapped_key IS NOT NULL AND NEW.wrapped_key IS NULL)

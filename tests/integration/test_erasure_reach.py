@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import psycopg
 import pytest
 from eventsourcing.persistence import Notification
 from psycopg import sql
@@ -312,6 +313,19 @@ def test_the_erased_evidence_file_is_gone_from_the_blob_store(erased, container)
             "SELECT count(*) AS n FROM evidence_blobs WHERE owner_id = %s", (erased.incident,)
         ).fetchone()
     assert row["n"] == 0
+
+
+@pytest.mark.parametrize(
+    "statement", ["DELETE FROM evidence_blobs", "UPDATE evidence_blobs SET stored_at = now()"]
+)
+def test_an_evidence_file_whose_key_is_kept_can_be_neither_deleted_nor_changed(
+    world, container, statement
+):
+    with (
+        psycopg.connect(container.database.conninfo) as conn,
+        pytest.raises(psycopg.errors.InsufficientPrivilege),
+    ):
+        conn.execute(statement)
 
 
 def test_the_erased_incident_keeps_only_its_skeleton(erased, container):
