@@ -46,6 +46,11 @@ def describe(report: Report) -> list[str]:
         f"tree size: {report.tree_size}",
         f"checkpoints checked: {report.checkpoints_checked}",
         "field digests: " + ("recomputed" if report.fields_checked else "not recomputed"),
+        *(
+            [f"erased fields skipped: {report.fields_erased} (their keys were destroyed)"]
+            if report.fields_erased
+            else []
+        ),
         f"duration: {report.seconds:.2f} s",
     ]
     failure = report.failure

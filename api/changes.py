@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import psycopg
@@ -57,6 +58,13 @@ class Keeping:
         """Forget everything and keep nothing until enabled again."""
         self._reset(enabled=False)
 
+    def forget_everything(self) -> None:
+        """Forget everything kept and carry on keeping: told of a change too wide to name
+        (an erasure)."""
+        with self._lock:
+            self._generation += 1
+            self._forget_all()
+
     def _may_keep(self, generation: int) -> bool:
         """Under the lock: whether a read begun at ``generation`` may be kept."""
         return self._enabled and self._generation == generation
@@ -70,6 +78,31 @@ class Keeping:
             self._generation += 1
             self._forget_all()
             self._enabled = enabled
+
+
+ERASURE_CHANNEL = "casework_erasure"
+
+
+class Erasures:
+    """The keeper told of each destroyed data key (migration 0041's trigger, on
+    ``casework_erasure``): the keyring forgets that key (``Keyring.heard``), and whatever else
+    the process keeps that an erasure may make stale is forgotten whole (``forget``: each
+    called once per notice). Erasures are rare; reading again is cheap."""
+
+    def __init__(self, keyring: Keeper, forget: Sequence[Callable[[], None]]) -> None:
+        self._keyring = keyring
+        self._forget = tuple(forget)
+
+    def enable(self) -> None:
+        self._keyring.enable()
+
+    def disable(self) -> None:
+        self._keyring.disable()
+
+    def heard(self, payload: str) -> None:
+        self._keyring.heard(payload)
+        for forget in self._forget:
+            forget()
 
 
 class ChangeListener:

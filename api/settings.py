@@ -88,6 +88,13 @@ class Settings(BaseSettings):
         description="requests that run at once in this process; the rest queue (api/slots.py)",
     )
     read_your_writes_timeout_seconds: float = 5.0
+    key_cache_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="how long a process keeps an unwrapped data key; a destroyed key is "
+        "forgotten at once in every process that hears of it (api/changes.py), and within this "
+        "while in one that cannot",
+    )
     ready_max_lag_events: int = 10_000
 
     max_query_depth: int = 10

@@ -16,7 +16,7 @@ from psycopg_pool import ConnectionPool
 
 from api import consent_cache, principals
 from api.auth import TokenVerifier
-from api.changes import ChangeListener, Keeper
+from api.changes import ERASURE_CHANNEL, ChangeListener, Erasures, Keeper
 from api.consent_cache import PostingCheckCache
 from api.database import CheckedPool, Database, resolve_database
 from api.erasure_fence import ErasureFence, apply_fence
@@ -87,12 +87,28 @@ class Container:
 
     def change_listener(self) -> ChangeListener:
         """The thread that lets this process keep principals and the posting check's reads
-        between requests (the HTTP app runs one)."""
+        between requests, and drop an erased subject's key the moment it is destroyed
+        anywhere (the HTTP app runs one)."""
         keepers: dict[str, Keeper] = {
             principals.CHANNEL: self.principals,
             consent_cache.CHANNEL: self.posting_cache,
+            ERASURE_CHANNEL: self.erasures(),
         }
         return ChangeListener(self.database.conninfo, keepers)
+
+    def erasures(self) -> Erasures:
+        """What this process forgets when a data key is destroyed: that key, and everything
+        it keeps that may hold what the key's subject was (principals name logins; the posting
+        check's reads, pupils; the aggregates cached, sealed values and logins; the parsed
+        documents, the literals an integrator typed into a query)."""
+        from api.graphql.survey import parsed
+
+        forget = [self.principals.forget_everything, self.posting_cache.forget_everything]
+        clear_aggregates = getattr(self.app.repository.cache, "clear", None)  # an LRUCache's
+        if callable(clear_aggregates):
+            forget.append(clear_aggregates)
+        forget.append(parsed.cache_clear)
+        return Erasures(self.keyring, forget)
 
     def workers(
         self, names: list[str] | None = None, batch_size: int = 2000
@@ -196,14 +212,17 @@ def _sealers(keyring: Keyring) -> Callable[[], LoginSealer]:
 
 
 def proved_keys(
-    pool: ConnectionPool[Connection[DictRow]], keys: Keys, fence: ErasureFence | None = None
+    pool: ConnectionPool[Connection[DictRow]],
+    keys: Keys,
+    fence: ErasureFence | None = None,
+    cache_seconds: float = 5.0,
 ) -> tuple[Keys, Keyring]:
     """The keys, proved to open the store before anything reads or writes it: development keys
     generated for a missing key file are kept only if the store holds nothing encrypted, and
     keys that do not open what it holds are refused (``api.key_check``)."""
     with pool.connection() as conn:
         keys = settle_generated(conn, keys)
-    keyring = Keyring(keys.master_key, PostgresKeyStore(pool, fence))
+    keyring = Keyring(keys.master_key, PostgresKeyStore(pool, fence), cache_seconds)
     with pool.connection() as conn:
         refuse_wrong_keys(conn, keys, keyring)
     return keys, keyring
@@ -228,7 +247,7 @@ def open_store(
     again every key the erasure fence lists that the database still holds (a restored backup;
     ``api.erasure_fence``). The keys, the keyring and the migrations applied now."""
     fence = ErasureFence(settings.erasure_fence_path)
-    keys, keyring = proved_keys(pool, keys, fence)
+    keys, keyring = proved_keys(pool, keys, fence, settings.key_cache_seconds)
     applied: list[str] = []
     if apply_migrations:
         applied = migrate(

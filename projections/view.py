@@ -11,10 +11,12 @@ from uuid import UUID
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.utils import get_topic
-from psycopg import Cursor
+from psycopg import Cursor, sql
 
+from domain.retention.erasure import Erasure
 from domain.shared.logins import LoginSealer
 from domain.shared.sealing import Erased, Sealed
+from projections.classification import Kind, data_map
 
 TRACKING_TABLE = "projection_tracking"
 Handler = Callable[[Any, Cursor[Any], Any, int], None]
@@ -67,6 +69,14 @@ class View(PostgresTrackingRecorder):
             return None if isinstance(opened, Erased) else opened
         return value
 
+    def kept(self, person_ids: Iterable[UUID]) -> list[UUID]:
+        """Those of ``person_ids`` not erased (their keys not destroyed), in order: a row that
+        would only link a record to an erased person is not written, whenever its event
+        arrives (so a rebuild, and an event recorded after the erasure, agree with the purge)."""
+        wanted = list(person_ids)
+        gone = self.logins.keyring.destroyed(wanted)
+        return [p for p in wanted if p not in gone]
+
     @classmethod
     def topics(cls) -> frozenset[str]:
         return frozenset(cls._handlers)
@@ -81,6 +91,49 @@ class View(PostgresTrackingRecorder):
 
     def insert_tracking_in(self, curs: Cursor[Any], position: int) -> None:
         self._insert_tracking(curs, Tracking(self.name, position))  # type: ignore[arg-type]
+
+    def purge(
+        self, curs: Cursor[Any], e: Erasure.CarriedOut, tables: Iterable[str] | None = None
+    ) -> None:
+        """What every view does on an erasure, for each of its tables (``tables``, if given),
+        driven by the data map (``projections/<feature>/columns.py``): each sealed column
+        holding a value of a destroyed key, and each blind index of a login that is one of the
+        erased logins', becomes NULL. The rows that belong only to the erased records are the
+        view's own to delete (before this runs, so that no row is kept only to be emptied).
+
+        Safe to run again (a rebuild replays it): a value sealed with a key destroyed before the
+        view sealed it is NULL already, and a NULL matches nothing."""
+        subjects = [subject.bytes for subject in e.subject_ids]
+        indexes = [bytes.fromhex(ix) for ix in e.blind_indexes]
+        classified = data_map()
+        for table in self.tables if tables is None else tables:
+            columns = classified[table]
+            sealed = [n for n, c in columns.items() if c.kind is Kind.SEALED]
+            logins = [
+                n for n, c in columns.items() if c.kind is Kind.BLIND_INDEX and c.key == "login"
+            ]
+            if sealed and subjects:
+                _null_where(curs, table, sealed, "substring({c} FROM 2 FOR 16) = ANY(%s)", subjects)
+            if logins and indexes:
+                _null_where(curs, table, logins, "{c} = ANY(%s)", indexes)
+
+
+def _null_where(
+    curs: Cursor[Any], table: str, columns: list[str], test: str, values: list[bytes]
+) -> None:
+    """``UPDATE table``: each of ``columns`` for which ``test`` holds (``{c}``: the column,
+    ``%s``: ``values``) becomes NULL, in the rows where it holds for any of them."""
+    tests = {c: sql.SQL(test).format(c=sql.Identifier(c)) for c in columns}  # type: ignore[arg-type]
+    sets = sql.SQL(", ").join(
+        sql.SQL("{c} = CASE WHEN {t} THEN NULL ELSE {c} END").format(
+            c=sql.Identifier(c), t=tests[c]
+        )
+        for c in columns
+    )
+    statement = sql.SQL("UPDATE {table} SET {sets} WHERE {where}").format(
+        table=sql.Identifier(table), sets=sets, where=sql.SQL(" OR ").join(tests.values())
+    )
+    curs.execute(statement, [values] * (2 * len(columns)))
 
 
 def execute_many(curs: Cursor[Any], query: Any, rows: Any) -> None:

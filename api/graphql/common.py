@@ -225,6 +225,12 @@ class Opened:
         """As a ``SealedText`` field shows it: null when absent, ``erased`` when erased."""
         return SealedText.of(self[value])
 
+    def erasable(self, value: Sealed | None) -> SealedText:
+        """A value its row always holds until it is erased (a name, a description): absent
+        reads as erased, since a view empties a sealed column when its key is destroyed
+        (``View.purge``)."""
+        return SealedText.of(self[value]) or SealedText(value=None, erased=True)
+
 
 def _may_hold_sealed(annotation: Any, seen: set[type]) -> bool:
     """Whether a field typed ``annotation`` can hold a sealed value, directly or in a row or

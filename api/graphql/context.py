@@ -16,7 +16,7 @@ from api.positions import ViewPositions
 from api.wiring import Container
 from domain.shared.errors import NotAuthorised, Refusal
 from domain.shared.policy import Action, Principal, Target, authorise, reach, schools_in_trust
-from domain.shared.sealing import Erased, Sealed
+from domain.shared.sealing import ERASED, Erased, Sealed
 from projections.common import Visibility
 from projections.directory import queries as directory
 
@@ -136,7 +136,10 @@ class Context:
         if missing:
             sealed = directory.names_of(self.conn, missing)
             opened = self.open_all([sealed.get(i) for i in missing])
-            self._names.update(zip(missing, opened, strict=True))
+            self._names.update(
+                (i, ERASED if i in sealed and sealed[i] is None else name)
+                for i, name in zip(missing, opened, strict=True)
+            )
         return {i: self._names[i] for i in person_ids}
 
     def finish(self) -> None:

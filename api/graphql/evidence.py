@@ -73,12 +73,9 @@ class EvidenceFile:
         """Builds each row's record, downloaded from ``route``/<file id>."""
 
         def build(row: EvidenceRow, opened: Opened) -> EvidenceFile:
-            filename = opened.sealed(row.filename)
-            if filename is None:
-                raise ValueError("an evidence file's row has no filename")
             return cls(
                 id=to_id(row.file_id),
-                filename=filename,
+                filename=opened.erasable(row.filename),
                 content_type=row.content_type,
                 size=row.size,
                 sha256=opened.text(row.sha256),

@@ -86,19 +86,33 @@ def evidence_chunks(
     is opened whole before the first chunk: the file is held in memory twice over (sealed and
     plain), up to the 10 MB an evidence file may be. Read one file at a time, and let each
     iterator go before the next. Raises at once (before any chunk is asked for)
-    :class:`EvidenceErased` when the file's key has been destroyed, and ``NotFound`` for a file
-    that was never stored.
+    :class:`EvidenceErased` when the file's key has been destroyed (its blob went with the key:
+    migration 0041; the view still lists the file), and ``NotFound`` for a file that was never
+    stored.
     """
     if chunk_size < 1:
         raise ValueError("chunk_size must be at least 1")
     stored = evidence_blob(container.pool, file_id)
     if stored is None:
+        if _listed(container, file_id):
+            raise EvidenceErased(file_id)
         raise NotFound("Evidence file", file_id)
     content = container.keyring.open_bytes(Sealed.from_bytes(stored))
     del stored
     if isinstance(content, Erased):
         raise EvidenceErased(file_id)
     return _chunks(content, chunk_size)
+
+
+def _listed(container: Container, file_id: UUID) -> bool:
+    """Whether a view lists the file (as an allegation's or an incident's)."""
+    with container.pool.connection() as conn:
+        row = conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM sc_allegation_evidence WHERE file_id = %s) "
+            "OR EXISTS (SELECT 1 FROM inc_evidence WHERE file_id = %s) AS listed",
+            (file_id, file_id),
+        ).fetchone()
+    return bool(row and row["listed"])
 
 
 def _chunks(content: bytes, chunk_size: int) -> Iterator[bytes]:

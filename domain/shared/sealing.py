@@ -148,8 +148,13 @@ def _seal_with(subject_id: UUID, key: bytes, data: bytes) -> Sealed:
 class Keyring:
     """Wraps and unwraps data keys with the master key; caches unwrapped keys briefly.
 
-    The cache lifetime bounds how long another process may still open a field after its key was
-    destroyed; the process that destroys a key forgets it at once.
+    The process that destroys a key forgets it at once, and every other process the moment
+    PostgreSQL's notice of the destruction reaches it (:meth:`heard`: a trigger of migration
+    0041 sends one on ``casework_erasure`` when the destruction commits, and ``api.changes``
+    listens). While nobody is listening, the cache lifetime bounds how long another process
+    may still open a field after its key was destroyed; a look-up that overlaps a notice is
+    not kept (a generation count), so a key heard destroyed is never cached again from a read
+    made before.
     """
 
     def __init__(self, master_key: bytes, store: WrappedKeyStore, cache_seconds: float = 5.0):
@@ -160,6 +165,7 @@ class Keyring:
         self._cache_seconds = cache_seconds
         self._cache: dict[UUID, tuple[float, bytes | None]] = {}
         self._lock = threading.Lock()
+        self._generation = 0
 
     def session(self) -> SealingSession:
         return SealingSession(self)
@@ -184,6 +190,7 @@ class Keyring:
         now = time.monotonic()
         with self._lock:
             cached = self._cache.get(subject_id)
+            generation = self._generation
         if cached is not None and cached[0] > now:
             return cached[1]
         fetched = self._store.fetch([subject_id])
@@ -194,7 +201,8 @@ class Keyring:
             wrapped = self._store.create(subject_id, self.wrap(subject_id, fresh))
         key = None if wrapped is None else self.unwrap(subject_id, wrapped)
         with self._lock:
-            self._cache[subject_id] = (now + self._cache_seconds, key)
+            if self._generation == generation:
+                self._cache[subject_id] = (now + self._cache_seconds, key)
         return key
 
     def seal_creating(self, subject_id: UUID, plaintext: str) -> Sealed | None:
@@ -209,6 +217,21 @@ class Keyring:
         if wanted:
             self._keys_for(wanted)
 
+    def destroyed(self, subject_ids: Iterable[UUID]) -> set[UUID]:
+        """Those of ``subject_ids`` whose data key was destroyed: erased people and records
+        (a subject that never had a key is not among them)."""
+        wanted = list(subject_ids)
+        if not wanted:
+            return set()
+        self._keys_for(wanted)
+        with self._lock:
+            kept = {s: self._cache.get(s) for s in wanted}
+        uncached = [s for s, c in kept.items() if c is None]
+        fetched = self._store.fetch(uncached) if uncached else {}
+        return {s for s, c in kept.items() if c is not None and c[1] is None} | {
+            s for s, wrapped in fetched.items() if wrapped is None
+        }
+
     def seal_if_kept(self, subject_id: UUID, plaintext: str) -> Sealed | None:
         """Seal for an existing subject outside a command (a view sealing a value an older event
         carried in plain); None if the subject's key was destroyed or never made."""
@@ -220,6 +243,7 @@ class Keyring:
         found: dict[UUID, bytes | None] = {}
         missing: list[UUID] = []
         with self._lock:
+            generation = self._generation
             for subject_id in set(subject_ids):
                 cached = self._cache.get(subject_id)
                 if cached is not None and cached[0] > now:
@@ -231,10 +255,11 @@ class Keyring:
             with self._lock:
                 if len(self._cache) > 50_000:
                     self._cache.clear()
+                keep = self._generation == generation
                 for subject_id in missing:
                     wrapped = fetched.get(subject_id)
                     key = None if wrapped is None else self.unwrap(subject_id, wrapped)
-                    if subject_id in fetched:
+                    if keep and subject_id in fetched:
                         self._cache[subject_id] = (now + self._cache_seconds, key)
                     found[subject_id] = key
         return found
@@ -251,6 +276,7 @@ class Keyring:
             raise ValueError(f"the key of {subject_id} is not a subject's and is never destroyed")
         self._store.destroy(subject_id)
         with self._lock:
+            self._generation += 1
             self._cache[subject_id] = (time.monotonic() + self._cache_seconds, None)
 
     def forget(self, subject_ids: Iterable[UUID]) -> None:
@@ -258,8 +284,44 @@ class Keyring:
         erasure's transaction): read them as destroyed here at once, as :meth:`destroy` does."""
         expires = time.monotonic() + self._cache_seconds
         with self._lock:
+            self._generation += 1
             for subject_id in subject_ids:
                 self._cache[subject_id] = (expires, None)
+
+    # A keeper of ``api.changes``: told on ``casework_erasure`` of each key destroyed.
+
+    def enable(self) -> None:
+        """Destructions are being heard from now on. Nothing changes: what is cached lives no
+        longer than its lifetime either way."""
+        with self._lock:
+            self._generation += 1
+
+    def disable(self) -> None:
+        """Destructions may go unheard: forget every cached key (each is fetched again, and
+        kept no longer than the cache lifetime)."""
+        with self._lock:
+            self._generation += 1
+            self._cache.clear()
+
+    def heard(self, payload: str) -> None:
+        """A notice: the key of the subject ``payload`` names was destroyed; forget it."""
+        try:
+            destroyed: UUID | None = UUID(payload)
+        except ValueError:  # not from our trigger: forget every key rather than guess
+            _log.warning("unexpected notice of a destroyed key: %r", payload)
+            destroyed = None
+        with self._lock:
+            self._generation += 1
+            if destroyed is None:
+                self._cache.clear()
+            else:
+                self._cache.pop(destroyed, None)
+
+    def holds(self, subject_id: UUID) -> bool:
+        """Whether a usable key of ``subject_id`` is cached now (for tests and tools)."""
+        with self._lock:
+            cached = self._cache.get(subject_id)
+        return cached is not None and cached[1] is not None and cached[0] > time.monotonic()
 
     def open(self, sealed: Sealed) -> str | Erased:
         return self.open_many([sealed])[0]

@@ -8,6 +8,7 @@ from typing import Any
 from psycopg import Cursor
 
 from domain.access.aggregates import UserAccess
+from domain.retention.erasure import Erasure
 from projections.view import View, handles
 
 
@@ -46,3 +47,11 @@ class AccessView(View):
                 e.school_id,
             ),
         )
+
+    @handles(Erasure.CarriedOut)
+    def erased(self, curs: Cursor[Any], e: Erasure.CarriedOut, position: int) -> None:
+        """An erased login's grants keep their skeleton (role, where, when); the login, sealed
+        and blind-indexed, goes from them and from the access log (which is not a view, but
+        whose data map this feature keeps: migration 0041 lets an erasure, and nothing else,
+        change an entry, and only so)."""
+        self.purge(curs, e, (*self.tables, "access_log"))

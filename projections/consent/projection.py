@@ -12,6 +12,7 @@ from psycopg import Cursor
 from domain.consent.aggregates import Channel, ConsentRecord, Publication
 from domain.consent.model import TakedownOutcome, party_of
 from domain.directory.aggregates import Pupil
+from domain.retention.erasure import Erasure
 from domain.shared.calendar import end_of_london_day
 from domain.shared.logins import login_subject
 from projections.common import sealed_column
@@ -61,6 +62,8 @@ class ConsentView(View):
             logins.append(event.posted_by)
             plain = [event.link]
         keys = [login_subject(login) for login in logins]
+        if isinstance(event, Publication.Recorded):
+            keys.extend(event.pupil_ids)  # an erased pupil is not listed
         if any(isinstance(value, str) for value in plain):
             keys.append(subject)
         return keys
@@ -241,7 +244,7 @@ class ConsentView(View):
         )
         curs.executemany(
             "INSERT INTO cs_publication_pupils (publication_id, pupil_id) VALUES (%s, %s)",
-            [(e.originator_id, p) for p in e.pupil_ids],
+            [(e.originator_id, p) for p in self.kept(e.pupil_ids)],
         )
 
     def _publication_version(self, curs: Cursor[Any], e: Any, sets: str = "", *params: Any) -> None:
@@ -289,3 +292,13 @@ class ConsentView(View):
             ),
         )
         self._publication_version(curs, e, ", removed = %s", e.outcome == TakedownOutcome.REMOVED)
+
+    # --- erasure --------------------------------------------------------------------------
+
+    @handles(Erasure.CarriedOut)
+    def erased(self, curs: Cursor[Any], e: Erasure.CarriedOut, position: int) -> None:
+        """An erased pupil's decisions keep their skeleton (media, channels, decisions, times:
+        what a posting check needs to refuse, never to allow); a publication no longer lists
+        them. Sealed references, notes and logins of destroyed keys go."""
+        curs.execute("DELETE FROM cs_publication_pupils WHERE pupil_id = ANY(%s)", (e.record_ids,))
+        self.purge(curs, e)

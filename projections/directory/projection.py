@@ -7,6 +7,7 @@ from typing import Any
 from psycopg import Cursor
 
 from domain.directory.aggregates import ParentCarer, Pupil, School, StaffMember, Trust
+from domain.retention.erasure import Erasure
 from projections.common import sealed_column
 from projections.view import View, handles
 
@@ -110,6 +111,15 @@ class DirectoryView(View):
 
     @handles(ParentCarer.LinkedToPupil)
     def parent_linked(self, curs: Cursor[Any], e: ParentCarer.LinkedToPupil, position: int) -> None:
+        if len(self.kept([e.originator_id, e.pupil_id])) == 2:  # neither erased
+            self._link(curs, e)
+        curs.execute(
+            "UPDATE dir_parents SET version = %s WHERE parent_id = %s",
+            (e.originator_version, e.originator_id),
+        )
+
+    @staticmethod
+    def _link(curs: Cursor[Any], e: ParentCarer.LinkedToPupil) -> None:
         curs.execute(
             "INSERT INTO dir_parent_links "
             "(parent_id, pupil_id, relationship, parental_responsibility) "
@@ -118,7 +128,14 @@ class DirectoryView(View):
             "parental_responsibility = EXCLUDED.parental_responsibility",
             (e.originator_id, e.pupil_id, e.relationship, e.parental_responsibility),
         )
+
+    @handles(Erasure.CarriedOut)
+    def erased(self, curs: Cursor[Any], e: Erasure.CarriedOut, position: int) -> None:
+        """An erased pupil's or parent's links to each other go; their rows keep only what is
+        plain (ids, year group, dates), their sealed names and the erased logins' indexes
+        become NULL."""
         curs.execute(
-            "UPDATE dir_parents SET version = %s WHERE parent_id = %s",
-            (e.originator_version, e.originator_id),
+            "DELETE FROM dir_parent_links WHERE pupil_id = ANY(%s) OR parent_id = ANY(%s)",
+            (e.record_ids, e.record_ids),
         )
+        self.purge(curs, e)

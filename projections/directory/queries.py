@@ -15,7 +15,16 @@ from uuid import UUID
 from psycopg import Connection
 
 from domain.shared.sealing import Sealed
-from projections.common import Page, T, Visibility, add_given, fetch_page, from_row, rows_of
+from projections.common import (
+    Page,
+    T,
+    Visibility,
+    add_given,
+    fetch_page,
+    from_row,
+    rows_of,
+    sealed_or_none,
+)
 
 
 @dataclass(frozen=True)
@@ -146,12 +155,13 @@ def parents_of(conn: Connection[Any], pupil_id: UUID) -> list[ParentLinkRow]:
     )
 
 
-def names_of(conn: Connection[Any], person_ids: list[UUID]) -> dict[UUID, Sealed]:
-    """The sealed names of pupils, staff and parents/carers, by id."""
+def names_of(conn: Connection[Any], person_ids: list[UUID]) -> dict[UUID, Sealed | None]:
+    """The sealed names of pupils, staff and parents/carers, by id; None for an erased one (a
+    view empties a name whose key is destroyed)."""
     rows = conn.execute(
         "SELECT pupil_id AS id, full_name FROM dir_pupils WHERE pupil_id = ANY(%(ids)s) "
         "UNION ALL SELECT staff_id, full_name FROM dir_staff WHERE staff_id = ANY(%(ids)s) "
         "UNION ALL SELECT parent_id, full_name FROM dir_parents WHERE parent_id = ANY(%(ids)s)",
         {"ids": person_ids},
     ).fetchall()
-    return {r["id"]: Sealed.from_bytes(bytes(r["full_name"])) for r in rows}
+    return {r["id"]: sealed_or_none(r["full_name"]) for r in rows}

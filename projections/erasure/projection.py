@@ -45,6 +45,7 @@ class ErasureView(View):
 
     @handles(Erasure.CarriedOut)
     def carried_out(self, curs: Cursor[Any], e: Erasure.CarriedOut, position: int) -> None:
+        self.purge(curs, e)  # an erased login that asked for or settled an erasure
         self._settle(curs, e, "carried_out", None)
         for sent in e.exports:
             recipient = sent.get("recipient")

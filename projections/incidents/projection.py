@@ -11,6 +11,7 @@ from psycopg import Cursor
 from domain.directory.aggregates import Trust
 from domain.incidents.aggregates import Incident
 from domain.incidents.model import Status
+from domain.retention.erasure import Erasure
 from domain.shared.blind_index import BlindIndex
 from projections.common import sealed_column
 from projections.incidents.chronology import entry_for
@@ -39,8 +40,9 @@ class IncidentsView(View):
     def keys_needed(self, event: Any) -> Iterable[UUID]:
         """A report's platform is opened for its blind index; an older event's plain platform
         or fingerprint is sealed with the incident's key."""
-        if isinstance(event, Incident.Reported) and event.platform is not None:
-            return (event.originator_id,)
+        if isinstance(event, Incident.Reported):
+            people = [UUID(str(p["person_id"])) for p in event.people]
+            return [event.originator_id, *people] if event.platform is not None else people
         if isinstance(event, Incident.EvidenceAttached) and isinstance(event.sha256, str):
             return (event.originator_id,)
         return ()
@@ -103,9 +105,14 @@ class IncidentsView(View):
                 position,
             ),
         )
+        named = {str(p) for p in self.kept(UUID(str(p["person_id"])) for p in e.people)}
         curs.executemany(
             "INSERT INTO inc_people (incident_id, person_id, part) VALUES (%s, %s, %s)",
-            [(e.originator_id, p["person_id"], p["part"]) for p in e.people],
+            [
+                (e.originator_id, p["person_id"], p["part"])
+                for p in e.people
+                if str(p["person_id"]) in named
+            ],
         )
         self._chronicle(curs, e, position)
 
@@ -170,3 +177,20 @@ class IncidentsView(View):
             "INSERT INTO inc_categories (trust_id, code, label) VALUES (%s, %s, %s)",
             (e.originator_id, e.code, e.label),
         )
+
+    @handles(Erasure.CarriedOut)
+    def erased(self, curs: Cursor[Any], e: Erasure.CarriedOut, position: int) -> None:
+        """What remains of an erased incident is its skeleton: its row's plain columns, its
+        chronology's kinds, times and summaries, its actions' kinds and its links to other
+        incidents. The people it names go, and so does every row naming an erased person in
+        another incident; the platform's blind index goes with the platform."""
+        curs.execute(
+            "DELETE FROM inc_people WHERE incident_id = ANY(%s) OR person_id = ANY(%s)",
+            (e.record_ids, e.record_ids),
+        )
+        curs.execute(
+            "UPDATE inc_incidents SET platform_ix = NULL "
+            "WHERE platform_ix IS NOT NULL AND incident_id = ANY(%s)",
+            (e.subject_ids,),
+        )
+        self.purge(curs, e)

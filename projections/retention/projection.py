@@ -10,6 +10,7 @@ from typing import Any
 from psycopg import Cursor
 
 from domain.retention.aggregates import LegalHold, RetentionConfiguration, RetentionReview
+from domain.retention.erasure import Erasure
 from projections.common import sealed_column
 from projections.view import View, handles
 
@@ -17,6 +18,12 @@ from projections.view import View, handles
 class RetentionView(View):
     name = "retention"
     tables = ("ret_config", "ret_reviews", "ret_holds")
+
+    @handles(Erasure.CarriedOut)
+    def erased(self, curs: Cursor[Any], e: Erasure.CarriedOut, position: int) -> None:
+        """A review of an erased record keeps what was decided and when; its reason, sealed
+        with the record's key, and an erased reviewer's login go."""
+        self.purge(curs, e)
 
     @handles(RetentionConfiguration.RuleConfigured)
     def configured(

@@ -3,6 +3,7 @@ staff social-media records, and what retention needs to know about each member o
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
@@ -10,6 +11,7 @@ from eventsourcing.utils import get_topic
 from psycopg import Cursor
 
 from domain.directory.aggregates import StaffMember
+from domain.retention.erasure import Erasure
 from domain.shared.sealing import Sealed
 from domain.staff_cases.allegations import Allegation
 from domain.staff_cases.concerns import LowLevelConcern
@@ -157,13 +159,25 @@ class StaffCasesView(View):
             )
         self._chronicle(curs, e, position)
 
-    @staticmethod
-    def _children(curs: Cursor[Any], allegation_id: UUID, children: list[dict[str, Any]]) -> None:
-        """The children an allegation concerns, in the order named, in place of any before."""
+    def keys_needed(self, event: Any) -> Iterable[UUID]:
+        """The children an allegation names: an erased child is not listed."""
+        children = getattr(event, "children", None)
+        if isinstance(event, Allegation.Received | Allegation.DetailsRecorded) and children:
+            return [child["pupil_id"] for child in children]
+        return ()
+
+    def _children(
+        self, curs: Cursor[Any], allegation_id: UUID, children: list[dict[str, Any]]
+    ) -> None:
+        """The children an allegation concerns, in the order named, in place of any before;
+        an erased child is not listed (their ordinals are kept: the order named)."""
         curs.execute(
             "DELETE FROM sc_allegation_children WHERE allegation_id = %s", (allegation_id,)
         )
+        named = set(self.kept(UUID(str(child["pupil_id"])) for child in children))
         for ordinal, child in enumerate(children):
+            if UUID(str(child["pupil_id"])) not in named:
+                continue
             curs.execute(
                 "INSERT INTO sc_allegation_children (allegation_id, ordinal, pupil_id, "
                 "relationship) VALUES (%s, %s, %s, %s)",
@@ -463,3 +477,27 @@ class StaffCasesView(View):
             "ON CONFLICT (staff_id) DO UPDATE SET left_on = EXCLUDED.left_on",
             (e.originator_id, e.left_on),
         )
+
+    # --- erasure ------------------------------------------------------------------------
+
+    @handles(Erasure.CarriedOut)
+    def erased(self, curs: Cursor[Any], e: Erasure.CarriedOut, position: int) -> None:
+        """What remains of an erased allegation or concern is its skeleton: its row's plain
+        columns and its chronology's kinds, times and summaries. The children an allegation
+        names go, and so does every row naming an erased pupil in another case; so do its
+        members, and every membership of an erased login (the row exists only to name it);
+        a social-media record no longer points at an erased pupil or parent."""
+        ids = e.record_ids
+        curs.execute(
+            "DELETE FROM sc_allegation_children "
+            "WHERE allegation_id = ANY(%s) OR pupil_id = ANY(%s)",
+            (ids, ids),
+        )
+        curs.execute(
+            "DELETE FROM sc_members WHERE allegation_id = ANY(%s) OR user_ix = ANY(%s)",
+            (ids, [bytes.fromhex(ix) for ix in e.blind_indexes]),
+        )
+        curs.execute(
+            "UPDATE sc_social SET from_person_id = NULL WHERE from_person_id = ANY(%s)", (ids,)
+        )
+        self.purge(curs, e)

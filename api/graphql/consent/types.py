@@ -291,7 +291,7 @@ class OfficialChannel:
             platform=opened.text(r.platform),
             account_name=opened.text(r.account_name),
             master_administrator_id=to_id(r.master_administrator_id),
-            purpose=opened.sealed(r.purpose),  # type: ignore[arg-type]
+            purpose=opened.erasable(r.purpose),
             opened_on=r.opened_on,
             closed_on=r.closed_on,
             close_reason=opened.sealed(r.close_reason),

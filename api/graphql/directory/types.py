@@ -63,7 +63,7 @@ class ParentLink:
     def from_row(cls, row: ParentLinkRow, opened: Opened) -> ParentLink:
         return cls(
             parent_id=to_id(row.parent_id),
-            full_name=opened.sealed(row.full_name),  # type: ignore[arg-type]
+            full_name=opened.erasable(row.full_name),
             relationship=row.relationship,
             parental_responsibility=row.parental_responsibility,
         )
@@ -86,8 +86,8 @@ class Pupil:
         return cls(
             id=to_id(row.pupil_id),
             school_id=to_id(row.school_id),
-            full_name=opened.sealed(row.full_name),  # type: ignore[arg-type]
-            date_of_birth=opened.sealed(row.date_of_birth),  # type: ignore[arg-type]
+            full_name=opened.erasable(row.full_name),
+            date_of_birth=opened.erasable(row.date_of_birth),
             year_group=row.year_group,
             left_on=row.left_on,
             destination=opened.sealed(row.destination),
@@ -134,7 +134,7 @@ class StaffMember:
         return cls(
             id=to_id(row.staff_id),
             school_id=to_id(row.school_id),
-            full_name=opened.sealed(row.full_name),  # type: ignore[arg-type]
+            full_name=opened.erasable(row.full_name),
             role=StaffRole(row.staff_role),
             user_id=opened.text(row.user_id),
             started_on=row.started_on,

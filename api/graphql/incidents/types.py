@@ -26,13 +26,6 @@ def view_action(row: IncidentRow) -> Action:
     return incident_action(row.staff_conduct, managing=False)
 
 
-def _present(value: SealedText | None) -> SealedText:
-    """A sealed value the row always has (a description, a filename), as a ``SealedText``."""
-    if value is None:
-        raise ValueError("a required sealed value is missing from its row")
-    return value
-
-
 @strawberry.type(description="A person named in an incident, with their part.")
 class IncidentPerson:
     person_id: strawberry.ID
@@ -120,7 +113,7 @@ class Incident:
             occurred_at=row.occurred_at,
             reported_at=row.reported_at,
             reported_by=opened.text(row.reported_by),
-            description=_present(opened.sealed(row.description)),
+            description=opened.erasable(row.description),
             about_staff_conduct=row.staff_conduct,
             version=row.version,
             row=row,

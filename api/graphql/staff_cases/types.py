@@ -42,13 +42,6 @@ from projections.staff_cases.queries import (
 ERASED_LOGIN = "A login; null once erased."
 
 
-def present(value: SealedText | None) -> SealedText:
-    """A sealed value the row always holds (a description, a declaration), as shown."""
-    if value is None:
-        raise ValueError("a required sealed value is missing from the view row")
-    return value
-
-
 @strawberry.type(description="One entry of a case's chronology: when, who, what, decision, why.")
 class CaseEntry:
     at: datetime.datetime
@@ -153,7 +146,7 @@ class ReferenceDeclaration:
             return None
         return cls(
             will_be_referred_to=row.reference_will_cite,
-            declaration=present(opened.sealed(row.reference_declaration)),
+            declaration=opened.erasable(row.reference_declaration),
         )
 
 
@@ -247,7 +240,7 @@ class Allegation:
             source=AllegationSource(row.source),
             received_via=ReceivedVia(row.received_via),
             category=AllegationCategory(row.category) if row.category else None,
-            description=present(opened.sealed(row.description)),
+            description=opened.erasable(row.description),
             children_concerned=[ChildConcerned.from_row(c) for c in row.children],
             location=opened.sealed(row.location),
             more_than_one_incident=_answer(row.more_than_one_incident),
@@ -329,7 +322,7 @@ class LowLevelConcern:
             occurred_on=row.occurred_on,
             self_reported=row.self_reported,
             name_withheld_from_subject=row.withhold_name,
-            details=present(opened.sealed(row.details)),
+            details=opened.erasable(row.details),
             context=opened.sealed(row.context),
             recipient=opened.text(row.recipient),
             recipient_basis=CaseManagerBasis(row.recipient_basis),

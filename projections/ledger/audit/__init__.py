@@ -72,6 +72,9 @@ class Report:
     events_checked: int = 0
     tree_size: int = 0
     checkpoints_checked: int = 0
+    # Field digests not recomputed because an erasure destroyed their keys (and salts): what
+    # was forgotten on purpose, reported as such and never as tampering.
+    fields_erased: int = 0
     failure: Failure | None = None
 
     @property
@@ -110,6 +113,7 @@ def audit(
             report.events_checked = run.events_checked
             report.tree_size = run.tree_size
             report.checkpoints_checked = run.checkpoints_checked
+            report.fields_erased = run.fields_erased
     report.finished_at = datetime.now(UTC)
     return report
 

@@ -3,7 +3,7 @@ with the same maker the integrator used, so a digest changed in the ledger shows
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -26,10 +26,14 @@ class Keys:
 
 
 def first_field_failure(
-    keys: Keys, checked: Sequence[tuple[Leaf, Event]]
+    keys: Keys,
+    checked: Sequence[tuple[Leaf, Event]],
+    erased: Callable[[int], None] = lambda count: None,
 ) -> tuple[int, Found] | None:
     """The first failure among ``checked`` (leaves whose other checks passed) and the offset
-    of its leaf there; None if every entry is the one its row makes."""
+    of its leaf there; None if every entry is the one its row makes. ``erased`` is told how
+    many field digests could not be recomputed because their data keys were destroyed (an
+    erasure: their salts went with the keys), which are skipped, never taken for tampering."""
     stored: list[Stored] = []
     for offset, (_, event) in enumerate(checked):
         notification = Notification(
@@ -51,21 +55,32 @@ def first_field_failure(
         except Exception as e:  # whatever the mapper raises, the row no longer is what it was
             what = f"the row at position {event.position} does not decode: {type(e).__name__}"
             return offset, fail(Kind.ALTERED, event.position, what)
-    previous = {
-        (UUID(leaf.aggregate), leaf.version - 1): leaf.previous
+    previous = _Logged(
+        ((UUID(leaf.aggregate), leaf.version - 1), leaf.previous)
         for leaf, _ in checked
         if leaf.previous is not None
-    }
+    )
     made = keys.maker.make(stored, checked[0][0].index, previous)
     for offset, ((leaf, _), remade) in enumerate(zip(checked, made, strict=True)):
         if remade.canonical == leaf.canonical:
             continue
-        differ = differing_fields(Entry.from_bytes(leaf.canonical), remade.entry)
-        if differ is None:
-            continue  # only digests whose keys are gone differ: nothing left to check
+        logged = Entry.from_bytes(leaf.canonical)
+        differ = differing_fields(logged, remade.entry)
+        if differ is None:  # only digests whose keys are gone differ: nothing left to check
+            erased(len(erased_fields(logged, remade.entry)))
+            continue
         what = f"leaf {leaf.index}'s entry differs from the one its row makes in {differ}"
         return offset, fail(Kind.LEDGER_ALTERED, leaf.position, what)
     return None
+
+
+class _Logged(dict[tuple[UUID, int], bytes]):
+    """The entry hashes each remade entry chains to: those the log holds (checked already),
+    never the remade ones, which differ once an erasure has made a digest incomputable: an
+    erased field changes one entry's recomputation, not its successors'."""
+
+    def __setitem__(self, key: tuple[UUID, int], value: bytes) -> None:
+        self.setdefault(key, value)
 
 
 def differing_fields(stored: Entry, remade: Entry) -> str | None:
@@ -87,3 +102,13 @@ def differing_fields(stored: Entry, remade: Entry) -> str | None:
         return None
     parts = outside + [f"the digest of field {name!r}" for name in fields]
     return ", ".join(parts)
+
+
+def erased_fields(stored: Entry, remade: Entry) -> list[str]:
+    """The fields whose digest the ledger holds but which can no longer be recomputed: their
+    data keys were destroyed after the entry was made."""
+    return sorted(
+        name
+        for name, digest in stored.fields.items()
+        if digest is not None and name in remade.fields and remade.fields[name] is None
+    )

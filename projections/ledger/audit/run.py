@@ -47,6 +47,7 @@ class Run(LeafByLeaf):
         self.events_checked = 0
         self.tree_size = 0
         self.checkpoints_checked = 0
+        self.fields_erased = 0  # digests skipped: their keys were destroyed by an erasure
         self.last = {}
         self.last_position = 0
         self.edge = Edge()
@@ -170,7 +171,7 @@ class Run(LeafByLeaf):
                 for offset, (r, e, prior, leaf) in enumerate(zip(batch, *cleared, strict=True))
             ]
         if self.keys is not None and checked:
-            failed = first_field_failure(self.keys, checked)
+            failed = first_field_failure(self.keys, checked, self._count_erased)
             if failed is not None:  # earlier than any failure of the other checks
                 offset, found = failed
                 checked = checked[:offset]
@@ -190,6 +191,9 @@ class Run(LeafByLeaf):
                 del self.last[old]
         if found is not None:
             raise found
+
+    def _count_erased(self, count: int) -> None:
+        self.fields_erased += count
 
     def _cleared(
         self, batch: list[Any], events: EventRows, first: int
