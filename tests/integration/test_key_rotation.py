@@ -393,17 +393,25 @@ def test_a_rotation_killed_in_the_middle_leaves_the_old_state_whole(store):
         [str(CASEWORK), "keys", "rotate", "--new-key-file", str(new_keys), "--generate"],
         env=casework_env(store),
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 60
-        while not store.rows(
-            "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
-            "AND query LIKE 'UPDATE data_keys SET wrapped_key%%' AND state <> 'idle'"
-        ):
-            assert rotating.poll() is None and time.monotonic() < deadline, "never caught"
+        # Watched from the server's own database: a session on the store's would be one more
+        # the rotation waits to see gone.
+        watch = psycopg.connect(store.database.with_dbname("postgres").conninfo, autocommit=True)
+        while not watch.execute(
+            "SELECT 1 FROM pg_stat_activity WHERE datname = %s "
+            "AND query LIKE 'UPDATE data_keys SET wrapped_key%%' AND state <> 'idle'",
+            (store.database.parameters()["dbname"],),
+        ).fetchall():
+            if rotating.poll() is not None:
+                pytest.fail(f"the rotation ended first: {rotating.stderr.read()}")  # type: ignore[union-attr]
+            assert time.monotonic() < deadline, "never caught"
             time.sleep(0.005)
         rotating.kill()  # mid-transaction: some data keys re-wrapped, none committed
+        watch.close()
     finally:
         rotating.wait(timeout=30)
     assert rotating.returncode == -9
