@@ -7,9 +7,7 @@ from typing import Annotated
 
 import psycopg
 import typer
-from psycopg import Connection
-from psycopg.rows import DictRow, dict_row
-from psycopg_pool import ConnectionPool
+from psycopg.rows import dict_row
 
 from api.database import resolve_database
 from api.key_check import WrongKeys
@@ -77,15 +75,9 @@ def rotate_keys(settings: Settings, path: Path, generate: bool) -> tuple[Rotated
     if new is not None:
         check_new_keys(current, new)  # before the database is even reached
     database = resolve_database(settings)
-    from api.wiring import open_store
+    from api.wiring import open_store, tool_pool
 
-    with ConnectionPool(
-        database.conninfo,
-        connection_class=Connection[DictRow],
-        min_size=1,
-        max_size=2,
-        kwargs={"row_factory": dict_row, "autocommit": True},
-    ) as pool:
+    with tool_pool(database) as pool:
         try:
             current, _, _ = open_store(pool, settings, database, current)
         except WrongKeys as wrong:

@@ -264,14 +264,19 @@ def migrate_with_keys(settings: Settings) -> list[str]:
     """``casework migrate``: apply pending migrations, with the keys their keyed steps need."""
     keys = load_keys(settings)
     database = resolve_database(settings)
-    with ConnectionPool(
+    with tool_pool(database) as pool:
+        return open_store(pool, settings, database, keys)[2]
+
+
+def tool_pool(database: Database) -> ConnectionPool[Connection[DictRow]]:
+    """A small pool for a command that opens the store and leaves (migrate, keys rotate)."""
+    return ConnectionPool(
         database.conninfo,
         connection_class=Connection[DictRow],
         min_size=1,
         max_size=2,
         kwargs={"row_factory": dict_row, "autocommit": True},
-    ) as pool:
-        return open_store(pool, settings, database, keys)[2]
+    )
 
 
 def build(

@@ -27,8 +27,8 @@ from domain.retention.rules import (
 )
 from domain.shared.actor import current_principal
 from domain.shared.aggregate import CaseworkAggregate
-from domain.shared.base_app import CaseworkBase
-from domain.shared.errors import Concealed, NotAuthorised, NotFound, Refusal, ValidationFailed
+from domain.shared.base_app import CaseworkBase, refusal_of
+from domain.shared.errors import Concealed, NotAuthorised, NotFound, ValidationFailed
 from domain.shared.policy import Action, Target, authorise
 from domain.shared.validation import MAX_TEXT, choice, required_text, today_utc
 from domain.staff_cases.allegations import Allegation
@@ -53,14 +53,7 @@ class RetentionHandlers(CaseworkBase):
             authorise(current_principal(), action, self.target_of(aggregate))
         except NotAuthorised:
             error = Concealed(kind, aggregate.id)
-            if aggregate.record_type is not None:
-                error.refusal = Refusal(
-                    aggregate.record_type,
-                    aggregate.id,
-                    aggregate.trust_id,
-                    aggregate.school_id,
-                    aggregate.subject_ids,
-                )
+            error.refusal = refusal_of(aggregate)
             raise error from None
 
     def _load(

@@ -145,14 +145,7 @@ class CaseworkBase(Application[UUID]):
             error: DomainError = refused
             if not self._sees(view, aggregate):
                 error = Concealed(kind, record_id)
-            if aggregate.record_type is not None:
-                error.refusal = Refusal(
-                    aggregate.record_type,
-                    aggregate.id,
-                    aggregate.trust_id,
-                    aggregate.school_id,
-                    aggregate.subject_ids,
-                )
+            error.refusal = refusal_of(aggregate)
             raise error from None
         if expected_version is not None and aggregate.version != expected_version:
             raise VersionConflict(kind, record_id, expected_version, aggregate.version)
@@ -237,3 +230,17 @@ class CaseworkBase(Application[UUID]):
                 raise
             raise Concealed("School", school_id) from None
         return target
+
+
+def refusal_of(aggregate: CaseworkAggregate) -> Refusal | None:
+    """What the access log records of a command refused on ``aggregate``: the record, if it is
+    a restricted one (None otherwise)."""
+    if aggregate.record_type is None:
+        return None
+    return Refusal(
+        aggregate.record_type,
+        aggregate.id,
+        aggregate.trust_id,
+        aggregate.school_id,
+        aggregate.subject_ids,
+    )
