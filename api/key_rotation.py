@@ -156,7 +156,9 @@ def _refuse_others(conn: Conn) -> None:
     while True:
         row = conn.execute(
             "SELECT count(*) AS others FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            "AND pid <> pg_backend_pid() AND backend_type = 'client backend' "
+            # The rotating command's own pool (api.keys_cli names its connections for itself).
+            "AND application_name IS DISTINCT FROM current_setting('application_name')"
         ).fetchone()
         others = int(row["others"]) if row else 0
         if not others:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -77,16 +78,20 @@ def rotate_keys(settings: Settings, path: Path, generate: bool) -> tuple[Rotated
     database = resolve_database(settings)
     from api.wiring import open_store, tool_pool
 
-    with tool_pool(database) as pool:
+    # Named for this process alone: the rotation counts every other session as one to wait for.
+    name = f"casework-keys-rotate-{os.getpid()}"
+    with tool_pool(database, name) as pool:
         try:
             current, _, _ = open_store(pool, settings, database, current)
         except WrongKeys as wrong:
             raise CurrentKeysDoNotOpen(str(wrong)) from None
-    # The pool is closed: from here on this process has one session on the database.
+    # The pool is closed (its sessions, named as this one, may linger a moment: not waited for).
     if new is None:
         new = new_keys(path, current, generate=True)
     try:
-        with psycopg.connect(database.conninfo, row_factory=dict_row, autocommit=True) as conn:
+        with psycopg.connect(
+            database.conninfo, row_factory=dict_row, autocommit=True, application_name=name
+        ) as conn:
             rotated = rotate_master_key(conn, current, new)
     except RotationRefused:
         if generate:  # refused before anything was written: the new key was never used

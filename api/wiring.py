@@ -268,14 +268,21 @@ def migrate_with_keys(settings: Settings) -> list[str]:
         return open_store(pool, settings, database, keys)[2]
 
 
-def tool_pool(database: Database) -> ConnectionPool[Connection[DictRow]]:
-    """A small pool for a command that opens the store and leaves (migrate, keys rotate)."""
+def tool_pool(
+    database: Database, application_name: str = "casework-tool"
+) -> ConnectionPool[Connection[DictRow]]:
+    """A small pool for a command that opens the store and leaves (migrate, keys rotate), its
+    connections named ``application_name``."""
     return ConnectionPool(
         database.conninfo,
         connection_class=Connection[DictRow],
         min_size=1,
         max_size=2,
-        kwargs={"row_factory": dict_row, "autocommit": True},
+        kwargs={
+            "row_factory": dict_row,
+            "autocommit": True,
+            "application_name": application_name,
+        },
     )
 
 

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 from pydantic import ValidationError
@@ -71,6 +72,14 @@ def test_events_cannot_be_updated_or_deleted(container):
 def test_the_access_log_cannot_be_altered(container):
     import psycopg
 
+    sealed, ix = container.logins.seal_login("dpo@example.org")
+    with psycopg.connect(container.database.conninfo, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO access_log (user_id, user_id_ix, action, record_type, record_id, "
+            "trust_id, outcome, subject_ids) VALUES (%s, %s, 'view', 'Pupil', %s, %s, 'read', "
+            "'{}')",
+            (sealed, ix, uuid4(), uuid4()),
+        )
     with (
         psycopg.connect(container.database.conninfo) as conn,
         pytest.raises(psycopg.errors.InsufficientPrivilege),
