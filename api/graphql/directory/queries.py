@@ -163,7 +163,7 @@ def _picked(
 
 
 _PICKER_ARGS = (
-    f"Search by the start of any word of the name, ignoring case and accents; at most "
+    f"`search` matches the start of any word of a name, ignoring case and accents; at most "
     f"{MAX_PICKS} (`first`, default {DEFAULT_PICKS}), in name order, never your own record. "
     "Each search is logged (not its text)."
 )
@@ -200,7 +200,7 @@ class DirectoryQuery:
     staff_member = _one(_STAFF, "One member of staff. The read is logged.", DIRECTORY, STAFF_CASES)
 
     @strawberry.field(
-        description="Pupils on roll at a school whose names begin with `search`, to name in a "
+        description="Pupils on roll at a school whose names `search` matches, to name in a "
         "report (anyone who may report there). " + _PICKER_ARGS,
         extensions=[ReadYourWrites(DIRECTORY)],
     )
@@ -226,7 +226,7 @@ class DirectoryQuery:
         ]
 
     @strawberry.field(
-        description="Staff in post at a school whose names begin with `search`, to name in a "
+        description="Staff in post at a school whose names `search` matches, to name in a "
         "report (anyone who may report there). " + _PICKER_ARGS,
         extensions=[ReadYourWrites(DIRECTORY)],
     )
