@@ -4,7 +4,8 @@ Rules (docs/rules.md §1, issue 2 §5):
 - a school-scoped grant reaches its school only; a trust-scoped grant reaches the trust's schools;
 - nobody reaches a record whose subject they are, whatever their role;
 - no grant reaches a record whose subject made that grant: the subject cannot appoint a reader;
-- a staff reporter reaches nothing but their own reports (later issues) and the school's name.
+- a staff reporter reaches nothing but their own reports (later issues), the school's name and,
+  to name them in a report, its pupils' and staff's names (docs/rules.md §1.5).
 """
 
 from __future__ import annotations
