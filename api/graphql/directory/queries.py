@@ -146,7 +146,7 @@ def _picked(
     roll: Callable[[Any, UUID], list[R]],
     id_of: Callable[[R], UUID],
 ) -> list[tuple[R, str]]:
-    """The people of one school whose names ``search`` begins (docs/rules.md §1.5), with their
+    """The people of one school whose names ``search`` matches (docs/rules.md §1.5), with their
     names opened, for anyone who may report there. The search is logged against the school
     (never its text); a caller with no role there gets the unknown-school answer, logged."""
     school = parse_id("schoolId", school_id)
