@@ -4,7 +4,8 @@ Rules (docs/rules.md §1, issue 2 §5):
 - a school-scoped grant reaches its school only; a trust-scoped grant reaches the trust's schools;
 - nobody reaches a record whose subject they are, whatever their role;
 - no grant reaches a record whose subject made that grant: the subject cannot appoint a reader;
-- a staff reporter reaches nothing but their own reports (later issues) and the school's name.
+- a staff reporter reaches nothing but their own reports (later issues), the school's name and,
+  to name them in a report, its pupils' and staff's names (docs/rules.md §1.5).
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ class Action(StrEnum):
     VIEW_ROLES = "view_roles"
     VIEW_ACCESS_LOG = "view_access_log"
     REPORT_INCIDENT = "report_incident"
+    # Naming pupils and staff in a report (docs/rules.md §1.5): id, name and year or role only.
+    PICK_PERSON = "pick_person"
     VIEW_INCIDENT = "view_incident"
     MANAGE_INCIDENT = "manage_incident"
     HANDLE_STAFF_CONDUCT_INCIDENT = "handle_staff_conduct_incident"
@@ -107,6 +110,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.VIEW_ROLES: frozenset({Role.HEADTEACHER, Role.TRUST_SAFEGUARDING_LEAD, Role.DPO}),
     Action.VIEW_ACCESS_LOG: frozenset({Role.DPO}),
     Action.REPORT_INCIDENT: _ALL,
+    # Whoever may report at a school may name its pupils and staff in the report.
+    Action.PICK_PERSON: _ALL,
     Action.VIEW_INCIDENT: _DSLS,
     Action.MANAGE_INCIDENT: _DSLS,
     # An incident about a member of staff's conduct leaves the DSL views for the case manager.

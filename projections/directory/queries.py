@@ -144,6 +144,46 @@ def staff_member(conn: Connection[Any], staff_id: UUID) -> StaffRow | None:
 staff_members = _People(_STAFF, "staff_id", StaffRow)
 
 
+@dataclass(frozen=True)
+class PupilOnRoll:
+    """What a picker may offer of a pupil on roll: no date of birth, parents or records."""
+
+    pupil_id: UUID
+    full_name: Sealed | None  # None once erased
+    year_group: int
+
+
+@dataclass(frozen=True)
+class StaffInPost:
+    """What a picker may offer of a member of staff in post."""
+
+    staff_id: UUID
+    full_name: Sealed | None  # None once erased
+    staff_role: str
+
+
+def pupils_on_roll(conn: Connection[Any], school_id: UUID) -> list[PupilOnRoll]:
+    """The school's pupils on roll, their names sealed (a picker opens them in memory)."""
+    return rows_of(
+        conn,
+        PupilOnRoll,
+        "SELECT pupil_id, full_name, year_group FROM dir_pupils "
+        "WHERE school_id = %s AND left_on IS NULL",
+        (school_id,),
+    )
+
+
+def staff_in_post(conn: Connection[Any], school_id: UUID) -> list[StaffInPost]:
+    """The school's staff in post, their names sealed (a picker opens them in memory)."""
+    return rows_of(
+        conn,
+        StaffInPost,
+        "SELECT staff_id, full_name, staff_role FROM dir_staff "
+        "WHERE school_id = %s AND left_on IS NULL",
+        (school_id,),
+    )
+
+
 def parents_of(conn: Connection[Any], pupil_id: UUID) -> list[ParentLinkRow]:
     return rows_of(
         conn,

@@ -1020,6 +1020,27 @@ ERASURE: dict[str, tuple[Case, Any]] = {
 }
 CASES.update(ERASURE)
 
+# The pickers search A1 for the world's MARKER pupil and its MARKER staff record, whose subject
+# is SUBJECT: nobody outside A1 gets an answer, and SUBJECT is never offered their own record.
+PICKERS: dict[str, tuple[Case, Any]] = {
+    "pupilPicker": (
+        Case(
+            'query($s: ID!) { pupilPicker(schoolId: $s, search: "quentin") { id displayName } }',
+            lambda w: {"s": str(w.school_a1)},
+        ),
+        null_with_error("pupilPicker"),
+    ),
+    "staffPicker": (
+        Case(
+            'query($s: ID!) { staffPicker(schoolId: $s, search: "quentin") { id displayName } }',
+            lambda w: {"s": str(w.school_a1)},
+            subject_applies=True,
+        ),
+        empty_or_refused("staffPicker"),
+    ),
+}
+CASES.update(PICKERS)
+
 
 def schema_fields() -> set[str]:
     from api.graphql.schema import build_schema
@@ -1070,6 +1091,15 @@ def test_the_walk_would_notice_an_insider(live, settings, world):
     client = Client(live.url, settings, "lead@a1")
     case, refused = CASES["pupil"]
     assert not refused(client.gql(case.query, case.variables(world)))
+
+
+def test_the_walk_would_notice_a_picker_offering_the_subject_their_own_record(
+    live, settings, world
+):
+    """Guards the staff picker's case: A1's data lead is offered the subject's staff record."""
+    client = Client(live.url, settings, "lead@a1")
+    case, _ = CASES["staffPicker"]
+    assert MARKER in str(client.gql(case.query, case.variables(world)))
 
 
 def test_the_walk_would_notice_an_insider_reading_an_allegations_documents(live, settings, world):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import strawberry
@@ -15,17 +15,32 @@ from api.graphql.common import (
     ReadYourWrites,
     connection,
     existing,
+    open_rows,
     optional_uuid,
     page_args,
     parse_id,
+    to_id,
 )
 from api.graphql.context import Context
-from api.graphql.directory.types import Pupil, School, StaffMember, pupils_of, staff_of
+from api.graphql.directory.types import (
+    Pupil,
+    PupilPick,
+    School,
+    StaffMember,
+    StaffPick,
+    pupils_of,
+    staff_of,
+)
+from api.graphql.enums import StaffRole
 from api.graphql.staff_cases import STAFF_CASES
+from domain.directory.picker import DEFAULT_PICKS, MAX_PICKS, pick
 from domain.directory.rules import person_target, school_target
 from domain.shared.policy import Action
 from projections.common import Page
 from projections.directory import queries
+from projections.directory.queries import PupilOnRoll, StaffInPost
+
+R = TypeVar("R", PupilOnRoll, StaffInPost)
 
 DIRECTORY = "directory"
 
@@ -122,6 +137,38 @@ def _one(people: _People, description: str, *views: str) -> Any:
     )
 
 
+def _picked(
+    ctx: Context,
+    field: str,
+    school_id: strawberry.ID,
+    search: str,
+    first: int,
+    roll: Callable[[Any, UUID], list[R]],
+    id_of: Callable[[R], UUID],
+) -> list[tuple[R, str]]:
+    """The people of one school whose names ``search`` matches (docs/rules.md §1.5), with their
+    names opened, for anyone who may report there. The search is logged against the school
+    (never its text); a caller with no role there gets the unknown-school answer, logged."""
+    school = parse_id("schoolId", school_id)
+    target = ctx.container.app.school_target(school)
+    with ctx.reading(field, "school", school, target):
+        ctx.authorise(Action.PICK_PERSON, target)
+    ctx.log_read(field, "school", school, target)
+    rows = roll(ctx.conn, school)
+    opened = open_rows(ctx, rows)
+    found = pick(
+        rows, lambda r: opened.text(r.full_name), id_of, search, first, ctx.principal.subject_of
+    )
+    return [(row, opened.text(row.full_name) or "") for row in found]
+
+
+_PICKER_ARGS = (
+    f"`search` matches the start of any word of a name, ignoring case and accents; at most "
+    f"{MAX_PICKS} (`first`, default {DEFAULT_PICKS}), in name order, never your own record. "
+    "Each search is logged (not its text)."
+)
+
+
 @strawberry.type
 class DirectoryQuery:
     @strawberry.field(
@@ -151,3 +198,55 @@ class DirectoryQuery:
     pupil = _one(_PUPILS, "One pupil. The read is logged.", DIRECTORY)
     staff_members = _listing(_STAFF, "Staff you may see (never your own record).")
     staff_member = _one(_STAFF, "One member of staff. The read is logged.", DIRECTORY, STAFF_CASES)
+
+    @strawberry.field(
+        description="Pupils on roll at a school whose names `search` matches, to name in a "
+        "report (anyone who may report there). " + _PICKER_ARGS,
+        extensions=[ReadYourWrites(DIRECTORY)],
+    )
+    def pupil_picker(
+        self,
+        info: Info[Context, None],
+        school_id: strawberry.ID,
+        search: str,
+        first: int = DEFAULT_PICKS,
+    ) -> list[PupilPick]:
+        found = _picked(
+            info.context,
+            "pupilPicker",
+            school_id,
+            search,
+            first,
+            queries.pupils_on_roll,
+            lambda r: r.pupil_id,
+        )
+        return [
+            PupilPick(id=to_id(row.pupil_id), display_name=name, year_group=row.year_group)
+            for row, name in found
+        ]
+
+    @strawberry.field(
+        description="Staff in post at a school whose names `search` matches, to name in a "
+        "report (anyone who may report there). " + _PICKER_ARGS,
+        extensions=[ReadYourWrites(DIRECTORY)],
+    )
+    def staff_picker(
+        self,
+        info: Info[Context, None],
+        school_id: strawberry.ID,
+        search: str,
+        first: int = DEFAULT_PICKS,
+    ) -> list[StaffPick]:
+        found = _picked(
+            info.context,
+            "staffPicker",
+            school_id,
+            search,
+            first,
+            queries.staff_in_post,
+            lambda r: r.staff_id,
+        )
+        return [
+            StaffPick(id=to_id(row.staff_id), display_name=name, role=StaffRole(row.staff_role))
+            for row, name in found
+        ]

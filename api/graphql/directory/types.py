@@ -168,6 +168,23 @@ class StaffMember:
         return reference_view(info.context, parse_id("id", self.id), self.target)
 
 
+@strawberry.type(
+    description="A pupil on roll as a reporting form offers them: no date of birth, parents or "
+    "records."
+)
+class PupilPick:
+    id: strawberry.ID
+    display_name: str
+    year_group: int = strawberry.field(description="-2 (N1), -1 (N2), 0 (Reception) to 13.")
+
+
+@strawberry.type(description="A member of staff in post as a reporting form offers them.")
+class StaffPick:
+    id: strawberry.ID
+    display_name: str
+    role: StaffRole
+
+
 def pupils_of(ctx: Context, rows: list[PupilRow], action: str) -> list[Pupil]:
     """The pupils of ``rows``, each read written to the access log as ``action``."""
     opened = open_rows(ctx, rows)
