@@ -18,6 +18,7 @@ from domain.directory.aggregates import StaffRole
 from domain.incidents.model import ActionKind, Device, Part, Risk, Source, Status
 from domain.retention.rules import BlockerKind, Decision, HoldAuthority, HoldScope, RecordType, Rule
 from domain.shared.policy import Role
+from domain.webhooks.rules import AttemptOutcome, DeliveryStatus, EventKind
 from domain.staff_cases.model import (
     AllegationActionKind,
     AllegationCategory,
@@ -88,10 +89,20 @@ for named_enum, name, description in (
     (HoldScope, "LegalHoldScope", "What a legal hold covers: a record, a person or a school."),
     (HoldAuthority, "LegalHoldAuthority", "On whose direction or request a hold is placed."),
     (BlockerKind, "RetentionBlockerKind", "Why a record may not be erased on a day."),
+    (
+        EventKind,
+        "WebhookEventKind",
+        "A thin kind of change a webhook delivers (docs/rules.md §14).",
+    ),
+    (DeliveryStatus, "WebhookDeliveryStatus", "Where a webhook delivery stands."),
+    (AttemptOutcome, "WebhookAttemptOutcome", "How one attempt at a delivery went."),
 ):
     strawberry.enum(named_enum, name=name, description=description)
 
 __all__ = [
+    "AttemptOutcome",
+    "DeliveryStatus",
+    "EventKind",
     "ActionKind",
     "AllegationActionKind",
     "AllegationCategory",
