@@ -89,19 +89,21 @@ _OPENER = urllib.request.build_opener(_NoRedirects)
 
 
 def post(url: str, headers: dict[str, str], body: bytes, timeout: float) -> Answer:
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    if not url.startswith(("https://", "http://")):  # as registration checked
+        return Answer("unreachable", None, 0)
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
     started = time.monotonic()
 
     def took() -> int:
         return int((time.monotonic() - started) * 1000)
 
     try:
-        with _OPENER.open(request, timeout=timeout) as response:
+        with _OPENER.open(request, timeout=timeout) as response:  # http(s) only, above
             response.read(64 * 1024)
             code = int(response.status)
     except urllib.error.HTTPError as error:
         return Answer("refused", error.code, took())
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         return Answer("timeout", None, took())
     except urllib.error.URLError as error:
         if isinstance(error.reason, TimeoutError | socket.timeout):

@@ -345,7 +345,8 @@ def build(
     # Deliveries follow the access policy: the webhooks view asks the write side who an
     # endpoint's owner is, and what a record is about (docs/rules.md §14).
     webhooks = container.views[WebhooksView.name]
-    assert isinstance(webhooks, WebhooksView)
+    if not isinstance(webhooks, WebhooksView):
+        raise TypeError(f"view {WebhooksView.name} is not the webhooks view")
     webhooks.bind(app)
     app.webhook_loopback_http = settings.is_development
     return container

@@ -18,7 +18,6 @@ from domain.directory.aggregates import StaffRole
 from domain.incidents.model import ActionKind, Device, Part, Risk, Source, Status
 from domain.retention.rules import BlockerKind, Decision, HoldAuthority, HoldScope, RecordType, Rule
 from domain.shared.policy import Role
-from domain.webhooks.rules import AttemptOutcome, DeliveryStatus, EventKind
 from domain.staff_cases.model import (
     AllegationActionKind,
     AllegationCategory,
@@ -34,6 +33,7 @@ from domain.staff_cases.model import (
     SuspensionDecision,
     YesNoNotKnown,
 )
+from domain.webhooks.rules import AttemptOutcome, DeliveryStatus, EventKind
 
 for enum_type, description in (
     (Role, "A role held in a school, or across a trust."),
@@ -100,14 +100,12 @@ for named_enum, name, description in (
     strawberry.enum(named_enum, name=name, description=description)
 
 __all__ = [
-    "AttemptOutcome",
-    "DeliveryStatus",
-    "EventKind",
     "ActionKind",
     "AllegationActionKind",
     "AllegationCategory",
     "AllegationSource",
     "AllegationStatus",
+    "AttemptOutcome",
     "BlockerKind",
     "CaseManagerBasis",
     "ChildRelationship",
@@ -118,7 +116,9 @@ __all__ = [
     "ConsenterKind",
     "ContactFrom",
     "Decision",
+    "DeliveryStatus",
     "Device",
+    "EventKind",
     "HoldAuthority",
     "HoldScope",
     "Medium",

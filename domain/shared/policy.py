@@ -150,7 +150,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.VIEW_TRUST_SIGNING_KEY: _ALL,
     Action.MANAGE_RETENTION: frozenset({Role.DPO}),
     Action.PLACE_LEGAL_HOLD: frozenset({Role.DPO, Role.TRUST_SAFEGUARDING_LEAD}),
-    Action.MANAGE_WEBHOOKS: frozenset({Role.HEADTEACHER, Role.TRUST_SAFEGUARDING_LEAD}),
+    Action.MANAGE_WEBHOOKS: frozenset({Role.DSL, Role.HEADTEACHER, Role.TRUST_SAFEGUARDING_LEAD}),
 }
 
 

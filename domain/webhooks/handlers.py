@@ -7,11 +7,17 @@ from __future__ import annotations
 
 from uuid import UUID, uuid4
 
+from domain.consent.aggregates import ConsentRecord
 from domain.directory.aggregates import Trust
+from domain.incidents.aggregates import Incident
+from domain.incidents.rules import incident_action
 from domain.shared.actor import current_principal
+from domain.shared.aggregate import CaseworkAggregate
 from domain.shared.base_app import CaseworkBase
 from domain.shared.errors import Concealed, NotAuthorised
 from domain.shared.policy import Action, Target, authorise
+from domain.staff_cases.allegations import Allegation
+from domain.staff_cases.concerns import LowLevelConcern
 from domain.webhooks.aggregates import WebhookEndpoint
 from domain.webhooks.commands import (
     ChangeWebhookEndpoint,
@@ -19,7 +25,7 @@ from domain.webhooks.commands import (
     RegisterWebhookEndpoint,
     RemoveWebhookEndpoint,
 )
-from domain.webhooks.rules import endpoint_url, event_kinds, new_secret
+from domain.webhooks.rules import Readers, endpoint_url, event_kinds, new_secret
 
 ENDPOINT = "Webhook endpoint"
 
@@ -72,9 +78,21 @@ class WebhookHandlers(CaseworkBase):
         endpoint.remove()
         return endpoint.id, self.record(endpoint)
 
-    def webhook_target(self, record_id: UUID, version: int) -> tuple[Target, str | None]:
+    def webhook_readers(self, record_id: UUID, version: int) -> tuple[Target, Readers]:
         """What the webhook rules decide on for a record as it stood at ``version``: its
-        tenancy and subjects, and the login of its subject where it names one (a staff case)."""
-        record = self.repository.get(record_id, version=version)
-        target = self.target_of(record)
-        return target, getattr(record, "subject_user_id", None)
+        tenancy and subjects, and who reads it as its own read decides."""
+        record: CaseworkAggregate = self.repository.get(record_id, version=version)
+        return self.target_of(record), readers_of(record)
+
+
+def readers_of(record: CaseworkAggregate) -> Readers:
+    """Who reads ``record``: the same decision its queries and commands make."""
+    if isinstance(record, Incident):
+        return Readers(incident_action(record.concerns_staff_conduct, managing=False))
+    if isinstance(record, Allegation):
+        return Readers(Action.OVERSEE_ALLEGATIONS, record.members, record.subject_user_id)
+    if isinstance(record, LowLevelConcern):
+        return Readers(Action.HANDLE_LOW_LEVEL_CONCERN, record.members, record.subject_user_id)
+    if isinstance(record, ConsentRecord):
+        return Readers(Action.VIEW_CONSENT)
+    raise TypeError(f"no webhook kind is about a {type(record).__name__}")

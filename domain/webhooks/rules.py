@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit
 from uuid import UUID
@@ -17,7 +18,7 @@ from domain.shared.errors import ValidationFailed
 from domain.shared.policy import Action, Principal, Target, permits
 
 MAX_URL = 2000
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # noqa: S105 (the prefix Standard Webhooks gives a secret)
 SECRET_BYTES = 32
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
 
@@ -49,16 +50,29 @@ class AttemptOutcome(StrEnum):
     UNREACHABLE = "unreachable"  # no connection, or no secret to sign with
 
 
-# What the owner of an endpoint must be allowed to do to a record to be told of it.
-KIND_ACTIONS: dict[EventKind, Action] = {
-    EventKind.INCIDENT_REPORTED: Action.VIEW_INCIDENT_OVERVIEW,
-    EventKind.INCIDENT_CLOSED: Action.VIEW_INCIDENT_OVERVIEW,
-    EventKind.ALLEGATION_RECEIVED: Action.RECEIVE_ALLEGATION,
-    EventKind.ALLEGATION_CLOSED: Action.RECEIVE_ALLEGATION,
-    EventKind.CONCERN_RAISED: Action.HANDLE_LOW_LEVEL_CONCERN,
-    EventKind.CONSENT_CHANGED: Action.VIEW_CONSENT,
-    EventKind.RECORD_ERASED: Action.VIEW_ERASURES,
-}
+@dataclass(frozen=True)
+class Readers:
+    """Who reads a record, as its own read decides (docs/rules.md §14): the roles the policy
+    lets read it (``action``), and, for a staff case, the people named on it (``members``, by
+    login), who read it while they hold any role that reaches it; never its subject (by person
+    record, or by ``subject_login``)."""
+
+    action: Action
+    members: frozenset[str] = frozenset()
+    subject_login: str | None = None
+
+
+# Every action a record's read may rest on: what the changes feed asks of its reader.
+READING_ACTIONS = frozenset(
+    {
+        Action.VIEW_INCIDENT,
+        Action.HANDLE_STAFF_CONDUCT_INCIDENT,
+        Action.OVERSEE_ALLEGATIONS,
+        Action.HANDLE_LOW_LEVEL_CONCERN,
+        Action.VIEW_CONSENT,
+        Action.VIEW_ERASURES,
+    }
+)
 
 
 def endpoint_url(url: str, *, loopback_http: bool) -> str:
@@ -121,20 +135,23 @@ def signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
 
 def may_be_told(
     owner: Principal,
-    kind: EventKind,
+    readers: Readers,
     target: Target,
     endpoint_trust: UUID,
     endpoint_school: UUID | None,
-    subject_login: str | None = None,
 ) -> bool:
-    """Whether an endpoint's owner may be told that ``kind`` happened to the record
+    """Whether an endpoint's owner may be told that something happened to the record
     ``target`` describes: the record is in the endpoint's trust (and school, for a school's
-    endpoint), the owner may read it now (the access policy, the owner's own principal), and
-    it is not about the owner, by person record or by login."""
+    endpoint), it is not about the owner, and the owner may read it now, as the record's own
+    read decides (the access policy, with the owner's principal)."""
     if owner.is_operator or target.trust_id != endpoint_trust:
         return False
     if endpoint_school is not None and target.school_id != endpoint_school:
         return False
-    if subject_login is not None and subject_login == owner.user_id:
+    if readers.subject_login is not None and readers.subject_login == owner.user_id:
         return False
-    return permits(owner, KIND_ACTIONS[kind], target)
+    if target.subject_ids & owner.subject_of:
+        return False
+    if owner.user_id in readers.members and any(g.reaches(target) for g in owner.grants):
+        return True
+    return permits(owner, readers.action, target)

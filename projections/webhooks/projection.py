@@ -15,11 +15,11 @@ from uuid import UUID, uuid4
 from psycopg import Cursor
 
 from domain.retention.erasure import Erasure
-from domain.shared.policy import Principal, Target
+from domain.shared.policy import Action, Principal, Target
 from domain.shared.sealing import Erased, Sealed
 from domain.webhooks.aggregates import WebhookEndpoint
 from domain.webhooks.kinds import EVENT_KINDS
-from domain.webhooks.rules import KIND_ACTIONS, EventKind, may_be_told
+from domain.webhooks.rules import EventKind, Readers, may_be_told
 from projections.common import sealed_column
 from projections.view import View, handles
 
@@ -32,7 +32,7 @@ class Records(Protocol):
 
     def principal_for(self, user_id: str) -> Principal: ...
 
-    def webhook_target(self, record_id: UUID, version: int) -> tuple[Target, str | None]: ...
+    def webhook_readers(self, record_id: UUID, version: int) -> tuple[Target, Readers]: ...
 
 
 class RecordsNotBound(RuntimeError):
@@ -103,9 +103,9 @@ class WebhooksView(View):
 
     @handles(*_RECORD_EVENTS)
     def record_changed(self, curs: Cursor[Any], e: Any, position: int) -> None:
-        target, subject_login = self.records.webhook_target(e.originator_id, e.originator_version)
+        target, readers = self.records.webhook_readers(e.originator_id, e.originator_version)
         kind = EVENT_KINDS[type(e)]
-        self._change(curs, kind, e.originator_id, target, subject_login, position, e.timestamp)
+        self._change(curs, kind, e.originator_id, target, readers, position, e.timestamp)
 
     @handles(Erasure.CarriedOut)
     def erased(self, curs: Cursor[Any], e: Erasure.CarriedOut, position: int) -> None:
@@ -122,8 +122,9 @@ class WebhooksView(View):
             row = curs.fetchone()
             school_id = row["school_id"] if row is not None else e.school_id
             target = Target(e.trust_id, school_id, about)
+            readers = Readers(Action.VIEW_ERASURES)
             self._change(
-                curs, EventKind.RECORD_ERASED, record_id, target, None, position, e.timestamp
+                curs, EventKind.RECORD_ERASED, record_id, target, readers, position, e.timestamp
             )
 
     def _change(
@@ -132,7 +133,7 @@ class WebhooksView(View):
         kind: EventKind,
         record_id: UUID,
         target: Target,
-        subject_login: str | None,
+        readers: Readers,
         position: int,
         occurred_at: Any,
     ) -> None:
@@ -146,9 +147,9 @@ class WebhooksView(View):
                 record_id,
                 target.trust_id,
                 target.school_id,
-                KIND_ACTIONS[kind].value,
+                readers.action.value,
                 sorted(target.subject_ids),
-                None if subject_login is None else self.logins.ix(subject_login),
+                None if readers.subject_login is None else self.logins.ix(readers.subject_login),
                 occurred_at,
             ),
         )
@@ -166,9 +167,7 @@ class WebhooksView(View):
             if owner is None:
                 continue  # an erased owner is told nothing
             principal = self.records.principal_for(owner)
-            if may_be_told(
-                principal, kind, target, target.trust_id, endpoint["school_id"], subject_login
-            ):
+            if may_be_told(principal, readers, target, target.trust_id, endpoint["school_id"]):
                 curs.execute(
                     "INSERT INTO wh_deliveries (delivery_id, endpoint_id, change_seq, status, "
                     "next_attempt_at, created_at) VALUES (%s, %s, %s, 'pending', now(), now())",

@@ -23,7 +23,6 @@ from domain.retention.erasure_rules import Candidate
 from domain.shared.actor import acting_as
 from domain.shared.calendar import academic_year_of, london_today
 from domain.shared.policy import Principal, Role
-from domain.webhooks.commands import RegisterWebhookEndpoint
 from domain.staff_cases.commands import (
     AllegationDetails,
     AttachAllegationEvidence,
@@ -32,6 +31,7 @@ from domain.staff_cases.commands import (
     DeclareSocialMediaRelationship,
     RaiseLowLevelConcern,
 )
+from domain.webhooks.commands import RegisterWebhookEndpoint
 from tests import builders as make
 from tests.api_client import Client
 

@@ -25,6 +25,7 @@ from api.webhooks import WebhookSender
 from api.wiring import Container
 from domain.incidents.commands import ReportIncident
 from domain.shared.actor import acting_as
+from domain.staff_cases.commands import RaiseLowLevelConcern
 from domain.webhooks.commands import RegisterWebhookEndpoint
 from projections.webhooks import queries
 from tests import builders as make
@@ -159,7 +160,7 @@ def expected_signature(secret: str, headers: dict[str, str], body: bytes) -> str
 
 
 def test_a_delivery_is_signed_so_that_the_receiver_verifies_it(demo, receiver):
-    registered = demo.register("head@primary.demo", receiver.url, ["incident_reported"], "primary")
+    registered = demo.register("dsl@primary.demo", receiver.url, ["incident_reported"], "primary")
     demo.incident("primary")
     demo.feed()
     assert demo.sender().send_due() == 1
@@ -170,7 +171,7 @@ def test_a_delivery_is_signed_so_that_the_receiver_verifies_it(demo, receiver):
 
 
 def test_a_delivery_carries_the_kind_record_school_and_position_only(demo, receiver):
-    registered = demo.register("head@primary.demo", receiver.url, ["incident_reported"], "primary")
+    registered = demo.register("dsl@primary.demo", receiver.url, ["incident_reported"], "primary")
     incident = demo.incident("primary")
     demo.feed()
     demo.sender().send_due()
@@ -188,7 +189,7 @@ def test_a_receiver_answering_500_then_200_gets_the_retry_and_each_attempt_is_ke
     failing = Receiver([500])
     try:
         registered = demo.register(
-            "head@primary.demo", failing.url, ["incident_reported"], "primary"
+            "dsl@primary.demo", failing.url, ["incident_reported"], "primary"
         )
     except Exception:
         failing.close()
@@ -217,7 +218,7 @@ def test_a_receiver_answering_500_then_200_gets_the_retry_and_each_attempt_is_ke
 def test_a_timeout_is_a_failed_attempt(demo):
     slow = Receiver(delay=1.5)
     try:
-        registered = demo.register("head@primary.demo", slow.url, ["incident_reported"], "primary")
+        registered = demo.register("dsl@primary.demo", slow.url, ["incident_reported"], "primary")
         demo.incident("primary")
         demo.feed()
         demo.sender().send_due()
@@ -231,7 +232,7 @@ def test_a_timeout_is_a_failed_attempt(demo):
 def test_attempts_stop_at_the_bound_and_a_replay_sends_it_again(demo):
     down = Receiver([503] * MAX_ATTEMPTS)
     try:
-        registered = demo.register("head@primary.demo", down.url, ["incident_reported"], "primary")
+        registered = demo.register("dsl@primary.demo", down.url, ["incident_reported"], "primary")
         demo.incident("primary")
         demo.feed()
         sender = demo.sender()
@@ -251,7 +252,7 @@ def test_attempts_stop_at_the_bound_and_a_replay_sends_it_again(demo):
 
 
 def test_another_schools_incident_is_never_sent(demo, receiver):
-    registered = demo.register("head@primary.demo", receiver.url, ["incident_reported"], "primary")
+    registered = demo.register("dsl@primary.demo", receiver.url, ["incident_reported"], "primary")
     demo.incident("academy")
     demo.feed()
     demo.sender().send_due()
@@ -260,9 +261,7 @@ def test_another_schools_incident_is_never_sent(demo, receiver):
 
 
 def test_an_allegation_about_the_endpoints_owner_is_never_sent_to_it(demo, receiver):
-    registered = demo.register(
-        "head@primary.demo", receiver.url, ["allegation_received"], "primary"
-    )
+    demo.register("head@primary.demo", receiver.url, ["allegation_received"], "primary")
     with demo.as_user("chair@demo.trust"):  # the case manager of cases about a headteacher
         make.allegation(demo.app, demo.staff_id("head@primary.demo"), "About the head")
     with demo.as_user("dsl@primary.demo"):
@@ -299,7 +298,7 @@ def test_an_erasure_is_delivered_as_ids_only(demo, receiver):
 
 
 def test_events_recorded_while_no_worker_runs_are_delivered_once_one_starts(demo, receiver):
-    registered = demo.register("head@primary.demo", receiver.url, ["incident_reported"], "primary")
+    registered = demo.register("dsl@primary.demo", receiver.url, ["incident_reported"], "primary")
     first, second = demo.incident("primary"), demo.incident("primary")
     demo.feed()  # a fresh worker: it resumes from the view's tracking row
     demo.feed()  # and a second restart applies nothing twice
@@ -309,7 +308,7 @@ def test_events_recorded_while_no_worker_runs_are_delivered_once_one_starts(demo
 
 
 def test_a_delivery_claimed_by_a_sender_that_dies_is_sent_by_the_next(demo, receiver):
-    registered = demo.register("head@primary.demo", receiver.url, ["incident_reported"], "primary")
+    registered = demo.register("dsl@primary.demo", receiver.url, ["incident_reported"], "primary")
     demo.incident("primary")
     demo.feed()
     dying = demo.container.pool.getconn()
@@ -331,10 +330,125 @@ def test_a_delivery_claimed_by_a_sender_that_dies_is_sent_by_the_next(demo, rece
 def test_a_removed_endpoint_is_sent_nothing_more(demo, receiver):
     from domain.webhooks.commands import RemoveWebhookEndpoint
 
-    registered = demo.register("head@primary.demo", receiver.url, ["incident_reported"], "primary")
+    registered = demo.register("dsl@primary.demo", receiver.url, ["incident_reported"], "primary")
     demo.incident("primary")
-    with demo.as_user("head@primary.demo"):
+    with demo.as_user("dsl@primary.demo"):
         demo.app.remove_webhook_endpoint(RemoveWebhookEndpoint(registered.endpoint_id))
     demo.feed()
     demo.sender().send_due()
     assert receiver.received == []
+
+
+# --- through GraphQL, on the live service (its workers and sender running) -----------------
+
+REGISTER = (
+    "mutation($i: RegisterWebhookEndpointInput!) { registerWebhookEndpoint(input: $i) { "
+    "__typename ... on WebhookEndpointRegistered { endpointId secret position } "
+    "... on Error { code message } } }"
+)
+DELIVERIES = (
+    "query($e: ID!, $p: Position) { webhookDeliveries(endpointId: $e, minPosition: $p) { "
+    "edges { node { id kind recordId status attempts lastStatusCode nextAttemptAt "
+    "attemptLog { attempt outcome statusCode } } } } }"
+)
+CHANGES = (
+    "query($s: ID!, $since: Position, $first: Int!, $after: String, $p: Position) { "
+    "changes(schoolId: $s, since: $since, first: $first, after: $after, minPosition: $p) { "
+    "edges { cursor node { position kind recordId } } pageInfo { hasNextPage endCursor } } }"
+)
+
+
+def register_through_graphql(client: Any, demo: Demo, url: str, kinds: list[str]) -> dict:
+    variables = {
+        "i": {"trustId": str(demo.trust), "schoolId": str(demo.schools["primary"]), "url": url}
+        | {"kinds": kinds}
+    }
+    return client.data(REGISTER, variables)["registerWebhookEndpoint"]
+
+
+def eventually(read: Any, done: Any, within: float = 15.0) -> Any:
+    deadline = time.monotonic() + within
+    while True:
+        value = read()
+        if done(value) or time.monotonic() > deadline:
+            return value
+        time.sleep(0.1)
+
+
+def test_registering_answers_the_secret_once_and_the_endpoint_is_listed(users, demo, receiver):
+    head = users("dsl@primary.demo")
+    registered = register_through_graphql(head, demo, receiver.url, ["INCIDENT_REPORTED"])
+    assert registered["secret"].startswith("whsec_")
+    listed = head.data(
+        "query($t: ID!, $p: Position) { webhookEndpoints(trustId: $t, minPosition: $p) "
+        "{ id url kinds schoolId } }",
+        {"t": str(demo.trust), "p": registered["position"]},
+    )["webhookEndpoints"]
+    assert listed == [
+        {
+            "id": registered["endpointId"],
+            "url": receiver.url,
+            "kinds": ["INCIDENT_REPORTED"],
+            "schoolId": str(demo.schools["primary"]),
+        }
+    ]
+
+
+def test_webhook_deliveries_show_each_attempt_and_a_replay_sends_it_again(users, demo):
+    flaky = Receiver([500])
+    try:
+        head = users("dsl@primary.demo")
+        registered = register_through_graphql(head, demo, flaky.url, ["INCIDENT_REPORTED"])
+        incident = demo.incident("primary")
+        position = demo.container.head()
+
+        def read() -> list[dict]:
+            body = head.data(DELIVERIES, {"e": registered["endpointId"], "p": str(position)})
+            return [e["node"] for e in body["webhookDeliveries"]["edges"]]
+
+        (delivery,) = eventually(read, lambda d: d and d[0]["status"] == "DELIVERED")
+        assert delivery["recordId"] == str(incident)
+        assert delivery["attemptLog"] == [
+            {"attempt": 1, "outcome": "REFUSED", "statusCode": 500},
+            {"attempt": 2, "outcome": "DELIVERED", "statusCode": 200},
+        ]
+        replayed = head.mutate(
+            "replayWebhookDelivery",
+            "ReplayWebhookDeliveryInput",
+            {"deliveryId": delivery["id"]},
+            "... on WebhookDeliveryReplayed { deliveryId }",
+        )
+        assert replayed["deliveryId"] == delivery["id"]
+        eventually(lambda: len(flaky.received), lambda n: n == 3)
+        assert [h["webhook-id"] for h, _ in flaky.received] == [delivery["id"]] * 3
+    finally:
+        flaky.close()
+
+
+def test_changes_pages_a_schools_changes_after_a_position(users, demo):
+    since = demo.container.head()
+    incidents = [demo.incident("primary") for _ in range(3)]
+    demo.incident("academy")
+    dsl = users("dsl@primary.demo")
+    variables = {"s": str(demo.schools["primary"]), "since": str(since), "first": 2}
+    variables["p"] = str(demo.container.head())
+    first = dsl.data(CHANGES, variables)["changes"]
+    second = dsl.data(CHANGES, variables | {"after": first["pageInfo"]["endCursor"]})["changes"]
+    nodes = [e["node"] for e in first["edges"] + second["edges"]]
+    assert [n["recordId"] for n in nodes] == [str(i) for i in incidents]
+    assert {n["kind"] for n in nodes} == {"INCIDENT_REPORTED"}
+    assert first["pageInfo"]["hasNextPage"] and not second["pageInfo"]["hasNextPage"]
+
+
+def test_changes_never_show_the_reader_a_record_about_them(users, demo):
+    since = demo.container.head()
+    with demo.as_user("dsl@primary.demo"):  # the head's goes to the chair, the teacher's to them
+        demo.app.raise_low_level_concern(
+            RaiseLowLevelConcern(demo.staff_id("head@primary.demo"), "About the head")
+        )
+        about_teacher, _ = demo.app.raise_low_level_concern(
+            RaiseLowLevelConcern(demo.staff_id("teacher@primary.demo"), "About a teacher")
+        )
+    variables = {"s": str(demo.schools["primary"]), "since": str(since), "first": 50}
+    body = users("head@primary.demo").data(CHANGES, variables | {"p": str(demo.container.head())})
+    assert [e["node"]["recordId"] for e in body["changes"]["edges"]] == [str(about_teacher)]

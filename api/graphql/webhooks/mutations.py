@@ -124,6 +124,13 @@ def _replay(
     return WebhookDeliveryReplayed(delivery_id=to_id(delivery_id))
 
 
+def _resolve_replay(info: Info[Context, None], input: ReplayWebhookDeliveryInput) -> Any:
+    return run_command(info, lambda: _replay(info, input))
+
+
+_resolve_replay.__annotations__["return"] = ReplayResult
+
+
 @strawberry.type
 class WebhookMutation:
     register_webhook_endpoint = answering_mutation(
@@ -151,11 +158,8 @@ class WebhookMutation:
         id_field="endpoint_id",
     )
 
-    @strawberry.mutation(
+    replay_webhook_delivery = strawberry.mutation(
+        resolver=_resolve_replay,
         description="Send a delivery again now (failed, or delivered and wanted again), with a "
-        "fresh bound on its attempts. Not an event: the outbox is the sender's."
+        "fresh bound on its attempts. Not an event: the outbox is the sender's.",
     )
-    def replay_webhook_delivery(
-        self, info: Info[Context, None], input: ReplayWebhookDeliveryInput
-    ) -> ReplayResult:
-        return run_command(info, lambda: _replay(info, input))

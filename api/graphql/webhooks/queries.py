@@ -14,7 +14,7 @@ from api.graphql.context import Context
 from api.graphql.webhooks.types import Change, WebhookDelivery, WebhookEndpoint
 from domain.shared.errors import NotAuthorised, NotFound
 from domain.shared.policy import Action, Target, case_reach, permits
-from domain.webhooks.rules import KIND_ACTIONS
+from domain.webhooks.rules import READING_ACTIONS
 from projections.webhooks import queries
 from projections.webhooks.queries import EndpointRow
 
@@ -80,9 +80,7 @@ class WebhookQuery:
         ctx = info.context
         size, cursor = page_args(first, after)
         school = ctx.container.app.school_target(parse_id("schoolId", school_id))
-        actions = sorted(
-            {a.value for a in KIND_ACTIONS.values() if permits(ctx.principal, a, school)}
-        )
+        actions = sorted({a.value for a in READING_ACTIONS if permits(ctx.principal, a, school)})
         if not actions:
             raise NotAuthorised()
         excluded = case_reach(ctx.principal).excluded_subjects | ctx.principal.subject_of
