@@ -59,7 +59,7 @@ class World:
     hold: UUID  # a legal hold on `allegation`, its reason MARKER
     erasure: UUID  # a requested erasure of `allegation`, its reason MARKER
     endpoint: UUID  # the trust safeguarding lead's webhook endpoint for trust A
-    delivery: UUID  # its delivery of `incident`
+    delivery: UUID  # its delivery of `allegation`
 
 
 SUBJECT = "subject@a1"  # headteacher of A1, and the subject of staff record `staff`
@@ -109,7 +109,7 @@ def world(container) -> World:
         make.grant(app, "tsl@a", Role.TRUST_SAFEGUARDING_LEAD, trust_a)
     with acting_as(app.principal_for("tsl@a")):
         endpoint = app.register_webhook_endpoint(
-            RegisterWebhookEndpoint(trust_a, "http://127.0.0.1:9/", ["incident_reported"])
+            RegisterWebhookEndpoint(trust_a, "http://127.0.0.1:9/", ["allegation_received"])
         ).endpoint_id
     with acting_as(app.principal_for("lead@a1")):
         now = datetime.now(UTC)
@@ -195,7 +195,7 @@ def world(container) -> World:
         row = conn.execute(
             "SELECT delivery_id FROM wh_deliveries WHERE endpoint_id = %s", (endpoint,)
         ).fetchone()
-    assert row is not None, "the world's incident has no webhook delivery"
+    assert row is not None, "the world's allegation has no webhook delivery"
     return World(
         trust_a,
         a1,
