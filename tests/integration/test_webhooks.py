@@ -452,3 +452,20 @@ def test_changes_never_show_the_reader_a_record_about_them(users, demo):
     variables = {"s": str(demo.schools["primary"]), "since": str(since), "first": 50}
     body = users("head@primary.demo").data(CHANGES, variables | {"p": str(demo.container.head())})
     assert [e["node"]["recordId"] for e in body["changes"]["edges"]] == [str(about_teacher)]
+
+
+def test_an_endpoint_that_is_not_https_is_refused_and_nothing_is_recorded(users, demo):
+    before = demo.container.head()
+    refused = users("dsl@primary.demo").data(
+        REGISTER,
+        {
+            "i": {
+                "trustId": str(demo.trust),
+                "schoolId": str(demo.schools["primary"]),
+                "url": "http://mis.example/hooks",
+                "kinds": ["INCIDENT_REPORTED"],
+            }
+        },
+    )["registerWebhookEndpoint"]
+    assert (refused["__typename"], refused["code"]) == ("ValidationError", "VALIDATION_ERROR")
+    assert demo.container.head() == before
