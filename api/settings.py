@@ -125,6 +125,22 @@ class Settings(BaseSettings):
         "'<URL> <verifier key>' pairs (the key as `casework witness key` prints it)",
     )
 
+    webhook_max_attempts: int = Field(
+        default=8, ge=1, le=20, description="attempts at a webhook delivery before it fails"
+    )
+    webhook_retry_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="the pause before a webhook delivery's second attempt; each later one "
+        "doubles it (with jitter), up to a day",
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="how long a receiver has to answer a delivery"
+    )
+    webhook_poll_seconds: float = Field(
+        default=1.0, gt=0, description="how often the sender looks for deliveries due"
+    )
+
     @property
     def erasure_fence_path(self) -> Path:
         return self.erasure_fence or self.data_dir / "erasure-fence"

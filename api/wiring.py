@@ -44,6 +44,7 @@ from projections.ledger.integrator import LedgerView, LedgerWorker
 from projections.retention.projection import RetentionView
 from projections.runner import ProjectionWorker, View
 from projections.staff_cases.projection import StaffCasesView
+from projections.webhooks.projection import WebhooksView
 
 VIEW_CLASSES: tuple[type[View], ...] = (
     DirectoryView,
@@ -53,6 +54,7 @@ VIEW_CLASSES: tuple[type[View], ...] = (
     ConsentView,
     ErasureView,
     RetentionView,
+    WebhooksView,
     LedgerView,
 )
 # Views fed by a worker of their own kind (the rest by the plain ProjectionWorker).
@@ -347,4 +349,11 @@ def build(
         posting_cache=PostingCheckCache(),
     )
     container.views = {cls.name: cls(view_datastore, logins) for cls in VIEW_CLASSES}
+    # Deliveries follow the access policy: the webhooks view asks the write side who an
+    # endpoint's owner is, and what a record is about (docs/rules.md §14).
+    webhooks = container.views[WebhooksView.name]
+    if not isinstance(webhooks, WebhooksView):
+        raise TypeError(f"view {WebhooksView.name} is not the webhooks view")
+    webhooks.bind(app)
+    app.webhook_loopback_http = settings.is_development
     return container

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from api.database import Database
 from api.ledger import WITNESS_TIMEOUT_SECONDS, Checkpointer
 from api.settings import Settings
+from api.webhooks import SenderThread
 from api.wiring import Container, build
 from projections.supervisor import Supervisor
 
@@ -75,9 +76,11 @@ def run_until(stopping: StopRequest, settings: Settings, database: Database) -> 
     supervisor = Supervisor(container.workers())
     supervisor.start()
     checkpoints = CheckpointThread(container)
+    sender = SenderThread(container.pool, container.keyring, container.settings)
     try:
         stopping.wait()
     finally:
+        sender.stop()
         checkpoints.stop()
         supervisor.stop()
         container.close()
@@ -214,12 +217,17 @@ class WorkerThreads:
         self._container = container
         self._supervisor = Supervisor(container.workers())
         self._checkpoints: CheckpointThread | None = None
+        self._sender: SenderThread | None = None
 
     def start(self) -> None:
         self._supervisor.start()
         self._checkpoints = CheckpointThread(self._container)
+        container = self._container
+        self._sender = SenderThread(container.pool, container.keyring, container.settings)
 
     def stop(self) -> None:
+        if self._sender is not None:
+            self._sender.stop()
         if self._checkpoints is not None:
             self._checkpoints.stop()
         self._supervisor.stop()

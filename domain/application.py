@@ -14,6 +14,7 @@ from domain.incidents.handlers import IncidentHandlers
 from domain.retention.erasure_handlers import ErasureHandlers
 from domain.retention.handlers import RetentionHandlers
 from domain.staff_cases.handlers import StaffCaseHandlers
+from domain.webhooks.handlers import WebhookHandlers
 
 
 class CaseworkApplication(
@@ -24,6 +25,7 @@ class CaseworkApplication(
     ConsentHandlers,
     ErasureHandlers,
     RetentionHandlers,
+    WebhookHandlers,
 ):
     """All casework commands over one event store (table ``casework_events``)."""
 

@@ -82,6 +82,7 @@ def _feature_modules() -> tuple[ModuleType, ...]:
     from projections.ledger import columns as ledger
     from projections.retention import columns as retention
     from projections.staff_cases import columns as staff_cases
+    from projections.webhooks import columns as webhooks
 
     return (
         platform_columns,
@@ -93,6 +94,7 @@ def _feature_modules() -> tuple[ModuleType, ...]:
         ledger,
         erasure,
         retention,
+        webhooks,
         idempotency_columns,
     )
 

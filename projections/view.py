@@ -169,6 +169,10 @@ class StatementBatcher:
         self.flush()
         return self._curs.fetchone()
 
+    def fetchall(self) -> list[Any]:
+        self.flush()
+        return self._curs.fetchall()
+
     def flush(self) -> None:
         if self._rows:
             rows, self._rows = self._rows, []

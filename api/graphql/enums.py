@@ -33,6 +33,7 @@ from domain.staff_cases.model import (
     SuspensionDecision,
     YesNoNotKnown,
 )
+from domain.webhooks.rules import AttemptOutcome, DeliveryStatus, EventKind
 
 for enum_type, description in (
     (Role, "A role held in a school, or across a trust."),
@@ -88,6 +89,13 @@ for named_enum, name, description in (
     (HoldScope, "LegalHoldScope", "What a legal hold covers: a record, a person or a school."),
     (HoldAuthority, "LegalHoldAuthority", "On whose direction or request a hold is placed."),
     (BlockerKind, "RetentionBlockerKind", "Why a record may not be erased on a day."),
+    (
+        EventKind,
+        "WebhookEventKind",
+        "A thin kind of change a webhook delivers (docs/rules.md §14).",
+    ),
+    (DeliveryStatus, "WebhookDeliveryStatus", "Where a webhook delivery stands."),
+    (AttemptOutcome, "WebhookAttemptOutcome", "How one attempt at a delivery went."),
 ):
     strawberry.enum(named_enum, name=name, description=description)
 
@@ -97,6 +105,7 @@ __all__ = [
     "AllegationCategory",
     "AllegationSource",
     "AllegationStatus",
+    "AttemptOutcome",
     "BlockerKind",
     "CaseManagerBasis",
     "ChildRelationship",
@@ -107,7 +116,9 @@ __all__ = [
     "ConsenterKind",
     "ContactFrom",
     "Decision",
+    "DeliveryStatus",
     "Device",
+    "EventKind",
     "HoldAuthority",
     "HoldScope",
     "Medium",

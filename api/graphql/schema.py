@@ -36,6 +36,7 @@ from api.graphql.staff_cases import StaffCaseMutation, StaffCaseQuery
 from api.graphql.subscriptions import Subscription
 from api.graphql.suggestions import HideSuggestions
 from api.graphql.survey import NodeLimiter
+from api.graphql.webhooks import WebhookMutation, WebhookQuery
 from api.settings import Settings
 
 DOCUMENT_CACHE_SIZE = 512
@@ -51,6 +52,7 @@ Query = merge_types(
         LedgerQuery,
         ErasureQuery,
         RetentionQuery,
+        WebhookQuery,
     ),
 )
 Mutation = merge_types(
@@ -64,6 +66,7 @@ Mutation = merge_types(
         LadoMutation,
         ErasureMutation,
         RetentionMutation,
+        WebhookMutation,
     ),
 )
 CONFIG = StrawberryConfig(

@@ -91,6 +91,9 @@ class Action(StrEnum):
     # the DPO's; legal holds the DPO's and the trust safeguarding lead's.
     MANAGE_RETENTION = "manage_retention"
     PLACE_LEGAL_HOLD = "place_legal_hold"
+    # Webhook endpoints (docs/rules.md §14): registered, changed and watched by the people who
+    # oversee a school's or a trust's cases.
+    MANAGE_WEBHOOKS = "manage_webhooks"
 
 
 _ALL = frozenset(Role)
@@ -152,6 +155,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.VIEW_TRUST_SIGNING_KEY: _ALL,
     Action.MANAGE_RETENTION: frozenset({Role.DPO}),
     Action.PLACE_LEGAL_HOLD: frozenset({Role.DPO, Role.TRUST_SAFEGUARDING_LEAD}),
+    Action.MANAGE_WEBHOOKS: frozenset({Role.DSL, Role.HEADTEACHER, Role.TRUST_SAFEGUARDING_LEAD}),
 }
 
 

@@ -31,6 +31,7 @@ from domain.staff_cases.commands import (
     DeclareSocialMediaRelationship,
     RaiseLowLevelConcern,
 )
+from domain.webhooks.commands import RegisterWebhookEndpoint
 from tests import builders as make
 from tests.api_client import Client
 
@@ -57,6 +58,8 @@ class World:
     staff_position: int  # where `staff` was registered: a ledger proof of a restricted record
     hold: UUID  # a legal hold on `allegation`, its reason MARKER
     erasure: UUID  # a requested erasure of `allegation`, its reason MARKER
+    endpoint: UUID  # the trust safeguarding lead's webhook endpoint for trust A
+    delivery: UUID  # its delivery of `allegation`
 
 
 SUBJECT = "subject@a1"  # headteacher of A1, and the subject of staff record `staff`
@@ -102,6 +105,12 @@ def world(container) -> World:
                 school_id=a1, full_name=MARKER, staff_role="headteacher", user_id=SUBJECT
             )
         )
+    with acting_as(OPERATOR):
+        make.grant(app, "tsl@a", Role.TRUST_SAFEGUARDING_LEAD, trust_a)
+    with acting_as(app.principal_for("tsl@a")):
+        endpoint = app.register_webhook_endpoint(
+            RegisterWebhookEndpoint(trust_a, "http://127.0.0.1:9/", ["allegation_received"])
+        ).endpoint_id
     with acting_as(app.principal_for("lead@a1")):
         now = datetime.now(UTC)
         incident, position = app.report_incident(
@@ -116,7 +125,6 @@ def world(container) -> World:
             )
         )
     with acting_as(OPERATOR):
-        make.grant(app, "tsl@a", Role.TRUST_SAFEGUARDING_LEAD, trust_a)
         make.grant(app, "chair@a", Role.CHAIR_OF_GOVERNORS, trust_a)
     with acting_as(app.principal_for("tsl@a")):
         app.configure_staff_cases(ConfigureStaffCases(trust_a, "chair@a", "chair of governors"))
@@ -183,6 +191,11 @@ def world(container) -> World:
         make.pupil(app, a1, "x", date(2014, 1, 1), year_group=6)
     container.wait_for(list(container.views), position, timeout=20)
     Checkpointer(container.pool, container.keyring, container.settings).sign()  # proofs exist
+    with container.pool.connection() as conn:
+        row = conn.execute(
+            "SELECT delivery_id FROM wh_deliveries WHERE endpoint_id = %s", (endpoint,)
+        ).fetchone()
+    assert row is not None, "the world's allegation has no webhook delivery"
     return World(
         trust_a,
         a1,
@@ -201,6 +214,8 @@ def world(container) -> World:
         staff_position,
         hold,
         erasure,
+        endpoint,
+        row["delivery_id"],
     )
 
 
@@ -1040,6 +1055,59 @@ PICKERS: dict[str, tuple[Case, Any]] = {
     ),
 }
 CASES.update(PICKERS)
+WEBHOOKS: dict[str, tuple[Case, Any]] = {
+    "webhookEndpoints": (
+        Case(
+            "query($t: ID!) { webhookEndpoints(trustId: $t) { id url } }",
+            lambda w: {"t": str(w.trust_a)},
+        ),
+        empty_or_refused("webhookEndpoints"),
+    ),
+    "webhookDeliveries": (
+        Case(
+            "query($e: ID!) { webhookDeliveries(endpointId: $e) { edges { node { id } } } }",
+            lambda w: {"e": str(w.endpoint)},
+        ),
+        null_with_error("webhookDeliveries"),
+    ),
+    "changes": (
+        Case(
+            "query($s: ID!) { changes(schoolId: $s) { edges { node { recordId kind } } } }",
+            lambda w: {"s": str(w.school_a1)},
+        ),
+        null_with_error("changes"),
+    ),
+    "registerWebhookEndpoint": staff_case(
+        "registerWebhookEndpoint",
+        "RegisterWebhookEndpointInput",
+        False,
+        lambda w: {
+            "trustId": str(w.trust_a),
+            "schoolId": str(w.school_a1),
+            "url": "https://hooks.example/a1",
+            "kinds": ["INCIDENT_REPORTED"],
+        },
+    ),
+    "changeWebhookEndpoint": staff_case(
+        "changeWebhookEndpoint",
+        "ChangeWebhookEndpointInput",
+        False,
+        lambda w: {"endpointId": str(w.endpoint), "url": "https://hooks.example/b"},
+    ),
+    "removeWebhookEndpoint": staff_case(
+        "removeWebhookEndpoint",
+        "RemoveWebhookEndpointInput",
+        False,
+        lambda w: {"endpointId": str(w.endpoint)},
+    ),
+    "replayWebhookDelivery": staff_case(
+        "replayWebhookDelivery",
+        "ReplayWebhookDeliveryInput",
+        False,
+        lambda w: {"deliveryId": str(w.delivery)},
+    ),
+}
+CASES.update(WEBHOOKS)
 
 
 def schema_fields() -> set[str]:

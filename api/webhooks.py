@@ -1,0 +1,224 @@
+"""Sending webhook deliveries from the outbox (docs/rules.md §14).
+
+The webhooks view writes a delivery for each endpoint whose owner may be told of a change, in
+the transaction that moves the view (``projections/webhooks/projection.py``). This sender
+claims the deliveries that are due (``FOR UPDATE SKIP LOCKED``: several senders never take
+the same one), posts each with the Standard Webhooks headers, and records the attempt and what
+follows from it in the same transaction as the claim: a 2xx ends the delivery, anything else
+(a timeout, a refusal, no answer) sets its next attempt, later each time with jitter, until the
+bound, when it fails. A sender that dies mid-post commits nothing: the delivery is still due,
+and is sent again (a receiver deduplicates on ``webhook-id``, which never changes).
+
+Nothing personal is logged or sent: a delivery names a kind, a record id, a school and a
+position.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from psycopg import Connection
+from psycopg.rows import DictRow
+from psycopg_pool import ConnectionPool
+
+from api.settings import Settings
+from domain.shared.sealing import Erased, Keyring, Sealed
+from domain.webhooks.rules import signature
+
+log = logging.getLogger(__name__)
+CLAIM_BATCH = 5
+MAX_PAUSE = timedelta(days=1)
+USER_AGENT = "safeguarding-casework-webhooks/1"
+
+
+@dataclass(frozen=True)
+class Due:
+    delivery_id: UUID
+    endpoint_id: UUID
+    url: str
+    secret: bytes | None
+    attempts: int
+    round_start: int
+    kind: str
+    record_id: UUID
+    school_id: UUID | None
+    position: int
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class Answer:
+    outcome: str  # delivered | refused | timeout | unreachable
+    status_code: int | None
+    duration_ms: int
+
+
+def payload(due: Due) -> bytes:
+    """The thin body: the kind, the record, the school, the position and when it happened."""
+    return json.dumps(
+        {
+            "type": due.kind,
+            "recordId": str(due.record_id),
+            "schoolId": None if due.school_id is None else str(due.school_id),
+            "position": str(due.position),
+            "timestamp": due.occurred_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        },
+        separators=(",", ":"),
+    ).encode()
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer, not a 2xx: a delivery never follows one to another address."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
+def post(url: str, headers: dict[str, str], body: bytes, timeout: float) -> Answer:
+    if not url.startswith(("https://", "http://")):  # as registration checked
+        return Answer("unreachable", None, 0)
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
+    started = time.monotonic()
+
+    def took() -> int:
+        return int((time.monotonic() - started) * 1000)
+
+    try:
+        with _OPENER.open(request, timeout=timeout) as response:  # http(s) only, above
+            response.read(64 * 1024)
+            code = int(response.status)
+    except urllib.error.HTTPError as error:
+        return Answer("refused", error.code, took())
+    except TimeoutError:
+        return Answer("timeout", None, took())
+    except urllib.error.URLError as error:
+        if isinstance(error.reason, TimeoutError | socket.timeout):
+            return Answer("timeout", None, took())
+        return Answer("unreachable", None, took())
+    except OSError:
+        return Answer("unreachable", None, took())
+    return Answer("delivered" if 200 <= code < 300 else "refused", code, took())
+
+
+def pause(settings: Settings, attempts: int) -> timedelta:
+    """Before attempt ``attempts + 1``: the base doubled for each attempt after the first,
+    up to a day, times a jitter of 0.75 to 1.25 (receivers that failed together are not all
+    retried at once)."""
+    base = settings.webhook_retry_seconds * 2 ** max(0, attempts - 1)
+    return min(timedelta(seconds=base * random.uniform(0.75, 1.25)), MAX_PAUSE)
+
+
+class WebhookSender:
+    def __init__(
+        self, pool: ConnectionPool[Connection[DictRow]], keyring: Keyring, settings: Settings
+    ) -> None:
+        self.pool = pool
+        self.keyring = keyring
+        self.settings = settings
+
+    def send_due(self) -> int:
+        """Claim the deliveries due now, post each, record the outcome; how many were tried."""
+        with self.pool.connection() as conn, conn.transaction():
+            rows = conn.execute(
+                "SELECT d.delivery_id, d.endpoint_id, e.url, e.secret, d.attempts, "
+                "d.round_start, c.kind, c.record_id, c.school_id, c.position, c.occurred_at "
+                "FROM wh_deliveries d JOIN wh_endpoints e USING (endpoint_id) "
+                "JOIN wh_changes c ON c.seq = d.change_seq "
+                "WHERE d.status = 'pending' AND d.next_attempt_at <= now() "
+                "ORDER BY d.next_attempt_at LIMIT %s FOR UPDATE OF d SKIP LOCKED",
+                (CLAIM_BATCH,),
+            ).fetchall()
+            for row in rows:
+                self._attempt(conn, Due(**row))
+        return len(rows)
+
+    def _attempt(self, conn: Connection[DictRow], due: Due) -> None:
+        secret = self._secret(due.secret)
+        attempt = due.attempts + 1
+        if secret is None:
+            answer = Answer("unreachable", None, 0)  # no secret to sign with: never sent
+        else:
+            body = payload(due)
+            message_id = str(due.delivery_id)
+            timestamp = int(time.time())
+            headers = {
+                "content-type": "application/json",
+                "user-agent": USER_AGENT,
+                "webhook-id": message_id,
+                "webhook-timestamp": str(timestamp),
+                "webhook-signature": signature(secret, message_id, timestamp, body),
+            }
+            answer = post(due.url, headers, body, self.settings.webhook_timeout_seconds)
+        conn.execute(
+            "INSERT INTO wh_attempts (delivery_id, attempt, attempted_at, outcome, status_code, "
+            "duration_ms) VALUES (%s, %s, now(), %s, %s, %s)",
+            (due.delivery_id, attempt, answer.outcome, answer.status_code, answer.duration_ms),
+        )
+        if answer.outcome == "delivered":
+            status, next_at = "delivered", None
+        elif attempt - due.round_start >= self.settings.webhook_max_attempts:
+            status, next_at = "failed", None
+        else:
+            status, next_at = "pending", datetime.now(UTC) + pause(self.settings, attempt)
+        conn.execute(
+            "UPDATE wh_deliveries SET attempts = %s, status = %s, next_attempt_at = %s, "
+            "last_status_code = %s, delivered_at = CASE WHEN %s THEN now() END "
+            "WHERE delivery_id = %s",
+            (attempt, status, next_at, answer.status_code, status == "delivered", due.delivery_id),
+        )
+        log.info(
+            "webhook delivery %s attempt %d: %s %s",
+            due.delivery_id,
+            attempt,
+            answer.outcome,
+            answer.status_code or "",
+        )
+
+    def _secret(self, sealed: bytes | None) -> str | None:
+        if sealed is None:
+            return None
+        opened = self.keyring.open(Sealed.from_bytes(bytes(sealed)))
+        return None if isinstance(opened, Erased) else opened
+
+    def run(self, stopping: threading.Event) -> None:
+        """Send what is due until ``stopping`` is set; an error is logged and tried again."""
+        while not stopping.is_set():
+            try:
+                sent = self.send_due()
+            except Exception as error:  # the database went away: wait, then try again
+                log.warning("webhook sender: %s", type(error).__name__)
+                sent = 0
+            if not sent:
+                stopping.wait(self.settings.webhook_poll_seconds)
+
+
+class SenderThread:
+    """The sender, beside the projection workers (``api.workers``)."""
+
+    def __init__(
+        self, pool: ConnectionPool[Connection[DictRow]], keyring: Keyring, settings: Settings
+    ) -> None:
+        self._stopping = threading.Event()
+        self.sender = WebhookSender(pool, keyring, settings)
+        self._thread = threading.Thread(
+            target=self.sender.run, args=(self._stopping,), name="webhook-sender", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=self.sender.settings.webhook_timeout_seconds * 2 + 5)
