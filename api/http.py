@@ -161,6 +161,7 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         changes.start()
         workers.start()
+        container.verifier.warm()  # OIDC key sets fetched in the background, never awaited
         # What start-up made (modules, the schema, settings, pools) lives as long as the
         # process: set it aside from the cyclic garbage collector, whose full passes would
         # otherwise walk all of it again and again while requests wait.
