@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -88,7 +89,7 @@ class Identity:
     name: str | None
     expires_at: float | None = None  # the token's `exp`, seconds since the epoch
     issuer: str | None = None  # the OIDC issuer that vouched for the user (None: the static one)
-    trust: str | None = None  # the trust that issuer is configured to serve, if any
+    trust: UUID | None = None  # the trust that issuer serves, if configured: grants elsewhere void
 
 
 class TokenVerifier:

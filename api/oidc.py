@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from uuid import UUID
 
 import jwt
 
@@ -53,7 +54,7 @@ class OidcIssuerConfig:
     issuer: str
     audience: str
     user_claim: str = "sub"
-    trust: str | None = None
+    trust: UUID | None = None
 
 
 class OidcUnavailable(Exception):
@@ -121,11 +122,15 @@ def parse_issuers(raw: str, *, allow_loopback_http: bool) -> list[OidcIssuerConf
             raise InsecureConfiguration(
                 f"{where}: `user_claim` must be one of {', '.join(sorted(USER_CLAIMS))}"
             )
-        if trust is not None and not isinstance(trust, str):
-            raise InsecureConfiguration(f"{where}: `trust` must be a string")
+        trust_id: UUID | None = None
+        if trust is not None:
+            try:
+                trust_id = UUID(str(trust))
+            except ValueError:
+                raise InsecureConfiguration(f"{where}: `trust` must be a trust's id") from None
         if any(c.issuer == issuer for c in configs):
             raise InsecureConfiguration(f"{where}: the issuer {issuer} is configured twice")
-        configs.append(OidcIssuerConfig(issuer, audience, claim, trust))
+        configs.append(OidcIssuerConfig(issuer, audience, claim, trust_id))
     return configs
 
 

@@ -28,6 +28,7 @@ from api.oidc import JWKS_MAX_CACHE_SECONDS, JWKS_MIN_CACHE_SECONDS, cache_secon
 from api.settings import Environment, InsecureConfiguration, Settings
 
 AUDIENCE = "casework-client-id"
+OAK, BIRCH = uuid.uuid4(), uuid.uuid4()
 
 
 class Provider:
@@ -176,20 +177,20 @@ def test_tokens_of_two_issuers_are_accepted_at_once_each_mapped_by_its_own_claim
     verifier = verifier_for(
         tmp_path,
         clock,
-        entra.config("upn", trust="oak-trust"),
-        google.config("email", trust="birch-trust"),
+        entra.config("upn", trust=str(OAK)),
+        google.config("email", trust=str(BIRCH)),
     )
     from_entra = verifier.verify(bearer(entra.token({"upn": "dsl@oak.example"})))
     from_google = verifier.verify(bearer(google.token({"email": "tsl@birch.example"})))
     assert (from_entra.user_id, from_entra.issuer, from_entra.trust) == (
         "dsl@oak.example",
         entra.issuer,
-        "oak-trust",
+        OAK,
     )
     assert (from_google.user_id, from_google.issuer, from_google.trust) == (
         "tsl@birch.example",
         google.issuer,
-        "birch-trust",
+        BIRCH,
     )
 
 
@@ -425,19 +426,29 @@ def provider():
 
 
 @pytest.fixture
-def settings(test_data_dir, provider) -> Settings:
-    """The service trusting the test's provider (overrides the suite's `settings`)."""
+def confined():
+    """A provider configured to serve a trust other than the demo's."""
+    started = Provider("ES256")
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def settings(test_data_dir, provider, confined) -> Settings:
+    """The service trusting the test's providers (overrides the suite's `settings`)."""
     return Settings(
         environment=Environment.TEST,
         data_dir=test_data_dir,
-        oidc_issuers=json.dumps([provider.config("email")]),
+        oidc_issuers=json.dumps(
+            [provider.config("email"), confined.config("email", trust=str(uuid.uuid4()))]
+        ),
     )
 
 
 def me(live, token: str) -> httpx.Response:
     return httpx.post(
         f"{live.url}/graphql",
-        json={"query": "{ me { userId } }"},
+        json={"query": "{ me { userId roles { role } } }"},
         headers={"authorization": bearer(token)},
     )
 
@@ -493,3 +504,23 @@ def test_a_provider_that_never_answers_costs_a_request_at_most_the_fetch_timeout
         assert time.monotonic() - started < 2
     finally:
         silent.close()
+
+
+def test_a_provider_serving_another_trust_vouches_for_no_role_in_the_demo_trust(
+    live, demo, provider, confined
+):
+    signed_in = me(live, provider.token({"email": "dsl@primary.demo"})).json()["data"]["me"]
+    elsewhere = me(live, confined.token({"email": "dsl@primary.demo"})).json()["data"]["me"]
+    assert signed_in["roles"] != []
+    assert elsewhere == {"userId": "dsl@primary.demo", "roles": []}
+
+
+def test_a_trust_that_is_not_an_id_is_refused_at_start_up(tmp_path, entra):
+    with pytest.raises(InsecureConfiguration, match="must be a trust's id"):
+        TokenVerifier(
+            Settings(
+                environment=Environment.TEST,
+                data_dir=tmp_path,
+                oidc_issuers=json.dumps([entra.config(trust="oak-trust")]),
+            )
+        )
