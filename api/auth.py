@@ -25,6 +25,7 @@ from typing import Any
 from uuid import UUID
 
 import jwt
+from anyio import to_thread
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -134,6 +135,25 @@ class TokenVerifier:
         """Start fetching every OIDC issuer's keys in the background."""
         for issuer in self._oidc.values():
             issuer.warm()
+
+    def would_fetch(self, authorization: str | None) -> bool:
+        """Whether verifying this may wait on an identity provider: the token claims an OIDC
+        issuer and names a key not cached from it."""
+        token = (authorization or "").partition(" ")[2]
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+            claimed = jwt.decode(token, options={"verify_signature": False}).get("iss")
+        except jwt.PyJWTError:
+            return False
+        oidc = self._oidc.get(claimed) if isinstance(claimed, str) else None
+        return oidc is not None and not oidc.holds(kid)
+
+    async def verify_async(self, authorization: str | None) -> Identity:
+        """``verify``, in a worker thread when it may fetch keys, so a slow provider never holds
+        the event loop (and every other request) for its timeout."""
+        if self.would_fetch(authorization):
+            return await to_thread.run_sync(self.verify, authorization)
+        return self.verify(authorization)
 
     def verify(self, authorization: str | None) -> Identity:
         if not authorization:

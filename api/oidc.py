@@ -230,6 +230,12 @@ class OidcIssuer:
         if self._claim_refresh():
             self._in_background(self._refresh)
 
+    def holds(self, kid: object) -> bool:
+        """Whether a key with this id is cached (fresh or not: an expired set is refreshed in
+        the background while it serves)."""
+        with self._lock:
+            return self._keys is not None and isinstance(kid, str) and kid in self._keys
+
     def key_for(self, kid: str) -> jwt.PyJWK | None:
         """The issuer's key with this id, refreshing the set once (rate-limited) if it is not
         there; None when the issuer does not publish it (or cannot be reached)."""

@@ -229,7 +229,7 @@ class SubscriptionRouter(GraphQLRouter[SubscriptionContext, None]):
         params = context.connection_params or {}
         token = params.get("authorization") or params.get("Authorization")
         try:
-            context.identity = self.container.verifier.verify(
+            context.identity = await self.container.verifier.verify_async(
                 token if isinstance(token, str) else None
             )
         except InvalidToken:

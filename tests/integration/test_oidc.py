@@ -434,14 +434,30 @@ def confined():
 
 
 @pytest.fixture
-def settings(test_data_dir, provider, confined) -> Settings:
+def silent():
+    """An issuer whose server accepts connections and never answers."""
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    listening.listen()
+    yield f"http://127.0.0.1:{listening.getsockname()[1]}"
+    listening.close()
+
+
+@pytest.fixture
+def settings(test_data_dir, provider, confined, silent) -> Settings:
     """The service trusting the test's providers (overrides the suite's `settings`)."""
     return Settings(
         environment=Environment.TEST,
         data_dir=test_data_dir,
         oidc_issuers=json.dumps(
-            [provider.config("email"), confined.config("email", trust=str(uuid.uuid4()))]
+            [
+                provider.config("email"),
+                confined.config("email", trust=str(uuid.uuid4())),
+                {"issuer": silent, "audience": AUDIENCE, "user_claim": "email"},
+            ]
         ),
+        oidc_fetch_timeout_seconds=1.5,
+        oidc_refresh_interval_seconds=1,
     )
 
 
@@ -524,3 +540,26 @@ def test_a_trust_that_is_not_an_id_is_refused_at_start_up(tmp_path, entra):
                 oidc_issuers=json.dumps([entra.config(trust="oak-trust")]),
             )
         )
+
+
+def test_a_provider_that_never_answers_holds_up_no_other_request(live, demo, provider, silent):
+    stalled = jwt.encode(
+        {"iss": silent, "aud": AUDIENCE, "exp": int(time.time()) + 600, "email": "x@y"},
+        ec.generate_private_key(ec.SECP256R1()),
+        algorithm="ES256",
+        headers={"kid": "never-fetched"},
+    )
+    finished: dict[str, float] = {}
+
+    def wait_on_the_silent_issuer() -> None:
+        assert me(live, stalled).status_code == 401
+        finished["stalled"] = time.monotonic()
+
+    time.sleep(1.1)  # past the refresh interval of the start-up fetch
+    waiting = threading.Thread(target=wait_on_the_silent_issuer)
+    waiting.start()
+    time.sleep(0.3)
+    assert me(live, provider.token()).status_code == 200
+    finished["other"] = time.monotonic()
+    waiting.join()
+    assert finished["other"] < finished["stalled"]
