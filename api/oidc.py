@@ -246,11 +246,14 @@ class OidcIssuer:
                 self._in_background(self._refresh)  # the cached key serves meanwhile
             return keys[kid]
         if not self._claim_refresh():
-            # Another request (or the start-up fetch) may be fetching right now: wait for it,
-            # no longer than a fetch may take, rather than refuse a good token.
-            self._idle.wait(2 * self._timeout)
-            with self._lock:
-                keys = self._keys
+            if keys is None:
+                # No keys yet, and the start-up fetch (or another request's) may be under way:
+                # wait for it, no longer than a fetch may take, rather than refuse a good token.
+                # With keys cached, an unknown key id waits for nothing: a flood of them must
+                # not hold a thread each for the length of a fetch.
+                self._idle.wait(2 * self._timeout)
+                with self._lock:
+                    keys = self._keys
             return keys.get(kid) if keys is not None else None
         self._refresh()
         with self._lock:
