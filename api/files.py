@@ -76,7 +76,7 @@ def add_file_routes(app: FastAPI, container: Container) -> None:
 def _download(container: Container, route: EvidenceRoute) -> Callable[..., Any]:
     async def download(file_id: str, request: Request) -> Response:
         try:
-            identity = container.verifier.verify(request.headers.get("authorization"))
+            identity = await container.verifier.verify_async(request.headers.get("authorization"))
         except InvalidToken as error:
             return _problem(401, str(error), "UNAUTHENTICATED")
         try:

@@ -161,6 +161,7 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         changes.start()
         workers.start()
+        container.verifier.warm()  # OIDC key sets fetched in the background, never awaited
         # What start-up made (modules, the schema, settings, pools) lives as long as the
         # process: set it aside from the cyclic garbage collector, whose full passes would
         # otherwise walk all of it again and again while requests wait.
@@ -202,7 +203,7 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
     async def _graphql(request: Request) -> Response:
         # Who is asking is settled before a byte of the body is read.
         try:
-            identity = container.verifier.verify(request.headers.get("authorization"))
+            identity = await container.verifier.verify_async(request.headers.get("authorization"))
         except InvalidToken as error:
             return _problem(401, str(error), "UNAUTHENTICATED")
         media, _ = parse_options_header(request.headers.get("content-type", ""))

@@ -50,6 +50,30 @@ class Settings(BaseSettings):
         ge=60,
         description="tokens whose expiry is further ahead than this are refused",
     )
+    oidc_issuers: str = Field(
+        default="",
+        description="OpenID Connect issuers trusted by URL: a JSON list of objects with `issuer`, "
+        "`audience`, optional `user_claim` (default `sub`) and `trust`, or the path of a file "
+        "holding that list (api/oidc.py)",
+    )
+    oidc_refresh_interval_seconds: float = Field(
+        default=30.0,
+        ge=1,
+        description="the shortest time between two fetches of one issuer's key set (a token "
+        "naming an unknown key causes at most one fetch per interval)",
+    )
+    oidc_fetch_timeout_seconds: float = Field(
+        default=3.0,
+        gt=0,
+        le=30,
+        description="how long one discovery or key-set fetch may take",
+    )
+    oidc_leeway_seconds: int = Field(
+        default=30,
+        ge=0,
+        le=300,
+        description="clock skew allowed on an OIDC token's exp, nbf and iat",
+    )
 
     metrics_token: str | None = Field(
         default=None,
@@ -157,9 +181,10 @@ class Settings(BaseSettings):
                     "outside development the service needs CASEWORK_KEY_FILE or both "
                     "CASEWORK_EVENT_KEY and CASEWORK_MASTER_KEY"
                 )
-            if self.jwt_jwks_file is None:
+            if self.jwt_jwks_file is None and not self.oidc_issuers.strip():
                 raise InsecureConfiguration(
-                    "outside development the service needs CASEWORK_JWT_JWKS_FILE"
+                    "outside development the service needs CASEWORK_JWT_JWKS_FILE or "
+                    "CASEWORK_OIDC_ISSUERS"
                 )
             if self.metrics_token is None:
                 raise InsecureConfiguration(

@@ -15,7 +15,7 @@ from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool
 
 from api import consent_cache, principals
-from api.auth import TokenVerifier
+from api.auth import Identity, TokenVerifier
 from api.changes import ERASURE_CHANNEL, ChangeListener, Erasures, Keeper
 from api.consent_cache import PostingCheckCache
 from api.database import CheckedPool, Database, resolve_database
@@ -32,7 +32,7 @@ from api.trust_keys import TrustKeys
 from domain.application import CaseworkApplication
 from domain.shared.blind_index import BLIND_INDEX_SUBJECT, BlindIndex
 from domain.shared.logins import LoginSealer
-from domain.shared.policy import Principal
+from domain.shared.policy import Principal, confined_to_trust
 from domain.shared.sealing import Keyring
 from projections.access.projection import AccessView
 from projections.common import positions
@@ -86,6 +86,12 @@ class Container:
     def principal(self, user_id: str) -> Principal:
         """Who ``user_id`` is now: kept between requests while access changes are heard."""
         return self.principals.get(user_id)
+
+    def principal_for(self, identity: Identity) -> Principal:
+        """Who a verified token names, confined to the trust its issuer serves if it serves one
+        (``CASEWORK_OIDC_ISSUERS``' ``trust``)."""
+        principal = self.principal(identity.user_id)
+        return principal if identity.trust is None else confined_to_trust(principal, identity.trust)
 
     def change_listener(self) -> ChangeListener:
         """The thread that lets this process keep principals and the posting check's reads

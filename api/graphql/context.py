@@ -46,7 +46,7 @@ class Context:
     def principal(self) -> Principal:
         """Loaded on first use (see ``api.principals`` for how it is kept fresh)."""
         if self._principal is None:
-            self._principal = self.container.principal(self.identity.user_id)
+            self._principal = self.container.principal_for(self.identity)
         return self._principal
 
     def positions(self) -> ViewPositions:

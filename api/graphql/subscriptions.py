@@ -93,7 +93,7 @@ class Subscription:
             ) from None
 
         def allowed() -> bool:
-            return permits(container.principal(identity.user_id), Action.VIEW_INCIDENT, target)
+            return permits(container.principal_for(identity), Action.VIEW_INCIDENT, target)
 
         if not await to_thread.run_sync(allowed):
             raise GraphQLError("Not found, or not visible to you", extensions={"code": "NOT_FOUND"})
@@ -104,7 +104,7 @@ class Subscription:
 
         def next_batch(after: int) -> tuple[list[queries.Reported], int]:
             """New incidents this user may be told of, with the access log written."""
-            principal = container.principal(identity.user_id)
+            principal = container.principal_for(identity)
             with container.pool.connection() as conn:
                 rows = queries.reported_since(conn, school, after)
                 deliver = [
@@ -229,7 +229,7 @@ class SubscriptionRouter(GraphQLRouter[SubscriptionContext, None]):
         params = context.connection_params or {}
         token = params.get("authorization") or params.get("Authorization")
         try:
-            context.identity = self.container.verifier.verify(
+            context.identity = await self.container.verifier.verify_async(
                 token if isinstance(token, str) else None
             )
         except InvalidToken:

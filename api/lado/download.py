@@ -109,7 +109,7 @@ def add_lado_routes(app: FastAPI, container: Container) -> None:
         allegation_id: str, export_id: str, request: Request
     ) -> Response:
         try:
-            identity = container.verifier.verify(request.headers.get("authorization"))
+            identity = await container.verifier.verify_async(request.headers.get("authorization"))
         except InvalidToken as error:
             return _problem(401, str(error), "UNAUTHENTICATED")
         try:

@@ -11,7 +11,7 @@ Rules (docs/rules.md §1, issue 2 §5):
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TypeVar
 from uuid import UUID
@@ -211,6 +211,14 @@ class Principal:
     def operator(cls, name: str = "operator") -> Principal:
         """The command-line operator, who provisions trusts and first grants."""
         return cls(user_id=f"operator:{name}", is_operator=True)
+
+
+def confined_to_trust(principal: Principal, trust_id: UUID) -> Principal:
+    """The principal with only its grants in one trust. A user vouched for by a trust's own
+    identity provider acts only in that trust: its administrators can name any address in their
+    tenant, and must not thereby reach another trust's records."""
+    grants = frozenset(g for g in principal.grants if g.trust_id == trust_id)
+    return replace(principal, grants=grants, is_operator=False)
 
 
 @dataclass(frozen=True)
