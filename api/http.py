@@ -159,6 +159,7 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await to_thread.run_sync(probe.note_start)  # before the workers move the views
         changes.start()
         workers.start()
         # What start-up made (modules, the schema, settings, pools) lives as long as the
