@@ -182,6 +182,7 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
         openapi_url="/openapi.json" if settings.is_development else None,
     )
     app.state.container = container
+    app.state.query_budget = executor.budget  # each user's query budget (api.query_cost)
 
     app.add_middleware(RequestIds, metrics=metrics)
 
