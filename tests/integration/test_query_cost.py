@@ -74,9 +74,7 @@ def test_typename_costs_nothing(users, clock) -> None:
     assert (cost(response)["requested"], cost(response)["actual"]) == (2, 2)
 
 
-def test_a_spent_budget_is_answered_429_with_retry_after_and_a_graphql_error(
-    users, clock
-) -> None:
+def test_a_spent_budget_is_answered_429_with_retry_after_and_a_graphql_error(users, clock) -> None:
     dsl = users("dsl@primary.demo")
     spend(dsl)
 
