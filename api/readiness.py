@@ -77,7 +77,11 @@ class ReadinessProbe:
         that does not answer now leaves it to the first probe that reaches it."""
         try:
             with psycopg.connect(
-                self._conninfo, connect_timeout=CONNECT_TIMEOUT_SECONDS, row_factory=dict_row
+                self._conninfo,
+                autocommit=True,
+                row_factory=dict_row,
+                connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
             ) as conn:
                 row = conn.execute(HEAD).fetchone()
         except psycopg.Error as error:

@@ -40,3 +40,19 @@ def test_the_service_is_ready_once_its_views_reach_the_head_it_started_with(
     response = httpx.get(seeded_before_start.url + "/readyz", timeout=5)
     assert response.status_code == 200
     assert response.json()["bound"]["reachedStartPosition"] is True
+
+
+def test_once_reached_the_start_bound_stays_met_while_a_view_is_rebuilt(
+    seeded_before_start, container
+) -> None:
+    from projections.runner import reset
+
+    for worker in container.workers(list(container.views)):
+        worker.catch_up()
+    assert httpx.get(seeded_before_start.url + "/readyz", timeout=5).status_code == 200
+
+    reset(container.views["directory"])  # back to position 0, within the lag bound
+
+    response = httpx.get(seeded_before_start.url + "/readyz", timeout=5)
+    assert response.status_code == 200
+    assert response.json()["views"]["directory"]["position"] == 0
