@@ -1,17 +1,19 @@
 """How one GraphQL query or mutation runs, whether it came over HTTP or over the WebSocket.
 
-1. If it passes ``minPosition`` anywhere, it first waits, on the event loop, until the views
+1. Its document is read once (``api.graphql.survey``) for what it asks for: its cost, its node
+   count and its waits. It is charged to the caller's query budget (``api.query_cost``): the
+   cost it asks for is reserved, and a caller whose budget has no room for it is answered 429
+   with ``Retry-After`` before it waits or runs; once answered it is charged what it resolved,
+   and the answer carries both in ``extensions.cost``.
+2. If it passes ``minPosition`` anywhere, it then waits, on the event loop, until the views
    include every position it asks for (``api.positions``), with one deadline for the whole
    request; it holds no thread and no execution slot while it waits.
-2. With an ``Idempotency-Key`` (``api.idempotency``), a mutation already recorded under that key
+3. With an ``Idempotency-Key`` (``api.idempotency``), a mutation already recorded under that key
    answers as it did then, and runs no further.
-2. It is charged to the caller's query budget (``api.query_cost``): the cost its document asks
-   for is reserved first, and a caller whose budget has no room for it is answered 429 with
-   ``Retry-After``, before it waits or runs; once answered it is charged what it resolved, and
-   the answer carries both in ``extensions.cost``.
-3. Then it runs synchronously in a worker thread, holding an execution slot, with one context
+4. Then it runs synchronously in a worker thread, holding an execution slot, with one context
    (one connection, the access log written at the end), and each field that asked for a position
-   checks it against what the wait found, without waiting again.
+   checks it against what the wait found, without waiting again. The node limit reads the
+   survey made in step 1 rather than walking the document again.
 """
 
 from __future__ import annotations
