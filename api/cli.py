@@ -282,12 +282,19 @@ def seed_demo_command() -> None:
     settings = Settings()
     container = _container()
     try:
-        trust_id, schools, _, created = seed_demo(container)
+        trust_id, schools, position, created = seed_demo(container)
     finally:
         container.close()
     console.print(("Created" if created else "Found") + f" Demo Learning Trust {trust_id}")
     for key, school_id in schools.items():
         console.print(f"  school {key}: {school_id}")
+    console.print(
+        f"\nThe demo is written up to position {position}. The views catch up with it just after "
+        "`casework serve` starts (/readyz answers 503 until they have); a query that passes this "
+        "minPosition waits for them:",
+        highlight=False,
+    )
+    typer.echo(f'  "minPosition": "{position}"')
     console.print("\nTokens (valid 12 hours; send as 'Authorization: Bearer <token>'):")
     for user in demo_users():
         where = user.school or "trust"

@@ -159,6 +159,7 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await to_thread.run_sync(probe.note_start)  # before the workers move the views
         changes.start()
         workers.start()
         container.verifier.warm()  # OIDC key sets fetched in the background, never awaited
@@ -182,6 +183,7 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
         openapi_url="/openapi.json" if settings.is_development else None,
     )
     app.state.container = container
+    app.state.query_budget = executor.budget  # each user's query budget (api.query_cost)
 
     app.add_middleware(RequestIds, metrics=metrics)
 

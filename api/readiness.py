@@ -6,6 +6,17 @@ whole probe is bounded on the event loop: whatever the database does, the answer
 ``TIMEOUT_SECONDS``, and it is 503 unless the database answered, this process's keys open the
 store, and no view is failed or too far behind. A connection the server closed (a restart) is
 replaced at once, within the same probe.
+
+"Too far behind" is two bounds, both named in the body (``bound``):
+- every view within ``CASEWORK_READY_MAX_LAG_EVENTS`` events of the store's head, always; and
+- once per process, every view at or past ``startPosition``, the head when the process started
+  (read at start-up, or at the first probe that reaches the database if start-up could not).
+  Until then the process is not ready, so that `casework seed demo && casework serve` is not
+  reported ready while its views are still empty. Once all views have reached it the bound is
+  met for good: a later rebuild, or a burst of writes, is judged by the lag bound alone.
+
+A ready process may still serve views a few events behind a write: the way to read one's own
+write is ``minPosition`` (the position a mutation, or `casework seed demo`, gave).
 """
 
 from __future__ import annotations
@@ -29,6 +40,13 @@ TIMEOUT_SECONDS = 0.8
 CONNECT_TIMEOUT_SECONDS = 2  # libpq's least
 STATEMENT_TIMEOUT_MS = 500
 UNREACHABLE = "database unreachable"
+HEAD = "SELECT COALESCE(MAX(notification_id), 0) AS head FROM casework_events"
+EXPLANATION = (
+    "Ready: every view is within maxLagEvents events of the head and, since this process "
+    "started, has reached startPosition (the head then). A ready service may still answer a "
+    "few events behind: to read a write, pass the position it returned (or the one "
+    "`casework seed demo` printed) as `minPosition`."
+)
 
 
 @dataclass(frozen=True)
@@ -51,6 +69,26 @@ class ReadinessProbe:
         self._wrong_keys = wrong_keys  # the settings of keys that do not open the store
         self._conn: psycopg.Connection[DictRow] | None = None
         self._lock = threading.Lock()
+        self.start_position: int | None = None  # the head when the process started
+        self.caught_up = False  # every view has reached start_position (then stays so)
+
+    def note_start(self) -> None:
+        """Read the head the views must reach before this process is first ready. A database
+        that does not answer now leaves it to the first probe that reaches it."""
+        try:
+            with psycopg.connect(
+                self._conninfo,
+                autocommit=True,
+                row_factory=dict_row,
+                connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
+            ) as conn:
+                row = conn.execute(HEAD).fetchone()
+        except psycopg.Error as error:
+            log.warning("readiness: start position not read (%s)", type(error).__name__)
+            return
+        if self.start_position is None and row is not None:
+            self.start_position = int(row["head"])
 
     async def check(self) -> Readiness:
         try:
@@ -61,7 +99,18 @@ class ReadinessProbe:
         except Exception as error:
             log.warning("readiness: %s (%s)", UNREACHABLE, type(error).__name__)
             return Readiness(False, {"ready": False, "problems": [UNREACHABLE]})
-        problems = [v.name for v in views if v.state == "failed" or v.lag > self._max_lag]
+        if self.start_position is None:
+            self.start_position = head
+        start = self.start_position
+        if not self.caught_up and all(v.position >= start for v in views):
+            self.caught_up = True
+        problems = [
+            v.name
+            for v in views
+            if v.state == "failed"
+            or v.lag > self._max_lag
+            or (not self.caught_up and v.position < start)
+        ]
         if wrong:
             problems.append("keys")
         # A witness that refuses is loud but not fatal: the service serves; the ledger's
@@ -80,6 +129,12 @@ class ReadinessProbe:
                 },
                 "problems": problems,
                 "degraded": degraded,
+                "bound": {
+                    "maxLagEvents": self._max_lag,
+                    "startPosition": start,
+                    "reachedStartPosition": self.caught_up,
+                    "explanation": EXPLANATION,
+                },
             },
         )
 
@@ -110,9 +165,7 @@ class ReadinessProbe:
     def _statuses(
         self, conn: psycopg.Connection[DictRow]
     ) -> tuple[int, list[ViewStatus], list[str], list[DictRow]]:
-        row = conn.execute(
-            "SELECT COALESCE(MAX(notification_id), 0) AS head FROM casework_events"
-        ).fetchone()
+        row = conn.execute(HEAD).fetchone()
         head = int(row["head"]) if row else 0
         wrong = self._wrong_keys(conn)
         witnesses = conn.execute(

@@ -130,6 +130,13 @@ class Settings(BaseSettings):
         description="records one operation may return: each connection's `first` times its "
         "parents' (api/graphql/survey.py)",
     )
+    query_cost_per_minute: int = Field(
+        default=100_000,
+        ge=0,
+        description="each user's query budget in this process: the fields (`extensions.cost`) "
+        "their requests may resolve in a minute, a leaky bucket; spent, a request is answered "
+        "429 with Retry-After (api/query_cost.py); 0: no budget",
+    )
     max_request_bytes: int = 256_000
     max_upload_bytes: int = 10 * 1024 * 1024 + 256 * 1024
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from psycopg import Connection
@@ -19,6 +19,9 @@ from domain.shared.policy import Action, Principal, Target, authorise, reach, sc
 from domain.shared.sealing import ERASED, Erased, Sealed
 from projections.common import Visibility
 from projections.directory import queries as directory
+
+if TYPE_CHECKING:
+    from api.graphql.survey import Survey
 
 
 class Context:
@@ -41,6 +44,10 @@ class Context:
         # reads them, not what the process keeps between requests.
         self.fresh = False
         self._names: dict[UUID, str | Erased | None] = {}
+        # What the executor read from the document before running it (api.graphql.survey), so
+        # that the node limit does not walk it again; None if it could not be read.
+        self.survey: Survey | None = None
+        self.surveyed = False
 
     @property
     def principal(self) -> Principal:

@@ -5,6 +5,11 @@
   than a page holds) for each record its parents return, so the counts multiply down the tree and
   add up across fields and aliases. Other fields return one value per parent record. The schema
   refuses an operation over its limit before any resolver runs (``NodeLimiter``).
+- **Cost**: how many fields it may resolve, the ``requested`` cost of ``extensions.cost``
+  (``api.query_cost``), counted as Shopify's and GitHub's calculators do: each field selected
+  costs 1 for each record its parents may return, a connection's fields below it multiplied by
+  its page size (``first``); ``__typename`` costs nothing. A list that is not a page (a record's
+  roles, say) is counted as one item, so what it resolves may be more.
 - **Waits**: the positions its ``minPosition`` arguments ask the views to have reached, so that a
   request waits for them once, before it runs (``api.graphql.execution``).
 """
@@ -51,6 +56,21 @@ STRAWBERRY_DEFINITION = "strawberry-definition"  # where strawberry keeps a fiel
 class Survey:
     nodes: int
     waits: frozenset[Wanted] = field(default_factory=frozenset)
+    cost: int = 0
+
+
+@dataclass(frozen=True)
+class _Count:
+    """What selections return for each record of their parent: records, and fields."""
+
+    nodes: int = 0
+    fields: int = 0
+
+    def __add__(self, other: _Count) -> _Count:
+        return _Count(self.nodes + other.nodes, self.fields + other.fields)
+
+
+NOTHING = _Count()
 
 
 def survey(
@@ -69,10 +89,10 @@ def survey(
         return None
     walk = _Walk(schema, document, operation, variables or {}, max_depth)
     try:
-        nodes = walk.nodes(root, operation.selection_set, 0)
+        count = walk.nodes(root, operation.selection_set, 0)
     except GraphQLError:  # a value not of its type
         return None
-    return Survey(nodes, frozenset(walk.waits))
+    return Survey(count.nodes, frozenset(walk.waits), count.fields)
 
 
 class _Walk:
@@ -96,7 +116,7 @@ class _Walk:
         self._definitions = {d.variable.name.value: d for d in operation.variable_definitions or ()}
         self._variables = variables
         self._coerced: dict[str, Any] = {}
-        self._fragment_nodes: dict[tuple[str, int], int] = {}
+        self._fragment_nodes: dict[tuple[str, int], _Count] = {}
 
     def nodes(
         self,
@@ -104,13 +124,13 @@ class _Walk:
         selections: SelectionSetNode,
         depth: int,
         spread: set[str] | None = None,
-    ) -> int:
-        """Records the selections return for each record of ``parent``. As in execution, a
-        fragment spread twice into one selection set is read once (``spread``)."""
+    ) -> _Count:
+        """Records and fields the selections return for each record of ``parent``. As in
+        execution, a fragment spread twice into one selection set is read once (``spread``)."""
         if depth > self.max_depth:
-            return 0
+            return NOTHING
         spread = set() if spread is None else spread
-        total = 0
+        total = NOTHING
         for selection in selections.selections:
             if isinstance(selection, FieldNode):
                 total += self._field_nodes(parent, selection, depth)
@@ -124,20 +144,20 @@ class _Walk:
                 total += self._fragment(selection.name.value, depth)
         return total
 
-    def _field_nodes(self, parent: GraphQLNamedType, selection: FieldNode, depth: int) -> int:
+    def _field_nodes(self, parent: GraphQLNamedType, selection: FieldNode, depth: int) -> _Count:
         definition = _field(parent, selection.name.value)
         if definition is None:  # __typename, or not in the schema (validation says so)
-            return 0
+            return NOTHING
         position = self._argument(definition, selection, "minPosition")
         if position is not None:
             self._note_wait(definition, int(position))
-        below = 0
+        below = NOTHING
         if selection.selection_set is not None:
             below = self.nodes(get_named_type(definition.type), selection.selection_set, depth + 1)
         if "first" in definition.args:
             page = max(0, min(int(self._argument(definition, selection, "first") or 0), MAX_PAGE))
-            return page * (1 + below)
-        return below
+            return _Count(page * (1 + below.nodes), 1 + page * below.fields)
+        return _Count(below.nodes, 1 + below.fields)
 
     def _argument(self, definition: GraphQLField, selection: FieldNode, name: str) -> Any:
         """An argument's value, as execution will see it (its default if not given)."""
@@ -169,12 +189,12 @@ class _Walk:
             self._coerced[name] = values.coerced.get(name, Undefined)
         return self._coerced[name]
 
-    def _fragment(self, name: str, depth: int) -> int:
+    def _fragment(self, name: str, depth: int) -> _Count:
         """A fragment's records per parent record, worked out once however often it is spread
         (so that fragments spreading fragments cost the walk no more than their text)."""
         key = (name, depth)
         if key not in self._fragment_nodes:
-            self._fragment_nodes[key] = 0  # while it is walked: a cycle (invalid) adds nothing
+            self._fragment_nodes[key] = NOTHING  # while walked: a cycle (invalid) adds nothing
             fragment = self.fragments.get(name)
             on = fragment and self.schema.get_type(fragment.type_condition.name.value)
             if fragment is not None and on:
@@ -215,13 +235,19 @@ class NodeLimiter(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         if context.graphql_document is not None:
-            found = survey(
-                context.schema._schema,
-                context.graphql_document,
-                context.variables,
-                context.operation_name,
-                self.max_depth,
-            )
+            # The executor has surveyed the request already (for its cost and waits); a
+            # subscription has not.
+            request = context.context
+            if getattr(request, "surveyed", False):
+                found = request.survey
+            else:
+                found = survey(
+                    context.schema._schema,
+                    context.graphql_document,
+                    context.variables,
+                    context.operation_name,
+                    self.max_depth,
+                )
             if found is not None and found.nodes > self.limit:
                 context.result = ExecutionResult(
                     data=None,

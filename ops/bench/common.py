@@ -809,7 +809,10 @@ def run_benchmark(
     started = time.perf_counter()
     work_dir = work_directory()
     with fresh_database(args.database_url, work_dir) as database:
-        settings = Settings(environment=Environment.TEST, data_dir=work_dir / "data")
+        # No query budget: the benchmarks send as fast as they can as a handful of users.
+        settings = Settings(
+            environment=Environment.TEST, data_dir=work_dir / "data", query_cost_per_minute=0
+        )
         container: Container | None = None
         try:
             container = build(settings, database=database)

@@ -97,7 +97,7 @@ from projections.consent import publications, queries
 TYPENAME_QUERY = "{ __typename }"
 STATUS_QUERY = (
     "query($p: ID!, $m: Medium!, $c: ConsentChannel!, $at: DateTime) { "
-    "consentStatus(pupilId: $p, media: $m, channel: $c, at: $at) { pupilId status mayPublish "
+    "consentStatus(pupilId: $p, medium: $m, channel: $c, at: $at) { pupilId status mayPublish "
     "lapsedOn decidedBy { event decision effectiveAt givenBy reference } } }"
 )
 POSTER_CHECK_QUERY = (

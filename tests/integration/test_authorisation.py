@@ -823,7 +823,7 @@ CHOICES = [{"media": ["PHOTO"], "channels": ["SCHOOL_WEBSITE"], "granted": True}
 CONSENT: dict[str, tuple[Case, Any]] = {
     "consentStatus": (
         Case(
-            "query($p: ID!) { consentStatus(pupilId: $p, media: PHOTO, channel: "
+            "query($p: ID!) { consentStatus(pupilId: $p, medium: PHOTO, channel: "
             "SCHOOL_SOCIAL_MEDIA) { status decidedBy { reference } } }",
             lambda w: {"p": str(w.pupil)},
         ),

@@ -108,3 +108,17 @@ def test_keys_public_prints_the_ledger_log_key_that_verifies_its_checkpoints(run
         note = latest_checkpoint(conn)
     assert note is not None
     verify_note(note.note, [Verifier.from_vkey(line.removeprefix("ledger log key: "))])
+
+
+def test_seed_demo_prints_the_position_a_query_passes_as_min_position_to_see_the_demo(
+    run, container
+):
+    output = run("seed", "demo")
+    assert f'"minPosition": "{container.head()}"' in output
+
+
+def test_seed_demo_run_again_prints_the_store_s_head_as_the_position(run, container):
+    seed_demo(container)
+    output = run("seed", "demo")
+    assert output.startswith("Found")
+    assert f'"minPosition": "{container.head()}"' in output

@@ -19,7 +19,7 @@ PUBLISHED = (
 )
 STATUS = (
     "query($p: ID!, $m: Medium!, $c: ConsentChannel!, $at: DateTime, $pos: Position) { "
-    "consentStatus(pupilId: $p, media: $m, channel: $c, at: $at, minPosition: $pos) { "
+    "consentStatus(pupilId: $p, medium: $m, channel: $c, at: $at, minPosition: $pos) { "
     "status mayPublish lapsedOn decidedBy { event decision effectiveAt givenBy reference "
     "statementVersion parentCarerId } } }"
 )
@@ -532,3 +532,67 @@ def test_reading_a_pupil_in_the_consent_register_is_logged(
         "recordType": "pupil",
         "action": "consent_register",
     } in [e["node"] for e in log]
+
+
+MEDIUM_BY = (
+    "query($p: ID!, $pos: Position) { consentStatus(pupilId: $p, {given} channel: "
+    'SCHOOL_SOCIAL_MEDIA, at: "2026-03-05T12:00:00Z", minPosition: $pos) { status } }'
+)
+
+
+def status_given(s: Setting, given: str, position: str) -> dict:
+    query = MEDIUM_BY.replace("{given}", given)
+    return s.lead.gql(query, {"p": s.pupil, "pos": position})
+
+
+def test_consent_status_still_answers_under_the_deprecated_media_argument(setting: Setting) -> None:
+    s = setting
+    give(s.lead, s.pupil, s.parent, ALL)
+    withdrawn = withdraw(s.lead, s.pupil, s.parent, ["VIDEO"])
+
+    old = status_given(s, "media: VIDEO,", withdrawn["position"])
+    new = status_given(s, "medium: VIDEO,", withdrawn["position"])
+
+    assert old["data"] == new["data"] == {"consentStatus": {"status": "WITHDRAWN"}}
+    assert "errors" not in old
+
+
+@pytest.mark.parametrize(
+    ("given", "reason"),
+    [("medium: PHOTO, media: PHOTO,", "not both"), ("", "is required")],
+    ids=["both", "neither"],
+)
+def test_consent_status_needs_exactly_one_of_medium_and_media(
+    setting: Setting, given: str, reason: str
+) -> None:
+    body = status_given(setting, given, setting.position)
+
+    (error,) = body["errors"]
+    assert error["extensions"] == {"code": "VALIDATION_ERROR", "field": "medium"}
+    assert reason in error["message"]
+    assert body["data"] is None
+
+
+def test_the_schema_marks_media_deprecated_in_favour_of_medium() -> None:
+    from api.graphql.schema import sdl
+
+    line = next(x for x in sdl().splitlines() if x.strip().startswith("media: Medium = null"))
+    assert '@deprecated(reason: "Use `medium`' in line
+
+
+def test_a_poster_authorised_with_the_default_effective_at_cannot_record_an_earlier_post(
+    setting: Setting,
+) -> None:
+    s = setting
+    head_staff = staff_ids(s.lead)["Head of primary"]
+    authorised = s.lead.mutate(
+        "authorisePoster",
+        "AuthorisePosterInput",
+        {"channelId": s.channel, "staffMemberId": head_staff},  # effectiveAt: now
+        CHANGED,
+    )
+    assert authorised["__typename"] == "ConsentChanged"
+
+    result = publish(s.head, s.channel, [], postedAt=FEB10)
+
+    assert result["code"] == "POSTER_NOT_AUTHORISED"

@@ -305,7 +305,7 @@ def test_erasing_a_pupil_erases_the_references_of_their_decisions(
     live.container.keyring.destroy(UUID(s.pupil))
 
     answer = s.client(LEAD).data(
-        "query($p: ID!) { consentStatus(pupilId: $p, media: PHOTO, channel: "
+        "query($p: ID!) { consentStatus(pupilId: $p, medium: PHOTO, channel: "
         'SCHOOL_SOCIAL_MEDIA, at: "2026-02-01T00:00:00Z") { status decidedBy { reference '
         "statementVersion recordedBy } } }",
         {"p": s.pupil},

@@ -20,3 +20,9 @@ def test_readiness_answers_503_naming_the_views_behind_the_event_store(frozen_vi
     body = response.json()
     assert (response.status_code, body["ready"]) == (503, False)
     assert set(body["problems"]) == set(body["views"]) and body["head"] > 0
+
+
+def test_readiness_explains_its_bounds_and_points_to_min_position(frozen_views) -> None:
+    bound = httpx.get(frozen_views.url + "/readyz", timeout=5).json()["bound"]
+    assert bound["maxLagEvents"] == 0
+    assert "minPosition" in bound["explanation"]

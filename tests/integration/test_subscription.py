@@ -137,11 +137,13 @@ def test_a_query_over_the_websocket_is_answered(live, settings, demo):
     with connect_with(live, issue_dev_token(settings, "dsl@primary.demo")) as ws:
         subscribe(ws, "{ me { userId } }", id="q")
         answer, done = json.loads(ws.recv(timeout=15)), json.loads(ws.recv(timeout=15))
+    cost = answer["payload"].pop("extensions")["cost"]  # as over HTTP (api.query_cost)
     assert answer == {
         "id": "q",
         "type": "next",
         "payload": {"data": {"me": {"userId": "dsl@primary.demo"}}},
     }
+    assert (cost["requested"], cost["actual"]) == (2, 2)
     assert done == {"id": "q", "type": "complete"}
 
 

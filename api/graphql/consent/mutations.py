@@ -194,7 +194,11 @@ class AuthorisePosterInput:
     channel_id: strawberry.ID
     staff_member_id: strawberry.ID
     effective_at: datetime.datetime | None = strawberry.field(
-        default=None, description="Default now."
+        default=None,
+        description="When the authorisation starts; default now. A publication is checked "
+        "against the authorisations in force at its `postedAt`, so with the default a post "
+        "made before now is refused (POSTER_NOT_AUTHORISED). To record earlier posts, "
+        'authorise from when the poster began, e.g. `effectiveAt: "2025-09-01T00:00:00Z"`.',
     )
 
     def to_command(self) -> AuthorisePoster:
@@ -210,6 +214,12 @@ class AuthorisePosterInput:
 
 @strawberry.input
 class RevokePosterInput(AuthorisePosterInput):
+    effective_at: datetime.datetime | None = strawberry.field(
+        default=None,
+        description="When the authorisation ends; default now. Posts made before it stay "
+        "authorised; a post at or after it is refused (POSTER_NOT_AUTHORISED).",
+    )
+
     def to_command(self) -> RevokePoster:  # type: ignore[override]
         return self._poster(RevokePoster)
 
@@ -422,7 +432,8 @@ class ConsentMutation:
         AuthorisePosterInput,
         ConsentResult,
         ConsentChanged,
-        "Authorise a member of staff to post.",
+        "Authorise a member of staff to post on the channel from `effectiveAt` (default now: "
+        "give an earlier instant to record posts made before today).",
     )
     revoke_poster = command_mutation(
         App.revoke_poster,

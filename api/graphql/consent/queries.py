@@ -57,8 +57,29 @@ def _school(ctx: Context, school_id: strawberry.ID, action: Action) -> Target:
     return target
 
 
-# The ``media`` argument of the consent status and the posting check: one medium.
+# The ``media`` argument of the posting check: one medium.
 MediumArgument = Annotated[Medium, strawberry.argument(description="The medium: PHOTO or VIDEO.")]
+OneMedium = Annotated[
+    Medium | None,
+    strawberry.argument(description="The medium: PHOTO or VIDEO (give this or `media`)."),
+]
+DeprecatedMedia = Annotated[
+    Medium | None,
+    strawberry.argument(
+        description="The medium, under its first, plural name.",
+        deprecation_reason="Use `medium`: it takes one medium, as this always did.",
+    ),
+]
+
+
+def one_medium(medium: Medium | None, media: Medium | None) -> Medium:
+    """The medium asked about, given as ``medium`` or as the deprecated ``media``: exactly one."""
+    if medium is not None and media is not None:
+        raise ValidationFailed("medium", "give `medium` or the deprecated `media`, not both")
+    chosen = medium if medium is not None else media
+    if chosen is None:
+        raise ValidationFailed("medium", "is required (PHOTO or VIDEO)")
+    return chosen
 
 
 @strawberry.type
@@ -73,14 +94,16 @@ class ConsentQuery:
         self,
         info: Info[Context, None],
         pupil_id: strawberry.ID,
-        media: MediumArgument,
         channel: ConsentChannel,
+        medium: OneMedium = None,
+        media: DeprecatedMedia = None,
         at: datetime.datetime | None = None,
     ) -> ConsentAnswer:
         ctx = info.context
         pid = parse_id("pupilId", pupil_id)
+        asked = one_medium(medium, media)
         instant = _instant("at", at)
-        answers = queries.answers(ctx.conn, [pid], media.value, channel.value, instant)
+        answers = queries.answers(ctx.conn, [pid], asked.value, channel.value, instant)
         found = existing(answers.get(pid), "Pupil", pid)
         ctx.authorise(
             Action.VIEW_CONSENT, Target(found.trust_id, found.school_id, frozenset({pid}))
