@@ -29,13 +29,10 @@ from domain.retention.erasure_rules import Candidate, checked_record_ids, may_ap
 from domain.retention.rules import RecordType, access_log_cutoff
 from domain.shared.actor import current_principal
 from domain.shared.calendar import london_today
-from domain.shared.errors import Concealed, NotAuthorised, NotFound, ValidationFailed
+from domain.shared.errors import Concealed, NotAuthorised, NotFound, Refusal, ValidationFailed
 from domain.shared.policy import Action, Target, reach
-from projections.retention.queries import Scheduled, schedule
+from projections.retention.queries import SCHEDULE_VIEWS, Scheduled, schedule
 from projections.retention.queries import settings as retention_settings
-
-# The views the schedule is read from: all must include the last event before a decision.
-SCHEDULE_VIEWS = ["retention", "directory", "incidents", "staff_cases", "access"]
 
 
 class ScheduleNotCurrent(ValidationFailed):
@@ -58,9 +55,12 @@ def _current_schedule(
     principal = current_principal()
     reached = reach(principal, action)
     if trust_id not in reached.trust_ids and not reached.school_ids:
-        raise NotAuthorised()
+        refused = NotAuthorised()
+        # Written to the access log as a refused attempt on the trust's schedule.
+        refused.refusal = Refusal("retention_schedule", trust_id, trust_id, None, frozenset())
+        raise refused
     try:
-        container.wait_for(SCHEDULE_VIEWS, container.head())
+        container.wait_for(list(SCHEDULE_VIEWS), container.head())
     except PositionNotReached:
         raise ScheduleNotCurrent() from None
     with container.pool.connection() as conn:

@@ -23,6 +23,9 @@ from domain.retention.rules import Blocker, Due, HoldScope, RecordType, Settings
 from domain.shared.sealing import Erased, Keyring, Sealed
 from projections.common import from_row, rows_of, sealed_or_none
 
+# The views the schedule reads its facts from: its own and those it reads them from.
+SCHEDULE_VIEWS = ("retention", "directory", "incidents", "staff_cases")
+
 
 @dataclass(frozen=True)
 class HoldRow:

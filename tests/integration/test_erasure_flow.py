@@ -294,3 +294,14 @@ def test_the_keys_an_erasure_destroys_are_written_to_the_fence_outside_the_datab
     requested = request(users("dpo@demo.trust"), demo["trust"], [malicious["id"]])
     approve(users("tsl@demo.trust"), requested["erasureId"])
     assert UUID(malicious["id"]) in ErasureFence(settings.erasure_fence_path).subject_ids()
+
+
+def test_a_refused_erasure_is_written_to_the_access_log(users, demo, malicious):
+    erase(users("head@primary.demo"), demo["trust"], [malicious["id"]])
+    log = users("dpo@demo.trust").data(
+        "query($r: ID) { accessLog(recordId: $r) { edges { node { userId action outcome } } } }",
+        {"r": demo["trust"]},
+    )["accessLog"]["edges"]
+    assert {"userId": "head@primary.demo", "action": "eraseRecords", "outcome": "REFUSED"} in [
+        e["node"] for e in log
+    ]

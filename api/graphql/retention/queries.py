@@ -23,11 +23,9 @@ from domain.shared.calendar import london_today
 from domain.shared.errors import NotAuthorised
 from domain.shared.policy import Action, Target
 from projections.retention import queries
-from projections.retention.queries import Scheduled
+from projections.retention.queries import SCHEDULE_VIEWS, Scheduled
 
-RETENTION = "retention"
-# The views the schedule reads its facts from, besides its own.
-SCHEDULE_VIEWS = (RETENTION, "directory", "incidents", "staff_cases")
+RETENTION = SCHEDULE_VIEWS[0]
 
 
 def _schools(
