@@ -206,13 +206,14 @@ def test_the_service_feeds_the_other_views_while_one_is_rebuilt_then_takes_it_ba
     supervisor = Supervisor(container.workers(), grouped=grouped)
     supervisor.start()
     try:
-        container.wait_for(list(container.views), container.head(), timeout=10)
+        # Bounds generous for a loaded machine: what is shown is which views move, not how fast.
+        container.wait_for(list(container.views), container.head(), timeout=60)
         with holding_for_rebuild(container.views["directory"]):
             position = register_pupils(container, school_id, 2)
-            container.wait_for(others, position, timeout=10)
+            container.wait_for(others, position, timeout=60)
             with container.pool.connection() as conn:
                 assert positions(conn, ["directory"])["directory"] < position
-        container.wait_for(["directory"], position, timeout=10)
+        container.wait_for(["directory"], position, timeout=60)
     finally:
         supervisor.stop()
     assert count(container, "dir_pupils") == 2
