@@ -17,7 +17,6 @@ from uuid import UUID
 
 from api.positions import PositionNotReached
 from api.wiring import Container
-from domain.retention.erasure import Erasure
 from domain.retention.erasure_commands import (
     ApproveErasure,
     CancelErasure,
@@ -25,12 +24,12 @@ from domain.retention.erasure_commands import (
     RequestErasure,
 )
 from domain.retention.erasure_handlers import ErasurePlan, Planned
-from domain.retention.erasure_rules import Candidate, checked_record_ids, may_approve
+from domain.retention.erasure_rules import Candidate, checked_record_ids
 from domain.retention.rules import RecordType, access_log_cutoff
 from domain.shared.actor import current_principal
 from domain.shared.calendar import london_today
 from domain.shared.errors import Concealed, NotAuthorised, NotFound, Refusal, ValidationFailed
-from domain.shared.policy import Action, Target, reach
+from domain.shared.policy import Action, schools_in_trust
 from projections.retention.queries import SCHEDULE_VIEWS, Scheduled, schedule
 from projections.retention.queries import settings as retention_settings
 
@@ -53,23 +52,19 @@ def _current_schedule(
     """The trust's schedule as the caller may act on it: records of schools they do not reach
     are left out, as if unknown. Nobody without the action anywhere in the trust reads it."""
     principal = current_principal()
-    reached = reach(principal, action)
-    if trust_id not in reached.trust_ids and not reached.school_ids:
-        refused = NotAuthorised()
+    try:
+        schools = schools_in_trust(principal, action, trust_id)
+    except NotAuthorised as refused:
         # Written to the access log as a refused attempt on the trust's schedule.
         refused.refusal = Refusal("retention_schedule", trust_id, trust_id, None, frozenset())
-        raise refused
+        raise
     try:
         container.wait_for(list(SCHEDULE_VIEWS), container.head())
     except PositionNotReached:
         raise ScheduleNotCurrent() from None
     with container.pool.connection() as conn:
         rows = schedule(conn, container.keyring, trust_id, exclude_subjects=principal.subject_of)
-    return {
-        row.record_id: row
-        for row in rows
-        if trust_id in reached.trust_ids or row.school_id in reached.school_ids
-    }
+    return {row.record_id: row for row in rows if schools is None or row.school_id in schools}
 
 
 def candidate(row: Scheduled, as_of: date) -> Candidate:
@@ -131,11 +126,8 @@ class CarriedOut:
 
 
 def approve(container: Container, erasure_id: UUID) -> CarriedOut:
-    erasure = container.app.get(Erasure, erasure_id, "Erasure", read_only=True)
-    if not may_approve(
-        current_principal(), Target(erasure.trust_id, erasure.school_id, erasure.about)
-    ):
-        raise Concealed("Erasure", erasure_id)
+    # Its approver's, before the schedule is read: anyone else learns nothing of its records.
+    erasure = container.app.pending_erasure(erasure_id)
     try:
         records = candidates(container, erasure.trust_id, erasure.record_ids, Action.VIEW_ERASURES)
     except NotFound:

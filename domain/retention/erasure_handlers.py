@@ -102,7 +102,7 @@ class ErasureHandlers(CaseworkBase):
         )
         return Planned(erasure_id, self.record(erasure, new_keys=seal.new_keys))
 
-    def _pending(self, erasure_id: UUID) -> Erasure:
+    def pending_erasure(self, erasure_id: UUID) -> Erasure:
         """The erasure, to a DPO or trust role of its trust; anyone else is answered as for an
         unknown erasure."""
         erasure = self.get(Erasure, erasure_id, "Erasure")
@@ -117,7 +117,7 @@ class ErasureHandlers(CaseworkBase):
         return erasure
 
     def approve_erasure(self, command: ApproveErasure) -> int:
-        erasure = self._pending(command.erasure_id)
+        erasure = self.pending_erasure(command.erasure_id)
         principal = current_principal()
         if principal.user_id == erasure.requested_by:
             raise SecondApproverRequired()
@@ -195,7 +195,7 @@ class ErasureHandlers(CaseworkBase):
         ]
 
     def cancel_erasure(self, command: CancelErasure) -> int:
-        erasure = self._pending(command.erasure_id)
+        erasure = self.pending_erasure(command.erasure_id)
         reason = required_text("reason", command.reason, MAX_TEXT)
         seal = self.keyring.session()
         erasure._cancelled(reason=seal.seal(erasure.id, reason), actor=current_principal().user_id)
