@@ -30,7 +30,7 @@ def trust_of(container: Container, settings: Settings | None = None) -> Trust:
 def run_verification(container: Container, fields: bool = True, keep: bool = True) -> Report:
     """Audit the store in one read-only snapshot and (with ``keep``) record the run on a
     connection of its own."""
-    keys = Keys(EntryMaker(container.keyring), container.app.mapper) if fields else None
+    keys = Keys(EntryMaker(container.keyring, container.app.mapper)) if fields else None
     with container.pool.connection() as conn:
         report = audit(conn, keys, trust_of(container))
     if keep:

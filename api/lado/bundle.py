@@ -46,8 +46,7 @@ from domain.lado.layout import (
     proof_path,
     safe_name,
 )
-from domain.ledger.entry import ENVELOPE
-from projections.ledger.entries import EntryMaker
+from projections.ledger.entries import EntryMaker, Stored
 from projections.ledger.queries import Checkpoint, latest_checkpoint, leaf_at
 
 SOFTWARE = "safeguarding-casework"
@@ -135,18 +134,15 @@ def _instant(when: dt.datetime) -> str:
     return when.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def _stored_event(container: Any, position: int) -> Any:
-    (notification,) = container.app.recorder.select_notifications(
-        start=position, limit=1, stop=position
-    )
-    return container.app.mapper.to_domain_event(notification)
+def _stored(maker: EntryMaker, container: Any, position: int) -> Stored:
+    (n,) = container.app.recorder.select_notifications(start=position, limit=1, stop=position)
+    return maker.read(n.id, n.originator_id, n.originator_version, n.topic, n.state)
 
 
-def _disclosed(maker: EntryMaker, container: Any, position: int, names: Iterable[str]) -> bytes:
-    event = _stored_event(container, position)
+def _disclosed(maker: EntryMaker, stored: Stored, names: Iterable[str]) -> bytes:
     document: dict[str, Any] = {
-        "position": position,
-        "disclosures": maker.disclosures(event, names),
+        "position": stored.position,
+        "disclosures": maker.disclosures(stored, names),
     }
     return rfc8785.dumps(document)
 
@@ -201,7 +197,7 @@ def write_bundle(
         software_agent=f"{SOFTWARE} {version(SOFTWARE)}",
     )
     name = safe_name(f"LADO-{contents.case_reference}")
-    maker = EntryMaker(container.keyring)
+    maker = EntryMaker(container.keyring, container.app.mapper)
     with BagWriter(out, name, info, trust.sign) as writer:
 
         def add(path: str, data: bytes) -> None:
@@ -222,12 +218,12 @@ def write_bundle(
         with container.pool.connection() as conn:
             for event in sorted(contents.events, key=lambda e: e.position):
                 add(proof_path(event.position), _proof(conn, event, checkpoint))
-                disclosed = _disclosed(maker, container, event.position, event.disclose)
+                stored = _stored(maker, container, event.position)
+                disclosed = _disclosed(maker, stored, event.disclose)
                 add(disclosures_path(event.position), disclosed)
             add(proof_path(EXPORT), prove(conn, export_position, checkpoint).text.encode())
-        export_event = _stored_event(container, export_position)
-        every_field = [n for n in vars(export_event) if n not in ENVELOPE]
-        add(disclosures_path(EXPORT), _disclosed(maker, container, export_position, every_field))
+        export_event = _stored(maker, container, export_position)
+        add(disclosures_path(EXPORT), _disclosed(maker, export_event, export_event.values))
         add(CERTIFICATE, certificate.public_bytes(Encoding.PEM))
         return writer.finish()
 

@@ -145,6 +145,18 @@ def _seal_with(subject_id: UUID, key: bytes, data: bytes) -> Sealed:
     return Sealed(subject_id, nonce + AESGCM(key).encrypt(nonce, data, None))
 
 
+def open_with(key: bytes | None, value: Sealed) -> bytes | Erased:
+    """``value``'s plaintext, opened with its subject's data key (None: destroyed, or never
+    made); ERASED if there is no key or the value fails authentication under it."""
+    if key is None:
+        return ERASED
+    try:
+        return AESGCM(key).decrypt(value.token[:_NONCE], value.token[_NONCE:], None)
+    except InvalidTag:
+        _log.error("sealed value for subject %s failed authentication", value.subject_id)
+        return ERASED
+
+
 class Keyring:
     """Wraps and unwraps data keys with the master key; caches unwrapped keys briefly.
 
@@ -257,12 +269,21 @@ class Keyring:
                     self._cache.clear()
                 keep = self._generation == generation
                 for subject_id in missing:
-                    wrapped = fetched.get(subject_id)
+                    if subject_id not in fetched:  # never had a key
+                        continue
+                    wrapped = fetched[subject_id]
                     key = None if wrapped is None else self.unwrap(subject_id, wrapped)
-                    if keep and subject_id in fetched:
+                    if keep:
                         self._cache[subject_id] = (now + self._cache_seconds, key)
                     found[subject_id] = key
         return found
+
+    def keys_of(self, subject_ids: Iterable[UUID]) -> dict[UUID, bytes | None]:
+        """The data keys of many subjects in one look-up (cached as :meth:`prefetch` caches
+        them): None for a key destroyed; a subject that never had one is left out. Hold the
+        answer no longer than the work it was asked for: a key destroyed since is not known
+        to it."""
+        return self._keys_for(subject_ids)
 
     def saved(self, new_keys: Mapping[UUID, bytes]) -> None:
         self._store.saved(new_keys)
@@ -336,17 +357,4 @@ class Keyring:
     def open_bytes_many(self, values: Iterable[Sealed]) -> list[bytes | Erased]:
         values = list(values)
         keys = self._keys_for(v.subject_id for v in values)
-        opened: list[bytes | Erased] = []
-        for value in values:
-            key = keys.get(value.subject_id)
-            if key is None:
-                opened.append(ERASED)
-                continue
-            try:
-                plain = AESGCM(key).decrypt(value.token[:_NONCE], value.token[_NONCE:], None)
-            except InvalidTag:
-                _log.error("sealed value for subject %s failed authentication", value.subject_id)
-                opened.append(ERASED)
-            else:
-                opened.append(plain)
-        return opened
+        return [open_with(keys.get(value.subject_id), value) for value in values]

@@ -3,38 +3,53 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from hashlib import sha256
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.utils import resolve_topic
+
 from domain.ledger.entry import (
+    DATA_KEY,
     ENVELOPE,
     LOGIN_FIELDS,
+    TYPE_KEY,
     Entry,
+    FieldHasher,
     Opener,
     Unreadable,
     disclosure,
-    field_digest,
-    salt_from,
+    is_transcoded,
     salt_prefix,
 )
 from domain.ledger.merkle import leaf_hash
 from domain.shared.logins import login_subject
-from domain.shared.sealing import Erased, Keyring, Sealed
+from domain.shared.sealing import Erased, Keyring, Sealed, open_with
 from domain.shared.system_keys import LEDGER_SALT_SUBJECT
 
 
 @dataclass(frozen=True)
 class Stored:
-    """One stored event: its row as recorded, and the domain event decoded from it."""
+    """One stored event as the ledger reads it (:meth:`EntryMaker.read`): its row, and its
+    attributes decrypted but not decoded, values of registered types left as the store writes
+    them (``{"_type_": ..., "_data_": ...}``; top-level sealed ones opened into :class:`Sealed`):
+    the entry needs their JSON, not the domain objects the mapper would make of them."""
 
     position: int
+    aggregate_id: UUID
+    version: int
     topic: str
-    state: bytes
-    event: Any
+    state: bytes  # exactly as in the row
+    values: Mapping[str, Any]  # the event's fields: its attributes but the envelope
+    recorded_at: str
+    subjects: frozenset[UUID]  # whose data keys its entry needs (sealed values, logins)
 
 
 @dataclass(frozen=True)
@@ -51,36 +66,23 @@ class Made:
 
 # Values about no one, and so salted from the ledger's own key, unless a login field holds them.
 _ABOUT_NO_ONE = frozenset({str, bool, int, type(None), UUID})
+UUID_HEX, SEALED = "uuid_hex", "sealed"  # the transcodings' names (eventsourcing's, ours)
+_HEX32 = re.compile("[0-9a-f]{32}")  # as UUID.hex writes one: str(UUID(h)) is h with dashes
 
 
-def sealed_in(value: Any) -> Iterator[Sealed]:
-    if isinstance(value, Sealed):
-        yield value
-    elif isinstance(value, list | tuple | set | frozenset):
-        for item in value:
-            yield from sealed_in(item)
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            yield from sealed_in(item)
+def _uuid_text(value: Any) -> str | None:
+    """A stored UUID's text, as ``str(UUID(...))`` writes it, without making the UUID; None if
+    ``value`` is not a stored UUID written as UUID.hex writes one."""
+    if type(value) is dict and len(value) == 2 and value.get(TYPE_KEY) == UUID_HEX:
+        data = value.get(DATA_KEY)
+        if type(data) is str and _HEX32.fullmatch(data):
+            return f"{data[:8]}-{data[8:12]}-{data[12:16]}-{data[16:20]}-{data[20:]}"
+    return None
 
 
 @lru_cache(maxsize=65_536)
 def _login_subject(login: str) -> UUID:
     return login_subject(login)
-
-
-def subjects_of(event: Any) -> Iterator[UUID]:
-    """The subjects whose data keys the entry of ``event`` needs: those its sealed values
-    belong to and the holders of its logins."""
-    for name, value in vars(event).items():
-        kind = type(value)
-        if kind is str:
-            if name in LOGIN_FIELDS:
-                yield _login_subject(value)
-        elif kind is Sealed:
-            yield value.subject_id
-        elif kind not in _ABOUT_NO_ONE:
-            yield from (sealed.subject_id for sealed in sealed_in(value))
 
 
 class MissingPredecessor(RuntimeError):
@@ -91,29 +93,125 @@ class MissingPredecessor(RuntimeError):
 
 class EntryMaker:
     """Entries for runs of consecutive stored events, with the keyring that opens their sealed
-    fields and holds the keys their salts are derived from."""
+    fields and holds the keys their salts are derived from, and the event store's mapper,
+    whose cipher, compressor and transcodings read a stored event's state."""
 
-    def __init__(self, keyring: Keyring) -> None:
+    def __init__(self, keyring: Keyring, mapper: Mapper[UUID]) -> None:
         self.keyring = keyring
+        self.mapper = mapper
+        self._batch_keys: dict[UUID, bytes | None] = {}  # while :meth:`make` runs
         self.opener = Opener(
-            lambda v: isinstance(v, Sealed), lambda v: v.subject_id, self._open_sealed
+            lambda v: isinstance(v, Sealed),
+            lambda v: v.subject_id,
+            self._open_sealed,
+            self._transcoded,
         )
 
+    def read(
+        self, position: int, aggregate_id: UUID | str, version: int, topic: str, state: bytes
+    ) -> Stored:
+        """A stored event's row as the ledger reads it: decrypted (and decompressed) by the
+        mapper's own cipher, its JSON parsed without decoding the values of registered types,
+        which costs more than everything else an entry needs. An event of a class that has
+        been versioned since it was stored is decoded by the mapper, upcast as the domain sees
+        it. Raises whatever decrypting or decoding a row that is not what was written raises."""
+        if not isinstance(aggregate_id, UUID):
+            aggregate_id = UUID(aggregate_id)
+        plain = state
+        if self.mapper.cipher is not None:
+            plain = self.mapper.cipher.decrypt(plain)
+        if self.mapper.compressor is not None:
+            plain = self.mapper.compressor.decompress(plain)
+        values: dict[str, Any] = json.loads(plain)
+        if type(values) is not dict:
+            raise ValueError("a stored event's state is a JSON object")
+        stored_version = values.pop("class_version", 1)
+        if stored_version < getattr(resolve_topic(topic), "class_version", 1):
+            event: Any = self.mapper.to_domain_event(
+                StoredEvent(
+                    originator_id=aggregate_id,
+                    originator_version=version,
+                    topic=topic,
+                    state=state,
+                )
+            )
+            values = {k: v for k, v in vars(event).items() if k not in ENVELOPE}
+            timestamp: Any = event.timestamp
+        else:
+            timestamp = values.pop("timestamp")
+            if type(timestamp) is dict and is_transcoded(timestamp):
+                timestamp = self._transcoded(timestamp[TYPE_KEY], timestamp[DATA_KEY])
+        if not isinstance(timestamp, date):
+            raise ValueError("a stored event's timestamp is a date and time")
+        subjects = self._subjects(values)
+        recorded_at = timestamp.isoformat()
+        return Stored(position, aggregate_id, version, topic, state, values, recorded_at, subjects)
+
+    def _subjects(self, values: dict[str, Any]) -> frozenset[UUID]:
+        """Whose data keys the fields need: those their sealed values belong to (a top-level
+        one is decoded into :class:`Sealed` here, once) and the holders of their logins."""
+        subjects: set[UUID] = set()
+        for name, value in values.items():
+            kind = type(value)
+            if kind is str:
+                if name in LOGIN_FIELDS:
+                    subjects.add(_login_subject(value))
+            elif kind is dict and is_transcoded(value):
+                if value[TYPE_KEY] == SEALED:
+                    sealed = values[name] = self._transcoded(SEALED, value[DATA_KEY])
+                    subjects.add(sealed.subject_id)
+            elif kind is Sealed:
+                subjects.add(value.subject_id)
+            elif kind not in _ABOUT_NO_ONE:
+                subjects.update(sealed.subject_id for sealed in self._sealed_in(value))
+        return frozenset(subjects)
+
+    def _transcoded(self, name: str, data: Any) -> Any:
+        """The value the mapper's transcoding ``name`` wrote as ``{"_type_": name, "_data_":
+        data}``."""
+        transcoder: Any = self.mapper.transcoder
+        try:
+            transcoding = transcoder.names[name]
+        except (AttributeError, KeyError):
+            raise ValueError(f"no transcoding of the event store reads {name!r}") from None
+        return transcoding.decode(data)
+
     def _open_sealed(self, value: Sealed) -> bytes:
-        opened = self.keyring.open_bytes(value)
+        opened = open_with(self._key(value.subject_id), value)
         if isinstance(opened, Erased):
             raise Unreadable(value.subject_id)
         return opened
 
+    def _key(self, subject: UUID) -> bytes | None:
+        """The data key of ``subject``: as looked up for the batch being made, else from the
+        keyring (created if it never had one); None if it was destroyed."""
+        try:
+            return self._batch_keys[subject]
+        except KeyError:
+            return self.keyring.key_or_create(subject)
+
+    def _sealed_in(self, value: Any) -> Iterator[Sealed]:
+        if isinstance(value, Sealed):
+            yield value
+        elif isinstance(value, list | tuple | set | frozenset):
+            for item in value:
+                yield from self._sealed_in(item)
+        elif isinstance(value, Mapping):
+            if is_transcoded(value):
+                if value[TYPE_KEY] == SEALED:
+                    yield self._transcoded(SEALED, value[DATA_KEY])
+                return
+            for item in value.values():
+                yield from self._sealed_in(item)
+
     def wanted_predecessors(self, stored: Sequence[Stored]) -> list[tuple[UUID, int]]:
         """The (aggregate, version) just before each event that is not itself in ``stored``:
         the entry hashes :meth:`make` needs to be given."""
-        in_batch = {(s.event.originator_id, s.event.originator_version) for s in stored}
+        in_batch = {(s.aggregate_id, s.version) for s in stored}
         return [
-            (s.event.originator_id, s.event.originator_version - 1)
+            (s.aggregate_id, s.version - 1)
             for s in stored
-            if s.event.originator_version > 1
-            and (s.event.originator_id, s.event.originator_version - 1) not in in_batch
+            if s.version > 1 and (s.aggregate_id, s.version - 1) not in in_batch
         ]
 
     def make(
@@ -124,12 +222,23 @@ class EntryMaker:
     ) -> list[Made]:
         """The entries of ``stored``, indexed from ``first_index``. ``previous`` maps
         (aggregate, version) to entry hashes and gains the new ones."""
-        self.keyring.prefetch(subject for item in stored for subject in subjects_of(item.event))
+        self._batch_keys = self.keyring.keys_of(frozenset().union(*(s.subjects for s in stored)))
+        try:
+            return self._make(stored, first_index, previous)
+        finally:
+            self._batch_keys = {}
+
+    def _make(
+        self,
+        stored: Sequence[Stored],
+        first_index: int,
+        previous: MutableMapping[tuple[UUID, int], bytes],
+    ) -> list[Made]:
         salt_key = self._salt_key()
+        hasher = FieldHasher()
         made = []
         for offset, item in enumerate(stored):
-            event = item.event
-            aggregate, version = event.originator_id, event.originator_version
+            aggregate, version = item.aggregate_id, item.version
             prior = previous.get((aggregate, version - 1)) if version > 1 else None
             if version > 1 and prior is None:
                 raise MissingPredecessor(aggregate, version - 1)
@@ -139,10 +248,10 @@ class EntryMaker:
                 aggregate_id=aggregate,
                 version=version,
                 topic=item.topic,
-                recorded_at=event.timestamp.isoformat(),
+                recorded_at=item.recorded_at,
                 state_sha256=sha256(item.state).hexdigest(),
                 previous=None if prior is None else prior.hex(),
-                fields=self.digests(event, salt_key),
+                fields=self.digests(item, salt_key, hasher),
             )
             canonical = entry.canonical()
             leaf = leaf_hash(canonical)
@@ -150,22 +259,27 @@ class EntryMaker:
             made.append(Made(entry, canonical, leaf))
         return made
 
-    def digests(self, event: Any, salt_key: bytes) -> dict[str, str | None]:
-        """One salted digest per field of ``event``; None for a field whose key is gone."""
+    def digests(
+        self, item: Stored, salt_key: bytes, hasher: FieldHasher | None = None
+    ) -> dict[str, str | None]:
+        """One salted digest per field of ``item``; None for a field whose key is gone."""
+        hasher = hasher or FieldHasher()
+        prefix = salt_prefix(item.aggregate_id, item.version)
         return {
-            name: None if salted is None else field_digest(salted, name, plain)
-            for name, salted, plain in self._salted(event, salt_key)
+            name: None if keys is None else hasher.digest(keys, prefix, name, plain)
+            for name, keys, plain in self._fields(item, salt_key)
         }
 
-    def disclosures(self, event: Any, names: Iterable[str]) -> dict[str, str]:
+    def disclosures(self, item: Stored, names: Iterable[str]) -> dict[str, str]:
         """The disclosures (RFC 9901: base64url of ``[salt, name, value]``) of the named fields
-        of ``event``: what shows a field's logged value to someone holding only its digest.
+        of ``item``: what shows a field's logged value to someone holding only its digest.
         A field whose key is gone has none (it is left out)."""
-        wanted = set(names)
+        wanted, hasher = set(names), FieldHasher()
+        prefix = salt_prefix(item.aggregate_id, item.version)
         return {
-            name: disclosure(salted, name, plain)
-            for name, salted, plain in self._salted(event, self._salt_key(), wanted)
-            if salted is not None
+            name: disclosure(hasher.salt(keys, prefix, name), name, plain)
+            for name, keys, plain in self._fields(item, self._salt_key(), wanted)
+            if keys is not None
         }
 
     def _salt_key(self) -> bytes:
@@ -175,34 +289,36 @@ class EntryMaker:
             raise RuntimeError("the ledger's salt key is missing from the key store")
         return key
 
-    def _salted(
-        self, event: Any, salt_key: bytes, only: set[str] | None = None
-    ) -> Iterator[tuple[str, bytes | None, Any]]:
-        """(name, salt, JSON value) of each field of ``event`` (of ``only``, if given); the
-        salt None for a field whose key is gone."""
-        prefix = salt_prefix(event.originator_id, event.originator_version)
+    def _fields(
+        self, item: Stored, salt_key: bytes, only: set[str] | None = None
+    ) -> Iterator[tuple[str, Sequence[bytes] | None, Any]]:
+        """(name, keys, JSON value) of each field of ``item`` (of ``only``, if given): the keys
+        its salt is derived from, None for a field whose key is gone."""
         about_no_one = (salt_key,)
-        for name, value in vars(event).items():
-            if name in ENVELOPE or (only is not None and name not in only):
+        for name, value in item.values.items():
+            if only is not None and name not in only:
                 continue
             kind = type(value)
-            if kind in _ABOUT_NO_ONE and name not in LOGIN_FIELDS:  # what most fields hold
-                plain = str(value) if kind is UUID else value
-                keys: Sequence[bytes] | None = about_no_one
+            if kind is dict and (text := _uuid_text(value)) is not None:  # most fields hold one
+                yield name, about_no_one, text
+            elif kind in _ABOUT_NO_ONE and name not in LOGIN_FIELDS:
+                yield name, about_no_one, str(value) if kind is UUID else value
+            elif kind is str:  # a login: salted from its holder's key
+                key = self._key(_login_subject(value))
+                yield name, None if key is None else (key,), value
             else:
                 try:
                     field = self.opener.field(name, value, _login_subject)
                 except Unreadable:
                     yield name, None, None
                     continue
-                plain = field.value
                 keys = self._keys(field.subjects) if field.subjects else about_no_one
-            yield name, None if keys is None else salt_from(keys, prefix, name), plain
+                yield name, keys, field.value
 
     def _keys(self, subjects: Iterable[UUID]) -> list[bytes] | None:
         keys = []
         for subject in subjects:
-            key = self.keyring.key_or_create(subject)
+            key = self._key(subject)
             if key is None:
                 return None
             keys.append(key)

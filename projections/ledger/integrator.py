@@ -20,7 +20,7 @@ from psycopg import Cursor
 
 from domain.ledger.merkle import EMPTY_ROOT
 from domain.ledger.tiles import Edge, TileKey, edge_keys
-from projections.ledger.entries import EntryMaker, Stored
+from projections.ledger.entries import EntryMaker
 from projections.runner import PositionMoved, ProjectionWorker
 from projections.view import View, execute_many
 
@@ -62,7 +62,7 @@ class LedgerWorker(ProjectionWorker):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.maker = EntryMaker(self.view.logins.keyring)
+        self.maker = EntryMaker(self.view.logins.keyring, self.mapper)
         self._committed: Edge | None = None  # the edge as last known to be in the database
         self._pending: Edge | None = None  # as the last transaction left it, if it committed
 
@@ -88,12 +88,11 @@ class LedgerWorker(ProjectionWorker):
         )
         size, root = read_head(curs, lock=True)
         edge = self._edge_at(curs, size, root)
-        stored = []
-        for notification in notifications:
-            event = decoded.get(notification.id)
-            if event is None:
-                event = decoded[notification.id] = self.mapper.to_domain_event(notification)
-            stored.append(Stored(notification.id, notification.topic, notification.state, event))
+        # Read as stored, not decoded (``decoded`` is for the views that want domain events).
+        stored = [
+            self.maker.read(n.id, n.originator_id, n.originator_version, n.topic, n.state)
+            for n in notifications
+        ]
         previous = read_entry_hashes(curs, self.maker.wanted_predecessors(stored))
         made = self.maker.make(stored, edge.size, previous)
         edge.extend([item.leaf for item in made])

@@ -70,7 +70,7 @@ def tampering(container: Any) -> Iterator[psycopg.Connection[Any]]:
 
 
 def keys_of(container: Any) -> Keys:
-    return Keys(EntryMaker(container.keyring), container.app.mapper)
+    return Keys(EntryMaker(container.keyring, container.app.mapper))
 
 
 def positions(conn: Any) -> list[int]:

@@ -38,14 +38,15 @@ def catch_up_ledger(container: Any) -> Any:
 
 def uninterrupted_log(container: Any) -> list[bytes]:
     """The entries an uninterrupted build makes of the whole store now, in memory."""
-    from projections.ledger.entries import EntryMaker, Stored
+    from projections.ledger.entries import EntryMaker
 
+    maker = EntryMaker(container.keyring, container.app.mapper)
     notifications = container.app.recorder.select_notifications(start=1, limit=1_000_000)
     stored = [
-        Stored(n.id, n.topic, n.state, container.app.mapper.to_domain_event(n))
+        maker.read(n.id, n.originator_id, n.originator_version, n.topic, n.state)
         for n in notifications
     ]
-    return [m.canonical for m in EntryMaker(container.keyring).make(stored, 0, {})]
+    return [m.canonical for m in maker.make(stored, 0, {})]
 
 
 def stored_log(container: Any) -> list[bytes]:
