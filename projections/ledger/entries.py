@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -78,6 +78,24 @@ def _uuid_text(value: Any) -> str | None:
         if type(data) is str and _HEX32.fullmatch(data):
             return f"{data[:8]}-{data[8:12]}-{data[12:16]}-{data[16:20]}-{data[20:]}"
     return None
+
+
+def sealed_in(value: Any, transcoded: Callable[[str, Any], Any] | None = None) -> Iterator[Sealed]:
+    """The sealed values in ``value``, however deep; with ``transcoded`` (a value as the event
+    store writes it: (name, data) -> value), those the store wrote as ``{"_type_": "sealed",
+    ...}`` too."""
+    if isinstance(value, Sealed):
+        yield value
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            yield from sealed_in(item, transcoded)
+    elif isinstance(value, Mapping):
+        if transcoded is not None and is_transcoded(value):
+            if value[TYPE_KEY] == SEALED:
+                yield transcoded(SEALED, value[DATA_KEY])
+            return
+        for item in value.values():
+            yield from sealed_in(item, transcoded)
 
 
 @lru_cache(maxsize=65_536)
@@ -163,7 +181,7 @@ class EntryMaker:
             elif kind is Sealed:
                 subjects.add(value.subject_id)
             elif kind not in _ABOUT_NO_ONE:
-                subjects.update(sealed.subject_id for sealed in self._sealed_in(value))
+                subjects.update(sealed.subject_id for sealed in sealed_in(value, self._transcoded))
         return frozenset(subjects)
 
     def _transcoded(self, name: str, data: Any) -> Any:
@@ -189,20 +207,6 @@ class EntryMaker:
             return self._batch_keys[subject]
         except KeyError:
             return self.keyring.key_or_create(subject)
-
-    def _sealed_in(self, value: Any) -> Iterator[Sealed]:
-        if isinstance(value, Sealed):
-            yield value
-        elif isinstance(value, list | tuple | set | frozenset):
-            for item in value:
-                yield from self._sealed_in(item)
-        elif isinstance(value, Mapping):
-            if is_transcoded(value):
-                if value[TYPE_KEY] == SEALED:
-                    yield self._transcoded(SEALED, value[DATA_KEY])
-                return
-            for item in value.values():
-                yield from self._sealed_in(item)
 
     def wanted_predecessors(self, stored: Sequence[Stored]) -> list[tuple[UUID, int]]:
         """The (aggregate, version) just before each event that is not itself in ``stored``:

@@ -15,12 +15,14 @@ from hypothesis import strategies as st
 
 from domain.ledger.entry import (
     Entry,
+    FieldHasher,
     canonical_json,
     digest,
     disclosure,
     field_digest,
     json_text,
     salt,
+    salt_from,
 )
 
 # Text of every plane, controls, quotes, backslashes, lone surrogates and non-BMP characters.
@@ -144,3 +146,36 @@ ENTRIES = st.builds(
 def test_an_entrys_canonical_bytes_are_those_rfc8785_writes(entry: Entry) -> None:
     """Whatever it holds, parsed from a hostile row or made by the integrator."""
     assert outcome(lambda e: e.canonical(), entry) == outcome(rfc8785.dumps, entry.to_json())
+
+
+KEYS = st.lists(st.binary(min_size=0, max_size=100), min_size=1, max_size=3)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(KEYS, st.binary(max_size=48), TEXT)
+def test_the_field_hashers_salt_is_the_hmac_chain_of_salt_from(
+    keys: list[bytes], prefix: bytes, name: str
+) -> None:
+    """Whatever the keys' lengths (longer than a SHA-256 block too), and asked again of the
+    same hasher (its pads kept)."""
+    try:
+        name.encode()
+    except UnicodeEncodeError:  # a name that is no UTF-8 names no field
+        return
+    hasher = FieldHasher()
+    assert hasher.salt(keys, prefix, name) == salt_from(keys, prefix, name)
+    assert hasher.salt(keys, prefix, name) == salt_from(keys, prefix, name)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(KEYS, TEXT, VALUES)
+def test_the_field_hashers_digest_is_field_digest_of_its_salt_or_refused_as_it_is(
+    keys: list[bytes], name: str, value: object
+) -> None:
+    prefix = b"casework ledger salt v1\x00" + UUID(int=7).bytes + (3).to_bytes(8, "big")
+    try:
+        salted = salt_from(keys, prefix, name)
+    except UnicodeEncodeError:  # a name that is no UTF-8 names no field
+        return
+    expected = outcome(lambda v: field_digest(salted, name, v), value)
+    assert outcome(lambda v: FieldHasher().digest(keys, prefix, name, v), value) == expected

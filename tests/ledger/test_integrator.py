@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from domain.ledger.entry import ENVELOPE, Entry, digest, disclosure, salt
 from domain.ledger.merkle import leaf_hash, root_of
@@ -81,32 +82,59 @@ def test_catching_up_again_adds_only_what_is_new(container):
     assert _head(container)["size"] == len(_events(container)) > size
 
 
+def general_digests(container, maker, event) -> dict:
+    """The general path: the event decoded by the mapper; each field's sealed parts opened,
+    their subjects noted, salted from their keys by ``hmac``."""
+    keyring = container.keyring
+    salt_key = keyring.key_or_create(LEDGER_SALT_SUBJECT)
+    expected = {}
+    for name, value in vars(event).items():
+        if name in ENVELOPE:
+            continue
+        field = maker.opener.field(name, value, login_subject)
+        keys = [keyring.key_or_create(s) for s in field.subjects] or [salt_key]
+        salted = salt(keys, event.originator_id, event.originator_version, name)
+        expected[name] = digest(disclosure(salted, name, field.value))
+    return expected
+
+
 def test_every_field_digest_is_the_one_the_general_opener_path_makes(container):
     """The maker, reading each event as stored (values of registered types not decoded) and
     taking its fast paths for plain fields and UUIDs, gives the digest the general path gives
-    (the event decoded by the mapper; each field's sealed parts opened, their subjects noted,
-    salted from their keys by ``hmac``) for every field of every event."""
+    for every field of every event."""
     record_some_history(container.app)
     worker = catch_up_ledger(container)
-    maker, keyring = worker.maker, container.keyring
-    salt_key = keyring.key_or_create(LEDGER_SALT_SUBJECT)
+    maker = worker.maker
+    salt_key = container.keyring.key_or_create(LEDGER_SALT_SUBJECT)
     checked = 0
     for row in _events(container):
-        notification = container.app.recorder.select_notifications(
-            start=row["notification_id"], limit=1
-        )[0]
-        event = worker.mapper.to_domain_event(notification)
-        expected = {}
-        for name, value in vars(event).items():
-            if name in ENVELOPE:
-                continue
-            field = maker.opener.field(name, value, login_subject)
-            keys = [keyring.key_or_create(s) for s in field.subjects] or [salt_key]
-            salted = salt(keys, event.originator_id, event.originator_version, name)
-            expected[name] = digest(disclosure(salted, name, field.value))
-        n = notification
+        (n,) = container.app.recorder.select_notifications(start=row["notification_id"], limit=1)
+        event = worker.mapper.to_domain_event(n)
+        expected = general_digests(container, maker, event)
         stored = maker.read(n.id, n.originator_id, n.originator_version, n.topic, n.state)
         assert stored.recorded_at == event.timestamp.isoformat()
         assert maker.digests(stored, salt_key) == expected
         checked += len(expected)
     assert checked > 30
+
+
+def test_an_event_stored_before_its_class_was_versioned_is_read_upcast_as_the_domain_reads_it(
+    container,
+):
+    """An allegation received before it carried the referral details (class version 1): its
+    entry names the fields the upcast event has, with the digests the general path gives."""
+    world = record_some_history(container.app)
+    worker = catch_up_ledger(container)
+    maker, mapper = worker.maker, worker.mapper
+    [received, *_] = list(container.app.recorder.select_events(world["case"]))
+    state = json.loads(mapper.cipher.decrypt(received.state))
+    for name in ("class_version", "children", "location", "more_than_one_incident"):
+        state.pop(name)
+    for name in ("after_physical_intervention", "injury", "others_told"):
+        state.pop(name)
+    old = mapper.cipher.encrypt(json.dumps(state).encode())
+    stored = maker.read(1, received.originator_id, 1, received.topic, old)
+    event = mapper.to_domain_event(replace(received, state=old))
+    assert stored.values["children"] == [] and stored.values["location"] is None
+    salt_key = container.keyring.key_or_create(LEDGER_SALT_SUBJECT)
+    assert maker.digests(stored, salt_key) == general_digests(container, maker, event)
