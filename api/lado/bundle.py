@@ -136,7 +136,7 @@ def _instant(when: dt.datetime) -> str:
 
 def _stored(maker: EntryMaker, container: Any, position: int) -> Stored:
     (n,) = container.app.recorder.select_notifications(start=position, limit=1, stop=position)
-    return maker.read(n.id, n.originator_id, n.originator_version, n.topic, n.state)
+    return maker.read(n)
 
 
 def _disclosed(maker: EntryMaker, stored: Stored, names: Iterable[str]) -> bytes:

@@ -102,17 +102,6 @@ def _plain_json(value: Any) -> bool:
     return False
 
 
-# How the event store writes a value of a registered type, in an event's JSON state: the two
-# keys alone (eventsourcing's JSONTranscoder). An event read as stored, not decoded, holds its
-# UUIDs, dates and sealed values so: :class:`Opener` turns each into what its decoded value is.
-TYPE_KEY, DATA_KEY = "_type_", "_data_"
-
-
-def is_transcoded(value: Mapping[str, Any]) -> bool:
-    """Whether a JSON object is a value of a registered type, as the transcoder decodes it."""
-    return len(value) == 2 and TYPE_KEY in value and DATA_KEY in value
-
-
 class Unreadable(Exception):
     """A sealed value whose data key is gone: the field can no longer be disclosed."""
 
@@ -150,12 +139,10 @@ class Opener:
         is_sealed: Callable[[Any], bool],
         subject_of: Callable[[Any], UUID],
         open_sealed: Callable[[Any], bytes],
-        transcoded: Callable[[str, Any], Any] | None = None,
     ) -> None:
         self.is_sealed = is_sealed
         self.subject_of = subject_of
         self.open_sealed = open_sealed
-        self.transcoded = transcoded
 
     def field(self, name: str, value: Any, login_subject: Callable[[str], UUID]) -> Field:
         subjects: set[UUID] = set()
@@ -188,8 +175,6 @@ class Opener:
         if isinstance(value, datetime | date):
             return value.isoformat()
         if isinstance(value, Mapping):
-            if self.transcoded is not None and is_transcoded(value):
-                return self._plain(self.transcoded(value[TYPE_KEY], value[DATA_KEY]), subjects)
             return {str(k): self._plain(v, subjects) for k, v in value.items()}
         if isinstance(value, list | tuple):
             return [self._plain(v, subjects) for v in value]

@@ -139,11 +139,8 @@ TARGETS: dict[str, tuple[str, float]] = {
 PROFILE_POINTS = (
     ("catch-up, all", "projections/runner.py", "catch_up"),
     ("reading notifications (SQL)", "eventsourcing/postgres.py", "select_notifications"),
-    ("reading events as stored (EntryMaker.read)", "projections/ledger/entries.py", "read"),
-    ("  decrypting (AES-GCM)", "eventsourcing/cryptography.py", "decrypt"),
-    ("  parsing JSON", "json/__init__.py", "loads"),
-    ("  subjects, sealed values decoded", "projections/ledger/entries.py", "_subjects"),
-    ("decoding events (only upcast ones)", "eventsourcing/persistence.py", "to_domain_event"),
+    ("decoding events (AES-GCM + JSON)", "eventsourcing/persistence.py", "to_domain_event"),
+    ("fields and their subjects (EntryMaker.read)", "projections/ledger/entries.py", "read"),
     ("making entries (EntryMaker.make)", "projections/ledger/entries.py", "make"),
     ("  batch keys (Keyring.keys_of)", "domain/shared/sealing.py", "keys_of"),
     ("  field digests (EntryMaker.digests)", "projections/ledger/entries.py", "digests"),

@@ -3,30 +3,23 @@
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 from hashlib import sha256
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import Mapper, StoredEvent
-from eventsourcing.utils import resolve_topic
+from eventsourcing.persistence import Mapper, Notification
 
 from domain.ledger.entry import (
-    DATA_KEY,
     ENVELOPE,
     LOGIN_FIELDS,
-    TYPE_KEY,
     Entry,
     FieldHasher,
     Opener,
     Unreadable,
     disclosure,
-    is_transcoded,
     salt_prefix,
 )
 from domain.ledger.merkle import leaf_hash
@@ -37,10 +30,8 @@ from domain.shared.system_keys import LEDGER_SALT_SUBJECT
 
 @dataclass(frozen=True)
 class Stored:
-    """One stored event as the ledger reads it (:meth:`EntryMaker.read`): its row, and its
-    attributes decrypted but not decoded, values of registered types left as the store writes
-    them (``{"_type_": ..., "_data_": ...}``; top-level sealed ones opened into :class:`Sealed`):
-    the entry needs their JSON, not the domain objects the mapper would make of them."""
+    """One stored event as the ledger reads it (:meth:`EntryMaker.read`): its row, and the
+    fields of the domain event decoded from it, with whose data keys its entry needs."""
 
     position: int
     aggregate_id: UUID
@@ -66,41 +57,38 @@ class Made:
 
 # Values about no one, and so salted from the ledger's own key, unless a login field holds them.
 _ABOUT_NO_ONE = frozenset({str, bool, int, type(None), UUID})
-UUID_HEX, SEALED = "uuid_hex", "sealed"  # the transcodings' names (eventsourcing's, ours)
-_HEX32 = re.compile("[0-9a-f]{32}")  # as UUID.hex writes one: str(UUID(h)) is h with dashes
 
 
-def _uuid_text(value: Any) -> str | None:
-    """A stored UUID's text, as ``str(UUID(...))`` writes it, without making the UUID; None if
-    ``value`` is not a stored UUID written as UUID.hex writes one."""
-    if type(value) is dict and len(value) == 2 and value.get(TYPE_KEY) == UUID_HEX:
-        data = value.get(DATA_KEY)
-        if type(data) is str and _HEX32.fullmatch(data):
-            return f"{data[:8]}-{data[8:12]}-{data[12:16]}-{data[16:20]}-{data[20:]}"
-    return None
-
-
-def sealed_in(value: Any, transcoded: Callable[[str, Any], Any] | None = None) -> Iterator[Sealed]:
-    """The sealed values in ``value``, however deep; with ``transcoded`` (a value as the event
-    store writes it: (name, data) -> value), those the store wrote as ``{"_type_": "sealed",
-    ...}`` too."""
+def sealed_in(value: Any) -> Iterator[Sealed]:
     if isinstance(value, Sealed):
         yield value
     elif isinstance(value, list | tuple | set | frozenset):
         for item in value:
-            yield from sealed_in(item, transcoded)
+            yield from sealed_in(item)
     elif isinstance(value, Mapping):
-        if transcoded is not None and is_transcoded(value):
-            if value[TYPE_KEY] == SEALED:
-                yield transcoded(SEALED, value[DATA_KEY])
-            return
         for item in value.values():
-            yield from sealed_in(item, transcoded)
+            yield from sealed_in(item)
 
 
 @lru_cache(maxsize=65_536)
 def _login_subject(login: str) -> UUID:
     return login_subject(login)
+
+
+def _subjects(values: Mapping[str, Any]) -> frozenset[UUID]:
+    """Whose data keys the fields need: those their sealed values belong to and the holders
+    of their logins."""
+    subjects: set[UUID] = set()
+    for name, value in values.items():
+        kind = type(value)
+        if kind is str:
+            if name in LOGIN_FIELDS:
+                subjects.add(_login_subject(value))
+        elif kind is Sealed:
+            subjects.add(value.subject_id)
+        elif kind not in _ABOUT_NO_ONE:
+            subjects.update(sealed.subject_id for sealed in sealed_in(value))
+    return frozenset(subjects)
 
 
 class MissingPredecessor(RuntimeError):
@@ -112,87 +100,31 @@ class MissingPredecessor(RuntimeError):
 class EntryMaker:
     """Entries for runs of consecutive stored events, with the keyring that opens their sealed
     fields and holds the keys their salts are derived from, and the event store's mapper,
-    whose cipher, compressor and transcodings read a stored event's state."""
+    which decodes a stored event."""
 
     def __init__(self, keyring: Keyring, mapper: Mapper[UUID]) -> None:
         self.keyring = keyring
         self.mapper = mapper
         self._batch_keys: dict[UUID, bytes | None] = {}  # while :meth:`make` runs
         self.opener = Opener(
-            lambda v: isinstance(v, Sealed),
-            lambda v: v.subject_id,
-            self._open_sealed,
-            self._transcoded,
+            lambda v: isinstance(v, Sealed), lambda v: v.subject_id, self._open_sealed
         )
 
-    def read(
-        self, position: int, aggregate_id: UUID | str, version: int, topic: str, state: bytes
-    ) -> Stored:
-        """A stored event's row as the ledger reads it: decrypted (and decompressed) by the
-        mapper's own cipher, its JSON parsed without decoding the values of registered types,
-        which costs more than everything else an entry needs. An event of a class that has
-        been versioned since it was stored is decoded by the mapper, upcast as the domain sees
-        it. Raises whatever decrypting or decoding a row that is not what was written raises."""
-        if not isinstance(aggregate_id, UUID):
-            aggregate_id = UUID(aggregate_id)
-        plain = state
-        if self.mapper.cipher is not None:
-            plain = self.mapper.cipher.decrypt(plain)
-        if self.mapper.compressor is not None:
-            plain = self.mapper.compressor.decompress(plain)
-        values: dict[str, Any] = json.loads(plain)
-        if type(values) is not dict:
-            raise ValueError("a stored event's state is a JSON object")
-        stored_version = values.pop("class_version", 1)
-        if stored_version < getattr(resolve_topic(topic), "class_version", 1):
-            event: Any = self.mapper.to_domain_event(
-                StoredEvent(
-                    originator_id=aggregate_id,
-                    originator_version=version,
-                    topic=topic,
-                    state=state,
-                )
-            )
-            values = {k: v for k, v in vars(event).items() if k not in ENVELOPE}
-            timestamp: Any = event.timestamp
-        else:
-            timestamp = values.pop("timestamp")
-            if type(timestamp) is dict and is_transcoded(timestamp):
-                timestamp = self._transcoded(timestamp[TYPE_KEY], timestamp[DATA_KEY])
-        if not isinstance(timestamp, date):
-            raise ValueError("a stored event's timestamp is a date and time")
-        subjects = self._subjects(values)
-        recorded_at = timestamp.isoformat()
-        return Stored(position, aggregate_id, version, topic, state, values, recorded_at, subjects)
-
-    def _subjects(self, values: dict[str, Any]) -> frozenset[UUID]:
-        """Whose data keys the fields need: those their sealed values belong to (a top-level
-        one is decoded into :class:`Sealed` here, once) and the holders of their logins."""
-        subjects: set[UUID] = set()
-        for name, value in values.items():
-            kind = type(value)
-            if kind is str:
-                if name in LOGIN_FIELDS:
-                    subjects.add(_login_subject(value))
-            elif kind is dict and is_transcoded(value):
-                if value[TYPE_KEY] == SEALED:
-                    sealed = values[name] = self._transcoded(SEALED, value[DATA_KEY])
-                    subjects.add(sealed.subject_id)
-            elif kind is Sealed:
-                subjects.add(value.subject_id)
-            elif kind not in _ABOUT_NO_ONE:
-                subjects.update(sealed.subject_id for sealed in sealed_in(value, self._transcoded))
-        return frozenset(subjects)
-
-    def _transcoded(self, name: str, data: Any) -> Any:
-        """The value the mapper's transcoding ``name`` wrote as ``{"_type_": name, "_data_":
-        data}``."""
-        transcoder: Any = self.mapper.transcoder
-        try:
-            transcoding = transcoder.names[name]
-        except (AttributeError, KeyError):
-            raise ValueError(f"no transcoding of the event store reads {name!r}") from None
-        return transcoding.decode(data)
+    def read(self, notification: Notification, event: Any | None = None) -> Stored:
+        """A stored event as the ledger reads it: the row, and the fields of the domain event
+        the mapper decodes from it (``event``, if it was decoded already)."""
+        decoded: Any = self.mapper.to_domain_event(notification) if event is None else event
+        values = {k: v for k, v in vars(decoded).items() if k not in ENVELOPE}
+        return Stored(
+            notification.id,
+            decoded.originator_id,
+            decoded.originator_version,
+            notification.topic,
+            notification.state,
+            values,
+            decoded.timestamp.isoformat(),
+            _subjects(values),
+        )
 
     def _open_sealed(self, value: Sealed) -> bytes:
         opened = open_with(self._key(value.subject_id), value)
@@ -303,9 +235,7 @@ class EntryMaker:
             if only is not None and name not in only:
                 continue
             kind = type(value)
-            if kind is dict and (text := _uuid_text(value)) is not None:  # most fields hold one
-                yield name, about_no_one, text
-            elif kind in _ABOUT_NO_ONE and name not in LOGIN_FIELDS:
+            if kind in _ABOUT_NO_ONE and name not in LOGIN_FIELDS:  # what most fields hold
                 yield name, about_no_one, str(value) if kind is UUID else value
             elif kind is str:  # a login: salted from its holder's key
                 key = self._key(_login_subject(value))

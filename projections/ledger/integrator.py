@@ -88,11 +88,12 @@ class LedgerWorker(ProjectionWorker):
         )
         size, root = read_head(curs, lock=True)
         edge = self._edge_at(curs, size, root)
-        # Read as stored, not decoded (``decoded`` is for the views that want domain events).
-        stored = [
-            self.maker.read(n.id, n.originator_id, n.originator_version, n.topic, n.state)
-            for n in notifications
-        ]
+        stored = []
+        for notification in notifications:
+            event = decoded.get(notification.id)
+            if event is None:
+                event = decoded[notification.id] = self.mapper.to_domain_event(notification)
+            stored.append(self.maker.read(notification, event))
         previous = read_entry_hashes(curs, self.maker.wanted_predecessors(stored))
         made = self.maker.make(stored, edge.size, previous)
         edge.extend([item.leaf for item in made])

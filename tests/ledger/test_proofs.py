@@ -321,8 +321,7 @@ def test_a_fields_disclosure_shows_its_logged_value_and_a_field_not_disclosed_st
     notification = container.app.recorder.select_notifications(start=position, limit=1)[0]
     worker = catch_up_ledger(container)
     event = worker.mapper.to_domain_event(notification)
-    n = notification
-    stored = worker.maker.read(n.id, n.originator_id, n.originator_version, n.topic, n.state)
+    stored = worker.maker.read(notification, event)
     shown = worker.maker.disclosures(stored, ["full_name", "year_group"])
     with container.pool.connection() as conn:
         pinned = latest_checkpoint(conn)

@@ -42,10 +42,7 @@ def uninterrupted_log(container: Any) -> list[bytes]:
 
     maker = EntryMaker(container.keyring, container.app.mapper)
     notifications = container.app.recorder.select_notifications(start=1, limit=1_000_000)
-    stored = [
-        maker.read(n.id, n.originator_id, n.originator_version, n.topic, n.state)
-        for n in notifications
-    ]
+    stored = [maker.read(n) for n in notifications]
     return [m.canonical for m in maker.make(stored, 0, {})]
 
 

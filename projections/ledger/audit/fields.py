@@ -7,6 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
+from eventsourcing.persistence import Notification
+
 from domain.ledger.entry import Entry
 from projections.ledger.audit.findings import Found, Kind, fail
 from projections.ledger.audit.leaves import Leaf
@@ -17,7 +19,7 @@ from projections.ledger.entries import EntryMaker, Stored
 @dataclass(frozen=True)
 class Keys:
     """What field recomputation needs: the entry maker, holding the keyring and the mapper
-    that decrypts a stored event."""
+    that decrypts and decodes a stored event."""
 
     maker: EntryMaker
 
@@ -33,17 +35,16 @@ def first_field_failure(
     erasure: their salts went with the keys), which are skipped, never taken for tampering."""
     stored: list[Stored] = []
     for offset, (_, event) in enumerate(checked):
+        notification = Notification(
+            originator_id=UUID(event.aggregate),
+            originator_version=event.version,
+            topic=event.topic,
+            state=event.state or b"",
+            id=event.position,
+        )
         try:
-            stored.append(
-                keys.maker.read(
-                    event.position,
-                    UUID(event.aggregate),
-                    event.version,
-                    event.topic,
-                    event.state or b"",
-                )
-            )
-        except Exception as e:  # whatever reading raises, the row no longer is what it was
+            stored.append(keys.maker.read(notification))
+        except Exception as e:  # whatever the mapper raises, the row no longer is what it was
             what = f"the row at position {event.position} does not decode: {type(e).__name__}"
             return offset, fail(Kind.ALTERED, event.position, what)
     previous = _Logged(
