@@ -160,40 +160,31 @@ class EntryMaker:
         (aggregate, version) to entry hashes and gains the new ones."""
         self._batch_keys = self.keyring.keys_of(frozenset().union(*(s.subjects for s in stored)))
         try:
-            return self._make(stored, first_index, previous)
+            salt_key, hasher = self._salt_key(), FieldHasher()
+            made = []
+            for offset, item in enumerate(stored):
+                aggregate, version = item.aggregate_id, item.version
+                prior = previous.get((aggregate, version - 1)) if version > 1 else None
+                if version > 1 and prior is None:
+                    raise MissingPredecessor(aggregate, version - 1)
+                entry = Entry(
+                    index=first_index + offset,
+                    position=item.position,
+                    aggregate_id=aggregate,
+                    version=version,
+                    topic=item.topic,
+                    recorded_at=item.recorded_at,
+                    state_sha256=sha256(item.state).hexdigest(),
+                    previous=None if prior is None else prior.hex(),
+                    fields=self.digests(item, salt_key, hasher),
+                )
+                canonical = entry.canonical()
+                leaf = leaf_hash(canonical)
+                previous[(aggregate, version)] = leaf
+                made.append(Made(entry, canonical, leaf))
+            return made
         finally:
             self._batch_keys = {}
-
-    def _make(
-        self,
-        stored: Sequence[Stored],
-        first_index: int,
-        previous: MutableMapping[tuple[UUID, int], bytes],
-    ) -> list[Made]:
-        salt_key = self._salt_key()
-        hasher = FieldHasher()
-        made = []
-        for offset, item in enumerate(stored):
-            aggregate, version = item.aggregate_id, item.version
-            prior = previous.get((aggregate, version - 1)) if version > 1 else None
-            if version > 1 and prior is None:
-                raise MissingPredecessor(aggregate, version - 1)
-            entry = Entry(
-                index=first_index + offset,
-                position=item.position,
-                aggregate_id=aggregate,
-                version=version,
-                topic=item.topic,
-                recorded_at=item.recorded_at,
-                state_sha256=sha256(item.state).hexdigest(),
-                previous=None if prior is None else prior.hex(),
-                fields=self.digests(item, salt_key, hasher),
-            )
-            canonical = entry.canonical()
-            leaf = leaf_hash(canonical)
-            previous[(aggregate, version)] = leaf
-            made.append(Made(entry, canonical, leaf))
-        return made
 
     def digests(
         self, item: Stored, salt_key: bytes, hasher: FieldHasher | None = None
