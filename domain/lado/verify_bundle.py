@@ -62,9 +62,9 @@ from domain.ledger.verify_proof import (
     COSIGNATURE_V1,
     ED25519,
     ProofRejected,
-    _check_log_signature,
-    _check_witnesses,
-    _keys,
+    check_log_signature,
+    check_witnesses,
+    verifiers,
     verify_proof,
 )
 
@@ -137,8 +137,8 @@ def verify_bundle(
     :class:`KeyMalformed` for a key that is not one, OSError if the file cannot be read."""
     read_trust_key(trust_key)
     try:
-        logs = _keys(log_keys, ED25519, "log")
-        witnesses = _keys(witness_keys, COSIGNATURE_V1, "witness")
+        logs = verifiers(log_keys, ED25519, "log")
+        witnesses = verifiers(witness_keys, COSIGNATURE_V1, "witness")
     except ProofRejected as error:
         raise KeyMalformed(error.reason) from None
     if witnesses and not logs:
@@ -257,8 +257,8 @@ def _check_proofs(
     signed = False
     if logs:
         try:
-            body = _check_log_signature(checkpoint, logs)
-            _check_witnesses(checkpoint, body, witnesses)
+            body = check_log_signature(checkpoint, logs)
+            check_witnesses(checkpoint, body, witnesses)
             signed = True
         except ProofRejected as error:
             report.add(Kind.BAD_SIGNATURE, CHECKPOINT, error.reason)

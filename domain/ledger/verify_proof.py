@@ -105,7 +105,9 @@ class Verified:
         return out
 
 
-def _keys(texts: Iterable[str | Verifier], key_type: int, what: str) -> list[Verifier]:
+def verifiers(texts: Iterable[str | Verifier], key_type: int, what: str) -> list[Verifier]:
+    """The given keys (vkey texts or verifiers) as verifiers of ``key_type``; refused, naming
+    them as ``what`` keys, if any is not one."""
     keys = []
     for text in texts:
         try:
@@ -125,7 +127,7 @@ def _parse(proof_text: str) -> TlogProof:
         raise ProofRejected(f"not a tlog-proof: {e}") from None
 
 
-def _check_log_signature(note_text: str, log_keys: list[Verifier]) -> str:
+def check_log_signature(note_text: str, log_keys: list[Verifier]) -> str:
     """Step 2; the checkpoint's body once a log key named as its origin signed it."""
     if not log_keys:
         raise ProofRejected("no log key was given")
@@ -139,7 +141,7 @@ def _check_log_signature(note_text: str, log_keys: list[Verifier]) -> str:
     return note.body
 
 
-def _check_witnesses(note_text: str, body: str, witnesses: list[Verifier]) -> dict[str, int]:
+def check_witnesses(note_text: str, body: str, witnesses: list[Verifier]) -> dict[str, int]:
     """Step 3: every given witness has a valid cosignature; when each was made."""
     signatures = parse_note(note_text).signatures
     cosigned = {}
@@ -206,11 +208,11 @@ def verify_proof(
 ) -> Verified:
     """Check a tlog-proof offline (the steps in this module's description); what it showed,
     or :class:`ProofRejected` with the first check that failed."""
-    logs = _keys(log_keys, ED25519, "log")
-    witnesses = _keys(witness_keys, COSIGNATURE_V1, "witness")
+    logs = verifiers(log_keys, ED25519, "log")
+    witnesses = verifiers(witness_keys, COSIGNATURE_V1, "witness")
     proof = _parse(proof_text)  # step 1
-    body = _check_log_signature(proof.checkpoint_note, logs)  # step 2
-    cosigned = _check_witnesses(proof.checkpoint_note, body, witnesses)  # step 3
+    body = check_log_signature(proof.checkpoint_note, logs)  # step 2
+    cosigned = check_witnesses(proof.checkpoint_note, body, witnesses)  # step 3
     checkpoint = parse_checkpoint(body)
     data = _entry_bytes(proof, entry)
     try:  # step 4
