@@ -82,10 +82,12 @@ class LedgerWorker(ProjectionWorker):
     def apply_in(
         self, curs: Cursor[Any], notifications: Sequence[Notification], decoded: dict[int, Any]
     ) -> None:
-        curs.execute(
-            "INSERT INTO ledger_head (log, size, root) VALUES (1, 0, %s) ON CONFLICT DO NOTHING",
-            (EMPTY_ROOT,),
-        )
+        with curs.connection.cursor() as own:  # not on ``curs``: its reads get their results
+            own.execute(
+                "INSERT INTO ledger_head (log, size, root) VALUES (1, 0, %s) "
+                "ON CONFLICT DO NOTHING",
+                (EMPTY_ROOT,),
+            )
         size, root = read_head(curs, lock=True)
         edge = self._edge_at(curs, size, root)
         stored = []
