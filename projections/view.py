@@ -154,12 +154,16 @@ def execute_many(curs: Cursor[Any], query: Any, rows: Any) -> None:
 class StatementBatcher:
     """A cursor for view handlers that sends runs of the same statement as one executemany:
     a rebuild applies thousands of identical inserts, and one call each cost more than the
-    decoding. Reads (``fetchone``) first send what is pending, so handlers see their writes."""
+    decoding. Reads (``fetchone``) first send what is pending, so handlers see their writes.
+    Each statement sent alone runs on a cursor of its own, which reads then fetch from: in
+    pipeline mode a cursor that ran a write and then a read can be handed the write's result
+    (see :func:`execute_many`)."""
 
     def __init__(self, curs: Cursor[Any]) -> None:
         self._curs = curs
         self._sql: Any = None
         self._rows: list[Any] = []
+        self._last: Cursor[Any] | None = None  # the cursor of the last statement sent alone
 
     def execute(self, query: Any, params: Any = None) -> None:
         if self._rows and query != self._sql:
@@ -172,18 +176,25 @@ class StatementBatcher:
         execute_many(self._curs, query, rows)
 
     def fetchone(self) -> Any:
-        self.flush()
-        return self._curs.fetchone()
+        return self._reader().fetchone()
 
     def fetchall(self) -> list[Any]:
+        return self._reader().fetchall()
+
+    def _reader(self) -> Cursor[Any]:
         self.flush()
-        return self._curs.fetchall()
+        if self._last is None:
+            raise RuntimeError("nothing was executed to fetch from")
+        return self._last
 
     def flush(self) -> None:
         if self._rows:
             rows, self._rows = self._rows, []
             if len(rows) == 1:
-                self._curs.execute(self._sql, rows[0])
+                if self._last is not None:
+                    self._last.close()
+                self._last = self._curs.connection.cursor()
+                self._last.execute(self._sql, rows[0])
             else:
                 execute_many(self._curs, self._sql, rows)
 
