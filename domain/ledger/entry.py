@@ -213,9 +213,8 @@ class FieldHasher:
     """:func:`salt_from` and :func:`field_digest` for many fields, the same bytes several
     times faster: each key's HMAC pads (RFC 2104: HMAC(K, m) = H((K ^ opad) || H((K ^ ipad) ||
     m))) are hashed once and the two hash states copied for each message, where
-    ``hmac.digest`` sets the key up again every time, and a field's disclosure is put together
-    and hashed in one go. Keep one for a batch only: it holds what the keys make, and a key
-    destroyed later must not stay usable here."""
+    ``hmac.digest`` sets the key up again every time. Keep one for a batch only: it holds
+    what the keys make, and a key destroyed later must not stay usable here."""
 
     def __init__(self) -> None:
         self._pads: dict[bytes, tuple[Any, Any]] = {}
@@ -232,19 +231,7 @@ class FieldHasher:
 
     def digest(self, keys: Sequence[bytes], prefix: bytes, name: str, value: Any) -> str:
         """``field_digest(salt_from(keys, prefix, name), name, value)``."""
-        salt_bytes = self.salt(keys, prefix, name)
-        try:
-            kind = type(value)
-            text = _encode_str(value) if kind is str else json_text(value)
-            disclosed = (
-                b'["'
-                + b2a_base64(salt_bytes, newline=False).translate(_URLSAFE).rstrip(b"=")
-                + f'",{_encode_str(name)},{text}]'.encode()
-            )
-        except (UnicodeEncodeError, rfc8785.CanonicalizationError):
-            return field_digest(salt_bytes, name, value)  # to be refused as RFC 8785 refuses
-        hashed = sha256(b2a_base64(disclosed, newline=False).translate(_URLSAFE).rstrip(b"="))
-        return b2a_base64(hashed.digest(), newline=False).translate(_URLSAFE).rstrip(b"=").decode()
+        return field_digest(self.salt(keys, prefix, name), name, value)
 
     def _pad(self, key: bytes) -> tuple[Any, Any]:
         block = (sha256(key).digest() if len(key) > _BLOCK else key).ljust(_BLOCK, b"\0")
@@ -257,8 +244,11 @@ def _disclosure_bytes(salt_bytes: bytes, name: str, value: Any) -> bytes:
     """The disclosure as ASCII bytes: the canonical JSON [salt, name, value] put together from
     its three parts' canonical texts (the same bytes as encoding the list whole)."""
     try:
-        salt_text, name_text = b64url(salt_bytes), _encode_str(name)
-        text = f'["{salt_text}",{name_text},{json_text(value)}]'.encode()
+        text = (
+            b'["'
+            + _b64url_bytes(salt_bytes)
+            + f'",{_encode_str(name)},{json_text(value)}]'.encode()
+        )
     except (UnicodeEncodeError, rfc8785.CanonicalizationError):
         # Refused: let RFC 8785 refuse the whole, as it would (a lone surrogate in the name
         # before an integer out of range in the value, say)
@@ -277,7 +267,9 @@ def digest(disclosure_text: str) -> str:
 
 def field_digest(salt_bytes: bytes, name: str, value: Any) -> str:
     """``digest(disclosure(salt_bytes, name, value))``, without the text in between."""
-    return b64url(sha256(_disclosure_bytes(salt_bytes, name, value)).digest())
+    return _b64url_bytes(sha256(_disclosure_bytes(salt_bytes, name, value)).digest()).decode(
+        "ascii"
+    )
 
 
 def read_disclosure(disclosure_text: str) -> tuple[str, Any]:
