@@ -16,11 +16,10 @@ from psycopg import Cursor
 
 from domain.retention.erasure import Erasure
 from domain.shared.policy import Action, Principal, Target
-from domain.shared.sealing import Erased, Sealed
 from domain.webhooks.aggregates import WebhookEndpoint
 from domain.webhooks.kinds import EVENT_KINDS
 from domain.webhooks.rules import EventKind, Readers, may_be_told
-from projections.common import sealed_column
+from projections.common import sealed_column, sealed_or_none
 from projections.view import View, handles
 
 _RECORD_EVENTS = tuple(cls for cls in EVENT_KINDS if cls is not Erasure.CarriedOut)
@@ -163,7 +162,7 @@ class WebhooksView(View):
             (target.trust_id, kind.value),
         )
         for endpoint in curs.fetchall():
-            owner = self._owner(endpoint["owner"])
+            owner = self.open_text(sealed_or_none(endpoint["owner"]))
             if owner is None:
                 continue  # an erased owner is told nothing
             principal = self.records.principal_for(owner)
@@ -173,9 +172,3 @@ class WebhooksView(View):
                     "next_attempt_at, created_at) VALUES (%s, %s, %s, 'pending', now(), now())",
                     (uuid4(), endpoint["endpoint_id"], seq),
                 )
-
-    def _owner(self, sealed: bytes | None) -> str | None:
-        if sealed is None:
-            return None
-        opened = self.logins.keyring.open(Sealed.from_bytes(bytes(sealed)))
-        return None if isinstance(opened, Erased) else opened
