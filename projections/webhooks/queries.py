@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, LiteralString
 from uuid import UUID
 
 from psycopg import Connection
@@ -41,20 +41,13 @@ def endpoints(
     conn: Connection[Any], trust_id: UUID, schools: Collection[UUID] | None
 ) -> list[EndpointRow]:
     """The trust's active endpoints (``schools``: only those of these schools)."""
-    if schools is None:
-        return rows_of(
-            conn,
-            EndpointRow,
-            _ENDPOINT + " WHERE trust_id = %s AND active ORDER BY registered_at, endpoint_id",
-            (trust_id,),
-        )
-    return rows_of(
-        conn,
-        EndpointRow,
-        _ENDPOINT + " WHERE trust_id = %s AND active AND school_id = ANY(%s) "
-        "ORDER BY registered_at, endpoint_id",
-        (trust_id, list(schools)),
-    )
+    where: LiteralString = " WHERE trust_id = %s AND active"
+    params: list[Any] = [trust_id]
+    if schools is not None:
+        where += " AND school_id = ANY(%s)"
+        params.append(list(schools))
+    order: LiteralString = " ORDER BY registered_at, endpoint_id"
+    return rows_of(conn, EndpointRow, _ENDPOINT + where + order, params)
 
 
 @dataclass(frozen=True)
