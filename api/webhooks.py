@@ -34,7 +34,7 @@ from psycopg_pool import ConnectionPool
 
 from api.settings import Settings
 from domain.shared.sealing import Erased, Keyring, Sealed
-from domain.webhooks.rules import signature
+from domain.webhooks.rules import AttemptOutcome, DeliveryStatus, signature
 
 log = logging.getLogger(__name__)
 CLAIM_BATCH = 5
@@ -59,7 +59,7 @@ class Due:
 
 @dataclass(frozen=True)
 class Answer:
-    outcome: str  # delivered | refused | timeout | unreachable
+    outcome: AttemptOutcome
     status_code: int | None
     duration_ms: int
 
@@ -90,7 +90,7 @@ _OPENER = urllib.request.build_opener(_NoRedirects)
 
 def post(url: str, headers: dict[str, str], body: bytes, timeout: float) -> Answer:
     if not url.startswith(("https://", "http://")):  # as registration checked
-        return Answer("unreachable", None, 0)
+        return Answer(AttemptOutcome.UNREACHABLE, None, 0)
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
     started = time.monotonic()
 
@@ -102,16 +102,17 @@ def post(url: str, headers: dict[str, str], body: bytes, timeout: float) -> Answ
             response.read(64 * 1024)
             code = int(response.status)
     except urllib.error.HTTPError as error:
-        return Answer("refused", error.code, took())
+        return Answer(AttemptOutcome.REFUSED, error.code, took())
     except TimeoutError:
-        return Answer("timeout", None, took())
+        return Answer(AttemptOutcome.TIMEOUT, None, took())
     except urllib.error.URLError as error:
         if isinstance(error.reason, TimeoutError | socket.timeout):
-            return Answer("timeout", None, took())
-        return Answer("unreachable", None, took())
+            return Answer(AttemptOutcome.TIMEOUT, None, took())
+        return Answer(AttemptOutcome.UNREACHABLE, None, took())
     except OSError:
-        return Answer("unreachable", None, took())
-    return Answer("delivered" if 200 <= code < 300 else "refused", code, took())
+        return Answer(AttemptOutcome.UNREACHABLE, None, took())
+    ok = 200 <= code < 300
+    return Answer(AttemptOutcome.DELIVERED if ok else AttemptOutcome.REFUSED, code, took())
 
 
 def pause(settings: Settings, attempts: int) -> timedelta:
@@ -150,7 +151,7 @@ class WebhookSender:
         secret = self._secret(due.secret)
         attempt = due.attempts + 1
         if secret is None:
-            answer = Answer("unreachable", None, 0)  # no secret to sign with: never sent
+            answer = Answer(AttemptOutcome.UNREACHABLE, None, 0)  # no secret: never sent
         else:
             body = payload(due)
             message_id = str(due.delivery_id)
@@ -166,25 +167,40 @@ class WebhookSender:
         conn.execute(
             "INSERT INTO wh_attempts (delivery_id, attempt, attempted_at, outcome, status_code, "
             "duration_ms) VALUES (%s, %s, now(), %s, %s, %s)",
-            (due.delivery_id, attempt, answer.outcome, answer.status_code, answer.duration_ms),
+            (
+                due.delivery_id,
+                attempt,
+                answer.outcome.value,
+                answer.status_code,
+                answer.duration_ms,
+            ),
         )
-        if answer.outcome == "delivered":
-            status, next_at = "delivered", None
+        next_at: datetime | None = None
+        if answer.outcome is AttemptOutcome.DELIVERED:
+            status = DeliveryStatus.DELIVERED
         elif attempt - due.round_start >= self.settings.webhook_max_attempts:
-            status, next_at = "failed", None
+            status = DeliveryStatus.FAILED
         else:
-            status, next_at = "pending", datetime.now(UTC) + pause(self.settings, attempt)
+            status = DeliveryStatus.PENDING
+            next_at = datetime.now(UTC) + pause(self.settings, attempt)
         conn.execute(
             "UPDATE wh_deliveries SET attempts = %s, status = %s, next_attempt_at = %s, "
             "last_status_code = %s, delivered_at = CASE WHEN %s THEN now() END "
             "WHERE delivery_id = %s",
-            (attempt, status, next_at, answer.status_code, status == "delivered", due.delivery_id),
+            (
+                attempt,
+                status.value,
+                next_at,
+                answer.status_code,
+                status is DeliveryStatus.DELIVERED,
+                due.delivery_id,
+            ),
         )
         log.info(
             "webhook delivery %s attempt %d: %s %s",
             due.delivery_id,
             attempt,
-            answer.outcome,
+            answer.outcome.value,
             answer.status_code or "",
         )
 
