@@ -59,7 +59,11 @@ def bound(first: int) -> int:
 
 def matches(name: str, term: str) -> bool:
     """Whether ``term`` (normalised) begins a word, or a run of words, of ``name``."""
-    words = normalise(name).split(" ")
+    return _begins_a_word(normalise(name), term)
+
+
+def _begins_a_word(normalised: str, term: str) -> bool:
+    words = normalised.split(" ")
     return any(" ".join(words[i:]).startswith(term) for i in range(len(words)))
 
 
@@ -77,8 +81,11 @@ def pick(
     term, limit = search_term(search), bound(first)
     found = []
     for person in people:
-        name = name_of(person)
-        if name is not None and id_of(person) not in excluded and matches(name, term):
-            found.append((normalise(name), str(id_of(person)), person))
+        name, person_id = name_of(person), id_of(person)
+        if name is None or person_id in excluded:
+            continue
+        normalised = normalise(name)  # once: to match, then to order by
+        if _begins_a_word(normalised, term):
+            found.append((normalised, str(person_id), person))
     found.sort(key=lambda f: (f[0], f[1]))
     return [person for _, _, person in found[:limit]]
