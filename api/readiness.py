@@ -72,17 +72,22 @@ class ReadinessProbe:
         self.start_position: int | None = None  # the head when the process started
         self.caught_up = False  # every view has reached start_position (then stays so)
 
+    def _connect(self) -> psycopg.Connection[DictRow]:
+        """A connection of the probe's own, bounded in how long it may take to connect and
+        to answer, so that a database in trouble makes the probe fail fast, not hang."""
+        return psycopg.connect(
+            self._conninfo,
+            autocommit=True,
+            row_factory=dict_row,
+            connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS} -c jit=off",
+        )
+
     def note_start(self) -> None:
         """Read the head the views must reach before this process is first ready. A database
         that does not answer now leaves it to the first probe that reaches it."""
         try:
-            with psycopg.connect(
-                self._conninfo,
-                autocommit=True,
-                row_factory=dict_row,
-                connect_timeout=CONNECT_TIMEOUT_SECONDS,
-                options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
-            ) as conn:
+            with self._connect() as conn:
                 row = conn.execute(HEAD).fetchone()
         except psycopg.Error as error:
             log.warning("readiness: start position not read (%s)", type(error).__name__)
@@ -147,13 +152,7 @@ class ReadinessProbe:
                     return self._statuses(self._conn)
                 except psycopg.OperationalError:
                     self._drop()  # closed by the server since: try once on a new one
-            self._conn = psycopg.connect(
-                self._conninfo,
-                autocommit=True,
-                row_factory=dict_row,
-                connect_timeout=CONNECT_TIMEOUT_SECONDS,
-                options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS} -c jit=off",
-            )
+            self._conn = self._connect()
             try:
                 return self._statuses(self._conn)
             except Exception:
