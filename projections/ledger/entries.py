@@ -20,6 +20,7 @@ from domain.ledger.entry import (
     Opener,
     Unreadable,
     disclosure,
+    opened_value,
     salt_prefix,
 )
 from domain.ledger.merkle import leaf_hash
@@ -191,23 +192,25 @@ class EntryMaker:
     ) -> dict[str, str | None]:
         """One salted digest per field of ``item``; None for a field whose key is gone."""
         hasher = hasher or FieldHasher()
-        prefix = salt_prefix(item.aggregate_id, item.version)
-        return {
-            name: None if keys is None else hasher.digest(keys, prefix, name, plain)
-            for name, keys, plain in self._fields(item, salt_key)
-        }
+        prefix, about_no_one = salt_prefix(item.aggregate_id, item.version), (salt_key,)
+        digests: dict[str, str | None] = {}
+        for name, value in item.values.items():
+            keys, plain = self._field(name, value, about_no_one)
+            digests[name] = None if keys is None else hasher.digest(keys, prefix, name, plain)
+        return digests
 
     def disclosures(self, item: Stored, names: Iterable[str]) -> dict[str, str]:
         """The disclosures (RFC 9901: base64url of ``[salt, name, value]``) of the named fields
         of ``item``: what shows a field's logged value to someone holding only its digest.
         A field whose key is gone has none (it is left out)."""
-        wanted, hasher = set(names), FieldHasher()
+        hasher, about_no_one = FieldHasher(), (self._salt_key(),)
         prefix = salt_prefix(item.aggregate_id, item.version)
-        return {
-            name: disclosure(hasher.salt(keys, prefix, name), name, plain)
-            for name, keys, plain in self._fields(item, self._salt_key(), wanted)
-            if keys is not None
-        }
+        disclosures = {}
+        for name in set(names) & item.values.keys():
+            keys, plain = self._field(name, item.values[name], about_no_one)
+            if keys is not None:
+                disclosures[name] = disclosure(hasher.salt(keys, prefix, name), name, plain)
+        return disclosures
 
     def _salt_key(self) -> bytes:
         """The ledger's own salt key: what fields about no one are salted from."""
@@ -216,29 +219,28 @@ class EntryMaker:
             raise RuntimeError("the ledger's salt key is missing from the key store")
         return key
 
-    def _fields(
-        self, item: Stored, salt_key: bytes, only: set[str] | None = None
-    ) -> Iterator[tuple[str, Sequence[bytes] | None, Any]]:
-        """(name, keys, JSON value) of each field of ``item`` (of ``only``, if given): the keys
-        its salt is derived from, None for a field whose key is gone."""
-        about_no_one = (salt_key,)
-        for name, value in item.values.items():
-            if only is not None and name not in only:
-                continue
-            kind = type(value)
-            if kind in _ABOUT_NO_ONE and name not in LOGIN_FIELDS:  # what most fields hold
-                yield name, about_no_one, str(value) if kind is UUID else value
-            elif kind is str:  # a login: salted from its holder's key
-                key = self._key(_login_subject(value))
-                yield name, None if key is None else (key,), value
-            else:
-                try:
-                    field = self.opener.field(name, value, _login_subject)
-                except Unreadable:
-                    yield name, None, None
-                    continue
-                keys = self._keys(field.subjects) if field.subjects else about_no_one
-                yield name, keys, field.value
+    def _field(
+        self, name: str, value: Any, about_no_one: Sequence[bytes]
+    ) -> tuple[Sequence[bytes] | None, Any]:
+        """(keys, JSON value) of one field: the keys its salt is derived from
+        (``about_no_one`` for a field about no one), None for a field whose key is gone."""
+        kind = type(value)
+        if kind in _ABOUT_NO_ONE and name not in LOGIN_FIELDS:  # what most fields hold
+            return about_no_one, str(value) if kind is UUID else value
+        if kind is str:  # a login: salted from its holder's key
+            key = self._key(_login_subject(value))
+            return None if key is None else (key,), value
+        if kind is Sealed:  # one subject's sealed value: salted from its key
+            key = self._key(value.subject_id)
+            opened = open_with(key, value)
+            if key is None or isinstance(opened, Erased):
+                return None, None
+            return (key,), opened_value(opened)
+        try:
+            field = self.opener.field(name, value, _login_subject)
+        except Unreadable:
+            return None, None
+        return (self._keys(field.subjects) if field.subjects else about_no_one), field.value
 
     def _keys(self, subjects: Iterable[UUID]) -> list[bytes] | None:
         keys = []
