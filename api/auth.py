@@ -93,6 +93,16 @@ class Identity:
     trust: UUID | None = None  # the trust that issuer serves, if configured: grants elsewhere void
 
 
+@dataclass(frozen=True)
+class _Read:
+    """A bearer token as read before it is verified (:meth:`TokenVerifier._read`)."""
+
+    token: str
+    header: dict[str, Any]
+    claimed: Any  # the issuer it claims, unverified
+    oidc: OidcIssuer | None  # the configured OIDC issuer it claims, if any
+
+
 class TokenVerifier:
     """Checks a bearer token and says who it names. Every refusal is one of a few fixed
     sentences: PyJWT's own messages (which quote claims and keys) never reach a client."""
@@ -136,26 +146,21 @@ class TokenVerifier:
         for issuer in self._oidc.values():
             issuer.warm()
 
-    def would_fetch(self, authorization: str | None) -> bool:
-        """Whether verifying this may wait on an identity provider: the token claims an OIDC
-        issuer and names a key not cached from it."""
-        token = (authorization or "").partition(" ")[2]
-        try:
-            kid = jwt.get_unverified_header(token).get("kid")
-            claimed = jwt.decode(token, options={"verify_signature": False}).get("iss")
-        except jwt.PyJWTError:
-            return False
-        oidc = self._oidc.get(claimed) if isinstance(claimed, str) else None
-        return oidc is not None and not oidc.holds(kid)
-
     async def verify_async(self, authorization: str | None) -> Identity:
-        """``verify``, in a worker thread when it may fetch keys, so a slow provider never holds
-        the event loop (and every other request) for its timeout."""
-        if self.would_fetch(authorization):
-            return await to_thread.run_sync(self.verify, authorization)
-        return self.verify(authorization)
+        """``verify``, in a worker thread when it may wait on an identity provider (the token
+        claims an OIDC issuer and names a key not cached from it), so a slow provider never
+        holds the event loop (and every other request) for its timeout."""
+        token = self._read(authorization)
+        if token.oidc is not None and not token.oidc.holds(token.header.get("kid")):
+            return await to_thread.run_sync(self._verify_read, token)
+        return self._verify_read(token)
 
     def verify(self, authorization: str | None) -> Identity:
+        return self._verify_read(self._read(authorization))
+
+    def _read(self, authorization: str | None) -> _Read:
+        """The bearer token of ``authorization``, its header and the issuer it claims, read
+        once and unverified: what says how to verify it."""
         if not authorization:
             raise InvalidToken("a bearer token is required")
         scheme, _, token = authorization.partition(" ")
@@ -167,11 +172,14 @@ class TokenVerifier:
         except jwt.PyJWTError:
             raise InvalidToken("the token is invalid or has expired") from None
         oidc = self._oidc.get(claimed) if isinstance(claimed, str) else None
-        if oidc is not None:
-            return self._verify_oidc(oidc, token, header)
-        if not self._keys or claimed != self._issuer:
+        return _Read(token, header, claimed, oidc)
+
+    def _verify_read(self, token: _Read) -> Identity:
+        if token.oidc is not None:
+            return self._verify_oidc(token.oidc, token.token, token.header)
+        if not self._keys or token.claimed != self._issuer:
             raise InvalidToken("the token's issuer is not trusted")
-        return self._verify_static(token, header)
+        return self._verify_static(token.token, token.header)
 
     def _verify_oidc(self, oidc: OidcIssuer, token: str, header: dict[str, Any]) -> Identity:
         config = oidc.config
