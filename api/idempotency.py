@@ -28,7 +28,8 @@ from api.answers import Answer, problem
 from domain.shared.blind_index import BlindIndex
 from domain.shared.idempotency import Claim
 from domain.shared.logins import login_subject
-from domain.shared.sealing import Erased, Keyring, Sealed
+from domain.shared.sealing import Keyring
+from projections.common import sealed_or_none
 
 HEADER = "idempotency-key"
 KEY_PATTERN = re.compile(r"[\x21-\x7e]{1,255}")
@@ -125,10 +126,9 @@ class KeyedRequests:
                     "This Idempotency-Key was used for a different request; use a new key",
                     "IDEMPOTENCY_KEY_REUSED",
                 )
-            if row["response"] is not None:
-                opened = self._keyring.open(Sealed.from_bytes(bytes(row["response"])))
-                if not isinstance(opened, Erased):
-                    return Answer(200, json.loads(opened))
+            opened = self._keyring.text_of(sealed_or_none(row["response"]))
+            if opened is not None:
+                return Answer(200, json.loads(opened))
             if time.monotonic() >= give_up:
                 return problem(
                     409,

@@ -15,7 +15,7 @@ from psycopg import Cursor, sql
 
 from domain.retention.erasure import Erasure
 from domain.shared.logins import LoginSealer
-from domain.shared.sealing import Erased, Sealed
+from domain.shared.sealing import Sealed
 from projections.classification import Kind, data_map
 
 TRACKING_TABLE = "projection_tracking"
@@ -65,8 +65,7 @@ class View(PostgresTrackingRecorder):
         """The plaintext of a value an event carries (sealed, or plain from an older event), to
         compute its blind index; None if absent or erased."""
         if isinstance(value, Sealed):
-            opened = self.logins.keyring.open(value)
-            return None if isinstance(opened, Erased) else opened
+            return self.logins.keyring.text_of(value)
         return value
 
     def kept(self, person_ids: Iterable[UUID]) -> list[UUID]:

@@ -347,6 +347,13 @@ class Keyring:
     def open(self, sealed: Sealed) -> str | Erased:
         return self.open_many([sealed])[0]
 
+    def text_of(self, sealed: Sealed | None) -> str | None:
+        """The plaintext of a sealed value; None if there is none, or it is erased."""
+        if sealed is None:
+            return None
+        opened = self.open(sealed)
+        return None if isinstance(opened, Erased) else opened
+
     def open_many(self, values: Iterable[Sealed]) -> list[str | Erased]:
         """Opens values with one key look-up for all their subjects."""
         return [v if isinstance(v, Erased) else v.decode() for v in self.open_bytes_many(values)]
