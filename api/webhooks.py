@@ -3,11 +3,16 @@
 The webhooks view writes a delivery for each endpoint whose owner may be told of a change, in
 the transaction that moves the view (``projections/webhooks/projection.py``). This sender
 claims the deliveries that are due (``FOR UPDATE SKIP LOCKED``: several senders never take
-the same one), posts each with the Standard Webhooks headers, and records the attempt and what
-follows from it in the same transaction as the claim: a 2xx ends the delivery, anything else
-(a timeout, a refusal, no answer) sets its next attempt, later each time with jitter, until the
-bound, when it fails. A sender that dies mid-post commits nothing: the delivery is still due,
-and is sent again (a receiver deduplicates on ``webhook-id``, which never changes).
+the same one) by leasing them: their next attempt is moved past the time their posts can take,
+and the claim commits before anything is posted, so no transaction, lock or pooled connection is
+held while a receiver answers (a slow one never stalls the view that cancels or the replay that
+resets its deliveries). It posts each with the Standard Webhooks headers, then records the
+attempt and what follows from it in a short transaction of its own, if the lease still holds: a
+2xx ends the delivery, anything else (a timeout, a refusal, no answer) sets its next attempt,
+later each time with jitter, until the bound, when it fails. A sender that dies mid-post
+records nothing: the lease runs out and the delivery is sent again (a receiver deduplicates on
+``webhook-id``, which never changes). A delivery cancelled or replayed while it was being
+posted keeps what was done to it: the lease no longer holds, and the post is not recorded.
 
 Nothing personal is logged or sent: a delivery names a kind, a record id, a school and a
 position.
@@ -33,8 +38,9 @@ from psycopg.rows import DictRow
 from psycopg_pool import ConnectionPool
 
 from api.settings import Settings
-from domain.shared.sealing import Erased, Keyring, Sealed
+from domain.shared.sealing import Keyring
 from domain.webhooks.rules import AttemptOutcome, DeliveryStatus, signature
+from projections.common import sealed_or_none
 
 log = logging.getLogger(__name__)
 CLAIM_BATCH = 5
@@ -55,6 +61,7 @@ class Due:
     school_id: UUID | None
     position: int
     occurred_at: datetime
+    leased_until: datetime  # the next attempt time the claim set: while it holds, ours
 
 
 @dataclass(frozen=True)
@@ -133,6 +140,20 @@ class WebhookSender:
 
     def send_due(self) -> int:
         """Claim the deliveries due now, post each, record the outcome; how many were tried."""
+        claimed = self.claim()
+        for due in claimed:
+            attempted_at = datetime.now(UTC)
+            self._record(due, attempted_at, self._post(due))
+        return len(claimed)
+
+    def lease(self) -> timedelta:
+        """How long a claim holds its deliveries: every post of a claim at its timeout, and a
+        margin for recording them."""
+        return timedelta(seconds=CLAIM_BATCH * self.settings.webhook_timeout_seconds + 30)
+
+    def claim(self) -> list[Due]:
+        """Lease the deliveries due now (committed before any is posted); each ``Due`` holds
+        its lease, the next attempt time that says the delivery is still this sender's."""
         with self.pool.connection() as conn, conn.transaction():
             rows = conn.execute(
                 "SELECT d.delivery_id, d.endpoint_id, e.url, e.secret, d.attempts, "
@@ -143,38 +164,36 @@ class WebhookSender:
                 "ORDER BY d.next_attempt_at LIMIT %s FOR UPDATE OF d SKIP LOCKED",
                 (CLAIM_BATCH,),
             ).fetchall()
-            for row in rows:
-                self._attempt(conn, Due(**row))
-        return len(rows)
+            if not rows:
+                return []
+            leased = conn.execute(
+                "UPDATE wh_deliveries SET next_attempt_at = now() + %s "
+                "WHERE delivery_id = ANY(%s) RETURNING delivery_id, next_attempt_at",
+                (self.lease(), [r["delivery_id"] for r in rows]),
+            ).fetchall()
+        until = {r["delivery_id"]: r["next_attempt_at"] for r in leased}
+        return [Due(**row, leased_until=until[row["delivery_id"]]) for row in rows]
 
-    def _attempt(self, conn: Connection[DictRow], due: Due) -> None:
+    def _post(self, due: Due) -> Answer:
         secret = self._secret(due.secret)
-        attempt = due.attempts + 1
         if secret is None:
-            answer = Answer(AttemptOutcome.UNREACHABLE, None, 0)  # no secret: never sent
-        else:
-            body = payload(due)
-            message_id = str(due.delivery_id)
-            timestamp = int(time.time())
-            headers = {
-                "content-type": "application/json",
-                "user-agent": USER_AGENT,
-                "webhook-id": message_id,
-                "webhook-timestamp": str(timestamp),
-                "webhook-signature": signature(secret, message_id, timestamp, body),
-            }
-            answer = post(due.url, headers, body, self.settings.webhook_timeout_seconds)
-        conn.execute(
-            "INSERT INTO wh_attempts (delivery_id, attempt, attempted_at, outcome, status_code, "
-            "duration_ms) VALUES (%s, %s, now(), %s, %s, %s)",
-            (
-                due.delivery_id,
-                attempt,
-                answer.outcome.value,
-                answer.status_code,
-                answer.duration_ms,
-            ),
-        )
+            return Answer(AttemptOutcome.UNREACHABLE, None, 0)  # no secret: never sent
+        body = payload(due)
+        message_id = str(due.delivery_id)
+        timestamp = int(time.time())
+        headers = {
+            "content-type": "application/json",
+            "user-agent": USER_AGENT,
+            "webhook-id": message_id,
+            "webhook-timestamp": str(timestamp),
+            "webhook-signature": signature(secret, message_id, timestamp, body),
+        }
+        return post(due.url, headers, body, self.settings.webhook_timeout_seconds)
+
+    def _record(self, due: Due, attempted_at: datetime, answer: Answer) -> None:
+        """The attempt and what follows from it, if the delivery is still leased to this
+        sender (not cancelled, replayed or re-claimed since the claim)."""
+        attempt = due.attempts + 1
         next_at: datetime | None = None
         if answer.outcome is AttemptOutcome.DELIVERED:
             status = DeliveryStatus.DELIVERED
@@ -183,19 +202,45 @@ class WebhookSender:
         else:
             status = DeliveryStatus.PENDING
             next_at = datetime.now(UTC) + pause(self.settings, attempt)
-        conn.execute(
-            "UPDATE wh_deliveries SET attempts = %s, status = %s, next_attempt_at = %s, "
-            "last_status_code = %s, delivered_at = CASE WHEN %s THEN now() END "
-            "WHERE delivery_id = %s",
-            (
-                attempt,
-                status.value,
-                next_at,
-                answer.status_code,
-                status is DeliveryStatus.DELIVERED,
-                due.delivery_id,
-            ),
-        )
+        with self.pool.connection() as conn, conn.transaction():
+            held = conn.execute(
+                "UPDATE wh_deliveries SET attempts = %s, status = %s, next_attempt_at = %s, "
+                "last_status_code = %s, delivered_at = CASE WHEN %s THEN now() END "
+                "WHERE delivery_id = %s AND status = 'pending' AND attempts = %s "
+                "AND next_attempt_at = %s RETURNING delivery_id",
+                (
+                    attempt,
+                    status.value,
+                    next_at,
+                    answer.status_code,
+                    status is DeliveryStatus.DELIVERED,
+                    due.delivery_id,
+                    due.attempts,
+                    due.leased_until,
+                ),
+            ).fetchone()
+            if held is None:
+                log.warning(
+                    "webhook delivery %s attempt %d: %s %s, not recorded: the delivery was "
+                    "cancelled, replayed or claimed again while it was posted",
+                    due.delivery_id,
+                    attempt,
+                    answer.outcome.value,
+                    answer.status_code or "",
+                )
+                return
+            conn.execute(
+                "INSERT INTO wh_attempts (delivery_id, attempt, attempted_at, outcome, "
+                "status_code, duration_ms) VALUES (%s, %s, %s, %s, %s, %s)",
+                (
+                    due.delivery_id,
+                    attempt,
+                    attempted_at,
+                    answer.outcome.value,
+                    answer.status_code,
+                    answer.duration_ms,
+                ),
+            )
         log.info(
             "webhook delivery %s attempt %d: %s %s",
             due.delivery_id,
@@ -205,10 +250,7 @@ class WebhookSender:
         )
 
     def _secret(self, sealed: bytes | None) -> str | None:
-        if sealed is None:
-            return None
-        opened = self.keyring.open(Sealed.from_bytes(bytes(sealed)))
-        return None if isinstance(opened, Erased) else opened
+        return self.keyring.text_of(sealed_or_none(sealed))
 
     def run(self, stopping: threading.Event) -> None:
         """Send what is due until ``stopping`` is set; an error is logged and tried again."""

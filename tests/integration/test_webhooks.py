@@ -327,6 +327,73 @@ def test_a_delivery_claimed_by_a_sender_that_dies_is_sent_by_the_next(demo, rece
     assert len(receiver.received) == 1
 
 
+def test_a_sender_that_dies_after_its_claim_leaves_the_delivery_due_when_its_lease_ends(
+    demo, receiver
+):
+    registered = demo.register("dsl@primary.demo", receiver.url, ["incident_reported"], "primary")
+    demo.incident("primary")
+    demo.feed()
+    (claimed,) = demo.sender().claim()  # and dies before posting
+    assert demo.sender().send_due() == 0  # leased: never sent twice at once
+    with demo.container.pool.connection() as conn:  # as if the lease had run out
+        conn.execute(
+            "UPDATE wh_deliveries SET next_attempt_at = now() WHERE delivery_id = %s",
+            (claimed.delivery_id,),
+        )
+    assert demo.sender().send_due() == 1
+    (delivery,) = demo.deliveries(registered.endpoint_id)
+    assert delivery.status == "delivered"
+    assert [a.attempt for a in delivery.attempt_list] == [1]
+    assert len(receiver.received) == 1
+
+
+def posting(demo: Demo, receiver: Receiver) -> threading.Thread:
+    """A sender posting in a thread, returned once the receiver holds its request."""
+    sending = threading.Thread(target=demo.sender().send_due)
+    sending.start()
+    eventually(lambda: receiver.received, bool, within=5.0)
+    return sending
+
+
+def test_no_transaction_is_held_open_while_a_receiver_answers(demo):
+    slow = Receiver(delay=0.5)
+    try:
+        demo.register("dsl@primary.demo", slow.url, ["incident_reported"], "primary")
+        demo.incident("primary")
+        demo.feed()
+        sending = posting(demo, slow)
+        with demo.container.pool.connection() as conn:
+            row = conn.execute(
+                "SELECT count(*) AS open FROM pg_stat_activity WHERE datname = "
+                "current_database() AND state LIKE 'idle in transaction%%' "
+                "AND pid <> pg_backend_pid()"
+            ).fetchone()
+        sending.join()
+        assert row is not None and row["open"] == 0
+    finally:
+        slow.close()
+
+
+def test_an_endpoint_removed_while_its_delivery_is_posted_keeps_it_cancelled(demo):
+    from domain.webhooks.commands import RemoveWebhookEndpoint
+
+    slow = Receiver(delay=0.5)
+    try:
+        registered = demo.register("dsl@primary.demo", slow.url, ["incident_reported"], "primary")
+        demo.incident("primary")
+        demo.feed()
+        sending = posting(demo, slow)
+        with demo.as_user("dsl@primary.demo"):
+            demo.app.remove_webhook_endpoint(RemoveWebhookEndpoint(registered.endpoint_id))
+        demo.feed()
+        sending.join()
+        (delivery,) = demo.deliveries(registered.endpoint_id)
+        assert delivery.status == "cancelled"
+        assert delivery.attempt_list == ()
+    finally:
+        slow.close()
+
+
 def test_a_removed_endpoint_is_sent_nothing_more(demo, receiver):
     from domain.webhooks.commands import RemoveWebhookEndpoint
 
