@@ -12,6 +12,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -215,18 +216,27 @@ def test_a_receiver_answering_500_then_200_gets_the_retry_and_each_attempt_is_ke
         failing.close()
 
 
-def test_a_timeout_is_a_failed_attempt(demo):
-    slow = Receiver(delay=1.5)
+@contextmanager
+def slow_delivery(demo: Demo, delay: float) -> Iterator[tuple[Receiver, UUID]]:
+    """A receiver that waits ``delay`` seconds before answering, and an endpoint of the
+    primary school's DSL posting to it, with one incident's delivery due: (receiver,
+    endpoint id)."""
+    slow = Receiver(delay=delay)
     try:
         registered = demo.register("dsl@primary.demo", slow.url, ["incident_reported"], "primary")
         demo.incident("primary")
         demo.feed()
-        demo.sender().send_due()
-        (delivery,) = demo.deliveries(registered.endpoint_id)
-        assert delivery.status == "pending"
-        assert [a.outcome for a in delivery.attempt_list] == ["timeout"]
+        yield slow, registered.endpoint_id
     finally:
         slow.close()
+
+
+def test_a_timeout_is_a_failed_attempt(demo):
+    with slow_delivery(demo, 1.5) as (_, endpoint):
+        demo.sender().send_due()
+        (delivery,) = demo.deliveries(endpoint)
+        assert delivery.status == "pending"
+        assert [a.outcome for a in delivery.attempt_list] == ["timeout"]
 
 
 def test_attempts_stop_at_the_bound_and_a_replay_sends_it_again(demo):
@@ -356,11 +366,7 @@ def posting(demo: Demo, receiver: Receiver) -> threading.Thread:
 
 
 def test_no_transaction_is_held_open_while_a_receiver_answers(demo):
-    slow = Receiver(delay=0.5)
-    try:
-        demo.register("dsl@primary.demo", slow.url, ["incident_reported"], "primary")
-        demo.incident("primary")
-        demo.feed()
+    with slow_delivery(demo, 0.5) as (slow, _):
         sending = posting(demo, slow)
         with demo.container.pool.connection() as conn:
             row = conn.execute(
@@ -370,28 +376,20 @@ def test_no_transaction_is_held_open_while_a_receiver_answers(demo):
             ).fetchone()
         sending.join()
         assert row is not None and row["open"] == 0
-    finally:
-        slow.close()
 
 
 def test_an_endpoint_removed_while_its_delivery_is_posted_keeps_it_cancelled(demo):
     from domain.webhooks.commands import RemoveWebhookEndpoint
 
-    slow = Receiver(delay=0.5)
-    try:
-        registered = demo.register("dsl@primary.demo", slow.url, ["incident_reported"], "primary")
-        demo.incident("primary")
-        demo.feed()
+    with slow_delivery(demo, 0.5) as (slow, endpoint):
         sending = posting(demo, slow)
         with demo.as_user("dsl@primary.demo"):
-            demo.app.remove_webhook_endpoint(RemoveWebhookEndpoint(registered.endpoint_id))
+            demo.app.remove_webhook_endpoint(RemoveWebhookEndpoint(endpoint))
         demo.feed()
         sending.join()
-        (delivery,) = demo.deliveries(registered.endpoint_id)
+        (delivery,) = demo.deliveries(endpoint)
         assert delivery.status == "cancelled"
         assert delivery.attempt_list == ()
-    finally:
-        slow.close()
 
 
 def test_a_removed_endpoint_is_sent_nothing_more(demo, receiver):
