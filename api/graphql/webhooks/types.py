@@ -68,7 +68,8 @@ class WebhookDelivery:
     status: DeliveryStatus
     attempts: int
     next_attempt_at: datetime.datetime | None = strawberry.field(
-        description="While PENDING: when it is tried next."
+        description="While PENDING: when it is tried next. While an attempt is being made, "
+        "when it is tried again if that attempt is never recorded (its sender stopped)."
     )
     last_status_code: int | None
     created_at: datetime.datetime
