@@ -11,7 +11,8 @@ attempt and what follows from it in a short transaction of its own, if the lease
 2xx ends the delivery, anything else (a timeout, a refusal, no answer) sets its next attempt,
 later each time with jitter, until the bound, when it fails. A sender that dies mid-post
 records nothing: the lease runs out and the delivery is sent again (a receiver deduplicates on
-``webhook-id``, which never changes). A delivery cancelled or replayed while it was being
+``webhook-id``, which never changes); one that is stopped starts no other post and gives back
+the rest of its claim, due at once. A delivery cancelled or replayed while it was being
 posted keeps what was done to it: the lease no longer holds, and the post is not recorded.
 
 Nothing personal is logged or sent: a delivery names a kind, a record id, a school and a
@@ -138,13 +139,29 @@ class WebhookSender:
         self.keyring = keyring
         self.settings = settings
 
-    def send_due(self) -> int:
-        """Claim the deliveries due now, post each, record the outcome; how many were tried."""
+    def send_due(self, stopping: threading.Event | None = None) -> int:
+        """Claim the deliveries due now, post each, record the outcome; how many were tried.
+        Once ``stopping`` is set, no other post starts: the rest are given back, due at once
+        (to the next sender, not at the lease's end)."""
         claimed = self.claim()
-        for due in claimed:
+        for tried, due in enumerate(claimed):
+            if stopping is not None and stopping.is_set():
+                self._give_back(claimed[tried:])
+                return tried
             attempted_at = datetime.now(UTC)
             self._record(due, attempted_at, self._post(due))
         return len(claimed)
+
+    def _give_back(self, leased: list[Due]) -> None:
+        """Make ``leased`` due now, those whose leases still hold."""
+        with self.pool.connection() as conn:
+            conn.execute(
+                "UPDATE wh_deliveries SET next_attempt_at = now() FROM "
+                "unnest(%s::uuid[], %s::timestamptz[]) AS l (delivery_id, leased_until) "
+                "WHERE wh_deliveries.delivery_id = l.delivery_id AND status = 'pending' "
+                "AND next_attempt_at = l.leased_until",
+                ([d.delivery_id for d in leased], [d.leased_until for d in leased]),
+            )
 
     def lease(self) -> timedelta:
         """How long a claim holds its deliveries: every post of a claim at its timeout, and a
@@ -256,7 +273,7 @@ class WebhookSender:
         """Send what is due until ``stopping`` is set; an error is logged and tried again."""
         while not stopping.is_set():
             try:
-                sent = self.send_due()
+                sent = self.send_due(stopping)
             except Exception as error:  # the database went away: wait, then try again
                 log.warning("webhook sender: %s", type(error).__name__)
                 sent = 0

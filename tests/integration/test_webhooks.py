@@ -357,6 +357,19 @@ def test_a_sender_that_dies_after_its_claim_leaves_the_delivery_due_when_its_lea
     assert len(receiver.received) == 1
 
 
+def test_a_stopping_sender_posts_nothing_more_and_gives_back_what_it_claimed(demo, receiver):
+    registered = demo.register("dsl@primary.demo", receiver.url, ["incident_reported"], "primary")
+    demo.incident("primary")
+    demo.feed()
+    stopping = threading.Event()
+    stopping.set()
+    assert demo.sender().send_due(stopping) == 0
+    assert receiver.received == []
+    assert demo.sender().send_due() == 1  # due at once, not at the lease's end
+    (delivery,) = demo.deliveries(registered.endpoint_id)
+    assert delivery.status == "delivered"
+
+
 def posting(demo: Demo, receiver: Receiver) -> threading.Thread:
     """A sender posting in a thread, returned once the receiver holds its request."""
     sending = threading.Thread(target=demo.sender().send_due)
