@@ -236,10 +236,10 @@ def test_a_request_the_schema_cannot_run_is_a_bad_request(live, settings, demo, 
 
 
 def test_every_server_error_is_counted_and_names_its_request(live, settings, demo, monkeypatch):
-    def broken(*args, **kwargs):
+    async def broken(*args, **kwargs):
         raise RuntimeError("internal detail")
 
-    monkeypatch.setattr(live.container.verifier, "verify", broken)
+    monkeypatch.setattr(live.container.verifier, "verify_async", broken)
     response = Client(live.url, settings, "dsl@primary.demo").post("{ me { userId } }")
     assert response.status_code == 500
     assert response.json()["errors"][0]["extensions"] == {
