@@ -62,7 +62,7 @@ class Due:
     school_id: UUID | None
     position: int
     occurred_at: datetime
-    leased_until: datetime  # the next attempt time the claim set: while it holds, ours
+    leased_until: datetime  # the next attempt time its claim set: while that holds, ours
 
 
 @dataclass(frozen=True)
@@ -153,14 +153,12 @@ class WebhookSender:
         return len(claimed)
 
     def _give_back(self, leased: list[Due]) -> None:
-        """Make ``leased`` due now, those whose leases still hold."""
+        """Make ``leased`` (of one claim, so of one lease) due now, if that lease still holds."""
         with self.pool.connection() as conn:
             conn.execute(
-                "UPDATE wh_deliveries SET next_attempt_at = now() FROM "
-                "unnest(%s::uuid[], %s::timestamptz[]) AS l (delivery_id, leased_until) "
-                "WHERE wh_deliveries.delivery_id = l.delivery_id AND status = 'pending' "
-                "AND next_attempt_at = l.leased_until",
-                ([d.delivery_id for d in leased], [d.leased_until for d in leased]),
+                "UPDATE wh_deliveries SET next_attempt_at = now() WHERE delivery_id = ANY(%s) "
+                "AND status = 'pending' AND next_attempt_at = %s",
+                ([d.delivery_id for d in leased], leased[0].leased_until),
             )
 
     def lease(self) -> timedelta:
@@ -174,22 +172,20 @@ class WebhookSender:
         with self.pool.connection() as conn, conn.transaction():
             rows = conn.execute(
                 "SELECT d.delivery_id, d.endpoint_id, e.url, e.secret, d.attempts, "
-                "d.round_start, c.kind, c.record_id, c.school_id, c.position, c.occurred_at "
+                "d.round_start, c.kind, c.record_id, c.school_id, c.position, c.occurred_at, "
+                "now() + %s AS leased_until "
                 "FROM wh_deliveries d JOIN wh_endpoints e USING (endpoint_id) "
                 "JOIN wh_changes c ON c.seq = d.change_seq "
                 "WHERE d.status = 'pending' AND d.next_attempt_at <= now() "
                 "ORDER BY d.next_attempt_at LIMIT %s FOR UPDATE OF d SKIP LOCKED",
-                (CLAIM_BATCH,),
+                (self.lease(), CLAIM_BATCH),
             ).fetchall()
-            if not rows:
-                return []
-            leased = conn.execute(
-                "UPDATE wh_deliveries SET next_attempt_at = now() + %s "
-                "WHERE delivery_id = ANY(%s) RETURNING delivery_id, next_attempt_at",
-                (self.lease(), [r["delivery_id"] for r in rows]),
-            ).fetchall()
-        until = {r["delivery_id"]: r["next_attempt_at"] for r in leased}
-        return [Due(**row, leased_until=until[row["delivery_id"]]) for row in rows]
+            if rows:  # one lease for the claim: now() is the transaction's
+                conn.execute(
+                    "UPDATE wh_deliveries SET next_attempt_at = %s WHERE delivery_id = ANY(%s)",
+                    (rows[0]["leased_until"], [r["delivery_id"] for r in rows]),
+                )
+        return [Due(**row) for row in rows]
 
     def _post(self, due: Due) -> Answer:
         secret = self._secret(due.secret)
