@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from projections.ledger.audit import Keys, Report, Trust, audit, record
+from domain.shared.system_keys import LEDGER_AUDIT_SUBJECT
+from projections.ledger.audit import Keys, Report, Trust, audit, last_sealed, record
 from projections.ledger.entries import EntryMaker
 
 if TYPE_CHECKING:
@@ -27,16 +28,36 @@ def trust_of(container: Container, settings: Settings | None = None) -> Trust:
     return Trust(log=log, witnesses={w.name: w.verifier for w in witnesses})
 
 
-def run_verification(container: Container, fields: bool = True, keep: bool = True) -> Report:
+def run_verification(
+    container: Container, fields: bool = True, keep: bool = True, all_fields: bool = False
+) -> Report:
     """Audit the store in one read-only snapshot and (with ``keep``) record the run on a
-    connection of its own."""
+    connection of its own, sealed if it recomputed fields and found the store intact. With
+    ``fields``, field digests are recomputed past the last sealed run (``all_fields``: every
+    one of them)."""
     keys = Keys(EntryMaker(container.keyring, container.app.mapper)) if fields else None
+    seal_key = container.keyring.key_or_create(LEDGER_AUDIT_SUBJECT)
+    if seal_key is None:  # a system key is never destroyed
+        raise RuntimeError("the audit's seal key is missing from the key store")
     with container.pool.connection() as conn:
-        report = audit(conn, keys, trust_of(container))
+        since = last_sealed(conn, seal_key) if fields and not all_fields else None
+        report = audit(conn, keys, trust_of(container), since=since)
     if keep:
         with container.pool.connection() as conn:
-            record(conn, report)
+            record(conn, report, seal_key)
     return report
+
+
+def fields_line(report: Report) -> str:
+    if not report.fields_checked:
+        return "field digests: not recomputed"
+    if report.sealed_by is None:
+        return "field digests: recomputed for every leaf"
+    return (
+        f"field digests: recomputed from leaf {report.fields_from} on; audit run "
+        f"{report.sealed_by} had recomputed those before it, and the tree still has the root "
+        "it sealed there"
+    )
 
 
 def describe(report: Report) -> list[str]:
@@ -45,7 +66,7 @@ def describe(report: Report) -> list[str]:
         f"events checked: {report.events_checked}",
         f"tree size: {report.tree_size}",
         f"checkpoints checked: {report.checkpoints_checked}",
-        "field digests: " + ("recomputed" if report.fields_checked else "not recomputed"),
+        fields_line(report),
         *(
             [f"erased fields skipped: {report.fields_erased} (their keys were destroyed)"]
             if report.fields_erased
@@ -70,6 +91,13 @@ def verify(
             help="Recompute each field digest from the decrypted event (needs the keys).",
         ),
     ] = True,
+    all_fields: Annotated[
+        bool,
+        typer.Option(
+            "--all-fields",
+            help="Recompute every field digest, not only those past the last sealed run.",
+        ),
+    ] = False,
 ) -> None:
     """Audit every event against the ledger: rows altered, removed or inserted, the ledger's
     entries, tiles and head, and stored checkpoints. Exits 1 on any failure."""
@@ -78,7 +106,7 @@ def verify(
 
     container = build(Settings())
     try:
-        report = run_verification(container, fields)
+        report = run_verification(container, fields, all_fields=all_fields)
     finally:
         container.close()
     for line in describe(report):

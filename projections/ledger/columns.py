@@ -51,5 +51,11 @@ TABLES: dict[str, Table] = {
         "first_failure_position": SEQ,
         "failure_kind": plain("altered, removed, inserted, or a checkpoint failure"),
         "failure": plain("what the audit found, for the operator: positions and hashes only"),
+        "root": HASH,
+        "fields_from": SEQ,
+        "seal": plain(
+            "an HMAC, under a key the master key wraps, of the tree size and root a run found "
+            "intact with every field recomputed"
+        ),
     },
 }

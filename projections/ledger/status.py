@@ -40,6 +40,7 @@ class VerificationRow:
     tree_size: int
     checkpoints_checked: int
     fields_checked: bool
+    fields_from: int | None
     first_failure_position: int | None
     failure_kind: str | None
     failure: str | None

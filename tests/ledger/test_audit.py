@@ -20,12 +20,15 @@ from typer.testing import CliRunner
 from api.audit_cli import run_verification, trust_of
 from api.cli import cli
 from api.ledger import Checkpointer
+from domain.ledger.audit_seal import audit_seal
 from domain.ledger.entry import Entry
 from domain.ledger.merkle import leaf_hash
 from domain.ledger.note import Checkpoint, Signer, cosign, sign_note
 from domain.ledger.tiles import Edge
+from domain.shared.system_keys import LEDGER_AUDIT_SUBJECT
 from ops.generate import Options, generate
-from projections.ledger.audit import Keys, Kind, Trust, audit
+from projections.ledger.audit import FieldsSealed, Keys, Kind, Trust, audit, last_sealed
+from projections.ledger.audit import rows as audit_rows
 from projections.ledger.entries import EntryMaker
 from tests.ledger.world import catch_up_ledger, record_some_history, rewrite_history
 
@@ -138,6 +141,18 @@ def store_checkpoint(conn: Any, log: Signer, size: int, root: bytes) -> str:
 
 def signer(name: str) -> Signer:
     return Signer(name, Ed25519PrivateKey.generate())
+
+
+def forge_a_digest(conn: Any, leaf: int) -> Entry:
+    """Rebuild the ledger with one field digest of ``leaf``'s entry forged, as an insider who
+    knows the format would; returns the entry as it was."""
+    entries = stored_entries(conn)
+    entry = Entry.from_bytes(entries[leaf])
+    name = sorted(entry.fields)[0]
+    forged = {**entry.fields, name: "A" * 43}
+    entries[leaf] = dataclasses.replace(entry, fields=forged).canonical()
+    rebuild_ledger(conn, entries)
+    return entry
 
 
 # -- an untouched store ----------------------------------------------------------------------
@@ -333,19 +348,127 @@ def test_an_entry_chain_naming_another_previous_entry_is_reported_as_ledger_alte
 
 def test_a_forged_field_digest_in_a_rebuilt_ledger_is_caught_only_by_field_recomputation(world):
     with tampering(world) as conn:
-        entries = stored_entries(conn)
-        entry = Entry.from_bytes(entries[3])
-        name = sorted(entry.fields)[0]
-        forged = {**entry.fields, name: "A" * 43}
-        entries[3] = dataclasses.replace(entry, fields=forged).canonical()
-        rebuild_ledger(conn, entries)
+        entry = forge_a_digest(conn, 3)
         without_fields = audit(conn)
         with_fields = audit(conn, keys_of(world))
     assert without_fields.ok
     failure = with_fields.failure
     assert failure is not None
     assert (failure.kind, failure.position) == (Kind.LEDGER_ALTERED, entry.position)
-    assert repr(name) in failure.what
+    assert repr(sorted(entry.fields)[0]) in failure.what
+
+
+# -- the nightly run: fields recomputed past the last sealed run ------------------------------
+
+
+def seal_key(container: Any) -> bytes:
+    key = container.keyring.key_or_create(LEDGER_AUDIT_SUBJECT)
+    assert key is not None
+    return key
+
+
+@pytest.fixture(params=["in one batch", "in batches of 4"])
+def batching(request, monkeypatch):
+    """The audit's reads in one batch (the test stores are small), or in batches of 4, so that
+    a sealed size falls inside a batch, or at its end, after other batches."""
+    if request.param == "in batches of 4":
+        monkeypatch.setattr(audit_rows, "BATCH", 4)
+
+
+def sealed(container: Any) -> FieldsSealed | None:
+    with container.pool.connection() as conn:
+        return last_sealed(conn, seal_key(container))
+
+
+def test_a_run_that_recomputed_every_field_of_an_intact_store_seals_its_size_and_root(world):
+    report = run_verification(world)
+    (run,) = runs(world)
+    assert report.ok and run["fields_from"] == 0 and report.root is not None
+    assert bytes(run["seal"]) == audit_seal(seal_key(world), run["tree_size"], report.root)
+    assert sealed(world) == FieldsSealed(run["run_id"], run["tree_size"], report.root)
+
+
+def test_a_run_that_did_not_recompute_fields_is_not_sealed(world):
+    run_verification(world, fields=False)
+    (run,) = runs(world)
+    assert run["ok"] and run["seal"] is None and run["fields_from"] is None
+
+
+def test_a_run_that_found_the_store_altered_is_not_sealed(world):
+    with world.pool.connection() as conn, conn.transaction():
+        conn.execute("ALTER TABLE casework_events DISABLE TRIGGER casework_events_append_only")
+        flip_state_byte(conn, positions(conn)[2])
+        conn.execute("ALTER TABLE casework_events ENABLE TRIGGER casework_events_append_only")
+    run_verification(world)
+    (run,) = runs(world)
+    assert not run["ok"] and run["seal"] is None and sealed(world) is None
+
+
+def test_the_next_run_recomputes_fields_only_past_the_size_the_last_run_sealed(world, batching):
+    first = run_verification(world)
+    record_some_history(world.app, "Later Primary", "876543")
+    catch_up_ledger(world)
+    report = run_verification(world)
+    assert report.ok, report.failure
+    assert (report.fields_from, report.sealed_by) == (first.tree_size, runs(world)[0]["run_id"])
+    assert report.tree_size > first.tree_size
+    assert sealed(world) == FieldsSealed(runs(world)[1]["run_id"], report.tree_size, report.root)
+
+
+def test_a_forged_digest_past_the_sealed_size_is_still_caught_by_field_recomputation(
+    world, batching
+):
+    run_verification(world)
+    since = sealed(world)
+    record_some_history(world.app, "Later Primary", "876543")
+    catch_up_ledger(world)
+    assert since is not None
+    with tampering(world) as conn:
+        entry = forge_a_digest(conn, since.size + 1)
+        failure = audit(conn, keys_of(world), since=since).failure
+    assert failure is not None
+    assert (failure.kind, failure.position) == (Kind.LEDGER_ALTERED, entry.position)
+
+
+def test_a_ledger_rebuilt_below_the_sealed_size_is_reported_at_the_sealed_size(world, batching):
+    # A forged digest below the sealed size: its field is not recomputed again, but the first
+    # leaves no longer make the root the sealed run found.
+    run_verification(world)
+    since = sealed(world)
+    assert since is not None
+    with tampering(world) as conn:
+        forge_a_digest(conn, 3)
+        failure = audit(conn, keys_of(world), since=since).failure
+        last_sealed_leaf = positions(conn)[since.size - 1]
+    assert failure is not None
+    assert (failure.kind, failure.position) == (Kind.LEDGER_ALTERED, last_sealed_leaf)
+    assert f"audit run {since.run_id} sealed" in failure.what
+
+
+def test_a_log_cut_below_the_sealed_size_is_reported(world):
+    run_verification(world)
+    since = sealed(world)
+    assert since is not None
+    rewrite_history(world)  # an insider removes the latest event and rebuilds the ledger
+    catch_up_ledger(world)
+    with world.pool.connection() as conn:
+        failure = audit(conn, keys_of(world), since=since).failure
+    assert failure is not None and failure.kind == Kind.LEDGER_ALTERED
+    assert f"holds {since.size - 1} leaves" in failure.what
+
+
+def test_a_recorded_run_whose_seal_does_not_hold_is_passed_over(world):
+    run_verification(world)
+    since = sealed(world)
+    assert since is not None
+    with world.pool.connection() as conn:  # an insider records a run of their own
+        conn.execute(
+            "INSERT INTO ledger_verifications (started_at, finished_at, ok, events_checked, "
+            "tree_size, checkpoints_checked, fields_checked, root, fields_from, seal) "
+            "VALUES (now(), now(), true, %s, %s, 0, true, %s, 0, %s)",
+            (since.size, since.size, since.root, b"\x00" * 32),
+        )
+    assert sealed(world) == since
 
 
 # -- checkpoints and witnesses ----------------------------------------------------------------
@@ -499,6 +622,17 @@ def test_casework_verify_exits_0_on_an_intact_store_and_records_the_run(world, v
     assert "result: intact" in result.output
     (run,) = runs(world)
     assert run["ok"] and run["fields_checked"] and run["events_checked"] == run["tree_size"] > 0
+
+
+def test_casework_verify_recomputes_fields_past_the_last_sealed_run_unless_told_all(
+    world, verify_command
+):
+    verify_command()
+    again, everything = verify_command(), verify_command("--all-fields")
+    first, second, third = runs(world)
+    assert "recomputed for every leaf" in everything.output
+    assert f"from leaf {first['tree_size']} on; audit run {first['run_id']}" in again.output
+    assert (second["fields_from"], third["fields_from"]) == (first["tree_size"], 0)
 
 
 def test_casework_verify_exits_1_naming_the_position_of_a_tampered_row_and_records_it(

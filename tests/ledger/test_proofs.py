@@ -35,7 +35,8 @@ PROOF = (
 STATUS = (
     "{ ledgerStatus { checkpoint { size root signedAt } size head integratedPosition lag "
     "witnesses { name url state cosignedSize lastError updatedAt } lastVerification { ok "
-    "eventsChecked treeSize failureKind failurePosition startedAt finishedAt } } }"
+    "eventsChecked treeSize fieldsChecked fieldsCheckedFrom failureKind failurePosition startedAt "
+    "finishedAt } } }"
 )
 
 
@@ -288,9 +289,9 @@ def test_ledger_status_shows_the_checkpoint_lag_witness_and_last_verification(
     with container.pool.connection() as conn:
         conn.execute(
             "INSERT INTO ledger_verifications (started_at, finished_at, ok, events_checked, "
-            "tree_size, checkpoints_checked, fields_checked) "
-            "VALUES (now() - interval '1 minute', now(), true, %s, %s, 1, false)",
-            (signed, signed),
+            "tree_size, checkpoints_checked, fields_checked, fields_from) "
+            "VALUES (now() - interval '1 minute', now(), true, %s, %s, 1, true, %s)",
+            (signed, signed, signed - 1),
         )
     with acting_as(container.app.principal_for(HEAD)):
         make.pupil(container.app, world["school"], "Waiting Pupil")  # written, not yet a leaf
@@ -302,6 +303,8 @@ def test_ledger_status_shows_the_checkpoint_lag_witness_and_last_verification(
     assert (seen["url"], seen["state"], seen["cosignedSize"]) == (witness.url, "cosigning", signed)
     assert status["lastVerification"]["ok"] is True
     assert status["lastVerification"]["eventsChecked"] == signed
+    assert status["lastVerification"]["fieldsChecked"] is True
+    assert status["lastVerification"]["fieldsCheckedFrom"] == signed - 1
 
 
 def test_ledger_status_is_not_for_a_school_role(world, container, settings, served):

@@ -92,6 +92,14 @@ class LedgerVerification:
     fields_checked: bool = strawberry.field(
         description="Whether field digests were recomputed from the decrypted events."
     )
+    fields_checked_from: int | None = strawberry.field(
+        description=(
+            "The first leaf whose field digests this run recomputed. Those of the leaves before "
+            "it had been recomputed by an earlier run that found the store intact, and this run "
+            "checked that the tree still has the root that run sealed at that size. 0: every "
+            "leaf's were recomputed; null: none were."
+        )
+    )
     failure_kind: str | None = strawberry.field(
         description="altered, removed, inserted, or a checkpoint failure."
     )
@@ -111,6 +119,7 @@ class LedgerVerification:
             tree_size=row.tree_size,
             checkpoints_checked=row.checkpoints_checked,
             fields_checked=row.fields_checked,
+            fields_checked_from=row.fields_from,
             failure_kind=row.failure_kind,
             failure_position=None if failed is None else Position(failed),
             failure=row.failure,

@@ -13,7 +13,11 @@ store (``run``). A batch is first checked as a whole with a few C-level operatio
 (``rows.implied``); only a batch that is not cleared so is taken apart leaf by leaf
 (``leaves``), which names the first failure, its kind and its position. Per leaf, the audit
 then costs two SHA-256 (entry and state), its share of the tree's node hashes, and some
-byte comparisons: about as much as reading the rows.
+byte comparisons: about as much as reading the rows. Recomputing field digests (``fields``)
+decrypts every event and costs many times that, so it is done once per leaf: a run that found
+the store intact with every field recomputed is sealed (``record``, domain/ledger/audit_seal),
+and the next recomputes fields from the sealed size on (``last_sealed``), checking as its tree
+passes that size that it has the root the seal names (docs/rules.md §12.5).
 
 What rests on the database, and what does not. Someone who can alter rows can also alter
 functions, views and rules in the same database, so whatever decides that a record is intact
@@ -40,8 +44,9 @@ from psycopg import Connection
 from psycopg.pq import TransactionStatus
 from psycopg.rows import tuple_row
 
+from domain.ledger.audit_seal import audit_seal
 from projections.ledger.audit.checkpoints import Trust
-from projections.ledger.audit.fields import Keys
+from projections.ledger.audit.fields import FieldsSealed, Keys, last_sealed
 from projections.ledger.audit.findings import Failure, Found, Kind
 from projections.ledger.audit.rows import Header, canonical_header
 from projections.ledger.audit.run import Run
@@ -50,6 +55,7 @@ from projections.ledger.audit.tree import expected_tile_count
 __all__ = [
     "AGGREGATE_CACHE",
     "Failure",
+    "FieldsSealed",
     "Header",
     "Keys",
     "Kind",
@@ -58,6 +64,7 @@ __all__ = [
     "audit",
     "canonical_header",
     "expected_tile_count",
+    "last_sealed",
     "record",
 ]
 
@@ -75,6 +82,11 @@ class Report:
     # Field digests not recomputed because an erasure destroyed their keys (and salts): what
     # was forgotten on purpose, reported as such and never as tampering.
     fields_erased: int = 0
+    # With fields checked: the first leaf whose fields this run recomputed, and the sealed run
+    # that had recomputed those before it (None: every leaf's were recomputed now).
+    fields_from: int | None = None
+    sealed_by: int | None = None
+    root: bytes | None = None  # the rebuilt tree's root, when the store was found intact
     failure: Failure | None = None
 
     @property
@@ -92,15 +104,17 @@ def audit(
     keys: Keys | None = None,
     trust: Trust | None = None,
     aggregate_cache: int = AGGREGATE_CACHE,
+    since: FieldsSealed | None = None,
 ) -> Report:
     """Audit the store on ``conn`` and return what was found (the first failure, if any).
 
     Outside a transaction, the audit runs in one read-only snapshot (REPEATABLE READ), so a
     running integrator cannot make it see half a batch; inside one (a test that tampers and
-    rolls back), it reads what that transaction sees. ``keys`` adds field recomputation."""
+    rolls back), it reads what that transaction sees. ``keys`` adds field recomputation, from
+    the size of ``since`` on, if given (an earlier sealed run: see :func:`last_sealed`)."""
     report = Report(started_at=datetime.now(UTC), fields_checked=keys is not None)
     own = conn.info.transaction_status == TransactionStatus.IDLE
-    run = Run(conn, keys, trust or Trust(), aggregate_cache)
+    run = Run(conn, keys, trust or Trust(), aggregate_cache, since)
     with conn.transaction(force_rollback=True):
         if own:
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
@@ -114,21 +128,32 @@ def audit(
             report.tree_size = run.tree_size
             report.checkpoints_checked = run.checkpoints_checked
             report.fields_erased = run.fields_erased
+            if keys is not None:
+                report.fields_from = run.fields_from
+                report.sealed_by = None if run.since is None else run.since.run_id
+            if report.ok:
+                report.root = run.edge.root()
     report.finished_at = datetime.now(UTC)
     return report
 
 
-def record(conn: Connection[Any], report: Report) -> int:
+def record(conn: Connection[Any], report: Report, seal_key: bytes | None = None) -> int:
     """Append the run to ``ledger_verifications`` (for ``ledgerStatus``) and commit it on
     ``conn``, which should not be the one audited: a run is recorded even when the audited
-    transaction is rolled back. Returns the run's id."""
+    transaction is rolled back. A run that found the store intact with its fields checked is
+    sealed with ``seal_key``, if given, so that the next may start from it. Returns its id."""
     failure = report.failure
+    seal = (
+        audit_seal(seal_key, report.tree_size, report.root)
+        if seal_key is not None and report.fields_checked and report.root is not None
+        else None
+    )
     with conn.transaction(), conn.cursor(row_factory=tuple_row) as curs:
         curs.execute(
             "INSERT INTO ledger_verifications (started_at, finished_at, ok, events_checked, "
             "tree_size, checkpoints_checked, fields_checked, first_failure_position, "
-            "failure_kind, failure) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
-            "RETURNING run_id",
+            "failure_kind, failure, root, fields_from, seal) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING run_id",
             (
                 report.started_at,
                 report.finished_at or datetime.now(UTC),
@@ -140,6 +165,9 @@ def record(conn: Connection[Any], report: Report) -> int:
                 None if failure is None else failure.position,
                 None if failure is None else failure.kind.value,
                 None if failure is None else failure.what,
+                report.root,
+                report.fields_from,
+                seal,
             ),
         )
         row = curs.fetchone()

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
+from psycopg import Connection
+from psycopg.rows import tuple_row
 
+from domain.ledger.audit_seal import seal_holds
 from domain.ledger.entry import Entry
 from projections.ledger.audit.findings import Found, Kind, fail
 from projections.ledger.audit.leaves import Leaf
@@ -22,6 +26,36 @@ class Keys:
     that decrypts and decodes a stored event."""
 
     maker: EntryMaker
+
+
+@dataclass(frozen=True)
+class FieldsSealed:
+    """An earlier run that recomputed the fields of the first ``size`` leaves, of the tree with
+    ``root``, and found the store intact (domain/ledger/audit_seal)."""
+
+    run_id: int
+    size: int
+    root: bytes
+
+
+# Sealed runs looked at, newest first, for one whose seal holds: a forged row is passed over,
+# and a flood of them cannot make the look-up long.
+SEALED_RUNS_READ = 100
+
+
+def last_sealed(conn: Connection[Any], key: bytes) -> FieldsSealed | None:
+    """The newest recorded run whose seal holds under ``key``; None if there is none."""
+    with conn.cursor(row_factory=tuple_row, binary=True) as curs:
+        curs.execute(
+            "SELECT run_id, tree_size, root, seal FROM ledger_verifications "
+            "WHERE ok AND fields_checked AND seal IS NOT NULL AND tree_size > 0 "
+            "ORDER BY run_id DESC LIMIT %s",
+            (SEALED_RUNS_READ,),
+        )
+        for run_id, size, root, seal in curs.fetchall():
+            if root is not None and seal_holds(key, int(size), bytes(root), bytes(seal)):
+                return FieldsSealed(int(run_id), int(size), bytes(root))
+    return None
 
 
 def first_field_failure(

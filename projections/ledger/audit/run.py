@@ -20,7 +20,7 @@ from projections.ledger.audit.checkpoints import (
     check_checkpoint,
     checkpoints_of,
 )
-from projections.ledger.audit.fields import Keys, first_field_failure
+from projections.ledger.audit.fields import FieldsSealed, Keys, first_field_failure
 from projections.ledger.audit.findings import Found, Kind, fail
 from projections.ledger.audit.leaves import Leaf, LeafByLeaf, inserted
 from projections.ledger.audit.rows import (
@@ -40,9 +40,20 @@ class Run(LeafByLeaf):
     """The state of one run; :meth:`run` raises :class:`Found` at the first failure."""
 
     def __init__(
-        self, conn: Connection[Any], keys: Keys | None, trust: Trust, aggregate_cache: int
+        self,
+        conn: Connection[Any],
+        keys: Keys | None,
+        trust: Trust,
+        aggregate_cache: int,
+        since: FieldsSealed | None = None,
     ) -> None:
         self.conn, self.keys, self.trust = conn, keys, trust
+        # With keys: fields are recomputed from leaf ``fields_from`` on, those before it having
+        # been recomputed by the sealed run ``since``, whose root the tree must still have at
+        # that size (checked as the tree passes it, then ``seal_due`` is None).
+        self.since = since if keys is not None else None
+        self.seal_due = self.since
+        self.fields_from = 0 if self.since is None else self.since.size
         self.cache_limit = aggregate_cache
         self.events_checked = 0
         self.tree_size = 0
@@ -135,6 +146,13 @@ class Run(LeafByLeaf):
             self._batch(batch, events)
         if events.head is not None:
             raise fail(Kind.INSERTED, events.head.position, inserted(events.head))
+        if self.seal_due is not None:
+            raise fail(
+                Kind.LEDGER_ALTERED,
+                None,
+                f"the log holds {self.edge.size} leaves; audit run {self.seal_due.run_id} "
+                f"recomputed the fields of {self.seal_due.size}",
+            )
         if self.edge.size != size:
             raise fail(
                 Kind.LEDGER_ALTERED,
@@ -162,7 +180,7 @@ class Run(LeafByLeaf):
                 except Found as stop:
                     found = stop
                     break
-        elif self.keys is not None:
+        elif self.keys is not None and first + len(batch) > self.fields_from:
             checked = [
                 (
                     Leaf(first + offset, r[1], r[2], r[3], prior, r[4], leaf),
@@ -170,11 +188,14 @@ class Run(LeafByLeaf):
                 )
                 for offset, (r, e, prior, leaf) in enumerate(zip(batch, *cleared, strict=True))
             ]
-        if self.keys is not None and checked:
-            failed = first_field_failure(self.keys, checked, self._count_erased)
+        # The leaves of ``checked`` are those from ``first`` on; fields of those before
+        # ``fields_from`` were recomputed by the sealed run.
+        skip = max(0, self.fields_from - first)
+        if self.keys is not None and checked and skip < len(checked):
+            failed = first_field_failure(self.keys, checked[skip:], self._count_erased)
             if failed is not None:  # earlier than any failure of the other checks
                 offset, found = failed
-                checked = checked[:offset]
+                checked = checked[: skip + offset]
         if checked is None and cleared is not None:
             leaves, positions = cleared[2], [r[1] for r in batch]
         else:
@@ -287,15 +308,26 @@ class Run(LeafByLeaf):
 
     def _grow(self, leaves: list[bytes], positions: list[int]) -> None:
         """The checked leaves into the tree, each stored checkpoint checked as the tree
-        reaches its size (at the position of its last leaf)."""
+        reaches its size (at the position of its last leaf), and so is the sealed run's root."""
         done = 0
         while done < len(leaves):
-            checkpoint = self.next_checkpoint
+            checkpoint, sealed = self.next_checkpoint, self.seal_due
             step = len(leaves) - done
             if checkpoint is not None:
                 step = min(step, max(checkpoint.size - self.edge.size, 1))
+            if sealed is not None:
+                step = min(step, max(sealed.size - self.edge.size, 1))
             self.edge.extend(leaves[done : done + step])
             done += step
+            if sealed is not None and sealed.size == self.edge.size:
+                if self.edge.root() != sealed.root:
+                    raise fail(
+                        Kind.LEDGER_ALTERED,
+                        positions[done - 1],
+                        f"the first {sealed.size} leaves no longer make the root that audit run "
+                        f"{sealed.run_id} sealed when it recomputed their fields",
+                    )
+                self.seal_due = None
             while checkpoint is not None and checkpoint.size <= self.edge.size:
                 if checkpoint.size == self.edge.size:
                     check_checkpoint(self.trust, checkpoint, self.edge.root(), positions[done - 1])
