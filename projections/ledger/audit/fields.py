@@ -44,8 +44,10 @@ SEALED_RUNS_READ = 100
 
 
 def last_sealed(conn: Connection[Any], key: bytes) -> FieldsSealed | None:
-    """The newest recorded run whose seal holds under ``key``; None if there is none."""
-    with conn.cursor(row_factory=tuple_row, binary=True) as curs:
+    """The newest recorded run whose seal holds under ``key``; None if there is none. Read in a
+    transaction of its own (or a savepoint), so that an audit on ``conn`` after it still
+    starts its own snapshot."""
+    with conn.transaction(), conn.cursor(row_factory=tuple_row, binary=True) as curs:
         curs.execute(
             "SELECT run_id, tree_size, root, seal FROM ledger_verifications "
             "WHERE ok AND fields_checked AND seal IS NOT NULL AND tree_size > 0 "
