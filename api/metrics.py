@@ -15,7 +15,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from psycopg import Connection
 
-from projections.ledger.status import health
+from projections.ledger.status import VerificationRow, health
 
 if TYPE_CHECKING:
     from api.positions import PositionWatch
@@ -92,8 +92,11 @@ class ProjectionCollector(Collector):
 
 
 class LedgerCollector(Collector):
-    """The ledger's size, its latest checkpoint, and each witness's state: a witness that
-    stops co-signing shows here (``casework_ledger_witness_cosigning`` 0) as well as in logs."""
+    """The ledger's size, its latest checkpoint, each witness's state, and the last audit: a
+    witness that stops co-signing shows here (``casework_ledger_witness_cosigning`` 0) as well
+    as in logs, and so does an audit that failed (``casework_ledger_audit_last_ok`` 0) or has
+    not run for too long (``casework_ledger_audit_last_finished_timestamp_seconds``); both are
+    absent before the first audit."""
 
     def __init__(self, container: Container) -> None:
         self.container = container
@@ -122,6 +125,27 @@ class LedgerCollector(Collector):
             cosigning.add_metric([w.witness], 1.0 if w.state == "cosigning" else 0.0)
             cosigned.add_metric([w.witness], w.cosigned_size or 0)
         yield from (size, signed, cosigning, cosigned)
+        last = ledger.last_verification
+        if last is not None:
+            yield from audit_metrics(last)
+
+
+def audit_metrics(last: VerificationRow) -> Iterator[GaugeMetricFamily]:
+    ok = GaugeMetricFamily(
+        "casework_ledger_audit_last_ok",
+        "1 when the last `casework verify` found the store intact, 0 when it found a failure",
+    )
+    ok.add_metric([], 1.0 if last.ok else 0.0)
+    finished = GaugeMetricFamily(
+        "casework_ledger_audit_last_finished_timestamp_seconds",
+        "When the last `casework verify` finished (Unix time)",
+    )
+    finished.add_metric([], last.finished_at.timestamp())
+    checked = GaugeMetricFamily(
+        "casework_ledger_audit_last_tree_size", "Leaves the last `casework verify` checked"
+    )
+    checked.add_metric([], last.tree_size)
+    yield from (ok, finished, checked)
 
 
 class ViewStatus:

@@ -162,6 +162,42 @@ def _other_log_vkey() -> str:
     return Signer("another.example/log", Ed25519PrivateKey.generate()).vkey()
 
 
+def test_metrics_show_the_last_audit_and_nothing_before_the_first(container, live):
+    from api.audit_cli import run_verification
+
+    record_some_history(container.app)
+    container.wait_for(["ledger"], container.head(), timeout=20)
+    before = httpx.get(f"{live.url}/metrics").text
+    report = run_verification(container, fields=False)
+    after = httpx.get(f"{live.url}/metrics").text
+    assert "casework_ledger_audit_last_ok" not in before
+    assert "casework_ledger_audit_last_ok 1.0" in after
+    assert f"casework_ledger_audit_last_tree_size {float(report.tree_size)}" in after
+    finished = next(
+        line
+        for line in after.splitlines()
+        if line.startswith("casework_ledger_audit_last_finished_timestamp_seconds ")
+    )
+    assert report.finished_at is not None
+    assert abs(float(finished.split()[1]) - report.finished_at.timestamp()) < 1
+
+
+def test_metrics_show_an_audit_that_found_a_failure_as_not_ok(container, live):
+    from api.audit_cli import run_verification
+
+    record_some_history(container.app)
+    container.wait_for(["ledger"], container.head(), timeout=20)
+    with container.pool.connection() as conn, conn.transaction():
+        conn.execute("ALTER TABLE casework_events DISABLE TRIGGER casework_events_append_only")
+        conn.execute(
+            "UPDATE casework_events SET state = state || '\\x00'::bytea "
+            "WHERE notification_id = (SELECT min(notification_id) FROM casework_events)"
+        )
+        conn.execute("ALTER TABLE casework_events ENABLE TRIGGER casework_events_append_only")
+    assert not run_verification(container, fields=False).ok
+    assert "casework_ledger_audit_last_ok 0.0" in httpx.get(f"{live.url}/metrics").text
+
+
 def test_metrics_show_a_refusing_witness_as_not_cosigning(container, settings, live, tmp_path):
     name = _refused_by_a_stranger(container, settings, tmp_path)
     metrics = httpx.get(f"{live.url}/metrics").text
