@@ -53,7 +53,6 @@ class Run(LeafByLeaf):
         # that size (checked as the tree passes it, then ``seal_due`` is None).
         self.since = since if keys is not None else None
         self.seal_due = self.since
-        self.fields_from = 0 if self.since is None else self.since.size
         self.cache_limit = aggregate_cache
         self.events_checked = 0
         self.tree_size = 0
@@ -68,6 +67,10 @@ class Run(LeafByLeaf):
         self.recent: dict[int, bytes] = {}
         self._topics: dict[str, bytes] = {}  # topic -> as JSON, b"" when not plain text
         self._orders: dict[bytes, bool] = {}  # field names -> in canonical order
+
+    @property
+    def fields_from(self) -> int:
+        return 0 if self.since is None else self.since.size
 
     # -- reading ---------------------------------------------------------------------------
 
