@@ -45,6 +45,9 @@ from projections.common import sealed_or_none
 
 log = logging.getLogger(__name__)
 CLAIM_BATCH = 5
+# A claimed delivery is still its sender's while it is pending with the next attempt time its
+# claim set (the parameter: the claim's lease): not cancelled, replayed or claimed again.
+LEASE_HOLDS = "status = 'pending' AND next_attempt_at = %s"
 MAX_PAUSE = timedelta(days=1)
 USER_AGENT = "safeguarding-casework-webhooks/1"
 
@@ -157,7 +160,7 @@ class WebhookSender:
         with self.pool.connection() as conn:
             conn.execute(
                 "UPDATE wh_deliveries SET next_attempt_at = now() WHERE delivery_id = ANY(%s) "
-                "AND status = 'pending' AND next_attempt_at = %s",
+                "AND " + LEASE_HOLDS,
                 ([d.delivery_id for d in leased], leased[0].leased_until),
             )
 
@@ -219,8 +222,8 @@ class WebhookSender:
             held = conn.execute(
                 "UPDATE wh_deliveries SET attempts = %s, status = %s, next_attempt_at = %s, "
                 "last_status_code = %s, delivered_at = CASE WHEN %s THEN now() END "
-                "WHERE delivery_id = %s AND status = 'pending' AND attempts = %s "
-                "AND next_attempt_at = %s RETURNING delivery_id",
+                "WHERE delivery_id = %s AND attempts = %s AND " + LEASE_HOLDS + " "
+                "RETURNING delivery_id",
                 (
                     attempt,
                     status.value,
