@@ -349,19 +349,17 @@ class Entry:
         return canonical_json(self.to_json())
 
     def _written(self) -> str:
-        """:meth:`to_json` as the C encoder writes it with sorted keys, put together in that
-        order (the keys are ASCII: code-point order is RFC 8785's), without the dict between."""
-        fields = ",".join(
-            f"{_encode_str(name)}:{'null' if d is None else _encode_str(d)}"
-            for name, d in sorted(self.fields.items())
-        )
-        previous = "null" if self.previous is None else _encode_str(self.previous)
-        return (
-            f'{{"aggregate":"{self.aggregate_id}","fields":{{{fields}}},"index":{self.index},'
-            f'"position":{self.position},"previous":{previous},'
-            f'"recorded_at":{_encode_str(self.recorded_at)},'
-            f'"state_sha256":{_encode_str(self.state_sha256)},"topic":{_encode_str(self.topic)},'
-            f'"v":{FORMAT},"version":{self.version}}}'
+        """:meth:`to_json` as the C encoder writes it with sorted keys (:func:`entry_text`)."""
+        return entry_text(
+            self.index,
+            self.position,
+            self.aggregate_id,
+            self.version,
+            self.topic,
+            self.recorded_at,
+            self.state_sha256,
+            self.previous,
+            fields_text(self.fields),
         )
 
     def _plain(self) -> bool:
@@ -371,8 +369,7 @@ class Entry:
             all(type(n) is int and -_SAFE_INTEGER <= n <= _SAFE_INTEGER for n in numbers)
             and all(type(t) is str for t in texts)
             and (self.previous is None or type(self.previous) is str)
-            and "".join(self.fields).isascii()
-            and all(type(d) is str or d is None for d in self.fields.values())
+            and plain_fields(self.fields)
         )
 
     @classmethod
@@ -391,6 +388,46 @@ class Entry:
             previous=raw["previous"],
             fields=raw["fields"],
         )
+
+
+def plain_fields(fields: Mapping[str, str | None]) -> bool:
+    """Whether :func:`fields_text` writes ``fields`` as RFC 8785 does: ASCII names (so that
+    code-point order is RFC 8785's) and digests or nulls."""
+    return "".join(fields).isascii() and all(type(d) is str or d is None for d in fields.values())
+
+
+def fields_text(fields: Mapping[str, str | None]) -> str:
+    """The canonical JSON object of an entry's field digests, for fields that are
+    :func:`plain_fields`: what the writer stores for the integrator (``ledger_fields``)."""
+    inner = ",".join(
+        f"{_encode_str(name)}:{'null' if d is None else _encode_str(d)}"
+        for name, d in sorted(fields.items())
+    )
+    return f"{{{inner}}}"
+
+
+def entry_text(
+    index: int,
+    position: int,
+    aggregate_id: UUID,
+    version: int,
+    topic: str,
+    recorded_at: str,
+    state_sha256: str,
+    previous: str | None,
+    fields: str,
+) -> str:
+    """The canonical JSON of an entry, put together in RFC 8785's key order (the keys are
+    ASCII: code-point order), from its field digests already written (:func:`fields_text`),
+    for integers that are safe and names that are plain (:meth:`Entry.canonical` checks)."""
+    prior = "null" if previous is None else _encode_str(previous)
+    return (
+        f'{{"aggregate":"{aggregate_id}","fields":{fields},"index":{index},'
+        f'"position":{position},"previous":{prior},'
+        f'"recorded_at":{_encode_str(recorded_at)},'
+        f'"state_sha256":{_encode_str(state_sha256)},"topic":{_encode_str(topic)},'
+        f'"v":{FORMAT},"version":{version}}}'
+    )
 
 
 def entry_hash(canonical: bytes) -> bytes:
