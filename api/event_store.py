@@ -49,8 +49,8 @@ class CaseworkInfrastructure(PostgresFactory):
 
 class CaseworkRecorder(PostgresApplicationRecorder):
     """Appends a command's events, with the data keys and sealed files it created and the
-    request's idempotency claim, in one transaction and one round trip (``casework_append``,
-    migrations 0007 and 0025).
+    request's idempotency claim, and the events' field digests for the ledger, in one
+    transaction and one round trip (``casework_append``, migrations 0007, 0025 and 0045).
 
     The function takes the table's EXCLUSIVE lock, as the library's own recorder does, so
     positions commit in order; a rejected command leaves neither keys nor files behind.
@@ -64,7 +64,10 @@ class CaseworkRecorder(PostgresApplicationRecorder):
         data_keys: Mapping[UUID, bytes] = kwargs.get("data_keys") or {}
         blobs: Mapping[UUID, tuple[UUID, bytes]] = kwargs.get("blobs") or {}
         claim: Claim | None = kwargs.get("claim")
-        params: tuple[object, ...] = (
+        ledger: Mapping[tuple[object, int], tuple[str, str]] = kwargs.get("ledger") or {}
+        written = [ledger.get((e.originator_id, e.originator_version)) for e in stored_events]
+        claimed = (None,) * 3 if claim is None else (claim.user_ix, claim.key_ix, claim.request_ix)
+        params = (
             f"{self.datastore.lock_timeout}s",
             [e.originator_id for e in stored_events],
             [e.originator_version for e in stored_events],
@@ -75,14 +78,13 @@ class CaseworkRecorder(PostgresApplicationRecorder):
             list(blobs),
             [owner for owner, _ in blobs.values()],
             [sealed for _, sealed in blobs.values()],
+            [None if w is None else w[0] for w in written],
+            [None if w is None else w[1] for w in written],
+            *claimed,
         )
-        statement = APPEND
-        if claim is not None:
-            statement = APPEND_CLAIMED
-            params += (claim.user_ix, claim.key_ix, claim.request_ix)
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             try:
-                curs.execute(statement, params, prepare=True)
+                curs.execute(APPEND, params, prepare=True)
             except UniqueViolation as error:
                 if claim is not None and error.diag.constraint_name == KEY_CONSTRAINT:
                     raise RequestAlreadyRecorded() from None
@@ -92,9 +94,9 @@ class CaseworkRecorder(PostgresApplicationRecorder):
 
 APPEND = (
     "SELECT casework_append(%s, %s::uuid[], %s::bigint[], %s::text[], %s::bytea[], "
-    "%s::uuid[], %s::bytea[], %s::uuid[], %s::uuid[], %s::bytea[])"
+    "%s::uuid[], %s::bytea[], %s::uuid[], %s::uuid[], %s::bytea[], %s::text[], %s::text[], "
+    "%s::bytea, %s::bytea, %s::bytea)"
 )
-APPEND_CLAIMED = APPEND[:-1] + ", %s::bytea, %s::bytea, %s::bytea)"
 KEY_CONSTRAINT = "idempotency_keys_pkey"
 
 

@@ -11,6 +11,7 @@ from domain.access.handlers import AccessHandlers
 from domain.consent.handlers import ConsentHandlers
 from domain.directory.handlers import DirectoryHandlers
 from domain.incidents.handlers import IncidentHandlers
+from domain.ledger.handlers import LedgerHandlers
 from domain.retention.erasure_handlers import ErasureHandlers
 from domain.retention.handlers import RetentionHandlers
 from domain.staff_cases.handlers import StaffCaseHandlers
@@ -26,6 +27,7 @@ class CaseworkApplication(
     ErasureHandlers,
     RetentionHandlers,
     WebhookHandlers,
+    LedgerHandlers,
 ):
     """All casework commands over one event store (table ``casework_events``)."""
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from eventsourcing.persistence import Mapper, Notification
@@ -114,6 +114,10 @@ class BufferedSubscription(PostgresSubscription):
 
 
 class ProjectionWorker:
+    # A batch applied alone is sent in pipeline mode (its statements without a round trip
+    # each); a worker whose writes are better sent another way (COPY) turns it off.
+    pipelined = True
+
     def __init__(
         self,
         view: View,
@@ -194,7 +198,7 @@ class ProjectionWorker:
             with self.view.datastore.transaction(commit=True) as curs:
                 begin_view_transaction(curs)
                 self.lock_position(curs)
-                with curs.connection.pipeline():
+                with curs.connection.pipeline() if self.pipelined else nullcontext():
                     self.apply_in(curs, notifications, {})
         except PositionMoved:
             raise

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from typing import TypeVar
 from uuid import UUID
@@ -181,15 +181,17 @@ class CaseworkBase(Application[UUID]):
 
         New data keys, and encrypted file contents (``blobs``: file id to owner and sealed
         bytes), are written in the same transaction as the events that refer to them, and so
-        is the request's idempotency claim, by the first save that records anything.
+        is the request's idempotency claim, by the first save that records anything, and the
+        events' field digests for the ledger (:meth:`ledger_fields`).
         """
         keys = dict(new_keys or {})
         claim = current_claim()
         if claim is not None and claim.recorded:
             claim = None
+        ledger = self.ledger_fields([e for a in aggregates for e in a.pending_events], keys)
         try:
             recordings = self.save(
-                *aggregates, data_keys=keys, blobs=dict(blobs or {}), claim=claim
+                *aggregates, data_keys=keys, blobs=dict(blobs or {}), claim=claim, ledger=ledger
             )
         except IntegrityError:
             attempt = _attempt.get()
@@ -201,6 +203,15 @@ class CaseworkBase(Application[UUID]):
         return max((r.notification.id or 0 for r in recordings), default=0)
 
     # --- hooks: implemented by the feature that owns the record --------------------------------
+
+    def ledger_fields(
+        self, events: Sequence[object], new_keys: Mapping[UUID, bytes]
+    ) -> Mapping[tuple[UUID, int], tuple[str, str]]:
+        """What the ledger's entries of ``events`` will say of their fields, computed while
+        their values are at hand, by (aggregate id, version): (recorded-at, the salted field
+        digests as canonical JSON). ``new_keys``: the wrapped data keys the command created
+        (``domain/ledger/handlers.py``)."""
+        raise NotImplementedError
 
     def principal_for(self, user_id: str) -> Principal:
         """Who ``user_id`` is now, from the record of grants (``domain/access/handlers.py``)."""

@@ -1,13 +1,13 @@
 """Writing several commands' events in one transaction, for speed.
 
-In service every command saves in its own transaction. A generator run is one writer making
-history no reader sees until it ends, and on a machine of few cores a transaction per command
-costs most of the run (the round trip, the commit, the event table's lock). So a worker may hold
-the appends of up to ``size`` commands and write them in one call of the application's own
-recorder (``casework_append``: events, data keys and evidence files together), at the latest
-when its task ends. The commands themselves run exactly as in service, each on the records as
-the commands before it left them: the application's aggregate cache holds what they wrote, and
-:class:`RememberedKeys` the data keys they created, until both are in the store.
+In service every command saves in its own transaction. A generator run is one writer making history
+no reader sees until it ends, and on a machine of few cores a transaction per command costs most of
+the run (the round trip, the commit, the event table's lock). So a worker may hold the appends of
+up to ``size`` commands and write them in one call of the application's own recorder
+(``casework_append``: events, data keys, evidence files and the events' ledger fields together), at
+the latest when its task ends. The commands themselves run exactly as in service, each on the
+records as the commands before it left them: the application's aggregate cache holds what they
+wrote, and :class:`RememberedKeys` the data keys they created, until both are in the store.
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ class GroupedAppends:
         self._events: list[StoredEvent] = []
         self._keys: dict[UUID, bytes] = {}
         self._blobs: dict[UUID, tuple[UUID, bytes]] = {}
+        self._ledger: dict[tuple[UUID, int], tuple[str, str]] = {}
         self._held = 0
         recorder.insert_events = self.insert_events  # type: ignore[method-assign]
 
@@ -71,6 +72,7 @@ class GroupedAppends:
         self._events += stored_events
         self._keys.update(kwargs.get("data_keys") or {})
         self._blobs.update(kwargs.get("blobs") or {})
+        self._ledger.update(kwargs.get("ledger") or {})
         self._held += 1
         if self._held >= self.size:
             self.flush()
@@ -80,6 +82,6 @@ class GroupedAppends:
         """Write what is held, in one transaction."""
         if not self._events:
             return
-        self.append(self._events, data_keys=self._keys, blobs=self._blobs)
+        self.append(self._events, data_keys=self._keys, blobs=self._blobs, ledger=self._ledger)
         self.transactions += 1
-        self._events, self._keys, self._blobs, self._held = [], {}, {}, 0
+        self._events, self._keys, self._blobs, self._ledger, self._held = [], {}, {}, {}, 0

@@ -21,6 +21,16 @@ TABLES: dict[str, Table] = {
         ),
         "leaf_hash": HASH,
     },
+    "ledger_fields": {
+        "position": SEQ,
+        "originator_id": ID,
+        "originator_version": SEQ,
+        "recorded_at": plain("when the event was recorded, as its entry will name it"),
+        "fields": plain(
+            "the salted digests of an event's fields, as its writer computed them for its entry "
+            "(deleted when the entry is made): no value of any field"
+        ),
+    },
     "ledger_tiles": {"level": COUNT, "tile_index": SEQ, "hashes": HASH},
     "ledger_head": {"log": ID, "size": COUNT, "root": HASH, "updated_at": AT},
     "ledger_checkpoints": {"size": COUNT, "root": HASH, "note": NOTE, "created_at": AT},
