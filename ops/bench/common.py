@@ -573,8 +573,13 @@ def data_set_config(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def generate_data_set(args: argparse.Namespace, container: Container) -> Generated:
-    """Generate, catch every view up and (unless ``--no-analyze``) ANALYZE; all timed."""
+def generate_data_set(
+    args: argparse.Namespace,
+    container: Container,
+    generated_hook: Callable[[Container], None] | None = None,
+) -> Generated:
+    """Generate, catch every view up and (unless ``--no-analyze``) ANALYZE; all timed.
+    ``generated_hook`` is called between generating and catching up, untimed."""
     options = Options(schools=args.schools, min_events=args.events, seed=args.seed)
     print(
         f"generating {options.schools} schools, at least {options.min_events:,} events "
@@ -590,6 +595,8 @@ def generate_data_set(args: argparse.Namespace, container: Container) -> Generat
         f"{generated.events:,} events in the store",
         flush=True,
     )
+    if generated_hook is not None:
+        generated_hook(container)
     generated.catch_up_seconds = catch_up(container)
     print(f"views caught up in {sum(generated.catch_up_seconds.values()):.1f} s", flush=True)
     if args.analyze:
@@ -832,12 +839,14 @@ def run_on_data_set(
     args: argparse.Namespace,
     measure: Callable[[Container, Generated], dict[str, Any]],
     report: Callable[[dict[str, Any]], None],
+    generated_hook: Callable[[Container], None] | None = None,
 ) -> int:
-    """:func:`run_benchmark` on a data set generated first (:func:`generate_data_set`); the
-    summary ``measure`` returns gains the generation's figures and the run's configuration."""
+    """:func:`run_benchmark` on a data set generated first (:func:`generate_data_set`, given
+    ``generated_hook``); the summary ``measure`` returns gains the generation's figures and the
+    run's configuration."""
 
     def measured(container: Container) -> dict[str, Any]:
-        generated = generate_data_set(args, container)
+        generated = generate_data_set(args, container, generated_hook)
         summary = measure(container, generated)
         config = data_set_config(args) | summary.get("config", {})
         return summary | {"generation": generation_figures(generated), "config": config}

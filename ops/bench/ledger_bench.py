@@ -12,9 +12,13 @@ generation  ``ops/generate`` (``--schools`` 200, at least ``--events`` 500,000 e
       notification into a domain event (decrypt + deserialise); events/s. The baseline of (i),
       the same code as the platform benchmark's (c) (``ops.bench.common.read_and_decode``).
 (i)   integration catch-up: the ledger reset in the benchmark's own database (its three tables
-      truncated, its tracking row set to 0), then ``LedgerWorker.catch_up()`` alone; events/s.
-      The rebuilt log's root must equal the root before the reset: the entries are
-      byte-identical. ``--profile`` repeats it under cProfile and prints where the time goes.
+      truncated, its tracking row set to 0, and ``ledger_fields`` holding again the field
+      digests the writer stored with each generated event, as it did when they were recorded:
+      a copy is kept before the generation's catch-up consumes them), then
+      ``LedgerWorker.catch_up()`` alone, timed; events/s. The rebuilt log's root must equal the
+      root before the reset: the entries are byte-identical. ``--profile`` repeats it under
+      cProfile and prints where the time goes. (i-) the same once with no writer's digests
+      (the integrator decodes every event), informational; the root must be the same again.
 (r)   raw read of the rows an audit reads: every ``casework_events`` row and every
       ``ledger_entries`` row, in pages of 2,000, undecoded; rows/s of events. The baseline of
       (v).
@@ -28,7 +32,8 @@ generation  ``ops/generate`` (``--schools`` 200, at least ``--events`` 500,000 e
       runs them; mutations/s and p95. Every response must be ``RegisterPupilSuccess``. Before
       the clock starts, probe pupils are registered until one reaches every view within
       250 ms: the worker process has started and follows the store live.
-(w0)  the same, with the ledger left out of the workers. (w) and (w0) alternate over
+(w0)  the same, with the ledger left out: out of the workers, and the writer computing no
+      field digests for it (``digests_at_write`` off). (w) and (w0) alternate over
       ``--rounds`` rounds (w, w0, then w0, w, ...), each starting with its views caught up, and
       the median of the rounds is reported.
 (l)   live lag, during (w): for each mutation, from the moment its response arrived (it carries
@@ -146,12 +151,17 @@ TARGETS: dict[str, tuple[str, float]] = {
 PROFILE_POINTS = (
     ("catch-up, all", "projections/runner.py", "catch_up"),
     ("reading notifications (SQL)", "eventsourcing/postgres.py", "select_notifications"),
+    (
+        "reading the writer's digests (read_written)",
+        "projections/ledger/integrator.py",
+        "read_written",
+    ),
     ("decoding events (AES-GCM + JSON)", "eventsourcing/persistence.py", "to_domain_event"),
     ("fields and their subjects (EntryMaker.read)", "projections/ledger/entries.py", "read"),
     ("making entries (EntryMaker.make)", "projections/ledger/entries.py", "make"),
     ("  batch keys (Keyring.keys_of)", "domain/shared/sealing.py", "keys_of"),
-    ("  field digests (EntryMaker.digests)", "projections/ledger/entries.py", "digests"),
-    ("    fields to plain values (EntryMaker._field)", "projections/ledger/entries.py", "_field"),
+    ("  field digests (FieldDigests.of)", "domain/ledger/digests.py", "of"),
+    ("    fields to plain values (FieldDigests._field)", "domain/ledger/digests.py", "_field"),
     ("      general path (Opener.field)", "domain/ledger/entry.py", "field"),
     ("      opening sealed fields (AES-GCM)", "domain/shared/sealing.py", "open_with"),
     ("    salt and digest (FieldHasher.digest)", "domain/ledger/entry.py", "digest"),
@@ -166,19 +176,41 @@ PROFILE_POINTS = (
 # --- (i): the ledger's integration, from nothing ------------------------------------------------
 
 
-def reset_ledger(container: Container) -> None:
-    """Empty the ledger and set its position to 0: in the benchmark's own database only."""
+KEPT_WRITTEN = "bench_ledger_fields"  # the writer's digests of the generated events, kept
+
+
+def _bench_connection(conn: Any) -> None:
+    row = conn.execute("SELECT current_database() AS name").fetchone()
+    name = str(row["name"]) if row else ""
+    if not name.startswith(BENCH_DATABASE_PREFIX):
+        raise RuntimeError(f"refusing to touch the ledger of {name!r}: not a bench database")
+
+
+def keep_written(container: Container) -> None:
+    """After generation, before the ledger first catches up (and deletes them): keep a copy of
+    the field digests the writer stored with every generated event, for (i) to start from."""
     with container.pool.connection() as conn:
-        row = conn.execute("SELECT current_database() AS name").fetchone()
-        name = str(row["name"]) if row else ""
-        if not name.startswith(BENCH_DATABASE_PREFIX):
-            raise RuntimeError(f"refusing to reset the ledger of {name!r}: not a bench database")
+        _bench_connection(conn)
+        conn.execute(f"CREATE TABLE {KEPT_WRITTEN} AS SELECT * FROM ledger_fields")
+
+
+def reset_ledger(container: Container, written: bool = True) -> None:
+    """Empty the ledger and set its position to 0: in the benchmark's own database only. With
+    ``written``, the writer's field digests of the generated events are back in
+    ``ledger_fields``, as they were when the events were recorded; without, there are none
+    (the integrator decodes every event)."""
+    with container.pool.connection() as conn:
+        _bench_connection(conn)
         with conn.transaction():
-            conn.execute("TRUNCATE ledger_entries, ledger_tiles, ledger_head")
+            conn.execute("TRUNCATE ledger_entries, ledger_tiles, ledger_head, ledger_fields")
+            if written:
+                conn.execute(f"INSERT INTO ledger_fields SELECT * FROM {KEPT_WRITTEN}")
             conn.execute(
                 f"UPDATE {TRACKING_TABLE} SET notification_id = 0 WHERE application_name = %s",
                 (LEDGER,),
             )
+        if written:
+            conn.execute("VACUUM ANALYZE ledger_fields")
 
 
 def ledger_worker(container: Container) -> LedgerWorker:
@@ -193,10 +225,11 @@ def head(container: Container) -> tuple[int, bytes]:
         return read_head(curs)
 
 
-def integrate(container: Container) -> int:
-    """(i): reset the ledger, then catch it up alone; how many events it read."""
-    reset_ledger(container)
-    return ledger_worker(container).catch_up()
+def integrate(container: Container, written: bool = True) -> tuple[int, float]:
+    """(i): reset the ledger (untimed), then catch it up alone, timed: (events read, seconds).
+    ``written``: from the writer's field digests (else (i-), decoding every event)."""
+    reset_ledger(container, written)
+    return timed(ledger_worker(container).catch_up)
 
 
 def profile_integration(container: Container, top: int = 25) -> dict[str, float]:
@@ -403,6 +436,7 @@ def by_tenth(answered: list[tuple[float, Any]], lags: list[float]) -> list[int]:
 class Figures:
     decode: list[tuple[int, float]] = field(default_factory=list)
     integration: list[tuple[int, float]] = field(default_factory=list)
+    integration_decoding: tuple[int, float] | None = None
     identical: bool = False
     profile: dict[str, float] | None = None
     rows: list[tuple[int, float]] = field(default_factory=list)
@@ -448,6 +482,7 @@ def run_write_phases(args: argparse.Namespace, container: Container, figures: Fi
                     keep=("registerPupil", "position"),
                 )
                 offset += per_run
+                container.app.digests_at_write = kind == "w"
                 with worker_process(container, views):
                     probes, seconds = until_live(container, views, UUID(school_id))
                     poller = Poller(container.database.conninfo, POLLED, args.poll_ms / 1000)
@@ -470,6 +505,7 @@ def run_write_phases(args: argparse.Namespace, container: Container, figures: Fi
                 text += f" (max by tenth of the run: {by_tenth(result.kept, reference)})"
                 line.append(text)
             print(f"round {round_number}/{args.rounds}: " + " | ".join(line), flush=True)
+    container.app.digests_at_write = True
 
 
 # --- (p): proofs in a store of a million events --------------------------------------------------
@@ -551,12 +587,17 @@ def run_store_phases(args: argparse.Namespace, container: Container, figures: Fi
         print(f"(c) {figures.decode[-1][0] / figures.decode[-1][1]:,.0f} events/s", flush=True)
     before = head(container)
     for _ in range(args.integration_runs):
-        figures.integration.append(timed(lambda: integrate(container)))
+        figures.integration.append(integrate(container))
         n, s = figures.integration[-1]
         print(f"(i) {n / s:,.0f} events/s ({n:,} events in {s:.1f} s)", flush=True)
     figures.identical = head(container) == before
     if not figures.identical:
         raise RuntimeError("the ledger rebuilt from nothing differs from the one integrated live")
+    figures.integration_decoding = integrate(container, written=False)
+    n, s = figures.integration_decoding
+    print(f"(i-) {n / s:,.0f} events/s ({n:,} events in {s:.1f} s), decoding every event")
+    if head(container) != before:
+        raise RuntimeError("the ledger made by decoding the events differs from the writer's")
     if args.profile:
         figures.profile = profile_integration(container)
         if head(container) != before:
@@ -594,6 +635,9 @@ def summarise(args: argparse.Namespace, figures: Figures) -> dict[str, Any]:
         "c_decode_events_per_s": round(c, 1),
         "i_integration_events_per_s": round(i, 1),
         "i_identical_root": figures.identical,
+        "i_decoding_events_per_s": None
+        if figures.integration_decoding is None
+        else round(rate([figures.integration_decoding]), 1),
         "i_profile_seconds": figures.profile,
         "r_raw_rows_events_per_s": round(r, 1),
         "v_verify_events_per_s": None if v is None else round(v, 1),
@@ -656,6 +700,11 @@ def report(summary: dict[str, Any]) -> None:
             "(i)  ledger catch-up from 0",
             f"{s['i_integration_events_per_s']:,.1f} events/s",
             "root identical to the live one" if s["i_identical_root"] else "ROOT DIFFERS",
+        ),
+        (
+            "(i-) the same, decoding every event",
+            f"{s['i_decoding_events_per_s']:,.1f} events/s",
+            "no writer's digests; the same root",
         ),
         (
             "(r)  raw read of event + entry rows",
@@ -766,7 +815,7 @@ def main(argv: list[str] | None = None) -> int:
         figures.proof = measure_proofs(args, container) | {"top_up": top}
         return summarise(args, figures)
 
-    return run_on_data_set(args, measure, report)
+    return run_on_data_set(args, measure, report, keep_written)
 
 
 if __name__ == "__main__":
