@@ -274,9 +274,7 @@ class ProjectionWorker:
         """Apply everything recorded so far, a batch per transaction; return how many."""
         count = 0
         while True:
-            notifications = self.recorder.select_notifications(
-                start=self.position, limit=self.batch_size, inclusive_of_start=False
-            )
+            notifications = self.select_after(self.position, self.batch_size)
             if notifications:
                 self.process(notifications)
                 count += len(notifications)
@@ -287,6 +285,12 @@ class ProjectionWorker:
         if count >= ANALYZE_AFTER:
             self.analyze()
         return count
+
+    def select_after(self, position: int, limit: int) -> Sequence[Notification]:
+        """The next ``limit`` stored events after ``position``, for :meth:`catch_up`."""
+        return self.recorder.select_notifications(
+            start=position, limit=limit, inclusive_of_start=False
+        )
 
     def analyze(self) -> None:
         """Refresh the planner's statistics after a bulk load, rather than wait for autovacuum

@@ -13,6 +13,7 @@ positions can have gaps, the log's cannot.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -59,6 +60,13 @@ def read_tiles(curs: Cursor[Any], keys: Sequence[TileKey]) -> dict[TileKey, byte
     return {(int(r["level"]), int(r["tile_index"])): bytes(r["hashes"]) for r in curs.fetchall()}
 
 
+@dataclass(frozen=True)
+class WithFields(Notification):
+    """A stored event read with the field digests its writer stored (:func:`read_written`)."""
+
+    fields: tuple[UUID, int, str, str] | None = None
+
+
 class LedgerWorker(ProjectionWorker):
     view: LedgerView
     # Caught up alone, a batch's entries go in by COPY, which pipeline mode cannot run; fed
@@ -84,6 +92,27 @@ class LedgerWorker(ProjectionWorker):
         self._committed, self._pending = edge, None
         return edge.copy()
 
+    def select_after(self, position: int, limit: int) -> Sequence[Notification]:
+        """The next events, each with the field digests its writer stored (one read, in one
+        snapshot: an event's digests were committed with it)."""
+        with (
+            self.view.datastore.transaction(commit=False) as outer,
+            outer.connection.cursor(row_factory=tuple_row) as curs,
+        ):
+            curs.execute(SELECT_WITH_FIELDS, (position, limit), prepare=True)
+            rows = curs.fetchall()
+        return [
+            WithFields(
+                originator_id=r[1],
+                originator_version=r[2],
+                topic=r[3],
+                state=r[4],
+                id=r[0],
+                fields=None if r[5] is None else (r[5], r[6], r[7], r[8]),
+            )
+            for r in rows
+        ]
+
     def apply_in(
         self, curs: Cursor[Any], notifications: Sequence[Notification], decoded: dict[int, Any]
     ) -> None:
@@ -96,7 +125,11 @@ class LedgerWorker(ProjectionWorker):
         size, root = read_head(curs, lock=True)
         edge = self._edge_at(curs, size, root)
         first, last = notifications[0].id, notifications[-1].id
-        written = read_written(curs, first, last)
+        read_with = [n for n in notifications if isinstance(n, WithFields)]
+        if len(read_with) == len(notifications):  # caught up: read with their events
+            written = {n.id: n.fields for n in read_with if n.fields is not None}
+        else:  # live: as the subscription delivers them
+            written = read_written(curs, first, last)
         stored: list[Stored | Written] = []
         for n in notifications:
             row = written.get(n.id)
@@ -133,6 +166,12 @@ class LedgerWorker(ProjectionWorker):
         self.view.insert_tracking_in(curs, last)
 
 
+SELECT_WITH_FIELDS = (
+    "SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, e.state, "
+    "f.originator_id, f.originator_version, f.recorded_at, f.fields "
+    "FROM casework_events e LEFT JOIN ledger_fields f ON f.position = e.notification_id "
+    "WHERE e.notification_id > %s ORDER BY e.notification_id LIMIT %s"
+)
 ENTRY_COLUMNS = "leaf_index, position, originator_id, originator_version, entry, leaf_hash"
 
 

@@ -28,12 +28,12 @@ from psycopg import sql
 from api.ledger import Checkpointer, log_signer
 from api.ledger_proofs import prove
 from api.wiring import Container
+from domain.ledger.digests import sealed_in
 from domain.shared.actor import acting_as
 from domain.shared.logins import login_subject
 from domain.shared.policy import Principal, Role
 from domain.shared.sealing import Erased, Sealed
 from projections.classification import Kind, data_map
-from projections.ledger.entries import sealed_in
 from projections.runner import rebuild
 from tests import builders as make
 from tests.api_client import Client

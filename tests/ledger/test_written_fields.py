@@ -14,6 +14,7 @@ from domain.ledger.entry import Entry
 from ops.generate import Options, generate
 from projections.ledger.audit import Keys, audit
 from projections.ledger.entries import EntryMaker
+from projections.runner import ViewGroup
 from tests.ledger.world import (
     catch_up_ledger,
     record_some_history,
@@ -137,3 +138,13 @@ def test_an_append_that_fails_stores_no_digests(container):
     with pytest.raises(IntegrityError):
         container.app.recorder.insert_events([fresh, taken], ledger=ledger)
     assert _written(container) == []
+
+
+def test_the_ledger_fed_live_with_the_other_views_takes_the_writer_s_digests_too(container):
+    """Live, the subscription's events come without their digests, and the group's batch is
+    sent in pipeline mode: the integrator reads the digests itself and writes no COPY."""
+    record_some_history(container.app)
+    group = ViewGroup(container.workers(["ledger", "directory"]))
+    group.process(container.app.recorder.select_notifications(start=1, limit=10_000))
+    assert _written(container) == []
+    assert stored_log(container) == uninterrupted_log(container)
