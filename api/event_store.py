@@ -53,7 +53,7 @@ class CaseworkRecorder(PostgresApplicationRecorder):
     transaction and one round trip (``casework_append``, migrations 0007, 0025 and 0045).
 
     The function takes the table's EXCLUSIVE lock, as the library's own recorder does, so
-    positions commit in order; a rejected command leaves neither keys nor files behind.
+    positions commit in order; a rejected command leaves no keys, files or digests behind.
     """
 
     def insert_events(
@@ -66,8 +66,7 @@ class CaseworkRecorder(PostgresApplicationRecorder):
         claim: Claim | None = kwargs.get("claim")
         ledger: Mapping[tuple[object, int], tuple[str, str]] = kwargs.get("ledger") or {}
         written = [ledger.get((e.originator_id, e.originator_version)) for e in stored_events]
-        claimed = (None,) * 3 if claim is None else (claim.user_ix, claim.key_ix, claim.request_ix)
-        params = (
+        params: tuple[object, ...] = (
             f"{self.datastore.lock_timeout}s",
             [e.originator_id for e in stored_events],
             [e.originator_version for e in stored_events],
@@ -78,13 +77,22 @@ class CaseworkRecorder(PostgresApplicationRecorder):
             list(blobs),
             [owner for owner, _ in blobs.values()],
             [sealed for _, sealed in blobs.values()],
-            [None if w is None else w[0] for w in written],
-            [None if w is None else w[1] for w in written],
-            *claimed,
         )
+        # The signatures of before for appends without fields: a database migrated up to an
+        # older version (the migration tests' deployments of before) has only those.
+        statement = APPEND
+        if any(w is not None for w in written):
+            statement = APPEND_WRITTEN
+            params += (
+                [None if w is None else w[0] for w in written],
+                [None if w is None else w[1] for w in written],
+            )
+        if claim is not None:
+            statement = APPEND_CLAIMED if statement is APPEND else APPEND_WRITTEN_CLAIMED
+            params += (claim.user_ix, claim.key_ix, claim.request_ix)
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             try:
-                curs.execute(APPEND, params, prepare=True)
+                curs.execute(statement, params, prepare=True)
             except UniqueViolation as error:
                 if claim is not None and error.diag.constraint_name == KEY_CONSTRAINT:
                     raise RequestAlreadyRecorded() from None
@@ -94,9 +102,12 @@ class CaseworkRecorder(PostgresApplicationRecorder):
 
 APPEND = (
     "SELECT casework_append(%s, %s::uuid[], %s::bigint[], %s::text[], %s::bytea[], "
-    "%s::uuid[], %s::bytea[], %s::uuid[], %s::uuid[], %s::bytea[], %s::text[], %s::text[], "
-    "%s::bytea, %s::bytea, %s::bytea)"
+    "%s::uuid[], %s::bytea[], %s::uuid[], %s::uuid[], %s::bytea[])"
 )
+CLAIM = ", %s::bytea, %s::bytea, %s::bytea)"
+APPEND_CLAIMED = APPEND[:-1] + CLAIM
+APPEND_WRITTEN = APPEND[:-1] + ", %s::text[], %s::text[], NULL, NULL, NULL)"
+APPEND_WRITTEN_CLAIMED = APPEND[:-1] + ", %s::text[], %s::text[]" + CLAIM
 KEY_CONSTRAINT = "idempotency_keys_pkey"
 
 

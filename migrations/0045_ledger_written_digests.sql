@@ -14,16 +14,9 @@ CREATE TABLE ledger_fields (
     fields text NOT NULL
 );
 
-DROP FUNCTION casework_append(
-    text, uuid[], bigint[], text[], bytea[], uuid[], bytea[], uuid[], uuid[], bytea[]
-);
-DROP FUNCTION casework_append(
-    text, uuid[], bigint[], text[], bytea[], uuid[], bytea[], uuid[], uuid[], bytea[],
-    bytea, bytea, bytea
-);
-
--- As migration 0033's, with the events' ledger fields (NULL for an event without them) and
--- with the idempotency claim last (NULL: none).
+-- As migration 0033's, with the events' ledger fields (NULL for an event without them) before
+-- the idempotency claim (NULL: none). The signatures of before remain, for appends without
+-- fields: 0033's calls this one, and 0025's without a claim calls 0033's.
 CREATE FUNCTION casework_append(
     p_lock_timeout text,
     p_ids uuid[], p_versions bigint[], p_topics text[], p_states bytea[],
@@ -70,3 +63,17 @@ BEGIN
     END IF;
     RETURN QUERY SELECT unnest(v_positions);
 END $$;
+
+CREATE OR REPLACE FUNCTION casework_append(
+    p_lock_timeout text,
+    p_ids uuid[], p_versions bigint[], p_topics text[], p_states bytea[],
+    p_key_subjects uuid[], p_keys bytea[],
+    p_blob_ids uuid[], p_blob_owners uuid[], p_blobs bytea[],
+    p_user_ix bytea, p_key_ix bytea, p_request_ix bytea
+) RETURNS SETOF bigint LANGUAGE sql AS $$
+    SELECT casework_append(
+        p_lock_timeout, p_ids, p_versions, p_topics, p_states, p_key_subjects, p_keys,
+        p_blob_ids, p_blob_owners, p_blobs, NULL::text[], NULL::text[],
+        p_user_ix, p_key_ix, p_request_ix
+    )
+$$;

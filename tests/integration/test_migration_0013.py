@@ -94,6 +94,7 @@ def test_the_views_of_a_deployment_rebuild_from_the_events_with_their_logins_sea
     before = build(settings, database=deployment, apply_migrations=False)
     try:
         app = before.app
+        app.digests_at_write = False  # as the code of before: no ledger_fields before 0045
         with acting_as(Principal.operator("ops")):
             trust = make.trust(app, "Trust")
             school = make.school_with(

@@ -26,11 +26,11 @@ from domain.ledger.merkle import leaf_hash
 from domain.ledger.note import Checkpoint, Signer, cosign, sign_note
 from domain.ledger.tiles import Edge
 from domain.shared.system_keys import LEDGER_AUDIT_SUBJECT
-from ops.generate import Options, generate
+from ops.generate import generate
 from projections.ledger.audit import FieldsSealed, Keys, Kind, Trust, audit, last_sealed
 from projections.ledger.audit import rows as audit_rows
 from projections.ledger.entries import EntryMaker
-from tests.ledger.world import catch_up_ledger, record_some_history, rewrite_history
+from tests.ledger.world import STORE, catch_up_ledger, record_some_history, rewrite_history
 
 TRIGGERS = {
     "casework_events": "casework_events_append_only",
@@ -538,15 +538,6 @@ def test_a_rewritten_history_re_signed_by_the_log_is_inconsistent_with_the_witne
 
 
 # -- the tamper test ------------------------------------------------------------------
-
-STORE = Options(
-    schools=2,
-    schools_per_trust=2,
-    pupils_per_school=30,
-    staff_per_school=8,
-    min_events=1500,
-    workers=1,
-)
 
 
 def test_a_thousand_single_row_tamperings_are_each_reported_at_their_position_and_kind(

@@ -11,24 +11,16 @@ import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from domain.ledger.entry import Entry
-from ops.generate import Options, generate
+from ops.generate import generate
 from projections.ledger.audit import Keys, audit
 from projections.ledger.entries import EntryMaker
 from projections.runner import ViewGroup
 from tests.ledger.world import (
+    STORE,
     catch_up_ledger,
     record_some_history,
     stored_log,
     uninterrupted_log,
-)
-
-STORE = Options(
-    schools=2,
-    schools_per_trust=2,
-    pupils_per_school=30,
-    staff_per_school=8,
-    min_events=1500,
-    workers=1,
 )
 
 

@@ -7,7 +7,18 @@ from typing import Any
 
 from domain.shared.actor import acting_as
 from domain.shared.policy import Principal, Role
+from ops.generate import Options
 from tests import builders as make
+
+# A small generated store of every kind of event, for specifications that need one.
+STORE = Options(
+    schools=2,
+    schools_per_trust=2,
+    pupils_per_school=30,
+    staff_per_school=8,
+    min_events=1500,
+    workers=1,
+)
 
 
 def record_some_history(
