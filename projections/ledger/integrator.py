@@ -62,7 +62,8 @@ def read_tiles(curs: Cursor[Any], keys: Sequence[TileKey]) -> dict[TileKey, byte
 
 @dataclass(frozen=True)
 class WithFields(Notification):
-    """A stored event read with the field digests its writer stored (:func:`read_written`)."""
+    """A stored event read with the field digests its writer stored, as
+    :meth:`LedgerWorker.select_after` reads it."""
 
     fields: tuple[UUID, int, str, str] | None = None
 
