@@ -64,11 +64,22 @@ def edge_keys(size: int) -> list[TileKey]:
 class Edge:
     """The right edge of the tree: the partial tile of each level, in memory. Appending leaves
     completes tiles bottom-up; ``changed`` names the tiles to write (full ones once, the
-    partial ones as they grow)."""
+    partial ones as they grow). Beside each partial tile it keeps the roots of the perfect
+    subtrees its hashes make (``peaks``, largest first, as (height, root)), merged as hashes
+    arrive: a full tile's root and the tree's root then cost a few hashes, not a tile's worth
+    each time (the integrator asks for the root with every batch)."""
 
     size: int = 0
     partial: dict[int, list[bytes]] = field(default_factory=dict)  # tile level -> hashes
     changed: dict[TileKey, bytes] = field(default_factory=dict)
+    peaks: dict[int, list[tuple[int, bytes]]] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        for level, hashes in self.partial.items():
+            if level not in self.peaks:
+                self.peaks[level] = []
+                for value in hashes:
+                    self._push(level, value)
 
     @classmethod
     def load(cls, size: int, tiles: Mapping[TileKey, bytes]) -> Edge:
@@ -82,7 +93,11 @@ class Edge:
         return cls(size, partial)
 
     def copy(self) -> Edge:
-        return Edge(self.size, {k: list(v) for k, v in self.partial.items()})
+        return Edge(
+            self.size,
+            {k: list(v) for k, v in self.partial.items()},
+            peaks={k: list(v) for k, v in self.peaks.items()},
+        )
 
     def append(self, leaf: bytes) -> None:
         self.extend([leaf])
@@ -96,12 +111,29 @@ class Edge:
             take = leaves[done : done + TILE_WIDTH - len(hashes)]
             index = self.size >> TILE_HEIGHT
             hashes.extend(take)
+            for leaf in take:
+                self._push(0, leaf)
             self.size += len(take)
             done += len(take)
             self.changed[(0, index)] = b"".join(hashes)
             if len(hashes) == TILE_WIDTH:
-                del self.partial[0]
-                self._carry(root_of(hashes), index)
+                self._carry(self._complete(0), index)
+
+    def _push(self, level: int, value: bytes) -> None:
+        """One more hash in level ``level``'s partial tile: merge the perfect subtrees it
+        completes."""
+        peaks = self.peaks.setdefault(level, [])
+        height = 0
+        while peaks and peaks[-1][0] == height:
+            value = node_hash(peaks.pop()[1], value)
+            height += 1
+        peaks.append((height, value))
+
+    def _complete(self, level: int) -> bytes:
+        """The root of level ``level``'s tile, now full, which leaves the edge."""
+        ((_, value),) = self.peaks.pop(level)
+        del self.partial[level]
+        return value
 
     def _carry(self, value: bytes, index: int) -> None:
         """A full tile's root into the tile level above (node ``index`` there), and so on up."""
@@ -109,26 +141,18 @@ class Edge:
         while True:
             hashes = self.partial.setdefault(level, [])
             hashes.append(value)
+            self._push(level, value)
             self.changed[(level, index >> TILE_HEIGHT)] = b"".join(hashes)
             if len(hashes) < TILE_WIDTH:
                 return
-            value = root_of(hashes)
-            del self.partial[level]
+            value = self._complete(level)
             level, index = level + 1, index >> TILE_HEIGHT
 
     def root(self) -> bytes:
         """MTH of the whole tree, from the edge alone: every perfect subtree of the root's
-        decomposition lies in a partial tile."""
+        decomposition is one of a partial tile's peaks, folded from the right."""
         result: bytes | None = None
-        for level in sorted(self.partial):
-            hashes = self.partial[level]
-            # The perfect subtrees within this tile's hashes, right to left.
-            width, start = len(hashes), 0
-            pieces = []
-            while start < width:
-                size = 1 << ((width - start).bit_length() - 1)
-                pieces.append(root_of(hashes[start : start + size]))
-                start += size
-            for piece in reversed(pieces):
+        for level in sorted(self.peaks):
+            for _, piece in reversed(self.peaks[level]):
                 result = piece if result is None else node_hash(piece, result)
         return EMPTY_ROOT if result is None else result

@@ -38,3 +38,26 @@ def test_the_edge_root_is_the_rfc_6962_root_of_its_leaves():
     edge = Edge()
     edge.extend(LEAVES[:65_537])
     assert edge.root() == root_of(LEAVES[:65_537])
+
+
+def test_the_edge_root_is_the_rfc_6962_root_at_every_size_as_leaves_arrive():
+    edge = Edge()
+    for size in range(1, 1_100):
+        edge.append(LEAVES[size - 1])
+        assert edge.root() == root_of(LEAVES[:size]), size
+
+
+@settings(max_examples=25, deadline=None)
+@given(size=st.integers(min_value=0, max_value=70_000), more=st.integers(0, 600))
+def test_an_edge_loaded_from_its_tiles_goes_on_as_the_edge_that_wrote_them(size, more):
+    written = Edge()
+    written.extend(LEAVES[:size])
+    loaded = Edge.load(size, written.changed)
+    assert loaded.root() == written.root()
+    loaded.extend(LEAVES[size : size + more])
+    written.extend(LEAVES[size : size + more])
+    assert (loaded.size, loaded.partial, loaded.root()) == (
+        written.size,
+        written.partial,
+        written.root(),
+    )
