@@ -77,21 +77,34 @@ class LedgerWorker(ProjectionWorker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.maker = EntryMaker(self.view.logins.keyring, self.mapper)
-        self._committed: Edge | None = None  # the edge as last known to be in the database
-        self._pending: Edge | None = None  # as the last transaction left it, if it committed
+        # The edge as the last transaction known to have committed left it, and as the last
+        # transaction left it if it committed; each with the position it was built to.
+        self._committed: tuple[Edge, int] | None = None
+        self._pending: tuple[Edge, int] | None = None
 
-    def _edge_at(self, curs: Cursor[Any], size: int, root: bytes) -> Edge:
-        """The right edge of the log as the database holds it now: the one the last
-        transaction built if it committed, else the one before, else read from the tiles."""
+    def _edge_now(self, curs: Cursor[Any]) -> tuple[Edge, int, bytes]:
+        """The right edge of the log as the database holds it now, and the (size, root) the
+        transaction's compare-and-swap expects. The position this worker locked (its tracking
+        row, which only moves with the head, in one transaction) says which of its own last
+        two edges that is, with no read; an edge it does not know is read from the head and
+        the tiles. Were it wrong, the swap would fail and no leaf would be added."""
         for known in (self._pending, self._committed):
-            if known is not None and known.size == size and known.root() == root:
+            if known is not None and known[1] == self.position:
                 self._committed, self._pending = known, None
-                return known.copy()
+                edge = known[0]
+                return edge.copy(), edge.size, edge.root()
+        with curs.connection.cursor() as own:  # not on ``curs``: its reads get their results
+            own.execute(
+                "INSERT INTO ledger_head (log, size, root) VALUES (1, 0, %s) "
+                "ON CONFLICT DO NOTHING",
+                (EMPTY_ROOT,),
+            )
+        size, root = read_head(curs, lock=True)
         edge = Edge.load(size, read_tiles(curs, edge_keys(size)))
         if edge.root() != root:
             raise RuntimeError(f"the stored tiles do not make the log's root at size {size}")
-        self._committed, self._pending = edge, None
-        return edge.copy()
+        self._committed, self._pending = (edge, self.position), None
+        return edge.copy(), size, root
 
     def select_after(self, position: int, limit: int) -> Sequence[Notification]:
         """The next events, each with the field digests its writer stored (one read, in one
@@ -117,20 +130,14 @@ class LedgerWorker(ProjectionWorker):
     def apply_in(
         self, curs: Cursor[Any], notifications: Sequence[Notification], decoded: dict[int, Any]
     ) -> None:
-        with curs.connection.cursor() as own:  # not on ``curs``: its reads get their results
-            own.execute(
-                "INSERT INTO ledger_head (log, size, root) VALUES (1, 0, %s) "
-                "ON CONFLICT DO NOTHING",
-                (EMPTY_ROOT,),
-            )
-        size, root = read_head(curs, lock=True)
-        edge = self._edge_at(curs, size, root)
+        edge, size, root = self._edge_now(curs)
         first, last = notifications[0].id, notifications[-1].id
         read_with = [n for n in notifications if isinstance(n, WithFields)]
-        if len(read_with) == len(notifications):  # caught up: read with their events
+        caught_up = len(read_with) == len(notifications)
+        if caught_up:  # read with their events
             written = {n.id: n.fields for n in read_with if n.fields is not None}
-        else:  # live: as the subscription delivers them
-            written = read_written(curs, first, last)
+        else:  # live: as the subscription delivers them, the digests taken as they are read
+            written = take_written(curs, first, last)
         stored: list[Stored | Written] = []
         for n in notifications:
             row = written.get(n.id)
@@ -152,19 +159,23 @@ class LedgerWorker(ProjectionWorker):
             [(level, index, data) for (level, index), data in sorted(edge.changed.items())],
         )
         edge.changed = {}
-        curs.execute(
-            "UPDATE ledger_head SET size = %s, root = %s, updated_at = now() "
-            "WHERE log = 1 AND size = %s AND root = %s RETURNING size",
-            (edge.size, edge.root(), size, root),
-        )
-        if curs.fetchone() is None:
-            raise PositionMoved(self.name)
-        if written:
+        if caught_up and written:  # read, not taken: deleted now
             curs.execute(
                 "DELETE FROM ledger_fields WHERE position BETWEEN %s AND %s", (first, last)
             )
-        self._pending = edge
-        self.view.insert_tracking_in(curs, last)
+        with curs.connection.cursor() as swap:
+            swap.execute(
+                "UPDATE ledger_head SET size = %s, root = %s, updated_at = now() "
+                "WHERE log = 1 AND size = %s AND root = %s RETURNING size",
+                (edge.size, edge.root(), size, root),
+            )
+            # Its result comes back with the tracking row's, which is read back: in a
+            # pipeline, one round trip for both.
+            self.view.insert_tracking_in(curs, last)
+            if swap.fetchone() is None:
+                self._committed = self._pending = None  # read the head again next time
+                raise PositionMoved(self.name)
+        self._pending = edge, last
 
 
 SELECT_WITH_FIELDS = (
@@ -193,14 +204,15 @@ def insert_entries(
         )
 
 
-def read_written(curs: Cursor[Any], first: int, last: int) -> dict[int, tuple[UUID, int, str, str]]:
+def take_written(curs: Cursor[Any], first: int, last: int) -> dict[int, tuple[UUID, int, str, str]]:
     """The field digests their writers stored for the events at positions ``first`` to
-    ``last`` (``ledger_fields``): position to (aggregate, version, recorded-at, fields). The
-    integrator takes a row only for the event it names."""
+    ``last`` (``ledger_fields``), deleted as they are read, in ``curs``'s transaction: position
+    to (aggregate, version, recorded-at, fields). The integrator takes a row only for the event
+    it names."""
     with curs.connection.cursor(row_factory=tuple_row) as reads:
         reads.execute(
-            "SELECT position, originator_id, originator_version, recorded_at, fields "
-            "FROM ledger_fields WHERE position BETWEEN %s AND %s",
+            "DELETE FROM ledger_fields WHERE position BETWEEN %s AND %s "
+            "RETURNING position, originator_id, originator_version, recorded_at, fields",
             (first, last),
         )
         return {row[0]: row[1:] for row in reads.fetchall()}

@@ -56,3 +56,43 @@ def test_two_integrators_racing_under_writes_make_one_log_with_every_event_once(
     expected = uninterrupted_log(container)
     assert stored_log(container) == expected
     assert stored_root(container) == root_of([leaf_hash(e) for e in expected])
+
+
+def test_an_integrator_that_another_overtook_goes_on_from_the_log_the_other_left(container):
+    (first,), (second,) = container.workers(["ledger"]), container.workers(["ledger"])
+    record_some_history(container.app, "School A", "710001")
+    first.catch_up()  # it knows the edge it left, and uses it without reading the head
+    record_some_history(container.app, "School B", "710002")
+    second.resync()
+    second.catch_up()
+    record_some_history(container.app, "School C", "710003")
+    try:
+        first.catch_up()
+    except PositionMoved:
+        first.resync()
+        first.catch_up()
+    expected = uninterrupted_log(container)
+    assert stored_log(container) == expected
+    assert stored_root(container) == root_of([leaf_hash(e) for e in expected])
+
+
+def test_an_edge_the_head_does_not_hold_is_refused_by_the_swap_and_adds_no_leaf(container):
+    (worker,) = container.workers(["ledger"])
+    record_some_history(container.app)
+    worker.catch_up()
+    before = stored_log(container)
+    edge, position = worker._pending or worker._committed
+    wrong = edge.copy()
+    wrong.append(leaf_hash(b"not in the log"))
+    wrong.changed = {}
+    worker._committed, worker._pending = (wrong, position), None
+    record_some_history(container.app, "School D", "710004")
+    try:
+        worker.catch_up()
+    except PositionMoved:
+        pass
+    else:
+        raise AssertionError("the swap took an edge the head does not hold")
+    assert stored_log(container) == before
+    worker.catch_up()  # it reads the head again
+    assert stored_log(container) == uninterrupted_log(container)
