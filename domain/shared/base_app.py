@@ -7,8 +7,10 @@ mixin implements (``domain/access/handlers.py``, ``domain/directory/handlers.py`
 from __future__ import annotations
 
 import random
+import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from contextvars import ContextVar
 from typing import TypeVar
 from uuid import UUID
@@ -38,18 +40,60 @@ T = TypeVar("T")
 # the base of the jittered pause before each new attempt (doubled each time).
 RETRY_ATTEMPTS = 8
 RETRY_PAUSE_SECONDS = 0.005
+# How long a command run again waits for its turn at the records it lost a race for.
+TURN_WAIT_SECONDS = 10.0
 
 
 class ConcurrentWrite(VersionConflict):
     """Another writer recorded an event for the same record first. ``guarded``: the command
     was given an expected version, so the caller, not the server, decides what to do."""
 
-    def __init__(self, guarded: bool = True) -> None:
+    def __init__(self, guarded: bool = True, records: Iterable[UUID] = ()) -> None:
         Exception.__init__(self, "another change to this record was saved first; reload and retry")
         self.message = str(self)
         self.expected = -1
         self.actual = None
         self.guarded = guarded
+        self.records = frozenset(records)  # those the lost save wrote to
+
+
+class _Turns:
+    """Turns at records, for commands run again after losing a race for them: in this process,
+    one at a time per record, so that the losers of a race do not race each other again (each
+    would lose to all but one, and many writers at one record could use up their attempts).
+    Taken in the records' order, so two commands never wait for each other; a turn not had
+    within :data:`TURN_WAIT_SECONDS` is a conflict (the caller is told, as before)."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[UUID, tuple[threading.Lock, int]] = {}  # record -> (lock, users)
+
+    @contextmanager
+    def at(self, records: Iterable[UUID]) -> Iterator[None]:
+        ordered = sorted(set(records))
+        with self._guard:
+            for record in ordered:
+                lock, users = self._locks.get(record) or (threading.Lock(), 0)
+                self._locks[record] = (lock, users + 1)
+            locks = [self._locks[record][0] for record in ordered]
+        try:
+            with ExitStack() as held:
+                for lock in locks:
+                    if not lock.acquire(timeout=TURN_WAIT_SECONDS):
+                        raise ConcurrentWrite(records=ordered)  # guarded: not run again
+                    held.callback(lock.release)
+                yield
+        finally:
+            with self._guard:
+                for record in ordered:
+                    lock, users = self._locks[record]
+                    if users == 1:
+                        del self._locks[record]
+                    else:
+                        self._locks[record] = (lock, users - 1)
+
+
+_turns = _Turns()
 
 
 class _Attempt:
@@ -67,16 +111,20 @@ def retry_on_conflict(command: Callable[[], T], attempts: int = RETRY_ATTEMPTS) 
     When its save loses a race with another writer and no expected version was given (the
     caller asked for no version guard), it is run again from the start, on the fresh state:
     re-loaded, re-authorised and re-checked, so nothing is recorded that the checks would now
-    refuse. At most ``attempts`` runs, with a jittered, doubling pause between them. A command
-    given an expected version answers the conflict at once: the caller decides.
+    refuse. At most ``attempts`` runs, with a jittered, doubling pause between them; each run
+    after the first has its turn at the records it lost, one command at a time in this process.
+    A command given an expected version answers the conflict at once: the caller decides.
     """
+    lost: frozenset[UUID] = frozenset()
     for attempt in range(1, attempts + 1):
         token = _attempt.set(_Attempt())
         try:
-            return command()
+            with _turns.at(lost):
+                return command()
         except ConcurrentWrite as conflict:
             if conflict.guarded or attempt == attempts:
                 raise
+            lost |= conflict.records
         finally:
             _attempt.reset(token)
         time.sleep(random.uniform(0, RETRY_PAUSE_SECONDS * 2**attempt))
@@ -195,7 +243,9 @@ class CaseworkBase(Application[UUID]):
             )
         except IntegrityError:
             attempt = _attempt.get()
-            raise ConcurrentWrite(guarded=attempt is None or attempt.guarded) from None
+            raise ConcurrentWrite(
+                guarded=attempt is None or attempt.guarded, records=(a.id for a in aggregates)
+            ) from None
         if claim is not None and recordings:
             claim.recorded = True
         if keys:
