@@ -494,6 +494,7 @@ def run_write_phases(args: argparse.Namespace, container: Container, figures: Fi
                         seen = poller.stop()
                 figures.writes[kind].append(result)
                 text = f"({kind}) {result.rate:.1f} mut/s p95 {result.p95:.1f} ms"
+                text += f" (CPU ms/mut {cpu_text(result.cpu_ms)})"
                 text += f" (live after {seconds:.1f} s, {probes} probes)"
                 reference = lags_ms(result.kept, seen[REFERENCE])
                 figures.reference_lags[kind].append(reference)
@@ -506,6 +507,18 @@ def run_write_phases(args: argparse.Namespace, container: Container, figures: Fi
                 line.append(text)
             print(f"round {round_number}/{args.rounds}: " + " | ".join(line), flush=True)
     container.app.digests_at_write = True
+
+
+def median_cpu(results: list[LoadResult]) -> dict[str, float]:
+    """Per process group, the median over the rounds of its CPU ms per mutation (none where
+    there is no /proc)."""
+    if not all(r.cpu_ms for r in results):
+        return {}
+    return {g: round(statistics.median(r.cpu_ms[g] for r in results), 3) for g in results[0].cpu_ms}
+
+
+def cpu_text(cpu_ms: dict[str, float]) -> str:
+    return ", ".join(f"{group} {ms:.2f}" for group, ms in cpu_ms.items())
 
 
 # --- (p): proofs in a store of a million events --------------------------------------------------
@@ -652,6 +665,8 @@ def summarise(args: argparse.Namespace, figures: Figures) -> dict[str, Any]:
         "w0_mutations_per_s": round(w0_rate, 1),
         "w0_p50_ms": round(median(x.p50 for x in w0), 2),
         "w0_p95_ms": round(w0_p95, 2),
+        "w_cpu_ms_per_mutation": median_cpu(w),
+        "w0_cpu_ms_per_mutation": median_cpu(w0),
         "l_lag_p50_ms": round(percentile(lags, 50), 1),
         "l_lag_p95_ms": round(percentile(lags, 95), 1),
         "l_lag_max_ms": round(max(lags), 1),
@@ -733,12 +748,14 @@ def report(summary: dict[str, Any]) -> None:
         (
             "(w)  registerPupil, with the ledger",
             f"{s['w_mutations_per_s']:,.1f} mut/s",
-            f"p50 {s['w_p50_ms']:.1f} ms, p95 {s['w_p95_ms']:.1f} ms",
+            f"p50 {s['w_p50_ms']:.1f} ms, p95 {s['w_p95_ms']:.1f} ms; "
+            f"CPU ms/mut {cpu_text(s['w_cpu_ms_per_mutation'])}",
         ),
         (
             "(w0) registerPupil, without it",
             f"{s['w0_mutations_per_s']:,.1f} mut/s",
-            f"p50 {s['w0_p50_ms']:.1f} ms, p95 {s['w0_p95_ms']:.1f} ms",
+            f"p50 {s['w0_p50_ms']:.1f} ms, p95 {s['w0_p95_ms']:.1f} ms; "
+            f"CPU ms/mut {cpu_text(s['w0_cpu_ms_per_mutation'])}",
         ),
         (
             "(l)  commit -> leaf during (w)",
