@@ -150,11 +150,10 @@ TARGETS: dict[str, tuple[str, float]] = {
 # reported, by (label, file the function is in, function name). Some include others.
 PROFILE_POINTS = (
     ("catch-up, all", "projections/runner.py", "catch_up"),
-    ("reading notifications (SQL)", "eventsourcing/postgres.py", "select_notifications"),
     (
-        "reading the writer's digests (read_written)",
+        "reading events with their writer's digests (select_after)",
         "projections/ledger/integrator.py",
-        "read_written",
+        "select_after",
     ),
     ("decoding events (AES-GCM + JSON)", "eventsourcing/persistence.py", "to_domain_event"),
     ("fields and their subjects (EntryMaker.read)", "projections/ledger/entries.py", "read"),
