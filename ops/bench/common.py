@@ -25,7 +25,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -672,6 +672,21 @@ def run_rounds(
     return runs
 
 
+def median_cpu(results: Sequence[LoadResult]) -> dict[str, float]:
+    """Per process group, the median over the rounds of its CPU ms per request (none where
+    there is no /proc)."""
+    if not results or not all(r.cpu_ms for r in results):
+        return {}
+    return {
+        group: round(statistics.median(r.cpu_ms[group] for r in results), 3)
+        for group in results[0].cpu_ms
+    }
+
+
+def cpu_text(cpu_ms: Mapping[str, float]) -> str:
+    return ", ".join(f"{group} {ms:.2f}" for group, ms in cpu_ms.items())
+
+
 def phase_figures(
     runs: dict[str, list[LoadResult]],
     ratios: Sequence[str],
@@ -696,11 +711,7 @@ def phase_figures(
             k: [[round(r.rate, 1), round(r.p95, 2), r.completed] for r in v]
             for k, v in runs.items()
         },
-        "cpu_ms_per_request": {
-            k: {g: round(median(r.cpu_ms[g] for r in v), 3) for g in v[0].cpu_ms}
-            for k, v in runs.items()
-            if all(r.cpu_ms for r in v)
-        },
+        "cpu_ms_per_request": {k: cpu for k, v in runs.items() if (cpu := median_cpu(v))},
     }
 
 
@@ -723,11 +734,7 @@ def print_data_set(summary: dict[str, Any]) -> None:
 def print_phase(summary: dict[str, Any], kind: str, label: str, unit: str = "req/s") -> None:
     s = summary
     cpu = s.get("cpu_ms_per_request", {}).get(kind)
-    per_process = (
-        "; CPU ms per request: " + ", ".join(f"{g} {ms:.2f}" for g, ms in cpu.items())
-        if cpu
-        else ""
-    )
+    per_process = "; CPU ms per request: " + cpu_text(cpu) if cpu else ""
     print(
         f"  {label:<34} {s[f'{kind}_per_s']:>12.1f} {unit}   "
         f"p50 {s[f'{kind}_p50_ms']:6.1f} ms, p95 {s[f'{kind}_p95_ms']:6.1f} ms{per_process}"

@@ -115,8 +115,10 @@ from ops.bench.common import (
     LoadRunner,
     LoadSpec,
     count_events,
+    cpu_text,
     data_set_parser,
     http_server,
+    median_cpu,
     meets,
     percentile,
     print_data_set,
@@ -506,18 +508,6 @@ def run_write_phases(args: argparse.Namespace, container: Container, figures: Fi
                 line.append(text)
             print(f"round {round_number}/{args.rounds}: " + " | ".join(line), flush=True)
     container.app.digests_at_write = True
-
-
-def median_cpu(results: list[LoadResult]) -> dict[str, float]:
-    """Per process group, the median over the rounds of its CPU ms per mutation (none where
-    there is no /proc)."""
-    if not all(r.cpu_ms for r in results):
-        return {}
-    return {g: round(statistics.median(r.cpu_ms[g] for r in results), 3) for g in results[0].cpu_ms}
-
-
-def cpu_text(cpu_ms: dict[str, float]) -> str:
-    return ", ".join(f"{group} {ms:.2f}" for group, ms in cpu_ms.items())
 
 
 # --- (p): proofs in a store of a million events --------------------------------------------------
