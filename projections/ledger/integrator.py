@@ -82,17 +82,16 @@ class LedgerWorker(ProjectionWorker):
         self._committed: tuple[Edge, int] | None = None
         self._pending: tuple[Edge, int] | None = None
 
-    def _edge_now(self, curs: Cursor[Any]) -> tuple[Edge, int, bytes]:
-        """The right edge of the log as the database holds it now, and the (size, root) the
-        transaction's compare-and-swap expects. The position this worker locked (its tracking
-        row, which only moves with the head, in one transaction) says which of its own last
-        two edges that is, with no read; an edge it does not know is read from the head and
-        the tiles. Were it wrong, the swap would fail and no leaf would be added."""
+    def _edge_now(self, curs: Cursor[Any]) -> Edge:
+        """The right edge of the log as the database holds it now (a copy, to extend). The
+        position this worker locked (its tracking row, which only moves with the head, in one
+        transaction) says which of its own last two edges that is, with no read; an edge it
+        does not know is read from the head and the tiles. Were it wrong, the swap would fail
+        and no leaf would be added."""
         for known in (self._pending, self._committed):
             if known is not None and known[1] == self.position:
                 self._committed, self._pending = known, None
-                edge = known[0]
-                return edge.copy(), edge.size, edge.root()
+                return known[0].copy()
         with curs.connection.cursor() as own:  # not on ``curs``: its reads get their results
             own.execute(
                 "INSERT INTO ledger_head (log, size, root) VALUES (1, 0, %s) "
@@ -104,7 +103,7 @@ class LedgerWorker(ProjectionWorker):
         if edge.root() != root:
             raise RuntimeError(f"the stored tiles do not make the log's root at size {size}")
         self._committed, self._pending = (edge, self.position), None
-        return edge.copy(), size, root
+        return edge.copy()
 
     def select_after(self, position: int, limit: int) -> Sequence[Notification]:
         """The next events, each with the field digests its writer stored (one read, in one
@@ -130,7 +129,8 @@ class LedgerWorker(ProjectionWorker):
     def apply_in(
         self, curs: Cursor[Any], notifications: Sequence[Notification], decoded: dict[int, Any]
     ) -> None:
-        edge, size, root = self._edge_now(curs)
+        edge = self._edge_now(curs)
+        size, root = edge.size, edge.root()  # what the compare-and-swap expects
         first, last = notifications[0].id, notifications[-1].id
         read_with = [n for n in notifications if isinstance(n, WithFields)]
         caught_up = len(read_with) == len(notifications)
