@@ -23,7 +23,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
-from eventsourcing.persistence import Mapper, Notification
+import psycopg
+from eventsourcing.persistence import Mapper, Notification, PersistenceError
 from eventsourcing.postgres import (
     PostgresApplicationRecorder,
     PostgresSubscription,
@@ -195,36 +196,32 @@ class ProjectionWorker:
 
     def _apply(self, notifications: Sequence[Notification]) -> None:
         try:
-            with self.view.datastore.transaction(commit=True) as curs:
+            with (
+                self.view.datastore.transaction(commit=True) as curs,
+                curs.connection.pipeline() if self.pipelined else nullcontext(),
+            ):
                 begin_view_transaction(curs)
-                self.lock_position(curs)
-                with curs.connection.pipeline() if self.pipelined else nullcontext():
-                    self.apply_in(curs, notifications, {})
+                lock_positions(curs, [self])
+                self.apply_in(curs, notifications, {})
+                write_positions(curs, [self], notifications[-1].id)
         except PositionMoved:
             raise
         except Exception as error:
+            refused_as_moved(error, [self])
             self._last_error = error
             raise
         self.position = notifications[-1].id
 
-    def lock_position(self, curs: Cursor[Any]) -> None:
-        """Lock this view's tracking row; refuse while a rebuild holds the view, or if another
-        worker or a rebuild moved it."""
-        if not self.holds_view and not _share_rebuild_lock(curs, self.name):
-            raise ViewRebuilding(self.name)
-        curs.execute(
-            f"SELECT notification_id FROM {TRACKING_TABLE} WHERE application_name = %s FOR UPDATE",
-            (self.name,),
-        )
-        row = curs.fetchone()
-        if row is None or row["notification_id"] != self.position:
-            raise PositionMoved(self.name)
+    def forget(self) -> None:
+        """Drop whatever this worker knows of its view's rows beyond its position: a batch it
+        applied was refused, so what it learned from it is not what the database holds."""
 
     def apply_in(
         self, curs: Cursor[Any], notifications: Sequence[Notification], decoded: dict[int, Any]
     ) -> None:
-        """Apply the events this view reads, then its new position, inside ``curs``'s
-        transaction. ``decoded`` shares decoded events between views in one transaction."""
+        """Apply the events this view reads inside ``curs``'s transaction (its new position is
+        written after, by :func:`write_positions`). ``decoded`` shares decoded events between
+        views in one transaction."""
         batcher = StatementBatcher(curs)
         mine = []
         for notification in notifications:
@@ -237,7 +234,6 @@ class ProjectionWorker:
         for event, position in mine:
             self.view.apply(batcher, event, position)  # type: ignore[arg-type]
         batcher.flush()
-        self.view.insert_tracking_in(curs, notifications[-1].id)
 
     def _record_failure(self, position: int, error: BaseException) -> None:
         log.error("projection %s failed at event %s: %r", self.name, position, error)
@@ -345,14 +341,22 @@ class ViewGroup:
         return target
 
     def process(self, notifications: Sequence[Notification]) -> None:
-        with self.datastore.transaction(commit=True) as curs:
-            begin_view_transaction(curs)
-            for worker in self.workers:
-                worker.lock_position(curs)
-            decoded: dict[int, Any] = {}
-            with curs.connection.pipeline():
+        try:
+            with (
+                self.datastore.transaction(commit=True) as curs,
+                curs.connection.pipeline(),
+            ):
+                begin_view_transaction(curs)
+                lock_positions(curs, self.workers)
+                decoded: dict[int, Any] = {}
                 for worker in self.workers:
                     worker.apply_in(curs, notifications, decoded)
+                write_positions(curs, self.workers, notifications[-1].id)
+        except PositionMoved:
+            raise
+        except Exception as error:
+            refused_as_moved(error, self.workers)
+            raise
         for worker in self.workers:
             worker.position = notifications[-1].id
 
@@ -411,3 +415,60 @@ def reset(view: View) -> None:
             (view.name,),
         )
         curs.execute("DELETE FROM projection_status WHERE name = %s", (view.name,))
+
+
+# What a view's statement raises when it finds its view moved under it (the ledger's compare
+# and swap of its head, migration 0046): in a pipeline it arrives at the batch's commit, with
+# no round trip spent reading the statement's result back.
+POSITION_MOVED_SQLSTATE = "CW409"
+
+
+def refused_as_moved(error: BaseException, workers: Sequence[ProjectionWorker]) -> None:
+    """Raise :class:`PositionMoved` if ``error`` is a view's statement finding its view moved
+    (each worker forgets what it learned from the refused batch); else return."""
+    cause = error.__cause__ if isinstance(error, PersistenceError) else error  # as the datastore
+    if isinstance(cause, psycopg.Error) and cause.sqlstate == POSITION_MOVED_SQLSTATE:  # wraps it
+        for worker in workers:
+            worker.forget()
+        raise PositionMoved("+".join(w.name for w in workers)) from error
+
+
+def lock_positions(curs: Cursor[Any], workers: Sequence[ProjectionWorker]) -> None:
+    """Lock the workers' tracking rows (in name order, as every batch does, so that two batches
+    never deadlock) and hold each view's rebuild lock shared, in one statement; refuse
+    while a rebuild holds a view (but the rebuild's own worker, which holds it), or if another
+    worker or a rebuild moved a view's position from the worker's."""
+    curs.execute(
+        "SELECT application_name AS name, notification_id AS position, "
+        "CASE WHEN application_name = ANY(%s::text[]) "
+        "THEN pg_try_advisory_xact_lock_shared(%s, hashtext(application_name)) "
+        "ELSE true END AS free "
+        f"FROM {TRACKING_TABLE} WHERE application_name = ANY(%s::text[]) "
+        "ORDER BY application_name FOR UPDATE",
+        (
+            [w.name for w in workers if not w.holds_view],
+            REBUILD_LOCKS,
+            [w.name for w in workers],
+        ),
+        prepare=True,
+    )
+    rows = {row["name"]: row for row in curs.fetchall()}
+    for worker in workers:
+        row = rows.get(worker.name)
+        if row is not None and not row["free"]:
+            raise ViewRebuilding(worker.name)
+        if row is None or row["position"] != worker.position:
+            raise PositionMoved(worker.name)
+
+
+def write_positions(curs: Cursor[Any], workers: Sequence[ProjectionWorker], position: int) -> None:
+    """The workers' views' new position, in ``curs``'s transaction (and pipeline), whose
+    :func:`lock_positions` locked their tracking rows: nothing else can have moved them, so
+    nothing is read back. On a cursor of its own (see ``projections.view.execute_many``)."""
+    with curs.connection.cursor() as own:
+        own.execute(
+            f"UPDATE {TRACKING_TABLE} SET notification_id = %s "
+            "WHERE application_name = ANY(%s::text[])",
+            (position, [w.name for w in workers]),
+            prepare=True,
+        )

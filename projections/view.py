@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 from uuid import UUID
 
-from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.utils import get_topic
 from psycopg import Cursor, sql
@@ -87,15 +86,6 @@ class View(PostgresTrackingRecorder):
 
     def apply(self, curs: Cursor[Any], event: Any, position: int) -> None:
         getattr(self, self._handlers[get_topic(type(event))])(curs, event, position)
-
-    def insert_tracking_in(self, curs: Cursor[Any], position: int) -> None:
-        """The view's new position, in ``curs``'s transaction (and pipeline), on a cursor of
-        its own: the insert reads its row back, and in pipeline mode a fetch from the cursor
-        the handlers wrote with can be handed the result of one of their statements instead
-        ("the last operation didn't produce records (command status: UPDATE 1)"), which
-        failed a rebuild's batch a few times in every 375,000 events."""
-        with curs.connection.cursor() as own:
-            self._insert_tracking(own, Tracking(self.name, position))  # type: ignore[arg-type]
 
     def purge(
         self, curs: Cursor[Any], e: Erasure.CarriedOut, tables: Iterable[str] | None = None

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, MutableMapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from hashlib import sha256
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.persistence import Mapper, Notification
@@ -15,6 +15,8 @@ from domain.ledger.digests import FieldDigests, event_values, subjects_of
 from domain.ledger.entry import Entry, entry_text
 from domain.ledger.merkle import leaf_hash
 from domain.shared.sealing import Keyring
+
+Id = TypeVar("Id", bound=Hashable)  # an aggregate's id, as a UUID or its text
 
 
 @dataclass(frozen=True)
@@ -103,14 +105,14 @@ class EntryMaker:
             subjects_of(values),
         )
 
-    def wanted_predecessors(self, stored: Sequence[Stored | Written]) -> list[tuple[UUID, int]]:
-        """The (aggregate, version) just before each event that is not itself in ``stored``:
-        the entry hashes :meth:`make` needs to be given."""
-        in_batch = {(s.aggregate_id, s.version) for s in stored}
+    def wanted_predecessors(self, events: Sequence[tuple[Id, int]]) -> list[tuple[Id, int]]:
+        """The (aggregate, version) just before each of ``events`` (aggregate, version) that is
+        not itself among them: the entry hashes :meth:`make` needs to be given for them."""
+        in_batch = set(events)
         return [
-            (s.aggregate_id, s.version - 1)
-            for s in stored
-            if s.version > 1 and (s.aggregate_id, s.version - 1) not in in_batch
+            (aggregate, version - 1)
+            for aggregate, version in events
+            if version > 1 and (aggregate, version - 1) not in in_batch
         ]
 
     def make(

@@ -24,7 +24,7 @@ from psycopg.rows import tuple_row
 from domain.ledger.merkle import EMPTY_ROOT
 from domain.ledger.tiles import Edge, TileKey, edge_keys
 from projections.ledger.entries import EntryMaker, Stored, Written
-from projections.runner import PositionMoved, ProjectionWorker
+from projections.runner import ProjectionWorker
 from projections.view import View, execute_many
 
 
@@ -134,10 +134,20 @@ class LedgerWorker(ProjectionWorker):
         first, last = notifications[0].id, notifications[-1].id
         read_with = [n for n in notifications if isinstance(n, WithFields)]
         caught_up = len(read_with) == len(notifications)
-        if caught_up:  # read with their events
-            written = {n.id: n.fields for n in read_with if n.fields is not None}
-        else:  # live: as the subscription delivers them, the digests taken as they are read
-            written = take_written(curs, first, last)
+        wanted = self.maker.wanted_predecessors(
+            [(n.originator_id, n.originator_version) for n in notifications]
+        )
+        with (
+            curs.connection.cursor(row_factory=tuple_row) as hashes,
+            curs.connection.cursor(row_factory=tuple_row) as taken,
+        ):
+            # Both sent before either is read: in a pipeline, one round trip for the two.
+            select_entry_hashes(hashes, wanted)
+            if caught_up:  # read with their events
+                written = {n.id: n.fields for n in read_with if n.fields is not None}
+            else:  # live: as the subscription delivers them, the digests taken as they are read
+                written = take_written(taken, first, last)
+            previous = {(r[0], int(r[1])): bytes(r[2]) for r in hashes.fetchall()} if wanted else {}
         stored: list[Stored | Written] = []
         for n in notifications:
             row = written.get(n.id)
@@ -148,7 +158,6 @@ class LedgerWorker(ProjectionWorker):
             if event is None:
                 event = decoded[n.id] = self.mapper.to_domain_event(n)
             stored.append(self.maker.read(n, event))
-        previous = read_entry_hashes(curs, self.maker.wanted_predecessors(stored))
         made = self.maker.make(stored, edge.size, previous)
         edge.extend([item.leaf for item in made])
         insert_entries(curs, [m.row() for m in made])
@@ -163,19 +172,16 @@ class LedgerWorker(ProjectionWorker):
             curs.execute(
                 "DELETE FROM ledger_fields WHERE position BETWEEN %s AND %s", (first, last)
             )
-        with curs.connection.cursor() as swap:
+        with curs.connection.cursor() as swap:  # refuses a head it does not find (0046)
             swap.execute(
-                "UPDATE ledger_head SET size = %s, root = %s, updated_at = now() "
-                "WHERE log = 1 AND size = %s AND root = %s RETURNING size",
-                (edge.size, edge.root(), size, root),
+                "SELECT ledger_swap_head(%s, %s, %s, %s)",
+                (size, root, edge.size, edge.root()),
+                prepare=True,
             )
-            # Its result comes back with the tracking row's, which is read back: in a
-            # pipeline, one round trip for both.
-            self.view.insert_tracking_in(curs, last)
-            if swap.fetchone() is None:
-                self._committed = self._pending = None  # read the head again next time
-                raise PositionMoved(self.name)
         self._pending = edge, last
+
+    def forget(self) -> None:
+        self._committed = self._pending = None  # read the head again next time
 
 
 SELECT_WITH_FIELDS = (
@@ -204,33 +210,31 @@ def insert_entries(
         )
 
 
-def take_written(curs: Cursor[Any], first: int, last: int) -> dict[int, tuple[UUID, int, str, str]]:
+def take_written(
+    reads: Cursor[Any], first: int, last: int
+) -> dict[int, tuple[UUID, int, str, str]]:
     """The field digests their writers stored for the events at positions ``first`` to
-    ``last`` (``ledger_fields``), deleted as they are read, in ``curs``'s transaction: position
-    to (aggregate, version, recorded-at, fields). The integrator takes a row only for the event
-    it names."""
-    with curs.connection.cursor(row_factory=tuple_row) as reads:
-        reads.execute(
-            "DELETE FROM ledger_fields WHERE position BETWEEN %s AND %s "
-            "RETURNING position, originator_id, originator_version, recorded_at, fields",
-            (first, last),
-        )
-        return {row[0]: row[1:] for row in reads.fetchall()}
-
-
-def read_entry_hashes(
-    curs: Cursor[Any], wanted: Sequence[tuple[UUID, int]]
-) -> dict[tuple[UUID, int], bytes]:
-    """The entry hashes of the given (aggregate, version)s, from the log."""
-    if not wanted:
-        return {}
-    curs.execute(
-        "SELECT originator_id, originator_version, leaf_hash FROM ledger_entries "
-        "WHERE (originator_id, originator_version) IN "
-        "(SELECT * FROM unnest(%s::uuid[], %s::bigint[]))",
-        ([w[0] for w in wanted], [w[1] for w in wanted]),
+    ``last`` (``ledger_fields``), deleted as they are read, on ``reads`` (a cursor of tuple
+    rows, in the batch's transaction): position to (aggregate, version, recorded-at, fields).
+    The integrator takes a row only for the event it names."""
+    reads.execute(
+        "DELETE FROM ledger_fields WHERE position BETWEEN %s AND %s "
+        "RETURNING position, originator_id, originator_version, recorded_at, fields",
+        (first, last),
+        prepare=True,
     )
-    return {
-        (r["originator_id"], int(r["originator_version"])): bytes(r["leaf_hash"])
-        for r in curs.fetchall()
-    }
+    return {row[0]: row[1:] for row in reads.fetchall()}
+
+
+def select_entry_hashes(reads: Cursor[Any], wanted: Sequence[tuple[UUID | str, int]]) -> None:
+    """Ask for the entry hashes of the given (aggregate, version)s, from the log, on
+    ``reads`` (a cursor of tuple rows): its rows are (aggregate, version, entry hash). Nothing
+    is asked for none."""
+    if wanted:
+        reads.execute(
+            "SELECT originator_id, originator_version, leaf_hash FROM ledger_entries "
+            "WHERE (originator_id, originator_version) IN "
+            "(SELECT * FROM unnest(%s::uuid[], %s::bigint[]))",
+            ([w[0] for w in wanted], [w[1] for w in wanted]),
+            prepare=True,
+        )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 
 from api.wiring import Container
+from projections.common import positions
+from projections.runner import lock_positions, write_positions
 from projections.view import StatementBatcher
 
 
@@ -22,17 +24,20 @@ def test_a_read_after_a_batched_run_of_writes_returns_the_reads_row(container: C
                 assert batcher.fetchone() == {"round": round_}
 
 
-def test_a_views_new_position_is_recorded_after_a_batched_run_of_writes(container: Container):
-    view = container.views["directory"]
+def test_a_views_new_position_written_after_a_batched_run_of_writes_is_the_one_read_back(
+    container: Container,
+):
+    (worker,) = container.workers(["directory"])
     with container.pool.connection() as conn:
         conn.execute("CREATE TEMP TABLE batched (n int, payload bytea)")
         for round_ in range(20):
-            with conn.transaction(force_rollback=True), conn.cursor() as curs, conn.pipeline():
-                batcher = StatementBatcher(curs)
-                for n in range(500):
-                    batcher.execute("INSERT INTO batched VALUES (%s, %s)", (n, b"x" * 500))
-                batcher.flush()
-                time.sleep(0.001)
-                view.insert_tracking_in(
-                    curs, 1_000_000 + round_
-                )  # raises if handed the wrong result
+            with conn.transaction(force_rollback=True), conn.cursor() as curs:
+                with conn.pipeline():
+                    lock_positions(curs, [worker])
+                    batcher = StatementBatcher(curs)
+                    for n in range(500):
+                        batcher.execute("INSERT INTO batched VALUES (%s, %s)", (n, b"x" * 500))
+                    batcher.flush()
+                    time.sleep(0.001)
+                    write_positions(curs, [worker], 1_000_000 + round_)
+                assert positions(conn, ["directory"]) == {"directory": 1_000_000 + round_}

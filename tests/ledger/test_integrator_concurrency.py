@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 
 from domain.ledger.merkle import leaf_hash, root_of
-from projections.runner import PositionMoved
+from projections.runner import PositionMoved, ViewGroup
 from tests.ledger.world import (
     record_some_history,
     stored_log,
@@ -95,4 +95,32 @@ def test_an_edge_the_head_does_not_hold_is_refused_by_the_swap_and_adds_no_leaf(
         raise AssertionError("the swap took an edge the head does not hold")
     assert stored_log(container) == before
     worker.catch_up()  # it reads the head again
+    assert stored_log(container) == uninterrupted_log(container)
+
+
+def test_a_swap_refused_in_the_views_group_rolls_back_every_views_batch(container):
+    workers = container.workers()
+    group = ViewGroup(workers)
+    record_some_history(container.app)
+    start = group.align()
+    (ledger,) = [w for w in workers if w.name == "ledger"]
+    edge, position = ledger._pending or ledger._committed
+    wrong = edge.copy()
+    wrong.append(leaf_hash(b"not in the log"))
+    wrong.changed = {}
+    ledger._committed, ledger._pending = (wrong, position), None
+    before = stored_log(container)
+    record_some_history(container.app, "School E", "710005")
+    batch = container.app.recorder.select_notifications(start=start + 1, limit=1_000)
+    try:
+        group.process(batch)  # pipelined: the refusal arrives with the batch's commit
+    except PositionMoved:
+        pass
+    else:
+        raise AssertionError("the group's batch took an edge the head does not hold")
+    assert stored_log(container) == before
+    assert set(container.view_positions().values()) == {start}
+    for worker in workers:
+        worker.resync()
+    group.process(batch)  # the ledger reads the head again
     assert stored_log(container) == uninterrupted_log(container)
