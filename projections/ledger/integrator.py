@@ -12,7 +12,7 @@ positions can have gaps, the log's cannot.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -25,7 +25,7 @@ from domain.ledger.merkle import EMPTY_ROOT
 from domain.ledger.tiles import Edge, TileKey, edge_keys
 from projections.ledger.entries import EntryMaker, Stored, Written
 from projections.runner import ProjectionWorker
-from projections.view import View, execute_many
+from projections.view import View
 
 
 class LedgerView(View):
@@ -161,12 +161,7 @@ class LedgerWorker(ProjectionWorker):
         made = self.maker.make(stored, edge.size, previous)
         edge.extend([item.leaf for item in made])
         insert_entries(curs, [m.row() for m in made])
-        execute_many(
-            curs,
-            "INSERT INTO ledger_tiles (level, tile_index, hashes) VALUES (%s, %s, %s) "
-            "ON CONFLICT (level, tile_index) DO UPDATE SET hashes = EXCLUDED.hashes",
-            [(level, index, data) for (level, index), data in sorted(edge.changed.items())],
-        )
+        write_tiles(curs, edge.changed)
         edge.changed = {}
         if caught_up and written:  # read, not taken: deleted now
             curs.execute(
@@ -197,16 +192,35 @@ def insert_entries(
     curs: Cursor[Any], rows: Sequence[tuple[int, int, UUID, int, bytes, bytes]]
 ) -> None:
     """Add entries to ``ledger_entries``: by COPY, the fastest way in, unless ``curs``'s
-    connection is in pipeline mode, which cannot run a COPY."""
+    connection is in pipeline mode, which cannot run a COPY; then as one statement of
+    arrays in binary (a few entries a batch: one message, and no bytea sent as hex text)."""
     if curs.connection.pgconn.pipeline_status == pq.PipelineStatus.OFF:
         with curs.copy(f"COPY ledger_entries ({ENTRY_COLUMNS}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-    else:
-        execute_many(
-            curs,
-            f"INSERT INTO ledger_entries ({ENTRY_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s)",
-            rows,
+        return
+    with curs.connection.cursor() as writes:  # see projections.view.execute_many
+        writes.execute(
+            f"INSERT INTO ledger_entries ({ENTRY_COLUMNS}) SELECT * FROM unnest("
+            "%b::bigint[], %b::bigint[], %b::uuid[], %b::bigint[], %b::bytea[], %b::bytea[])",
+            [list(column) for column in zip(*rows, strict=True)],
+            prepare=True,
+        )
+
+
+def write_tiles(curs: Cursor[Any], changed: Mapping[TileKey, bytes]) -> None:
+    """Write the tiles a batch changed (new, or a partial tile grown), as one statement of
+    arrays in binary."""
+    if not changed:
+        return
+    keys = sorted(changed)
+    with curs.connection.cursor() as writes:  # see projections.view.execute_many
+        writes.execute(
+            "INSERT INTO ledger_tiles (level, tile_index, hashes) "
+            "SELECT * FROM unnest(%b::smallint[], %b::bigint[], %b::bytea[]) "
+            "ON CONFLICT (level, tile_index) DO UPDATE SET hashes = EXCLUDED.hashes",
+            ([k[0] for k in keys], [k[1] for k in keys], [changed[k] for k in keys]),
+            prepare=True,
         )
 
 
