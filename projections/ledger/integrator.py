@@ -27,6 +27,10 @@ from projections.ledger.entries import EntryMaker, Stored, Written
 from projections.runner import ProjectionWorker
 from projections.view import View
 
+# How long a live batch gathers events after the first (the views' is 0.02 s): a tenth of the
+# one-second lag the ledger is held to.
+LIVE_LINGER = 0.1
+
 
 class LedgerView(View):
     """The ledger's tables, fed by :class:`LedgerWorker` (it has no per-topic handlers)."""
@@ -70,11 +74,15 @@ class WithFields(Notification):
 
 class LedgerWorker(ProjectionWorker):
     view: LedgerView
-    # Caught up alone, a batch's entries go in by COPY, which pipeline mode cannot run; fed
-    # with the other views (live), the group's pipeline sends them as one executemany.
+    # A batch's entries go in by COPY, which pipeline mode cannot run.
     pipelined = False
+    # Fed on its own, with batches gathered for longer than the views' (LIVE_LINGER): most of
+    # a live batch's cost is the batch's (its transaction, the edge's tiles rewritten), not its
+    # events', and no request waits on the ledger as reads wait on the views.
+    alone = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("linger", LIVE_LINGER)
         super().__init__(*args, **kwargs)
         self.maker = EntryMaker(self.view.logins.keyring, self.mapper)
         # The edge as the last transaction known to have committed left it, and as the last
