@@ -12,6 +12,7 @@ positions can have gaps, the log's cannot.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,8 +28,8 @@ from projections.ledger.entries import EntryMaker, Stored, Written
 from projections.runner import ProjectionWorker
 from projections.view import View
 
-# How long a live batch gathers events after the first (the views' is 0.02 s): a tenth of the
-# one-second lag the ledger is held to.
+# How often the integrator looks for new events once caught up: a tenth of the one-second lag
+# the ledger is held to.
 LIVE_LINGER = 0.1
 
 
@@ -76,9 +77,9 @@ class LedgerWorker(ProjectionWorker):
     view: LedgerView
     # A batch's entries go in by COPY, which pipeline mode cannot run.
     pipelined = False
-    # Fed on its own, with batches gathered for longer than the views' (LIVE_LINGER): most of
-    # a live batch's cost is the batch's (its transaction, the edge's tiles rewritten), not its
-    # events', and no request waits on the ledger as reads wait on the views.
+    # Fed on its own, by polling (run): most of a live batch's cost is the batch's (its
+    # transaction, the edge's tiles rewritten), not its events', and no request waits on the
+    # ledger as reads wait on the views.
     alone = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -112,6 +113,17 @@ class LedgerWorker(ProjectionWorker):
             raise RuntimeError(f"the stored tiles do not make the log's root at size {size}")
         self._committed, self._pending = (edge, self.position), None
         return edge.copy()
+
+    def run(self, stopping: threading.Event) -> None:
+        """Catch up, then catch up again every ``linger`` seconds until ``stopping`` is set:
+        each time, what was recorded meanwhile is one batch, read with its writers' digests.
+        Polling, where the views subscribe: a subscription reads the store again on every
+        commit it is notified of, hundreds of times a second under load, however long its
+        batches gather."""
+        self.catch_up()
+        self.report_running()
+        while not stopping.wait(self.linger):
+            self.catch_up()
 
     def select_after(self, position: int, limit: int) -> Sequence[Notification]:
         """The next events, each with the field digests its writer stored (one read, in one
