@@ -118,9 +118,6 @@ class ProjectionWorker:
     # A batch applied alone is sent in pipeline mode (its statements without a round trip
     # each); a worker whose writes are better sent another way (COPY) turns it off.
     pipelined = True
-    # Fed on its own, never in the views' group (projections.supervisor): for a view whose
-    # batches cost more per batch than per event, and that can wait for bigger ones.
-    alone = False
 
     def __init__(
         self,

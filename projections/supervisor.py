@@ -18,9 +18,8 @@ log = logging.getLogger(__name__)
 
 
 class Supervisor:
-    """Runs the views as one group while all is well (but those whose worker runs ``alone``,
-    each in a thread of its own); after any failure, runs each view in its own thread and
-    restarts a failed one with back-off. A view a rebuild holds is left out of
+    """Runs the views as one group while all is well; after any failure, runs each view in its
+    own thread and restarts a failed one with back-off. A view a rebuild holds is left out of
     the group until the rebuild lets go; then the group takes it back from where it got."""
 
     def __init__(
@@ -28,36 +27,25 @@ class Supervisor:
     ) -> None:
         self.workers = list(workers)
         self.max_backoff = max_backoff
-        # Workers that are fed on their own even while the rest are grouped (``alone``).
-        self.alone = [w for w in self.workers if w.alone]
-        self.grouped = grouped and len(self.workers) - len(self.alone) > 1
+        self.grouped = grouped and len(self.workers) > 1
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self._group: ViewGroup | None = None
         self._round_over = threading.Event()
 
     def start(self) -> None:
-        if self.grouped:
-            self._run_each(self.alone)
-            target = self._run_group
-        else:
-            target = self._run_each
+        target = self._run_group if self.grouped else self._run_each
         thread = threading.Thread(target=target, name="projections", daemon=True)
         thread.start()
         self._threads.append(thread)
 
-    @property
-    def _grouped_workers(self) -> list[ProjectionWorker]:
-        return [w for w in self.workers if w not in self.alone]
-
     def _run_group(self) -> None:
         while not self._stopping.is_set():
             try:
-                members = self._grouped_workers
-                held = [w for w in members if w.being_rebuilt()]
-                for worker in members:
+                held = [w for w in self.workers if w.being_rebuilt()]
+                for worker in self.workers:
                     worker.resync()
-                self._run_round([w for w in members if w not in held], held)
+                self._run_round([w for w in self.workers if w not in held], held)
             except PositionMoved:
                 # A rebuild took a view, or moved it between two batches: group again, each
                 # view from the position it has now.
@@ -73,12 +61,12 @@ class Supervisor:
                 self._group = None
         else:
             return
-        for worker in self._grouped_workers:
+        for worker in self.workers:
             try:
                 worker.resync()
             except Exception:
                 log.exception("projection %s could not re-read its position", worker.name)
-        self._run_each(self._grouped_workers)
+        self._run_each()
 
     def _run_round(self, members: list[ProjectionWorker], held: list[ProjectionWorker]) -> None:
         """Feed ``members`` as one group until the supervisor stops or every rebuild holding
@@ -116,8 +104,8 @@ class Supervisor:
         if group is not None:
             group.interrupt()
 
-    def _run_each(self, workers: Sequence[ProjectionWorker] | None = None) -> None:
-        for worker in self.workers if workers is None else workers:
+    def _run_each(self) -> None:
+        for worker in self.workers:
             thread = threading.Thread(
                 target=self._supervise,
                 args=(worker,),

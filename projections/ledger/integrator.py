@@ -12,7 +12,6 @@ positions can have gaps, the log's cannot.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,10 +26,6 @@ from domain.ledger.tiles import Edge, TileKey, edge_keys
 from projections.ledger.entries import EntryMaker, Stored, Written
 from projections.runner import ProjectionWorker
 from projections.view import View
-
-# How often the integrator looks for new events once caught up: a tenth of the one-second lag
-# the ledger is held to.
-LIVE_LINGER = 0.1
 
 
 class LedgerView(View):
@@ -75,15 +70,11 @@ class WithFields(Notification):
 
 class LedgerWorker(ProjectionWorker):
     view: LedgerView
-    # A batch's entries go in by COPY, which pipeline mode cannot run.
+    # Caught up alone, a batch's entries go in by COPY, which pipeline mode cannot run; fed
+    # with the other views (live), the group's pipeline sends them as one executemany.
     pipelined = False
-    # Fed on its own, by polling (run): most of a live batch's cost is the batch's (its
-    # transaction, the edge's tiles rewritten), not its events', and no request waits on the
-    # ledger as reads wait on the views.
-    alone = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("linger", LIVE_LINGER)
         super().__init__(*args, **kwargs)
         self.maker = EntryMaker(self.view.logins.keyring, self.mapper)
         # The edge as the last transaction known to have committed left it, and as the last
@@ -113,17 +104,6 @@ class LedgerWorker(ProjectionWorker):
             raise RuntimeError(f"the stored tiles do not make the log's root at size {size}")
         self._committed, self._pending = (edge, self.position), None
         return edge.copy()
-
-    def run(self, stopping: threading.Event) -> None:
-        """Catch up, then catch up again every ``linger`` seconds until ``stopping`` is set:
-        each time, what was recorded meanwhile is one batch, read with its writers' digests.
-        Polling, where the views subscribe: a subscription reads the store again on every
-        commit it is notified of, hundreds of times a second under load, however long its
-        batches gather."""
-        self.catch_up()
-        self.report_running()
-        while not stopping.wait(self.linger):
-            self.catch_up()
 
     def select_after(self, position: int, limit: int) -> Sequence[Notification]:
         """The next events, each with the field digests its writer stored (one read, in one

@@ -261,19 +261,3 @@ def test_a_bulk_catch_up_refreshes_the_planners_statistics(container, monkeypatc
             "SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'dir_pupils'"
         ).fetchone()["last_analyze"]
     assert analysed is not None
-
-
-def test_the_ledger_is_fed_on_its_own_beside_the_group_of_the_other_views(container):
-    _, school_id = seed_school(container)
-    supervisor = Supervisor(container.workers())
-    supervisor.start()
-    try:
-        position = register_pupils(container, school_id, 3)
-        container.wait_for(list(container.views), position, timeout=60)
-        group = supervisor._group
-        assert group is not None
-        assert sorted(w.name for w in group.workers) == sorted(
-            name for name in container.views if name != "ledger"
-        )
-    finally:
-        supervisor.stop()
