@@ -71,7 +71,7 @@ class WithFields(Notification):
 class LedgerWorker(ProjectionWorker):
     view: LedgerView
     # Caught up alone, a batch's entries go in by COPY, which pipeline mode cannot run; fed
-    # with the other views (live), the group's pipeline sends them as one executemany.
+    # with the other views (live), the group's pipeline sends them as one statement of arrays.
     pipelined = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
