@@ -196,21 +196,12 @@ class ProjectionWorker:
 
     def _apply(self, notifications: Sequence[Notification]) -> None:
         try:
-            with (
-                self.view.datastore.transaction(commit=True) as curs,
-                curs.connection.pipeline() if self.pipelined else nullcontext(),
-            ):
-                begin_view_transaction(curs)
-                lock_positions(curs, [self])
-                self.apply_in(curs, notifications, {})
-                write_positions(curs, [self], notifications[-1].id)
+            apply_together([self], notifications, self.pipelined)
         except PositionMoved:
             raise
         except Exception as error:
-            refused_as_moved(error, [self])
             self._last_error = error
             raise
-        self.position = notifications[-1].id
 
     def forget(self) -> None:
         """Drop whatever this worker knows of its view's rows beyond its position: a batch it
@@ -315,7 +306,7 @@ class ViewGroup:
     def __init__(self, workers: Sequence[ProjectionWorker]) -> None:
         self.workers = list(workers)
         first = self.workers[0]
-        self.recorder, self.datastore = first.recorder, first.view.datastore
+        self.recorder = first.recorder
         self.linger, self.batch_size = first.linger, first.batch_size
         self._subscription: BufferedSubscription | None = None
 
@@ -341,24 +332,7 @@ class ViewGroup:
         return target
 
     def process(self, notifications: Sequence[Notification]) -> None:
-        try:
-            with (
-                self.datastore.transaction(commit=True) as curs,
-                curs.connection.pipeline(),
-            ):
-                begin_view_transaction(curs)
-                lock_positions(curs, self.workers)
-                decoded: dict[int, Any] = {}
-                for worker in self.workers:
-                    worker.apply_in(curs, notifications, decoded)
-                write_positions(curs, self.workers, notifications[-1].id)
-        except PositionMoved:
-            raise
-        except Exception as error:
-            refused_as_moved(error, self.workers)
-            raise
-        for worker in self.workers:
-            worker.position = notifications[-1].id
+        apply_together(self.workers, notifications, pipelined=True)
 
     def run(self, stopping: threading.Event) -> None:
         position = self.align()
@@ -415,6 +389,33 @@ def reset(view: View) -> None:
             (view.name,),
         )
         curs.execute("DELETE FROM projection_status WHERE name = %s", (view.name,))
+
+
+def apply_together(
+    workers: Sequence[ProjectionWorker], notifications: Sequence[Notification], pipelined: bool
+) -> None:
+    """Apply a batch to every worker's view in one transaction (in pipeline mode if
+    ``pipelined``): their positions locked, each view's rows, their new positions; then move
+    the workers on. A view's statement that finds its view moved (``refused_as_moved``) is
+    raised as :class:`PositionMoved`."""
+    try:
+        with (
+            workers[0].view.datastore.transaction(commit=True) as curs,
+            curs.connection.pipeline() if pipelined else nullcontext(),
+        ):
+            begin_view_transaction(curs)
+            lock_positions(curs, workers)
+            decoded: dict[int, Any] = {}
+            for worker in workers:
+                worker.apply_in(curs, notifications, decoded)
+            write_positions(curs, workers, notifications[-1].id)
+    except PositionMoved:
+        raise
+    except Exception as error:
+        refused_as_moved(error, workers)
+        raise
+    for worker in workers:
+        worker.position = notifications[-1].id
 
 
 # What a view's statement raises when it finds its view moved under it (the ledger's compare
