@@ -100,14 +100,17 @@ class CaseworkRecorder(PostgresApplicationRecorder):
             return [row["casework_append"] for row in curs.fetchall()]
 
 
+# The arrays go in binary (%b): as text, every element is escaped for the array literal, which
+# for the ledger's digests (JSON, full of quotes) and the events' bytea (as hex) cost a command
+# about as much as computing the digests did.
 APPEND = (
-    "SELECT casework_append(%s, %s::uuid[], %s::bigint[], %s::text[], %s::bytea[], "
-    "%s::uuid[], %s::bytea[], %s::uuid[], %s::uuid[], %s::bytea[])"
+    "SELECT casework_append(%s, %b::uuid[], %b::bigint[], %b::text[], %b::bytea[], "
+    "%b::uuid[], %b::bytea[], %b::uuid[], %b::uuid[], %b::bytea[])"
 )
 CLAIM = ", %s::bytea, %s::bytea, %s::bytea)"
 APPEND_CLAIMED = APPEND[:-1] + CLAIM
-APPEND_WRITTEN = APPEND[:-1] + ", %s::text[], %s::text[], NULL, NULL, NULL)"
-APPEND_WRITTEN_CLAIMED = APPEND[:-1] + ", %s::text[], %s::text[]" + CLAIM
+APPEND_WRITTEN = APPEND[:-1] + ", %b::text[], %b::text[], NULL, NULL, NULL)"
+APPEND_WRITTEN_CLAIMED = APPEND[:-1] + ", %b::text[], %b::text[]" + CLAIM
 KEY_CONSTRAINT = "idempotency_keys_pkey"
 
 
