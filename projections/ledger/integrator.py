@@ -160,19 +160,18 @@ class LedgerWorker(ProjectionWorker):
             stored.append(self.maker.read(n, event))
         made = self.maker.make(stored, edge.size, previous)
         edge.extend([item.leaf for item in made])
-        insert_entries(curs, [m.row() for m in made])
-        write_tiles(curs, edge.changed)
+        rows = [m.row() for m in made]
+        copied = copy_entries(curs, rows)
+        # The rest in one statement: the entries not copied, the tiles, the digests read with
+        # the events (deleted now), and the swap, which refuses a head it does not find (0046).
+        extend_log(
+            curs,
+            None if copied else rows,
+            edge.changed,
+            (first, last) if caught_up and written else None,
+            (size, root, edge.size, edge.root()),
+        )
         edge.changed = {}
-        if caught_up and written:  # read, not taken: deleted now
-            curs.execute(
-                "DELETE FROM ledger_fields WHERE position BETWEEN %s AND %s", (first, last)
-            )
-        with curs.connection.cursor() as swap:  # refuses a head it does not find (0046)
-            swap.execute(
-                "SELECT ledger_swap_head(%s, %s, %s, %s)",
-                (size, root, edge.size, edge.root()),
-                prepare=True,
-            )
         self._pending = edge, last
 
     def forget(self) -> None:
@@ -188,40 +187,62 @@ SELECT_WITH_FIELDS = (
 ENTRY_COLUMNS = "leaf_index, position, originator_id, originator_version, entry, leaf_hash"
 
 
-def insert_entries(
-    curs: Cursor[Any], rows: Sequence[tuple[int, int, UUID, int, bytes, bytes]]
+def copy_entries(curs: Cursor[Any], rows: Sequence[EntryRow]) -> bool:
+    """Add entries to ``ledger_entries`` by COPY, the fastest way in for a batch of thousands
+    (catching up), unless ``curs``'s connection is in pipeline mode, which cannot run a COPY
+    (live, in the views' group: :func:`extend_log` sends them). Whether they were added."""
+    if curs.connection.pgconn.pipeline_status != pq.PipelineStatus.OFF:
+        return False
+    with curs.copy(f"COPY ledger_entries ({ENTRY_COLUMNS}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    return True
+
+
+def extend_log(
+    curs: Cursor[Any],
+    rows: Sequence[EntryRow] | None,
+    changed: Mapping[TileKey, bytes],
+    taken: tuple[int, int] | None,
+    head: tuple[int, bytes, int, bytes],
 ) -> None:
-    """Add entries to ``ledger_entries``: by COPY, the fastest way in, unless ``curs``'s
-    connection is in pipeline mode, which cannot run a COPY; then as one statement of
-    arrays in binary (a few entries a batch: one message, and no bytea sent as hex text)."""
-    if curs.connection.pgconn.pipeline_status == pq.PipelineStatus.OFF:
-        with curs.copy(f"COPY ledger_entries ({ENTRY_COLUMNS}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    with curs.connection.cursor() as writes:  # see projections.view.execute_many
-        writes.execute(
-            f"INSERT INTO ledger_entries ({ENTRY_COLUMNS}) SELECT * FROM unnest("
-            "%b::bigint[], %b::bigint[], %b::uuid[], %b::bigint[], %b::bytea[], %b::bytea[])",
-            [list(column) for column in zip(*rows, strict=True)],
-            prepare=True,
-        )
-
-
-def write_tiles(curs: Cursor[Any], changed: Mapping[TileKey, bytes]) -> None:
-    """Write the tiles a batch changed (new, or a partial tile grown), as one statement of
-    arrays in binary."""
-    if not changed:
-        return
+    """What a batch writes to the log but entries already copied, as one statement of arrays
+    in binary (a statement costs a live batch of a few events more than its rows do): the
+    entries ``rows``, unless None; the tiles the batch ``changed`` (new, or a partial tile
+    grown); the writer's digests of the positions ``taken`` (first, last) deleted, unless
+    None; and the compare-and-swap of the ``head`` (old size, old root, new size, new root),
+    which raises (SQLSTATE ``CW409``) if the head is not the old one."""
+    parts, params = [], []
+    if rows is not None:
+        parts.append(INSERT_ENTRIES)
+        params += [list(column) for column in zip(*rows, strict=True)]
     keys = sorted(changed)
+    parts.append(WRITE_TILES)
+    params += [[k[0] for k in keys], [k[1] for k in keys], [changed[k] for k in keys]]
+    if taken is not None:
+        parts.append(DELETE_TAKEN)
+        params += taken
     with curs.connection.cursor() as writes:  # see projections.view.execute_many
         writes.execute(
-            "INSERT INTO ledger_tiles (level, tile_index, hashes) "
-            "SELECT * FROM unnest(%b::smallint[], %b::bigint[], %b::bytea[]) "
-            "ON CONFLICT (level, tile_index) DO UPDATE SET hashes = EXCLUDED.hashes",
-            ([k[0] for k in keys], [k[1] for k in keys], [changed[k] for k in keys]),
+            "WITH " + ", ".join(parts) + " SELECT ledger_swap_head(%b, %b, %b, %b)",
+            [*params, *head],
             prepare=True,
         )
+
+
+EntryRow = tuple[int, int, UUID, int, bytes, bytes]
+# The parts of extend_log's statement: data-modifying WITH clauses, each run once, whether or not
+# the statement reads it; all or none of them take effect with the swap.
+INSERT_ENTRIES = (
+    f"entries AS (INSERT INTO ledger_entries ({ENTRY_COLUMNS}) SELECT * FROM unnest("
+    "%b::bigint[], %b::bigint[], %b::uuid[], %b::bigint[], %b::bytea[], %b::bytea[]))"
+)
+WRITE_TILES = (
+    "tiles AS (INSERT INTO ledger_tiles (level, tile_index, hashes) "
+    "SELECT * FROM unnest(%b::smallint[], %b::bigint[], %b::bytea[]) "
+    "ON CONFLICT (level, tile_index) DO UPDATE SET hashes = EXCLUDED.hashes)"
+)
+DELETE_TAKEN = "taken AS (DELETE FROM ledger_fields WHERE position BETWEEN %b AND %b)"
 
 
 def take_written(
