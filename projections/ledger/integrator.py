@@ -212,7 +212,8 @@ def extend_log(
     grown); the writer's digests of the positions ``taken`` (first, last) deleted, unless
     None; and the compare-and-swap of the ``head`` (old size, old root, new size, new root),
     which raises (SQLSTATE ``CW409``) if the head is not the old one."""
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[object] = []
     if rows is not None:
         parts.append(INSERT_ENTRIES)
         params += [list(column) for column in zip(*rows, strict=True)]
