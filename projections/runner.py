@@ -18,13 +18,15 @@ What this adds to the library's ``ProjectionRunner``:
 from __future__ import annotations
 
 import logging
+import queue
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
 import psycopg
-from eventsourcing.persistence import Mapper, Notification, PersistenceError
+from eventsourcing.persistence import Mapper, Notification, PersistenceError, ShutDown
 from eventsourcing.postgres import (
     PostgresApplicationRecorder,
     PostgresSubscription,
@@ -53,12 +55,20 @@ def follow(
     linger: float,
     batch_size: int,
     process: Callable[[Sequence[Notification]], None],
+    due: Callable[[], float | None] = lambda: None,
 ) -> None:
-    """Feed new events to ``process`` in batches until ``stopping`` is set."""
+    """Feed new events to ``process`` in batches until ``stopping`` is set. ``due``: the
+    seconds until views left out of the batches (:attr:`ProjectionWorker.defer_seconds`) must
+    take their events, or None; if nothing comes by then, ``process`` is given no events."""
     with subscription:
-        if stopping.is_set():
-            return
-        for first in subscription:
+        while not stopping.is_set():
+            wait = due()
+            if wait is not None and not subscription.arrives_within(wait):
+                process([])
+                continue
+            first = next(subscription, None)
+            if first is None:  # stopped
+                return
             batch = [first]
             if not subscription.buffered() and linger:
                 # Let a burst gather: one transaction for many events costs far less than one
@@ -67,8 +77,6 @@ def follow(
             while len(batch) < batch_size and subscription.buffered():
                 batch.append(next(subscription))
             process(batch)
-            if stopping.is_set():
-                return
 
 
 class PositionMoved(RuntimeError):
@@ -113,11 +121,31 @@ class BufferedSubscription(PostgresSubscription):
             not self._notifications_queue.empty()
         )
 
+    def arrives_within(self, timeout: float) -> bool:
+        """Whether a notification is pulled already or arrives within ``timeout`` seconds (or
+        the subscription stops: the next ``next`` then ends the iteration); what arrives is
+        kept for ``next``, as the library's own ``__next__`` keeps it."""
+        if self._notifications_index < len(self._notifications) or self._has_been_stopped:
+            return True
+        try:
+            pulled = self._notifications_queue.get(timeout=max(timeout, 0.0))
+        except queue.Empty:
+            return False
+        except ShutDown:
+            return True
+        self._notifications_queue.task_done()
+        self._notifications, self._notifications_index = pulled, 0
+        return True
+
 
 class ProjectionWorker:
     # A batch applied alone is sent in pipeline mode (its statements without a round trip
     # each); a worker whose writes are better sent another way (COPY) turns it off.
     pipelined = True
+    # Fed in a group, how long this view may be left out of the group's batches, to take the
+    # events it missed in one batch later: a view whose batches cost more than their events
+    # (the ledger's). 0: never, for a view that people read their writes from.
+    defer_seconds = 0.0
 
     def __init__(
         self,
@@ -301,6 +329,11 @@ class ViewGroup:
     """Several views fed as one: each event is read and decoded once, and each batch is applied
     to every view in one transaction. Used while the views stand at the same position; any
     failure sends the supervisor back to one worker per view, which isolates the failing view.
+
+    A view that may be deferred (:attr:`ProjectionWorker.defer_seconds`) is left out of the
+    batches that come sooner than that after its last: the group keeps the events it missed
+    and gives them to it with the next batch it takes part in, or on their own when no batch
+    comes in time. At most a batch's worth are kept.
     """
 
     def __init__(self, workers: Sequence[ProjectionWorker]) -> None:
@@ -309,6 +342,11 @@ class ViewGroup:
         self.recorder = first.recorder
         self.linger, self.batch_size = first.linger, first.batch_size
         self._subscription: BufferedSubscription | None = None
+        self.deferred = [w for w in self.workers if w.defer_seconds > 0]
+        self._defer = min((w.defer_seconds for w in self.deferred), default=0.0)
+        self._due = 0.0  # when the deferred views next take part (time.monotonic)
+        self._missed: list[Notification] = []  # the events they have been left out of
+        self._missed_from = 0  # the position they stood at when the first was left out
 
     @property
     def name(self) -> str:
@@ -332,14 +370,50 @@ class ViewGroup:
         return target
 
     def process(self, notifications: Sequence[Notification]) -> None:
-        apply_together(self.workers, notifications, pipelined=True)
+        """Apply a batch to every view but those deferred until later; none (nothing came in
+        time): give the deferred views the events they missed."""
+        if not notifications:
+            if self._missed:
+                self._apply(self.deferred, ())
+            return
+        now = time.monotonic()
+        if (
+            self.deferred
+            and now < self._due
+            and len(self._missed) + len(notifications) <= self.batch_size
+        ):
+            taking = [w for w in self.workers if w not in self.deferred]
+            if taking:
+                apply_together(taking, notifications, pipelined=True)
+            if not self._missed:
+                self._missed_from = self.deferred[0].position
+            self._missed.extend(notifications)
+            return
+        self._apply(self.workers, notifications)
+
+    def _apply(
+        self, workers: Sequence[ProjectionWorker], notifications: Sequence[Notification]
+    ) -> None:
+        missed = self._missed
+        if missed:
+            for worker in self.deferred:  # the missed events begin where it stood
+                if worker.position != self._missed_from:
+                    raise PositionMoved(worker.name)
+        apply_together(workers, notifications, pipelined=True, missed=missed)
+        if self.deferred:
+            self._missed = []
+            self._due = time.monotonic() + self._defer
+
+    def due(self) -> float | None:
+        """Seconds until the deferred views must take the events they missed; None if none."""
+        return max(self._due - time.monotonic(), 0.0) if self._missed else None
 
     def run(self, stopping: threading.Event) -> None:
         position = self.align()
         for worker in self.workers:
             worker.report_running()
         self._subscription = BufferedSubscription(self.recorder, gt=position)
-        follow(self._subscription, stopping, self.linger, self.batch_size, self.process)
+        follow(self._subscription, stopping, self.linger, self.batch_size, self.process, self.due)
 
     def interrupt(self) -> None:
         if self._subscription is not None:
@@ -392,12 +466,17 @@ def reset(view: View) -> None:
 
 
 def apply_together(
-    workers: Sequence[ProjectionWorker], notifications: Sequence[Notification], pipelined: bool
+    workers: Sequence[ProjectionWorker],
+    notifications: Sequence[Notification],
+    pipelined: bool,
+    missed: Sequence[Notification] = (),
 ) -> None:
     """Apply a batch to every worker's view in one transaction (in pipeline mode if
     ``pipelined``): their positions locked, each view's rows, their new positions; then move
-    the workers on. A view's statement that finds its view moved (``refused_as_moved``) is
-    raised as :class:`PositionMoved`."""
+    the workers on. ``missed``: the events just before the batch, which a worker standing
+    before them (a deferred view, :class:`ViewGroup`) is given first. A view's statement that
+    finds its view moved (``refused_as_moved``) is raised as :class:`PositionMoved`."""
+    last = (notifications or missed)[-1].id
     try:
         with (
             workers[0].view.datastore.transaction(commit=True) as curs,
@@ -407,15 +486,18 @@ def apply_together(
             lock_positions(curs, workers)
             decoded: dict[int, Any] = {}
             for worker in workers:
-                worker.apply_in(curs, notifications, decoded)
-            write_positions(curs, workers, notifications[-1].id)
+                mine = notifications
+                if missed and worker.position < missed[-1].id:
+                    mine = [*(n for n in missed if n.id > worker.position), *notifications]
+                worker.apply_in(curs, mine, decoded)
+            write_positions(curs, workers, last)
     except PositionMoved:
         raise
     except Exception as error:
         refused_as_moved(error, workers)
         raise
     for worker in workers:
-        worker.position = notifications[-1].id
+        worker.position = last
 
 
 # What a view's statement raises when it finds its view moved under it (the ledger's compare
