@@ -41,7 +41,9 @@ generation  ``ops/generate`` (``--schools`` 200, at least ``--events`` 500,000 e
       poller in its own process on its own connection, every 2 ms (``--poll-ms``); p50, p95,
       max over every (w) mutation. The poller runs in (w0) too, so both carry its load; it
       also notes the directory view's lag in both, to tell the ledger's own lag from the
-      workers' (the views are fed as one group, so the ledger slows every view's batches).
+      workers' (the views are fed as one group, so the ledger slows the batches it takes part
+      in; it takes part at most every 0.1 s, ``LedgerWorker.defer_seconds``, which its lag
+      includes).
 (n)   the nightly ``casework verify``, after (w) and (w0) have added events and the ledger has
       caught up over them: fields recomputed only for the leaves past the size (v) sealed
       (docs/rules.md §12.5), the rest of the audit over the whole store; events/s over the whole
