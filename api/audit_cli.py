@@ -4,13 +4,14 @@ the records are what the log committed to."""
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from api.audit_jobs import default_jobs, field_keys
 from domain.shared.system_keys import LEDGER_AUDIT_SUBJECT
-from projections.ledger.audit import Keys, Report, Trust, audit, last_sealed, record
-from projections.ledger.entries import EntryMaker
+from projections.ledger.audit import Report, Trust, audit, last_sealed, record
 
 if TYPE_CHECKING:
     from api.settings import Settings
@@ -29,17 +30,21 @@ def trust_of(container: Container, settings: Settings | None = None) -> Trust:
 
 
 def run_verification(
-    container: Container, fields: bool = True, keep: bool = True, all_fields: bool = False
+    container: Container,
+    fields: bool = True,
+    keep: bool = True,
+    all_fields: bool = False,
+    jobs: int = 1,
 ) -> Report:
     """Audit the store in one read-only snapshot and (with ``keep``) record the run on a
     connection of its own, sealed if it recomputed fields and found the store intact. With
     ``fields``, field digests are recomputed past the last sealed run (``all_fields``: every
-    one of them)."""
-    keys = Keys(EntryMaker(container.keyring, container.app.mapper)) if fields else None
+    one of them), in ``jobs`` processes when there are many (``api.audit_jobs``)."""
     seal_key = container.keyring.key_or_create(LEDGER_AUDIT_SUBJECT)
     if seal_key is None:  # a system key is never destroyed
         raise RuntimeError("the audit's seal key is missing from the key store")
-    with container.pool.connection() as conn:
+    with ExitStack() as stack, container.pool.connection() as conn:
+        keys = stack.enter_context(field_keys(container, jobs)) if fields else None
         since = last_sealed(conn, seal_key) if fields and not all_fields else None
         report = audit(conn, keys, trust_of(container), since=since)
     if keep:
@@ -98,6 +103,14 @@ def verify(
             help="Recompute every field digest, not only those past the last sealed run.",
         ),
     ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            min=1,
+            help="Processes recomputing field digests when there are many (default: one per CPU).",
+        ),
+    ] = None,
 ) -> None:
     """Audit every event against the ledger: rows altered, removed or inserted, the ledger's
     entries, tiles and head, and stored checkpoints. Exits 1 on any failure."""
@@ -106,7 +119,9 @@ def verify(
 
     container = build(Settings())
     try:
-        report = run_verification(container, fields, all_fields=all_fields)
+        report = run_verification(
+            container, fields, all_fields=all_fields, jobs=jobs or default_jobs()
+        )
     finally:
         container.close()
     for line in describe(report):

@@ -4,6 +4,7 @@ with the same maker the integrator used, so a digest changed in the ledger shows
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -14,18 +15,29 @@ from psycopg.rows import tuple_row
 
 from domain.ledger.audit_seal import seal_holds
 from domain.ledger.entry import Entry
-from projections.ledger.audit.findings import Found, Kind, fail
+from projections.ledger.audit.findings import Failure, Found, Kind, fail
 from projections.ledger.audit.leaves import Leaf
 from projections.ledger.audit.rows import Event
 from projections.ledger.entries import EntryMaker, Stored
+
+# What recomputing the fields of a run of leaves found: the offset of the first leaf whose
+# entry its row does not make and the failure there (None: none), and how many digests were
+# skipped because their keys were destroyed (``first_field_failure``'s ``erased``).
+FieldResult = tuple[tuple[int, Failure] | None, int]
 
 
 @dataclass(frozen=True)
 class Keys:
     """What field recomputation needs: the entry maker, holding the keyring and the mapper
-    that decrypts and decodes a stored event."""
+    that decrypts and decodes a stored event. With ``submit``, the fields of a batch may be
+    recomputed elsewhere (in other processes: ``api.audit_jobs``) while the audit reads and
+    checks the next ones, at most ``ahead`` batches at a time, when at least ``from_leaves``
+    leaves' fields are to be recomputed (fewer cost less than starting the processes)."""
 
     maker: EntryMaker
+    submit: Callable[[Sequence[tuple[Leaf, Event]]], Future[FieldResult]] | None = None
+    ahead: int = 4
+    from_leaves: int = 0
 
 
 @dataclass(frozen=True)
@@ -100,6 +112,17 @@ def first_field_failure(
         what = f"leaf {leaf.index}'s entry differs from the one its row makes in {differ}"
         return offset, fail(Kind.LEDGER_ALTERED, leaf.position, what)
     return None
+
+
+def field_result(keys: Keys, checked: Sequence[tuple[Leaf, Event]]) -> FieldResult:
+    """:func:`first_field_failure` as a value to send back from another process."""
+    erased = [0]
+
+    def count(digests: int) -> None:
+        erased[0] += digests
+
+    failed = first_field_failure(keys, checked, count)
+    return (None if failed is None else (failed[0], failed[1].failure)), erased[0]
 
 
 class _Logged(dict[tuple[UUID, int], bytes]):

@@ -3,7 +3,9 @@ rebuilt as they pass, and the ledger's head, tiles and checkpoints checked again
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Generator, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from hashlib import sha256
 from itertools import chain, islice
 from typing import Any
@@ -20,7 +22,12 @@ from projections.ledger.audit.checkpoints import (
     check_checkpoint,
     checkpoints_of,
 )
-from projections.ledger.audit.fields import FieldsSealed, Keys, first_field_failure
+from projections.ledger.audit.fields import (
+    FieldResult,
+    FieldsSealed,
+    Keys,
+    first_field_failure,
+)
 from projections.ledger.audit.findings import Found, Kind, fail
 from projections.ledger.audit.leaves import Leaf, LeafByLeaf, inserted
 from projections.ledger.audit.rows import (
@@ -67,6 +74,12 @@ class Run(LeafByLeaf):
         self.recent: dict[int, bytes] = {}
         self._topics: dict[str, bytes] = {}  # topic -> as JSON, b"" when not plain text
         self._orders: dict[bytes, bool] = {}  # field names -> in canonical order
+        # Fields recomputed elsewhere (``Keys.submit``): each batch's first leaf whose fields
+        # were sent, with the answer to come, oldest first; and the sizes of the checkpoints
+        # checked meanwhile, for a failure among those fields to be reported as here.
+        self.parallel = False
+        self.pending: deque[tuple[int, Future[FieldResult]]] = deque()
+        self.checkpoint_sizes: deque[int] = deque()
 
     @property
     def fields_from(self) -> int:
@@ -128,6 +141,12 @@ class Run(LeafByLeaf):
         row = self._one("SELECT size, root FROM ledger_head WHERE log = 1")
         size, root = (0, EMPTY_ROOT) if row is None else (int(row[0]), bytes(row[1]))
         self.tree_size = size
+        keys = self.keys
+        self.parallel = (
+            keys is not None
+            and keys.submit is not None
+            and size - self.fields_from >= max(keys.from_leaves, 1)
+        )
         row = self._one("SELECT max(position) FROM ledger_entries WHERE leaf_index < %s", (size,))
         head_position = 0 if row is None or row[0] is None else int(row[0])
         events = EventRows(
@@ -145,8 +164,13 @@ class Run(LeafByLeaf):
             chain.from_iterable(self._open("audit_checkpoints", CHECKPOINTS_QUERY, ()))
         )
         self.next_checkpoint = next(self.checkpoints, None)
-        for batch in entries:
-            self._batch(batch, events)
+        try:
+            for batch in entries:
+                self._batch(batch, events)
+        except Found:
+            self._settle(before=self.edge.size)  # a failure of fields before it comes first
+            raise
+        self._settle()
         if events.head is not None:
             raise fail(Kind.INSERTED, events.head.position, inserted(events.head))
         if self.seal_due is not None:
@@ -195,10 +219,17 @@ class Run(LeafByLeaf):
         # ``fields_from`` were recomputed by the sealed run.
         skip = max(0, self.fields_from - first)
         if self.keys is not None and checked and skip < len(checked):
-            failed = first_field_failure(self.keys, checked[skip:], self._count_erased)
-            if failed is not None:  # earlier than any failure of the other checks
-                offset, found = failed
-                checked = checked[: skip + offset]
+            if self.parallel and found is None and self.keys.submit is not None:
+                # Sent off; the tree grows as if they passed (``_settle`` says if not).
+                self.pending.append((first + skip, self.keys.submit(checked[skip:])))
+                if cleared is not None:
+                    checked = None
+            else:
+                self._settle()  # the batches sent off before this one first
+                failed = first_field_failure(self.keys, checked[skip:], self._count_erased)
+                if failed is not None:  # earlier than any failure of the other checks
+                    offset, found = failed
+                    checked = checked[: skip + offset]
         if checked is None and cleared is not None:
             leaves, positions = cleared[2], [r[1] for r in batch]
         else:
@@ -215,6 +246,36 @@ class Run(LeafByLeaf):
                 del self.last[old]
         if found is not None:
             raise found
+        while self.keys is not None and len(self.pending) > self.keys.ahead:
+            self._settle(1)
+
+    def _settle(self, count: int | None = None, before: int | None = None) -> None:
+        """Take the answers for the fields sent off (``count`` of them, or all), oldest first,
+        and raise the first failure among them as a run recomputing them here would have: its
+        leaf the last one checked, the checkpoints past it unchecked. ``before``: another
+        check failed once the tree had that size, and only a failure of fields before it
+        comes first."""
+        while self.pending and (count is None or count > 0):
+            count = None if count is None else count - 1
+            start, answer = self.pending.popleft()
+            failed, erased = answer.result()
+            self.fields_erased += erased
+            if failed is None:
+                # A failure still to come is past the checkpoints up to its batch: let them go.
+                oldest = self.pending[0][0] if self.pending else self.edge.size
+                while self.checkpoint_sizes and self.checkpoint_sizes[0] <= oldest:
+                    self.checkpoint_sizes.popleft()
+                continue
+            for _, later in self.pending:
+                later.cancel()
+            self.pending.clear()
+            offset, failure = failed
+            leaf = start + offset
+            if before is not None and leaf >= before:
+                return
+            self.events_checked = leaf
+            self.checkpoints_checked -= sum(size > leaf for size in self.checkpoint_sizes)
+            raise Found(failure)
 
     def _count_erased(self, count: int) -> None:
         self.fields_erased += count
@@ -335,6 +396,8 @@ class Run(LeafByLeaf):
                 if checkpoint.size == self.edge.size:
                     check_checkpoint(self.trust, checkpoint, self.edge.root(), positions[done - 1])
                     self.checkpoints_checked += 1
+                    if self.pending:
+                        self.checkpoint_sizes.append(checkpoint.size)
                 self.next_checkpoint = checkpoint = next(self.checkpoints, None)
 
     def _check_full_tiles(self) -> None:

@@ -1,0 +1,177 @@
+"""The audit with its field recomputation in worker processes (`casework verify --jobs N`): it
+reports what a run in one process reports, on real PostgreSQL and real spawned processes. The
+reads go in batches of 4 leaves, so that several batches are out at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
+from typing import Any
+
+import pytest
+
+from api import audit_jobs
+from api.audit_jobs import field_keys
+from projections.ledger.audit import Keys, Kind, Report, Trust, audit
+from projections.ledger.audit import rows as audit_rows
+from projections.ledger.audit.fields import FieldResult, field_result
+from tests.ledger.test_audit import (
+    flip_state_byte,
+    forge_a_digest,
+    head,
+    keys_of,
+    positions,
+    runs,
+    signer,
+    store_checkpoint,
+    tampering,
+    verify_command,  # noqa: F401  (a fixture)
+    world,  # noqa: F401  (a fixture)
+)
+
+
+@pytest.fixture
+def in_batches_of_4(monkeypatch):
+    monkeypatch.setattr(audit_rows, "BATCH", 4)
+    monkeypatch.setattr(audit_jobs, "PARALLEL_FROM", 0)
+
+
+@pytest.fixture
+def two_processes(world, in_batches_of_4) -> Iterator[Keys]:  # noqa: F811
+    with field_keys(world, 2) as keys:
+        yield keys
+
+
+def outcome(report: Report) -> tuple[Any, ...]:
+    """What a run reports, but when it ran."""
+    return (
+        report.failure,
+        report.events_checked,
+        report.tree_size,
+        report.checkpoints_checked,
+        report.fields_erased,
+        report.root,
+    )
+
+
+def test_an_intact_store_audited_in_two_processes_reports_what_one_process_reports(
+    world,  # noqa: F811
+    two_processes,
+):
+    with world.pool.connection() as conn:
+        alone, shared = audit(conn, keys_of(world)), audit(conn, two_processes)
+    assert shared.ok, shared.failure
+    assert outcome(shared) == outcome(alone)
+
+
+def test_a_forged_field_digest_is_reported_at_its_position_by_two_processes(
+    world,  # noqa: F811
+    two_processes,
+):
+    with tampering(world) as conn:
+        entry = forge_a_digest(conn, 9)
+        alone, shared = audit(conn, keys_of(world)), audit(conn, two_processes)
+    assert shared.failure is not None
+    assert (shared.failure.kind, shared.failure.position) == (Kind.LEDGER_ALTERED, entry.position)
+    assert outcome(shared) == outcome(alone)
+
+
+def test_checkpoints_past_a_forged_digest_are_not_counted_as_checked(
+    world,  # noqa: F811
+    two_processes,
+):
+    log = signer("casework.example/log")
+    with tampering(world) as conn:
+        forge_a_digest(conn, 5)
+        size, root = head(conn)
+        store_checkpoint(conn, log, size, root)  # grown past by the time the forgery is known
+        trust = Trust(log=log.verifier())
+        alone = audit(conn, keys_of(world), trust)
+        shared = audit(conn, two_processes, trust)
+    assert shared.failure is not None and shared.failure.kind == Kind.LEDGER_ALTERED
+    assert shared.checkpoints_checked == alone.checkpoints_checked == 0
+    assert outcome(shared) == outcome(alone)
+
+
+def test_a_checkpoint_failing_before_a_forged_digest_of_the_same_batch_is_the_failure_reported(
+    world,  # noqa: F811
+    two_processes,
+):
+    log = signer("casework.example/log")
+    with tampering(world) as conn:
+        forge_a_digest(conn, 7)  # in the batch of leaves 4 to 7, sent off whole
+        store_checkpoint(conn, log, 6, bytes(32))  # a root the tree of 6 leaves lacks
+        trust = Trust(log=log.verifier())
+        alone = audit(conn, keys_of(world), trust)
+        shared = audit(conn, two_processes, trust)
+        last_leaf = positions(conn)[5]
+    assert shared.failure is not None
+    assert (shared.failure.kind, shared.failure.position) == (Kind.CHECKPOINT, last_leaf)
+    assert outcome(shared) == outcome(alone)
+
+
+def test_a_forged_digest_before_an_altered_row_is_the_failure_two_processes_report(
+    world,  # noqa: F811
+    two_processes,
+):
+    with tampering(world) as conn:
+        entry = forge_a_digest(conn, 3)
+        flip_state_byte(conn, positions(conn)[-3])
+        alone, shared = audit(conn, keys_of(world)), audit(conn, two_processes)
+    assert shared.failure is not None
+    assert (shared.failure.kind, shared.failure.position) == (Kind.LEDGER_ALTERED, entry.position)
+    assert outcome(shared) == outcome(alone)
+
+
+def test_an_altered_row_before_a_forged_digest_is_the_failure_two_processes_report(
+    world,  # noqa: F811
+    two_processes,
+):
+    with tampering(world) as conn:
+        forge_a_digest(conn, len(positions(conn)) - 3)
+        target = positions(conn)[3]
+        flip_state_byte(conn, target)
+        alone, shared = audit(conn, keys_of(world)), audit(conn, two_processes)
+    assert shared.failure is not None
+    assert (shared.failure.kind, shared.failure.position) == (Kind.ALTERED, target)
+    assert outcome(shared) == outcome(alone)
+
+
+def test_a_run_with_fewer_leaves_to_recompute_than_its_threshold_sends_none_off(
+    world,  # noqa: F811
+    in_batches_of_4,
+):
+    sent: list[int] = []
+    serial = keys_of(world)
+
+    def submit(checked: Sequence[Any]) -> Future[FieldResult]:
+        sent.append(len(checked))
+        answer: Future[FieldResult] = Future()
+        answer.set_result(field_result(serial, checked))
+        return answer
+
+    with world.pool.connection() as conn:
+        size = len(positions(conn))
+        above = audit(conn, Keys(serial.maker, submit, from_leaves=size + 1))
+        assert not sent
+        at = audit(conn, Keys(serial.maker, submit, from_leaves=size))
+    assert above.ok and at.ok
+    assert sum(sent) == size
+
+
+def test_casework_verify_with_two_jobs_recomputes_every_field_and_seals_the_run(
+    world,  # noqa: F811
+    verify_command,  # noqa: F811
+    in_batches_of_4,
+):
+    result = verify_command("--all-fields", "--jobs", "2")
+    assert result.exit_code == 0, result.output
+    assert "recomputed for every leaf" in result.output and "result: intact" in result.output
+    (run,) = runs(world)
+    assert run["ok"] and run["seal"] is not None and run["events_checked"] == run["tree_size"]
+
+
+def test_casework_verify_refuses_no_jobs(verify_command):  # noqa: F811
+    result = verify_command("--jobs", "0")
+    assert result.exit_code == 2
+    assert "--jobs" in result.output
