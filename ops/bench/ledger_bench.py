@@ -23,9 +23,12 @@ generation  ``ops/generate`` (``--schools`` 200, at least ``--events`` 500,000 e
       ``ledger_entries`` row, in pages of 2,000, undecoded; rows/s of events. The baseline of
       (v).
 (v)   ``casework verify --all-fields`` over the whole store, as the command runs it (every
-      field digest recomputed from the decrypted events; the run recorded, and so sealed);
-      events/s. The store must be found intact. (v-) the same with ``--no-fields``,
-      informational.
+      field digest recomputed from the decrypted events, in ``--jobs`` processes, by default
+      one per CPU as the command does: ``api.audit_jobs``; the run recorded, and so sealed);
+      events/s. The store must be found intact. (v1) the same in one process, just before,
+      and (v)'s own process's CPU seconds over (v1)'s seconds: the share of the work the
+      processes cannot take over, 1 / it the bound of what more CPUs can give; (v-) the same
+      with ``--no-fields``; informational.
 (w)   the platform benchmark's write load: ``registerPupil`` mutations over real HTTP (uvicorn
       in this process, 8 keep-alive clients in a separate process, the demo school's data
       lead), with every view's projection worker in a child process run as `casework serve`
@@ -46,8 +49,9 @@ generation  ``ops/generate`` (``--schools`` 200, at least ``--events`` 500,000 e
       includes).
 (n)   the nightly ``casework verify``, after (w) and (w0) have added events and the ledger has
       caught up over them: fields recomputed only for the leaves past the size (v) sealed
-      (docs/rules.md §12.5), the rest of the audit over the whole store; events/s over the whole
-      store, and how many leaves' fields it recomputed.
+      (docs/rules.md §12.5; in ``--jobs`` processes when there are 20,000 or more), the rest
+      of the audit over the whole store; events/s over the whole store, and how many leaves'
+      fields it recomputed.
 (p)   proof latency: the store topped up to ``--proof-events`` (default 1,000,000) events with
       ``ops/generate`` (at least 500 schools, of a seed whose schools are not in the store
       yet, no consent data) and the ledger alone caught up over it
@@ -105,6 +109,7 @@ if __package__ in (None, ""):  # run as a script: make the project importable fr
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from api.audit_cli import run_verification
+from api.audit_jobs import default_jobs
 from api.auth import issue_dev_token
 from api.seed import seed_demo
 from api.wiring import Container
@@ -294,28 +299,32 @@ def read_rows(container: Container) -> int:
     return count
 
 
-def verify(container: Container, fields: bool = True) -> tuple[int, float]:
+def verify(container: Container, fields: bool = True, jobs: int = 1) -> tuple[int, float, float]:
     """(v): ``casework verify`` over the whole store, as the command runs it: with ``fields``,
-    ``--all-fields`` (each field digest recomputed from the decrypted event), recorded and so
-    sealed; else ``--no-fields``, not recorded. (events checked, seconds). The store must be
-    found intact."""
-    report = run_verification(container, fields=fields, keep=fields, all_fields=True)
+    ``--all-fields`` (each field digest recomputed from the decrypted event, in ``jobs``
+    processes), recorded and so sealed; else ``--no-fields``, not recorded. (events checked,
+    seconds, CPU seconds of this process). The store must be found intact."""
+    cpu = time.process_time()
+    report = run_verification(container, fields=fields, keep=fields, all_fields=True, jobs=jobs)
+    cpu = time.process_time() - cpu
     if not report.ok:
         raise RuntimeError(f"the audit found the benchmark's own store altered: {report.failure}")
+    label = "-" if not fields else "" if jobs > 1 else "1"
     print(
-        f"(v{'' if fields else '-'}) {report.events_checked / report.seconds:,.0f} events/s "
+        f"(v{label}) {report.events_checked / report.seconds:,.0f} events/s "
         f"({report.events_checked:,} events in {report.seconds:.1f} s, fields "
-        f"{'recomputed' if fields else 'not recomputed'})",
+        f"{f'recomputed in {jobs} processes' if fields else 'not recomputed'}; "
+        f"this process's CPU {cpu:.1f} s)",
         flush=True,
     )
-    return report.events_checked, report.seconds
+    return report.events_checked, report.seconds, cpu
 
 
-def nightly(container: Container) -> dict[str, Any]:
+def nightly(container: Container, jobs: int) -> dict[str, Any]:
     """(n): the ledger caught up over what the write phases added, then ``casework verify`` as
     a nightly job runs it (fields past the last sealed run), not recorded."""
     ledger_worker(container).catch_up()
-    report = run_verification(container, keep=False)
+    report = run_verification(container, keep=False, jobs=jobs)
     if not report.ok or report.sealed_by is None or report.fields_from is None:
         raise RuntimeError(f"the nightly audit did not start from (v)'s seal: {report}")
     recomputed = report.tree_size - report.fields_from
@@ -443,8 +452,9 @@ class Figures:
     identical: bool = False
     profile: dict[str, float] | None = None
     rows: list[tuple[int, float]] = field(default_factory=list)
-    verified: tuple[int, float] | None = None
-    verified_plain: tuple[int, float] | None = None
+    verified: tuple[int, float, float] | None = None
+    verified_one: tuple[int, float, float] | None = None
+    verified_plain: tuple[int, float, float] | None = None
     nightly: dict[str, Any] = field(default_factory=dict)
     writes: dict[str, list[LoadResult]] = field(default_factory=dict)
     lags: list[list[float]] = field(default_factory=list)
@@ -609,7 +619,8 @@ def run_store_phases(args: argparse.Namespace, container: Container, figures: Fi
     for _ in range(args.decode_runs):
         figures.rows.append(timed(lambda: read_rows(container)))
         print(f"(r) {figures.rows[-1][0] / figures.rows[-1][1]:,.0f} events/s", flush=True)
-    figures.verified = verify(container)
+    figures.verified_one = verify(container)
+    figures.verified = verify(container, jobs=args.jobs)
     figures.verified_plain = verify(container, fields=False)
 
 
@@ -645,6 +656,15 @@ def summarise(args: argparse.Namespace, figures: Figures) -> dict[str, Any]:
         "i_profile_seconds": figures.profile,
         "r_raw_rows_events_per_s": round(r, 1),
         "v_verify_events_per_s": None if v is None else round(v, 1),
+        "v_jobs": args.jobs,
+        "v1_one_process_events_per_s": None
+        if figures.verified_one is None
+        else round(figures.verified_one[0] / figures.verified_one[1], 1),
+        # The share of a run in one process that the audit's own process still does with
+        # the fields recomputed elsewhere: 1 / it bounds the speed-up more cores can give.
+        "v_own_cpu_over_v1_seconds": None
+        if figures.verified is None or figures.verified_one is None
+        else round(figures.verified[2] / figures.verified_one[1], 3),
         "n_nightly_events_per_s": round(n, 1),
         "n_fields_recomputed": figures.nightly["fields_recomputed"],
         "v_no_fields_events_per_s": None
@@ -718,11 +738,13 @@ def report(summary: dict[str, Any]) -> None:
             "",
         ),
         (
-            "(v)  casework verify",
+            "(v)  casework verify --all-fields",
             "not measured"
             if s["v_verify_events_per_s"] is None
             else f"{s['v_verify_events_per_s']:,.1f} events/s",
-            "" if s["v_verify_events_per_s"] is not None else "the audit has not landed yet",
+            f"fields in {s['v_jobs']} processes; in one, (v1) "
+            f"{s['v1_one_process_events_per_s'] or 0:,.1f} events/s; its own process's CPU "
+            f"{s['v_own_cpu_over_v1_seconds'] or 0:.3f} of (v1)'s time",
         ),
         (
             "(v-) casework verify --no-fields",
@@ -805,6 +827,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--decode-runs", type=int, default=2, help="(c) and (r) repetitions")
     parser.add_argument("--integration-runs", type=int, default=1, help="(i) repetitions")
     parser.add_argument(
+        "--jobs",
+        type=int,
+        default=default_jobs(),
+        help="(v), (n): processes recomputing fields, as `casework verify --jobs` (one per CPU)",
+    )
+    parser.add_argument(
         "--profile", action="store_true", help="afterwards, (i) again under cProfile"
     )
     return parser.parse_args(argv)
@@ -818,7 +846,7 @@ def main(argv: list[str] | None = None) -> int:
         figures = Figures()
         run_store_phases(args, container, figures)
         run_write_phases(args, container, figures)
-        figures.nightly = nightly(container)
+        figures.nightly = nightly(container, args.jobs)
         top = top_up(args, container)
         figures.proof = measure_proofs(args, container) | {"top_up": top}
         return summarise(args, figures)
