@@ -28,12 +28,14 @@ from api.graphql.execution import Executor
 from api.graphql.schema import build_schema
 from api.graphql.subscriptions import SubscriptionRouter
 from api.lado.download import add_lado_routes
+from api.ledger_following import LedgerFollowing
 from api.metrics import Metrics, scrape_allowed
 from api.outages import is_transient
 from api.readiness import ReadinessProbe
 from api.request_ids import RequestIds
 from api.wiring import Container
 from api.workers import NoWorkers, WorkerProcess, Workers, WorkerThreads
+from domain.ledger.handlers import LedgerHandlers
 from projections.ledger.queries import latest_checkpoint
 
 log = logging.getLogger("casework.http")
@@ -150,6 +152,8 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
         workers = NoWorkers()
 
     changes = container.change_listener()
+    # While the ledger follows the store, the writer leaves it the field digests.
+    following = LedgerFollowing(container.pool)
     probe = ReadinessProbe(
         container.database.conninfo,
         list(container.views),
@@ -162,6 +166,8 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
         await to_thread.run_sync(probe.note_start)  # before the workers move the views
         changes.start()
         workers.start()
+        following.start()
+        container.app.ledger_follows = following
         container.verifier.warm()  # OIDC key sets fetched in the background, never awaited
         # What start-up made (modules, the schema, settings, pools) lives as long as the
         # process: set it aside from the cyclic garbage collector, whose full passes would
@@ -171,6 +177,8 @@ def create_app(container: Container, *, projections: str = "threads") -> FastAPI
             yield
         finally:
             gc.unfreeze()
+            container.app.ledger_follows = LedgerHandlers.ledger_follows
+            await to_thread.run_sync(following.stop)
             await to_thread.run_sync(workers.stop)
             await to_thread.run_sync(changes.stop)
             await to_thread.run_sync(probe.close)

@@ -333,7 +333,7 @@ class ViewGroup:
     A view that may be deferred (:attr:`ProjectionWorker.defer_seconds`) is left out of the
     batches that come sooner than that after its last: the group keeps the events it missed
     and gives them to it with the next batch it takes part in, or on their own when no batch
-    comes in time. At most a batch's worth are kept.
+    comes in time, with the other views' decodings of them. At most a batch's worth are kept.
     """
 
     def __init__(self, workers: Sequence[ProjectionWorker]) -> None:
@@ -347,6 +347,7 @@ class ViewGroup:
         self._due = 0.0  # when the deferred views next take part (time.monotonic)
         self._missed: list[Notification] = []  # the events they have been left out of
         self._missed_from = 0  # the position they stood at when the first was left out
+        self._decoded: dict[int, Any] = {}  # those events as the other views decoded them
 
     @property
     def name(self) -> str:
@@ -384,7 +385,7 @@ class ViewGroup:
         ):
             taking = [w for w in self.workers if w not in self.deferred]
             if taking:
-                apply_together(taking, notifications, pipelined=True)
+                apply_together(taking, notifications, pipelined=True, decoded=self._decoded)
             if not self._missed:
                 self._missed_from = self.deferred[0].position
             self._missed.extend(notifications)
@@ -399,7 +400,8 @@ class ViewGroup:
             for worker in self.deferred:  # the missed events begin where it stood
                 if worker.position != self._missed_from:
                     raise PositionMoved(worker.name)
-        apply_together(workers, notifications, pipelined=True, missed=missed)
+        apply_together(workers, notifications, pipelined=True, missed=missed, decoded=self._decoded)
+        self._decoded = {}
         if self.deferred:
             self._missed = []
             self._due = time.monotonic() + self._defer
@@ -470,12 +472,14 @@ def apply_together(
     notifications: Sequence[Notification],
     pipelined: bool,
     missed: Sequence[Notification] = (),
+    decoded: dict[int, Any] | None = None,
 ) -> None:
     """Apply a batch to every worker's view in one transaction (in pipeline mode if
     ``pipelined``): their positions locked, each view's rows, their new positions; then move
     the workers on. ``missed``: the events just before the batch, which a worker standing
-    before them (a deferred view, :class:`ViewGroup`) is given first. A view's statement that
-    finds its view moved (``refused_as_moved``) is raised as :class:`PositionMoved`."""
+    before them (a deferred view, :class:`ViewGroup`) is given first. ``decoded``: the events
+    decoded already, by position (the views' decodings are added to it). A view's statement
+    that finds its view moved (``refused_as_moved``) is raised as :class:`PositionMoved`."""
     last = (notifications or missed)[-1].id
     try:
         with (
@@ -484,7 +488,7 @@ def apply_together(
         ):
             begin_view_transaction(curs)
             lock_positions(curs, workers)
-            decoded: dict[int, Any] = {}
+            decoded = {} if decoded is None else decoded
             for worker in workers:
                 mine = notifications
                 if missed and worker.position < missed[-1].id:

@@ -34,7 +34,10 @@ generation  ``ops/generate`` (``--schools`` 200, at least ``--events`` 500,000 e
       lead), with every view's projection worker in a child process run as `casework serve`
       runs them; mutations/s and p95. Every response must be ``RegisterPupilSuccess``. Before
       the clock starts, probe pupils are registered until one reaches every view within
-      250 ms: the worker process has started and follows the store live.
+      250 ms: the worker process has started and follows the store live. As in the service,
+      the writer leaves the field digests to the ledger while it follows the store
+      (``api.ledger_following``, docs/rules.md §12.6); each round says whether it was seen
+      following at the end.
 (w0)  the same, with the ledger left out: out of the workers, and the writer computing no
       field digests for it (``digests_at_write`` off). (w) and (w0) alternate over
       ``--rounds`` rounds (w, w0, then w0, w, ...), each starting with its views caught up, and
@@ -512,6 +515,7 @@ def run_write_phases(args: argparse.Namespace, container: Container, figures: Fi
                 reference = lags_ms(result.kept, seen[REFERENCE])
                 figures.reference_lags[kind].append(reference)
                 if kind == "w":
+                    text += f", ledger following: {container.app.ledger_follows()}"
                     lags = lags_ms(result.kept, seen[LEDGER])
                     figures.lags.append(lags)
                     text += f", (l) p95 {percentile(lags, 95):.1f} ms"
