@@ -54,14 +54,26 @@ def outcome(report: Report) -> tuple[Any, ...]:
     )
 
 
+def reported_alike(conn: Any, world: Any, keys: Keys, trust: Trust | None = None) -> Report:  # noqa: F811
+    """The audit on ``conn`` with ``keys`` (in other processes), having checked that a run in
+    one process reports the same."""
+    alone, shared = audit(conn, keys_of(world), trust), audit(conn, keys, trust)
+    assert outcome(shared) == outcome(alone)
+    return shared
+
+
+def failed_at(report: Report) -> tuple[Kind, int | None]:
+    assert report.failure is not None
+    return report.failure.kind, report.failure.position
+
+
 def test_an_intact_store_audited_in_two_processes_reports_what_one_process_reports(
     world,  # noqa: F811
     two_processes,
 ):
     with world.pool.connection() as conn:
-        alone, shared = audit(conn, keys_of(world)), audit(conn, two_processes)
-    assert shared.ok, shared.failure
-    assert outcome(shared) == outcome(alone)
+        report = reported_alike(conn, world, two_processes)
+    assert report.ok, report.failure
 
 
 def test_a_forged_field_digest_is_reported_at_its_position_by_two_processes(
@@ -70,10 +82,8 @@ def test_a_forged_field_digest_is_reported_at_its_position_by_two_processes(
 ):
     with tampering(world) as conn:
         entry = forge_a_digest(conn, 9)
-        alone, shared = audit(conn, keys_of(world)), audit(conn, two_processes)
-    assert shared.failure is not None
-    assert (shared.failure.kind, shared.failure.position) == (Kind.LEDGER_ALTERED, entry.position)
-    assert outcome(shared) == outcome(alone)
+        report = reported_alike(conn, world, two_processes)
+    assert failed_at(report) == (Kind.LEDGER_ALTERED, entry.position)
 
 
 def test_checkpoints_past_a_forged_digest_are_not_counted_as_checked(
@@ -82,15 +92,12 @@ def test_checkpoints_past_a_forged_digest_are_not_counted_as_checked(
 ):
     log = signer("casework.example/log")
     with tampering(world) as conn:
-        forge_a_digest(conn, 5)
+        entry = forge_a_digest(conn, 5)
         size, root = head(conn)
         store_checkpoint(conn, log, size, root)  # grown past by the time the forgery is known
-        trust = Trust(log=log.verifier())
-        alone = audit(conn, keys_of(world), trust)
-        shared = audit(conn, two_processes, trust)
-    assert shared.failure is not None and shared.failure.kind == Kind.LEDGER_ALTERED
-    assert shared.checkpoints_checked == alone.checkpoints_checked == 0
-    assert outcome(shared) == outcome(alone)
+        report = reported_alike(conn, world, two_processes, Trust(log=log.verifier()))
+    assert failed_at(report) == (Kind.LEDGER_ALTERED, entry.position)
+    assert report.checkpoints_checked == 0
 
 
 def test_a_checkpoint_failing_before_a_forged_digest_of_the_same_batch_is_the_failure_reported(
@@ -101,13 +108,9 @@ def test_a_checkpoint_failing_before_a_forged_digest_of_the_same_batch_is_the_fa
     with tampering(world) as conn:
         forge_a_digest(conn, 7)  # in the batch of leaves 4 to 7, sent off whole
         store_checkpoint(conn, log, 6, bytes(32))  # a root the tree of 6 leaves lacks
-        trust = Trust(log=log.verifier())
-        alone = audit(conn, keys_of(world), trust)
-        shared = audit(conn, two_processes, trust)
+        report = reported_alike(conn, world, two_processes, Trust(log=log.verifier()))
         last_leaf = positions(conn)[5]
-    assert shared.failure is not None
-    assert (shared.failure.kind, shared.failure.position) == (Kind.CHECKPOINT, last_leaf)
-    assert outcome(shared) == outcome(alone)
+    assert failed_at(report) == (Kind.CHECKPOINT, last_leaf)
 
 
 def test_a_forged_digest_before_an_altered_row_is_the_failure_two_processes_report(
@@ -117,10 +120,8 @@ def test_a_forged_digest_before_an_altered_row_is_the_failure_two_processes_repo
     with tampering(world) as conn:
         entry = forge_a_digest(conn, 3)
         flip_state_byte(conn, positions(conn)[-3])
-        alone, shared = audit(conn, keys_of(world)), audit(conn, two_processes)
-    assert shared.failure is not None
-    assert (shared.failure.kind, shared.failure.position) == (Kind.LEDGER_ALTERED, entry.position)
-    assert outcome(shared) == outcome(alone)
+        report = reported_alike(conn, world, two_processes)
+    assert failed_at(report) == (Kind.LEDGER_ALTERED, entry.position)
 
 
 def test_an_altered_row_before_a_forged_digest_is_the_failure_two_processes_report(
@@ -131,10 +132,8 @@ def test_an_altered_row_before_a_forged_digest_is_the_failure_two_processes_repo
         forge_a_digest(conn, len(positions(conn)) - 3)
         target = positions(conn)[3]
         flip_state_byte(conn, target)
-        alone, shared = audit(conn, keys_of(world)), audit(conn, two_processes)
-    assert shared.failure is not None
-    assert (shared.failure.kind, shared.failure.position) == (Kind.ALTERED, target)
-    assert outcome(shared) == outcome(alone)
+        report = reported_alike(conn, world, two_processes)
+    assert failed_at(report) == (Kind.ALTERED, target)
 
 
 def test_a_run_with_fewer_leaves_to_recompute_than_its_threshold_sends_none_off(

@@ -75,23 +75,25 @@ def test_a_ledger_seen_at_the_head_of_the_look_before_is_following(container):
     assert following.look() and following()
 
 
-def test_a_ledger_left_behind_by_new_events_stops_following_at_the_next_look(container):
+def _seen_following(container: Any) -> LedgerFollowing:
+    """A look that has seen the ledger follow the store."""
     record_some_history(container.app)
     catch_up_ledger(container)
     following = LedgerFollowing(container.pool)
     following.look()
     assert following.look()
+    return following
+
+
+def test_a_ledger_left_behind_by_new_events_stops_following_at_the_next_look(container):
+    following = _seen_following(container)
     record_some_history(container.app, "Second Primary", "765432")  # the ledger not fed
     assert following.look()  # it has reached the head as it was at the look before
     assert not following.look() and not following()
 
 
 def test_a_look_that_cannot_reach_the_database_counts_as_not_following(container):
-    record_some_history(container.app)
-    catch_up_ledger(container)
-    following = LedgerFollowing(container.pool)
-    following.look()
-    assert following.look()
+    following = _seen_following(container)
     with ConnectionPool(
         "host=127.0.0.1 port=1 dbname=none connect_timeout=1",
         connection_class=Connection[Any],
