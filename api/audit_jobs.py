@@ -37,9 +37,16 @@ PARALLEL_FROM = 20_000
 _keys: Keys | None = None  # in a worker: its own
 
 
+# Each process opens a few connections of its own: more than this by default could take a
+# server's connections from the service.
+MOST_JOBS_BY_DEFAULT = 8
+
+
 def default_jobs() -> int:
-    """The processes a full audit uses unless told: one per CPU this process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    """The processes a full audit uses unless told: one per CPU this process may run on, at
+    most :data:`MOST_JOBS_BY_DEFAULT`."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(cpus or 1, MOST_JOBS_BY_DEFAULT))
 
 
 def _start(settings: Settings, database: Database) -> None:
