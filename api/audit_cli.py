@@ -108,7 +108,8 @@ def verify(
         typer.Option(
             "--jobs",
             min=1,
-            help="Processes recomputing field digests when there are many (default: one per CPU).",
+            help="Processes recomputing field digests when there are many (default: one "
+            "per CPU, at most 8).",
         ),
     ] = None,
 ) -> None:
