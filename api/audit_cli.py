@@ -109,7 +109,7 @@ def verify(
             "--jobs",
             min=1,
             help="Processes recomputing field digests when there are many (default: one "
-            "per CPU, at most 8).",
+            "per CPU but one, at most 8; 1: none but this one).",
         ),
     ] = None,
 ) -> None:

@@ -24,7 +24,7 @@ generation  ``ops/generate`` (``--schools`` 200, at least ``--events`` 500,000 e
       (v).
 (v)   ``casework verify --all-fields`` over the whole store, as the command runs it (every
       field digest recomputed from the decrypted events, in ``--jobs`` processes, by default
-      one per CPU as the command does: ``api.audit_jobs``; the run recorded, and so sealed);
+      what the command takes: ``api.audit_jobs.default_jobs``; the run recorded, and sealed);
       events/s. The store must be found intact. (v1) the same in one process, just before,
       and (v)'s own process's CPU seconds over (v1)'s seconds: the share of the work the
       processes cannot take over, 1 / it the bound of what more CPUs can give; (v-) the same
@@ -834,7 +834,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--jobs",
         type=int,
         default=default_jobs(),
-        help="(v), (n): processes recomputing fields, as `casework verify --jobs` (one per CPU)",
+        help="(v), (n): processes recomputing fields, as `casework verify --jobs` (its default)",
     )
     parser.add_argument(
         "--profile", action="store_true", help="afterwards, (i) again under cProfile"

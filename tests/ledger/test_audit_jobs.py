@@ -174,3 +174,9 @@ def test_casework_verify_refuses_no_jobs(verify_command):  # noqa: F811
     result = verify_command("--jobs", "0")
     assert result.exit_code == 2
     assert "--jobs" in result.output
+
+
+def test_by_default_an_audit_leaves_a_cpu_to_itself_and_takes_at_most_eight(monkeypatch):
+    for cpus, jobs in ((1, 1), (2, 1), (3, 2), (9, 8), (64, 8)):
+        monkeypatch.setattr(audit_jobs.os, "sched_getaffinity", lambda _, n=cpus: set(range(n)))
+        assert audit_jobs.default_jobs() == jobs, cpus
