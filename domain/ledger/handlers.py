@@ -21,7 +21,7 @@ class LedgerHandlers(CaseworkBase):
     # Off: the writer leaves every event's digests to the integrator, which decodes it to
     # compute them (what the ledger benchmark's write path "without the ledger" runs).
     digests_at_write = True
-    # True while the ledger's integrator follows the store live (``api.ledger.LedgerFollowing``
+    # True while the ledger's integrator follows the store live (``api.ledger_following``
     # says so): its entries of what is written now are made with the views' next batches, from
     # the events they decode, off the request's path. When it lags or is down, the writer
     # computes the digests, so that catching up does not decrypt every event again.
