@@ -4,6 +4,7 @@ reads go in batches of 4 leaves, so that several batches are out at a time."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 
 from api import audit_jobs
 from api.audit_jobs import field_keys
+from api.settings import Environment, Settings
 from projections.ledger.audit import Keys, Kind, Report, Trust, audit
 from projections.ledger.audit import rows as audit_rows
 from projections.ledger.audit.fields import FieldResult, field_result
@@ -180,3 +182,21 @@ def test_by_default_an_audit_leaves_a_cpu_to_itself_and_takes_at_most_eight(monk
     for cpus, jobs in ((1, 1), (2, 1), (3, 2), (9, 8), (64, 8)):
         monkeypatch.setattr(audit_jobs.os, "sched_getaffinity", lambda _, n=cpus: set(range(n)))
         assert audit_jobs.default_jobs() == jobs, cpus
+
+
+def test_an_audit_whose_field_processes_cannot_start_recomputes_the_fields_itself(
+    world,  # noqa: F811
+    in_batches_of_4,
+    tmp_path,
+    caplog,
+):
+    # Processes given another data directory: its keys do not open the store, so each
+    # process refuses to start, and the pool is broken at the first answer.
+    elsewhere = dataclasses.replace(
+        world, settings=Settings(environment=Environment.TEST, data_dir=tmp_path)
+    )
+    with field_keys(elsewhere, 2) as keys, tampering(world) as conn:
+        entry = forge_a_digest(conn, 9)
+        report = reported_alike(conn, world, keys)
+    assert failed_at(report) == (Kind.LEDGER_ALTERED, entry.position)
+    assert "the audit's field processes stopped" in caplog.text

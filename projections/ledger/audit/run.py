@@ -3,9 +3,10 @@ rebuilt as they pass, and the ledger's head, tiles and checkpoints checked again
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from collections.abc import Generator, Iterator, Mapping, Sequence
-from concurrent.futures import Future
+from concurrent.futures import BrokenExecutor, Future
 from hashlib import sha256
 from itertools import chain, islice
 from typing import Any
@@ -26,6 +27,7 @@ from projections.ledger.audit.fields import (
     FieldResult,
     FieldsSealed,
     Keys,
+    field_result,
     first_field_failure,
 )
 from projections.ledger.audit.findings import Found, Kind, fail
@@ -41,6 +43,8 @@ from projections.ledger.audit.rows import (
     implied,
 )
 from projections.ledger.audit.tree import expected_tile_count, first_difference
+
+log = logging.getLogger("casework.ledger")
 
 
 class Run(LeafByLeaf):
@@ -78,7 +82,7 @@ class Run(LeafByLeaf):
         # were sent, with the answer to come, oldest first; and the sizes of the checkpoints
         # checked meanwhile, for a failure among those fields to be reported as here.
         self.parallel = False
-        self.pending: deque[tuple[int, Future[FieldResult]]] = deque()
+        self.pending: deque[tuple[int, list[tuple[Leaf, Event]], Future[FieldResult]]] = deque()
         self.checkpoint_sizes: deque[int] = deque()
 
     @property
@@ -221,7 +225,8 @@ class Run(LeafByLeaf):
         if self.keys is not None and checked and skip < len(checked):
             if self.parallel and found is None and self.keys.submit is not None:
                 # Sent off; the tree grows as if they passed (``_settle`` says if not).
-                self.pending.append((first + skip, self.keys.submit(checked[skip:])))
+                part = checked[skip:]
+                self.pending.append((first + skip, part, self.keys.submit(part)))
                 if cleared is not None:
                     checked = None
             else:
@@ -257,8 +262,8 @@ class Run(LeafByLeaf):
         comes first."""
         while self.pending and (count is None or count > 0):
             count = None if count is None else count - 1
-            start, answer = self.pending.popleft()
-            failed, erased = answer.result()
+            start, part, answer = self.pending.popleft()
+            failed, erased = self._answer(part, answer)
             self.fields_erased += erased
             if failed is None:
                 # A failure still to come is past the checkpoints up to its batch: let them go.
@@ -266,7 +271,7 @@ class Run(LeafByLeaf):
                 while self.checkpoint_sizes and self.checkpoint_sizes[0] <= oldest:
                     self.checkpoint_sizes.popleft()
                 continue
-            for _, later in self.pending:
+            for _, _, later in self.pending:
                 later.cancel()
             self.pending.clear()
             offset, failure = failed
@@ -276,6 +281,22 @@ class Run(LeafByLeaf):
             self.events_checked = leaf
             self.checkpoints_checked -= sum(size > leaf for size in self.checkpoint_sizes)
             raise Found(failure)
+
+    def _answer(self, part: list[tuple[Leaf, Event]], answer: Future[FieldResult]) -> FieldResult:
+        """The answer for fields sent off; recomputed here if the processes are gone (one was
+        killed, say), and no more are sent: the run goes on, in this process."""
+        try:
+            return answer.result()
+        except BrokenExecutor as error:
+            if self.parallel:
+                log.warning(
+                    "the audit's field processes stopped (%s): recomputing fields here",
+                    type(error).__name__,
+                )
+                self.parallel = False
+            if self.keys is None:  # fields are only ever sent with keys
+                raise
+            return field_result(self.keys, part)
 
     def _count_erased(self, count: int) -> None:
         self.fields_erased += count
