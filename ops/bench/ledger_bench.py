@@ -25,10 +25,10 @@ generation  ``ops/generate`` (``--schools`` 200, at least ``--events`` 500,000 e
 (v)   ``casework verify --all-fields`` over the whole store, as the command runs it (every
       field digest recomputed from the decrypted events, in ``--jobs`` processes, by default
       what the command takes: ``api.audit_jobs.default_jobs``; the run recorded, and sealed);
-      events/s. The store must be found intact. (v1) the same in one process, just before,
-      and (v)'s own process's CPU seconds over (v1)'s seconds: the share of the work the
-      processes cannot take over, 1 / it the bound of what more CPUs can give; (v-) the same
-      with ``--no-fields``; informational.
+      events/s. The store must be found intact. (v1) the same in one process, just before
+      (the same run with ``--jobs 1``), and (v)'s own process's CPU seconds over (v1)'s
+      seconds: the share of the work the processes cannot take over, 1 / it the bound of what
+      more CPUs can give; (v-) the same with ``--no-fields``; informational.
 (w)   the platform benchmark's write load: ``registerPupil`` mutations over real HTTP (uvicorn
       in this process, 8 keep-alive clients in a separate process, the demo school's data
       lead), with every view's projection worker in a child process run as `casework serve`
@@ -624,7 +624,8 @@ def run_store_phases(args: argparse.Namespace, container: Container, figures: Fi
         figures.rows.append(timed(lambda: read_rows(container)))
         print(f"(r) {figures.rows[-1][0] / figures.rows[-1][1]:,.0f} events/s", flush=True)
     figures.verified_one = verify(container)
-    figures.verified = verify(container, jobs=args.jobs)
+    # With one job, (v) is the run in one process: not made twice.
+    figures.verified = verify(container, jobs=args.jobs) if args.jobs > 1 else figures.verified_one
     figures.verified_plain = verify(container, fields=False)
 
 
